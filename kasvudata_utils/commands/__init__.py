@@ -1,0 +1,1 @@
+"""One module per ``kasvudata`` command; each defines ``register(subparsers)``."""

@@ -1,0 +1,65 @@
+"""Provenance that travels with data frames: real, synthetic or mixed.
+
+Every loader tags the frames it returns; every computation that combines
+frames combines their provenance; reports and apps show it in the data badge
+(``kd-data-badge``), chart footers and table notes.
+
+The tag lives in ``DataFrame.attrs["provenance"]`` as a plain dict (pandas
+copies ``attrs`` through most operations, but not all: functions that build new
+frames pass it on with :func:`tag`).
+
+>>> import pandas as pd
+>>> df = tag(pd.DataFrame({"x": [1]}), "synthetic", ["KasvuDATA synthetic firm panel"])
+>>> get(df)["kind"]
+'synthetic'
+>>> combine(get(df), {"kind": "real", "sources": ["Statistics Finland"], "columns": {}})["kind"]
+'mixed'
+"""
+from __future__ import annotations
+
+KINDS = ("real", "synthetic", "mixed")
+UNKNOWN = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
+
+
+def make(kind: str, sources=(), columns: dict | None = None, not_for_publication: bool = False) -> dict:
+    """A provenance dict. ``columns`` maps column name → ``real``/``synthetic``/``mixed``."""
+    if kind not in KINDS:
+        raise ValueError(f"provenance kind {kind!r}: expected one of {KINDS}")
+    return {"kind": kind, "sources": list(dict.fromkeys(sources)), "columns": dict(columns or {}),
+            "not_for_publication": bool(not_for_publication)}
+
+
+def tag(df, kind_or_prov, sources=(), columns=None, not_for_publication=False):
+    """Return ``df`` with provenance set (the frame itself is not copied; attrs are per object)."""
+    prov = kind_or_prov if isinstance(kind_or_prov, dict) else make(kind_or_prov, sources, columns,
+                                                                    not_for_publication)
+    df.attrs["provenance"] = prov
+    return df
+
+
+def get(df) -> dict:
+    """The provenance of ``df`` (a real-data default where none was set)."""
+    return dict(getattr(df, "attrs", {}).get("provenance", UNKNOWN))
+
+
+def combine(*provs: dict) -> dict:
+    """Provenance of a result computed from several inputs."""
+    kinds = {p["kind"] for p in provs if p}
+    kind = kinds.pop() if len(kinds) == 1 else "mixed"
+    sources, columns = [], {}
+    for p in provs:
+        sources += p.get("sources", [])
+        columns.update(p.get("columns", {}))
+    return make(kind, sources, columns, any(p.get("not_for_publication") for p in provs))
+
+
+def badge_text(prov: dict, lang: str = "fi") -> str:
+    """Short text for the data badge: kind plus sources."""
+    from .labels import t
+
+    text = t(f"data_{prov.get('kind', 'real')}", lang)
+    if prov.get("sources"):
+        text += " · " + "; ".join(prov["sources"])
+    if prov.get("not_for_publication"):
+        text = t("not_for_publication", lang) + " · " + text
+    return text
