@@ -15,7 +15,7 @@ import sys
 from .errors import InputError
 
 # Module names under kasvudata_utils.commands, in the order shown by --help.
-COMMANDS = ("areas", "data", "indicators", "shift_share", "reports", "workshop", "insights")
+COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "reports", "workshop", "insights")
 
 
 class _Parser(argparse.ArgumentParser):
