@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Run every benchmark script (benchmarks/bench_*.py) and write docs/benchmarks.md.
+
+Each script prints its own results, ratios first; this runner records the machine, runs the
+scripts one after another (never in parallel: they measure time) and collects what they print.
+Benchmarks are not tests: targets are ratios against a floor measured in the same run, because
+the machines are shared and noisy.
+
+    make bench                      # all scripts
+    python benchmarks/run_all.py bench_indicators   # one script
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def machine() -> str:
+    mem = ""
+    try:
+        kb = int(next(ln for ln in open("/proc/meminfo") if ln.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 2**20:.0f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    cpu = platform.processor() or platform.machine()
+    return f"{os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}, {platform.platform()}"
+
+
+def main(argv: list[str]) -> int:
+    wanted = set(argv)
+    scripts = sorted(p for p in (ROOT / "benchmarks").glob("bench_*.py") if not wanted or p.stem in wanted)
+    parts = [f"# Benchmarks\n\nWritten by `make bench` ({Path(__file__).name}) on "
+             f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.\n\nMachine: {machine()}.\n\n"
+             "Each section is one script's own output: ratios against a floor measured in the same run "
+             "first, absolute times after.\n"]
+    failed = 0
+    for script in scripts:
+        t0 = time.perf_counter()
+        print(f"== {script.name}", flush=True)
+        proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
+        took = time.perf_counter() - t0
+        print(proc.stdout[-3000:], proc.stderr[-2000:] if proc.returncode else "", flush=True)
+        status = "ok" if proc.returncode == 0 else f"FAILED (exit {proc.returncode})"
+        failed += proc.returncode != 0
+        body = proc.stdout.strip() or "(no output)"
+        if proc.returncode:
+            body += "\n\n" + "\n".join(proc.stderr.strip().splitlines()[-5:])
+        parts.append(f"\n## {script.stem} — {status}, {took:.0f} s\n\n```\n{body}\n```\n")
+    out = ROOT / "docs" / ("benchmarks.md" if not wanted else f"benchmarks-{'-'.join(sorted(wanted))}.md")
+    out.write_text("".join(parts))
+    print(f"wrote {out.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
