@@ -19,8 +19,8 @@ Examples
 ('KU009', 'en', None)
 >>> url_params(environ={"QUERY_STRING": "area=XYZ"})[0]
 'MK17'
->>> print(format_number(12345.678, "fi", 1), "|", format_number(12345.678, "en", 1))
-12 345,7 | 12,345.7
+>>> format_number(12345.678, "en", 1), format_number(12345.678, "fi", 1) == "12\u00a0345,7"
+('12,345.7', True)
 """
 from __future__ import annotations
 
