@@ -1,0 +1,95 @@
+"""``kasvudata data build``: write every processed file, deterministically.
+
+The real tables come from :mod:`.processing` and :mod:`.geo`; the synthetic firm panel and
+business table from :mod:`.synthetic` (``synthetic.build(out_dir, scale)``). The same raw files
+and code give byte-identical output: rows are sorted, Parquet is written without an index and
+with fixed settings, JSON with a fixed key order. Files are written to a temporary name and
+renamed, so a reader never sees half a file.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..paths import processed_dir
+from . import geo, processing
+from .loaders import FILES
+
+SCALES = ("default", "test", "national")
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    os.replace(tmp, path)
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> Path:
+    """Write ``df`` to ``path`` (no index, snappy, no statistics-dependent metadata) atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    df = df.reset_index(drop=True)
+    df.attrs = {}
+    if hasattr(df, "geometry") and "geometry" in df.columns:
+        df.to_parquet(tmp, index=False, compression="snappy")
+    else:
+        df.to_parquet(tmp, index=False, engine="pyarrow", compression="snappy")
+    _replace(tmp, path)
+    return path
+
+
+def write_bytes(data: bytes, path: Path) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    _replace(tmp, path)
+    return path
+
+
+def build_real(out_dir=None, raw=None, log=None) -> list[Path]:
+    """Write the real processed tables to ``out_dir`` (default ``data/processed``); return the paths."""
+    out = Path(out_dir) if out_dir is not None else processed_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    log = log or (lambda msg: None)
+    written = []
+    tables = {
+        "population": processing.population,
+        "unemployment": processing.unemployment,
+        "workplaces": processing.workplaces_2017,
+        "distances": processing.distances,
+        "industries": processing.industries_table,
+        "exports": processing.exports_regional,
+    }
+    for key, fn in tables.items():
+        df = fn(raw)
+        written.append(write_parquet(df, out / FILES[key]))
+        log(f"wrote {FILES[key]} ({len(df)} rows)")
+    geoms = geo.geometries(raw)
+    written.append(write_parquet(geoms, out / FILES["geometries"]))
+    log(f"wrote {FILES['geometries']} ({len(geoms)} rows)")
+    for key, level in (("web", "KU"), ("web_sk", "SK")):
+        data = geo.geojson_bytes(geo.web_layer(geoms, level=level))
+        written.append(write_bytes(data, out / FILES[key]))
+        log(f"wrote {FILES[key]} ({len(data) / 1000:.0f} KB)")
+    return written
+
+
+def build_all(scale: str = "default", out_dir=None, raw=None, log=None) -> list[Path]:
+    """Build the real tables, then the synthetic ones (``synthetic.build(out_dir, scale)``).
+
+    If the synthetic generator is not available, the real part is still built and a one-line
+    warning is printed on stderr.
+    """
+    if scale not in SCALES:
+        raise InputError(f"scale {scale!r}: expected one of {', '.join(SCALES)}")
+    out = Path(out_dir) if out_dir is not None else processed_dir()
+    written = build_real(out, raw, log)
+    try:
+        from . import synthetic
+    except ImportError as exc:
+        print(f"kasvudata: warning: synthetic firm panel not built ({exc})", file=sys.stderr)
+        return written
+    result = synthetic.build(out, scale)
+    if isinstance(result, (list, tuple)):
+        written += [Path(p) for p in result]
+    return written
