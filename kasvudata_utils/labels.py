@@ -37,6 +37,101 @@ LABELS: dict[str, dict[str, str]] = {
     "unknown_area_notice": {"fi": "Tuntematon alue {value!r}: näytetään {default}.",
                             "en": "Unknown area {value!r}: showing {default}."},
     "error_notice": {"fi": "Jotain meni pieleen: {message}", "en": "Something went wrong: {message}"},
+    # insights store, board and report sections (kasvudata_utils.insights*)
+    "insight_kind_trend": {"fi": "Trendi", "en": "Trend"},
+    "insight_kind_bottleneck": {"fi": "Pullonkaula", "en": "Bottleneck"},
+    "insight_kind_best_practice": {"fi": "Hyvä käytäntö", "en": "Best practice"},
+    "insight_kind_question": {"fi": "Kysymys", "en": "Question"},
+    "insight_kind_action": {"fi": "Toimenpide", "en": "Action"},
+    "insight_kind_scenario": {"fi": "Skenaario", "en": "Scenario"},
+    "insight_text_empty": {"fi": "Kirjoita havainto ennen tallentamista.",
+                           "en": "Write the insight before saving it."},
+    "insight_text_too_long": {"fi": "Havainto on liian pitkä ({length} merkkiä): enintään {limit} merkkiä.",
+                              "en": "The insight is too long ({length} characters): at most {limit} characters."},
+    "insight_rate_limited": {"fi": "Hetkinen: enintään {limit} havaintoa {seconds} sekunnissa. Yritä pian uudelleen.",
+                             "en": "One moment: at most {limit} insights per {seconds} seconds. Try again shortly."},
+    "insight_store_busy": {"fi": "Havaintovarasto on juuri nyt varattu. Yritä hetken päästä uudelleen.",
+                           "en": "The insights store is busy right now. Try again in a moment."},
+    "insight_already_voted": {"fi": "Olet jo äänestänyt tätä.", "en": "You have already voted for this."},
+    "insight_saved": {"fi": "Tallennettu.", "en": "Saved."},
+    "insight_votes": {"fi": "Ääniä", "en": "Votes"},
+    "insight_vote": {"fi": "+1", "en": "+1"},
+    "insight_submit": {"fi": "Lisää havainto", "en": "Add insight"},
+    "insight_text_placeholder": {"fi": "Mitä näette? Esim. \"Osaavia hitsaajia ei saa\"",
+                                 "en": "What do you see? E.g. \"Skilled welders unavailable\""},
+    "insight_kind_label": {"fi": "Tyyppi", "en": "Kind"},
+    "insight_indicator_label": {"fi": "Tunnusluku", "en": "Indicator"},
+    "insight_year_label": {"fi": "Vuosi", "en": "Year"},
+    "insight_author_label": {"fi": "Nimi", "en": "Name"},
+    "insight_none_option": {"fi": "(ei valittu)", "en": "(none)"},
+    "insight_filter_all": {"fi": "Kaikki", "en": "All"},
+    "insight_filter_kind": {"fi": "Näytä tyyppi", "en": "Show kind"},
+    "insight_filter_industry": {"fi": "Näytä toimiala", "en": "Show industry"},
+    "insight_general": {"fi": "Kaikki toimialat", "en": "All industries"},
+    "insight_refers_to": {"fi": "Viittaa: {what}", "en": "Refers to: {what}"},
+    "insight_in_area": {"fi": "Alue: {area}", "en": "Area: {area}"},
+    "insights_section_title": {"fi": "Yrityspalvelujen havainnot", "en": "What the business services said"},
+    "insights_region_title": {"fi": "Pullonkaulat ja hyvät käytännöt Pohjois-Pohjanmaalla",
+                              "en": "Bottlenecks and best practices across Northern Ostrobothnia"},
+    "insights_scenarios_title": {"fi": "Tallennetut skenaariot", "en": "Saved scenarios"},
+    "insights_no_scenarios": {"fi": "Ei tallennettuja skenaarioita.", "en": "No saved scenarios."},
+    "scenario_levers": {"fi": "Oletukset", "en": "Assumptions"},
+    "scenario_results": {"fi": "Tulokset", "en": "Results"},
+    "scenario_note": {"fi": "Perustelu", "en": "Note"},
+    "insights_none": {"fi": "Ei vielä havaintoja.", "en": "No insights yet."},
+    "insights_summary": {"fi": "{n} havaintoa alueelta {area}", "en": "{n} insights about {area}"},
+    "insights_export_title": {"fi": "Työpajojen havainnot", "en": "Workshop insights"},
+    "insights_badge": {"fi": "Osallistujien havainnot (ei tilastolukuja) · tallennettu: {path}",
+                       "en": "Participants' insights (no statistical figures) · stored in: {path}"},
+    "insights_source_note": {"fi": "Lähde: KasvuDATA-työpajojen osallistujat ({n} kirjausta).",
+                             "en": "Source: participants of KasvuDATA workshops ({n} entries)."},
+    # apps.common (workshop apps, issue 5)
+    "internal_error_hint": {"fi": "sovellus ei pystynyt laskemaan tätä. Kokeile toista valintaa tai lataa sivu "
+                                  "uudelleen.",
+                            "en": "the app could not compute this. Try another choice or reload the page."},
+    "download_csv": {"fi": "Lataa taulukko (CSV)", "en": "Download the table (CSV)"},
+    # spatial.area_spatial_context (LISA of municipal personnel growth, issue 7)
+    "spatial_context_ku_HH": {
+        "fi": "{name} kuuluu korkean kasvun klusteriin (HH): henkilöstö kasvoi {start}–{end} sekä kunnassa "
+              "että sen naapureissa tavallista enemmän.",
+        "en": "{name} belongs to a high-growth cluster (HH): personnel grew faster than usual in {start}–{end} "
+              "both in the municipality and in its neighbours."},
+    "spatial_context_ku_LL": {
+        "fi": "{name} kuuluu matalan kasvun klusteriin (LL): henkilöstön kasvu {start}–{end} jäi sekä kunnassa "
+              "että sen naapureissa tavallista heikommaksi.",
+        "en": "{name} belongs to a low-growth cluster (LL): personnel growth in {start}–{end} was weaker than "
+              "usual both in the municipality and in its neighbours."},
+    "spatial_context_ku_HL": {
+        "fi": "{name} on kasvun saareke (HL): henkilöstö kasvoi {start}–{end} nopeasti, vaikka naapureissa "
+              "kasvu oli heikkoa.",
+        "en": "{name} is a growth outlier (HL): personnel grew fast in {start}–{end} while its neighbours "
+              "grew slowly."},
+    "spatial_context_ku_LH": {
+        "fi": "{name} jää jälkeen kasvavista naapureistaan (LH): henkilöstön kasvu {start}–{end} oli heikkoa, "
+              "vaikka naapurit kasvoivat.",
+        "en": "{name} lags behind growing neighbours (LH): personnel growth in {start}–{end} was weak while "
+              "its neighbours grew."},
+    "spatial_context_ku_ns": {
+        "fi": "{name} ei kuulu tilastollisesti merkitsevään kasvun klusteriin ({start}–{end}, LISA, FDR 5 %).",
+        "en": "{name} does not belong to a statistically significant growth cluster ({start}–{end}, LISA, "
+              "FDR 5 %)."},
+    "spatial_context_area_HH": {
+        "fi": "{name}: {n}/{total} kunnasta kuuluu korkean kasvun klusteriin (HH) vuosina {start}–{end}.",
+        "en": "{name}: {n} of {total} municipalities belong to a high-growth cluster (HH) in {start}–{end}."},
+    "spatial_context_area_LL": {
+        "fi": "{name}: {n}/{total} kunnasta kuuluu matalan kasvun klusteriin (LL) vuosina {start}–{end}.",
+        "en": "{name}: {n} of {total} municipalities belong to a low-growth cluster (LL) in {start}–{end}."},
+    "spatial_context_area_HL": {
+        "fi": "{name}: {n}/{total} kunnasta on kasvun saarekkeita (HL) vuosina {start}–{end}.",
+        "en": "{name}: {n} of {total} municipalities are growth outliers (HL) in {start}–{end}."},
+    "spatial_context_area_LH": {
+        "fi": "{name}: {n}/{total} kunnasta jää jälkeen kasvavista naapureistaan (LH) vuosina {start}–{end}.",
+        "en": "{name}: {n} of {total} municipalities lag behind growing neighbours (LH) in {start}–{end}."},
+    "spatial_context_area_ns": {
+        "fi": "{name}: yksikään {total} kunnasta ei kuulu tilastollisesti merkitsevään kasvun klusteriin "
+              "({start}–{end}, LISA, FDR 5 %).",
+        "en": "{name}: none of its {total} municipalities belongs to a statistically significant growth "
+              "cluster ({start}–{end}, LISA, FDR 5 %)."},
 }
 
 

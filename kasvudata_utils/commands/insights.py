@@ -1,0 +1,93 @@
+"""``kasvudata insights export|import|list|history|restore``: the workshop knowledge base (SPEC §4, §7).
+
+* ``export [--format csv|md|json] [--area CODE] [--out FILE]`` — to stdout or FILE;
+* ``import FILE [FILE …]`` — merge other workshops' JSON/CSV exports by UUID;
+* ``list [--area CODE] [--kind KIND]`` — CSV of the live insights on stdout;
+* ``history UUID`` / ``restore UUID`` — every version of an insight / undo a deletion.
+
+``--db PATH`` overrides ``$KASVUDATA_INSIGHTS_DB``.
+"""
+from __future__ import annotations
+
+import csv
+import sys
+
+from ..insights import KINDS, InsightStore
+from ..insights_io import FORMATS, write_export
+
+LIST_COLUMNS = ["uuid", "created_utc", "workshop", "area_code", "industry_code", "indicator", "year", "kind",
+                "votes", "author", "text"]
+
+
+def register(sub):
+    p = sub.add_parser("insights", help="export, import and list the workshop insights store")
+    p.add_argument("--db", default=None, help="store file (default: $KASVUDATA_INSIGHTS_DB or "
+                                              "workshop_data/insights.sqlite)")
+    isub = p.add_subparsers(dest="insights_command", metavar="ACTION", parser_class=type(p))
+    e = isub.add_parser("export", help="write the store as CSV, Markdown or JSON")
+    e.add_argument("--format", default="json", type=str.lower, choices=FORMATS)
+    e.add_argument("--area", default=None, help="only this area's insights (code or name)")
+    e.add_argument("--out", default=None, help="write to this file instead of stdout")
+    e.add_argument("--lang", default="fi", choices=["fi", "en"], help="language of the Markdown headings")
+    e.set_defaults(func=run_export)
+    i = isub.add_parser("import", help="merge JSON or CSV exports into the store (by UUID, no duplicates)")
+    i.add_argument("files", nargs="+", metavar="FILE")
+    i.set_defaults(func=run_import)
+    ls = isub.add_parser("list", help="CSV of the insights on stdout")
+    ls.add_argument("--area", default=None)
+    ls.add_argument("--kind", default=None, choices=KINDS)
+    ls.add_argument("--deleted", action="store_true", help="include deleted insights")
+    ls.set_defaults(func=run_list)
+    h = isub.add_parser("history", help="every stored version of one insight (JSON lines)")
+    h.add_argument("uuid")
+    h.set_defaults(func=run_history)
+    r = isub.add_parser("restore", help="bring back a deleted insight")
+    r.add_argument("uuid")
+    r.set_defaults(func=run_restore)
+    p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
+
+
+def run_export(args) -> int:
+    store = InsightStore(args.db)
+    text = write_export(store, args.format, area=args.area, out=args.out, lang=args.lang)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def run_import(args) -> int:
+    store = InsightStore(args.db)
+    for f in args.files:
+        c = store.import_file(f)
+        print(f"{f}: added {c['added']}, updated {c['updated']}, unchanged {c['unchanged']}")
+    return 0
+
+
+def run_list(args) -> int:
+    store = InsightStore(args.db)
+    records = store.list(area=args.area, kind=args.kind, include_deleted=args.deleted)  # errors before output
+    w = csv.DictWriter(sys.stdout, fieldnames=LIST_COLUMNS + (["deleted"] if args.deleted else []),
+                       extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in records:
+        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    return 0
+
+
+def run_history(args) -> int:
+    import json
+
+    for h in InsightStore(args.db).history(args.uuid) or [None]:
+        if h is None:
+            InsightStore(args.db).get(args.uuid)  # raises InputError for an unknown UUID
+            continue
+        print(json.dumps(h, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+def run_restore(args) -> int:
+    rec = InsightStore(args.db).restore(args.uuid)
+    print(f"restored {rec['uuid']}")
+    return 0

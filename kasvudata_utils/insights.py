@@ -1,0 +1,534 @@
+"""The workshop knowledge base: insights and saved scenarios in one SQLite file.
+
+Many Voilà kernels (one per browser tab) and the command line write to the
+same file at once, so the store
+
+* runs SQLite in WAL mode with a busy timeout, opens every write with
+  ``BEGIN IMMEDIATE`` and retries on "database is locked", so a busy store
+  waits a moment instead of surfacing an error to a workshop participant;
+* opens one short-lived connection per operation (safe across threads,
+  forks and widget callbacks);
+* never really loses anything: edits, deletions and restores append a full
+  snapshot of the record to ``insight_history``; a deletion only sets a flag;
+* uses parametrised queries only (SQL metacharacters are stored verbatim);
+* is schema-versioned with ``PRAGMA user_version`` and upgrades old files
+  step by step (:data:`MIGRATIONS`).
+
+Export and import live in :mod:`kasvudata_utils.insights_io`, HTML rendering in
+:mod:`kasvudata_utils.insights_render`.
+
+>>> import tempfile, pathlib
+>>> store = InsightStore(pathlib.Path(tempfile.mkdtemp()) / "s.sqlite")
+>>> uid = store.add("KU009", "bottleneck", "Hitsaajia ei saa", industry="c")
+>>> [(r["area_code"], r["industry_code"], r["kind"]) for r in store.list()]
+[('KU009', 'C', 'bottleneck')]
+"""
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import time
+import uuid as _uuid
+from contextlib import closing
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from . import paths
+from .areas import normalise_area
+from .errors import InputError
+from .industries import normalise_industry
+from .labels import t
+
+KINDS = ("trend", "bottleneck", "best_practice", "question", "action", "scenario")
+# SPEC §5 indicator names (an insight may refer to one of them).
+INDICATORS = (
+    "establishments", "personnel", "turnover_eur", "exports_eur", "personnel_growth_pct",
+    "turnover_growth_pct", "cagr_personnel_pct", "lq_personnel", "share_personnel_pct",
+    "birth_rate_pct", "death_rate_pct", "churn_rate_pct", "survival_rate_1y_pct",
+    "survival_rate_3y_pct", "survival_rate_5y_pct", "hge_count", "hge_share_pct",
+    "micro_hge_count", "gazelle_count", "exporter_count", "export_intensity_pct",
+    "micro_share_pct", "krugman_index", "herfindahl_index",
+)
+MAX_TEXT_CHARS = 2000
+MAX_SHORT_CHARS = 200          # workshop label, author
+RATE_LIMIT = 10                # submissions ...
+RATE_WINDOW_S = 60             # ... per this many seconds per session id
+BUSY_TIMEOUT_MS = 10_000       # SQLite's own wait for a lock
+LOCK_PATIENCE_S = 120.0        # our retry loop on top of it
+YEAR_RANGE = (1990, 2100)
+
+# Step n brings a store from user_version n-1 to n. Never edit a released step: add one.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE IF NOT EXISTS insights (
+            uuid TEXT PRIMARY KEY,
+            created_utc TEXT NOT NULL,
+            updated_utc TEXT NOT NULL,
+            workshop TEXT NOT NULL DEFAULT '',
+            area_code TEXT NOT NULL,
+            industry_code TEXT,
+            indicator TEXT,
+            year INTEGER,
+            kind TEXT NOT NULL CHECK (kind IN ('trend','bottleneck','best_practice','question',
+                                               'action','scenario')),
+            text TEXT NOT NULL,
+            author TEXT,
+            votes INTEGER NOT NULL DEFAULT 0 CHECK (votes >= 0),
+            levers_json TEXT,
+            results_json TEXT,
+            deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
+        )""",
+        "CREATE INDEX IF NOT EXISTS insights_area ON insights (area_code, kind)",
+        """CREATE TABLE IF NOT EXISTS insight_history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            uuid TEXT NOT NULL,
+            changed_utc TEXT NOT NULL,
+            action TEXT NOT NULL,
+            snapshot_json TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS insight_history_uuid ON insight_history (uuid, id)",
+    ),
+    2: (  # per-session rate limit and one vote per session and insight
+        "ALTER TABLE insights ADD COLUMN session_id TEXT",
+        "CREATE INDEX IF NOT EXISTS insights_session ON insights (session_id, created_utc)",
+        """CREATE TABLE IF NOT EXISTS insight_votes (
+            uuid TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            voted_utc TEXT NOT NULL,
+            PRIMARY KEY (uuid, session_id)
+        )""",
+    ),
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+# Columns of a record as stored (levers/results as JSON text) and as returned (parsed).
+COLUMNS = ("uuid", "created_utc", "updated_utc", "workshop", "area_code", "industry_code", "indicator",
+           "year", "kind", "text", "author", "votes", "levers_json", "results_json", "deleted", "session_id")
+RECORD_FIELDS = ("uuid", "created_utc", "updated_utc", "workshop", "area_code", "industry_code", "indicator",
+                 "year", "kind", "text", "author", "votes", "levers", "results", "deleted", "session_id")
+
+
+def utc_now() -> str:
+    """Current UTC time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (sorts as text)."""
+    return format_utc(datetime.now(timezone.utc))
+
+
+def format_utc(moment: datetime) -> str:
+    """A timezone-aware datetime as the store's fixed-width UTC text."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    msg = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in msg or "busy" in msg)
+
+
+def with_retry(fn, patience_s: float = LOCK_PATIENCE_S):
+    """Call ``fn()``; on "database is locked/busy" wait with jittered backoff and call again.
+
+    After ``patience_s`` seconds of failures a friendly :class:`InputError`
+    is raised instead of SQLite's message.
+    """
+    deadline = time.monotonic() + patience_s
+    delay = 0.005
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise InputError(t("insight_store_busy")) from None
+            time.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 0.25)
+
+
+def _json_default(value):
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def to_json(value) -> str | None:
+    """Lever or result mapping → canonical JSON text (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InputError(f"scenario levers/results {type(value).__name__!s}: expected a mapping of name → value")
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+
+
+def row_to_record(row) -> dict:
+    """A stored row (tuple in :data:`COLUMNS` order) → record dict with parsed JSON."""
+    rec = dict(zip(COLUMNS, row))
+    rec["levers"] = json.loads(rec.pop("levers_json")) if rec.get("levers_json") else None
+    rec["results"] = json.loads(rec.pop("results_json")) if rec.get("results_json") else None
+    rec.pop("levers_json", None)
+    rec.pop("results_json", None)
+    rec["deleted"] = bool(rec["deleted"])
+    return {k: rec.get(k) for k in RECORD_FIELDS}
+
+
+# ---------------------------------------------------------------- validation
+def clean_kind(kind) -> str:
+    """Normalise a kind (``"Best practice"`` → ``best_practice``) or raise :class:`InputError`."""
+    k = str(kind or "").strip().lower().replace(" ", "_").replace("-", "_")
+    if k not in KINDS:
+        raise InputError(f"unknown insight kind {kind!r}: expected one of {', '.join(KINDS)}")
+    return k
+
+
+def clean_indicator(indicator) -> str | None:
+    """``None``/empty → ``None``; a SPEC §5 name → itself; anything else → :class:`InputError`."""
+    if indicator is None or str(indicator).strip() == "":
+        return None
+    name = str(indicator).strip()
+    if name not in INDICATORS:
+        raise InputError(f"unknown indicator {indicator!r}: expected a SPEC §5 name such as personnel or "
+                         f"birth_rate_pct")
+    return name
+
+
+def clean_year(year) -> int | None:
+    """``None``/empty → ``None``; a year 1990–2100 → int; anything else → :class:`InputError`."""
+    if year is None or str(year).strip() == "":
+        return None
+    try:
+        y = int(str(year).strip())
+    except ValueError:
+        raise InputError(f"year {year!r}: expected a whole number such as 2023") from None
+    if not YEAR_RANGE[0] <= y <= YEAR_RANGE[1]:
+        raise InputError(f"year {year!r}: expected a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}")
+    return y
+
+
+def clean_industry(industry) -> str | None:
+    """``None``/empty → ``None``; otherwise :func:`industries.normalise_industry`."""
+    if industry is None or str(industry).strip() == "":
+        return None
+    return normalise_industry(industry)
+
+
+def clean_text(text, lang: str = "fi", allow_empty: bool = False) -> str:
+    """The insight text, verbatim apart from surrounding whitespace; length-checked."""
+    s = "" if text is None else str(text).strip()
+    if not s and not allow_empty:
+        raise InputError(t("insight_text_empty", lang))
+    if len(s) > MAX_TEXT_CHARS:
+        raise InputError(t("insight_text_too_long", lang, limit=MAX_TEXT_CHARS, length=len(s)))
+    return s
+
+
+def clean_short(value, what: str) -> str | None:
+    """Author or workshop label: stripped, ≤ :data:`MAX_SHORT_CHARS` characters."""
+    if value is None:
+        return None
+    s = " ".join(str(value).split())
+    if len(s) > MAX_SHORT_CHARS:
+        raise InputError(f"{what} of {len(s)} characters: expected at most {MAX_SHORT_CHARS}")
+    return s
+
+
+class InsightStore:
+    """The SQLite knowledge base (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The database file; default :func:`paths.insights_db` (``$KASVUDATA_INSIGHTS_DB``).
+        Its folder is created.
+    clock : callable, optional
+        Returns the current time as a timezone-aware datetime (tests pass a fake clock).
+    lang : {"fi", "en"}
+        Language of the friendly messages raised as :class:`InputError`.
+    """
+
+    def __init__(self, path=None, clock=None, lang: str = "fi"):
+        self.path = Path(path) if path is not None else paths.insights_db()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self.lang = lang
+        with_retry(self._ensure_schema)
+
+    # ------------------------------------------------------------ plumbing
+    def _now(self) -> str:
+        return format_utc(self._clock())
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
+            con.execute("PRAGMA journal_mode = WAL")
+            con.execute("PRAGMA synchronous = FULL")
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _ensure_schema(self, target: int = SCHEMA_VERSION) -> None:
+        with closing(self._connect()) as con:
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise InputError(f"insights store {self.path} has schema version {version}: expected at most "
+                                 f"{SCHEMA_VERSION} (made by a newer KasvuDATA; upgrade the package)")
+            if version >= target:
+                return
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                version = con.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+                for step in range(version + 1, target + 1):
+                    for sql in MIGRATIONS[step]:
+                        con.execute(sql)
+                    con.execute(f"PRAGMA user_version = {int(step)}")
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+
+    def schema_version(self) -> int:
+        """The file's ``PRAGMA user_version``."""
+        def read():
+            with closing(self._connect()) as con:
+                return con.execute("PRAGMA user_version").fetchone()[0]
+        return with_retry(read)
+
+    def _write(self, fn):
+        """Run ``fn(con)`` inside ``BEGIN IMMEDIATE … COMMIT``, retrying while the store is locked."""
+        def attempt():
+            with closing(self._connect()) as con:
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    out = fn(con)
+                    con.execute("COMMIT")
+                    return out
+                except BaseException:
+                    if con.in_transaction:
+                        con.execute("ROLLBACK")
+                    raise
+        return with_retry(attempt)
+
+    def _read(self, sql: str, params=()) -> list[tuple]:
+        def attempt():
+            with closing(self._connect()) as con:
+                return con.execute(sql, params).fetchall()
+        return with_retry(attempt)
+
+    @staticmethod
+    def _fetch(con, uid: str) -> dict | None:
+        row = con.execute(f"SELECT {', '.join(COLUMNS)} FROM insights WHERE uuid = ?", (uid,)).fetchone()
+        return row_to_record(row) if row else None
+
+    @staticmethod
+    def _log(con, rec: dict, action: str, when: str) -> None:
+        con.execute("INSERT INTO insight_history (uuid, changed_utc, action, snapshot_json) VALUES (?, ?, ?, ?)",
+                    (rec["uuid"], when, action, json.dumps(rec, ensure_ascii=False, sort_keys=True)))
+
+    def _check_rate(self, con, session_id: str | None, now: str) -> None:
+        if not session_id:
+            return
+        since = format_utc(datetime.strptime(now, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+                           - timedelta(seconds=RATE_WINDOW_S))
+        n = con.execute("SELECT COUNT(*) FROM insights WHERE session_id = ? AND created_utc > ?",
+                        (session_id, since)).fetchone()[0]
+        if n >= RATE_LIMIT:
+            raise InputError(t("insight_rate_limited", self.lang, limit=RATE_LIMIT, seconds=RATE_WINDOW_S))
+
+    def _insert(self, values: dict) -> str:
+        uid = values["uuid"]
+
+        def do(con):
+            self._check_rate(con, values.get("session_id"), values["created_utc"])
+            con.execute(f"INSERT INTO insights ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                        tuple(values.get(c) for c in COLUMNS))
+            self._log(con, self._fetch(con, uid), "create", values["created_utc"])
+            return uid
+        return self._write(do)
+
+    # ------------------------------------------------------------ public API
+    def add(self, area, kind, text, industry=None, indicator=None, year=None, author=None,
+            workshop: str = "", session_id: str | None = None) -> str:
+        """Record an insight and return its UUID.
+
+        Parameters
+        ----------
+        area : str
+            Any spelling accepted by :func:`areas.normalise_area`.
+        kind : str
+            One of :data:`KINDS` except ``scenario`` (use :meth:`add_scenario`).
+        text : str
+            Stored verbatim (stripped), at most :data:`MAX_TEXT_CHARS` characters.
+        industry, indicator, year : optional
+            What the insight refers to (TOL code, SPEC §5 indicator name, year).
+        author, workshop : str, optional
+            Who said it and at which workshop.
+        session_id : str, optional
+            The browser session; at most :data:`RATE_LIMIT` submissions per
+            :data:`RATE_WINDOW_S` seconds per session.
+
+        Raises
+        ------
+        InputError
+            Bad area/kind/industry/indicator/year, empty or too long text, rate limit.
+        """
+        k = clean_kind(kind)
+        if k == "scenario":
+            raise InputError("insight kind 'scenario': expected add_scenario() for saved scenarios")
+        now = self._now()
+        return self._insert({
+            "uuid": str(_uuid.uuid4()), "created_utc": now, "updated_utc": now,
+            "workshop": clean_short(workshop, "workshop label") or "", "area_code": normalise_area(area),
+            "industry_code": clean_industry(industry), "indicator": clean_indicator(indicator),
+            "year": clean_year(year), "kind": k, "text": clean_text(text, self.lang),
+            "author": clean_short(author, "author name") or None, "votes": 0, "levers_json": None,
+            "results_json": None, "deleted": 0, "session_id": session_id or None,
+        })
+
+    def add_scenario(self, area, levers: dict, results: dict, note: str = "", industry=None, author=None,
+                     workshop: str = "", session_id: str | None = None, year=None) -> str:
+        """Save a scenario snapshot (lever values and results as JSON, plus a note); return its UUID."""
+        now = self._now()
+        return self._insert({
+            "uuid": str(_uuid.uuid4()), "created_utc": now, "updated_utc": now,
+            "workshop": clean_short(workshop, "workshop label") or "", "area_code": normalise_area(area),
+            "industry_code": clean_industry(industry), "indicator": None, "year": clean_year(year),
+            "kind": "scenario", "text": clean_text(note, self.lang, allow_empty=True),
+            "author": clean_short(author, "author name") or None, "votes": 0,
+            "levers_json": to_json(dict(levers or {})), "results_json": to_json(dict(results or {})),
+            "deleted": 0, "session_id": session_id or None,
+        })
+
+    def get(self, uid: str) -> dict:
+        """The record ``uid`` (deleted ones too); unknown → :class:`InputError`."""
+        rows = self._read(f"SELECT {', '.join(COLUMNS)} FROM insights WHERE uuid = ?", (str(uid),))
+        if not rows:
+            raise InputError(f"unknown insight {uid!r}: expected the UUID of a stored insight")
+        return row_to_record(rows[0])
+
+    def list(self, area=None, kind=None, industry=None, include_deleted: bool = False,
+             order: str = "votes") -> list[dict]:
+        """Records, optionally filtered; ``order`` ``"votes"`` (most-voted first) or ``"newest"``."""
+        where, params = [], []
+        if area is not None:
+            where.append("area_code = ?")
+            params.append(normalise_area(area))
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(clean_kind(kind))
+        if industry is not None:
+            where.append("industry_code = ?")
+            params.append(clean_industry(industry))
+        if not include_deleted:
+            where.append("deleted = 0")
+        orders = {"votes": "votes DESC, created_utc ASC, uuid", "newest": "created_utc DESC, uuid",
+                  "oldest": "created_utc ASC, uuid"}
+        if order not in orders:
+            raise InputError(f"order {order!r}: expected one of {', '.join(orders)}")
+        sql = (f"SELECT {', '.join(COLUMNS)} FROM insights"
+               + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {orders[order]}")
+        return [row_to_record(r) for r in self._read(sql, tuple(params))]
+
+    def count(self, area=None, include_deleted: bool = False) -> int:
+        """Number of records (optionally of one area)."""
+        where, params = [], []
+        if area is not None:
+            where.append("area_code = ?")
+            params.append(normalise_area(area))
+        if not include_deleted:
+            where.append("deleted = 0")
+        sql = "SELECT COUNT(*) FROM insights" + (" WHERE " + " AND ".join(where) if where else "")
+        return self._read(sql, tuple(params))[0][0]
+
+    def vote(self, uid: str, session_id: str | None = None) -> bool:
+        """Add one vote; with ``session_id`` at most one per session. Returns whether it counted."""
+        uid = str(uid)
+
+        def do(con):
+            if self._fetch(con, uid) is None:
+                raise InputError(f"unknown insight {uid!r}: expected the UUID of a stored insight")
+            if session_id:
+                cur = con.execute("INSERT OR IGNORE INTO insight_votes (uuid, session_id, voted_utc) "
+                                  "VALUES (?, ?, ?)", (uid, session_id, self._now()))
+                if cur.rowcount == 0:
+                    return False
+            con.execute("UPDATE insights SET votes = votes + 1 WHERE uuid = ?", (uid,))
+            return True
+        return self._write(do)
+
+    def _change(self, uid: str, action: str, sets: dict) -> dict:
+        uid = str(uid)
+
+        def do(con):
+            if self._fetch(con, uid) is None:
+                raise InputError(f"unknown insight {uid!r}: expected the UUID of a stored insight")
+            now = self._now()
+            cols = dict(sets, updated_utc=now)
+            con.execute(f"UPDATE insights SET {', '.join(f'{c} = ?' for c in cols)} WHERE uuid = ?",
+                        (*cols.values(), uid))
+            rec = self._fetch(con, uid)
+            self._log(con, rec, action, now)
+            return rec
+        return self._write(do)
+
+    def edit(self, uid: str, text=None, kind=None, industry=..., indicator=..., year=..., author=...) -> dict:
+        """Change fields of an insight (the previous version stays in the history); return the new record.
+
+        Arguments left at their default are not changed; ``industry=None`` clears the industry.
+        """
+        sets = {}
+        if text is not None:
+            current = self.get(uid)
+            sets["text"] = clean_text(text, self.lang, allow_empty=current["kind"] == "scenario")
+        if kind is not None:
+            k = clean_kind(kind)
+            if k == "scenario" or self.get(uid)["kind"] == "scenario":
+                raise InputError(f"insight kind {kind!r}: a scenario cannot become an insight or vice versa")
+            sets["kind"] = k
+        if industry is not ...:
+            sets["industry_code"] = clean_industry(industry)
+        if indicator is not ...:
+            sets["indicator"] = clean_indicator(indicator)
+        if year is not ...:
+            sets["year"] = clean_year(year)
+        if author is not ...:
+            sets["author"] = clean_short(author, "author name") or None
+        if not sets:
+            return self.get(uid)
+        return self._change(uid, "edit", sets)
+
+    def delete(self, uid: str) -> dict:
+        """Hide an insight (kept with its history; :meth:`restore` brings it back)."""
+        return self._change(uid, "delete", {"deleted": 1})
+
+    def restore(self, uid: str) -> dict:
+        """Bring back a deleted insight."""
+        return self._change(uid, "restore", {"deleted": 0})
+
+    def history(self, uid: str) -> list[dict]:
+        """Every version of the record, oldest first: dicts ``changed_utc, action, record``."""
+        rows = self._read("SELECT changed_utc, action, snapshot_json FROM insight_history WHERE uuid = ? "
+                          "ORDER BY id", (str(uid),))
+        return [{"changed_utc": c, "action": a, "record": json.loads(s)} for c, a, s in rows]
+
+    def all_history(self) -> list[dict]:
+        """The whole history table (for export): dicts ``uuid, changed_utc, action, record``."""
+        rows = self._read("SELECT uuid, changed_utc, action, snapshot_json FROM insight_history ORDER BY id")
+        return [{"uuid": u, "changed_utc": c, "action": a, "record": json.loads(s)} for u, c, a, s in rows]
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` result (``"ok"`` when sound)."""
+        return self._read("PRAGMA integrity_check")[0][0]
+
+    # Export and import are implemented in insights_io (kept here as methods: ARCHITECTURE contract).
+    def export(self, format: str = "json", area=None, lang: str = "fi") -> str:
+        """The records as ``csv``, ``md`` or ``json`` text (see :mod:`insights_io`)."""
+        from .insights_io import export_text
+        return export_text(self, format, area=area, lang=lang)
+
+    def import_file(self, path) -> dict:
+        """Merge an export (JSON or CSV) by UUID; returns counts ``added, updated, unchanged``."""
+        from .insights_io import import_file
+        return import_file(self, path)
