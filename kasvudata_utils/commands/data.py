@@ -1,0 +1,63 @@
+"""``kasvudata data build|check|manifest``: build, verify and record the embedded data."""
+from __future__ import annotations
+
+import sys
+import time
+
+from ..errors import InputError
+
+
+def register(sub):
+    p = sub.add_parser("data", help="build and check the embedded data (data/processed, data/manifest.csv)")
+    dsub = p.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
+    b = dsub.add_parser("build", help="(re)build data/processed from data/raw, deterministically")
+    b.add_argument("--scale", default="default", choices=["default", "test", "national"],
+                   help="size of the synthetic firm panel (default: MK17 firms; national: whole country)")
+    b.add_argument("--out", default=None, metavar="DIR", help="write here instead of data/processed")
+    b.add_argument("--quiet", action="store_true", help="print nothing but warnings")
+    b.set_defaults(func=run_build)
+    c = dsub.add_parser("check", help="verify every data file against data/manifest.csv (exit 2 on failure)")
+    c.set_defaults(func=run_check)
+    m = dsub.add_parser("manifest", help="(developer) show or recompute data/manifest.csv")
+    m.add_argument("--update", action="store_true", help="recompute sha256, rows and columns of every file")
+    m.set_defaults(func=run_manifest)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def run_build(args) -> int:
+    from ..data import build
+
+    started = time.perf_counter()
+    log = None if args.quiet else print
+    written = build.build_all(scale=args.scale, out_dir=args.out, log=log)
+    if not args.quiet:
+        print(f"built {len(written)} files in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def run_check(args) -> int:
+    from ..data import manifest
+
+    results = manifest.check()
+    for r in results:
+        print(r.line())
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(f"{len(failed)} of {len(results)} files failed the check", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run_manifest(args) -> int:
+    from ..data import manifest
+
+    if args.update:
+        rows = manifest.update()
+        print(f"wrote {manifest.MANIFEST}: {len(rows)} files")
+        return 0
+    rows = manifest.read()
+    for r in rows:
+        print(f"{r['layer']:9} {r['rows']:>7} {r['sha256'][:12]} {r['path']}")
+    if not rows:
+        raise InputError("the data manifest is empty: run `kasvudata data manifest --update`")
+    return 0
