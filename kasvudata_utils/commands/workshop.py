@@ -1,0 +1,73 @@
+"""``kasvudata workshop [--port N]``: serve the Voilà apps of ``workshops/`` (SPEC §4, issue 5).
+
+Voilà runs in ``workshops/`` so that it reads ``workshops/voila.json``: preheated
+kernel pools per app, idle culling, an execution timeout, no tracebacks, no
+sources, and the project's offline template (``kasvudata_utils/voila_template``,
+the ``lab`` template without CDN links) found through ``JUPYTER_PATH``.
+:func:`voila_command` is also what the browser tests and the benchmark start.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from ..paths import PROJECT_ROOT
+
+WORKSHOPS_DIR = PROJECT_ROOT / "workshops"
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1] / "voila_template"
+
+
+def voila_command(port: int = 8866, workshops_dir: Path | None = None, preheat: bool | None = None,
+                  env: dict | None = None) -> tuple[list[str], dict, Path]:
+    """``(argv, environment, cwd)`` that start Voilà on the workshop apps.
+
+    Parameters
+    ----------
+    port
+        TCP port on 127.0.0.1.
+    workshops_dir
+        Folder with the app notebooks and ``voila.json`` (default ``workshops/``).
+    preheat
+        Override ``voila.json``'s ``preheat_kernel`` (the benchmark measures both).
+    env
+        Base environment (default ``os.environ``); ``JUPYTER_PATH`` gets the template root first.
+    """
+    port = int(port)
+    if not 0 < port < 65536:
+        raise InputError(f"port {port}: expected a number from 1 to 65535")
+    wdir = Path(workshops_dir or WORKSHOPS_DIR).resolve()
+    if not (wdir / "voila.json").exists():
+        raise InputError(f"workshop folder {wdir}: expected a folder with voila.json and the app notebooks")
+    argv = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
+    if preheat is not None:
+        argv.append(f"--preheat_kernel={bool(preheat)}")
+    argv.append(str(wdir))
+    e = dict(os.environ if env is None else env)
+    e["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), e.get("JUPYTER_PATH", "")) if p)
+    e.setdefault("PYTHONUNBUFFERED", "1")
+    # Kernels must not try to reach the internet (matplotlib font cache etc. stay local anyway).
+    e.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    return argv, e, wdir
+
+
+def register(sub):
+    p = sub.add_parser("workshop", help="serve the Voilà workshop apps (area explorer, scenarios, insights)")
+    p.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    p.add_argument("--no-preheat", action="store_true", help="start kernels on demand instead of preheating")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..apps.common import ensure_app_data
+
+    ensure_app_data()  # build the small app cache now, not on a participant's first click
+    argv, env, cwd = voila_command(args.port, preheat=False if args.no_preheat else None)
+    print(f"KasvuDATA workshop: http://127.0.0.1:{args.port}/voila/render/area_explorer.ipynb?area=MK17",
+          file=sys.stderr)
+    try:
+        return subprocess.call(argv, env=env, cwd=cwd)
+    except KeyboardInterrupt:
+        return 0
