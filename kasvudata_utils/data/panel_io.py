@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -79,8 +80,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
     last = None
     for enc in _ENCODINGS:
         try:
-            return pd.read_csv(path, sep=sep, dtype=str, encoding=enc, compression=compression,
-                               skipinitialspace=True)
+            with warnings.catch_warnings():
+                # index_col=False: a row longer than the header is an error, not a silent index
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                return pd.read_csv(path, sep=sep, dtype=str, encoding=enc, compression=compression,
+                                   skipinitialspace=True, index_col=False)
+        except pd.errors.ParserWarning:
+            raise InputError(f"cannot read CSV file {path.name!r}: a data row has more fields than the header "
+                             f"(expected fields separated by {sep!r})") from None
         except UnicodeDecodeError as exc:
             last = exc
             continue
