@@ -1,0 +1,106 @@
+"""HTML sections for the reports and the site: escaping, grouping, ordering, scenarios."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kasvudata_utils.insights import InsightStore
+from kasvudata_utils.insights_render import render_area_insights_html, render_region_page_html
+
+INJECTIONS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
+              "**bold** <b>html</b> [x](javascript:alert(1))", "</section><h1>fake</h1>"]
+
+
+@pytest.fixture
+def store(tmp_path):
+    return InsightStore(tmp_path / "s.sqlite")
+
+
+def _pos(html, needle):
+    i = html.find(needle)
+    assert i >= 0, needle
+    return i
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_injections_are_shown_as_text_everywhere(store, text):
+    uid = store.add("KU009", "bottleneck", text, author=text)
+    store.add_scenario("KU009", {text: 1.0}, {"personnel": 2}, note=text)
+    for html in (render_area_insights_html(store, "KU009", "fi"), render_region_page_html(store, "en")):
+        assert "<script" not in html and "<img" not in html and "<b>" not in html and "<h1>" not in html
+        assert "&lt;" in html and html.count("<section") == 1 and html.count("</section>") == 1
+    assert store.get(uid)["text"] == text  # stored verbatim
+
+
+def test_area_section_groups_by_kind_and_industry_most_voted_first(store):
+    t1 = store.add("KU009", "trend", "trendi yksi")
+    b_low = store.add("KU009", "bottleneck", "pullonkaula vähän ääniä", industry="C")
+    b_high = store.add("KU009", "bottleneck", "pullonkaula paljon ääniä", industry="C", indicator="personnel",
+                       year=2023)
+    b_gen = store.add("KU009", "bottleneck", "yleinen pullonkaula")
+    for _ in range(3):
+        store.vote(b_high)
+    store.vote(b_gen)
+    store.add("KU564", "bottleneck", "Oulun asia")          # another area: not in Alavieska's section
+    gone = store.add("KU009", "question", "poistettu")
+    store.delete(gone)
+    html = render_area_insights_html(store, "Alavieska", "fi", figure_for=lambda r: "1\u00a0234 henkilöä")
+    assert html.startswith('<section class="kd-insights" id="insights" data-area="KU009">')
+    assert "<h2>Yrityspalvelujen havainnot</h2>" in html
+    assert "Oulun asia" not in html and "poistettu" not in html and "Kysymys" not in html
+    # Kinds in the fixed order: trend before bottleneck.
+    assert _pos(html, ">Trendi<") < _pos(html, ">Pullonkaula<")
+    # Within bottlenecks: industry C (best insight: 3 votes) before the general group (best: 1 vote).
+    bottlenecks = html[_pos(html, ">Pullonkaula<"):]
+    assert _pos(bottlenecks, "<h4>C Teollisuus</h4>") < _pos(bottlenecks, "<h4>Kaikki toimialat</h4>")
+    assert _pos(html, "paljon ääniä") < _pos(html, "vähän ääniä")
+    assert "Viittaa: Henkilöstö, 2023: 1\u00a0234 henkilöä" in html and "Ääniä: 3" in html
+    assert store.get(t1)["text"] in html
+
+
+def test_sub_region_section_includes_its_municipalities(store):
+    store.add("KU009", "trend", "Alavieskan trendi")    # Alavieska is in the Ylivieska sub-region SK177
+    store.add("SK177", "trend", "seudun trendi")
+    html = render_area_insights_html(store, "SK177", "en")
+    assert "Alavieskan trendi" in html and "Area: Alavieska" in html and "seudun trendi" in html
+    only = render_area_insights_html(store, "SK177", "en", include_members=False)
+    assert "Alavieskan trendi" not in only and "seudun trendi" in only
+
+
+def test_scenarios_side_by_side_with_levers(store):
+    store.add_scenario("KU009", {"birth_rate_pct": 8.5, "exports_growth_pct": 3}, {"personnel": 1234.5},
+                       note="Vienti vetää")
+    store.add_scenario("KU009", {"birth_rate_pct": 7.0}, {"personnel": 1200}, note="Varovainen")
+    html = render_area_insights_html(store, "KU009", "fi")
+    table = html[_pos(html, '<table class="kd-table kd-scenarios">'):]
+    header = table[:table.find("</thead>")]
+    assert header.count("<th>") == 3  # empty corner + two scenarios
+    row = re.search(r"<tr><td>Aloittaneiden osuus \(%\)</td>(.*?)</tr>", table).group(1)
+    assert row == "<td>8,5</td><td>7</td>"
+    row = re.search(r"<tr><td>exports_growth_pct</td>(.*?)</tr>", table).group(1)
+    assert row == "<td>3</td><td></td>"  # the second scenario did not set this lever
+    assert re.search(r"<tr><td>Henkilöstö</td><td>1\u00a0234,5</td><td>1\u00a0200</td></tr>", table)
+    assert "Tallennetut skenaariot" in html and "Vienti vetää" in html
+
+
+def test_empty_store_and_missing_file(tmp_path):
+    missing = tmp_path / "none.sqlite"
+    html = render_area_insights_html(missing, "KU009", "en")
+    assert "No insights yet." in html and not missing.exists()  # rendering never creates a store
+    assert "No insights yet." in render_region_page_html([], "en")
+
+
+def test_region_page_groups_bottlenecks_and_best_practices_by_area(store):
+    store.add("KU009", "bottleneck", "Alavieskan pullonkaula", industry="C")
+    store.add("SK177", "best_practice", "Ylivieskan seudun käytäntö")
+    store.add("MK17", "bottleneck", "Koko maakunnan pullonkaula")
+    store.add("KU009", "trend", "trendi ei kuulu sivulle")
+    store.add("KU091", "bottleneck", "Helsingin pullonkaula")  # outside Northern Ostrobothnia
+    html = render_region_page_html(store.list(), "fi", link_template="{code}/report.html#insights")
+    assert "trendi ei kuulu" not in html and "Helsingin" not in html
+    # Region first, then sub-regions, then municipalities.
+    assert _pos(html, 'id="insights-MK17"') < _pos(html, 'id="insights-SK177"') < _pos(html, 'id="insights-KU009"')
+    assert '<a href="KU009/report.html#insights">Alavieska (KU009)</a>' in html
+    ku = html[_pos(html, 'id="insights-KU009"'):]
+    assert "<h4>Pullonkaula</h4>" in ku and "C Teollisuus" in ku
