@@ -1,0 +1,80 @@
+"""``kasvudata indicators``: every SPEC §5 indicator of an area as a long CSV/JSON table (SPEC §4).
+
+``kasvudata indicators --area CODE [--reference CODE] [--start YEAR] [--end YEAR] [--panel PATH]
+[--format csv|json] [--level section|division]``
+
+The embedded synthetic firm panel is used unless ``--panel`` names a researcher's own extract.
+Where the panel does not cover the reference (e.g. ``SSS`` for the Northern Ostrobothnia panel),
+the reference's figures come from the embedded regional business table. Disclosure control is
+on; ``KASVUDATA_DISCLOSURE=off`` switches it off and every row is then marked "not for
+publication".
+"""
+from __future__ import annotations
+
+import sys
+
+from .. import areas
+
+COLUMNS = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed", "note"]
+
+
+def register(sub):
+    p = sub.add_parser("indicators", help="all indicators of an area against a reference (long table)")
+    add_common(p)
+    p.add_argument("--start", type=int, help="first year (default: first year of the data)")
+    p.add_argument("--end", type=int, help="last year (default: last year of the data)")
+    p.set_defaults(func=run)
+
+
+def add_common(p):
+    """Arguments shared with ``shift-share``: area, reference, panel, format, level."""
+    p.add_argument("--area", required=True, help="area code or name: KU009, 9, 009, Alavieska, SK177, MK17")
+    p.add_argument("--reference", help="reference area (default: the parent area, MK17 → SSS)")
+    p.add_argument("--panel", help="own firm-panel extract (CSV or Parquet, SPEC §3 schema)")
+    p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
+    p.add_argument("--level", choices=["section", "division"], default="section",
+                   help="industry level (default section)")
+
+
+def load_inputs(args):
+    """Normalised area and reference, the firm panel, and reference data where the panel lacks it."""
+    from ..data import load_business_table, load_firm_panel
+    from ..errors import InputError
+    from ..indicators import prepare
+
+    area = areas.normalise_area(args.area)
+    reference = areas.default_reference(area) if args.reference is None else areas.normalise_area(args.reference)
+    panel = prepare(load_firm_panel(args.panel))
+    if not panel.covers(area):
+        raise InputError(f"area {area} ({areas.area_name(area)}) is not covered by the panel: expected an area "
+                         f"whose municipalities are in the data")
+    reference_data = None
+    if not panel.covers(reference):
+        if args.panel is not None:
+            raise InputError(f"reference {reference} is not covered by the panel {args.panel}: pass --reference "
+                             f"with an area inside the extract")
+        reference_data = load_business_table()
+    return area, reference, panel, reference_data
+
+
+def write(df, fmt: str, columns) -> None:
+    """CSV (suppressed values empty) or JSON records (suppressed values null) on stdout."""
+    from .. import disclosure, provenance
+
+    out = df[columns]
+    if fmt == "json":
+        sys.stdout.write(out.to_json(orient="records", force_ascii=False, double_precision=15) + "\n")
+    else:
+        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+    if provenance.get(df).get("not_for_publication"):
+        print(f"kasvudata: {disclosure.NOT_FOR_PUBLICATION.upper()}: disclosure control is off", file=sys.stderr)
+
+
+def run(args) -> int:
+    from ..indicators import compute_indicators
+
+    area, reference, panel, reference_data = load_inputs(args)
+    out = compute_indicators(panel, area, reference, args.start, args.end, level=args.level,
+                             reference_data=reference_data)
+    write(out, args.format, COLUMNS)
+    return 0

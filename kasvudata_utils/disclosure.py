@@ -1,0 +1,171 @@
+"""Disclosure control for figures computed from firm-level data (METHODS.md).
+
+Statistics Finland's practice for business statistics:
+
+* **threshold rule** — a cell resting on fewer than 3 firms is suppressed;
+* **dominance rule** — for sums (personnel, turnover, exports) a cell whose
+  largest firm holds more than 80 % of the cell's total is suppressed;
+* **secondary suppression** — where one suppressed cell could be recovered as
+  the published total minus the other published cells of its row, the
+  smallest other cell with firms in it is suppressed too (or the total, when
+  there is no other cell).
+
+Suppressed values are empty (NaN) with ``suppressed = True``, never 0. A cell
+with no firms at all (a structural zero) reveals nothing about any firm and is
+published as 0.
+
+The indicator engine applies these rules to every table it returns when the
+source is a firm panel. A researcher inside a secure environment can switch
+them off with ``disclose=False`` or the environment variable
+``KASVUDATA_DISCLOSURE=off``; whatever is computed then is marked "not for
+publication" (``note`` column and ``provenance["not_for_publication"]``).
+Public aggregate tables (StatFin) arrive already protected: their ``..`` stays
+suppressed.
+
+>>> import pandas as pd
+>>> t = pd.DataFrame({"industry_code": ["A", "B", "C", "ALL"], "value": [50.0, 40.0, 9.0, 99.0],
+...                   "n_firms": [10, 8, 2, 20], "max_value": [10.0, 35.0, 5.0, 35.0]})
+>>> apply_disclosure(t, "value", "n_firms", "max_value", group_cols=[])["suppressed"].tolist()
+[False, True, True, False]
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+THRESHOLD = 3  # fewer firms than this: suppressed
+DOMINANCE = 0.80  # largest firm's share of the cell total above this: suppressed
+ENV_SWITCH = "KASVUDATA_DISCLOSURE"
+NOT_FOR_PUBLICATION = "not for publication"
+
+
+def disclosure_enabled(disclose: bool = True) -> bool:
+    """True unless ``disclose`` is False or ``KASVUDATA_DISCLOSURE`` is ``off`` (also ``0``, ``false``, ``no``)."""
+    env = os.environ.get(ENV_SWITCH, "").strip().lower()
+    return bool(disclose) and env not in ("off", "0", "false", "no")
+
+
+def threshold_flags(n_firms) -> np.ndarray:
+    """Threshold rule: True where a cell rests on 1 or 2 firms (0 firms is a structural zero)."""
+    n = np.asarray(n_firms, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return (n > 0) & (n < THRESHOLD)
+
+
+def dominance_flags(total, largest) -> np.ndarray:
+    """Dominance rule: True where the largest firm holds more than 80 % of a positive cell total."""
+    tot = np.asarray(total, dtype=np.float64)
+    big = np.asarray(largest, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return (tot > 0) & (big > DOMINANCE * tot)
+
+
+def primary_flags(n_firms, total=None, largest=None) -> np.ndarray:
+    """Threshold rule, plus the dominance rule when ``total`` and ``largest`` are given."""
+    flags = threshold_flags(n_firms)
+    if total is not None and largest is not None:
+        flags = flags | dominance_flags(total, largest)
+    return flags
+
+
+def secondary_flags(df: pd.DataFrame, flag_col: str, value_col: str, group_cols, industry_col: str = "industry_code",
+                    total_code: str = "ALL", weight_col: str | None = None) -> pd.Series:
+    """Secondary suppression within rows that add up to a published total.
+
+    A *row* is one group of ``group_cols`` (e.g. area and year): its cells are the industries and
+    its total the cell whose ``industry_col`` is ``total_code``. Where the total is published and
+    exactly one cell is suppressed, that cell equals total − the others, so the smallest other
+    published cell that has firms (``weight_col`` > 0, if given) is suppressed as well; where no
+    such cell exists the total itself is suppressed.
+
+    Returns
+    -------
+    Series of bool
+        The flags after secondary suppression (a superset of ``df[flag_col]``), aligned with ``df``.
+    """
+    flags = df[flag_col].astype(bool).copy()
+    if df.empty:
+        return flags
+    group_cols = list(group_cols)
+    key = (df.groupby(group_cols, sort=False, dropna=False).ngroup() if group_cols
+           else pd.Series(0, index=df.index))
+    is_total = (df[industry_col] == total_code).to_numpy()
+    cell_flag = flags.to_numpy() & ~is_total
+    n_supp = pd.Series(cell_flag.astype(int), index=df.index).groupby(key).transform("sum")
+    total_flag = pd.Series(np.where(is_total, flags.to_numpy(), False), index=df.index).groupby(key).transform("max")
+    has_total = pd.Series(is_total.astype(int), index=df.index).groupby(key).transform("max") > 0
+    risky = (n_supp == 1) & has_total & ~total_flag.astype(bool)
+    if not risky.any():
+        return flags
+    values = df[value_col].astype("float64")
+    eligible = risky & ~flags & ~pd.Series(is_total, index=df.index) & values.notna()
+    if weight_col is not None:
+        eligible &= df[weight_col].astype("float64") > 0
+    cand = values.where(eligible).abs()
+    # smallest eligible cell per risky row (first on ties, deterministic)
+    order = cand.groupby(key).transform("min")
+    hit = eligible & (cand == order)
+    first_hit = hit & ~hit.groupby(key).cumsum().gt(1)
+    flags |= first_hit
+    covered = first_hit.groupby(key).transform("max").astype(bool)
+    flags |= risky & ~covered & pd.Series(is_total, index=df.index)
+    return flags
+
+
+def apply_disclosure(df: pd.DataFrame, value_col: str, count_col: str, max_col: str | None = None,
+                     group_cols=(), industry_col: str = "industry_code", total_code: str = "ALL",
+                     enabled: bool | None = None) -> pd.DataFrame:
+    """Apply the threshold, dominance and secondary rules to one published table.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per published cell with the value, the number of firms it rests on and (for
+        sums) the largest single firm's value.
+    value_col, count_col, max_col : str
+        Column names; ``max_col`` None means no dominance rule (counts, ratios).
+    group_cols : sequence of str
+        Columns defining a row of cells that add up to a total (secondary suppression); the
+        total is the cell with ``industry_col == total_code``.
+    enabled : bool, optional
+        Default: :func:`disclosure_enabled`. When False only a ``note`` "not for publication"
+        is added.
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``value_col`` set to NaN where suppressed and a boolean ``suppressed`` column
+        (or'ed with an existing one).
+    """
+    enabled = disclosure_enabled() if enabled is None else enabled
+    out = df.copy()
+    prior = out["suppressed"].astype(bool) if "suppressed" in out else pd.Series(False, index=out.index)
+    if not enabled:
+        out["suppressed"] = prior
+        out["note"] = NOT_FOR_PUBLICATION
+        return out
+    flags = primary_flags(out[count_col], out[value_col] if max_col else None,
+                          out[max_col] if max_col else None)
+    out["_flag"] = flags | prior.to_numpy()
+    if industry_col in out:
+        out["_flag"] = secondary_flags(out, "_flag", value_col, group_cols, industry_col, total_code, count_col)
+    out["suppressed"] = out.pop("_flag").astype(bool)
+    out[value_col] = out[value_col].astype("float64").mask(out["suppressed"])
+    return out
+
+
+def mark_not_for_publication(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose ``note`` says "not for publication" and whose provenance says so too."""
+    from . import provenance
+
+    out = df.copy()
+    if "note" in out and len(out):
+        note = out["note"].astype("string").fillna("")
+        out["note"] = (note.where(note == "", note + "; ") + NOT_FOR_PUBLICATION).astype("string")
+    else:
+        out["note"] = pd.Series(NOT_FOR_PUBLICATION, index=out.index, dtype="string")
+    prov = dict(provenance.get(df))
+    prov["not_for_publication"] = True
+    return provenance.tag(out, prov)

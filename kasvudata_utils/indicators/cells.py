@@ -1,0 +1,300 @@
+"""Firm-year features and the municipality × division × year cell table.
+
+The indicator engine works in two steps. First every firm-year row of a firm
+panel (SPEC §3) gets its flags once — birth, death, high growth, exporter,
+micro-firm — and the rows are summed into a *cell table*: one row per
+municipality × TOL division × year holding only additive quantities (firm
+counts, sums, and the largest single firm per measure, because a maximum of
+maxima is the maximum and the dominance rule needs it). Second, every area at
+every level is a sum of municipality cells (:func:`aggregate_cells`), so many
+areas cost little more than one.
+
+A regional business table (SPEC §3) is turned into the same cell shape with
+the quantities it does not hold left out; its ``suppressed`` flags travel on.
+
+Definitions follow METHODS.md: births/deaths (Eurostat–OECD Manual on
+Business Demography, 2007), high growth (Commission Implementing Regulation
+(EU) 439/2014), micro high growth (Eurostat, experimental, 2020).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .. import areas, industries
+from ..errors import InputError
+
+PANEL_COLUMNS = ("firm_id", "year", "municipality_code", "industry_code", "personnel", "turnover_eur",
+                 "exports_goods_eur", "exports_services_eur", "founded_year")
+TABLE_COLUMNS = ("area_code", "industry_code", "year", "establishments", "personnel", "turnover_eur")
+KEYS = ["municipality_code", "industry_code", "year"]
+# Additive measures of a cell whose largest single firm is kept for the dominance rule.
+SUM_MEASURES = ("personnel", "turnover_eur", "exports_eur")
+SURVIVAL_YEARS = (1, 3, 5)
+HGE_RATIO = 1.331  # 10 % a year over three years: 1.1 ** 3
+MICRO_HGE_GAIN = 3.31  # the gain a 10-person firm needs under the HGE rule
+# Strict inequalities (> 1.331, > 3.31) must not flip on binary rounding of e.g. 13.31 / 10.
+_EPS = 1e-9
+
+COUNT_COLUMNS = ("n_firms", "micro", "exporters", "births", "deaths", "hge", "hge_base", "gazelles",
+                 "micro_hge", "micro_hge_base") + tuple(f"surv_base_{n}" for n in SURVIVAL_YEARS) + \
+                tuple(f"surv_{n}" for n in SURVIVAL_YEARS)
+SUM_COLUMNS = SUM_MEASURES
+MAX_COLUMNS = tuple(f"{m}_max" for m in SUM_MEASURES)
+
+
+def detect_kind(data) -> str:
+    """``"panel"`` for a firm panel, ``"table"`` for a regional business table.
+
+    Raises
+    ------
+    InputError
+        When the columns match neither schema.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"expected a firm panel or a regional business table (a DataFrame), got "
+                         f"{type(data).__name__}")
+    cols = set(data.columns)
+    if "firm_id" in cols:
+        missing = [c for c in PANEL_COLUMNS if c not in cols]
+        if missing:
+            raise InputError(f"firm panel lacks column(s) {', '.join(missing)}: expected the SPEC §3 "
+                             f"firm-panel columns")
+        return "panel"
+    if "area_code" in cols:
+        missing = [c for c in TABLE_COLUMNS if c not in cols]
+        if missing:
+            raise InputError(f"business table lacks column(s) {', '.join(missing)}: expected the SPEC §3 "
+                             f"regional business table columns")
+        return "table"
+    raise InputError(f"data has columns {sorted(cols)[:8]}: expected a firm panel (firm_id, year, …) or a "
+                     f"regional business table (area_code, industry_code, year, …)")
+
+
+def firm_features(panel: pd.DataFrame) -> pd.DataFrame:
+    """Per firm-year flags of METHODS.md, computed once.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Firm panel in the SPEC §3 schema, one row per firm and active year.
+
+    Returns
+    -------
+    DataFrame
+        ``municipality_code, industry_code, year, personnel, turnover_eur, exports_eur`` and 0/1
+        columns ``micro, exporter, birth, death, hge, hge_base, gazelle, micro_hge, micro_hge_base``
+        plus ``birth_year`` (the birth year for rows of firms born inside the panel, else -1) and
+        ``alive_{n}`` (the firm is active n years after this row's year; only meaningful on birth rows).
+
+    Notes
+    -----
+    * birth in t: first active row is t and t is after the panel's first year; death in t: last
+      active row is t and t is before the panel's last year.
+    * HGE in t: personnel ≥ 10 in t−3 and e_t / e_{t−3} > 1.331 (strict); ``hge_base`` marks firms
+      active in t with ≥ 10 persons in t−3 (the denominator of ``hge_share``); gazelle: an HGE with
+      t − founded_year ≤ 5.
+    * micro-HGE in t (experimental): 1 ≤ e_{t−3} < 10 and e_t − e_{t−3} > 3.31.
+    """
+    firm_codes, _ = pd.factorize(panel["firm_id"], sort=False)
+    year = panel["year"].to_numpy(dtype=np.int64)
+    if len(year) == 0:
+        raise InputError("firm panel has no rows: expected at least one firm-year")
+    personnel = panel["personnel"].to_numpy(dtype=np.float64)
+    stride = np.int64(10_000)
+    key = firm_codes.astype(np.int64) * stride + year
+    key_index = pd.Index(key)
+    if not key_index.is_unique:
+        raise InputError("firm panel has duplicate firm-year rows: expected one row per firm_id and year")
+    first_panel, last_panel = int(year.min()), int(year.max())
+    grp = pd.Series(year).groupby(firm_codes)
+    first = grp.transform("min").to_numpy()
+    last = grp.transform("max").to_numpy()
+
+    birth = (year == first) & (year > first_panel)
+    death = (year == last) & (year < last_panel)
+    pos3 = key_index.get_indexer(key - 3)
+    has3 = pos3 >= 0
+    e3 = np.where(has3, personnel[np.where(has3, pos3, 0)], np.nan)
+    with np.errstate(invalid="ignore"):
+        hge_base = has3 & (e3 >= 10)
+        hge = hge_base & (personnel > HGE_RATIO * e3 * (1 + _EPS))
+        micro_base = has3 & (e3 >= 1) & (e3 < 10)
+        micro_hge = micro_base & (personnel - e3 > MICRO_HGE_GAIN + _EPS)
+    founded = panel["founded_year"].to_numpy(dtype=np.float64)
+    gazelle = hge & (year - founded <= 5)
+    exports = (panel["exports_goods_eur"].to_numpy(dtype=np.float64)
+               + panel["exports_services_eur"].to_numpy(dtype=np.float64))
+    out = {
+        "municipality_code": panel["municipality_code"].to_numpy(),
+        "industry_code": panel["industry_code"].to_numpy(),
+        "year": year,
+        "personnel": personnel,
+        "turnover_eur": panel["turnover_eur"].to_numpy(dtype=np.float64),
+        "exports_eur": exports,
+        "micro": (personnel < 10).astype(np.int64),
+        "exporter": (exports > 0).astype(np.int64),
+        "birth": birth.astype(np.int64),
+        "death": death.astype(np.int64),
+        "hge": hge.astype(np.int64),
+        "hge_base": hge_base.astype(np.int64),
+        "gazelle": gazelle.astype(np.int64),
+        "micro_hge": micro_hge.astype(np.int64),
+        "micro_hge_base": micro_base.astype(np.int64),
+    }
+    for n in SURVIVAL_YEARS:
+        out[f"alive_{n}"] = key_index.get_indexer(key + n) >= 0
+    return pd.DataFrame(out)
+
+
+def build_cells(panel: pd.DataFrame) -> pd.DataFrame:
+    """Municipality × division × year cell table of additive quantities from a firm panel.
+
+    Returns
+    -------
+    DataFrame
+        Keys ``municipality_code, industry_code, year``; counts ``n_firms, micro, exporters,
+        births, deaths, hge, hge_base, gazelles, micro_hge, micro_hge_base, surv_base_{1,3,5},
+        surv_{1,3,5}``; sums ``personnel, turnover_eur, exports_eur``; largest firm per sum
+        ``personnel_max, turnover_eur_max, exports_eur_max``. Survival quantities sit in the year
+        of observation t and in the cell where the firm was born (t − n).
+    """
+    feats = firm_features(panel)
+    last_panel = int(feats["year"].max())
+    main = feats.groupby(KEYS, sort=False, observed=True).agg(
+        n_firms=("year", "size"), micro=("micro", "sum"), exporters=("exporter", "sum"),
+        births=("birth", "sum"), deaths=("death", "sum"), hge=("hge", "sum"), hge_base=("hge_base", "sum"),
+        gazelles=("gazelle", "sum"), micro_hge=("micro_hge", "sum"), micro_hge_base=("micro_hge_base", "sum"),
+        personnel=("personnel", "sum"), turnover_eur=("turnover_eur", "sum"), exports_eur=("exports_eur", "sum"),
+        personnel_max=("personnel", "max"), turnover_eur_max=("turnover_eur", "max"),
+        exports_eur_max=("exports_eur", "max"),
+    )
+    parts = [main]
+    born = feats.loc[feats["birth"] == 1, KEYS + [f"alive_{n}" for n in SURVIVAL_YEARS]]
+    for n in SURVIVAL_YEARS:
+        b = born.loc[born["year"] + n <= last_panel, KEYS + [f"alive_{n}"]]
+        b = b.assign(year=b["year"] + n, **{f"surv_base_{n}": 1, f"surv_{n}": b[f"alive_{n}"].astype(np.int64)})
+        parts.append(b.drop(columns=f"alive_{n}").groupby(KEYS, sort=False, observed=True).sum())
+    cells = pd.concat(parts, axis=1, join="outer", sort=False)
+    for c in COUNT_COLUMNS:
+        cells[c] = cells[c].fillna(0).astype(np.int64)
+    for c in SUM_COLUMNS + MAX_COLUMNS:
+        cells[c] = cells[c].fillna(0.0)
+    cells = cells.reset_index()
+    cells.attrs = {}
+    return cells
+
+
+def table_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Municipality × division × year cells from a regional business table.
+
+    Only municipality rows (``KUxxx``) are used; higher-level rows would double count. A cell
+    whose ``suppressed`` flag is set keeps it (``table_suppressed``) and its values count as
+    unknown when areas are summed.
+    """
+    t = table.loc[table["area_code"].astype("string").str.startswith("KU")]
+    if t.empty:
+        raise InputError("business table has no municipality rows (area_code KUxxx): expected the SPEC §3 "
+                         "table at municipality level")
+    supp = t["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in t else np.zeros(len(t), bool)
+    exports = t["exports_eur"].astype("float64") if "exports_eur" in t else pd.Series(np.nan, index=t.index)
+    return pd.DataFrame({
+        "municipality_code": t["area_code"].astype("string").to_numpy(),
+        "industry_code": t["industry_code"].astype("string").to_numpy(),
+        "year": t["year"].astype("int64").to_numpy(),
+        "n_firms": t["establishments"].astype("float64").to_numpy(),
+        "personnel": t["personnel"].astype("float64").to_numpy(),
+        "turnover_eur": t["turnover_eur"].astype("float64").to_numpy(),
+        "exports_eur": exports.to_numpy(),
+        "table_suppressed": supp.astype(np.int64),
+        "exports_missing": exports.isna().to_numpy().astype(np.int64),
+    })
+
+
+def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kind: str = "panel") -> pd.DataFrame:
+    """Sum municipality cells into areas × industries (+ ``ALL``) × years.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        Output of :func:`build_cells` or :func:`table_cells`.
+    area_codes : iterable of str
+        Normalised area codes of any level (KU, SK, MK, SSS); duplicates are ignored.
+    level : {"section", "division"}
+        Industry level of the rows; an ``ALL`` row per area and year is added.
+    kind : {"panel", "table"}
+        For a table, sums over a suppressed or missing contributor become NaN (unknown).
+
+    Returns
+    -------
+    DataFrame
+        ``area_code, industry_code, year`` and the cell columns summed (``*_max`` by maximum).
+    """
+    if level not in ("section", "division"):
+        raise InputError(f"unknown industry level {level!r}: expected 'section' or 'division'")
+    c = cells
+    if level == "section":
+        sec = c["industry_code"].map(industries.division_section_map())
+        bad = sec.isna() & c["industry_code"].notna()
+        if bad.any():
+            raise InputError(f"unknown TOL division {c.loc[bad, 'industry_code'].iloc[0]!r} in the data: "
+                             f"expected two-digit codes 01…99")
+        c = c.assign(industry_code=sec.astype("string"))
+    codes = list(dict.fromkeys(area_codes))
+    by_level: dict[str, list[str]] = {}
+    for code in codes:
+        by_level.setdefault(areas.level_of(code), []).append(code)
+    value_cols = [col for col in c.columns if col not in KEYS]
+    max_cols = [col for col in value_cols if col.endswith("_max")]
+    sum_cols = [col for col in value_cols if col not in max_cols]
+    pieces = []
+    for lvl, wanted in by_level.items():
+        mapping = _municipality_map(lvl)
+        a = c["municipality_code"].map(mapping)
+        sel = a.isin(wanted).to_numpy()
+        if not sel.any():
+            continue
+        sub = c.loc[sel].assign(area_code=a[sel].astype("string")).drop(columns="municipality_code")
+        for keys in (["area_code", "industry_code", "year"], ["area_code", "year"]):
+            agg = {col: "sum" for col in sum_cols} | {col: "max" for col in max_cols}
+            g = sub.groupby(keys, sort=False, observed=True).agg(agg).reset_index()
+            if "industry_code" not in keys:
+                g["industry_code"] = industries.ALL
+            pieces.append(g)
+    if not pieces:
+        return pd.DataFrame(columns=["area_code", "industry_code", "year"] + value_cols)
+    out = pd.concat(pieces, ignore_index=True)
+    out["industry_code"] = out["industry_code"].astype("string")
+    out["area_code"] = out["area_code"].astype("string")
+    if kind == "table":
+        unknown = out["table_suppressed"] > 0
+        for col in ("n_firms", "personnel", "turnover_eur", "exports_eur"):
+            out.loc[unknown, col] = np.nan
+        out.loc[out["exports_missing"] > 0, "exports_eur"] = np.nan
+    return out
+
+
+@lru_cache(maxsize=8)
+def _municipality_map(level: str) -> dict:
+    return areas.municipality_map(level)
+
+
+def covered_municipalities(cells: pd.DataFrame) -> set[str]:
+    """Municipality codes that have at least one cell."""
+    return set(cells["municipality_code"].astype("string").unique())
+
+
+def check_covers(cells: pd.DataFrame, area: str, what: str = "area") -> None:
+    """Raise :class:`InputError` when ``area`` has municipalities the data does not cover at all."""
+    have = covered_municipalities(cells)
+    need = areas.municipalities(area)
+    missing = [m for m in need if m not in have]
+    if len(missing) == len(need):
+        raise InputError(f"{what} {area} ({areas.area_name(area)}) is not covered by the data: the data holds "
+                         f"{len(have)} municipalities, none of {area}")
+    if what == "reference" and len(missing) > len(need) // 2:
+        raise InputError(f"reference {area} is covered by the data for only {len(need) - len(missing)} of its "
+                         f"{len(need)} municipalities: pass reference_data (e.g. the regional business table) "
+                         f"or choose a reference inside the data")

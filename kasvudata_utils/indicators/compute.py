@@ -1,0 +1,225 @@
+"""Every SPEC §5 indicator for one or many areas, in the SPEC §4 long shape.
+
+Output columns: ``area_code, reference_code, indicator, industry_code, year, value, suppressed,
+note``. Levels (``establishments``, ``personnel``, ``turnover_eur``, ``exports_eur``) and rates
+come for every year of [start, end]; growth indicators (``personnel_growth_pct``,
+``turnover_growth_pct``, ``cagr_personnel_pct``) at ``year = end``. ``industry_code`` is a TOL
+section or division, or ``ALL``.
+
+Definitions: METHODS.md (cited per indicator in :mod:`.cells`, :mod:`.growth`,
+:mod:`.specialisation`). Disclosure control (:mod:`kasvudata_utils.disclosure`) is applied to
+every figure from a firm panel.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import areas, disclosure, provenance
+from . import engine
+from .cells import SURVIVAL_YEARS
+from .growth import cagr_pct, growth_pct
+
+INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eur", "personnel_growth_pct",
+              "turnover_growth_pct", "cagr_personnel_pct", "lq_personnel", "share_personnel_pct",
+              "birth_rate_pct", "death_rate_pct", "churn_rate_pct", "survival_rate_1y_pct",
+              "survival_rate_3y_pct", "survival_rate_5y_pct", "hge_count", "hge_share_pct", "micro_hge_count",
+              "gazelle_count", "exporter_count", "export_intensity_pct", "micro_share_pct", "krugman_index",
+              "herfindahl_index")
+# Indicators that need firm-level data: a regional business table cannot give them.
+PANEL_ONLY = ("birth_rate_pct", "death_rate_pct", "churn_rate_pct", "survival_rate_1y_pct", "survival_rate_3y_pct",
+              "survival_rate_5y_pct", "hge_count", "hge_share_pct", "micro_hge_count", "gazelle_count",
+              "exporter_count", "micro_share_pct")
+NOTE_EXPERIMENTAL = "experimental"
+NOTE_NOT_AVAILABLE = "not available from aggregate table"
+NOTE_DEMOGRAPHY = "demographic births/deaths, not register openings/closures"
+NOTE_EXPORTS_PANEL = "goods and services exports"
+COLUMNS = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed", "note"]
+
+
+def compute_indicators(data, area, reference=None, start=None, end=None, level: str = "section",
+                       disclose: bool = True, reference_data=None) -> pd.DataFrame:
+    """All SPEC §5 indicators for one area against a reference area.
+
+    Parameters
+    ----------
+    data : DataFrame or CellData
+        Firm panel or regional business table (SPEC §3), detected from the columns.
+    area : str or int
+        Any accepted spelling of an area code or name (``9``, ``"009"``, ``"KU009"``, ``"Alavieska"``).
+    reference : str, optional
+        Reference area; default the parent (SPEC §1).
+    start, end : int, optional
+        Period; default the first and last year of the data. ``start < end`` is required.
+    level : {"section", "division"}
+        Industry level of the rows.
+    disclose : bool
+        Disclosure control on firm-level data (default). ``False`` (or ``KASVUDATA_DISCLOSURE=off``)
+        marks every row "not for publication".
+    reference_data : DataFrame, optional
+        Data for a reference the main data does not cover (e.g. the business table for ``SSS``
+        when ``data`` is the Northern Ostrobothnia firm panel).
+
+    Returns
+    -------
+    DataFrame
+        Long table with columns ``area_code, reference_code, indicator, industry_code, year,
+        value, suppressed, note``; ``attrs["provenance"]`` says where the figures come from.
+
+    Examples
+    --------
+    >>> from kasvudata_utils.data.synthetic import generate  # doctest: +SKIP
+    >>> out = compute_indicators(generate(scale="test").firm_panel, "KU009", "MK17")  # doctest: +SKIP
+    >>> sorted(out["indicator"].unique())[:3]  # doctest: +SKIP
+    ['birth_rate_pct', 'cagr_personnel_pct', 'churn_rate_pct']
+    """
+    return compute_indicators_many(data, [area], reference, start, end, level, disclose, reference_data)
+
+
+def compute_indicators_many(data, area_list, reference=None, start=None, end=None, level: str = "section",
+                            disclose: bool = True, reference_data=None) -> pd.DataFrame:
+    """:func:`compute_indicators` for many areas at once, reusing one cell table.
+
+    ``reference`` None gives every area its own default reference; a code applies to all.
+
+    Examples
+    --------
+    >>> from kasvudata_utils import areas  # doctest: +SKIP
+    >>> out = compute_indicators_many(panel, areas.home_region_areas(), reference_data=table)  # doctest: +SKIP
+    """
+    cd = engine.prepare(data)
+    pairs, ref_cd = engine.resolve_pairs(cd, list(area_list), reference, reference_data)
+    uses_extra = ref_cd is not None and any(not cd.covers(r) for _, r in pairs)
+    start, end = engine.resolve_years(cd, start, end, ref_cd if uses_extra else None)
+    enabled = disclosure.disclosure_enabled(disclose) if cd.kind == "panel" else True
+    w = engine.area_frame(cd, pairs, start, end, level, enabled, ref_cd)
+    parts = _levels(w, cd.kind) + _structure(w) + _growth(w, start, end)
+    parts += _panel_only(w, cd.years, enabled) if cd.kind == "panel" else _unavailable(pairs, end)
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    out = _tidy(out)
+    prov = cd.prov
+    if uses_extra:
+        prov = provenance.combine(prov, ref_cd.prov)
+    out = engine.finish(out, prov, enabled or cd.kind == "table")
+    out.attrs["reference_contains_area"] = {a: areas.contains(r, a) for a, r in pairs}
+    return out
+
+
+def _rows(w: pd.DataFrame, indicator: str, value, flag, note: str = "", mask=None) -> pd.DataFrame:
+    value = np.asarray(value, dtype=np.float64)
+    flag = np.asarray(flag, dtype=bool)
+    df = pd.DataFrame({"area_code": w["area_code"].to_numpy(), "reference_code": w["reference_code"].to_numpy(),
+                       "indicator": indicator, "industry_code": w["industry_code"].to_numpy(),
+                       "year": w["year"].to_numpy(), "value": np.where(flag, np.nan, value), "suppressed": flag,
+                       "note": note})
+    if mask is not None:
+        df = df.loc[np.asarray(mask, dtype=bool)]
+    return df
+
+
+def _ratio(num, den, scale=100.0):
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0) * scale, np.nan)
+
+
+def _levels(w, kind):
+    exp_note = NOTE_EXPORTS_PANEL if kind == "panel" else ""
+    return [
+        _rows(w, "establishments", w["establishments"], w["f_establishments"]),
+        _rows(w, "personnel", w["personnel"], w["f_personnel"]),
+        _rows(w, "turnover_eur", w["turnover_eur"], w["f_turnover_eur"]),
+        _rows(w, "exports_eur", w["exports_eur"], w["f_exports_eur"], exp_note),
+        _rows(w, "export_intensity_pct", _ratio(w["exports_eur"], w["turnover_eur"]),
+              w["f_exports_eur"] | w["f_turnover_eur"], exp_note),
+    ]
+
+
+def _structure(w):
+    """Industry shares, location quotients, Krugman and Herfindahl (personnel)."""
+    tot = w.loc[w["industry_code"] == "ALL", ["area_code", "year", "personnel", "f_personnel", "ref_personnel",
+                                             "ref_f_personnel"]]
+    tot = tot.rename(columns=lambda c: c if c in ("area_code", "year") else f"tot_{c}")
+    x = w.merge(tot, on=["area_code", "year"], how="left")
+    ind = (x["industry_code"] != "ALL").to_numpy()
+    x = x.loc[ind].reset_index(drop=True)
+    s = _ratio(x["personnel"], x["tot_personnel"], 1.0)
+    S = _ratio(x["ref_personnel"], x["tot_ref_personnel"], 1.0)
+    f_share = (x["f_personnel"] | x["tot_f_personnel"]).to_numpy()
+    f_lq = f_share | (x["ref_f_personnel"] | x["tot_ref_f_personnel"]).to_numpy()
+    lq = np.where(S > 0, s / np.where(S > 0, S, 1.0), np.nan)
+    out = [_rows(x, "share_personnel_pct", s * 100.0, f_share), _rows(x, "lq_personnel", lq, f_lq)]
+    # Krugman and Herfindahl over the industries of the chosen level; unknown where a share is unknown
+    k = pd.DataFrame({"area_code": x["area_code"], "year": x["year"], "absdiff": np.abs(s - np.nan_to_num(S)),
+                      "sq": s * s, "unknown": np.isnan(s) & (x["tot_personnel"].to_numpy() > 0)})
+    g = k.groupby(["area_code", "year"], sort=False).agg(krugman=("absdiff", "sum"), herf=("sq", "sum"),
+                                                       unknown=("unknown", "max")).reset_index()
+    allrows = w.loc[w["industry_code"] == "ALL"].merge(g, on=["area_code", "year"], how="left")
+    has = (allrows["personnel"].to_numpy(dtype=np.float64) > 0)
+    unknown = allrows["unknown"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    flag = allrows["f_personnel"].to_numpy(dtype=bool) | unknown
+    out.append(_rows(allrows, "krugman_index", np.where(has, allrows["krugman"], np.nan), flag))
+    out.append(_rows(allrows, "herfindahl_index", np.where(has, allrows["herf"], np.nan), flag))
+    return out
+
+
+def _growth(w, start, end):
+    keys = ["area_code", "reference_code", "industry_code"]
+    a = w.loc[w["year"] == start, keys + ["personnel", "turnover_eur", "f_personnel", "f_turnover_eur"]]
+    b = w.loc[w["year"] == end, keys + ["year", "personnel", "turnover_eur", "f_personnel", "f_turnover_eur"]]
+    x = b.merge(a, on=keys, suffixes=("", "_0"))
+    fp = (x["f_personnel"] | x["f_personnel_0"]).to_numpy()
+    ft = (x["f_turnover_eur"] | x["f_turnover_eur_0"]).to_numpy()
+    return [
+        _rows(x, "personnel_growth_pct", growth_pct(x["personnel_0"], x["personnel"]), fp),
+        _rows(x, "turnover_growth_pct", growth_pct(x["turnover_eur_0"], x["turnover_eur"]), ft),
+        _rows(x, "cagr_personnel_pct", cagr_pct(x["personnel_0"], x["personnel"], end - start), fp),
+    ]
+
+
+def _panel_only(w, data_years, enabled: bool):
+    first, _ = data_years
+    f_est = w["f_establishments"]
+    births_ok = w["year"] > first  # no births or deaths can be seen in the panel's first year
+    out = [
+        _rows(w, "birth_rate_pct", _ratio(w["births"], w["n_firms"]), f_est, NOTE_DEMOGRAPHY, births_ok),
+        _rows(w, "death_rate_pct", _ratio(w["deaths"], w["n_firms"]), f_est, NOTE_DEMOGRAPHY),
+        _rows(w, "churn_rate_pct", _ratio(w["births"] + w["deaths"], w["n_firms"]), f_est, NOTE_DEMOGRAPHY,
+              births_ok),
+    ]
+    for n in SURVIVAL_YEARS:
+        base = w[f"surv_base_{n}"]
+        out.append(_rows(w, f"survival_rate_{n}y_pct", _ratio(w[f"surv_{n}"], base),
+                         disclosure.threshold_flags(base) if enabled else np.zeros(len(w), bool), NOTE_DEMOGRAPHY,
+                         w["year"] > first + n))
+    hge_ok = w["year"] >= first + 3
+    out += [
+        _rows(w, "hge_count", w["hge"], w["f_hge"], mask=hge_ok),
+        _rows(w, "hge_share_pct", _ratio(w["hge"], w["hge_base"]), w["f_hge"], mask=hge_ok),
+        _rows(w, "gazelle_count", w["gazelles"], w["f_hge"], mask=hge_ok),
+        _rows(w, "micro_hge_count", w["micro_hge"], w["f_micro_hge"], NOTE_EXPERIMENTAL, hge_ok),
+        _rows(w, "exporter_count", w["exporters"], w["f_exporters"]),
+        _rows(w, "micro_share_pct", _ratio(w["micro"], w["n_firms"]), f_est),
+    ]
+    return out
+
+
+def _unavailable(pairs, end):
+    rows = [{"area_code": a, "reference_code": r, "indicator": ind, "industry_code": "ALL", "year": end,
+             "value": np.nan, "suppressed": False, "note": NOTE_NOT_AVAILABLE}
+            for a, r in dict.fromkeys(pairs) for ind in PANEL_ONLY]
+    return [pd.DataFrame(rows)]
+
+
+def _tidy(out: pd.DataFrame) -> pd.DataFrame:
+    order = {name: i for i, name in enumerate(INDICATORS)}
+    out = out.assign(_o=out["indicator"].map(order), _all=out["industry_code"] != "ALL")
+    out = out.sort_values(["area_code", "_o", "_all", "industry_code", "year"], kind="stable")
+    out = out.drop(columns=["_o", "_all"]).reset_index(drop=True)
+    for c in ("area_code", "reference_code", "indicator", "industry_code", "note"):
+        out[c] = out[c].astype("string")
+    out["year"] = out["year"].astype("int64")
+    out["value"] = out["value"].astype("float64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out[COLUMNS]

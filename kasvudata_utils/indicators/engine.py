@@ -1,0 +1,238 @@
+"""Preparing data once and assembling area × reference frames for the indicators.
+
+:func:`prepare` turns a firm panel or a regional business table into a
+:class:`CellData` (the cell table of :mod:`.cells` plus what the engine needs
+to know about it). :func:`area_frame` sums the cells for a set of
+(area, reference) pairs into one wide frame per area × industry × year with
+the reference's values beside them and the disclosure flags of every
+measure already decided, so each indicator is a vectorised expression.
+"""
+from __future__ import annotations
+
+import weakref
+from functools import lru_cache
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import areas, disclosure, provenance
+from ..errors import InputError
+from . import cells as _cells
+
+MEASURES = ("establishments", "personnel", "turnover_eur", "exports_eur")
+_CACHE: list = []  # [(weakref to the input frame, CellData)]: the last few inputs prepared
+
+
+@dataclass
+class CellData:
+    """A prepared data set: cell table, its kind, years and provenance."""
+
+    cells: pd.DataFrame
+    kind: str  # "panel" or "table"
+    years: tuple[int, int]
+    prov: dict = field(default_factory=dict)
+    municipalities: frozenset = frozenset()
+
+    def covers(self, area: str) -> bool:
+        """True where at least half of ``area``'s municipalities have data (an extract may miss a few)."""
+        need = area_municipalities(area)
+        have = sum(m in self.municipalities for m in need)
+        return have > 0 and 2 * have >= len(need)
+
+
+@lru_cache(maxsize=8)
+def municipality_map(level: str) -> dict:
+    """Cached :func:`areas.municipality_map` (it walks every area on each call)."""
+    return areas.municipality_map(level)
+
+
+@lru_cache(maxsize=1024)
+def area_municipalities(code: str) -> tuple:
+    """Municipality codes of a normalised area code (cached)."""
+    level = areas.level_of(code)
+    return tuple(m for m, a in municipality_map(level).items() if a == code)
+
+
+def prepare(data) -> CellData:
+    """Build (or reuse) the cell table of a firm panel or business table.
+
+    Parameters
+    ----------
+    data : DataFrame or CellData
+        Firm panel or regional business table (SPEC §3), detected from the columns. The last few
+        frames prepared are remembered, so repeated calls on the same frame cost nothing.
+
+    Examples
+    --------
+    >>> from kasvudata_utils.data.synthetic import generate  # doctest: +SKIP
+    >>> prepare(generate(scale="test").firm_panel).kind  # doctest: +SKIP
+    'panel'
+    """
+    if isinstance(data, CellData):
+        return data
+    for ref, prepared in _CACHE:
+        if ref() is data:
+            return prepared
+    kind = _cells.detect_kind(data)
+    cells = _cells.build_cells(data) if kind == "panel" else _cells.table_cells(data)
+    if cells.empty:
+        raise InputError("data has no rows: expected at least one firm-year or table row")
+    years = (int(cells["year"].min()), int(cells["year"].max()))
+    munis = frozenset(cells["municipality_code"].astype("string").unique())
+    prepared = CellData(cells, kind, years, provenance.get(data), munis)
+    try:
+        _CACHE.insert(0, (weakref.ref(data), prepared))
+        del _CACHE[4:]
+    except TypeError:
+        pass
+    return prepared
+
+
+def resolve_years(cd: CellData, start, end, extra: CellData | None = None) -> tuple[int, int]:
+    """Default and check the period: ``start < end``, both inside the data's years."""
+    lo, hi = cd.years
+    if extra is not None:
+        lo, hi = max(lo, extra.years[0]), min(hi, extra.years[1])
+    s = lo if start is None else _int_year(start, "start")
+    e = hi if end is None else _int_year(end, "end")
+    if s >= e:
+        raise InputError(f"start year {s} is not before end year {e}: expected start < end")
+    if s < lo or e > hi:
+        raise InputError(f"years {s}–{e} are outside the data: expected years within {lo}–{hi}")
+    return s, e
+
+
+def _int_year(value, what: str) -> int:
+    try:
+        y = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise InputError(f"{what} year {value!r}: expected a year such as 2018") from None
+    return y
+
+
+def resolve_pairs(cd: CellData, area_list, reference=None, reference_data=None):
+    """Normalise areas and references; decide which data holds each reference.
+
+    Returns
+    -------
+    pairs : list of (area, reference)
+    ref_cd : CellData or None
+        The data used for references that ``cd`` does not cover.
+    """
+    ref_cd = prepare(reference_data) if reference_data is not None else None
+    pairs = []
+    for a in area_list:
+        code = areas.normalise_area(a)
+        ref = areas.default_reference(code) if reference is None else areas.normalise_area(reference)
+        if not cd.covers(code):
+            raise InputError(f"area {code} ({areas.area_name(code)}) is not covered by the data: it holds "
+                             f"{len(cd.municipalities)} municipalities, too few of {code}'s")
+        if not cd.covers(ref) and (ref_cd is None or not ref_cd.covers(ref)):
+            raise InputError(f"reference {ref} ({areas.area_name(ref)}) is not covered by the data: pass "
+                             f"reference_data (e.g. the regional business table) or a reference inside the data")
+        pairs.append((code, ref))
+    return pairs, ref_cd
+
+
+def _flags(w: pd.DataFrame, enabled: bool, kind: str) -> pd.DataFrame:
+    """Disclosure flags (``f_<measure>``) after primary and secondary suppression."""
+    w = w.copy()
+    n = w["n_firms"]
+    if kind == "table":
+        supp = w["table_suppressed"].to_numpy() > 0
+        for m in ("establishments", "personnel", "turnover_eur", "exports_eur", "exporters"):
+            w[f"f_{m}"] = supp
+        return w
+    if not enabled:
+        for m in ("establishments", "personnel", "turnover_eur", "exports_eur", "exporters", "hge", "micro_hge"):
+            w[f"f_{m}"] = False
+        return w
+    group = ["area_code", "year"]
+    w["f_establishments"] = disclosure.threshold_flags(n)
+    w["f_personnel"] = disclosure.primary_flags(n, w["personnel"], w["personnel_max"])
+    w["f_turnover_eur"] = disclosure.primary_flags(n, w["turnover_eur"], w["turnover_eur_max"])
+    w["f_exports_eur"] = (disclosure.primary_flags(n, w["exports_eur"], w["exports_eur_max"])
+                          | disclosure.threshold_flags(w["exporters"]))
+    w["f_exporters"] = disclosure.threshold_flags(n)
+    w["f_hge"] = disclosure.threshold_flags(w["hge_base"])
+    w["f_micro_hge"] = disclosure.threshold_flags(w["micro_hge_base"])
+    weights = {"establishments": "n_firms", "personnel": "n_firms", "turnover_eur": "n_firms",
+               "exports_eur": "exporters", "exporters": "n_firms", "hge": "hge_base",
+               "micro_hge": "micro_hge_base"}
+    values = {"establishments": "n_firms", "exporters": "exporters", "hge": "hge", "micro_hge": "micro_hge"}
+    for m, weight in weights.items():
+        w[f"f_{m}"] = disclosure.secondary_flags(w, f"f_{m}", values.get(m, m), group, weight_col=weight).to_numpy()
+    return w
+
+
+def _grid(agg: pd.DataFrame, pairs, start: int, end: int, ref_agg: pd.DataFrame) -> pd.DataFrame:
+    """Every area × industry (present in the area or its reference) × year, values filled with 0."""
+    pair_df = pd.DataFrame(pairs, columns=["area_code", "reference_code"]).astype("string").drop_duplicates()
+    a_ind = agg.loc[agg["area_code"].isin(pair_df["area_code"]), ["area_code", "industry_code"]]
+    r_ind = ref_agg[["area_code", "industry_code"]].rename(columns={"area_code": "reference_code"})
+    r_ind = r_ind.drop_duplicates().merge(pair_df, on="reference_code")[["area_code", "industry_code"]]
+    inds = pd.concat([a_ind, r_ind], ignore_index=True).drop_duplicates()
+    years = pd.DataFrame({"year": np.arange(start, end + 1, dtype=np.int64)})
+    grid = inds.merge(pair_df, on="area_code").merge(years, how="cross")
+    return grid
+
+
+def area_frame(cd: CellData, pairs, start: int, end: int, level: str, enabled: bool,
+               ref_cd: CellData | None = None) -> pd.DataFrame:
+    """Wide frame: one row per area × industry (incl. ``ALL``) × year in [start, end].
+
+    Columns: the summed cell quantities of the area, ``f_<measure>`` disclosure flags, and the
+    reference's ``ref_personnel``, ``ref_f_personnel`` (and, for shift-share, every measure).
+    """
+    area_codes = [a for a, _ in pairs]
+    own_refs = [r for _, r in pairs if cd.covers(r)]
+    other_refs = [r for _, r in pairs if not cd.covers(r)]
+    agg = _cells.aggregate_cells(cd.cells, area_codes + own_refs, level, cd.kind)
+    agg = agg.loc[agg["year"].between(start, end)]
+    agg = _flags(_with_measures(agg), enabled, cd.kind)
+    ref_agg = agg.loc[agg["area_code"].isin(own_refs)]
+    if other_refs:
+        extra = _cells.aggregate_cells(ref_cd.cells, other_refs, level, ref_cd.kind)
+        extra = _flags(_with_measures(extra.loc[extra["year"].between(start, end)]), enabled, ref_cd.kind)
+        ref_agg = pd.concat([ref_agg, extra], ignore_index=True)
+    grid = _grid(agg, pairs, start, end, ref_agg)
+    keys = ["area_code", "industry_code", "year"]
+    w = grid.merge(agg.assign(_present=True), on=keys, how="left")
+    absent = w["_present"].isna()  # no row: no firms in that industry and year
+    ref_cols = list(MEASURES) + [f"f_{m}" for m in MEASURES]
+    ref = ref_agg[keys + ref_cols].assign(_ref_present=True)
+    ref = ref.rename(columns={"area_code": "reference_code"} | {c: f"ref_{c}" for c in ref_cols})
+    w = w.merge(ref, on=["reference_code", "industry_code", "year"], how="left")
+    ref_absent = w["_ref_present"].isna()
+    for c in w.columns:
+        if c.startswith("f_") or c.startswith("ref_f_"):
+            w[c] = w[c].astype("boolean").fillna(False).astype(bool)
+        elif c.startswith("ref_"):
+            w[c] = w[c].mask(ref_absent, 0.0)
+        elif c not in keys and c != "reference_code" and not c.startswith("_"):
+            w[c] = w[c].mask(absent, 0)
+    w = w.drop(columns=["_present", "_ref_present"])
+    return w
+
+
+def _with_measures(agg: pd.DataFrame) -> pd.DataFrame:
+    out = agg.copy()
+    out["establishments"] = out["n_firms"].astype("float64")
+    for c in _cells.COUNT_COLUMNS:
+        if c not in out:
+            out[c] = 0
+    for c in _cells.MAX_COLUMNS:
+        if c not in out:
+            out[c] = np.nan
+    if "table_suppressed" not in out:
+        out["table_suppressed"] = 0
+    return out
+
+
+def finish(df: pd.DataFrame, prov: dict, enabled: bool) -> pd.DataFrame:
+    """Tag provenance; mark everything "not for publication" when disclosure control is off."""
+    df = provenance.tag(df, dict(prov))
+    if not enabled:
+        df = disclosure.mark_not_for_publication(df)
+    return df
