@@ -204,3 +204,34 @@ def test_loaders_after_build(tmp_path, monkeypatch):
     assert loaders.load_distances().columns.tolist() == ["municipality_code", "distance_to_oulu_km"]
     with pytest.raises(DataError, match="kasvudata data build"):
         loaders.load_firm_panel()
+
+
+def test_cli_build_writes_real_files_then_calls_synthetic(tmp_path, monkeypatch, capsys):
+    import sys
+    import types
+
+    from kasvudata_utils import cli
+
+    calls = []
+    fake = types.ModuleType("kasvudata_utils.data.synthetic")
+    fake.build = lambda out_dir, scale: calls.append((str(out_dir), scale)) or []
+    monkeypatch.setitem(sys.modules, "kasvudata_utils.data.synthetic", fake)
+    import kasvudata_utils.data as data_pkg
+
+    monkeypatch.setattr(data_pkg, "synthetic", fake, raising=False)
+    assert cli.main(["data", "build", "--scale", "test", "--out", str(tmp_path)]) == 0
+    assert calls == [(str(tmp_path), "test")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        v for k, v in loaders.FILES.items() if k in loaders.REAL_FILES)
+    assert "built 9 files" in capsys.readouterr().out
+
+
+def test_cli_build_rejects_unknown_scale(capsys):
+    from kasvudata_utils import cli
+
+    with pytest.raises(SystemExit) as exc:  # argparse rejects it: exit 2, one line on stderr
+        cli.main(["data", "build", "--scale", "huge"])
+    assert exc.value.code == 2
+    assert "'huge'" in capsys.readouterr().err
+    with pytest.raises(InputError, match="'huge'"):
+        build.build_all(scale="huge")
