@@ -235,3 +235,15 @@ def test_cli_build_rejects_unknown_scale(capsys):
     assert "'huge'" in capsys.readouterr().err
     with pytest.raises(InputError, match="'huge'"):
         build.build_all(scale="huge")
+
+
+def test_docstring_examples_run(tmp_path, monkeypatch):
+    import doctest
+
+    result = doctest.testmod(processing, optionflags=doctest.ELLIPSIS)  # reads data/raw
+    assert result.failed == 0 and result.attempted >= 10
+    build.build_real(tmp_path / "processed")
+    monkeypatch.setenv("KASVUDATA_DATA_DIR", str(tmp_path))
+    for module in (loaders,):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -80,44 +80,138 @@ def _frame(key: str, kind: str, sources, geo: bool = False):
 
 
 def load_population() -> pd.DataFrame:
-    """Population on 31 Dec by municipality, 2000–2022 (2025 division): ``municipality_code, year,
-    population``. Real (THL Sotkanet / Statistics Finland)."""
+    """Population on 31 December by municipality, 2000–2022, on the 2025 division.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code`` (``KUxxx``), ``year``, ``population`` (persons); provenance real
+        (THL Sotkanet / Statistics Finland).
+
+    Examples
+    --------
+    >>> pop = load_population()
+    >>> int(pop.query("municipality_code == 'KU564' and year == 2022")["population"].iloc[0])
+    211848
+    """
     return _frame("population", "real", [SRC_SOTKANET])
 
 
 def load_unemployment() -> pd.DataFrame:
-    """Annual means of monthly unemployed job seekers, labour force and open vacancies, and the
-    unemployment rate (%) by municipality, 2006–2020 (2020: Jan–Oct). Real (TEM)."""
+    """Unemployment by municipality and year, 2006–2020 (2020: January–October).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code, year, months, unemployed, labour_force, vacancies,
+        unemployment_rate_pct``: annual means of the monthly employment-service figures (persons),
+        rate = 100 × unemployed / labour force; provenance real (TEM).
+
+    Examples
+    --------
+    >>> u = load_unemployment().query("municipality_code == 'KU072' and year == 2019")
+    >>> round(float(u["unemployment_rate_pct"].iloc[0]), 2)  # Hailuoto: 100 × (287/12) / 377
+    6.34
+    """
     return _frame("unemployment", "real", [SRC_TEM])
 
 
 def load_workplaces_2017() -> pd.DataFrame:
-    """Paavo 2017 workplaces by TOL 2008 section for municipalities and regions (2025 division):
-    ``area_code, section, workplaces``. Real (Statistics Finland, Paavo)."""
+    """Paavo 2017 workplaces by TOL 2008 section, for municipalities and regions (2025 division).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_code`` (``KUxxx`` or ``MKxx``), ``section`` (A…U, X), ``workplaces`` (jobs);
+        provenance real (Statistics Finland, Paavo 2020).
+
+    Examples
+    --------
+    >>> w = load_workplaces_2017()
+    >>> int(w.query("area_code == 'MK17'")["workplaces"].sum())
+    160581
+    """
     return _frame("workplaces", "real", [SRC_PAAVO])
 
 
 def load_distances() -> pd.DataFrame:
-    """Straight-line km from each municipality's central locality to Oulu's:
-    ``municipality_code, distance_to_oulu_km``. Real (NLS)."""
+    """Straight-line distance from each municipality's central locality to Oulu's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code``, ``distance_to_oulu_km`` (great-circle km); provenance real (NLS).
+
+    Examples
+    --------
+    >>> d = load_distances().set_index("municipality_code")["distance_to_oulu_km"]
+    >>> float(d["KU564"]), round(float(d["KU244"]))
+    (0.0, 8)
+    """
     return _frame("distances", "real", [SRC_NLS])
 
 
 def load_industries() -> pd.DataFrame:
-    """Sections and divisions with Finnish and English names: ``code, level, section, name_fi,
-    name_en``. Real (Eurostat NACE Rev. 2 = TOL 2008 codes)."""
+    """TOL 2008 sections and divisions with Finnish and English names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, level`` (section/division), ``section, name_fi, name_en``; provenance real
+        (Eurostat NACE Rev. 2, whose codes TOL 2008 shares).
+
+    Examples
+    --------
+    >>> load_industries().set_index("code").loc["C", "name_en"]
+    'Manufacturing'
+    """
     return _frame("industries", "real", [SRC_EUROSTAT])
 
 
 def load_exports_regional() -> pd.DataFrame:
-    """Goods exports by region 2013–2017 in EUR: ``region_code, year, exports_goods_eur``
-    (``SSS`` = whole country incl. unknown region). Real (Finnish Customs)."""
+    """Goods exports by region, 2013–2017, in EUR.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``region_code`` (``MKxx``; ``SSS`` = whole country incl. unknown region), ``year``,
+        ``exports_goods_eur`` (EUR); provenance real (Finnish Customs).
+
+    Examples
+    --------
+    >>> e = load_exports_regional().query("region_code == 'MK17' and year == 2017")
+    >>> int(e["exports_goods_eur"].iloc[0])
+    1864000000
+    """
     return _frame("exports", "real", [SRC_CUSTOMS])
 
 
 def load_geometries(level: str = "KU", crs: int = 3067):
-    """Area polygons (GeoDataFrame) at ``level`` KU, SK, MK or ``"all"``, in EPSG ``crs``:
-    ``area_code, level, name_fi, name_sv, geometry``. Real (NLS)."""
+    """Area polygons on the 2025 division.
+
+    Parameters
+    ----------
+    level : {"KU", "SK", "MK", "all"}
+        Municipalities (308), sub-regions, regions (19) or all of them.
+    crs : int
+        EPSG code of the result: 3067 (ETRS-TM35FIN, metres; for analysis) or 4326 (lon/lat).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``area_code, level, name_fi, name_sv, geometry``; provenance real (NLS).
+
+    Raises
+    ------
+    InputError
+        For an unknown level or a crs that is not a number.
+
+    Examples
+    --------
+    >>> g = load_geometries("MK")
+    >>> len(g), g.crs.to_epsg()
+    (19, 3067)
+    """
     lv = str(level).upper()
     if lv not in (*LEVELS, "ALL"):
         raise InputError(f"geometry level {level!r}: expected KU, SK, MK or all")
@@ -143,8 +237,23 @@ def _read_json_cached(stamp: tuple):
 
 
 def load_web_geojson(level: str = "KU") -> dict:
-    """MK17 municipalities (``level="KU"``) or sub-regions (``"SK"``) as a WGS84 GeoJSON dict,
-    simplified for web maps; properties ``area_code, name_fi, name_sv, subregion_code``."""
+    """Northern Ostrobothnia for web maps: a simplified WGS84 GeoJSON FeatureCollection (dict).
+
+    Parameters
+    ----------
+    level : {"KU", "SK"}
+        The 30 municipalities or the 7 sub-regions of MK17.
+
+    Returns
+    -------
+    dict
+        Features with properties ``area_code, name_fi, name_sv, subregion_code``.
+
+    Examples
+    --------
+    >>> len(load_web_geojson()["features"]), len(load_web_geojson("SK")["features"])
+    (30, 7)
+    """
     lv = str(level).upper()
     if lv not in ("KU", "SK"):
         raise InputError(f"web map level {level!r}: expected KU or SK")
@@ -152,8 +261,20 @@ def load_web_geojson(level: str = "KU") -> dict:
 
 
 def load_firm_panel(path=None) -> pd.DataFrame:
-    """The firm panel (SPEC §3). Without ``path``: the embedded synthetic MK17 panel; with
-    ``path``: a researcher's own CSV/Parquet extract, validated (``panel_io.read_firm_panel``)."""
+    """The firm panel (SPEC §3).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A researcher's own CSV/Parquet extract, validated by ``panel_io.read_firm_panel``.
+        Without it: the embedded synthetic MK17 panel (provenance synthetic).
+
+    Examples
+    --------
+    >>> from kasvudata_utils import provenance
+    >>> provenance.get(load_firm_panel())["kind"]  # doctest: +SKIP
+    'synthetic'
+    """
     if path is not None:
         from .panel_io import read_firm_panel
 
@@ -162,8 +283,19 @@ def load_firm_panel(path=None) -> pd.DataFrame:
 
 
 def load_business_table(path=None) -> pd.DataFrame:
-    """The regional business table (SPEC §3). Without ``path``: the embedded synthetic table; with
-    ``path``: a user's own extract, validated (``panel_io.read_business_table``)."""
+    """The regional business table (SPEC §3).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A user's own CSV/Parquet extract, validated by ``panel_io.read_business_table``.
+        Without it: the embedded synthetic table for every municipality (provenance synthetic).
+
+    Examples
+    --------
+    >>> sorted(load_business_table().columns)[:2]  # doctest: +SKIP
+    ['area_code', 'establishments']
+    """
     if path is not None:
         from .panel_io import read_business_table
 

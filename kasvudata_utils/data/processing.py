@@ -114,6 +114,17 @@ def workplaces_2017(raw=None) -> pd.DataFrame:
     Returns ``area_code, section, workplaces`` (int64): 308 municipalities and 19 regions × 22
     sections A…U, X. Region rows are the sums of their municipalities on the 2025 division (Paavo
     itself has no Uusimaa row and its other region rows are on the 2020 regions).
+
+    Parameters
+    ----------
+    raw : str or Path, optional
+        The raw-data folder (default ``data/raw``).
+
+    Examples
+    --------
+    >>> w = workplaces_2017().set_index(["area_code", "section"])["workplaces"]
+    >>> int(w["KU564", "C"]), int(w["KU507", "C"])  # Oulu; Mäntyharju 481 + Pertunmaa 115
+    (9430, 596)
     """
     df = _read_csv(_raw(raw) / PAAVO_FILE)
     cols = {}
@@ -152,6 +163,17 @@ def population(raw=None) -> pd.DataFrame:
     """Population on 31 December 2000–2022 by municipality (2025 division).
 
     Returns ``municipality_code, year, population`` (int64). Pertunmaa is added to Mäntyharju.
+
+    Parameters
+    ----------
+    raw : str or Path, optional
+        The raw-data folder (default ``data/raw``).
+
+    Examples
+    --------
+    >>> p = population().set_index(["municipality_code", "year"])["population"]
+    >>> int(p["KU564", 2022]), int(p["KU507", 2022])  # Oulu; Mäntyharju 5,564 + Pertunmaa 1,600
+    (211848, 7164)
     """
     df = _read_csv(_raw(raw) / POPULATION_FILE)
     out = pd.DataFrame({"municipality_code": df["municipality_code"].map(_ku),
@@ -209,7 +231,21 @@ def central_localities(raw=None) -> pd.DataFrame:
 
 def distances(raw=None, to: str = OULU) -> pd.DataFrame:
     """Straight-line (great-circle) distance in km from each municipality's central locality to
-    ``to``'s (default Oulu). Returns ``municipality_code, distance_to_oulu_km`` (float, 3 decimals)."""
+    ``to``'s (default Oulu). Returns ``municipality_code, distance_to_oulu_km`` (float, 3 decimals).
+
+    Parameters
+    ----------
+    raw : str or Path, optional
+        The raw-data folder (default ``data/raw``).
+    to : str
+        Code of the destination municipality (default ``KU564`` Oulu).
+
+    Examples
+    --------
+    >>> d = distances().set_index("municipality_code")["distance_to_oulu_km"]
+    >>> float(d["KU564"]), float(d["KU244"])  # Oulu itself; Kempele
+    (0.0, 8.379)
+    """
     pts = central_localities(raw)
     ref = pts[pts["municipality_code"] == to].iloc[0]
     d = [round(haversine_km(lo, la, ref["lon"], ref["lat"]), 3) for lo, la in zip(pts["lon"], pts["lat"])]
@@ -225,6 +261,17 @@ def unemployment(raw=None) -> pd.DataFrame:
     over the months of the year (``months``: 12, or 10 in 2020, the file ending in October);
     ``unemployment_rate_pct = 100 × unemployed / labour_force`` (ratio of the annual means, as
     Statistics Finland computes annual rates). Missing months of a count are left out of its mean.
+
+    Parameters
+    ----------
+    raw : str or Path, optional
+        The raw-data folder (default ``data/raw``).
+
+    Examples
+    --------
+    >>> u = unemployment().set_index(["municipality_code", "year"])
+    >>> float(u.loc[("KU072", 2019), "unemployment_rate_pct"])  # Hailuoto: 100 × (287/12) / 377
+    6.344
     """
     df = _read_csv(_raw(raw) / LABOUR_FILE)
     codes = match_municipality_names(df["kunta"].unique(), LABOUR_FILE)
@@ -255,6 +302,17 @@ def industries_table(raw=None) -> pd.DataFrame:
     Returns ``code, level, section, name_fi, name_en``: 21 sections A…U, Statistics Finland's
     ``X`` (industry unknown, used by Paavo) and 88 divisions. Section names are upper case upstream
     and become sentence case; upstream typos "MAANPUOLUSTU3S" and "U0NDIFFERENTIATED" are fixed.
+
+    Parameters
+    ----------
+    raw : str or Path, optional
+        The raw-data folder (default ``data/raw``).
+
+    Examples
+    --------
+    >>> t = industries_table().set_index("code")
+    >>> t.loc["O", "name_fi"]
+    'Julkinen hallinto ja maanpuolustus; pakollinen sosiaalivakuutus'
     """
     path = _raw(raw) / NACE_FILE
     try:
@@ -284,6 +342,17 @@ def exports_regional(raw=None) -> pd.DataFrame:
 
     Returns ``region_code, year, exports_goods_eur`` (int64) for 19 regions and ``SSS`` (the
     country total, which includes exports of unknown region).
+
+    Parameters
+    ----------
+    raw : str or Path, optional
+        The raw-data folder (default ``data/raw``).
+
+    Examples
+    --------
+    >>> e = exports_regional().query("region_code == 'MK17'")
+    >>> e["exports_goods_eur"].tolist()  # EUR million 1420, 1572, 1396, 1337, 1864
+    [1420000000, 1572000000, 1396000000, 1337000000, 1864000000]
     """
     df = _read_csv(_raw(raw) / EXPORTS_FILE, sep=";")
     df = df[df["mk"] != EXPORT_UNKNOWN]
