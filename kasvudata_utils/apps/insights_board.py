@@ -1,0 +1,269 @@
+"""The insights board (``workshops/insights_board.ipynb``): record, list, filter and vote on insights.
+
+Participants add trends, bottlenecks, best practices, questions and actions
+about the page's area (``?area=``), optionally tied to an industry, an
+indicator and a year; the list (``kd-insight-list``) refreshes itself every few
+seconds so the projector shows everyone's entries; saved scenarios from the
+scenario workshop are shown side by side with their notes.
+
+Lean kernel: ipywidgets, the standard library and the project's stdlib-only
+modules (no pandas, geopandas or matplotlib). Every participant text is
+escaped before it reaches an HTML widget.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import time
+import uuid
+
+import ipywidgets as widgets
+
+from .. import areas, industries
+from ..errors import InputError
+from ..insights import INDICATORS, KINDS, InsightStore
+from ..insights_render import indicator_label, industry_label, scenarios_table_html
+from ..labels import t
+from .common import BaseApp, area_label
+
+INSIGHT_KINDS = tuple(k for k in KINDS if k != "scenario")
+YEARS = tuple(range(2013, 2026))
+MAX_SCENARIOS_SHOWN = 6
+
+
+def _text_html(text: str) -> str:
+    return "<br>".join(html.escape(line) for line in str(text or "").splitlines())
+
+
+class InsightsBoard(BaseApp):
+    """The insights board for one area.
+
+    Parameters
+    ----------
+    area : str
+        Area the new insights are about (any spelling of :func:`areas.normalise_area`);
+        the list also shows insights about the areas inside it.
+    lang : {"fi", "en"}
+    store : InsightStore or path, optional
+        Default: the store at :func:`paths.insights_db`.
+    session_id : str, optional
+        Identifies this browser tab for the rate limit and one vote per insight (default: random).
+    workshop : str
+        Workshop label saved with each insight.
+    refresh_s : float
+        Seconds between automatic list refreshes (only when an event loop runs, i.e. in a kernel).
+    refresh_for_s : float
+        Stop refreshing after this long, so abandoned tabs fall idle and can be culled.
+
+    Attributes
+    ----------
+    view : ipywidgets.VBox
+        The widget to display.
+    """
+
+    def __init__(self, area=areas.DEFAULT_AREA, lang: str = "fi", store=None, session_id: str | None = None,
+                 workshop: str = "", refresh_s: float = 4.0, refresh_for_s: float = 4 * 3600):
+        super().__init__(lang)
+        self.area = areas.normalise_area(area)
+        self.store = store if isinstance(store, InsightStore) else InsightStore(store, lang=self.lang)
+        self.store.lang = self.lang
+        self.session_id = session_id or uuid.uuid4().hex
+        self.workshop = workshop
+        self.refresh_s = refresh_s
+        self.refresh_for_s = refresh_for_s
+        self._signature = None
+        self._task = None
+        self._build()
+        self.refresh()
+        self._start_auto_refresh()
+
+    # ------------------------------------------------------------ widgets
+    def _build(self) -> None:
+        lang = self.lang
+        none = t("insight_none_option", lang)
+        self.title = widgets.HTML(f"<h3>{html.escape(t('insights_section_title', lang))}: "
+                                  f"{html.escape(area_label(self.area, lang))}</h3>")
+        self.summary = widgets.HTML()
+        self.summary.add_class("kd-summary")
+        self.badge = widgets.HTML(html.escape(t("insights_badge", lang, path=self.store.path.name)))
+        self.badge.add_class("kd-data-badge")
+
+        self.kind = widgets.Dropdown(options=[(t(f"insight_kind_{k}", lang), k) for k in INSIGHT_KINDS],
+                                     value="trend", description=t("insight_kind_label", lang))
+        self.kind.add_class("kd-insight-kind")
+        sections = [(industry_label(s, lang), s) for s in industries.sections()]
+        self.industry = widgets.Dropdown(options=[(none, "")] + sections, value="",
+                                         description=t("industry", lang))
+        self.industry.add_class("kd-insight-industry")
+        self.indicator = widgets.Dropdown(options=[(none, "")] + [(indicator_label(i, lang), i) for i in INDICATORS],
+                                          value="", description=t("insight_indicator_label", lang))
+        self.indicator.add_class("kd-insight-indicator")
+        self.year = widgets.Dropdown(options=[(none, 0)] + [(str(y), y) for y in YEARS], value=0,
+                                     description=t("insight_year_label", lang))
+        self.year.add_class("kd-insight-year")
+        self.author = widgets.Text(value="", placeholder=t("insight_author_label", lang),
+                                   description=t("insight_author_label", lang))
+        self.author.add_class("kd-insight-author")
+        self.text = widgets.Textarea(value="", placeholder=t("insight_text_placeholder", lang),
+                                     layout=widgets.Layout(width="95%", height="90px"))
+        self.text.add_class("kd-insight-text")
+        self.submit = widgets.Button(description=t("insight_submit", lang), button_style="primary")
+        self.submit.add_class("kd-insight-submit")
+        self.submit.on_click(self.safe(self._on_submit))
+
+        all_ = t("insight_filter_all", lang)
+        self.filter_kind = widgets.Dropdown(
+            options=[(all_, "")] + [(t(f"insight_kind_{k}", lang), k) for k in INSIGHT_KINDS], value="",
+            description=t("insight_filter_kind", lang))
+        self.filter_kind.add_class("kd-insight-filter-kind")
+        self.filter_industry = widgets.Dropdown(options=[(all_, "")] + sections, value="",
+                                                description=t("insight_filter_industry", lang))
+        self.filter_industry.add_class("kd-insight-filter-industry")
+        for w in (self.filter_kind, self.filter_industry):
+            w.observe(self.safe(lambda change: self.refresh(force=True)), names="value")
+
+        self.list_box = widgets.VBox([])
+        self.list_box.add_class("kd-insight-list")
+        self.scenario_panel = widgets.HTML()
+        self.scenario_panel.add_class("kd-scenario-panel")
+
+        form = widgets.VBox([self.kind, self.industry, self.indicator, self.year, self.author, self.text,
+                             self.submit])
+        form.add_class("kd-insight-form")
+        filters = widgets.HBox([self.filter_kind, self.filter_industry])
+        scen_title = widgets.HTML(f"<h4>{html.escape(t('insights_scenarios_title', lang))}</h4>")
+        self.finish_view([self.title, self.summary, self.badge, form, filters, self.list_box, scen_title,
+                          self.scenario_panel])
+
+    # ------------------------------------------------------------ data
+    def _visible(self, rec: dict) -> bool:
+        code = rec.get("area_code")
+        if code == self.area:
+            return True
+        try:
+            return areas.contains(self.area, code)
+        except ValueError:
+            return False
+
+    def records(self) -> list[dict]:
+        """Live records of this area (and the areas inside it), newest first."""
+        return [r for r in self.store.list(order="newest") if self._visible(r)]
+
+    def shown_insights(self, records: list[dict] | None = None) -> list[dict]:
+        """The insights the list shows after the filters: most votes first, then newest."""
+        recs = self.records() if records is None else records
+        kind, section = self.filter_kind.value, self.filter_industry.value
+        out = []
+        for r in recs:
+            if r["kind"] == "scenario" or (kind and r["kind"] != kind):
+                continue
+            if section:
+                code = r.get("industry_code")
+                try:
+                    if not code or industries.section_of(code) != section:
+                        continue
+                except ValueError:
+                    continue
+            out.append(r)
+        return sorted(out, key=lambda r: -int(r["votes"]))  # stable: newest first among equal votes
+
+    def refresh(self, force: bool = False) -> bool:
+        """Reread the store; rebuild the list only when something changed. Returns whether it did."""
+        recs = self.records()
+        shown = self.shown_insights(recs)
+        signature = (self.filter_kind.value, self.filter_industry.value,
+                     tuple((r["uuid"], r["votes"], r["updated_utc"]) for r in recs))
+        if not force and signature == self._signature:
+            return False
+        self._signature = signature
+        n = sum(1 for r in recs if r["kind"] != "scenario")
+        self.summary.value = html.escape(t("insights_summary", self.lang, n=n,
+                                           area=areas.area_name(self.area, self.lang)))
+        old = list(self.list_box.children)
+        if shown:
+            self.list_box.children = [self._item(r) for r in shown]
+        else:
+            empty = widgets.HTML(html.escape(t("insights_none", self.lang)))
+            empty.add_class("kd-insight-empty")
+            self.list_box.children = [empty]
+        for w in old:  # free the old widget models in the browser
+            for child in getattr(w, "children", ()):
+                child.close()
+            w.close()
+        scenarios = [r for r in recs if r["kind"] == "scenario"][:MAX_SCENARIOS_SHOWN]
+        self.scenario_panel.value = scenarios_table_html(scenarios, self.lang)
+        return True
+
+    def _item(self, rec: dict) -> widgets.HBox:
+        lang = self.lang
+        meta = [t(f"insight_kind_{rec['kind']}", lang)]
+        if rec.get("industry_code"):
+            meta.append(industry_label(rec["industry_code"], lang))
+        refs = [indicator_label(rec["indicator"], lang)] if rec.get("indicator") else []
+        if rec.get("year"):
+            refs.append(str(rec["year"]))
+        if refs:
+            meta.append(t("insight_refers_to", lang, what=", ".join(refs)))
+        if rec["area_code"] != self.area:
+            meta.append(t("insight_in_area", lang, area=areas.area_name(rec["area_code"], lang)))
+        if rec.get("author"):
+            meta.append(rec["author"])
+        body = widgets.HTML(f'<span class="kd-insight-body">{_text_html(rec["text"])}</span><br>'
+                            f'<small>{html.escape(" · ".join(meta))}</small>',
+                            layout=widgets.Layout(flex="1 1 auto"))
+        vote = widgets.Button(description=f"{t('insight_vote', lang)} ({int(rec['votes'])})",
+                              tooltip=t("insight_votes", lang), layout=widgets.Layout(width="90px"))
+        vote.add_class("kd-insight-vote")
+        uid = rec["uuid"]
+        vote.on_click(self.safe(lambda _b: self._on_vote(uid)))
+        item = widgets.HBox([vote, body])
+        item.add_class("kd-insight-item")
+        item.add_class(f"kd-insight-{rec['kind']}")
+        return item
+
+    # ------------------------------------------------------------ callbacks
+    def _on_submit(self, _button=None) -> str | None:
+        try:
+            uid = self.store.add(self.area, self.kind.value, self.text.value, industry=self.industry.value or None,
+                                 indicator=self.indicator.value or None, year=self.year.value or None,
+                                 author=self.author.value or None, workshop=self.workshop,
+                                 session_id=self.session_id)
+        except InputError as exc:  # text stays in the box: nothing typed is lost
+            self.show_notice(str(exc))
+            return None
+        self.text.value = ""
+        self.show_notice(t("insight_saved", self.lang))
+        self.refresh(force=True)
+        return uid
+
+    def _on_vote(self, uid: str) -> None:
+        if self.store.vote(uid, session_id=self.session_id):
+            self.clear_notice()
+        else:
+            self.show_notice(t("insight_already_voted", self.lang))
+        self.refresh(force=True)
+
+    # ------------------------------------------------------------ auto refresh
+    def _start_auto_refresh(self) -> None:
+        """Poll the store while the kernel's event loop runs (Voilà); no-op without a running loop."""
+        try:
+            loop = asyncio.get_running_loop()  # inside a kernel, cells run within its event loop
+        except RuntimeError:
+            return
+        if self.refresh_s:
+            self._task = loop.create_task(self._auto_refresh())
+
+    async def _auto_refresh(self) -> None:
+        until = time.monotonic() + self.refresh_for_s
+        while time.monotonic() < until:
+            await asyncio.sleep(self.refresh_s)
+            try:
+                self.refresh()
+            except Exception as exc:  # the projector keeps the last list; the notice says why
+                self.fail(exc)
+
+    def stop(self) -> None:
+        """Stop the automatic refresh."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
