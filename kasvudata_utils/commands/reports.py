@@ -1,0 +1,49 @@
+"""``kasvudata reports [--areas all|CODE,CODE…] [--jobs N] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``.
+
+Runs the area report for every requested area of Northern Ostrobothnia and the industry profile for
+every business section, writes ``manifest.json`` and the knowledge-base site, prints a summary line
+and exits 1 when any report failed (SPEC §4, §6).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+
+def register(sub):
+    p = sub.add_parser("reports", help="run the per-area reports and industry profiles, write the site")
+    p.add_argument("--areas", default="all", help="'all' (the 38 areas of MK17) or CODE,CODE,… (default: all)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="reports run in parallel, each in its own kernel (default: number of cores)")
+    p.add_argument("--out", default="reports", help="output folder (default: reports)")
+    p.add_argument("--lang", default="fi", choices=["fi", "en"], help="report language (default: fi)")
+    p.add_argument("--force", action="store_true", help="rerun reports that are up to date")
+    p.add_argument("--start", type=int, default=None, help="first year of the period (default: 2018)")
+    p.add_argument("--end", type=int, default=None, help="last year of the period (default: 2023)")
+    p.add_argument("--panel", default="", help="your own firm panel (CSV or Parquet, SPEC §3)")
+    p.add_argument("--no-industries", action="store_true", help="skip the industry profiles")
+    p.add_argument("--site", nargs="?", const="site", default=None, metavar="DIR",
+                   help="also copy the finished site to DIR (default: site) for a static host")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..errors import InputError
+    from ..reports import DEFAULT_END, DEFAULT_START, run_reports, summary_line
+    from ..reports_site import broken_links, publish_site
+
+    if args.jobs < 1:
+        raise InputError(f"--jobs {args.jobs}: expected a whole number ≥ 1")
+    manifest = run_reports(args.areas, args.jobs, args.out, args.lang, args.force,
+                           industry_profiles=not args.no_industries,
+                           start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,
+                           panel_path=args.panel, progress=sys.stderr.isatty())
+    print(summary_line(manifest))
+    print(f"{os.path.join(args.out, 'index.html')}")
+    if args.site:
+        target = publish_site(args.out, args.site)
+        bad = broken_links(target)
+        print(f"site: {target} ({'no broken links' if not bad else f'{len(bad)} broken links: ' + bad[0]})")
+        if bad:
+            return 1
+    return 1 if manifest["summary"]["failed"] else 0

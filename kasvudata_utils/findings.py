@@ -1,0 +1,194 @@
+"""Key findings: a short text generated from the indicator table, in Finnish or English.
+
+The input is the long table of :func:`kasvudata_utils.indicators.compute_indicators`
+(``area_code, reference_code, indicator, industry_code, year, value, suppressed``) holding rows
+for the area and for its reference area (concatenate the two calls), plus optionally the
+shift-share table (``industry_code, base, end, national_share, industry_mix, regional_shift``).
+Every number in a finding is taken from those tables as it stands (already disclosure
+controlled): a suppressed or missing value is never stated; the finding is left out instead.
+Wording comes from :mod:`kasvudata_utils.labels`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> rows = [("KU009", "personnel", "ALL", 2023, 120.0), ("KU009", "personnel_growth_pct", "ALL", 2023, 20.0),
+...         ("MK17", "personnel_growth_pct", "ALL", 2023, 5.0)]
+>>> ind = pd.DataFrame(rows, columns=["area_code", "indicator", "industry_code", "year", "value"])
+>>> ind["suppressed"] = False
+>>> [f.key for f in key_findings(ind, "KU009", "MK17", lang="en")]
+['total']
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from . import areas, industries
+from .errors import InputError
+from .labels import normalise_lang, t
+from .plots import format_number, format_pct
+
+REQUIRED = ("area_code", "indicator", "industry_code", "year", "value")
+#: Headline figures shown per area on the knowledge-base home page (indicator, decimals).
+HEADLINE = (("personnel", 0), ("personnel_growth_pct", 1), ("birth_rate_pct", 1))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One key finding: a stable key, the sentence, and the raw numbers it states."""
+
+    key: str
+    text: str
+    values: dict = field(default_factory=dict)
+
+
+def _check(ind) -> None:
+    missing = [c for c in REQUIRED if c not in ind.columns]
+    if missing:
+        raise InputError(f"indicator table lacks columns {missing}: expected the long table of compute_indicators "
+                         f"({', '.join(REQUIRED)}, suppressed)")
+
+
+def _ok(value, suppressed) -> bool:
+    if bool(suppressed):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _rows(ind, area: str, indicator: str, year=None):
+    """Rows of one indicator for one area at one year (default: the latest year it has)."""
+    sub = ind[(ind["area_code"] == area) & (ind["indicator"] == indicator)]
+    if sub.empty:
+        return sub
+    y = int(sub["year"].max()) if year is None else int(year)
+    return sub[sub["year"] == y]
+
+
+def value_of(ind, area: str, indicator: str, industry: str = "ALL", year=None):
+    """``(value, year)`` of one cell, or ``(None, year)`` where it is missing or suppressed."""
+    _check(ind)
+    sub = _rows(ind, area, indicator, year)
+    sub = sub[sub["industry_code"] == industry]
+    if sub.empty:
+        return None, year
+    r = sub.iloc[0]
+    sup = r["suppressed"] if "suppressed" in sub.columns else False
+    return (float(r["value"]) if _ok(r["value"], sup) else None), int(r["year"])
+
+
+def _by_industry(ind, area: str, indicator: str) -> dict:
+    """Section (or division) → value for published, finite cells of the latest year."""
+    sub = _rows(ind, area, indicator)
+    sub = sub[sub["industry_code"] != "ALL"]
+    sup = sub["suppressed"] if "suppressed" in sub.columns else [False] * len(sub)
+    return {str(c): float(v) for c, v, s in zip(sub["industry_code"], sub["value"], sup) if _ok(v, s)}
+
+
+def _ind_name(code: str, lang: str) -> str:
+    try:
+        return industries.industry_name(code, lang)
+    except InputError:
+        return code
+
+
+def _area_name(code: str, lang: str) -> str:
+    try:
+        return areas.area_name(code, lang)
+    except InputError:
+        return code
+
+
+def key_findings(ind, area: str, reference: str, shift_share=None, lang: str = "fi", n: int = 3) -> list[Finding]:
+    """Generate the key findings of an area report.
+
+    Parameters
+    ----------
+    ind : pandas.DataFrame
+        Long indicator table with rows for ``area`` and for ``reference``.
+    area, reference : str
+        Normalised area codes.
+    shift_share : pandas.DataFrame, optional
+        Classic shift-share table of the area (SPEC §4 columns with a ``TOTAL`` row).
+    lang : {"fi", "en"}
+    n : int
+        How many industries to name as the fastest growers against the reference.
+
+    Returns
+    -------
+    list of Finding
+        In reading order: total change, fastest growers against the reference, laggards,
+        specialisation, own competitiveness (shift-share), business births. A finding whose
+        numbers are missing or suppressed is left out.
+    """
+    _check(ind)
+    lang = normalise_lang(lang)
+    out: list[Finding] = []
+    aname, rname = _area_name(area, lang), _area_name(reference, lang)
+
+    pers, year = value_of(ind, area, "personnel")
+    g_area, _ = value_of(ind, area, "personnel_growth_pct")
+    g_ref, _ = value_of(ind, reference, "personnel_growth_pct")
+    if pers is not None and g_area is not None:
+        vals = {"personnel": pers, "growth_pct": g_area, "reference_growth_pct": g_ref, "year": year}
+        key = "finding_total" if g_ref is not None else "finding_total_noref"
+        out.append(Finding("total", t(key, lang, area=aname, year=year, personnel=format_number(pers, lang, 0),
+                                      growth=format_pct(g_area, lang, 1, signed=True), reference=rname,
+                                      ref_growth=format_pct(g_ref, lang, 1, signed=True)), vals))
+
+    ga, gr = _by_industry(ind, area, "personnel_growth_pct"), _by_industry(ind, reference, "personnel_growth_pct")
+    diffs = {c: ga[c] - gr[c] for c in ga if c in gr}
+    ranked = sorted(diffs, key=lambda c: (-diffs[c], c))
+    top = [c for c in ranked if diffs[c] > 0][:n]
+    if top:
+        items = ", ".join(f"{_ind_name(c, lang)} ({format_pct(ga[c], lang, 1, signed=True)}; "
+                          f"{rname} {format_pct(gr[c], lang, 1, signed=True)})" for c in top)
+        out.append(Finding("top_growth", t("finding_top", lang, n=len(top), reference=rname, items=items),
+                           {c: (ga[c], gr[c]) for c in top}))
+    lag = [c for c in reversed(ranked) if diffs[c] < 0 and c not in top][:2]
+    if lag:
+        items = ", ".join(f"{_ind_name(c, lang)} ({format_pct(ga[c], lang, 1, signed=True)}; "
+                          f"{rname} {format_pct(gr[c], lang, 1, signed=True)})" for c in lag)
+        out.append(Finding("lagging", t("finding_lag", lang, reference=rname, items=items),
+                           {c: (ga[c], gr[c]) for c in lag}))
+
+    lq = _by_industry(ind, area, "lq_personnel")
+    if lq:
+        best = sorted(lq, key=lambda c: (-lq[c], c))[:2]
+        if lq[best[0]] > 1.0:
+            items = ", ".join(f"{_ind_name(c, lang)} (LQ {format_number(lq[c], lang, 2)})" for c in best if lq[c] > 1.0)
+            out.append(Finding("specialisation", t("finding_lq", lang, area=aname, reference=rname, items=items),
+                               {c: lq[c] for c in best if lq[c] > 1.0}))
+
+    if shift_share is not None and len(shift_share):
+        tot = shift_share[shift_share["industry_code"] == "TOTAL"]
+        if len(tot) and "regional_shift" in tot.columns:
+            rs = tot["regional_shift"].iloc[0]
+            sup = bool(tot["suppressed"].iloc[0]) if "suppressed" in tot.columns else False
+            if _ok(rs, sup):
+                key = "finding_shift_pos" if float(rs) >= 0 else "finding_shift_neg"
+                out.append(Finding("shift_share", t(key, lang, area=aname, value=format_number(abs(float(rs)), lang, 0)),
+                                   {"regional_shift": float(rs)}))
+
+    b_area, byear = value_of(ind, area, "birth_rate_pct")
+    b_ref, _ = value_of(ind, reference, "birth_rate_pct", year=byear)
+    if b_area is not None and b_ref is not None:
+        out.append(Finding("births", t("finding_births", lang, area=aname, year=byear,
+                                       rate=format_pct(b_area, lang, 1), reference=rname,
+                                       ref_rate=format_pct(b_ref, lang, 1)),
+                           {"birth_rate_pct": b_area, "reference_birth_rate_pct": b_ref, "year": byear}))
+    return out
+
+
+def findings_markdown(findings: list[Finding], lang: str = "fi") -> str:
+    """The findings as a Markdown bullet list (an explicit sentence when there are none)."""
+    if not findings:
+        return t("finding_none", lang)
+    return "\n".join(f"- {f.text}" for f in findings)
+
+
+def headline_figures(ind, area: str) -> dict:
+    """The three headline figures of the site's home page: indicator → ``(value or None, year)``."""
+    return {name: value_of(ind, area, name) for name, _ in HEADLINE}

@@ -1,0 +1,316 @@
+"""One chart style for every static figure of KasvuDATA (reports, notebooks).
+
+Readable on a projector (large type, thick lines), colour-blind safe (the
+Okabe & Ito 2008 palette), and numbers formatted for the reader's language:
+Finnish reports use a decimal comma and a narrow no-break space (U+202F) as the
+thousands separator, ``1 234 567,9``; English ones ``1,234,567.9``. Every chart
+carries a title, its unit and a footer naming the source and the data badge
+(real / synthetic / mixed, :func:`kasvudata_utils.provenance.badge_text`).
+
+Suppressed values (disclosure control) are never drawn as numbers: they show as
+``–`` in tables and as a hatched, unlabelled bar marked "salattu"/"suppressed".
+
+>>> format_number(1234567.891, "fi", 1)
+'1\\u202f234\\u202f567,9'
+>>> format_number(1234567.891, "en", 1)
+'1,234,567.9'
+"""
+from __future__ import annotations
+
+import math
+
+from .labels import t
+from .provenance import badge_text
+
+THIN_SPACE = "\u202f"  # narrow no-break space: thousands separator in Finnish text
+MINUS = "\u2212"  # Finnish typography uses the real minus sign
+SUPPRESSED_MARK = "–"  # en dash: a suppressed or missing cell, never a number
+
+# Okabe & Ito (2008) colour-blind safe palette; first colour = the area, second = the reference.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+AREA_COLOUR, REFERENCE_COLOUR = PALETTE[0], PALETTE[1]
+POSITIVE_COLOUR, NEGATIVE_COLOUR = PALETTE[2], PALETTE[3]
+NEUTRAL_COLOUR = "#BBBBBB"
+
+_RC = {
+    "figure.figsize": (9.0, 5.0), "figure.dpi": 100, "savefig.dpi": 110,
+    "font.size": 13, "axes.titlesize": 15, "axes.titleweight": "bold", "axes.labelsize": 13,
+    "xtick.labelsize": 12, "ytick.labelsize": 12, "legend.fontsize": 12,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
+    "lines.linewidth": 2.5, "axes.prop_cycle": None,  # set in apply_style (needs cycler)
+}
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(math.isnan(float(value)))
+    except (TypeError, ValueError):
+        return True
+
+
+def format_number(value, lang: str = "fi", decimals: int = 0, missing: str = SUPPRESSED_MARK) -> str:
+    """Format a number for display in ``lang``.
+
+    Parameters
+    ----------
+    value : float, int or None
+        The number; ``None``/NaN give ``missing``.
+    lang : {"fi", "en"}
+        Finnish: decimal comma, U+202F thousands separator, U+2212 minus sign.
+        English: decimal point, comma thousands separator.
+    decimals : int
+        Digits after the decimal separator (rounded half away from zero as Python's format does).
+    missing : str
+        Text for a missing or suppressed value.
+
+    Examples
+    --------
+    >>> format_number(-1234.5, "fi", 1) == "\\u22121\\u202f234,5"
+    True
+    >>> format_number(float("nan"))
+    '–'
+    """
+    if _is_missing(value):
+        return missing
+    text = f"{float(value):,.{int(decimals)}f}"
+    if text.lstrip("-").strip("0.,") == "":  # -0.0 rounds to a signless zero
+        text = text.lstrip("-")
+    if lang == "fi":
+        text = text.replace(",", THIN_SPACE).replace(".", ",").replace("-", MINUS)
+    return text
+
+
+def format_pct(value, lang: str = "fi", decimals: int = 1, signed: bool = False) -> str:
+    """A percentage: ``12,3 %`` (fi, with a no-break space) or ``12.3%`` (en); ``signed`` adds ``+``."""
+    if _is_missing(value):
+        return SUPPRESSED_MARK
+    text = format_number(value, lang, decimals)
+    if signed and float(value) > 0 and text.strip("0,.") != "":
+        text = "+" + text
+    return text + ("\u00a0%" if lang == "fi" else "%")
+
+
+def format_cell(value, suppressed: bool, lang: str = "fi", decimals: int = 0) -> str:
+    """A table cell: the formatted number, or ``–`` where the cell is suppressed or missing."""
+    return SUPPRESSED_MARK if suppressed else format_number(value, lang, decimals)
+
+
+def apply_style() -> None:
+    """Set the project's matplotlib/seaborn style (call once per kernel; idempotent)."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    rc = dict(_RC)
+    rc["axes.prop_cycle"] = cycler(color=PALETTE)
+    mpl.rcParams.update(rc)
+
+
+def number_formatter(lang: str = "fi", decimals: int = 0):
+    """A matplotlib tick formatter using :func:`format_number`."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: format_number(v, lang, decimals))
+
+
+def add_footer(fig, prov: dict, lang: str = "fi", source: str | None = None) -> None:
+    """Write the source line and the data badge under the figure.
+
+    ``source`` names the statistic's source; by default the sources recorded in ``prov``.
+    """
+    src = source or "; ".join(prov.get("sources", [])) or t("attribution", lang)
+    badge = t(f"data_{prov.get('kind', 'real')}", lang)
+    if prov.get("not_for_publication"):
+        badge = t("not_for_publication", lang) + " · " + badge
+    fig.text(0.01, 0.005, f"{t('plot_source', lang)}: {src}  ·  {badge}", ha="left", va="bottom",
+             fontsize=9.5, color="#333333", wrap=True)
+    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.16))
+
+
+def _finish(fig, ax, title: str, unit: str, prov: dict, lang: str, source: str | None, axis: str):
+    ax.set_title(title, loc="left")
+    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(unit)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    add_footer(fig, prov, lang, source)
+    return fig
+
+
+def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = "fi", suppressed=None,
+              decimals: int = 0, reference_values=None, reference_label: str | None = None,
+              area_label: str | None = None, source: str | None = None, colour_by_sign: bool = False):
+    """Horizontal bar chart, one bar per label (optionally a reference bar beside each).
+
+    Suppressed bars are drawn empty and hatched with no value label; the legend says why.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    apply_style()
+    labels = [str(x) for x in labels]
+    n = len(labels)
+    vals = np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=float)
+    sup = np.array(list(suppressed) if suppressed is not None else [False] * n, dtype=bool)
+    vals = np.where(sup, np.nan, vals)
+    fig, ax = plt.subplots(figsize=(9.0, max(3.2, 0.42 * n * (2 if reference_values is not None else 1) + 1.8)))
+    y = np.arange(n)[::-1]
+    h = 0.4 if reference_values is not None else 0.7
+    off = h / 2 if reference_values is not None else 0.0
+    colours = [(POSITIVE_COLOUR if v >= 0 else NEGATIVE_COLOUR) if colour_by_sign and not np.isnan(v)
+               else AREA_COLOUR for v in vals]
+    ax.barh(y + off, np.nan_to_num(vals), height=h, color=colours, label=area_label)
+    if reference_values is not None:
+        rv = np.array([np.nan if _is_missing(v) else float(v) for v in reference_values], dtype=float)
+        ax.barh(y - off, np.nan_to_num(rv), height=h, color=REFERENCE_COLOUR, label=reference_label)
+    span = np.nanmax(np.abs(vals)) if np.isfinite(vals).any() else 1.0
+    for yi, v, s in zip(y, vals, sup):
+        if s:
+            ax.barh(yi + off, span * 0.15, height=h, fill=False, hatch="//", edgecolor=NEUTRAL_COLOUR)
+            ax.text(span * 0.17, yi + off, t("suppressed", lang), va="center", fontsize=10, color="#555555")
+        elif not np.isnan(v):
+            ax.text(v, yi + off, " " + format_number(v, lang, decimals) + " ", va="center",
+                    ha="left" if v >= 0 else "right", fontsize=10)
+    ax.set_yticks(y, labels)
+    ax.xaxis.set_major_formatter(number_formatter(lang))
+    ax.axvline(0, color="#444444", linewidth=0.8)
+    ax.margins(x=0.18)
+    if reference_values is not None or area_label:
+        ax.legend(loc="best")
+    return _finish(fig, ax, title, unit, prov, lang, source, "x")
+
+
+def line_chart(series: dict, *, title: str, unit: str, prov: dict, lang: str = "fi", source: str | None = None,
+               decimals: int = 0, index_base: bool = False):
+    """Line chart of several series over years: ``series`` maps label → (years, values).
+
+    ``index_base=True`` rescales each series to 100 in its first year, so an area and its much larger
+    reference can share one axis.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    apply_style()
+    fig, ax = plt.subplots()
+    for i, (label, (years, values)) in enumerate(series.items()):
+        v = np.array([np.nan if _is_missing(x) else float(x) for x in values], dtype=float)
+        if index_base and len(v) and np.isfinite(v[0]) and v[0] != 0:
+            v = v / v[0] * 100.0
+        ax.plot(list(years), v, marker="o", color=PALETTE[i % len(PALETTE)], label=label)
+    ax.yaxis.set_major_formatter(number_formatter(lang, decimals))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    if len(series) > 1:
+        ax.legend(loc="best")
+    return _finish(fig, ax, title, unit, prov, lang, source, "y")
+
+
+def stacked_share_chart(categories, shares: dict, *, title: str, unit: str, prov: dict, lang: str = "fi",
+                        source: str | None = None):
+    """100 % stacked horizontal bars: ``shares`` maps segment label → list of shares per category."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    apply_style()
+    fig, ax = plt.subplots(figsize=(9.0, max(2.8, 0.6 * len(categories) + 1.8)))
+    left = np.zeros(len(categories))
+    y = np.arange(len(categories))[::-1]
+    for i, (label, vals) in enumerate(shares.items()):
+        v = np.array([0.0 if _is_missing(x) else float(x) for x in vals])
+        ax.barh(y, v, left=left, color=PALETTE[i % len(PALETTE)], label=label, height=0.6)
+        for yi, li, vi in zip(y, left, v):
+            if vi >= 6:
+                ax.text(li + vi / 2, yi, format_pct(vi, lang, 0), ha="center", va="center", fontsize=10,
+                        color="white" if i in (0, 3, 7) else "black")
+        left = left + v
+    ax.set_yticks(y, [str(c) for c in categories])
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(number_formatter(lang))
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=max(1, len(shares)), frameon=False,
+              bbox_transform=ax.transAxes)
+    ax.set_title(title, loc="left", pad=34)
+    ax.set_xlabel(unit)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    add_footer(fig, prov, lang, source)
+    return fig
+
+
+def source_badge(prov: dict, lang: str = "fi") -> str:
+    """One-line badge text for tables and page footers (kind and sources)."""
+    return badge_text(prov, lang)
+
+
+def _rings(geometry: dict):
+    """Exterior rings of a GeoJSON Polygon/MultiPolygon as lists of (lon, lat)."""
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [poly[0] for poly in geometry["coordinates"]]
+    return []
+
+
+def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang: str = "fi",
+             label_codes=(), names: dict | None = None, colour_by: str | None = None):
+    """Static map of Northern Ostrobothnia's municipalities with some of them highlighted.
+
+    Drawn with matplotlib from the simplified WGS84 GeoJSON (``web_mk17.geojson``) so a report kernel
+    need not import geopandas; the aspect ratio is corrected for latitude (1 / cos 65°).
+
+    Parameters
+    ----------
+    features : list of dict
+        GeoJSON features with properties ``area_code``, ``name_fi``, ``subregion_code``.
+    highlight : collection of str
+        Municipality codes drawn in the area colour.
+    label_codes : collection of str
+        Municipalities whose name is written on the map.
+    colour_by : {"subregion", None}
+        Colour every municipality by its sub-region instead of highlighting (the site's home map).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    apply_style()
+    highlight = set(highlight)
+    subregions = sorted({f["properties"].get("subregion_code", "") for f in features})
+    polys, colours = [], []
+    for f in features:
+        p = f["properties"]
+        if colour_by == "subregion":
+            colour = PALETTE[subregions.index(p.get("subregion_code", "")) % len(PALETTE)]
+        else:
+            colour = AREA_COLOUR if p["area_code"] in highlight else "#E8E8E8"
+        for ring in _rings(f["geometry"]):
+            polys.append(ring)
+            colours.append(colour)
+    fig, ax = plt.subplots(figsize=(7.0, 7.5))
+    ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="white", linewidths=0.8))
+    for f in features:
+        p = f["properties"]
+        if p["area_code"] in set(label_codes):
+            xs = [x for ring in _rings(f["geometry"]) for x, _ in ring]
+            ys = [y for ring in _rings(f["geometry"]) for _, y in ring]
+            ax.text(sum(xs) / len(xs), sum(ys) / len(ys), (names or {}).get(p["area_code"], p.get("name_fi", "")),
+                    ha="center", va="center", fontsize=9, color="black",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
+    ax.autoscale_view()
+    ax.set_aspect(1 / math.cos(math.radians(65.0)))
+    ax.set_axis_off()
+    ax.set_title(title, loc="left")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    add_footer(fig, prov, lang, t("map_source", lang))
+    return fig
+
+
+def figure_png(fig) -> bytes:
+    """The figure as PNG bytes (for the static site); closes the figure."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()

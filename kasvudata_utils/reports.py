@@ -1,0 +1,332 @@
+"""Batch reports: run the parameterised notebooks with papermill, one kernel per report.
+
+``kasvudata reports`` (SPEC §4, §6) plans one job per area of Northern Ostrobothnia
+(``notebooks/01_area_report.ipynb``) and one per business section
+(``notebooks/02_industry_profile.ipynb``), runs them in parallel worker processes, each
+notebook in its own fresh kernel (isolation: no kernel is reused across areas), with papermill's
+start and execution timeouts (papermill#239/#776: parallel runs in one process time out, so the
+pool is of processes). Parameters go through papermill's Python API, so codes stay strings.
+
+A failing report does not stop the others: its status and one-line error land in
+``reports/manifest.json`` and the index. A report whose fingerprint (data files, notebook,
+package code, parameters, the area's insights) is unchanged and whose HTML exists is skipped
+unless ``force``.
+
+Layout written (``out`` defaults to ``reports/``)::
+
+    reports/index.html, insights.html, manifest.json, style.css, map.png
+    reports/<AREA>/report.html, report.ipynb, tables/*.csv
+    reports/industry/<SECTION>/report.html, report.ipynb, tables/*.csv
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import areas, industries
+from .errors import InputError
+from .labels import normalise_lang
+from .paths import PROJECT_ROOT, processed_dir
+
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+AREA_NOTEBOOK = "01_area_report.ipynb"
+INDUSTRY_NOTEBOOK = "02_industry_profile.ipynb"
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATE_DIR = PACKAGE_DIR / "report_templates"
+MANIFEST = "manifest.json"
+START_TIMEOUT_S = 120  # kernel start; generous because two cores may be busy with other kernels
+EXECUTION_TIMEOUT_S = 600  # per cell
+DEFAULT_START, DEFAULT_END = 2018, 2023
+
+
+@dataclass
+class Job:
+    """One notebook run: what, with which parameters, written where (relative to the output folder)."""
+
+    kind: str  # "area" or "industry"
+    key: str  # "KU009" or "industry/C"
+    notebook: str  # absolute path of the source notebook
+    parameters: dict
+    out_subdir: str  # "KU009" or "industry/C"
+    name: str = ""
+    fingerprint: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def package_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _sha(path: Path, h=None):
+    h = h or hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h
+
+
+def data_fingerprint(panel_path: str | None = None) -> str:
+    """sha256 over every processed data file (name and bytes), plus a researcher's own panel."""
+    h = hashlib.sha256()
+    root = processed_dir()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")) if root.exists() else []
+    for p in files:
+        h.update(str(p.relative_to(root)).encode())
+        _sha(p, h)
+    if panel_path:
+        h.update(b"panel:")
+        _sha(Path(panel_path), h)
+    return h.hexdigest()[:16]
+
+
+def code_fingerprint() -> str:
+    """sha256 over the package's code and report templates (a code change reruns the reports)."""
+    h = hashlib.sha256(package_version().encode())
+    for p in sorted(PACKAGE_DIR.rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".j2", ".css", ".json") and "__pycache__" not in p.parts:
+            h.update(str(p.relative_to(PACKAGE_DIR)).encode())
+            _sha(p, h)
+    return h.hexdigest()[:16]
+
+
+def insights_fingerprint(area: str) -> str:
+    """A digest of the area's records in the insights store ('' when there is no store)."""
+    from .paths import insights_db
+
+    db = insights_db()
+    if not db.exists():
+        return ""
+    try:
+        from .insights import InsightStore
+
+        records = InsightStore(db).list(area=area)
+        return hashlib.sha256(json.dumps(records, default=str, sort_keys=True).encode()).hexdigest()[:16]
+    except Exception:  # store module missing or changed: fall back to the whole file (reruns more, never less)
+        return _sha(db).hexdigest()[:16]
+
+
+def job_fingerprint(job: Job, data_fp: str, code_fp: str) -> str:
+    """Fingerprint of one report: data, notebook bytes, package code and version, parameters, insights."""
+    h = hashlib.sha256()
+    h.update(data_fp.encode())
+    h.update(code_fp.encode())
+    _sha(Path(job.notebook), h)
+    h.update(json.dumps(job.parameters, sort_keys=True).encode())
+    if job.kind == "area":
+        h.update(insights_fingerprint(job.parameters["area"]).encode())
+    return h.hexdigest()[:16]
+
+
+def parse_areas(spec) -> list[str]:
+    """``"all"`` → the 38 home areas; ``"KU009,SK177"`` (any accepted spelling) → normalised codes."""
+    if spec is None or str(spec).strip().lower() in ("", "all"):
+        return areas.home_region_areas()
+    codes = [areas.normalise_area(s) for s in str(spec).split(",") if s.strip()]
+    if not codes:
+        raise InputError(f"--areas {spec!r}: expected 'all' or a comma-separated list of area codes")
+    return list(dict.fromkeys(codes))
+
+
+def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end_year: int = DEFAULT_END,
+              panel_path: str = "", industry_profiles=True) -> list[Job]:
+    """The jobs of a batch: one area report per code, plus one industry profile per business section.
+
+    ``area_codes`` are used as given (normalise them first with :func:`parse_areas`); a code the
+    notebook rejects makes that one report fail, which is how the tests inject a broken area.
+    ``industry_profiles`` is True (every business section), False, or a list of section letters.
+    """
+    lang = normalise_lang(lang)
+    if int(start_year) >= int(end_year):
+        raise InputError(f"start year {start_year} is not before end year {end_year}: expected start < end")
+    common = {"start_year": int(start_year), "end_year": int(end_year), "lang": lang,
+              "panel_path": str(panel_path or "")}
+    jobs = []
+    for code in area_codes:
+        code = str(code)
+        try:
+            name = areas.area_name(code, "en" if lang == "en" else "fi")
+            ref = areas.default_reference(code)
+        except InputError:
+            name, ref = code, ""
+        params = {"area": code, "reference": ref, **common, "output_dir": "tables"}
+        jobs.append(Job("area", code, str(NOTEBOOK_DIR / AREA_NOTEBOOK), params, code, name))
+    if industry_profiles:
+        secs = industries.BUSINESS_SECTIONS if industry_profiles is True else industry_profiles
+        for s in secs:
+            s = industries.normalise_industry(s)
+            params = {"area": areas.HOME_REGION, "reference": areas.COUNTRY, **common, "industry": s,
+                      "output_dir": "tables"}
+            jobs.append(Job("industry", f"industry/{s}", str(NOTEBOOK_DIR / INDUSTRY_NOTEBOOK), params,
+                            f"industry/{s}", industries.industry_name(s, lang)))
+    return jobs
+
+
+def load_manifest(out) -> dict:
+    """The manifest of an output folder (an empty one where none exists or it is unreadable)."""
+    p = Path(out) / MANIFEST
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"reports": {}}
+
+
+def write_manifest(out, manifest: dict) -> Path:
+    """Write ``manifest.json`` atomically (a crash never leaves half a manifest)."""
+    p = Path(out) / MANIFEST
+    tmp = p.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=False), encoding="utf-8")
+    os.replace(tmp, p)
+    return p
+
+
+def _one_line(exc) -> str:
+    """papermill's execution error as one line: the exception name and message from the kernel."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    text = f"{ename}: {evalue}" if ename else f"{type(exc).__name__}: {exc}"
+    return " ".join(str(text).split())[:500]
+
+
+def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
+                execution_timeout: int = EXECUTION_TIMEOUT_S) -> dict:
+    """Run one notebook in a fresh kernel and export its HTML (runs inside a worker process).
+
+    Returns the manifest entry: status ``ok`` or ``failed`` with a one-line ``error``.
+    """
+    import papermill as pm
+
+    from .reports_html import export_html
+
+    target = Path(out) / job["out_subdir"]
+    target.mkdir(parents=True, exist_ok=True)
+    html, ipynb = target / "report.html", target / "report.ipynb"
+    entry = {"started": _now(), "status": "failed", "error": ""}
+    t0 = time.perf_counter()
+    try:
+        pm.execute_notebook(job["notebook"], str(ipynb), parameters=job["parameters"], kernel_name="python3",
+                            cwd=str(target), start_timeout=start_timeout, execution_timeout=execution_timeout,
+                            progress_bar=False, log_output=False)
+        export_html(ipynb, html, lang=job["parameters"].get("lang", "fi"), home=_home_link(job["out_subdir"]))
+        entry["status"] = "ok"
+    except Exception as exc:  # isolation: any failure becomes this report's status, never the batch's
+        entry["error"] = _one_line(exc)
+        if html.exists():
+            html.unlink()  # a stale page from an earlier run must not pass for this run's result
+    entry["finished"] = _now()
+    entry["duration_s"] = round(time.perf_counter() - t0, 2)
+    tables = target / "tables"
+    entry["tables"] = sorted(p.name for p in tables.glob("*.csv")) if tables.exists() else []
+    return entry
+
+
+def _home_link(subdir: str) -> str:
+    return "../" * (subdir.count("/") + 1) + "index.html"
+
+
+def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = False, progress: bool = True,
+             panel_path: str = "", start_timeout: int = START_TIMEOUT_S,
+             execution_timeout: int = EXECUTION_TIMEOUT_S) -> dict:
+    """Run the jobs (skipping up-to-date ones unless ``force``) and write the manifest.
+
+    Returns
+    -------
+    dict
+        The manifest: ``generated``, ``package_version``, ``data_fingerprint``, ``summary`` and
+        ``reports`` (key → entry with parameters, fingerprint, started, finished, duration_s,
+        status, error, html, notebook, tables, up_to_date).
+    """
+    import multiprocessing
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data_fp, code_fp = data_fingerprint(panel_path or None), code_fingerprint()
+    old = load_manifest(out).get("reports", {})
+    manifest = {"generated": _now(), "package_version": package_version(), "data_fingerprint": data_fp,
+                "code_fingerprint": code_fp, "reports": dict(old)}
+    todo = []
+    for job in jobs:
+        job.fingerprint = job_fingerprint(job, data_fp, code_fp)
+        prev = old.get(job.key, {})
+        fresh = (not force and prev.get("status") == "ok" and prev.get("fingerprint") == job.fingerprint
+                 and (out / job.out_subdir / "report.html").exists())
+        if fresh:
+            manifest["reports"][job.key] = {**prev, "up_to_date": True}
+        else:
+            todo.append(job)
+    n_jobs = max(1, int(n_jobs or os.cpu_count() or 1))
+    t0 = time.perf_counter()
+    if todo:
+        from tqdm import tqdm
+
+        ctx = multiprocessing.get_context("spawn")  # no forked zmq/thread state in the workers
+        with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx) as pool:
+            futures = {pool.submit(execute_job, asdict(j), str(out), start_timeout, execution_timeout): j
+                       for j in todo}
+            bar = tqdm(total=len(todo), desc="kasvudata reports", unit="report", disable=not progress)
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    entry = fut.result()
+                except Exception as exc:  # the worker process itself died
+                    entry = {"status": "failed", "error": _one_line(exc), "started": "", "finished": _now(),
+                             "duration_s": None, "tables": []}
+                manifest["reports"][job.key] = _entry(job, entry, data_fp)
+                bar.update(1)
+                bar.set_postfix_str(f"{job.key}: {entry['status']}")
+            bar.close()
+    manifest["wall_time_s"] = round(time.perf_counter() - t0, 2)
+    manifest["summary"] = summarise(manifest, [j.key for j in jobs])
+    write_manifest(out, manifest)
+    return manifest
+
+
+def _entry(job: Job, entry: dict, data_fp: str) -> dict:
+    return {"kind": job.kind, "name": job.name, "parameters": job.parameters, "fingerprint": job.fingerprint,
+            "data_fingerprint": data_fp, **entry, "html": f"{job.out_subdir}/report.html",
+            "notebook": f"{job.out_subdir}/report.ipynb", "up_to_date": False}
+
+
+def summarise(manifest: dict, keys=None) -> dict:
+    """Counts of this batch's reports: total, ok, up to date, failed (with their keys)."""
+    reps = manifest["reports"]
+    keys = list(reps) if keys is None else keys
+    failed = [k for k in keys if reps.get(k, {}).get("status") != "ok"]
+    return {"total": len(keys), "ok": len(keys) - len(failed),
+            "up_to_date": sum(bool(reps.get(k, {}).get("up_to_date")) for k in keys), "failed": failed}
+
+
+def summary_line(manifest: dict) -> str:
+    """One line for the terminal, e.g. ``52 reports: 51 ok (10 up to date), 1 failed: KU999 (…)``."""
+    s = manifest["summary"]
+    line = f"{s['total']} reports: {s['ok']} ok ({s['up_to_date']} up to date), {len(s['failed'])} failed"
+    if s["failed"]:
+        first = s["failed"][0]
+        line += ": " + ", ".join(s["failed"][:5]) + (" …" if len(s["failed"]) > 5 else "")
+        line += f" (first error: {manifest['reports'][first].get('error', '')[:200]})"
+    return line + f"; wall time {manifest.get('wall_time_s', 0)} s"
+
+
+def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
+                start_year=DEFAULT_START, end_year=DEFAULT_END, panel_path="", progress=True) -> dict:
+    """The whole ``kasvudata reports`` run: plan, execute, write manifest, index and insights page."""
+    from .reports_site import build_site
+
+    if panel_path and not Path(panel_path).is_file():
+        raise InputError(f"--panel {panel_path!r}: no such file, expected a CSV or Parquet firm panel")
+    codes = parse_areas(area_spec)
+    jobs = plan_jobs(codes, lang, start_year, end_year, str(Path(panel_path).resolve()) if panel_path else "",
+                     industry_profiles)
+    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel_path)
+    build_site(out, manifest, lang)
+    return manifest

@@ -1,0 +1,223 @@
+"""Building blocks shared by the report notebooks: data selection, HTML tables, saved CSVs.
+
+The firm panel is firm-level (disclosure control applies to every figure from it) and by default
+covers Northern Ostrobothnia only; the regional business table covers the whole country. An area
+report compares its area with a reference: where the panel covers the reference, both come from
+the panel; where it does not (MK17 against the whole country), the structural comparisons
+(growth, location quotients, Krugman index, shift-share) come from the business table and the
+firm-level ones (demography, high growth, exports) are shown for the area alone.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import areas, industries, provenance
+from .errors import InputError
+from .labels import t
+from .plots import SUPPRESSED_MARK, format_number
+
+#: Indicators taken from the business table when the panel does not cover the reference.
+STRUCTURAL = ("lq_personnel", "share_personnel_pct", "krugman_index", "herfindahl_index")
+
+
+def normalise_parameters(area, reference, start_year, end_year, lang, panel_path=""):
+    """The report parameters normalised: ``(area, reference, start, end, lang, panel_path)``.
+
+    ``area`` arriving as the integer 9 (papermill's type coercion of ``-p area 009``) gives ``KU009``;
+    an empty ``reference`` gives the SPEC default (the parent region, or ``SSS`` for a region).
+    """
+    from .labels import normalise_lang
+
+    area = areas.normalise_area(area)
+    reference = areas.normalise_area(reference) if str(reference or "").strip() else areas.default_reference(area)
+    try:
+        start, end = int(start_year), int(end_year)
+    except (TypeError, ValueError):
+        raise InputError(f"years {start_year!r}–{end_year!r}: expected integers such as 2018 and 2023") from None
+    if start >= end:
+        raise InputError(f"start year {start} is not before end year {end}: expected start < end")
+    lang_n = normalise_lang(lang)
+    if str(lang).strip().lower() not in ("fi", "en"):
+        raise InputError(f"lang {lang!r}: expected 'fi' or 'en'")
+    panel = str(panel_path or "").strip()
+    if panel and not Path(panel).is_file():
+        raise InputError(f"panel_path {panel!r}: no such file, expected a CSV or Parquet firm panel")
+    return area, reference, start, end, lang_n, panel
+
+
+@dataclass
+class ReportData:
+    """Indicator tables of one report (long tables of ``compute_indicators``), with provenance."""
+
+    area: str
+    reference: str
+    start: int
+    end: int
+    lang: str
+    indicators: pd.DataFrame  # rows for the area and for the reference
+    shift_share: pd.DataFrame
+    panel: pd.DataFrame = field(repr=False)
+    prov: dict = field(default_factory=dict)
+    reference_from_table: bool = False
+
+
+def _covers(panel: pd.DataFrame, code: str) -> bool:
+    have = set(panel["municipality_code"].unique())
+    return set(areas.municipalities(code)) <= have
+
+
+def compute_report_data(area, reference, start, end, lang="fi", panel_path="") -> ReportData:
+    """Load the data and compute the area's and the reference's indicators and the shift-share."""
+    from .data import load_business_table, load_firm_panel
+    from .indicators import compute_indicators, compute_shift_share
+
+    panel = load_firm_panel(panel_path or None)
+    prov = provenance.get(panel)
+    if _covers(panel, reference):
+        ind_area = compute_indicators(panel, area, reference, start, end)
+        ref_ref = reference if areas.parent(reference) is None or not _covers(panel, areas.default_reference(reference)) \
+            else areas.default_reference(reference)
+        ind_ref = compute_indicators(panel, reference, ref_ref, start, end)
+        ss = compute_shift_share(panel, area, reference, start, end)
+        from_table = False
+    else:
+        table = load_business_table()
+        ind_panel = compute_indicators(panel, area, area, start, end)
+        ind_table = compute_indicators(table, area, reference, start, end)
+        ind_area = pd.concat([ind_panel[~ind_panel["indicator"].isin(STRUCTURAL)],
+                              ind_table[ind_table["indicator"].isin(STRUCTURAL)]], ignore_index=True)
+        ind_ref = compute_indicators(table, reference, reference, start, end)
+        ss = compute_shift_share(table, area, reference, start, end)
+        prov = provenance.combine(prov, provenance.get(table))
+        from_table = True
+    ind_ref = ind_ref[ind_ref["area_code"] == reference]
+    ind = pd.concat([ind_area[ind_area["area_code"] == area], ind_ref], ignore_index=True)
+    if any(provenance.get(x).get("not_for_publication") for x in (ind_area, ind_ref, ss)):
+        prov = {**prov, "not_for_publication": True}
+    return ReportData(area, reference, start, end, lang, ind, ss, panel, prov, from_table)
+
+
+def wide(ind: pd.DataFrame, area: str, indicators, year=None, industries_=None) -> pd.DataFrame:
+    """Industry × indicator table of one area and year (latest per indicator where ``year`` is None).
+
+    Returns value columns plus ``<indicator>__suppressed`` flags; rows ordered ``ALL`` first.
+    """
+    rows = {}
+    for name in indicators:
+        sub = ind[(ind["area_code"] == area) & (ind["indicator"] == name)]
+        if sub.empty:
+            continue
+        y = int(sub["year"].max()) if year is None else int(year)
+        sub = sub[sub["year"] == y]
+        for code, v, s in zip(sub["industry_code"], sub["value"], sub["suppressed"]):
+            rows.setdefault(str(code), {})[name] = v
+            rows[str(code)][f"{name}__suppressed"] = bool(s)
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    if df.empty:
+        return df
+    order = sorted(df.index, key=lambda c: (c != "ALL", c))
+    df = df.loc[order]
+    if industries_ is not None:
+        df = df.loc[[c for c in df.index if c in set(industries_) or c == "ALL"]]
+    df.index.name = "industry_code"
+    return df
+
+
+def industry_label(code: str, lang: str) -> str:
+    """``C Teollisuus`` style label (``ALL`` → all industries)."""
+    try:
+        name = industries.industry_name(code, lang)
+    except InputError:
+        return str(code)
+    return name if code == "ALL" else f"{code} {name}"
+
+
+def _flag(x) -> bool:
+    """True only for a real true flag (a missing flag from a reshaped table is not a suppression)."""
+    try:
+        return bool(not pd.isna(x) and bool(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def html_table(df: pd.DataFrame, columns: dict, lang: str, first_col: str | None = None, index_label=None,
+               caption: str = "") -> str:
+    """An escaped HTML table with language-aware numbers; suppressed or missing cells show ``–``.
+
+    ``columns`` maps column → ``(header, decimals)``; a column ``c`` is suppressed where
+    ``c + "__suppressed"`` (or the row's ``suppressed``) is true.
+    """
+    esc = html.escape
+    head = [esc(first_col or t("industry", lang))] + [esc(h) for h, _ in columns.values()]
+    out = ['<table class="kd-table">']
+    if caption:
+        out.append(f"<caption>{esc(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>")
+    for idx, row in df.iterrows():
+        label = index_label(idx) if index_label else str(idx)
+        cells = [f"<td>{esc(label)}</td>"]
+        for col, (_, dec) in columns.items():
+            sup = _flag(row.get(f"{col}__suppressed", row.get("suppressed", False)))
+            v = row.get(col)
+            txt = SUPPRESSED_MARK if sup else format_number(v, lang, dec)
+            title = f' title="{esc(t("suppressed", lang))}"' if sup else ""
+            cells.append(f"<td{title}>{esc(txt)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    out.append(f'<p class="kd-note">{esc(SUPPRESSED_MARK)} = {esc(t("suppressed_or_missing", lang))}</p>')
+    return "".join(out)
+
+
+def save_table(df: pd.DataFrame, output_dir: str, name: str) -> Path | None:
+    """Write a disclosed table as ``<output_dir>/<name>.csv`` (suppressed cells stay empty)."""
+    if not output_dir:
+        return None
+    d = Path(output_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    p = d / f"{name}.csv"
+    df.to_csv(p, index=False)
+    return p
+
+
+def badge_html(prov: dict, lang: str) -> str:
+    """The data badge (``kd-data-badge``) and, for synthetic data, the explanation beside it."""
+    kind = prov.get("kind", "real")
+    text = html.escape(provenance.badge_text(prov, lang))
+    out = f'<p><span class="kd-data-badge kd-{kind}">{text}</span></p>'
+    if kind in ("synthetic", "mixed"):
+        out += f'<p class="kd-note">{html.escape(t("synthetic_note", lang))}</p>'
+    return out
+
+
+def attribution_html(lang: str, extra: str = "") -> str:
+    """The attribution line every report carries (labels ``attribution``)."""
+    return f'<p class="kd-attribution">{html.escape(t("attribution", lang))}{html.escape(extra)}</p>'
+
+
+def size_classes(panel: pd.DataFrame, area: str, year: int, disclose: bool = True) -> pd.DataFrame:
+    """Firms of ``area`` by size class (0–9, 10–49, 50–249, 250+ persons) in ``year``, disclosed.
+
+    Each class is a count resting on its own firms: the threshold rule suppresses classes of 1–2
+    firms, and secondary suppression protects them against total − others.
+    """
+    from .disclosure import apply_disclosure, disclosure_enabled
+
+    munis = set(areas.municipalities(area))
+    sub = panel[(panel["year"] == int(year)) & panel["municipality_code"].isin(munis)]
+    bins = [-0.5, 9.5, 49.5, 249.5, float("inf")]
+    labels = ["0-9", "10-49", "50-249", "250+"]
+    cls = pd.cut(sub["personnel"].astype("float64"), bins=bins, labels=labels)
+    counts = cls.value_counts().reindex(labels, fill_value=0)
+    df = pd.DataFrame({"industry_code": labels + ["ALL"], "firms": [float(x) for x in counts] + [float(len(sub))]})
+    df["n_firms"] = df["firms"]
+    df["share_pct"] = df["firms"] / max(len(sub), 1) * 100.0
+    out = apply_disclosure(df, "firms", "n_firms", None, group_cols=[],
+                           enabled=disclose and disclosure_enabled())
+    out["share_pct"] = out["share_pct"].mask(out["suppressed"])
+    out.insert(0, "area_code", area)
+    out.insert(1, "year", int(year))
+    return out.rename(columns={"industry_code": "size_class"}).drop(columns=["n_firms"])

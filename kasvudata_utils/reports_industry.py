@@ -1,0 +1,147 @@
+"""The industry profile (``notebooks/02_industry_profile.ipynb``): one industry across all areas.
+
+Who is specialised (location quotient against the region), who grows, where the exports come
+from, for the 30 municipalities, 7 sub-regions and the region itself. Every value comes from the
+indicator engine's disclosed output; suppressed cells show as ``–``.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from . import areas, industries
+from .labels import t
+from .plots import area_map, bar_chart
+from .reports_area import REAL_PROV, _h2, _p, _show
+from .reports_common import (attribution_html, badge_html, compute_report_data, html_table, normalise_parameters,
+                             save_table)
+
+COLUMNS = ("personnel", "personnel_growth_pct", "lq_personnel", "establishments", "exporter_count",
+           "export_intensity_pct", "hge_count")
+
+
+class IndustryProfile:
+    """One industry (section or division) across the areas of a region."""
+
+    def __init__(self, industry: str, region: str, reference: str, start: int, end: int, lang: str,
+                 table: pd.DataFrame, prov: dict, output_dir: str = ""):
+        self.industry, self.region, self.reference = industry, region, reference
+        self.start, self.end, self.lang, self.out = start, end, lang, output_dir
+        self.table, self.prov = table, prov
+        self.iname = industries.industry_name(industry, lang)
+
+    @classmethod
+    def build(cls, industry, area="MK17", reference="", start_year=2018, end_year=2023, lang="fi", panel_path="",
+              output_dir=""):
+        """Compute the industry's indicators for the region, its sub-regions and municipalities."""
+        region, ref, start, end, lang, panel = normalise_parameters(area, reference, start_year, end_year, lang,
+                                                                    panel_path)
+        code = industries.normalise_industry(industry)
+        level = "section" if code.isalpha() else "division"
+        codes = [region] + areas.members(region, "SK") + areas.members(region, "KU")
+        rows, prov = [], {}
+        for c in codes:
+            r = areas.default_reference(c) if c != region else ref
+            d = compute_report_data(c, r, start, end, lang, panel) if level == "section" else None
+            if d is None:  # division level: the engine's division tables
+                from .data import load_firm_panel
+                from .indicators import compute_indicators
+
+                p = load_firm_panel(panel or None)
+                ind = compute_indicators(p, c, r if c != region else c, start, end, level="division")
+                d_ind = ind
+                prov = p.attrs.get("provenance", {})
+            else:
+                d_ind, prov = d.indicators, d.prov
+            sub = d_ind[(d_ind["area_code"] == c) & (d_ind["industry_code"] == code)]
+            row = {"area_code": c, "level": areas.level_of(c), "name": areas.area_name(c, lang)}
+            for name in COLUMNS:
+                s = sub[sub["indicator"] == name]
+                if s.empty:
+                    continue
+                s = s[s["year"] == s["year"].max()]
+                row[name] = float(s["value"].iloc[0]) if pd.notna(s["value"].iloc[0]) else float("nan")
+                row[f"{name}__suppressed"] = bool(s["suppressed"].iloc[0])
+            rows.append(row)
+        table = pd.DataFrame(rows).set_index("area_code")
+        prof = cls(code, region, ref, start, end, lang, table, prov, output_dir)
+        flat = table.reset_index()
+        for name in COLUMNS:  # CSV: suppressed values stay empty
+            if name in flat and f"{name}__suppressed" in flat:
+                flat[name] = flat[name].mask(flat[f"{name}__suppressed"].astype(bool))
+        save_table(flat, output_dir, "industry_profile")
+        return prof
+
+    def header(self) -> None:
+        L = self.lang
+        title = t("profile_title", L, industry=f"{self.industry} {self.iname}",
+                  region=areas.area_name(self.region, L))
+        meta = t("profile_meta", L, start=self.start, end=self.end)
+        _show(f"<h1>{html.escape(title)}</h1>" + _p(meta) + badge_html(self.prov, L) + attribution_html(L))
+
+    def _spec(self):
+        L = self.lang
+        return {"personnel": (t("col_personnel", L), 0), "personnel_growth_pct": (t("col_personnel_growth", L), 1),
+                "lq_personnel": (t("col_lq", L), 2), "establishments": (t("col_establishments", L), 0),
+                "exporter_count": (t("col_exporters", L), 0),
+                "export_intensity_pct": (t("col_export_intensity", L), 1), "hge_count": (t("col_hge", L), 0)}
+
+    def overview(self) -> None:
+        """The table of all areas, region and sub-regions first."""
+        L = self.lang
+        _show(_h2(t("sec_profile_table", L)) + _p(t("profile_table_intro", L, year=self.end)))
+        spec = {k: v for k, v in self._spec().items() if k in self.table}
+        _show(html_table(self.table, spec, L, first_col=t("area", L),
+                         index_label=lambda c: f"{self.table.loc[c, 'name']} ({c})"))
+
+    def _munis(self):
+        return self.table[self.table["level"] == "KU"]
+
+    def specialisation(self) -> None:
+        """Location quotients of the municipalities and a map of the specialised ones."""
+        L = self.lang
+        m = self._munis()
+        _show(_h2(t("sec_profile_specialisation", L)))
+        if "lq_personnel" not in m or m.empty:
+            _show(_p(t("no_data", L)))
+            return
+        m = m.sort_values("lq_personnel", ascending=False, na_position="last")
+        _show(bar_chart(m["name"], m["lq_personnel"], suppressed=m["lq_personnel__suppressed"], decimals=2,
+                        title=t("chart_profile_lq", L, industry=self.iname),
+                        unit=t("unit_lq", L, reference=areas.area_name(self.region, L)), prov=self.prov, lang=L))
+        spec = m[(m["lq_personnel"] > 1.0) & ~m["lq_personnel__suppressed"].astype(bool)].index.tolist()
+        from .data import load_web_geojson
+
+        feats = load_web_geojson("KU")["features"]
+        names = {c: areas.area_name(c, L) for c in spec}
+        _show(area_map(feats, spec, title=t("chart_profile_map", L, industry=self.iname), prov=REAL_PROV, lang=L,
+                       label_codes=spec if len(spec) <= 8 else [], names=names))
+
+    def growth(self) -> None:
+        """Personnel growth of the industry by sub-region."""
+        L = self.lang
+        s = self.table[self.table["level"] == "SK"]
+        _show(_h2(t("sec_profile_growth", L)))
+        if "personnel_growth_pct" not in s or s.empty:
+            _show(_p(t("no_data", L)))
+            return
+        _show(bar_chart(s["name"], s["personnel_growth_pct"], suppressed=s["personnel_growth_pct__suppressed"],
+                        decimals=1, colour_by_sign=True, unit=t("unit_pct", L), prov=self.prov, lang=L,
+                        title=t("chart_profile_growth", L, industry=self.iname, start=self.start, end=self.end)))
+
+    def exports(self) -> None:
+        """Where the industry's exports come from: exporters and export intensity by sub-region."""
+        L = self.lang
+        s = self.table[self.table["level"] == "SK"]
+        _show(_h2(t("sec_profile_exports", L)))
+        if "exporter_count" not in s or s.empty:
+            _show(_p(t("no_data", L)))
+            return
+        _show(bar_chart(s["name"], s["exporter_count"], suppressed=s["exporter_count__suppressed"],
+                        title=t("chart_profile_exporters", L, industry=self.iname, year=self.end),
+                        unit=t("unit_firms", L), prov=self.prov, lang=L))
+
+    def footer(self) -> None:
+        L = self.lang
+        _show(_h2(t("sec_about", L)) + _p(t("about_methods", L)) + badge_html(self.prov, L) + attribution_html(L))

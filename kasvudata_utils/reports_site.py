@@ -1,0 +1,221 @@
+"""The knowledge-base site: ``index.html`` (home), ``insights.html`` (cross-area), stylesheet, map.
+
+Plain static files with relative links only, so the folder can be opened from disk or copied to any
+static host. The home page lists every report of the manifest with its status (a failed report
+shows its one-line error), three headline figures per area (from the report's own disclosed
+``tables/indicators.csv``: a suppressed figure shows as ``–``), the data badge, sources and licence,
+the date and the data fingerprint.
+"""
+from __future__ import annotations
+
+import html
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import areas, provenance
+from .labels import t
+from .reports_html import site_css
+
+SYNTHETIC_PROV = provenance.make("synthetic", ["KasvuDATA synthetic firm panel (calibrated to Statistics Finland)"])
+esc = html.escape
+
+
+def area_insights_html(area: str, lang: str = "fi") -> str:
+    """The area's insights and scenarios from the store (read-only), or the empty-state sentence."""
+    from .paths import insights_db
+
+    db = insights_db()
+    if not db.exists():
+        return f"<p>{esc(t('insights_none', lang))}</p>"
+    try:
+        from .insights import render_area_insights_html
+    except ImportError as exc:  # shown in the report, never silent
+        return f"<p>{esc(t('section_unavailable', lang, reason=str(exc)))}</p>"
+    return render_area_insights_html(area, lang=lang, path=db)
+
+
+def region_insights_html(lang: str = "fi") -> str:
+    """The cross-area page body: bottlenecks and best practices across Northern Ostrobothnia."""
+    from .paths import insights_db
+
+    db = insights_db()
+    if not db.exists():
+        return f"<p>{esc(t('insights_none', lang))}</p>"
+    try:
+        from .insights import render_region_page_html
+    except ImportError as exc:
+        return f"<p>{esc(t('section_unavailable', lang, reason=str(exc)))}</p>"
+    return render_region_page_html(lang=lang, path=db)
+
+
+def _page(title: str, body: str, lang: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="{esc(lang)}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{esc(title)}</title>'
+            f'<link rel="stylesheet" href="style.css"></head><body class="kd-site"><main>{body}</main></body></html>\n')
+
+
+def _headline(out: Path, entry: dict) -> dict:
+    """Headline figures of one area report from its saved, disclosed indicator table."""
+    import pandas as pd
+
+    from .findings import headline_figures
+
+    p = out / Path(entry.get("html", "")).parent / "tables" / "indicators.csv"
+    if entry.get("status") != "ok" or not p.exists():
+        return {}
+    ind = pd.read_csv(p, dtype={"area_code": str, "industry_code": str, "reference_code": str})
+    return headline_figures(ind, entry["parameters"]["area"])
+
+
+def _map_png(out: Path, lang: str) -> str | None:
+    """Write ``map.png`` (sub-regions of Northern Ostrobothnia); None when the geometries are missing."""
+    from .errors import DataError
+
+    try:
+        from .data import load_web_geojson
+        from .plots import area_map, figure_png
+
+        feats = load_web_geojson("KU")["features"]
+    except (ImportError, DataError):
+        return None
+    fig = area_map(feats, title=t("site_map_title", lang), prov=provenance.make("real"), lang=lang,
+                   colour_by="subregion")
+    (out / "map.png").write_bytes(figure_png(fig))
+    return "map.png"
+
+
+def build_index(out, manifest: dict, lang: str = "fi") -> Path:
+    """Write ``index.html``: map, table of areas (status, three headline figures, links), sources."""
+    from .findings import HEADLINE
+    from .plots import format_number
+
+    out = Path(out)
+    reps = manifest.get("reports", {})
+    map_file = _map_png(out, lang)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [f"<h1>{esc(t('site_title', lang))}</h1>", f"<p>{esc(t('site_intro', lang))}</p>",
+             f'<p><span class="kd-data-badge kd-synthetic">{esc(provenance.badge_text(SYNTHETIC_PROV, lang))}</span></p>',
+             f'<p class="kd-note">{esc(t("synthetic_note", lang))}</p>',
+             f'<p><a href="insights.html">{esc(t("insights_region_title", lang))}</a></p>']
+    if map_file:
+        parts.append(f'<img src="{map_file}" alt="{esc(t("site_map_title", lang))}" width="560">')
+    heads = [t("area", lang), t("col_code", lang)] + [t(f"headline_{n}", lang) for n, _ in HEADLINE] + \
+            [t("col_status", lang), t("col_links", lang)]
+    rows = []
+    order = {c: i for i, c in enumerate(areas.home_region_areas())}
+    area_keys = sorted((k for k, e in reps.items() if e.get("kind") == "area"), key=lambda k: (order.get(k, 999), k))
+    for key in area_keys:
+        e = reps[key]
+        hl = _headline(out, e)
+        cells = [esc(e.get("name") or key), esc(key)]
+        for name, dec in HEADLINE:
+            v, _y = hl.get(name, (None, None))
+            cells.append(esc(format_number(v, lang, dec)))
+        cells.append(_status_cell(e, lang))
+        cells.append(_links(e, lang))
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    parts.append(f"<h2>{esc(t('site_areas', lang))}</h2>")
+    parts.append('<table class="kd-table"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in heads)
+                 + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    year = _end_year(reps)
+    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year))}</p>')
+    ind_keys = sorted(k for k, e in reps.items() if e.get("kind") == "industry")
+    if ind_keys:
+        parts.append(f"<h2>{esc(t('site_industries', lang))}</h2><ul>")
+        for key in ind_keys:
+            e = reps[key]
+            code = key.split("/", 1)[1]
+            parts.append(f"<li>{esc(code)} {esc(e.get('name', ''))}: {_status_cell(e, lang)} {_links(e, lang)}</li>")
+        parts.append("</ul>")
+    s = manifest.get("summary", {})
+    parts.append(f"<h2>{esc(t('site_about', lang))}</h2>")
+    parts.append(f'<p class="kd-attribution">{esc(t("attribution", lang))}</p>')
+    parts.append(f'<p class="kd-note">{esc(t("site_generated", lang, date=now, fp=manifest.get("data_fingerprint", ""), version=manifest.get("package_version", ""), ok=s.get("ok", 0), total=s.get("total", 0)))}'
+                 f' <a href="manifest.json">manifest.json</a></p>')
+    p = out / "index.html"
+    p.write_text(_page(t("site_title", lang), "".join(parts), lang), encoding="utf-8")
+    return p
+
+
+def _end_year(reps: dict) -> str:
+    for e in reps.values():
+        y = e.get("parameters", {}).get("end_year")
+        if y:
+            return str(y)
+    return ""
+
+
+def _status_cell(e: dict, lang: str) -> str:
+    if e.get("status") == "ok":
+        return f'<span class="kd-status-ok">{esc(t("status_ok", lang))}</span>'
+    return f'<span class="kd-status-failed">{esc(t("status_failed", lang))}: {esc(e.get("error", ""))}</span>'
+
+
+def _links(e: dict, lang: str) -> str:
+    if e.get("status") != "ok":
+        return ""
+    base = Path(e["html"]).parent.as_posix()
+    links = [f'<a href="{esc(e["html"])}">{esc(t("link_report", lang))}</a>',
+             f'<a href="{esc(e["notebook"])}">{esc(t("link_notebook", lang))}</a>']
+    if e.get("tables"):
+        links.append(f'<a href="{esc(base)}/tables/indicators.csv">CSV</a>')
+    if e.get("kind") == "area":
+        links.append(f'<a href="{esc(e["html"])}#insights">{esc(t("link_insights", lang))}</a>')
+    return " · ".join(links)
+
+
+def build_insights_page(out, lang: str = "fi") -> Path:
+    """Write ``insights.html``: bottlenecks and best practices across all areas (escaped text)."""
+    body = (f'<nav class="kd-nav"><a href="index.html">← {esc(t("site_home", lang))}</a></nav>'
+            f"<h1>{esc(t('insights_region_title', lang))}</h1>" + region_insights_html(lang)
+            + f'<p class="kd-attribution">{esc(t("attribution", lang))}</p>')
+    p = Path(out) / "insights.html"
+    p.write_text(_page(t("insights_region_title", lang), body, lang), encoding="utf-8")
+    return p
+
+
+def build_site(out, manifest: dict, lang: str = "fi") -> Path:
+    """Write the stylesheet, ``index.html`` and ``insights.html`` into the report folder."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "style.css").write_text(site_css(), encoding="utf-8")
+    build_insights_page(out, lang)
+    return build_index(out, manifest, lang)
+
+
+PUBLISH_SUFFIXES = (".html", ".css", ".png", ".svg", ".csv", ".json", ".ipynb")
+
+
+def publish_site(out, target) -> Path:
+    """Copy the publishable files of the report folder to ``target`` (a folder for any static host)."""
+    out, target = Path(out), Path(target)
+    if target.exists():
+        shutil.rmtree(target)
+    for p in out.rglob("*"):
+        if p.is_file() and p.suffix in PUBLISH_SUFFIXES and not p.name.endswith(".tmp"):
+            dest = target / p.relative_to(out)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(p, dest)
+    return target
+
+
+def broken_links(folder) -> list[str]:
+    """Every relative ``href``/``src`` in the folder's HTML pages that does not resolve to a file."""
+    import re
+
+    folder = Path(folder)
+    bad = []
+    for page in folder.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for attr, link in re.findall(r'(href|src)="([^"]+)"', text):
+            if link.startswith(("http://", "https://", "//")):
+                if attr == "src":  # a resource loaded from the internet: the page would not work offline
+                    bad.append(f"{page.relative_to(folder)}: external resource {link}")
+                continue
+            if link.startswith(("mailto:", "data:", "#")):
+                continue
+            target = (page.parent / html.unescape(link.split("#", 1)[0])).resolve()
+            if not target.is_file():
+                bad.append(f"{page.relative_to(folder)}: {link}")
+    return bad
