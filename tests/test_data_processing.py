@@ -247,3 +247,20 @@ def test_docstring_examples_run(tmp_path, monkeypatch):
     for module in (loaders,):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+def test_panel_and_table_load_under_two_seconds():
+    # a fresh process, so nothing is cached: ISSUE #2 asks for < 2 s for the panel and the table
+    import subprocess
+    import sys
+
+    from kasvudata_utils.paths import processed_dir
+
+    for name in ("firm_panel.parquet", "business_table.parquet"):
+        assert (processed_dir() / name).exists(), "run `kasvudata data build` first"
+    code = ("import time; from kasvudata_utils.data import load_firm_panel, load_business_table; "
+            "t = time.perf_counter(); p = load_firm_panel(); b = load_business_table(); "
+            "print(time.perf_counter() - t, len(p), len(b))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    seconds, n_panel, n_table = out.split()
+    assert float(seconds) < 2.0 and int(n_panel) > 0 and int(n_table) > 0

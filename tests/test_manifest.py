@@ -103,3 +103,10 @@ def test_missing_manifest_is_one_line_error(tmp_path, monkeypatch, capsys):
     assert cli.main(["data", "check"]) == 2
     err = capsys.readouterr().err
     assert "data manifest missing" in err and len(err.strip().splitlines()) == 1
+
+
+def test_project_data_passes_check():
+    # `make test` builds data/processed first (Makefile: test depends on the data stamp)
+    assert (DATA / "processed" / "population.parquet").exists(), "run `kasvudata data build` first"
+    failed = [r.line() for r in manifest.check(DATA) if not r.ok]
+    assert failed == []
