@@ -110,3 +110,11 @@ def test_project_data_passes_check():
     assert (DATA / "processed" / "population.parquet").exists(), "run `kasvudata data build` first"
     failed = [r.line() for r in manifest.check(DATA) if not r.ok]
     assert failed == []
+
+
+def test_update_ignores_national_build_folder(data_copy):
+    nat = data_copy / "processed" / "national"
+    nat.mkdir(parents=True)
+    build.write_parquet(pd.DataFrame({"x": [1]}), nat / "firm_panel.parquet")
+    rows = manifest.update(data_copy)
+    assert not any("national" in r["path"] for r in rows)

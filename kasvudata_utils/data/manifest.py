@@ -129,7 +129,10 @@ def _data_files(root: Path, layer: str) -> list[Path]:
     base = root / layer
     if not base.is_dir():
         return []
-    return sorted(p for p in base.rglob("*") if p.is_file() and not p.name.startswith(".")
+    # processed/: top-level files only (a national-scale build writes into processed/national/,
+    # benchmark data that is not part of the embedded default)
+    files = base.rglob("*") if layer == "raw" else base.glob("*")
+    return sorted(p for p in files if p.is_file() and not p.name.startswith(".")
                   and not p.name.endswith(".tmp"))
 
 
