@@ -1,0 +1,574 @@
+"""Growth factors: which municipality traits go with faster business growth.
+
+Pure computing (no I/O, no plotting) for notebook 11 and the area report:
+
+- :func:`build_municipality_dataset` — one row per municipality: personnel
+  growth, population change, distance to Oulu, urban/rural group,
+  unemployment, the synthetic broadband and R&D factors, personnel per capita;
+- :func:`fit_ols` — OLS with heteroskedasticity-robust (HC3) or
+  cluster-robust errors (``statsmodels``);
+- :func:`lm_diagnostics` and :func:`fit_spatial` — Lagrange-multiplier tests
+  on the OLS residuals and the spatial lag or spatial error model they point
+  to (``spreg``; Anselin 2005 decision rule);
+- :func:`beta_convergence`, :func:`sigma_convergence` — convergence of
+  personnel per capita (Barro & Sala-i-Martin 1992);
+- :func:`truth_table` — planted effect sizes of the synthetic data beside the
+  estimates.
+
+Every coefficient table has the columns ``term, estimate, std_error,
+ci_low, ci_high, p_value, model`` (95 % intervals unless ``level`` says
+otherwise).
+
+References: Anselin, L. (2005) *Exploring Spatial Data with GeoDa*, ch. 23
+("spatial regression diagnostics": the LM decision rule); Anselin, Bera,
+Florax & Yoon (1996) robust LM tests, Regional Science and Urban Economics 26;
+Barro, R. & Sala-i-Martin, X. (1992) "Convergence", J. Political Economy 100;
+MacKinnon & White (1985) HC3.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import areas
+from .errors import InputError
+
+COEF_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "model"]
+DEFAULT_FACTORS = ["pop_change_pct", "distance_to_oulu_100km", "semi_urban", "rural",
+                   "unemployment_rate_pct", "broadband_pct", "rd_eur_per_capita"]
+SYNTHETIC_COLUMNS = ("broadband_pct", "rd_eur_per_capita")
+
+
+def _require(df, cols, name):
+    missing = [c for c in cols if c not in getattr(df, "columns", [])]
+    if missing:
+        raise InputError(f"{name} lacks column(s) {missing}: expected {list(cols)}")
+
+
+def _z(level: float) -> float:
+    from scipy.stats import norm
+
+    if not 0 < level < 1:
+        raise InputError(f"confidence level {level!r}: expected a number between 0 and 1, e.g. 0.95")
+    return float(norm.ppf(0.5 + level / 2))
+
+
+def _value_in_year(df, value, year, key="municipality_code"):
+    """``value`` per municipality in ``year`` (the nearest available year where it is missing)."""
+    years = np.sort(df["year"].unique())
+    if len(years) == 0:
+        raise InputError(f"no rows to take {value} from")
+    use = years[np.argmin(np.abs(years - int(year)))]
+    return df.loc[df["year"] == use, [key, value]].set_index(key)[value]
+
+
+def build_municipality_dataset(business_table: pd.DataFrame, population: pd.DataFrame,
+                               distances: pd.DataFrame, unemployment: pd.DataFrame | None = None,
+                               municipality_factors: pd.DataFrame | None = None,
+                               start: int | None = None, end: int | None = None,
+                               within: str = "SSS", mainland_only: bool = True) -> pd.DataFrame:
+    """One row per municipality with growth and its candidate explanations.
+
+    Parameters
+    ----------
+    business_table : pandas.DataFrame
+        SPEC §3 regional business table (``area_code, industry_code, year,
+        personnel``); KU rows are summed over industries.
+    population, distances, unemployment, municipality_factors : pandas.DataFrame
+        The processed real files and the synthetic factors (ARCHITECTURE.md
+        "Data"); ``unemployment`` and ``municipality_factors`` are optional.
+    start, end : int
+        Years of the growth period (default: the table's first and last year).
+    within : str
+        Keep municipalities of this area (default all of Finland).
+    mainland_only : bool
+        Leave out Åland (MK21).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code, name_fi, region_code, personnel_start,
+        personnel_end, growth_pct, log_growth_pa, population_start,
+        pop_change_pct, personnel_per_capita_start, personnel_per_capita_end,
+        distance_to_oulu_km, distance_to_oulu_100km, urban_rural, semi_urban,
+        rural`` and, where given, ``unemployment_rate_pct`` (start year),
+        ``broadband_pct, rd_eur_per_capita``. Rows without positive start
+        personnel or population are dropped (growth undefined).
+        ``log_growth_pa = ln(personnel_end / personnel_start) / (end - start)``.
+
+    Examples
+    --------
+    >>> bt = pd.DataFrame({"area_code": ["KU009", "KU009"], "industry_code": "01",
+    ...                    "year": [2015, 2020], "personnel": [100.0, 120.0]})
+    >>> pop = pd.DataFrame({"municipality_code": ["KU009"] * 2, "year": [2015, 2020],
+    ...                     "population": [2600, 2500]})
+    >>> dist = pd.DataFrame({"municipality_code": ["KU009"], "distance_to_oulu_km": [110.0]})
+    >>> row = build_municipality_dataset(bt, pop, dist).iloc[0]
+    >>> float(round(row["growth_pct"], 6)), float(round(row["pop_change_pct"], 6))  # 120/100-1, 2500/2600-1
+    (20.0, -3.846154)
+    """
+    from .spatial import municipal_growth
+
+    _require(business_table, ["area_code", "industry_code", "year", "personnel"], "business_table")
+    _require(population, ["municipality_code", "year", "population"], "population")
+    _require(distances, ["municipality_code", "distance_to_oulu_km"], "distances")
+    years = business_table["year"].astype(int)
+    start = int(years.min()) if start is None else int(start)
+    end = int(years.max()) if end is None else int(end)
+    growth = municipal_growth(business_table, start, end).rename(columns={"area_code": "municipality_code"})
+    out = growth.copy()
+    pop0 = _value_in_year(population, "population", start)
+    pop1 = _value_in_year(population, "population", end)
+    out["population_start"] = out["municipality_code"].map(pop0).astype(float)
+    out["population_end"] = out["municipality_code"].map(pop1).astype(float)
+    out = out[(out["personnel_start"] > 0) & (out["population_start"] > 0)].copy()
+    out["log_growth_pa"] = np.log(out["personnel_end"] / out["personnel_start"]) / (end - start)
+    out["pop_change_pct"] = (out["population_end"] / out["population_start"] - 1) * 100
+    out["personnel_per_capita_start"] = out["personnel_start"] / out["population_start"]
+    out["personnel_per_capita_end"] = out["personnel_end"] / out["population_end"]
+    dist = distances.set_index("municipality_code")["distance_to_oulu_km"]
+    out["distance_to_oulu_km"] = out["municipality_code"].map(dist).astype(float)
+    # per 100 km: a coefficient people can read ("growth per 100 km further from Oulu")
+    out["distance_to_oulu_100km"] = out["distance_to_oulu_km"] / 100
+    info = areas.all_areas()
+    out["name_fi"] = [info[c].name_fi if c in info else "" for c in out["municipality_code"]]
+    out["region_code"] = [info[c].region_code if c in info else "" for c in out["municipality_code"]]
+    out["urban_rural"] = [info[c].urban_rural if c in info else "" for c in out["municipality_code"]]
+    out["semi_urban"] = (out["urban_rural"] == "semi-urban").astype(float)
+    out["rural"] = (out["urban_rural"] == "rural").astype(float)
+    if unemployment is not None:
+        _require(unemployment, ["municipality_code", "year", "unemployment_rate_pct"], "unemployment")
+        out["unemployment_rate_pct"] = out["municipality_code"].map(
+            _value_in_year(unemployment, "unemployment_rate_pct", start)).astype(float)
+    if municipality_factors is not None:
+        _require(municipality_factors, ["municipality_code", *SYNTHETIC_COLUMNS], "municipality_factors")
+        f = municipality_factors.set_index("municipality_code")
+        for c in SYNTHETIC_COLUMNS:
+            out[c] = out["municipality_code"].map(f[c]).astype(float)
+    keep = set(areas.municipalities(within))
+    out = out[out["municipality_code"].isin(keep)]
+    if mainland_only:
+        out = out[out["region_code"] != "MK21"]
+    out = out.dropna(subset=["distance_to_oulu_km"]).sort_values("municipality_code").reset_index(drop=True)
+    out.attrs["start"], out.attrs["end"] = start, end
+    return out
+
+
+def _coef_frame(terms, est, se, p, level, model) -> pd.DataFrame:
+    z = _z(level)
+    est, se = np.asarray(est, float).reshape(-1), np.asarray(se, float).reshape(-1)
+    return pd.DataFrame({"term": list(terms), "estimate": est, "std_error": se, "ci_low": est - z * se,
+                         "ci_high": est + z * se, "p_value": np.asarray(p, float).reshape(-1), "model": model})
+
+
+def _design(df, y, x):
+    _require(df, [y, *x], "data")
+    if not x:
+        raise InputError("no explanatory variables given: expected a list of column names")
+    sub = df[[y, *x]].astype(float)
+    bad = ~np.isfinite(sub.to_numpy()).all(axis=1)
+    if bad.any():
+        sub = sub[~bad]
+    if len(sub) <= len(x) + 1:
+        raise InputError(f"{len(sub)} complete rows for {len(x)} variables: expected more rows than variables")
+    return sub, ~bad
+
+
+def fit_ols(df: pd.DataFrame, y: str, x: list[str], cov: str = "HC3", cluster: str | None = None,
+            level: float = 0.95) -> pd.DataFrame:
+    """OLS of ``y`` on ``x`` (plus a constant) with robust standard errors.
+
+    ``cov`` is a statsmodels covariance type (``HC3`` by default; ``HC1`` is
+    White's with a small-sample factor). With ``cluster`` (a column name) the
+    errors are cluster-robust by that column, e.g. by municipality for firms.
+    Intervals use the normal quantile at ``level``; the p-values are the
+    model's own (t for OLS). Rows with missing values are left out;
+    ``attrs["nobs"]`` and ``attrs["r2"]`` describe the fit.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"x": [0.0, 1, 2, 3, 4, 5], "y": [1.0, 3, 5, 7, 9, 11.5]})
+    >>> fit_ols(d, "y", ["x"]).set_index("term").loc["x", "estimate"].round(3)
+    np.float64(2.071)
+    """
+    import statsmodels.api as sm
+
+    sub, mask = _design(df, y, x)
+    X = sm.add_constant(sub[x], has_constant="add")
+    model = sm.OLS(sub[y], X)
+    if cluster is not None:
+        _require(df, [cluster], "data")
+        groups = pd.factorize(df.loc[mask, cluster])[0]
+        res = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+    else:
+        res = model.fit(cov_type=cov)
+    out = _coef_frame(res.params.index, res.params, res.bse, res.pvalues, level,
+                      "OLS" + (f" (cluster: {cluster})" if cluster else f" ({cov})"))
+    if cluster is not None:
+        # few clusters (30 municipalities): t quantile with G - 1 degrees of freedom, not the
+        # normal one (Cameron & Miller 2015, "A practitioner's guide to cluster-robust inference")
+        from scipy.stats import t as t_dist
+
+        q = float(t_dist.ppf(0.5 + level / 2, groups.max()))
+        out["ci_low"] = out["estimate"] - q * out["std_error"]
+        out["ci_high"] = out["estimate"] + q * out["std_error"]
+    out.attrs.update(nobs=int(res.nobs), r2=float(res.rsquared))
+    return out
+
+
+def _spreg_inputs(df, y, x, w, id_col):
+    sub, mask = _design(df, y, x)
+    ids = [str(i) for i in df.loc[mask, id_col]]
+    if set(ids) != set(w.id_order) or len(ids) != w.n:
+        raise InputError(f"the weights hold {w.n} areas but the data {len(ids)} complete rows: "
+                         "build the weights from exactly the rows used in the model")
+    order = pd.Series(range(len(ids)), index=ids).reindex(w.id_order).to_numpy()
+    yy = sub[y].to_numpy()[order].reshape(-1, 1)
+    xx = sub[x].to_numpy()[order]
+    return yy, xx
+
+
+def lm_diagnostics(df: pd.DataFrame, y: str, x: list[str], w, id_col: str = "municipality_code",
+                   alpha: float = 0.05) -> dict:
+    """Lagrange-multiplier tests on OLS residuals and the model they point to.
+
+    Anselin's (2005) rule: if neither LM-lag nor LM-error is significant keep
+    OLS; if one is, use that model; if both are, use the one whose *robust*
+    LM test is significant (the larger robust statistic if both are).
+
+    Returns
+    -------
+    dict
+        ``tests`` (DataFrame ``test, statistic, p_value``), ``choice``
+        (``"ols"``, ``"lag"`` or ``"error"``) and ``moran_residuals`` (I, p).
+    """
+    import spreg
+
+    yy, xx = _spreg_inputs(df, y, x, w, id_col)
+    ols = spreg.OLS(yy, xx, w=w, spat_diag=True, moran=True, name_y=y, name_x=list(x))
+    tests = pd.DataFrame({
+        "test": ["LM_lag", "LM_error", "robust_LM_lag", "robust_LM_error", "LM_SARMA"],
+        "statistic": [ols.lm_lag[0], ols.lm_error[0], ols.rlm_lag[0], ols.rlm_error[0], ols.lm_sarma[0]],
+        "p_value": [ols.lm_lag[1], ols.lm_error[1], ols.rlm_lag[1], ols.rlm_error[1], ols.lm_sarma[1]],
+    })
+    p = tests.set_index("test")["p_value"]
+    s = tests.set_index("test")["statistic"]
+    lag, err = p["LM_lag"] < alpha, p["LM_error"] < alpha
+    if lag and err:
+        rlag, rerr = p["robust_LM_lag"] < alpha, p["robust_LM_error"] < alpha
+        if rlag and not rerr:
+            choice = "lag"
+        elif rerr and not rlag:
+            choice = "error"
+        else:
+            choice = "lag" if s["robust_LM_lag"] >= s["robust_LM_error"] else "error"
+    elif lag:
+        choice = "lag"
+    elif err:
+        choice = "error"
+    else:
+        choice = "ols"
+    return {"tests": tests, "choice": choice,
+            "moran_residuals": (float(ols.moran_res[0]), float(ols.moran_res[2]))}
+
+
+def fit_spatial(df: pd.DataFrame, y: str, x: list[str], w, model: str = "auto",
+                id_col: str = "municipality_code", level: float = 0.95, alpha: float = 0.05) -> pd.DataFrame:
+    """Spatial lag or spatial error model by maximum likelihood (``spreg``).
+
+    Parameters
+    ----------
+    model : {"auto", "lag", "error", "ols"}
+        ``auto`` follows :func:`lm_diagnostics`; ``ols`` returns robust OLS.
+    w : libpysal.weights.W
+        Weights over exactly the rows of ``df`` that have complete data, ids
+        in ``df[id_col]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The coefficient table; the spatial parameter is the row ``rho``
+        (lag: y depends on neighbours' y) or ``lambda`` (error: neighbours'
+        unexplained shocks are correlated). ``attrs`` holds ``choice``,
+        ``lm_tests`` and ``nobs``.
+    """
+    import warnings
+
+    import spreg
+
+    if model not in ("auto", "lag", "error", "ols"):
+        raise InputError(f"spatial model {model!r}: expected 'auto', 'lag', 'error' or 'ols'")
+    diag = lm_diagnostics(df, y, x, w, id_col, alpha)
+    choice = diag["choice"] if model == "auto" else model
+    if choice == "ols":
+        out = fit_ols(df, y, x)
+    else:
+        yy, xx = _spreg_inputs(df, y, x, w, id_col)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # spreg's notes on the Jacobian approximation
+            if choice == "lag":
+                m = spreg.ML_Lag(yy, xx, w=w, name_y=y, name_x=list(x), spat_diag=False)
+            else:
+                m = spreg.ML_Error(yy, xx, w=w, name_y=y, name_x=list(x))
+        se = np.sqrt(np.diag(m.vm)).reshape(-1)
+        betas = np.asarray(m.betas).reshape(-1)
+        zs = np.array([zp[0] for zp in m.z_stat])
+        ps = np.array([zp[1] for zp in m.z_stat])
+        terms = ["const", *x, "rho" if choice == "lag" else "lambda"]
+        n = len(terms)
+        out = _coef_frame(terms, betas[:n], se[:n], ps[:n] if len(ps) >= n else 2 * (1 - _ncdf(np.abs(zs))),
+                          level, "spatial lag (ML)" if choice == "lag" else "spatial error (ML)")
+        out.attrs["nobs"] = int(m.n)
+    out.attrs["choice"] = choice
+    out.attrs["lm_tests"] = diag["tests"]
+    return out
+
+
+def _ncdf(z):
+    from scipy.stats import norm
+
+    return norm.cdf(z)
+
+
+def beta_convergence(df: pd.DataFrame, start_col: str = "personnel_per_capita_start",
+                     end_col: str = "personnel_per_capita_end", years: int | None = None,
+                     level: float = 0.95) -> pd.DataFrame:
+    """β-convergence: do municipalities with low initial levels catch up?
+
+    Regresses the annualised log growth ``ln(x_end / x_start) / T`` on
+    ``ln(x_start)`` (robust HC3 errors). A negative slope b means
+    convergence; the implied speed is ``λ = -ln(1 + b T) / T`` per year and
+    the half-life ``ln 2 / λ`` years (Barro & Sala-i-Martin 1992).
+
+    Returns the coefficient table with ``attrs`` ``speed_pa`` and
+    ``half_life_years`` (NaN where there is no convergence).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"a": [0.1, 0.2, 0.4, 0.8], "b": [0.2, 0.3, 0.5, 0.8]})
+    >>> beta_convergence(d, "a", "b", years=10).set_index("term").loc["log_initial", "estimate"] < 0
+    np.True_
+    """
+    _require(df, [start_col, end_col], "data")
+    if years is None:
+        years = int(df.attrs.get("end", 0)) - int(df.attrs.get("start", 0))
+    if years <= 0:
+        raise InputError(f"convergence period of {years} years: expected a positive number (give years=)")
+    d = df[[start_col, end_col]].astype(float)
+    d = d[(d[start_col] > 0) & (d[end_col] > 0)]
+    d = pd.DataFrame({"log_initial": np.log(d[start_col]),
+                      "log_growth_pa": np.log(d[end_col] / d[start_col]) / years})
+    out = fit_ols(d, "log_growth_pa", ["log_initial"], level=level)
+    b = float(out.set_index("term").loc["log_initial", "estimate"])
+    speed = -np.log(1 + b * years) / years if (b < 0 and 1 + b * years > 0) else np.nan
+    out.attrs.update(speed_pa=float(speed), half_life_years=float(np.log(2) / speed) if speed > 0 else np.nan,
+                     years=years)
+    out["model"] = "beta convergence (OLS, HC3)"
+    return out
+
+
+def sigma_convergence(values: pd.DataFrame, value: str = "personnel_per_capita", level: float = 0.95):
+    """σ-convergence: is the spread of log ``value`` between municipalities shrinking?
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        ``municipality_code, year, <value>`` (positive values).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        Per year ``year, sigma_log, n`` (standard deviation of the log,
+        ddof=1), and the trend of ``sigma_log`` on year (OLS, HC3) as a
+        coefficient table; a negative ``year`` slope whose interval lies
+        below 0 is σ-convergence.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"municipality_code": ["a", "b"] * 3, "year": [1, 1, 2, 2, 3, 3],
+    ...                   "personnel_per_capita": [1.0, np.e ** 2, 1.0, np.e, 1.0, np.e ** 0.5]})
+    >>> sigma_convergence(v)[0]["sigma_log"].round(4).tolist()   # |ln a - ln b| / sqrt(2)
+    [1.4142, 0.7071, 0.3536]
+    """
+    _require(values, ["municipality_code", "year", value], "values")
+    v = values[values[value] > 0]
+    per_year = (v.assign(_log=np.log(v[value].astype(float))).groupby("year")["_log"]
+                .agg(sigma_log="std", n="count").reset_index())
+    per_year["year"] = per_year["year"].astype(int)
+    if len(per_year) < 3:
+        raise InputError(f"{len(per_year)} years of {value}: expected at least 3 for a trend")
+    trend = fit_ols(per_year, "sigma_log", ["year"], level=level)
+    trend["model"] = "sigma convergence trend (OLS, HC3)"
+    return per_year, trend
+
+
+def personnel_per_capita_panel(business_table: pd.DataFrame, population: pd.DataFrame,
+                               within: str = "SSS", mainland_only: bool = True) -> pd.DataFrame:
+    """``municipality_code, year, personnel, population, personnel_per_capita`` for every year."""
+    _require(business_table, ["area_code", "industry_code", "year", "personnel"], "business_table")
+    bt = business_table[business_table["area_code"].astype(str).str.startswith("KU")]
+    if (bt["industry_code"] == "ALL").any():
+        bt = bt[bt["industry_code"] == "ALL"]
+    p = (bt.groupby(["area_code", "year"], as_index=False)["personnel"].sum()
+         .rename(columns={"area_code": "municipality_code"}))
+    p = p.merge(population[["municipality_code", "year", "population"]], on=["municipality_code", "year"],
+                how="inner")
+    keep = set(areas.municipalities(within))
+    if mainland_only:
+        keep -= set(areas.municipalities("MK21"))
+    p = p[p["municipality_code"].isin(keep) & (p["population"] > 0)].copy()
+    p["personnel_per_capita"] = p["personnel"] / p["population"]
+    return p.reset_index(drop=True)
+
+
+def truth_table(estimates: pd.DataFrame, truth: dict, mapping: dict) -> pd.DataFrame:
+    """Planted effect sizes beside the estimates.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        A coefficient table (``term, estimate, ci_low, ci_high``).
+    truth : dict
+        Planted effects, ``{name: size}`` (numbers; nested dicts with a
+        ``"value"`` key are accepted).
+    mapping : dict
+        ``{truth name: (term, scale)}``: the planted size times ``scale`` is
+        the value the estimate of ``term`` should recover (units differ, e.g.
+        an effect per km against a coefficient per 100 km).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``effect, term, planted, estimate, ci_low, ci_high, covered,
+        sign_ok`` where ``covered`` says the interval contains the planted value.
+
+    Examples
+    --------
+    >>> est = pd.DataFrame({"term": ["d"], "estimate": [-0.9], "ci_low": [-1.3], "ci_high": [-0.5]})
+    >>> truth_table(est, {"distance": -0.01}, {"distance": ("d", 100)})[["planted", "covered"]].values.tolist()
+    [[-1.0, True]]
+    """
+    _require(estimates, ["term", "estimate", "ci_low", "ci_high"], "estimates")
+    e = estimates.set_index("term")
+    rows = []
+    for name, (term, scale) in mapping.items():
+        if name not in truth:
+            raise InputError(f"planted effect {name!r} not in the truth: expected one of {sorted(truth)}")
+        if term not in e.index:
+            raise InputError(f"term {term!r} not in the estimates: expected one of {list(e.index)}")
+        raw = truth[name]
+        planted = float(raw["value"] if isinstance(raw, dict) else raw) * float(scale)
+        r = e.loc[term]
+        rows.append({"effect": name, "term": term, "planted": planted, "estimate": float(r["estimate"]),
+                     "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+                     "covered": bool(r["ci_low"] <= planted <= r["ci_high"]),
+                     "sign_ok": bool(np.sign(r["estimate"]) == np.sign(planted))})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------- firm level
+FIRM_FACTORS = ["distance_to_oulu_100km", "broadband_10pp", "rd_1000eur_per_capita", "pop_growth_log",
+                "support_window", "support_year"]
+# planted effect name → (term of the firm model, scale): the generator's units are the terms' units
+FIRM_TRUTH_MAP = {"distance": ("distance_to_oulu_100km", 1.0), "broadband": ("broadband_10pp", 1.0),
+                  "rd": ("rd_1000eur_per_capita", 1.0), "population": ("pop_growth_log", 1.0),
+                  "support": ("support_window", 1.0)}
+
+
+def firm_growth_dataset(firm_panel: pd.DataFrame, population: pd.DataFrame, distances: pd.DataFrame,
+                        municipality_factors: pd.DataFrame | None = None,
+                        broadband_centre: float = 80.0) -> pd.DataFrame:
+    """Firm-year rows of annual log personnel growth with the municipality's traits.
+
+    ``growth_log = ln(personnel_t / personnel_{t-1})`` for firms active in both
+    years (and with personnel > 0). Regressors, in the units the synthetic
+    generator's effects are stated in: ``distance_to_oulu_100km``,
+    ``broadband_10pp = (broadband_pct - 80) / 10``, ``rd_1000eur_per_capita``,
+    ``pop_growth_log`` (the municipality's log population change t-1 → t; the
+    last population year's change is carried to later years), and the support
+    indicators ``support_year`` (the first grant was in t) and
+    ``support_window`` (t is 1–3 years after the first grant).
+
+    Examples
+    --------
+    >>> fp = pd.DataFrame({"firm_id": ["a", "a"], "year": [2015, 2016], "municipality_code": "KU009",
+    ...                    "industry_code": "10", "personnel": [2.0, 4.0], "support_eur": [0.0, 0.0]})
+    >>> pop = pd.DataFrame({"municipality_code": "KU009", "year": [2015, 2016], "population": [100, 110]})
+    >>> dist = pd.DataFrame({"municipality_code": ["KU009"], "distance_to_oulu_km": [110.0]})
+    >>> r = firm_growth_dataset(fp, pop, dist).iloc[0]
+    >>> bool(np.isclose(r["growth_log"], np.log(2))), bool(np.isclose(r["pop_growth_log"], np.log(1.1)))
+    (True, True)
+    """
+    from .industries import division_section_map
+
+    _require(firm_panel, ["firm_id", "year", "municipality_code", "industry_code", "personnel"], "firm_panel")
+    fp = firm_panel.sort_values(["firm_id", "year"])
+    prev = fp.groupby("firm_id")[["year", "personnel"]].shift(1)
+    ok = (prev["year"] == fp["year"] - 1) & (prev["personnel"] > 0) & (fp["personnel"] > 0)
+    out = fp.loc[ok, ["firm_id", "year", "municipality_code", "industry_code"]].copy()
+    out["growth_log"] = np.log(fp.loc[ok, "personnel"].to_numpy() / prev.loc[ok, "personnel"].to_numpy())
+    out["section"] = out["industry_code"].map(division_section_map()).fillna("?")
+    if "support_eur" in fp.columns:
+        first = fp[fp["support_eur"] > 0].groupby("firm_id")["year"].min()
+        since = out["year"] - out["firm_id"].map(first)
+        out["support_year"] = (since == 0).astype(float)
+        out["support_window"] = since.between(1, 3).astype(float)
+    else:
+        out["support_year"] = 0.0
+        out["support_window"] = 0.0
+    pw = population.pivot_table(index="municipality_code", columns="year", values="population")
+    lg = np.log(pw).diff(axis=1)
+    last = int(pw.columns.max())
+    years = out["year"].clip(upper=last)
+    out["pop_growth_log"] = lg.stack().reindex(list(zip(out["municipality_code"], years))).to_numpy()
+    dist = distances.set_index("municipality_code")["distance_to_oulu_km"]
+    out["distance_to_oulu_100km"] = out["municipality_code"].map(dist).astype(float) / 100
+    if municipality_factors is not None:
+        f = municipality_factors.set_index("municipality_code")
+        out["broadband_10pp"] = (out["municipality_code"].map(f["broadband_pct"]).astype(float)
+                                 - broadband_centre) / 10
+        out["rd_1000eur_per_capita"] = out["municipality_code"].map(f["rd_eur_per_capita"]).astype(float) / 1000
+    return out.reset_index(drop=True)
+
+
+def fit_firm_growth(dataset: pd.DataFrame, x: list[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Annual log growth of firms on municipality traits, year and section effects.
+
+    OLS with year and section dummies; errors clustered by municipality
+    (the traits vary between municipalities only, so firm-level errors would
+    overstate the precision). Returns the coefficient table of ``x`` (the
+    dummies are left out of the table).
+    """
+    x = [c for c in (x or FIRM_FACTORS) if c in dataset.columns]
+    _require(dataset, ["growth_log", "year", "section", "municipality_code", *x], "dataset")
+    d = dataset.dropna(subset=["growth_log", *x])
+    dummies = pd.get_dummies(d[["year", "section"]].astype(str), drop_first=True, dtype=float)
+    design = pd.concat([d[["growth_log", "municipality_code", *x]].reset_index(drop=True),
+                        dummies.reset_index(drop=True)], axis=1)
+    out = fit_ols(design, "growth_log", [*x, *dummies.columns], cluster="municipality_code", level=level)
+    keep = out[out["term"].isin(["const", *x])].reset_index(drop=True)
+    keep.attrs = dict(out.attrs)
+    keep["model"] = "firm growth OLS (year + section effects, cluster: municipality)"
+    return keep
+
+
+def regional_centre_distances(population: pd.DataFrame) -> pd.DataFrame:
+    """Distance from each municipality to its own region's centre (the most populous municipality).
+
+    Uses the real central localities (``data.processing.distances``); for
+    Northern Ostrobothnia the centre is Oulu. Returns ``municipality_code,
+    centre_code, distance_to_centre_km``.
+    """
+    from .data import processing
+
+    last = population[population["year"] == population["year"].max()]
+    region = areas.municipality_map("MK")
+    last = last.assign(region_code=last["municipality_code"].map(region))
+    centres = last.sort_values("population").groupby("region_code")["municipality_code"].last()
+    parts = []
+    for r, c in centres.items():
+        d = processing.distances(to=c)
+        d = d[d["municipality_code"].map(region) == r]
+        parts.append(pd.DataFrame({"municipality_code": d["municipality_code"], "centre_code": c,
+                                   "distance_to_centre_km": d["distance_to_oulu_km"]}))
+    return pd.concat(parts, ignore_index=True)
