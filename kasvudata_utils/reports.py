@@ -78,10 +78,10 @@ def _sha(path: Path, h=None):
 
 
 def data_fingerprint(panel_path: str | None = None) -> str:
-    """sha256 over every processed data file (name and bytes), plus a researcher's own panel."""
+    """sha256 over the processed data files (top level: the embedded build; name and bytes) and an own panel."""
     h = hashlib.sha256()
     root = processed_dir()
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")) if root.exists() else []
+    files = sorted(p for p in root.glob("*") if p.is_file() and not p.name.startswith(".")) if root.exists() else []
     for p in files:
         h.update(str(p.relative_to(root)).encode())
         _sha(p, h)
