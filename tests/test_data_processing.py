@@ -6,7 +6,7 @@ import json
 import pytest
 
 from kasvudata_utils import areas, provenance
-from kasvudata_utils.data import build, geo, loaders, processing
+from kasvudata_utils.data import build, geo, loaders, manifest, processing
 from kasvudata_utils.errors import DataError, InputError
 
 MK17_KU = areas.members("MK17", "KU")
@@ -240,8 +240,9 @@ def test_cli_build_rejects_unknown_scale(capsys):
 def test_docstring_examples_run(tmp_path, monkeypatch):
     import doctest
 
-    result = doctest.testmod(processing, optionflags=doctest.ELLIPSIS)  # reads data/raw
-    assert result.failed == 0 and result.attempted >= 10
+    for module in (processing, geo, manifest, build):  # read data/raw and data/manifest.csv
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted >= 5, module.__name__
     build.build_real(tmp_path / "processed")
     monkeypatch.setenv("KASVUDATA_DATA_DIR", str(tmp_path))
     for module in (loaders,):

@@ -27,7 +27,16 @@ def _replace(tmp: Path, path: Path) -> None:
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> Path:
-    """Write ``df`` to ``path`` (no index, snappy, no statistics-dependent metadata) atomically."""
+    """Write ``df`` to ``path`` as (Geo)Parquet, atomically: no index, snappy, no attrs.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> p = write_parquet(pd.DataFrame({"x": [1, 2]}), Path(tempfile.mkdtemp()) / "x.parquet")
+    >>> pd.read_parquet(p)["x"].tolist()
+    [1, 2]
+    """
     tmp = path.with_name(path.name + ".tmp")
     df = df.reset_index(drop=True)
     df.attrs = {}
@@ -40,6 +49,7 @@ def write_parquet(df: pd.DataFrame, path: Path) -> Path:
 
 
 def write_bytes(data: bytes, path: Path) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary name, then rename)."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
     _replace(tmp, path)
@@ -47,7 +57,28 @@ def write_bytes(data: bytes, path: Path) -> Path:
 
 
 def build_real(out_dir=None, raw=None, log=None) -> list[Path]:
-    """Write the real processed tables to ``out_dir`` (default ``data/processed``); return the paths."""
+    """Write the real processed tables to ``out_dir`` (default ``data/processed``).
+
+    Parameters
+    ----------
+    out_dir : str or Path, optional
+        Target folder (created if needed).
+    raw : str or Path, optional
+        The raw-data folder (default ``data/raw``).
+    log : callable, optional
+        Called with one line per file written.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [p.name for p in build_real(tempfile.mkdtemp())][:3]
+    ['population.parquet', 'unemployment.parquet', 'workplaces_2017.parquet']
+    """
     out = Path(out_dir) if out_dir is not None else processed_dir()
     out.mkdir(parents=True, exist_ok=True)
     log = log or (lambda msg: None)
@@ -79,6 +110,30 @@ def build_all(scale: str = "default", out_dir=None, raw=None, log=None) -> list[
 
     If the synthetic generator is not available, the real part is still built and a one-line
     warning is printed on stderr.
+
+    Parameters
+    ----------
+    scale : {"default", "test", "national"}
+        Size of the synthetic firm panel.
+    out_dir, raw, log
+        As for :func:`build_real`.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    InputError
+        For an unknown ``scale``.
+
+    Examples
+    --------
+    >>> build_all(scale="tiny")
+    Traceback (most recent call last):
+    ...
+    kasvudata_utils.errors.InputError: scale 'tiny': expected one of default, test, national
     """
     if scale not in SCALES:
         raise InputError(f"scale {scale!r}: expected one of {', '.join(SCALES)}")

@@ -45,7 +45,24 @@ def _municipality_polygons(raw=None) -> gpd.GeoDataFrame:
 
 
 def representative_points(raw=None) -> pd.DataFrame:
-    """A point inside each municipality polygon (2025 division): ``municipality_code, lon, lat``."""
+    """A point inside each municipality polygon (2025 division), in WGS84.
+
+    Parameters
+    ----------
+    raw : str or Path, optional
+        The raw-data folder (default ``data/raw``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code, lon, lat`` (degrees).
+
+    Examples
+    --------
+    >>> pts = representative_points().set_index("municipality_code")
+    >>> len(pts), bool(64 < pts.loc["KU564", "lat"] < 66)
+    (308, True)
+    """
     g = _municipality_polygons(raw)
     pts = gpd.GeoSeries(g.geometry.representative_point(), crs=CRS_ANALYSIS).to_crs(CRS_WEB)
     return pd.DataFrame({"municipality_code": g["area_code"].to_numpy(), "lon": pts.x.to_numpy(),
@@ -57,6 +74,22 @@ def geometries(raw=None) -> gpd.GeoDataFrame:
 
     Rows are ordered MK, SK, KU and by code. SK and MK are unions of their municipalities on the
     2025 division (so they nest exactly).
+
+    Parameters
+    ----------
+    raw : str or Path, optional
+        The raw-data folder (default ``data/raw``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In EPSG:3067 (metres).
+
+    Examples
+    --------
+    >>> g = geometries()
+    >>> g["level"].value_counts().to_dict()
+    {'KU': 308, 'SK': 69, 'MK': 19}
     """
     ku = _municipality_polygons(raw)
     all_areas = areas.all_areas()
@@ -85,6 +118,28 @@ def web_layer(geoms: gpd.GeoDataFrame, within: str = areas.HOME_REGION, level: s
 
     Simplified with topology preserved per polygon (``tolerance_m`` in metres), coordinates
     rounded to ``decimals``. Properties: ``area_code, name_fi, name_sv, subregion_code``.
+
+    Parameters
+    ----------
+    geoms : geopandas.GeoDataFrame
+        The output of :func:`geometries` (EPSG:3067).
+    within : str
+        The area whose members are kept (default ``MK17``).
+    level : {"KU", "SK"}
+        Municipalities or sub-regions.
+    tolerance_m, decimals : float, int
+        Simplification tolerance in metres; decimals kept in the WGS84 coordinates.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection in EPSG:4326.
+
+    Examples
+    --------
+    >>> fc = web_layer(geometries())
+    >>> len(fc["features"]), fc["features"][0]["properties"]["area_code"]
+    (30, 'KU009')
     """
     codes = set(areas.members(within, level))
     g = geoms[(geoms["level"] == level) & geoms["area_code"].isin(codes)].sort_values("area_code")
@@ -111,5 +166,11 @@ def _round_geojson(geom: dict, decimals: int) -> dict:
 
 
 def geojson_bytes(fc: dict) -> bytes:
-    """Compact, deterministic serialisation of a FeatureCollection."""
+    """Compact, deterministic UTF-8 serialisation of a FeatureCollection (one line + newline).
+
+    Examples
+    --------
+    >>> geojson_bytes({"type": "FeatureCollection", "features": []})
+    b'{"type":"FeatureCollection","features":[]}\\n'
+    """
     return (json.dumps(fc, ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n").encode("utf-8")

@@ -81,6 +81,13 @@ class Result:
 
 
 def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes.
+
+    Examples
+    --------
+    >>> sha256(data_dir() / "raw" / "exports_regional" / "Export_regional.csv")[:12]
+    '2377eef4594b'
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -89,7 +96,24 @@ def sha256(path: Path) -> str:
 
 
 def describe(path: Path) -> tuple[int | None, list[str]]:
-    """Row count and column list of a data file (Parquet, CSV, GeoJSON/JSON; other text: lines)."""
+    """Row count and column list of a data file (Parquet, CSV, GeoJSON/JSON; other text: lines).
+
+    Parameters
+    ----------
+    path : Path
+        A data file. CSV: records after the header (``;`` or ``,`` separated); Parquet: rows and
+        columns; GeoJSON: features and property names + ``geometry``; JSON object: its keys.
+
+    Returns
+    -------
+    tuple
+        ``(rows, columns)``; ``rows`` is None for unreadable JSON.
+
+    Examples
+    --------
+    >>> describe(data_dir() / "raw" / "exports_regional" / "Export_regional.csv")
+    (21, ['mk', '2013', '2014', '2015', '2016', '2017'])
+    """
     name = path.name.lower()
     if name.endswith(".parquet"):
         import pyarrow.parquet as pq
@@ -137,7 +161,14 @@ def _data_files(root: Path, layer: str) -> list[Path]:
 
 
 def read(root: Path | None = None) -> list[dict]:
-    """The manifest rows (list of dicts); :class:`DataError` if the manifest is missing."""
+    """The manifest rows (list of dicts); :class:`DataError` if the manifest is missing.
+
+    Examples
+    --------
+    >>> rows = read()
+    >>> rows[0]["layer"], sorted(rows[0]) == sorted(COLUMNS)
+    ('raw', True)
+    """
     path = (Path(root) if root is not None else data_dir()) / MANIFEST
     try:
         with open(path, encoding="utf-8", newline="") as fh:
@@ -176,7 +207,25 @@ def update(root: Path | None = None, layers=("raw", "processed")) -> list[dict]:
     """Recompute the manifest from the files present and write it; return the rows.
 
     Entries of processed files that are not built are kept as they were (so an unbuilt checkout
-    does not lose them); entries of raw files that no longer exist are dropped.
+    does not lose them); entries of raw files that no longer exist are dropped. Metadata of raw
+    files (source, licence, attribution) already in the manifest is kept.
+
+    Parameters
+    ----------
+    root : Path, optional
+        The data folder (default :func:`paths.data_dir`).
+    layers : tuple
+        Layers to recompute; the others are kept as they are.
+
+    Returns
+    -------
+    list of dict
+        The rows written to ``manifest.csv``.
+
+    Examples
+    --------
+    >>> rows = update()  # doctest: +SKIP
+    >>> # (rewrites data/manifest.csv: a developer command)
     """
     root = Path(root) if root is not None else data_dir()
     try:
@@ -206,7 +255,16 @@ def update(root: Path | None = None, layers=("raw", "processed")) -> list[dict]:
 
 
 def check(root: Path | None = None) -> list[Result]:
-    """Verify every file of the manifest; a :class:`Result` per file (plus unlisted raw files)."""
+    """Verify every file of the manifest; a :class:`Result` per file (plus unlisted raw files).
+
+    Raw files must exist and match sha256 and rows; processed files that exist must match sha256,
+    rows and columns (missing ones are skipped with a hint to build them).
+
+    Examples
+    --------
+    >>> [r.line() for r in check() if r.path.startswith("raw/exports")]
+    ['OK raw/exports_regional/Export_regional.csv']
+    """
     root = Path(root) if root is not None else data_dir()
     entries = read(root)
     results, listed = [], set()
