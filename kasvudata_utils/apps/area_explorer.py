@@ -1,0 +1,291 @@
+"""AreaExplorer: the workshop's "look together" app (issue 5, SPEC §7).
+
+Pick an area (``kd-area-select``, searchable), a reference (``kd-reference-select``),
+years (``kd-year-range``) and an indicator; see the choropleth of Northern
+Ostrobothnia (``kd-map``, the selected area outlined, click to select), the
+area against its reference over time (``kd-chart``), one summary sentence with
+the headline figures (``kd-summary``), a table with a CSV download and the
+data badge (``kd-data-badge``). Figures come from the app cache
+(:class:`~kasvudata_utils.apps.common.AppData`), computed with disclosure control.
+
+Examples
+--------
+>>> app = AreaExplorer(area="KU009", lang="en")  # doctest: +SKIP
+>>> app.summary.value  # doctest: +SKIP
+'Alavieska (KU009), 2013–2023: ...'
+"""
+from __future__ import annotations
+
+import html
+import math
+
+import ipywidgets as widgets
+
+from .. import areas
+from ..errors import InputError
+from ..labels import t
+from .common import (AppData, BaseApp, area_label, area_options, badge_html, code_from_label, csv_download_html,
+                     data_badge, format_number, signed)
+
+#: Indicators offered in the picker (those present in the cache are shown).
+INDICATORS = ("personnel", "establishments", "turnover_eur", "exports_eur", "birth_rate_pct", "death_rate_pct",
+              "churn_rate_pct", "survival_rate_1y_pct", "hge_count", "micro_hge_count", "exporter_count",
+              "export_intensity_pct", "micro_share_pct")
+#: Levels are compared as growth (%) and charted as an index; rates as points and charted as they are.
+RATE_INDICATORS = {"birth_rate_pct", "death_rate_pct", "churn_rate_pct", "survival_rate_1y_pct",
+                   "survival_rate_3y_pct", "export_intensity_pct", "micro_share_pct"}
+
+_DATA: AppData | None = None
+
+
+def _data() -> AppData:
+    global _DATA
+    if _DATA is None:
+        _DATA = AppData.load()
+    return _DATA
+
+
+def figure_png(fig) -> bytes:
+    """PNG bytes of a :class:`matplotlib.figure.Figure` (Agg canvas: no pyplot state, no backend)."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96)
+    return buf.getvalue()
+
+
+class AreaExplorer(BaseApp):
+    """The area explorer app; ``AreaExplorer(area="KU009", lang="fi").view`` is the widget to show.
+
+    Parameters
+    ----------
+    area, lang
+        Area code (any accepted spelling) and ``fi``/``en``.
+    data
+        An :class:`AppData` (tests pass a small one); default the project's app cache.
+    """
+
+    @classmethod
+    def preload(cls) -> None:
+        """Load the cache and the map and import the widget libraries (before the page request)."""
+        _data()
+        import ipyleaflet  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+
+    @classmethod
+    def allowed_areas(cls):
+        return set(_data().area_codes())
+
+    def __init__(self, area=areas.DEFAULT_AREA, lang: str = "fi", data: AppData | None = None, map: bool = True):
+        super().__init__(lang)
+        self.data = data or _data()
+        codes = self.data.area_codes()
+        if not codes:
+            raise InputError("the app cache has no areas: run `kasvudata data build`")
+        code = areas.normalise_area(area)
+        if code not in codes:
+            raise InputError(f"area {area!r}: expected one of the {len(codes)} Northern Ostrobothnia areas")
+        self.area = code
+        L = self.lang
+        y0, y1 = self.data.years()
+        present = set(self.data.indicators["indicator"].unique())
+        self.indicator_codes = [i for i in INDICATORS if i in present]
+
+        self.title = widgets.HTML(f"<h2 style='margin:4px 0'>{html.escape(t('explorer_title', L))}</h2>")
+        self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
+                                            placeholder=t("search_area", L), ensure_option=True,
+                                            description=t("area", L), continuous_update=False,
+                                            layout=widgets.Layout(width="330px"))
+        self.area_select.add_class("kd-area-select")
+        self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="330px"))
+        self.reference_select.add_class("kd-reference-select")
+        self.year_range = widgets.IntRangeSlider(min=y0, max=y1, value=(y0, y1), step=1, description=t("years", L),
+                                                 continuous_update=False, layout=widgets.Layout(width="330px"))
+        self.year_range.add_class("kd-year-range")
+        self.indicator_select = widgets.Dropdown(options=[(t(f"ind_{i}", L), i) for i in self.indicator_codes],
+                                                 value=self.indicator_codes[0], description=t("indicator", L),
+                                                 layout=widgets.Layout(width="330px"))
+        self.indicator_select.add_class("kd-indicator-select")
+        for w in (self.area_select, self.reference_select, self.year_range, self.indicator_select):
+            w.style.description_width = "110px"
+        self.summary = widgets.HTML("")
+        self.summary.add_class("kd-summary")
+        self.chart = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="620px"))
+        self.chart.add_class("kd-chart")
+        self.table = widgets.HTML("")
+        self.table.add_class("kd-table")
+        self.download = widgets.HTML("")
+        self.badge = data_badge(self.data.prov, L)
+        self.map = None
+        if map and self.data.geojson:
+            from ..maps import ChoroplethMap
+
+            self.map = ChoroplethMap(self.data.geojson, on_select=self.safe(self.select_area))
+        hint = widgets.HTML(f"<i>{html.escape(t('map_hint', L))}</i>")
+
+        self._set_reference_options()
+        self.area_select.observe(self.safe(self._on_area), names="value")
+        for w in (self.reference_select, self.year_range, self.indicator_select):
+            w.observe(self.safe(self._on_change), names="value")
+
+        controls = widgets.VBox([self.area_select, self.reference_select, self.year_range, self.indicator_select])
+        left = widgets.VBox([self.map.map, hint] if self.map else [hint], layout=widgets.Layout(width="48%"))
+        right = widgets.VBox([self.chart, self.table, self.download], layout=widgets.Layout(width="50%"))
+        self.finish_view([self.title, controls, self.summary,
+                          widgets.HBox([left, right], layout=widgets.Layout(width="100%")), self.badge])
+        self.refresh()
+
+    # -- events -------------------------------------------------------------------------------
+    def select_area(self, code) -> None:
+        """Select an area by code (map clicks and tests); unknown codes give a notice."""
+        code = areas.normalise_area(code)
+        if code not in self.data.area_codes():
+            raise InputError(f"area {code!r}: expected a Northern Ostrobothnia area")
+        self.area_select.value = area_label(code, self.lang)  # triggers _on_area
+
+    def _on_area(self, change) -> None:
+        code = code_from_label(change["new"])
+        if not code or code == self.area or not self.data.has(code):
+            return
+        self.area = code
+        self._set_reference_options()
+        self.refresh()
+
+    def _on_change(self, change) -> None:
+        if not self._updating:
+            self.refresh()
+
+    _updating = False
+
+    def _set_reference_options(self) -> None:
+        refs = self.data.reference_codes(self.area)
+        self._updating = True
+        try:
+            current = self.reference_select.value
+            self.reference_select.options = [(area_label(c, self.lang), c) for c in refs]
+            self.reference_select.value = current if current in refs else refs[0]
+        finally:
+            self._updating = False
+
+    # -- computing what is shown ----------------------------------------------------------------
+    @property
+    def reference(self) -> str:
+        return self.reference_select.value
+
+    def _window(self, code, indicator):
+        s = self.data.series(code, indicator)
+        y0, y1 = self.year_range.value
+        return s[(s["year"] >= y0) & (s["year"] <= y1)].reset_index(drop=True)
+
+    def _change_text(self, s, indicator) -> tuple[str, float]:
+        """``(text, number)`` of the change over the window: growth % for levels, points for rates."""
+        if len(s) < 2 or s["value"].isna().iloc[0] or s["value"].isna().iloc[-1]:
+            return t("no_data", self.lang), float("nan")
+        v0, v1 = float(s["value"].iloc[0]), float(s["value"].iloc[-1])
+        if indicator in RATE_INDICATORS:
+            d = v1 - v0
+            return signed(d, self.lang, 1) + (" %-yks." if self.lang == "fi" else " pp"), d
+        if v0 == 0:
+            return t("no_data", self.lang), float("nan")
+        g = (v1 / v0 - 1) * 100
+        return signed(g, self.lang, 1) + " %", g
+
+    def summary_text(self) -> str:
+        """The ``kd-summary`` sentence(s): area, window, indicator, change, reference change, headline figures."""
+        L, ind = self.lang, self.indicator_select.value
+        y0, y1 = self.year_range.value
+        s, r = self._window(self.area, ind), self._window(self.reference, ind)
+        last = s["value"].iloc[-1] if len(s) else float("nan")
+        decimals = 1 if ind in RATE_INDICATORS else 0
+        first = t("explorer_summary", L, area=area_label(self.area, L), start=y0, end=y1,
+                  indicator=t(f"ind_{ind}", L).lower() if L == "fi" else t(f"ind_{ind}", L),
+                  value=format_number(last, L, decimals) if not math.isnan(last) else t("suppressed", L),
+                  change=t("change_since", L, change=self._change_text(s, ind)[0]),
+                  reference=areas.area_name(self.reference, L), ref_change=self._change_text(r, ind)[0])
+        firms = self.data.value(self.area, "establishments", y1)
+        pers = self.data.value(self.area, "personnel", y1)
+        exports = self.data.value(self.area, "exports_eur", y1)
+        second = t("explorer_headline", L, year=y1, firms=format_number(firms, L),
+                   personnel=format_number(pers, L),
+                   exports=format_number(exports / 1e6, L, 1) if not math.isnan(exports) else t("suppressed", L))
+        return f"{first} {second}"
+
+    def table_frame(self):
+        """The table behind the chart: year, area value, reference value (suppressed → empty)."""
+        import pandas as pd
+
+        ind = self.indicator_select.value
+        s, r = self._window(self.area, ind), self._window(self.reference, ind)
+        out = pd.DataFrame({"year": s["year"], "value": s["value"], "suppressed": s["suppressed"].astype(bool)})
+        ref = r.rename(columns={"value": "reference_value", "suppressed": "reference_suppressed"})
+        out = out.merge(ref, on="year", how="outer").sort_values("year", ignore_index=True)
+        return out.assign(area_code=self.area, reference_code=self.reference, indicator=ind)[
+            ["area_code", "reference_code", "indicator", "year", "value", "suppressed", "reference_value"]]
+
+    def _table_html(self, df) -> str:
+        L, ind = self.lang, self.indicator_select.value
+        dec = 1 if ind in RATE_INDICATORS else 0
+        head = (f"<tr><th>{html.escape(t('year', L))}</th><th>{html.escape(areas.area_name(self.area, L))}</th>"
+                f"<th>{html.escape(areas.area_name(self.reference, L))}</th></tr>")
+        rows = "".join(
+            f"<tr><td>{int(y)}</td><td>{t('suppressed', L) if bool(sup) else format_number(v, L, dec)}</td>"
+            f"<td>{format_number(rv, L, dec)}</td></tr>"
+            for y, v, sup, rv in zip(df["year"], df["value"], df["suppressed"].fillna(False), df["reference_value"]))
+        return f'<table class="kd-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>{head}{rows}</table>'
+
+    def _chart_png(self, df) -> bytes:
+        from matplotlib.figure import Figure
+
+        L, ind = self.lang, self.indicator_select.value
+        fig = Figure(figsize=(6.2, 3.0))
+        ax = fig.add_subplot()
+        ys, a, r = df["year"], df["value"].astype(float), df["reference_value"].astype(float)
+        label = t(f"ind_{ind}", L)
+        if ind not in RATE_INDICATORS:  # levels of a municipality and a region differ 100-fold: index them
+            a0 = a.dropna().iloc[0] if a.notna().any() else float("nan")
+            r0 = r.dropna().iloc[0] if r.notna().any() else float("nan")
+            a, r = a / a0 * 100, r / r0 * 100
+            label += f" ({t('index_note', L, start=int(ys.iloc[0]))})"
+        ax.plot(ys, a, marker="o", lw=2.2, color="#e6550d", label=areas.area_name(self.area, L))
+        ax.plot(ys, r, marker="s", lw=1.8, color="#3182bd", ls="--", label=areas.area_name(self.reference, L))
+        ax.set_title(label, fontsize=11)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=9, frameon=False)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        fig.tight_layout()
+        return figure_png(fig)
+
+    def _map_values(self, ind, year) -> tuple[dict, dict]:
+        d = self.data.indicators
+        d = d[(d["indicator"] == ind) & (d["industry_code"] == "ALL") & (d["year"] == year)
+              & d["area_code"].str.startswith("KU")]
+        d = d.drop_duplicates("area_code")
+        vals = {c: (float("nan") if bool(sup) else float(v))
+                for c, v, sup in zip(d["area_code"], d["value"], d["suppressed"])}
+        dec = 1 if ind in RATE_INDICATORS else 0
+        labels = {c: f"{areas.area_name(c, self.lang)}: "
+                     f"{t('suppressed', self.lang) if math.isnan(v) else format_number(v, self.lang, dec)}"
+                  for c, v in vals.items()}
+        return vals, labels
+
+    def refresh(self) -> None:
+        """Recompute every output from the current selections."""
+        L, ind = self.lang, self.indicator_select.value
+        df = self.table_frame()
+        self.summary.value = html.escape(self.summary_text())
+        self.table.value = self._table_html(df)
+        self.download.value = csv_download_html(df, f"kasvudata_{self.area}_{ind}.csv", L)
+        self.chart.value = self._chart_png(df)
+        self.badge.value = badge_html(self.data.prov, L)
+        if self.map is not None:
+            y1 = self.year_range.value[1]
+            vals, labels = self._map_values(ind, y1)
+            dec = 1 if ind in RATE_INDICATORS else 0
+            from ..maps import legend_html
+
+            self.map.update(vals, set(areas.municipalities(self.area)), labels,
+                            caption=f"{area_label(self.area, L)} · {t(f'ind_{ind}', L)} {y1}",
+                            legend=legend_html(vals, lambda x: format_number(x, L, dec)))

@@ -1,0 +1,278 @@
+"""ScenarioWorkshop: the workshop's "what if" app (issue 5, METHODS "Scenario model").
+
+For the chosen area (``kd-area-select``): the baseline projection to a horizon
+year and the model's levers as sliders (``kd-slider``, ``continuous_update``
+off so dragging never queues work); a chart of baseline vs scenario by industry
+group (``kd-chart``); the difference in jobs, firms and exports (``kd-summary``)
+with the assumptions printed beside it; a reset button (``kd-scenario-reset``);
+a note and ``kd-scenario-save``, which stores the lever values, the results and
+the note in the insights store (:class:`kasvudata_utils.insights.InsightStore`).
+"""
+from __future__ import annotations
+
+import html
+import math
+
+import ipywidgets as widgets
+
+from .. import areas, scenarios
+from ..errors import InputError
+from ..labels import t
+from .area_explorer import _data, figure_png
+from .common import AppData, BaseApp, area_label, area_options, code_from_label, data_badge, format_number, signed
+
+
+def area_rates(data: AppData, area: str, year: int) -> dict:
+    """The area's observed rates for the model (``scenarios.observed_rates`` keys), NaN-free.
+
+    Birth rate and survival (100 − death rate) are averaged over the last three years
+    (single years of small areas jump); the micro-growth share is micro high-growth
+    firms per micro-firm in ``year``.
+    """
+    out = {}
+    years = [year - 2, year - 1, year]
+
+    def mean_of(ind):
+        vals = [data.value(area, ind, y) for y in years]
+        vals = [v for v in vals if not math.isnan(v)]
+        return sum(vals) / len(vals) if vals else float("nan")
+
+    b, d = mean_of("birth_rate_pct"), mean_of("death_rate_pct")
+    if not math.isnan(b):
+        out["birth_rate_pct"] = b
+    if not math.isnan(d):
+        out["survival_rate_pct"] = 100.0 - d
+    micro_share = data.value(area, "micro_share_pct", year)
+    if not math.isnan(micro_share):
+        out["micro_share_pct"] = micro_share
+        firms = data.value(area, "establishments", year)
+        micro_hge = data.value(area, "micro_hge_count", year)
+        if firms > 0 and micro_share > 0 and not math.isnan(micro_hge):
+            out["micro_growth_share_pct"] = micro_hge / (firms * micro_share / 100) * 100
+    return out
+
+
+class ScenarioWorkshop(BaseApp):
+    """The scenario app; ``ScenarioWorkshop(area="KU009").view`` is the widget to show.
+
+    Parameters
+    ----------
+    area, lang
+        Area code and ``fi``/``en``.
+    data
+        An :class:`AppData` (default the project's app cache).
+    store
+        An object with ``add_scenario(area, levers, results, note)`` and ``list(area=, kind=)``
+        (default :class:`kasvudata_utils.insights.InsightStore` on ``KASVUDATA_INSIGHTS_DB``).
+    """
+
+    @classmethod
+    def preload(cls) -> None:
+        """Load the cache and import matplotlib before the page request (preheated kernels)."""
+        _data()
+        import matplotlib.figure  # noqa: F401
+
+        from .. import insights  # noqa: F401
+
+    @classmethod
+    def allowed_areas(cls):
+        return set(_data().area_codes())
+
+    def __init__(self, area=areas.DEFAULT_AREA, lang: str = "fi", data: AppData | None = None, store=None):
+        super().__init__(lang)
+        self.data = data or _data()
+        self._store = store
+        codes = self.data.area_codes()
+        code = areas.normalise_area(area)
+        if code not in codes:
+            raise InputError(f"area {area!r}: expected one of the {len(codes)} Northern Ostrobothnia areas")
+        L = self.lang
+        self.base_year = self.data.years()[1]
+        self.title = widgets.HTML(f"<h2 style='margin:4px 0'>{html.escape(t('scenario_title', L))}</h2>")
+        self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
+                                            placeholder=t("search_area", L), ensure_option=True,
+                                            description=t("area", L), continuous_update=False,
+                                            layout=widgets.Layout(width="360px"))
+        self.area_select.add_class("kd-area-select")
+        self.horizon = widgets.IntSlider(value=self.base_year + scenarios.HORIZON_YEARS, min=self.base_year + 1,
+                                         max=self.base_year + 15, description=t("horizon", L),
+                                         continuous_update=False, layout=widgets.Layout(width="360px"))
+        self.horizon.add_class("kd-horizon")
+        self.sliders: dict[str, widgets.FloatSlider] = {}
+        rows = []
+        for name, (lo, hi, step, unit) in scenarios.LEVER_SPECS.items():
+            s = widgets.FloatSlider(min=lo, max=hi, step=step, value=lo, description=t(f"lever_{name}", L),
+                                    continuous_update=False, readout_format=".2f" if step < 0.1 else ".1f",
+                                    layout=widgets.Layout(width="520px"))
+            s.style.description_width = "270px"
+            s.add_class("kd-slider")
+            s.add_class(f"kd-lever-{name.replace('_', '-')}")
+            self.sliders[name] = s
+            rows.append(widgets.HBox([s, widgets.Label(t(unit, L))]))
+        self.area_select.style.description_width = self.horizon.style.description_width = "110px"
+        self.summary = widgets.HTML("")
+        self.summary.add_class("kd-summary")
+        self.assumptions = widgets.HTML("")
+        self.assumptions.add_class("kd-assumptions")
+        self.chart = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="620px"))
+        self.chart.add_class("kd-chart")
+        self.reset_button = widgets.Button(description=t("reset", L), icon="undo")
+        self.reset_button.add_class("kd-scenario-reset")
+        self.note = widgets.Textarea(placeholder=t("scenario_note", L), layout=widgets.Layout(width="100%",
+                                                                                           height="60px"))
+        self.note.add_class("kd-scenario-note")
+        self.save_button = widgets.Button(description=t("save_scenario", L), button_style="primary", icon="save")
+        self.save_button.add_class("kd-scenario-save")
+        self.save_status = widgets.HTML("")
+        self.save_status.add_class("kd-save-status")
+        self.badge = data_badge(self.data.prov, L)
+
+        self._select(code)
+        self.area_select.observe(self.safe(self._on_area), names="value")
+        self.horizon.observe(self.safe(lambda _: self.refresh()), names="value")
+        for s in self.sliders.values():
+            s.observe(self.safe(self._on_lever), names="value")
+        self.reset_button.on_click(self.safe(lambda _: self.reset()))
+        self.save_button.on_click(self.safe(lambda _: self.save()))
+
+        left = widgets.VBox([self.area_select, self.horizon, *rows, self.reset_button],
+                            layout=widgets.Layout(width="50%"))
+        right = widgets.VBox([self.chart, self.assumptions], layout=widgets.Layout(width="50%"))
+        self.finish_view([self.title, self.summary, widgets.HBox([left, right], layout=widgets.Layout(width="100%")),
+                          widgets.HBox([self.note, widgets.VBox([self.save_button, self.save_status])]), self.badge])
+        self.refresh()
+
+    # -- state ---------------------------------------------------------------------------------
+    _updating = False
+
+    def _select(self, code: str) -> None:
+        """Take ``code`` as the area: model inputs, observed rates, sliders at the baseline."""
+        self.area = code
+        self.reference = areas.default_reference(code)
+        area_tab = self.data.section_table(code)
+        ref_tab = self.data.section_table(self.reference)
+        if ref_tab.empty:  # no section data for the reference: the area's own trend is the best we have
+            ref_tab = area_tab
+        self.n_suppressed = int(area_tab[area_tab["year"] == self.base_year][["personnel"]].isna().sum().iloc[0])
+        self.inputs = scenarios.baseline_inputs(area_tab.fillna({"personnel": 0, "establishments": 0}),
+                                                ref_tab.fillna({"personnel": 0, "establishments": 0}),
+                                                last_year=self.base_year)
+        self.rates = area_rates(self.data, code, self.base_year)
+        self.defaults = scenarios.default_levers(self.rates)
+        self._set_levers(self.defaults)
+
+    def _set_levers(self, values: dict) -> None:
+        self._updating = True
+        try:
+            for k, v in values.items():
+                self.sliders[k].value = v
+        finally:
+            self._updating = False
+
+    @property
+    def levers(self) -> dict[str, float]:
+        """Current slider values."""
+        return {k: float(s.value) for k, s in self.sliders.items()}
+
+    @property
+    def horizon_years(self) -> int:
+        return int(self.horizon.value) - self.base_year
+
+    def result(self):
+        """:func:`scenarios.project` for the current sliders."""
+        return scenarios.project(self.inputs, self.levers, self.horizon_years, self.rates)
+
+    def totals(self) -> dict[str, float]:
+        return scenarios.summarise(self.result())
+
+    # -- events --------------------------------------------------------------------------------
+    def _on_area(self, change) -> None:
+        code = code_from_label(change["new"])
+        if not code or code == self.area or not self.data.has(code):
+            return
+        self._select(code)
+        self.save_status.value = ""
+        self.refresh()
+
+    def _on_lever(self, change) -> None:
+        if not self._updating:
+            self.refresh()
+
+    def select_area(self, code) -> None:
+        self.area_select.value = area_label(areas.normalise_area(code), self.lang)
+
+    def reset(self) -> None:
+        """Sliders back to the baseline values; outputs recomputed once."""
+        self._set_levers(self.defaults)
+        self.refresh()
+
+    def store(self):
+        if self._store is None:
+            from ..insights import InsightStore
+
+            self._store = InsightStore(lang=self.lang)
+        return self._store
+
+    def save(self) -> str:
+        """Store the scenario (levers, results, area, note); returns the record's id."""
+        tot = self.totals()
+        results = {**{k: round(v, 3) for k, v in tot.items()}, "base_year": self.base_year,
+                   "horizon_year": int(self.horizon.value), "reference_code": self.reference,
+                   "by_group": self.result().round(3).to_dict("records")}
+        uid = self.store().add_scenario(self.area, self.levers, results, self.note.value)
+        n = len(self.store().list(area=self.area, kind="scenario"))
+        self.save_status.value = html.escape(t("scenario_saved", self.lang, n=n))
+        self.note.value = ""
+        return uid
+
+    # -- outputs -------------------------------------------------------------------------------
+    def summary_text(self, tot: dict | None = None) -> str:
+        L = self.lang
+        tot = tot or self.totals()
+        return t("scenario_summary", L, area=area_label(self.area, L), year=int(self.horizon.value),
+                 jobs=format_number(tot["personnel_scenario"], L), jobs_diff=signed(tot["personnel_diff"], L),
+                 firms=format_number(tot["firms_scenario"], L), firms_diff=signed(tot["firms_diff"], L),
+                 exports=format_number(tot["exports_eur_scenario"] / 1e6, L, 1),
+                 exports_diff=signed(tot["exports_eur_diff"] / 1e6, L, 1))
+
+    def assumptions_html(self) -> str:
+        L = self.lang
+        lines = [t("assumption_base", L, year=self.base_year, reference=areas.area_name(self.reference, L),
+                   n=scenarios.TREND_YEARS),
+                 t("assumption_constants", L, new_firm=format_number(scenarios.NEW_FIRM_PERSONNEL, L, 1))]
+        for k, v in self.levers.items():
+            unit = t(scenarios.LEVER_SPECS[k][3], L)
+            base = self.defaults[k]
+            mark = "" if abs(v - base) < 1e-9 else f" ({t('baseline', L).lower()} {format_number(base, L, 2)})"
+            lines.append(f"{t(f'lever_{k}', L)}: {format_number(v, L, 2)} {unit}{mark}")
+        if self.n_suppressed:
+            lines.append(t("assumption_suppressed", L, n=self.n_suppressed))
+        items = "".join(f"<li>{html.escape(x)}</li>" for x in lines)
+        return f"<b>{html.escape(t('assumptions', L))}</b><ul style='margin:2px 0;padding-left:18px'>{items}</ul>"
+
+    def _chart_png(self, res) -> bytes:
+        from matplotlib.figure import Figure
+
+        L = self.lang
+        fig = Figure(figsize=(6.2, 3.0))
+        ax = fig.add_subplot()
+        names = [t(f"group_{g}", L) for g in res["group"]]
+        pos = range(len(names))
+        ax.barh([p + 0.2 for p in pos], res["personnel_baseline"], height=0.4, color="#9ecae1",
+                label=t("baseline", L))
+        ax.barh([p - 0.2 for p in pos], res["personnel_scenario"], height=0.4, color="#e6550d",
+                label=t("scenario", L))
+        ax.set_yticks(list(pos), names, fontsize=9)
+        ax.invert_yaxis()
+        ax.set_title(t("scenario_chart_title", L, year=int(self.horizon.value)), fontsize=11)
+        ax.legend(fontsize=9, frameon=False, loc="lower right")
+        ax.grid(axis="x", alpha=0.3)
+        fig.tight_layout()
+        return figure_png(fig)
+
+    def refresh(self) -> None:
+        """Recompute the projection and every output."""
+        res = self.result()
+        self.summary.value = html.escape(self.summary_text(scenarios.summarise(res)))
+        self.assumptions.value = self.assumptions_html()
+        self.chart.value = self._chart_png(res)

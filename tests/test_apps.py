@@ -1,0 +1,251 @@
+"""The Voilà app classes without a browser: widgets, callbacks, figures worked out by hand.
+
+The apps run on a small inline indicator table (SPEC §4 long shape) so that every
+figure they show can be checked against arithmetic written beside the assertion.
+"""
+import base64
+import math
+
+import pandas as pd
+import pytest
+
+from kasvudata_utils import scenarios
+from kasvudata_utils.apps import area_explorer, common, scenario_workshop
+from kasvudata_utils.apps.area_explorer import AreaExplorer
+from kasvudata_utils.apps.common import AppData, url_params
+from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop
+from kasvudata_utils.errors import DataError, InputError
+
+YEARS = range(2019, 2024)
+REF = {"KU009": "MK17", "KU977": "MK17", "SK177": "MK17", "MK17": "SSS", "SSS": "SSS"}
+
+
+def _rows(area, indicator, values, industry="ALL", suppressed=()):
+    return [{"area_code": area, "reference_code": REF[area], "indicator": indicator, "industry_code": industry,
+             "year": y, "value": (float("nan") if y in suppressed else float(v)), "suppressed": y in suppressed}
+            for y, v in zip(YEARS, values)]
+
+
+def make_data(with_map=True) -> AppData:
+    rows = []
+    # Alavieska: personnel 100 → 120 (+20 %), the 2021 value suppressed
+    rows += _rows("KU009", "personnel", [100, 105, 0, 115, 120], suppressed=(2021,))
+    rows += _rows("KU009", "establishments", [14, 15, 15, 16, 16])
+    rows += _rows("KU009", "exports_eur", [2e6, 2e6, 2e6, 3e6, 3e6])
+    rows += _rows("KU009", "birth_rate_pct", [7, 7, 8, 8, 8])
+    rows += _rows("KU009", "death_rate_pct", [6, 6, 6, 6, 6])
+    rows += _rows("KU009", "micro_share_pct", [90] * 5)
+    rows += _rows("KU009", "micro_hge_count", [1] * 5)
+    # Ylivieska: personnel 400 → 380 (−5 %)
+    rows += _rows("KU977", "personnel", [400, 390, 390, 385, 380])
+    rows += _rows("KU977", "establishments", [50] * 5)
+    rows += _rows("KU977", "exports_eur", [1e7] * 5)
+    # the sub-region and the region: personnel 1000 → 1100 (+10 %)
+    rows += _rows("SK177", "personnel", [500] * 5)
+    rows += _rows("MK17", "personnel", [1000, 1020, 1050, 1080, 1100])
+    rows += _rows("MK17", "establishments", [100] * 5)
+    # sections of Alavieska in 2023 (other years present too): C = manufacturing, G = trade
+    rows += _rows("KU009", "personnel", [60] * 5, "C") + _rows("KU009", "establishments", [6] * 5, "C")
+    rows += _rows("KU009", "exports_eur", [3e6] * 5, "C") + _rows("KU009", "turnover_eur", [12e6] * 5, "C")
+    rows += _rows("KU009", "personnel", [40] * 5, "G") + _rows("KU009", "establishments", [10] * 5, "G")
+    rows += _rows("KU009", "exports_eur", [0] * 5, "G") + _rows("KU009", "turnover_eur", [5e6] * 5, "G")
+    # the region's sections: C grows 10 % a year 2019 → 2023 (1000 · 1.1⁴ = 1464.1), G flat
+    rows += _rows("MK17", "personnel", [1000 * 1.1 ** i for i in range(5)], "C")
+    rows += _rows("MK17", "personnel", [500] * 5, "G")
+    for ind in ("establishments", "exports_eur", "turnover_eur"):
+        rows += _rows("MK17", ind, [1] * 5, "C") + _rows("MK17", ind, [1] * 5, "G")
+    geo = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"area_code": c, "name_fi": n},
+         "geometry": {"type": "Polygon", "coordinates": [[[24, 64], [24.5, 64], [24.5, 64.5], [24, 64]]]}}
+        for c, n in (("KU009", "Alavieska"), ("KU977", "Ylivieska"))]}
+    prov = {"kind": "synthetic", "sources": ["KasvuDATA synthetic firm panel"], "columns": {},
+            "not_for_publication": False}
+    return AppData(pd.DataFrame(rows), prov, geo if with_map else None)
+
+
+@pytest.fixture
+def data(monkeypatch):
+    d = make_data()
+    monkeypatch.setattr(area_explorer, "_DATA", d)
+    return d
+
+
+# -- common ----------------------------------------------------------------------------------------
+def test_url_params_normalise_and_fall_back_with_a_notice():
+    assert url_params(environ={"QUERY_STRING": "area=009&lang=en"}) == ("KU009", "en", None)
+    code, lang, notice = url_params(environ={"QUERY_STRING": "area=XYZ&lang=fr"})
+    assert (code, lang) == ("MK17", "fi")  # unknown language → Finnish
+    assert "XYZ" in notice and "MK17" in notice
+    # an area outside the app's list is treated like an unknown one
+    assert url_params(environ={"QUERY_STRING": "area=KU091"}, allowed={"MK17"})[0] == "MK17"
+
+
+def test_safe_callback_turns_errors_into_a_notice():
+    app = common.BaseApp("en")
+    boom = app.safe(lambda: 1 / 0)
+    assert boom() is None
+    assert app.notice.value.startswith("Something went wrong")
+    assert "ZeroDivision" not in app.notice.value and "Traceback" not in app.notice.value
+    app.safe(lambda: (_ for _ in ()).throw(InputError("year 1900: expected 2013–2023")))()
+    assert "year 1900: expected 2013–2023" in app.notice.value
+
+
+def test_data_badge_says_synthetic():
+    badge = common.data_badge({"kind": "synthetic", "sources": ["S"], "columns": {}}, "en")
+    assert "kd-data-badge" in badge._dom_classes
+    assert "SYNTHETIC" in badge.value and "S" in badge.value
+
+
+def test_app_data_series_hides_suppressed_values(data):
+    s = data.series("KU009", "personnel")
+    assert list(s["year"]) == list(YEARS)
+    assert math.isnan(s.loc[s["year"] == 2021, "value"].iloc[0])
+    assert data.reference_codes("KU009") == ["MK17", "SK177"]  # default first; SSS has no rows here
+    assert data.area_codes()[:2] == ["MK17", "SK177"]
+
+
+# -- AreaExplorer ----------------------------------------------------------------------------------
+def test_explorer_summary_names_the_area_and_its_figures(data):
+    app = AreaExplorer(area="KU009", lang="en")
+    s = app.summary.value
+    assert "Alavieska (KU009)" in s and "2019–2023" in s
+    assert "+20.0 %" in s  # 100 → 120
+    assert "+10.0 %" in s  # reference MK17: 1000 → 1100
+    assert "16 establishments" in s and "EUR 3.0 million" in s  # 2023 headline figures
+    assert app.view._dom_classes == ("kd-app",)
+    for w, css in ((app.area_select, "kd-area-select"), (app.reference_select, "kd-reference-select"),
+                   (app.year_range, "kd-year-range"), (app.map.map, "kd-map"), (app.chart, "kd-chart"),
+                   (app.summary, "kd-summary"), (app.badge, "kd-data-badge")):
+        assert css in w._dom_classes
+    assert app.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_explorer_changes_area_years_and_reference(data):
+    app = AreaExplorer(area="KU009", lang="en")
+    app.area_select.value = "Ylivieska (KU977)"
+    assert "Ylivieska (KU977)" in app.summary.value and "−5.0 %" not in app.summary.value
+    assert "-5.0 %" in app.summary.value  # 400 → 380; English uses the ASCII minus
+    feats = {f["properties"]["area_code"]: f["properties"] for f in app.map.layer.data["features"]}
+    assert feats["KU977"]["selected"] and not feats["KU009"]["selected"]
+    assert feats["KU977"]["style"]["weight"] > feats["KU009"]["style"]["weight"]
+    assert "Ylivieska" in app.map.caption.value
+    app.year_range.value = (2020, 2023)  # 390 → 380: −2.6 %
+    assert "2020–2023" in app.summary.value and "-2.6 %" in app.summary.value
+    app.reference_select.value = "SK177"  # the sub-region, flat at 500: 0.0 %
+    assert "reference Ylivieska 0.0 %" in app.summary.value
+
+
+def test_explorer_map_click_selects_a_municipality(data):
+    app = AreaExplorer(area="KU009", lang="fi")
+    app.map._clicked(event="click", feature={"properties": {"area_code": "KU977"}})
+    assert app.area == "KU977" and "Ylivieska (KU977)" in app.summary.value
+
+
+def test_explorer_table_csv_and_suppression(data):
+    app = AreaExplorer(area="KU009", lang="fi")
+    df = app.table_frame()
+    row = df[df["year"] == 2021].iloc[0]
+    assert bool(row["suppressed"]) and math.isnan(row["value"])
+    assert "salattu" in app.table.value
+    payload = app.download.value.split("base64,")[1].split('"')[0]
+    csv = base64.b64decode(payload).decode("utf-8").splitlines()
+    assert csv[0] == "area_code,reference_code,indicator,year,value,suppressed,reference_value"
+    assert csv[-1] == "KU009,MK17,personnel,2023,120.0,False,1100.0"
+    # the map never shows the suppressed 2021 value: grey, labelled "salattu"
+    vals, labels = app._map_values("personnel", 2021)
+    assert math.isnan(vals["KU009"]) and labels["KU009"] == "Alavieska: salattu"
+
+
+def test_explorer_failing_refresh_shows_a_notice_not_a_traceback(data, monkeypatch):
+    app = AreaExplorer(area="KU009", lang="en")
+    monkeypatch.setattr(app, "refresh", lambda: 1 / 0)
+    app.indicator_select.value = "establishments"  # observer → refresh → error, caught
+    assert "Something went wrong" in app.notice.value
+
+
+def test_explorer_from_url_with_bad_area_shows_default_and_notice(data, monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "area=XYZ&lang=en")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    app = AreaExplorer.from_url("MK17", "fi")
+    assert app.area == "MK17" and app.lang == "en"
+    assert "Unknown area" in app.notice.value and "XYZ" in app.notice.value
+
+
+def test_from_url_without_data_is_a_friendly_app(monkeypatch):
+    def broken():
+        raise DataError("missing app cache: run `kasvudata data build`")
+
+    monkeypatch.setattr(area_explorer, "_data", broken)
+    monkeypatch.setenv("QUERY_STRING", "area=KU009")
+    app = AreaExplorer.from_url()
+    assert isinstance(app, common.ErrorApp) and "kasvudata data build" in app.notice.value
+
+
+# -- ScenarioWorkshop ------------------------------------------------------------------------------
+class FakeStore:
+    def __init__(self):
+        self.saved = []
+
+    def add_scenario(self, area, levers, results, note=""):
+        self.saved.append((area, levers, results, note))
+        return f"id-{len(self.saved)}"
+
+    def list(self, area=None, kind=None):
+        return [s for s in self.saved if s[0] == area]
+
+
+def test_scenario_baseline_by_hand(data):
+    app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    # rates over 2021–2023: birth 8, death 6 → survival 94; micro-growth 1 / (16 · 0.9) = 6.94 % → slider 7.0
+    assert app.levers["birth_rate_pct"] == 8.0 and app.levers["survival_rate_pct"] == 94.0
+    assert app.levers["micro_growth_share_pct"] == 7.0
+    tot = app.totals()
+    # manufacturing grows at MK17's 10 %/yr for 8 years: 60 · 1.1⁸ = 128.615; trade flat 40 → 168.615
+    assert tot["personnel_baseline"] == pytest.approx(60 * 1.1 ** 8 + 40)
+    assert tot["personnel_diff"] == pytest.approx(0.0)
+    assert "Alavieska (KU009), in 2031: jobs 169 (0 against the baseline)" in app.summary.value
+    assert "Base year 2023" in app.assumptions.value
+
+
+def test_scenario_slider_changes_summary_and_reset_restores_it(data):
+    app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    before = app.summary.value
+    app.sliders["birth_rate_pct"].value = 9.0
+    # d = 0.01/yr; baseline firms 6 · 1.1⁸ + 10 = 22.8615; × (1.01⁸ − 1) = 1.8942 extra firms; × 2.0 = 3.79 jobs
+    tot = app.totals()
+    extra_firms = (6 * 1.1 ** 8 + 10) * (1.01 ** 8 - 1)
+    assert tot["firms_diff"] == pytest.approx(extra_firms)
+    assert tot["personnel_diff"] == pytest.approx(extra_firms * scenarios.NEW_FIRM_PERSONNEL)
+    assert app.summary.value != before and "(+4 against the baseline)" in app.summary.value
+    assert "baseline 8.00" in app.assumptions.value
+    app.reset_button.click()
+    assert app.summary.value == before and app.levers["birth_rate_pct"] == 8.0
+
+
+def test_scenario_sliders_are_debounced_and_labelled(data):
+    app = ScenarioWorkshop(area="KU009", lang="fi", store=FakeStore())
+    assert set(app.sliders) == set(scenarios.LEVER_SPECS)
+    for s in app.sliders.values():
+        assert "kd-slider" in s._dom_classes and s.continuous_update is False
+    assert "kd-scenario-save" in app.save_button._dom_classes
+
+
+def test_scenario_save_stores_levers_results_and_note(data, tmp_path, monkeypatch):
+    from kasvudata_utils.insights import InsightStore
+
+    store = InsightStore(tmp_path / "insights.sqlite")
+    app = ScenarioWorkshop(area="KU009", lang="fi", store=store)
+    app.sliders["export_manufacturing"].value = 5.0
+    app.note.value = "Hitsaajia tarvitaan"
+    app.save_button.click()
+    recs = store.list(area="KU009", kind="scenario")
+    assert len(recs) == 1
+    rec = recs[0]
+    assert rec["text"] == "Hitsaajia tarvitaan"
+    assert "1" in app.save_status.value and app.note.value == ""
+
+
+def test_scenario_area_change_resets_inputs(data):
+    app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    app.area_select.value = "North Ostrobothnia (MK17)"
+    assert app.area == "MK17" and "North Ostrobothnia (MK17)" in app.summary.value
