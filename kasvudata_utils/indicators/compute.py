@@ -179,14 +179,16 @@ def _growth(w, start, end):
 
 
 def _panel_only(w, data_years, enabled: bool):
-    first, _ = data_years
+    first, last = data_years
     f_est = w["f_establishments"]
-    births_ok = w["year"] > first  # no births or deaths can be seen in the panel's first year
+    # a birth cannot be seen in the panel's first year, a death not in its last
+    births_ok = w["year"] > first
+    deaths_ok = w["year"] < last
     out = [
         _rows(w, "birth_rate_pct", _ratio(w["births"], w["n_firms"]), f_est, NOTE_DEMOGRAPHY, births_ok),
-        _rows(w, "death_rate_pct", _ratio(w["deaths"], w["n_firms"]), f_est, NOTE_DEMOGRAPHY),
+        _rows(w, "death_rate_pct", _ratio(w["deaths"], w["n_firms"]), f_est, NOTE_DEMOGRAPHY, deaths_ok),
         _rows(w, "churn_rate_pct", _ratio(w["births"] + w["deaths"], w["n_firms"]), f_est, NOTE_DEMOGRAPHY,
-              births_ok),
+              births_ok & deaths_ok),
     ]
     for n in SURVIVAL_YEARS:
         base = w[f"surv_base_{n}"]

@@ -138,6 +138,9 @@ def compute_shift_share(data, area, reference=None, start=None, end=None, measur
     sums = {k: np.zeros(len(e)) for k in comp_names}
     absent_start = absent_ref = None
     for t0, t1 in steps:
+        if not E_tot[t0] > 0:
+            raise InputError(f"reference {ref} has no {measure} in {t0}: shift-share needs a positive reference "
+                             f"total in {'every year' if method == 'dynamic' else 'the start year'}")
         c = shift_share_components(e[t0], e[t1], E[t0], E[t1], float(E_tot[t0]), float(E_tot[t1]),
                                    float(e_tot[t0]) if method == "esteban-marquillas" else None)
         for k in comp_names:
