@@ -61,8 +61,8 @@ class StatFinUnavailable(InputError):
 
 
 def cache_dir() -> Path:
-    """Where responses are cached: ``data/cache/pxweb/`` (git-ignored)."""
-    return data_dir() / "cache" / "pxweb"
+    """Where responses are cached: ``$KASVUDATA_PXWEB_CACHE`` or ``data/cache/pxweb/`` (git-ignored)."""
+    return Path(os.environ.get("KASVUDATA_PXWEB_CACHE") or data_dir() / "cache" / "pxweb")
 
 
 def normalise_table_id(table_id) -> str:
@@ -87,9 +87,24 @@ def _cache_key(method: str, url: str, body) -> str:
     return hashlib.sha256(f"{method} {url}\n{text}".encode("utf-8")).hexdigest()
 
 
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
+_REASONS = (
+    (re.compile(r"resolve|name or service|nodename|getaddrinfo|NameResolution", re.I), "host name not resolved"),
+    (re.compile(r"refused", re.I), "connection refused"),
+    (re.compile(r"timed? ?out", re.I), "timed out"),
+    (re.compile(r"unreachable", re.I), "network unreachable"),
+    (re.compile(r"SSL|certificate", re.I), "TLS error"),
+    (re.compile(r"proxy", re.I), "proxy error"),
+)
+
+
+def _short(exc: BaseException, url: str) -> str:
+    """``ConnectionError at pxdata.stat.fi: connection refused`` — short enough for one line."""
+    from urllib.parse import urlsplit
+
+    text = str(exc)
+    reason = next((r for pattern, r in _REASONS if pattern.search(text)), None)
+    host = urlsplit(url).netloc or url
+    return f"{type(exc).__name__} at {host}" + (f": {reason}" if reason else "")
 
 
 class PxWebClient:
@@ -164,7 +179,7 @@ class PxWebClient:
             if cached is not None:  # offline with an old copy: the old copy is better than nothing
                 self.stale = True
                 return cached
-            raise StatFinUnavailable(f"StatFin unreachable ({_short(exc)}); the embedded data stays in use") \
+            raise StatFinUnavailable(f"StatFin unreachable ({_short(exc, url)}); the embedded data stays in use") \
                 from None
         status = getattr(resp, "status_code", 200)
         if status >= 500:
