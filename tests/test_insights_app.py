@@ -163,7 +163,8 @@ def test_scenario_snapshots_side_by_side_with_notes(store):
     b = board(store)
     panel = b.scenario_panel.value
     assert "&lt;b&gt;Ryhmä 1&lt;/b&gt;" in panel and "Ryhmä 2" in panel and "<b>" not in panel
-    assert "<tr><td>Aloittaneiden osuus (%)</td><td>6,5</td><td>8</td></tr>" in panel  # newest first
+    # Lever rows use the scenario labels (labels key lever_<name>); newest scenario first.
+    assert f"<tr><td>{t('lever_birth_rate_pct', 'fi')}</td><td>6,5</td><td>8</td></tr>" in panel
     assert items(b) == [] and b.summary.value == "0 havaintoa alueelta Alavieska"  # scenarios are not insights
 
 

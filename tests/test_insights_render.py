@@ -6,6 +6,7 @@ import re
 import pytest
 
 from kasvudata_utils.insights import InsightStore
+from kasvudata_utils.labels import t
 from kasvudata_utils.insights_render import render_area_insights_html, render_region_page_html
 
 INJECTIONS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
@@ -76,7 +77,7 @@ def test_scenarios_side_by_side_with_levers(store):
     table = html[_pos(html, '<table class="kd-table kd-scenarios">'):]
     header = table[:table.find("</thead>")]
     assert header.count("<th>") == 3  # empty corner + two scenarios
-    row = re.search(r"<tr><td>Aloittaneiden osuus \(%\)</td>(.*?)</tr>", table).group(1)
+    row = re.search(rf"<tr><td>{re.escape(t('lever_birth_rate_pct', 'fi'))}</td>(.*?)</tr>", table).group(1)
     assert row == "<td>8,5</td><td>7</td>"
     row = re.search(r"<tr><td>exports_growth_pct</td>(.*?)</tr>", table).group(1)
     assert row == "<td>3</td><td></td>"  # the second scenario did not set this lever
