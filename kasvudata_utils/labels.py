@@ -122,8 +122,9 @@ LABELS: dict[str, dict[str, str]] = {
     "map_hint": {"fi": "Valitse kunta klikkaamalla karttaa.", "en": "Click a municipality on the map to select it."},
     "explorer_summary": {"fi": "{area}, {start}–{end}: {indicator} {value} ({change}); vertailualue {reference} {ref_change}.",
                          "en": "{area}, {start}–{end}: {indicator} {value} ({change}); reference {reference} {ref_change}."},
-    "explorer_headline": {"fi": "Vuonna {year}: {firms} toimipaikkaa, {personnel} henkilötyövuotta, vienti {exports} milj. €.",
-                          "en": "In {year}: {firms} establishments, {personnel} person-years, exports EUR {exports} million."},
+    "explorer_headline": {"fi": "Vuonna {year}: {firms} toimipaikkaa, {personnel} henkilötyövuotta, vienti {exports}.",
+                          "en": "In {year}: {firms} establishments, {personnel} person-years, exports {exports}."},
+    "million_eur": {"fi": "{value} milj. €", "en": "EUR {value} million"},
     "change_since": {"fi": "muutos {change}", "en": "change {change}"},
     "index_note": {"fi": "indeksi, {start} = 100", "en": "index, {start} = 100"},
     "year": {"fi": "Vuosi", "en": "Year"},
@@ -168,9 +169,9 @@ LABELS: dict[str, dict[str, str]] = {
     "scenario_chart_title": {"fi": "Henkilöstö (htv) vuonna {year}", "en": "Personnel (person-years) in {year}"},
     "scenario_summary": {
         "fi": "{area}, vuonna {year}: työpaikat {jobs} ({jobs_diff} perusuraan verrattuna), yritykset {firms} "
-              "({firms_diff}), vienti {exports} milj. € ({exports_diff} milj. €).",
+              "({firms_diff}), vienti {exports} ({exports_diff}).",
         "en": "{area}, in {year}: jobs {jobs} ({jobs_diff} against the baseline), firms {firms} ({firms_diff}), "
-              "exports EUR {exports} million ({exports_diff} million)."},
+              "exports {exports} ({exports_diff})."},
     "assumptions": {"fi": "Oletukset", "en": "Assumptions"},
     "assumption_base": {
         "fi": "Lähtövuosi {year}. Perusura: jokainen toimialaryhmä kasvaa vertailualueen {reference} viime {n} "

@@ -117,7 +117,8 @@ def test_explorer_summary_names_the_area_and_its_figures(data):
                    (app.year_range, "kd-year-range"), (app.map.map, "kd-map"), (app.chart, "kd-chart"),
                    (app.summary, "kd-summary"), (app.badge, "kd-data-badge")):
         assert css in w._dom_classes
-    assert app.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert app.chart.value.startswith("<svg") and "index, 2019 = 100" in app.chart.value
+    assert ">Alavieska<" in app.chart.value and ">North Ostrobothnia<" in app.chart.value
 
 
 def test_explorer_changes_area_years_and_reference(data):
@@ -205,6 +206,7 @@ def test_scenario_baseline_by_hand(data):
     assert tot["personnel_diff"] == pytest.approx(0.0)
     assert "Alavieska (KU009), in 2031: jobs 169 (0 against the baseline)" in app.summary.value
     assert "Base year 2023" in app.assumptions.value
+    assert app.chart.value.startswith("<svg") and ">Manufacturing and energy<" in app.chart.value
 
 
 def test_scenario_slider_changes_summary_and_reset_restores_it(data):

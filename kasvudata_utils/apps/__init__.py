@@ -2,7 +2,7 @@
 
 Each app is ``App(area=..., lang=...)`` with a ``view`` widget; ``App.from_url(area, lang)``
 reads ``?area=&lang=`` from the page URL. Classes are imported lazily so that a kernel
-running one app does not pay for the others' imports (ipyleaflet, matplotlib).
+running one app does not pay for the others' imports (ipyleaflet, pandas).
 """
 from __future__ import annotations
 

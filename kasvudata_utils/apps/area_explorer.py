@@ -24,6 +24,7 @@ import ipywidgets as widgets
 from .. import areas
 from ..errors import InputError
 from ..labels import t
+from .charts import svg_line_chart
 from .common import (AppData, BaseApp, area_label, area_options, badge_html, code_from_label, csv_download_html,
                      data_badge, format_number, signed)
 
@@ -45,18 +46,6 @@ def _data() -> AppData:
     return _DATA
 
 
-def figure_png(fig) -> bytes:
-    """PNG bytes of a :class:`matplotlib.figure.Figure` (Agg canvas: no pyplot state, no backend)."""
-    import io
-
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=96)
-    return buf.getvalue()
-
-
 class AreaExplorer(BaseApp):
     """The area explorer app; ``AreaExplorer(area="KU009", lang="fi").view`` is the widget to show.
 
@@ -73,7 +62,6 @@ class AreaExplorer(BaseApp):
         """Load the cache and the map and import the widget libraries (before the page request)."""
         _data()
         import ipyleaflet  # noqa: F401
-        import matplotlib.figure  # noqa: F401
 
     @classmethod
     def allowed_areas(cls):
@@ -113,7 +101,7 @@ class AreaExplorer(BaseApp):
             w.style.description_width = "110px"
         self.summary = widgets.HTML("")
         self.summary.add_class("kd-summary")
-        self.chart = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="620px"))
+        self.chart = widgets.HTML("", layout=widgets.Layout(width="100%", max_width="620px"))
         self.chart.add_class("kd-chart")
         self.table = widgets.HTML("")
         self.table.add_class("kd-table")
@@ -210,8 +198,9 @@ class AreaExplorer(BaseApp):
         exports = self.data.value(self.area, "exports_eur", y1)
         second = t("explorer_headline", L, year=y1, firms=format_number(firms, L),
                    personnel=format_number(pers, L),
-                   exports=format_number(exports / 1e6, L, 1) if not math.isnan(exports) else t("suppressed", L))
-        return f"{first} {second}"
+                   exports=t("million_eur", L, value=format_number(exports / 1e6, L, 1))
+                   if not math.isnan(exports) else t("suppressed", L))
+        return f"{first} {second}".replace("..", ".")
 
     def table_frame(self):
         """The table behind the chart: year, area value, reference value (suppressed → empty)."""
@@ -236,27 +225,22 @@ class AreaExplorer(BaseApp):
             for y, v, sup, rv in zip(df["year"], df["value"], df["suppressed"].fillna(False), df["reference_value"]))
         return f'<table class="kd-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>{head}{rows}</table>'
 
-    def _chart_png(self, df) -> bytes:
-        from matplotlib.figure import Figure
-
+    def _chart_svg(self, df) -> str:
+        """Area against reference over the window; levels as an index (first year = 100), rates as they are."""
         L, ind = self.lang, self.indicator_select.value
-        fig = Figure(figsize=(6.2, 3.0))
-        ax = fig.add_subplot()
-        ys, a, r = df["year"], df["value"].astype(float), df["reference_value"].astype(float)
+        a, r = df["value"].astype(float), df["reference_value"].astype(float)
         label = t(f"ind_{ind}", L)
-        if ind not in RATE_INDICATORS:  # levels of a municipality and a region differ 100-fold: index them
+        dec = 1
+        if ind not in RATE_INDICATORS:  # a municipality and its region differ 100-fold in level: index them
             a0 = a.dropna().iloc[0] if a.notna().any() else float("nan")
             r0 = r.dropna().iloc[0] if r.notna().any() else float("nan")
             a, r = a / a0 * 100, r / r0 * 100
-            label += f" ({t('index_note', L, start=int(ys.iloc[0]))})"
-        ax.plot(ys, a, marker="o", lw=2.2, color="#e6550d", label=areas.area_name(self.area, L))
-        ax.plot(ys, r, marker="s", lw=1.8, color="#3182bd", ls="--", label=areas.area_name(self.reference, L))
-        ax.set_title(label, fontsize=11)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=9, frameon=False)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        fig.tight_layout()
-        return figure_png(fig)
+            label += f" ({t('index_note', L, start=int(df['year'].iloc[0]))})"
+            dec = 0
+        return svg_line_chart([int(y) for y in df["year"]],
+                              [(areas.area_name(self.area, L), list(a), "#e6550d", ""),
+                               (areas.area_name(self.reference, L), list(r), "#3182bd", "6 4")],
+                              label, lambda v: format_number(v, L, dec))
 
     def _map_values(self, ind, year) -> tuple[dict, dict]:
         d = self.data.indicators
@@ -278,7 +262,7 @@ class AreaExplorer(BaseApp):
         self.summary.value = html.escape(self.summary_text())
         self.table.value = self._table_html(df)
         self.download.value = csv_download_html(df, f"kasvudata_{self.area}_{ind}.csv", L)
-        self.chart.value = self._chart_png(df)
+        self.chart.value = self._chart_svg(df)
         self.badge.value = badge_html(self.data.prov, L)
         if self.map is not None:
             y1 = self.year_range.value[1]

@@ -159,6 +159,8 @@ def format_number(value, lang: str = "fi", decimals: int = 0) -> str:
     if x != x or x in (float("inf"), float("-inf")):
         return "–"
     s = f"{x:,.{decimals}f}"
+    if s.lstrip("-").strip("0.,") == "":  # no "−0,0": a value that rounds to zero has no sign
+        s = s.lstrip("-")
     if normalise_lang(lang) == "fi":
         s = s.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
     return s

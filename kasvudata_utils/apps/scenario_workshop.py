@@ -18,7 +18,8 @@ import ipywidgets as widgets
 from .. import areas, scenarios
 from ..errors import InputError
 from ..labels import t
-from .area_explorer import _data, figure_png
+from .area_explorer import _data
+from .charts import svg_bar_chart
 from .common import AppData, BaseApp, area_label, area_options, code_from_label, data_badge, format_number, signed
 
 
@@ -68,10 +69,8 @@ class ScenarioWorkshop(BaseApp):
 
     @classmethod
     def preload(cls) -> None:
-        """Load the cache and import matplotlib before the page request (preheated kernels)."""
+        """Load the cache and the insights store module before the page request (preheated kernels)."""
         _data()
-        import matplotlib.figure  # noqa: F401
-
         from .. import insights  # noqa: F401
 
     @classmethod
@@ -114,7 +113,7 @@ class ScenarioWorkshop(BaseApp):
         self.summary.add_class("kd-summary")
         self.assumptions = widgets.HTML("")
         self.assumptions.add_class("kd-assumptions")
-        self.chart = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="620px"))
+        self.chart = widgets.HTML("", layout=widgets.Layout(width="100%", max_width="620px"))
         self.chart.add_class("kd-chart")
         self.reset_button = widgets.Button(description=t("reset", L), icon="undo")
         self.reset_button.add_class("kd-scenario-reset")
@@ -158,6 +157,8 @@ class ScenarioWorkshop(BaseApp):
                                                 ref_tab.fillna({"personnel": 0, "establishments": 0}),
                                                 last_year=self.base_year)
         self.rates = area_rates(self.data, code, self.base_year)
+        # the area's export total is confidential: never show the model's export figures as if known
+        self.exports_suppressed = math.isnan(self.data.value(code, "exports_eur", self.base_year))
         self.defaults = scenarios.default_levers(self.rates)
         self._set_levers(self.defaults)
 
@@ -232,8 +233,10 @@ class ScenarioWorkshop(BaseApp):
         return t("scenario_summary", L, area=area_label(self.area, L), year=int(self.horizon.value),
                  jobs=format_number(tot["personnel_scenario"], L), jobs_diff=signed(tot["personnel_diff"], L),
                  firms=format_number(tot["firms_scenario"], L), firms_diff=signed(tot["firms_diff"], L),
-                 exports=format_number(tot["exports_eur_scenario"] / 1e6, L, 1),
-                 exports_diff=signed(tot["exports_eur_diff"] / 1e6, L, 1))
+                 exports=t("suppressed", L) if self.exports_suppressed else
+                 t("million_eur", L, value=format_number(tot["exports_eur_scenario"] / 1e6, L, 1)),
+                 exports_diff="–" if self.exports_suppressed else
+                 t("million_eur", L, value=signed(tot["exports_eur_diff"] / 1e6, L, 1)))
 
     def assumptions_html(self) -> str:
         L = self.lang
@@ -250,29 +253,18 @@ class ScenarioWorkshop(BaseApp):
         items = "".join(f"<li>{html.escape(x)}</li>" for x in lines)
         return f"<b>{html.escape(t('assumptions', L))}</b><ul style='margin:2px 0;padding-left:18px'>{items}</ul>"
 
-    def _chart_png(self, res) -> bytes:
-        from matplotlib.figure import Figure
-
+    def _chart_svg(self, res) -> str:
+        """Personnel at the horizon by industry group: baseline against scenario."""
         L = self.lang
-        fig = Figure(figsize=(6.2, 3.0))
-        ax = fig.add_subplot()
-        names = [t(f"group_{g}", L) for g in res["group"]]
-        pos = range(len(names))
-        ax.barh([p + 0.2 for p in pos], res["personnel_baseline"], height=0.4, color="#9ecae1",
-                label=t("baseline", L))
-        ax.barh([p - 0.2 for p in pos], res["personnel_scenario"], height=0.4, color="#e6550d",
-                label=t("scenario", L))
-        ax.set_yticks(list(pos), names, fontsize=9)
-        ax.invert_yaxis()
-        ax.set_title(t("scenario_chart_title", L, year=int(self.horizon.value)), fontsize=11)
-        ax.legend(fontsize=9, frameon=False, loc="lower right")
-        ax.grid(axis="x", alpha=0.3)
-        fig.tight_layout()
-        return figure_png(fig)
+        return svg_bar_chart([t(f"group_{g}", L) for g in res["group"]],
+                             [(t("baseline", L), list(res["personnel_baseline"]), "#9ecae1"),
+                              (t("scenario", L), list(res["personnel_scenario"]), "#e6550d")],
+                             t("scenario_chart_title", L, year=int(self.horizon.value)),
+                             lambda v: format_number(v, L))
 
     def refresh(self) -> None:
         """Recompute the projection and every output."""
         res = self.result()
         self.summary.value = html.escape(self.summary_text(scenarios.summarise(res)))
         self.assumptions.value = self.assumptions_html()
-        self.chart.value = self._chart_png(res)
+        self.chart.value = self._chart_svg(res)
