@@ -217,7 +217,8 @@ def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
         pm.execute_notebook(job["notebook"], str(ipynb), parameters=job["parameters"], kernel_name="python3",
                             cwd=str(target), start_timeout=start_timeout, execution_timeout=execution_timeout,
                             progress_bar=False, log_output=False)
-        export_html(ipynb, html, lang=job["parameters"].get("lang", "fi"), home=_home_link(job["out_subdir"]))
+        export_html(ipynb, html, lang=job["parameters"].get("lang", "fi"), home=_home_link(job["out_subdir"]),
+                    title=f"{job['name'] or job['key']} · KasvuDATA")
         entry["status"] = "ok"
     except Exception as exc:  # isolation: any failure becomes this report's status, never the batch's
         entry["error"] = _one_line(exc)
@@ -228,6 +229,14 @@ def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
     tables = target / "tables"
     entry["tables"] = sorted(p.name for p in tables.glob("*.csv")) if tables.exists() else []
     return entry
+
+
+def _quiet_worker() -> None:
+    """Send a worker's (and its kernels') stderr to /dev/null: ipykernel's start-up warnings are noise on the
+    terminal; every failure still reaches the manifest as the job's exception."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _home_link(subdir: str) -> str:
@@ -270,7 +279,8 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
         from tqdm import tqdm
 
         ctx = multiprocessing.get_context("spawn")  # no forked zmq/thread state in the workers
-        with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx,
+                                 initializer=_quiet_worker) as pool:
             futures = {pool.submit(execute_job, asdict(j), str(out), start_timeout, execution_timeout): j
                        for j in todo}
             bar = tqdm(total=len(todo), desc="kasvudata reports", unit="report", disable=not progress)

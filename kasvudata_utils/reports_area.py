@@ -55,6 +55,16 @@ def series(ind: pd.DataFrame, area: str, indicator: str, industry: str = "ALL"):
     return sub["year"].astype(int).tolist(), vals.tolist(), sub["suppressed"].astype(bool).tolist()
 
 
+def _merge_tables(tables: list[str]) -> str:
+    """Join one-row HTML tables (same header) into one table with a single header and note."""
+    if not tables:
+        return ""
+    head, _, rest = tables[0].partition("</thead><tbody>")
+    bodies = [tb.partition("</thead><tbody>")[2].partition("</tbody>")[0] for tb in tables]
+    note = rest.partition("</tbody></table>")[2]
+    return head + "</thead><tbody>" + "".join(bodies) + "</tbody></table>" + note
+
+
 class AreaReport:
     """Sections of the area report for one area against its reference."""
 
@@ -215,30 +225,39 @@ class AreaReport:
             _show(fig)
         save_table(w.reset_index(), self.out, "specialisation")
 
-    def _yearly_table(self, names: dict, key: str, decimals: int = 1):
-        """Year × indicator table (industry ALL) for the area and, where present, the reference."""
-        L, rows = self.lang, {}
-        for area, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
-            for name in names:
+    def _yearly_table(self, names: dict, key: str):
+        """Indicator × year table (industry ALL) for the area and, where it has them, the reference.
+
+        Years run across (six columns fit an A4 page); the CSV keeps the long form.
+        """
+        L, rows, long = self.lang, {}, []
+        for name, (label, dec) in names.items():
+            for area, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
                 years, vals, sup = series(self.ind, area, name)
-                for y, v, s in zip(years, vals, sup):
-                    rows.setdefault(y, {})[f"{name}@{area}"] = v
-                    rows[y][f"{name}@{area}__suppressed"] = s
+                pairs = [(y, v, s) for y, v, s in zip(years, vals, sup) if self.d.start <= y <= self.d.end]
+                if not pairs or all(pd.isna(v) and not s for _, v, s in pairs):
+                    continue  # e.g. firm-level indicators of a reference taken from the business table
+                row = {}
+                for y, v, s in pairs:
+                    row[y], row[f"{y}__suppressed"] = v, s
+                    long.append({"area_code": area, "indicator": name, "year": y, "value": v, "suppressed": s})
+                rows[f"{label} – {who}"] = (row, dec)
         if not rows:
             _show(_p(t("no_data", L)))
             return None
-        df = pd.DataFrame.from_dict(rows, orient="index").sort_index()
-        df = df[(df.index >= self.d.start) & (df.index <= self.d.end)]
-        spec = {}
-        for name, (label, dec) in names.items():
-            for area, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
-                col = f"{name}@{area}"
-                if col in df and df[col].notna().any():
-                    spec[col] = (f"{label} – {who}", dec)
-        _show(html_table(df, spec, L, first_col=t("years", L)))
-        flat = df.reset_index(names="year")
-        save_table(flat, self.out, key)
-        return df
+        years = sorted({y for row, _ in rows.values() for y in row if isinstance(y, int)})
+        parts = []
+        for label, (row, dec) in rows.items():  # one-row tables share the header: decimals differ per row
+            parts.append(pd.DataFrame([row], index=[label]))
+        df = pd.concat(parts)
+        decs = [dec for _, dec in rows.values()]
+        html_rows = [html_table(df.iloc[[i]], {y: (str(y), decs[i]) for y in years}, L,
+                                first_col=t("insight_indicator_label", L))
+                     for i in range(len(df))]
+        _show(_merge_tables(html_rows))
+        out = pd.DataFrame(long)
+        save_table(out, self.out, key)
+        return out
 
     def demography(self) -> None:
         """Births, deaths, churn and survival rates by year (Eurostat–OECD definitions)."""

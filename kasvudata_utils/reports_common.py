@@ -3,9 +3,9 @@
 The firm panel is firm-level (disclosure control applies to every figure from it) and by default
 covers Northern Ostrobothnia only; the regional business table covers the whole country. An area
 report compares its area with a reference: where the panel covers the reference, both come from
-the panel; where it does not (MK17 against the whole country), the structural comparisons
-(growth, location quotients, Krugman index, shift-share) come from the business table and the
-firm-level ones (demography, high growth, exports) are shown for the area alone.
+the panel; where it does not (MK17 against the whole country), the reference's figures come from
+the business table (``reference_data`` of the engine), which lacks firm-level indicators
+(demography, high growth, exports): those are shown for the area alone.
 """
 from __future__ import annotations
 
@@ -19,9 +19,6 @@ from . import areas, industries, provenance
 from .errors import InputError
 from .labels import t
 from .plots import SUPPRESSED_MARK, format_number
-
-#: Indicators taken from the business table when the panel does not cover the reference.
-STRUCTURAL = ("lq_personnel", "share_personnel_pct", "krugman_index", "herfindahl_index")
 
 
 def normalise_parameters(area, reference, start_year, end_year, lang, panel_path=""):
@@ -73,31 +70,24 @@ def _covers(panel: pd.DataFrame, code: str) -> bool:
 def compute_report_data(area, reference, start, end, lang="fi", panel_path="") -> ReportData:
     """Load the data and compute the area's and the reference's indicators and the shift-share."""
     from .data import load_business_table, load_firm_panel
-    from .indicators import compute_indicators, compute_shift_share
+    from .indicators import compute_indicators, compute_indicators_many, compute_shift_share
 
     panel = load_firm_panel(panel_path or None)
-    prov = provenance.get(panel)
     if _covers(panel, reference):
-        ind_area = compute_indicators(panel, area, reference, start, end)
-        ref_ref = reference if areas.parent(reference) is None or not _covers(panel, areas.default_reference(reference)) \
-            else areas.default_reference(reference)
-        ind_ref = compute_indicators(panel, reference, ref_ref, start, end)
+        # one cell table for both: the area against the reference, the reference against itself
+        ind = compute_indicators_many(panel, [area, reference], reference, start, end)
+        ind = ind[((ind["area_code"] == area) | (ind["area_code"] == reference))]
         ss = compute_shift_share(panel, area, reference, start, end)
-        from_table = False
-    else:
+        outputs, from_table = [panel, ind, ss], False
+    else:  # e.g. MK17 against SSS: the reference from the business table
         table = load_business_table()
-        ind_panel = compute_indicators(panel, area, area, start, end)
-        ind_table = compute_indicators(table, area, reference, start, end)
-        ind_area = pd.concat([ind_panel[~ind_panel["indicator"].isin(STRUCTURAL)],
-                              ind_table[ind_table["indicator"].isin(STRUCTURAL)]], ignore_index=True)
+        ind_area = compute_indicators(panel, area, reference, start, end, reference_data=table)
         ind_ref = compute_indicators(table, reference, reference, start, end)
-        ss = compute_shift_share(table, area, reference, start, end)
-        prov = provenance.combine(prov, provenance.get(table))
-        from_table = True
-    ind_ref = ind_ref[ind_ref["area_code"] == reference]
-    ind = pd.concat([ind_area[ind_area["area_code"] == area], ind_ref], ignore_index=True)
-    if any(provenance.get(x).get("not_for_publication") for x in (ind_area, ind_ref, ss)):
-        prov = {**prov, "not_for_publication": True}
+        ind = pd.concat([ind_area[ind_area["area_code"] == area], ind_ref[ind_ref["area_code"] == reference]],
+                        ignore_index=True)
+        ss = compute_shift_share(panel, area, reference, start, end, reference_data=table)
+        outputs, from_table = [panel, table, ind_area, ind_ref, ss], True
+    prov = provenance.combine(*[provenance.get(x) for x in outputs])
     return ReportData(area, reference, start, end, lang, ind, ss, panel, prov, from_table)
 
 

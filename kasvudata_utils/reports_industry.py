@@ -14,8 +14,7 @@ from . import areas, industries
 from .labels import t
 from .plots import area_map, bar_chart
 from .reports_area import REAL_PROV, _h2, _p, _show
-from .reports_common import (attribution_html, badge_html, compute_report_data, html_table, normalise_parameters,
-                             save_table)
+from .reports_common import attribution_html, badge_html, html_table, normalise_parameters, save_table
 
 COLUMNS = ("personnel", "personnel_growth_pct", "lq_personnel", "establishments", "exporter_count",
            "export_intensity_pct", "hge_count")
@@ -40,21 +39,21 @@ class IndustryProfile:
         code = industries.normalise_industry(industry)
         level = "section" if code.isalpha() else "division"
         codes = [region] + areas.members(region, "SK") + areas.members(region, "KU")
-        rows, prov = [], {}
-        for c in codes:
-            r = areas.default_reference(c) if c != region else ref
-            d = compute_report_data(c, r, start, end, lang, panel) if level == "section" else None
-            if d is None:  # division level: the engine's division tables
-                from .data import load_firm_panel
-                from .indicators import compute_indicators
+        from . import provenance
+        from .data import load_business_table, load_firm_panel
+        from .indicators import compute_indicators, compute_indicators_many
 
-                p = load_firm_panel(panel or None)
-                ind = compute_indicators(p, c, r if c != region else c, start, end, level="division")
-                d_ind = ind
-                prov = p.attrs.get("provenance", {})
-            else:
-                d_ind, prov = d.indicators, d.prov
-            sub = d_ind[(d_ind["area_code"] == c) & (d_ind["industry_code"] == code)]
+        panel = load_firm_panel(panel or None)
+        table = load_business_table()
+        # one cell table for all areas; each area against its default reference (the region, or SSS for it)
+        ind = compute_indicators_many(panel, codes[1:], None, start, end, level=level, reference_data=table)
+        ind_region = compute_indicators(panel, region, ref, start, end, level=level, reference_data=table)
+        ind = pd.concat([ind_region, ind], ignore_index=True)
+        prov = provenance.combine(provenance.get(panel), provenance.get(ind_region), provenance.get(ind))
+        ind = ind[(ind["industry_code"] == code) & ind["indicator"].isin(COLUMNS)]
+        rows = []
+        for c in codes:
+            sub = ind[ind["area_code"] == c]
             row = {"area_code": c, "level": areas.level_of(c), "name": areas.area_name(c, lang)}
             for name in COLUMNS:
                 s = sub[sub["indicator"] == name]
