@@ -34,8 +34,12 @@ from . import areas
 from .errors import InputError
 
 COEF_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "model"]
-DEFAULT_FACTORS = ["pop_change_pct", "distance_to_oulu_100km", "semi_urban", "rural",
-                   "unemployment_rate_pct", "broadband_pct", "rd_eur_per_capita"]
+DEFAULT_FACTORS = ["pop_growth_log_pa", "distance_to_centre_100km", "semi_urban", "rural",
+                   "unemployment_rate_pct", "broadband_10pp", "rd_1000eur_per_capita"]
+# planted effect name → (term of the municipality model, scale); an aggregate of firms, so the
+# planted firm-level sizes are a guide here, not an exact target (births and deaths add to it)
+MUNICIPALITY_TRUTH_MAP = {"distance": ("distance_to_centre_100km", 1.0), "broadband": ("broadband_10pp", 1.0),
+                          "rd": ("rd_1000eur_per_capita", 1.0), "population": ("pop_growth_log_pa", 1.0)}
 SYNTHETIC_COLUMNS = ("broadband_pct", "rd_eur_per_capita")
 
 
@@ -66,7 +70,8 @@ def build_municipality_dataset(business_table: pd.DataFrame, population: pd.Data
                                distances: pd.DataFrame, unemployment: pd.DataFrame | None = None,
                                municipality_factors: pd.DataFrame | None = None,
                                start: int | None = None, end: int | None = None,
-                               within: str = "SSS", mainland_only: bool = True) -> pd.DataFrame:
+                               within: str = "SSS", mainland_only: bool = True,
+                               centre_distances: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per municipality with growth and its candidate explanations.
 
     Parameters
@@ -83,6 +88,8 @@ def build_municipality_dataset(business_table: pd.DataFrame, population: pd.Data
         Keep municipalities of this area (default all of Finland).
     mainland_only : bool
         Leave out Åland (MK21).
+    centre_distances : pandas.DataFrame, optional
+        :func:`regional_centre_distances` output; adds ``distance_to_centre_100km``.
 
     Returns
     -------
@@ -91,8 +98,10 @@ def build_municipality_dataset(business_table: pd.DataFrame, population: pd.Data
         personnel_end, growth_pct, log_growth_pa, population_start,
         pop_change_pct, personnel_per_capita_start, personnel_per_capita_end,
         distance_to_oulu_km, distance_to_oulu_100km, urban_rural, semi_urban,
-        rural`` and, where given, ``unemployment_rate_pct`` (start year),
-        ``broadband_pct, rd_eur_per_capita``. Rows without positive start
+        rural, pop_growth_log_pa, period_years`` and, where given,
+        ``unemployment_rate_pct`` (start year), ``broadband_pct,
+        rd_eur_per_capita, broadband_10pp, rd_1000eur_per_capita,
+        distance_to_centre_100km``. Rows without positive start
         personnel or population are dropped (growth undefined).
         ``log_growth_pa = ln(personnel_end / personnel_start) / (end - start)``.
 
@@ -128,6 +137,8 @@ def build_municipality_dataset(business_table: pd.DataFrame, population: pd.Data
     out["personnel_per_capita_end"] = out["personnel_end"] / out["population_end"]
     dist = distances.set_index("municipality_code")["distance_to_oulu_km"]
     out["distance_to_oulu_km"] = out["municipality_code"].map(dist).astype(float)
+    out["pop_growth_log_pa"] = np.log(out["population_end"] / out["population_start"]) / (end - start)
+    out["period_years"] = end - start
     # per 100 km: a coefficient people can read ("growth per 100 km further from Oulu")
     out["distance_to_oulu_100km"] = out["distance_to_oulu_km"] / 100
     info = areas.all_areas()
@@ -145,6 +156,13 @@ def build_municipality_dataset(business_table: pd.DataFrame, population: pd.Data
         f = municipality_factors.set_index("municipality_code")
         for c in SYNTHETIC_COLUMNS:
             out[c] = out["municipality_code"].map(f[c]).astype(float)
+        # the generator's units: per 10 percentage points above 80 %, per EUR 1,000 per capita
+        out["broadband_10pp"] = (out["broadband_pct"] - 80.0) / 10
+        out["rd_1000eur_per_capita"] = out["rd_eur_per_capita"] / 1000
+    if centre_distances is not None:
+        _require(centre_distances, ["municipality_code", "distance_to_centre_km"], "centre_distances")
+        cd = centre_distances.set_index("municipality_code")["distance_to_centre_km"]
+        out["distance_to_centre_100km"] = out["municipality_code"].map(cd).astype(float) / 100
     keep = set(areas.municipalities(within))
     out = out[out["municipality_code"].isin(keep)]
     if mainland_only:
@@ -292,6 +310,8 @@ def fit_spatial(df: pd.DataFrame, y: str, x: list[str], w, model: str = "auto",
         unexplained shocks are correlated). ``attrs`` holds ``choice``,
         ``lm_tests`` and ``nobs``.
     """
+    import contextlib
+    import io
     import warnings
 
     import spreg
@@ -304,8 +324,9 @@ def fit_spatial(df: pd.DataFrame, y: str, x: list[str], w, model: str = "auto",
         out = fit_ols(df, y, x)
     else:
         yy, xx = _spreg_inputs(df, y, x, w, id_col)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # spreg's notes on the Jacobian approximation
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            # spreg prints the model name and warns about the Jacobian approximation: keep notebooks clean
+            warnings.simplefilter("ignore")
             if choice == "lag":
                 m = spreg.ML_Lag(yy, xx, w=w, name_y=y, name_x=list(x), spat_diag=False)
             else:
@@ -330,95 +351,7 @@ def _ncdf(z):
     return norm.cdf(z)
 
 
-def beta_convergence(df: pd.DataFrame, start_col: str = "personnel_per_capita_start",
-                     end_col: str = "personnel_per_capita_end", years: int | None = None,
-                     level: float = 0.95) -> pd.DataFrame:
-    """β-convergence: do municipalities with low initial levels catch up?
-
-    Regresses the annualised log growth ``ln(x_end / x_start) / T`` on
-    ``ln(x_start)`` (robust HC3 errors). A negative slope b means
-    convergence; the implied speed is ``λ = -ln(1 + b T) / T`` per year and
-    the half-life ``ln 2 / λ`` years (Barro & Sala-i-Martin 1992).
-
-    Returns the coefficient table with ``attrs`` ``speed_pa`` and
-    ``half_life_years`` (NaN where there is no convergence).
-
-    Examples
-    --------
-    >>> d = pd.DataFrame({"a": [0.1, 0.2, 0.4, 0.8], "b": [0.2, 0.3, 0.5, 0.8]})
-    >>> beta_convergence(d, "a", "b", years=10).set_index("term").loc["log_initial", "estimate"] < 0
-    np.True_
-    """
-    _require(df, [start_col, end_col], "data")
-    if years is None:
-        years = int(df.attrs.get("end", 0)) - int(df.attrs.get("start", 0))
-    if years <= 0:
-        raise InputError(f"convergence period of {years} years: expected a positive number (give years=)")
-    d = df[[start_col, end_col]].astype(float)
-    d = d[(d[start_col] > 0) & (d[end_col] > 0)]
-    d = pd.DataFrame({"log_initial": np.log(d[start_col]),
-                      "log_growth_pa": np.log(d[end_col] / d[start_col]) / years})
-    out = fit_ols(d, "log_growth_pa", ["log_initial"], level=level)
-    b = float(out.set_index("term").loc["log_initial", "estimate"])
-    speed = -np.log(1 + b * years) / years if (b < 0 and 1 + b * years > 0) else np.nan
-    out.attrs.update(speed_pa=float(speed), half_life_years=float(np.log(2) / speed) if speed > 0 else np.nan,
-                     years=years)
-    out["model"] = "beta convergence (OLS, HC3)"
-    return out
-
-
-def sigma_convergence(values: pd.DataFrame, value: str = "personnel_per_capita", level: float = 0.95):
-    """σ-convergence: is the spread of log ``value`` between municipalities shrinking?
-
-    Parameters
-    ----------
-    values : pandas.DataFrame
-        ``municipality_code, year, <value>`` (positive values).
-
-    Returns
-    -------
-    (pandas.DataFrame, pandas.DataFrame)
-        Per year ``year, sigma_log, n`` (standard deviation of the log,
-        ddof=1), and the trend of ``sigma_log`` on year (OLS, HC3) as a
-        coefficient table; a negative ``year`` slope whose interval lies
-        below 0 is σ-convergence.
-
-    Examples
-    --------
-    >>> v = pd.DataFrame({"municipality_code": ["a", "b"] * 3, "year": [1, 1, 2, 2, 3, 3],
-    ...                   "personnel_per_capita": [1.0, np.e ** 2, 1.0, np.e, 1.0, np.e ** 0.5]})
-    >>> sigma_convergence(v)[0]["sigma_log"].round(4).tolist()   # |ln a - ln b| / sqrt(2)
-    [1.4142, 0.7071, 0.3536]
-    """
-    _require(values, ["municipality_code", "year", value], "values")
-    v = values[values[value] > 0]
-    per_year = (v.assign(_log=np.log(v[value].astype(float))).groupby("year")["_log"]
-                .agg(sigma_log="std", n="count").reset_index())
-    per_year["year"] = per_year["year"].astype(int)
-    if len(per_year) < 3:
-        raise InputError(f"{len(per_year)} years of {value}: expected at least 3 for a trend")
-    trend = fit_ols(per_year, "sigma_log", ["year"], level=level)
-    trend["model"] = "sigma convergence trend (OLS, HC3)"
-    return per_year, trend
-
-
-def personnel_per_capita_panel(business_table: pd.DataFrame, population: pd.DataFrame,
-                               within: str = "SSS", mainland_only: bool = True) -> pd.DataFrame:
-    """``municipality_code, year, personnel, population, personnel_per_capita`` for every year."""
-    _require(business_table, ["area_code", "industry_code", "year", "personnel"], "business_table")
-    bt = business_table[business_table["area_code"].astype(str).str.startswith("KU")]
-    if (bt["industry_code"] == "ALL").any():
-        bt = bt[bt["industry_code"] == "ALL"]
-    p = (bt.groupby(["area_code", "year"], as_index=False)["personnel"].sum()
-         .rename(columns={"area_code": "municipality_code"}))
-    p = p.merge(population[["municipality_code", "year", "population"]], on=["municipality_code", "year"],
-                how="inner")
-    keep = set(areas.municipalities(within))
-    if mainland_only:
-        keep -= set(areas.municipalities("MK21"))
-    p = p[p["municipality_code"].isin(keep) & (p["population"] > 0)].copy()
-    p["personnel_per_capita"] = p["personnel"] / p["population"]
-    return p.reset_index(drop=True)
+from .convergence import beta_convergence, personnel_per_capita_panel, sigma_convergence  # noqa: E402,F401
 
 
 def truth_table(estimates: pd.DataFrame, truth: dict, mapping: dict) -> pd.DataFrame:
@@ -553,22 +486,23 @@ def fit_firm_growth(dataset: pd.DataFrame, x: list[str] | None = None, level: fl
 
 
 def regional_centre_distances(population: pd.DataFrame) -> pd.DataFrame:
-    """Distance from each municipality to its own region's centre (the most populous municipality).
+    """Distance from each municipality to its own region's centre (its most populous municipality).
 
-    Uses the real central localities (``data.processing.distances``); for
-    Northern Ostrobothnia the centre is Oulu. Returns ``municipality_code,
-    centre_code, distance_to_centre_km``.
+    Great-circle km between the real central localities
+    (``data.processing.central_localities``, the same points and formula as
+    ``distances.parquet``); for Northern Ostrobothnia the centre is Oulu, so
+    the value equals ``distance_to_oulu_km`` there. Returns
+    ``municipality_code, centre_code, distance_to_centre_km``.
     """
     from .data import processing
 
     last = population[population["year"] == population["year"].max()]
     region = areas.municipality_map("MK")
     last = last.assign(region_code=last["municipality_code"].map(region))
-    centres = last.sort_values("population").groupby("region_code")["municipality_code"].last()
-    parts = []
-    for r, c in centres.items():
-        d = processing.distances(to=c)
-        d = d[d["municipality_code"].map(region) == r]
-        parts.append(pd.DataFrame({"municipality_code": d["municipality_code"], "centre_code": c,
-                                   "distance_to_centre_km": d["distance_to_oulu_km"]}))
-    return pd.concat(parts, ignore_index=True)
+    centre_of = last.sort_values("population").groupby("region_code")["municipality_code"].last()
+    pts = processing.central_localities().set_index("municipality_code")
+    codes = [c for c in pts.index if c in region]
+    centre = [centre_of[region[c]] for c in codes]
+    km = [round(processing.haversine_km(pts.at[c, "lon"], pts.at[c, "lat"], pts.at[k, "lon"], pts.at[k, "lat"]), 3)
+          for c, k in zip(codes, centre)]
+    return pd.DataFrame({"municipality_code": codes, "centre_code": centre, "distance_to_centre_km": km})

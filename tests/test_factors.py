@@ -1,0 +1,149 @@
+"""Tests of kasvudata_utils.factors and .convergence.
+
+Hand-worked unit cases, then validation against the effects planted in the
+synthetic data (helper B's generator): the municipality growth model must
+recover the sign of the distance, broadband and R&D effects and hold their
+planted size inside its 95 % interval.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kasvudata_utils import data, factors, spatial
+from kasvudata_utils.data.synthetic import generate
+from kasvudata_utils.errors import InputError
+
+
+# ---------------------------------------------------------------- hand-worked
+def test_ols_slope_and_interval_by_hand():
+    # y = 1 + 2x exactly except the last point (+0.5): x = 0..5
+    # slope = Sxy / Sxx: x̄ = 2.5, Sxx = 17.5; Sxy = 2*17.5 + 0.5*(5 - 2.5) = 36.25 → 2.0714
+    d = pd.DataFrame({"x": [0.0, 1, 2, 3, 4, 5], "y": [1.0, 3, 5, 7, 9, 11.5]})
+    out = factors.fit_ols(d, "y", ["x"]).set_index("term")
+    assert out.loc["x", "estimate"] == pytest.approx(36.25 / 17.5)
+    # 95 % normal interval: estimate ± 1.959964 * se
+    half = out.loc["x", "ci_high"] - out.loc["x", "estimate"]
+    assert half == pytest.approx(1.959964 * out.loc["x", "std_error"], rel=1e-6)
+    assert list(factors.fit_ols(d, "y", ["x"]).columns) == factors.COEF_COLUMNS
+
+
+def test_ols_rejects_missing_column_and_too_few_rows():
+    d = pd.DataFrame({"x": [0.0, 1.0], "y": [1.0, 2.0]})
+    with pytest.raises(InputError, match="'z'"):
+        factors.fit_ols(d, "y", ["z"])
+    with pytest.raises(InputError, match="2 complete rows"):
+        factors.fit_ols(d, "y", ["x"])
+
+
+def test_beta_convergence_by_hand():
+    # two municipalities, 10 years: a doubles (0.1 → 0.2), b stays (0.4 → 0.4)
+    # growth_pa: ln2/10 = 0.0693 at ln 0.1; 0 at ln 0.4 → slope = -0.0693 / ln 4 = -0.05
+    # plus a third point on the same line keeps it exact: x0 = 0.2 → growth = 0.025 ln 2 ... use
+    # ln x0 = ln 0.2, growth = -0.05 * (ln 0.2 - ln 0.4) = 0.05 ln 2 → x1 = 0.2 * 2 ** 0.5
+    d = pd.DataFrame({"start": [0.1, 0.4, 0.2], "end": [0.2, 0.4, 0.2 * 2 ** 0.5]})
+    out = factors.beta_convergence(d, "start", "end", years=10)
+    b = out.set_index("term").loc["log_initial", "estimate"]
+    assert b == pytest.approx(-0.05)
+    # speed λ = -ln(1 + bT)/T = -ln(0.5)/10 = 0.0693; half-life = ln 2 / λ = 10 years
+    assert out.attrs["speed_pa"] == pytest.approx(np.log(2) / 10)
+    assert out.attrs["half_life_years"] == pytest.approx(10.0)
+
+
+def test_sigma_convergence_by_hand():
+    # sd(ddof=1) of two logs = |Δ| / sqrt 2: Δ = 2, 1, 0.5 → 1.4142, 0.7071, 0.3536; slope per year
+    # of those three points: Sxy/Sxx with x = 1,2,3: (-1.0607)/2 = -0.5303
+    v = pd.DataFrame({"municipality_code": ["a", "b"] * 3, "year": [1, 1, 2, 2, 3, 3],
+                      "personnel_per_capita": [1.0, np.e ** 2, 1.0, np.e, 1.0, np.e ** 0.5]})
+    per_year, trend = factors.sigma_convergence(v)
+    assert per_year["sigma_log"].tolist() == pytest.approx([2 / 2 ** 0.5, 1 / 2 ** 0.5, 0.5 / 2 ** 0.5])
+    assert trend.set_index("term").loc["year", "estimate"] == pytest.approx((0.5 - 2) / 2 ** 0.5 / 2)
+
+
+def test_municipality_dataset_by_hand():
+    bt = pd.DataFrame({"area_code": ["KU009", "KU009", "KU009", "KU478", "KU478"],
+                       "industry_code": ["01", "10", "01", "01", "01"], "year": [2015, 2015, 2020, 2015, 2020],
+                       "personnel": [40.0, 60.0, 150.0, 10.0, 20.0]})
+    pop = pd.DataFrame({"municipality_code": ["KU009", "KU009", "KU478", "KU478"], "year": [2015, 2020] * 2,
+                        "population": [2000, 2500, 100, 100]})
+    dist = pd.DataFrame({"municipality_code": ["KU009", "KU478"], "distance_to_oulu_km": [110.0, 700.0]})
+    fac = pd.DataFrame({"municipality_code": ["KU009", "KU478"], "broadband_pct": [95.0, 80.0],
+                        "rd_eur_per_capita": [250.0, 0.0]})
+    out = factors.build_municipality_dataset(bt, pop, dist, municipality_factors=fac)
+    assert out["municipality_code"].tolist() == ["KU009"]  # Åland's Maarianhamina left out
+    r = out.iloc[0]
+    assert r["growth_pct"] == pytest.approx(50.0)                    # 150 / 100 - 1
+    assert r["log_growth_pa"] == pytest.approx(np.log(1.5) / 5)
+    assert r["pop_growth_log_pa"] == pytest.approx(np.log(1.25) / 5)
+    assert r["personnel_per_capita_start"] == pytest.approx(100 / 2000)
+    assert r["distance_to_oulu_100km"] == pytest.approx(1.1)
+    assert r["broadband_10pp"] == pytest.approx(1.5)                # (95 - 80) / 10
+    assert r["rd_1000eur_per_capita"] == pytest.approx(0.25)
+    assert r["urban_rural"] == "rural"                               # Alavieska
+    assert (r["rural"], r["semi_urban"]) == (1.0, 0.0)
+
+
+def test_truth_table_scales_and_flags():
+    est = pd.DataFrame({"term": ["d", "b"], "estimate": [-0.9, 0.2], "ci_low": [-1.3, 0.1],
+                        "ci_high": [-0.5, 0.3]})
+    out = factors.truth_table(est, {"distance": {"value": -0.01}, "bb": 0.5}, {"distance": ("d", 100),
+                                                                                 "bb": ("b", 1)})
+    assert out["planted"].tolist() == [-1.0, 0.5]
+    assert out["covered"].tolist() == [True, False]
+    assert out["sign_ok"].tolist() == [True, True]
+    with pytest.raises(InputError, match="'nope'"):
+        factors.truth_table(est, {"distance": -1}, {"nope": ("d", 1)})
+
+
+def test_lm_rule_picks_lag_for_a_planted_spatial_lag():
+    # y = rho W y + x + e on a 12 x 12 grid with rho = 0.6 → LM tests must point away from OLS,
+    # and the ML lag model must hold rho = 0.6 in its interval
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    n = 12
+    g = gpd.GeoDataFrame({"municipality_code": [f"m{i:03d}" for i in range(n * n)]},
+                         geometry=[box(c, r, c + 1, r + 1) for r in range(n) for c in range(n)], crs=3067)
+    w = spatial.build_weights(g, id_col="municipality_code")
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=n * n)
+    e = rng.normal(scale=0.5, size=n * n)
+    W = w.full()[0]
+    y = np.linalg.solve(np.eye(n * n) - 0.6 * W, x + e)
+    d = pd.DataFrame({"municipality_code": g["municipality_code"], "x": x, "y": y})
+    out = factors.fit_spatial(d, "y", ["x"], w)
+    assert out.attrs["choice"] == "lag"
+    rho = out.set_index("term").loc["rho"]
+    assert rho["ci_low"] < 0.6 < rho["ci_high"]
+    beta = out.set_index("term").loc["x"]
+    assert beta["ci_low"] < 1.0 < beta["ci_high"]
+
+
+# ---------------------------------------------------------------- validation (planted truth)
+@pytest.fixture(scope="module")
+def real_inputs():
+    pop = data.load_population()
+    return {"population": pop, "distances": data.load_distances(), "unemployment": data.load_unemployment(),
+            "centre": factors.regional_centre_distances(pop)}
+
+
+@pytest.mark.parametrize("seed", [20240917, 2])
+def test_municipality_model_recovers_planted_distance_broadband_rd(seed, real_inputs):
+    syn = generate(seed=seed, scale="test")
+    ds = factors.build_municipality_dataset(
+        syn.business_table, real_inputs["population"], real_inputs["distances"], real_inputs["unemployment"],
+        syn.municipality_factors, 2013, 2022, centre_distances=real_inputs["centre"])
+    est = factors.fit_ols(ds, "log_growth_pa", factors.DEFAULT_FACTORS)
+    table = factors.truth_table(est, syn.truth["effects"], factors.MUNICIPALITY_TRUTH_MAP).set_index("effect")
+    for effect in ("distance", "broadband", "rd"):
+        assert table.loc[effect, "sign_ok"], table.loc[effect]
+        assert table.loc[effect, "covered"], table.loc[effect]
+
+
+def test_centre_distance_is_distance_to_oulu_in_northern_ostrobothnia(real_inputs):
+    cd = real_inputs["centre"].set_index("municipality_code")
+    dist = real_inputs["distances"].set_index("municipality_code")["distance_to_oulu_km"]
+    assert cd.loc["KU009", "centre_code"] == "KU564"
+    assert cd.loc["KU009", "distance_to_centre_km"] == pytest.approx(dist["KU009"], abs=1e-3)
+    assert cd.loc["KU091", "distance_to_centre_km"] == 0.0  # Helsinki is Uusimaa's centre
