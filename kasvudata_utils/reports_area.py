@@ -365,8 +365,22 @@ class AreaReport:
         """"Yrityspalvelujen havainnot / What the business services said" from the insights store."""
         from .reports_site import area_insights_html
 
-        title = html.escape(t("insights_section_title", self.lang))
-        _show(f'<h2 id="insights">{title}</h2>' + area_insights_html(self.d.area, self.lang))
+        _show(area_insights_html(self.d.area, self.lang, figure_for=self.figure_for))
+
+    def figure_for(self, record: dict):
+        """The report's figure an insight refers to (indicator, industry, year), formatted; None if absent."""
+        from .findings import value_of
+
+        name = record.get("indicator")
+        if not name or record.get("area_code") not in (self.d.area,):
+            return None
+        sub = self.ind[(self.ind["area_code"] == self.d.area) & (self.ind["indicator"] == name)]
+        if sub.empty:
+            return None
+        year = record.get("year") if record.get("year") in set(sub["year"].astype(int)) else None
+        value, y = value_of(self.ind, self.d.area, name, record.get("industry_code") or "ALL", year)
+        dec = 0 if name in ("personnel", "establishments", "turnover_eur", "exports_eur") or name.endswith("_count") else 1
+        return f"{format_number(value, self.lang, dec)} ({y})"
 
     def footer(self) -> None:
         """Closing lines: badge, attribution and the methods note."""

@@ -38,7 +38,7 @@ class IndustryProfile:
                                                                     panel_path)
         code = industries.normalise_industry(industry)
         level = "section" if code.isalpha() else "division"
-        codes = [region] + areas.members(region, "SK") + areas.members(region, "KU")
+        codes = list(dict.fromkeys([region] + areas.members(region, "SK") + areas.members(region, "KU")))
         from . import provenance
         from .data import load_business_table, load_firm_panel
         from .indicators import compute_indicators, compute_indicators_many
@@ -46,9 +46,12 @@ class IndustryProfile:
         panel = load_firm_panel(panel or None)
         table = load_business_table()
         # one cell table for all areas; each area against its default reference (the region, or SSS for it)
-        ind = compute_indicators_many(panel, codes[1:], None, start, end, level=level, reference_data=table)
         ind_region = compute_indicators(panel, region, ref, start, end, level=level, reference_data=table)
-        ind = pd.concat([ind_region, ind], ignore_index=True)
+        if len(codes) > 1:
+            ind = compute_indicators_many(panel, codes[1:], None, start, end, level=level, reference_data=table)
+            ind = pd.concat([ind_region, ind], ignore_index=True)
+        else:
+            ind = ind_region
         prov = provenance.combine(provenance.get(panel), provenance.get(ind_region), provenance.get(ind))
         ind = ind[(ind["industry_code"] == code) & ind["indicator"].isin(COLUMNS)]
         rows = []

@@ -21,32 +21,37 @@ SYNTHETIC_PROV = provenance.make("synthetic", ["KasvuDATA synthetic firm panel (
 esc = html.escape
 
 
-def area_insights_html(area: str, lang: str = "fi") -> str:
-    """The area's insights and scenarios from the store (read-only), or the empty-state sentence."""
+def area_insights_html(area: str, lang: str = "fi", figure_for=None) -> str:
+    """The section "Yrityspalvelujen havainnot / What the business services said" (read-only).
+
+    Rendered by :func:`kasvudata_utils.insights_render.render_area_insights_html` from the store at
+    :func:`kasvudata_utils.paths.insights_db` (a missing store gives the empty-state sentence);
+    ``figure_for(record)`` returns the formatted figure an insight refers to.
+    """
+    from .insights_render import render_area_insights_html
     from .paths import insights_db
 
-    db = insights_db()
-    if not db.exists():
-        return f"<p>{esc(t('insights_none', lang))}</p>"
-    try:
-        from .insights import render_area_insights_html
-    except ImportError as exc:  # shown in the report, never silent
-        return f"<p>{esc(t('section_unavailable', lang, reason=str(exc)))}</p>"
-    return render_area_insights_html(area, lang=lang, path=db)
+    return render_area_insights_html(insights_db(), area, lang=lang, figure_for=figure_for)
 
 
-def region_insights_html(lang: str = "fi") -> str:
-    """The cross-area page body: bottlenecks and best practices across Northern Ostrobothnia."""
+def region_insights_html(lang: str = "fi", out=None) -> str:
+    """The cross-area page body: bottlenecks and best practices across Northern Ostrobothnia.
+
+    Area headings link to the area's report section where that report exists in ``out``.
+    """
+    import re
+
+    from .insights_render import render_region_page_html
     from .paths import insights_db
 
-    db = insights_db()
-    if not db.exists():
-        return f"<p>{esc(t('insights_none', lang))}</p>"
-    try:
-        from .insights import render_region_page_html
-    except ImportError as exc:
-        return f"<p>{esc(t('section_unavailable', lang, reason=str(exc)))}</p>"
-    return render_region_page_html(lang=lang, path=db)
+    body = render_region_page_html(insights_db(), lang=lang, link_template="{code}/report.html#insights")
+    if out is None:
+        return body
+
+    def unlink(m):
+        return m.group(0) if (Path(out) / m.group(1) / "report.html").is_file() else m.group(2)
+
+    return re.sub(r'<a href="([A-Z0-9]+)/report\.html#insights">(.*?)</a>', unlink, body)
 
 
 def _page(title: str, body: str, lang: str) -> str:
@@ -168,7 +173,7 @@ def _links(e: dict, lang: str) -> str:
 def build_insights_page(out, lang: str = "fi") -> Path:
     """Write ``insights.html``: bottlenecks and best practices across all areas (escaped text)."""
     body = (f'<nav class="kd-nav"><a href="index.html">← {esc(t("site_home", lang))}</a></nav>'
-            f"<h1>{esc(t('insights_region_title', lang))}</h1>" + region_insights_html(lang)
+            + region_insights_html(lang, out)
             + f'<p class="kd-attribution">{esc(t("attribution", lang))}</p>')
     p = Path(out) / "insights.html"
     p.write_text(_page(t("insights_region_title", lang), body, lang), encoding="utf-8")
@@ -176,9 +181,12 @@ def build_insights_page(out, lang: str = "fi") -> Path:
 
 
 def build_site(out, manifest: dict, lang: str = "fi") -> Path:
-    """Write the stylesheet, ``index.html`` and ``insights.html`` into the report folder."""
+    """Write the manifest, the stylesheet, ``index.html`` and ``insights.html`` into the report folder."""
+    from .reports import write_manifest
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    write_manifest(out, manifest)
     (out / "style.css").write_text(site_css(), encoding="utf-8")
     build_insights_page(out, lang)
     return build_index(out, manifest, lang)

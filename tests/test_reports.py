@@ -1,0 +1,259 @@
+"""Batch reports and the knowledge-base site (kasvudata_utils.reports*, `kasvudata reports`).
+
+The slow tests run the real batch once (module fixture) on three areas, one of them a bogus code
+injected past the CLI's normalisation, with an insights store holding an injection attempt.
+"""
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kasvudata_utils import reports
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.plots import format_number, format_pct
+from kasvudata_utils.reports_site import broken_links, build_site
+
+XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+
+
+# --- fast: planning, fingerprints, manifest, summary, site from a hand-made manifest -------------
+
+def test_parse_areas_all_and_codes():
+    assert len(reports.parse_areas("all")) == 38  # 1 region + 7 sub-regions + 30 municipalities
+    assert reports.parse_areas("9, sk177,KU009") == ["KU009", "SK177"]  # normalised, duplicates dropped
+    with pytest.raises(InputError, match="KU9999"):
+        reports.parse_areas("KU9999")
+
+
+def test_plan_jobs_areas_and_industry_profiles():
+    jobs = reports.plan_jobs(["KU009", "MK17"], "en")
+    kinds = [j.kind for j in jobs]
+    assert kinds.count("area") == 2 and kinds.count("industry") == 14  # 14 business sections
+    ku = jobs[0]
+    assert ku.parameters == {"area": "KU009", "reference": "MK17", "start_year": 2018, "end_year": 2023,
+                             "lang": "en", "panel_path": "", "output_dir": "tables"}
+    assert isinstance(ku.parameters["area"], str)  # codes stay strings through the Python API
+    assert jobs[1].parameters["reference"] == "SSS"
+    assert [j.out_subdir for j in jobs[2:4]] == ["industry/B", "industry/C"]
+    with pytest.raises(InputError, match="2023"):
+        reports.plan_jobs(["KU009"], start_year=2023, end_year=2023)
+
+
+def test_fingerprint_changes_with_parameters_and_notebook(tmp_path):
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text("{}")
+    job = reports.Job("area", "KU009", str(nb), {"area": "KU009", "lang": "fi"}, "KU009")
+    f1 = reports.job_fingerprint(job, "data1", "code1")
+    assert f1 == reports.job_fingerprint(job, "data1", "code1")  # deterministic
+    assert f1 != reports.job_fingerprint(job, "data2", "code1")
+    assert f1 != reports.job_fingerprint(job, "data1", "code2")
+    job2 = reports.Job("area", "KU009", str(nb), {"area": "KU009", "lang": "en"}, "KU009")
+    assert f1 != reports.job_fingerprint(job2, "data1", "code1")
+    nb.write_text("{ }")
+    assert f1 != reports.job_fingerprint(job, "data1", "code1")
+
+
+def test_summary_counts_and_line():
+    m = {"reports": {"A": {"status": "ok", "up_to_date": True}, "B": {"status": "ok"},
+                     "C": {"status": "failed", "error": "InputError: unknown area 'KU999'"}}, "wall_time_s": 3.5}
+    m["summary"] = reports.summarise(m)
+    assert m["summary"] == {"total": 3, "ok": 2, "up_to_date": 1, "failed": ["C"]}
+    line = reports.summary_line(m)
+    assert line.startswith("3 reports: 2 ok (1 up to date), 1 failed: C") and "KU999" in line
+
+
+def test_site_from_manifest_links_resolve_and_failed_status_shown(tmp_path, monkeypatch):
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
+    (tmp_path / "KU009" / "tables").mkdir(parents=True)
+    for name in ("report.html", "report.ipynb"):
+        (tmp_path / "KU009" / name).write_text("x")
+    ind = pd.DataFrame({"area_code": ["KU009"] * 3, "reference_code": ["MK17"] * 3,
+                        "indicator": ["personnel", "personnel_growth_pct", "birth_rate_pct"],
+                        "industry_code": ["ALL"] * 3, "year": [2023] * 3, "value": [1234.5, None, 9.25],
+                        "suppressed": [False, True, False], "note": [""] * 3})
+    ind.to_csv(tmp_path / "KU009" / "tables" / "indicators.csv", index=False)
+    m = {"data_fingerprint": "abc123", "package_version": "0.1.0", "summary": {"ok": 1, "total": 2},
+         "reports": {"KU009": {"kind": "area", "name": "Alavieska", "status": "ok", "html": "KU009/report.html",
+                               "notebook": "KU009/report.ipynb", "tables": ["indicators.csv"],
+                               "parameters": {"area": "KU009", "end_year": 2023}},
+                     "KU999": {"kind": "area", "name": "KU999", "status": "failed", "html": "KU999/report.html",
+                               "notebook": "KU999/report.ipynb", "tables": [], "error": "InputError: unknown area",
+                               "parameters": {"area": "KU999"}}}}
+    build_site(tmp_path, m, "fi")
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert broken_links(tmp_path) == []
+    assert "abc123" in index and "epäonnistui" in index and "InputError: unknown area" in index
+    row = re.search(r"<tr><td>Alavieska</td>.*?</tr>", index).group(0)
+    # personnel 1234.5 → 1 234 (Finnish, no decimals); suppressed growth → "–"; 9.25 → 9,2 (half-even)
+    assert format_number(1234.5, "fi") in row and "<td>–</td>" in row and "<td>9,2</td>" in row
+    assert 'href="KU999/report.html"' not in index  # no link to a report that failed
+
+
+def test_broken_links_finds_missing_files_and_external_resources(tmp_path):
+    (tmp_path / "a.html").write_text('<a href="b.html">b</a><img src="https://cdn.example/x.png">'
+                                     '<a href="https://example.org">ok</a><a href="#top">ok</a>')
+    bad = broken_links(tmp_path)
+    assert len(bad) == 2 and any("b.html" in b for b in bad) and any("external resource" in b for b in bad)
+
+
+# --- slow: the real batch -------------------------------------------------------------------------
+
+class _Tables(HTMLParser):
+    """Rows of every ``kd-table`` as lists of cell texts."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self._in, self._row, self._cell = [], 0, None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and ("class", "kd-table") in attrs:
+            self._in += 1
+        elif self._in and tag == "tr":
+            self._row = []
+        elif self._in and tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self._in:
+            self._in -= 1
+        elif self._in and tag in ("td", "th") and self._row is not None:
+            self._row.append(self._cell.strip())
+            self._cell = None
+        elif self._in and tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    from kasvudata_utils.insights import InsightStore
+
+    root = tmp_path_factory.mktemp("batch")
+    db = root / "insights.sqlite"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KASVUDATA_INSIGHTS_DB", str(db))
+    store = InsightStore(db)
+    store.add("KU009", "bottleneck", XSS, industry="C", indicator="personnel", year=2023)
+    store.add("SK177", "best_practice", "Yhteinen rekrytointipäivä")
+    out = root / "reports"
+    # KU999 is injected past the CLI's normalisation: its notebook must fail on its own
+    jobs = reports.plan_jobs(["KU009", "SK177", "KU999"], "fi", industry_profiles=["C"])
+    manifest = reports.run_jobs(jobs, out, n_jobs=2, progress=False)
+    build_site(out, manifest, "fi")
+    yield out, manifest
+    mp.undo()
+
+
+@pytest.mark.slow
+def test_batch_isolates_the_broken_area(batch):
+    out, m = batch
+    reps = m["reports"]
+    assert reps["KU009"]["status"] == "ok" and reps["SK177"]["status"] == "ok"
+    assert reps["industry/C"]["status"] == "ok"
+    assert reps["KU999"]["status"] == "failed"
+    assert reps["KU999"]["error"].startswith("InputError: unknown area 'KU999'")
+    assert "\n" not in reps["KU999"]["error"]
+    assert m["summary"]["failed"] == ["KU999"]
+    on_disk = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("parameters", "fingerprint", "data_fingerprint", "started", "finished", "duration_s", "status",
+                "error"):
+        assert key in on_disk["reports"]["KU009"]
+    assert on_disk["reports"]["KU009"]["parameters"]["area"] == "KU009"
+    assert not (out / "KU999" / "report.html").exists()
+    for name in ("report.html", "report.ipynb", "tables/indicators.csv", "tables/structure.csv"):
+        assert (out / "KU009" / name).is_file()
+
+
+@pytest.mark.slow
+def test_up_to_date_reports_are_skipped_and_force_reruns(batch):
+    out, _ = batch
+    jobs = reports.plan_jobs(["KU009"], "fi", industry_profiles=False)
+    m = reports.run_jobs(jobs, out, n_jobs=1, progress=False)
+    assert m["reports"]["KU009"]["up_to_date"] is True and m["summary"]["up_to_date"] == 1
+    m2 = reports.run_jobs(reports.plan_jobs(["KU009"], "fi", industry_profiles=False), out, n_jobs=1,
+                          force=True, progress=False)
+    assert m2["reports"]["KU009"]["up_to_date"] is False and m2["reports"]["KU009"]["status"] == "ok"
+
+
+@pytest.mark.slow
+def test_html_has_no_code_no_traceback_no_external_resources(batch):
+    out, _ = batch
+    for page in [out / "KU009" / "report.html", out / "SK177" / "report.html", out / "industry" / "C" / "report.html"]:
+        text = page.read_text(encoding="utf-8")
+        body = re.sub(r"<style.*?</style>", "", text, flags=re.S)
+        assert "jp-InputArea" not in body and "jp-InputPrompt" not in body
+        assert "Traceback" not in body and "ename" not in body
+        assert "import " not in re.sub(r"<[^>]+>", " ", body)
+        assert "<script src=" not in text
+        assert "SYNTEETTINEN data" in body and "CC BY 4.0" in body  # badge and attribution
+
+
+@pytest.mark.slow
+def test_index_links_resolve_and_show_status(batch):
+    out, _ = batch
+    assert broken_links(out) == []
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "KU999" in index and "epäonnistui" in index
+    assert 'href="KU009/report.html"' in index and 'href="insights.html"' in index
+    assert 'src="map.png"' in index
+
+
+@pytest.mark.slow
+def test_insight_text_is_escaped_in_report_and_site(batch):
+    out, _ = batch
+    report = (out / "KU009" / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report and "<script>alert(1)" not in report
+    assert "onerror=alert(2)>" not in report
+    site = (out / "insights.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in site and "<script>alert(1)" not in site
+    sk = (out / "SK177" / "report.html").read_text(encoding="utf-8")
+    assert "Yhteinen rekrytointipäivä" in sk
+
+
+@pytest.mark.slow
+def test_suppressed_cells_are_dashes_never_the_hidden_number(batch):
+    from kasvudata_utils.data import load_firm_panel
+    from kasvudata_utils.indicators import compute_indicators
+
+    out, _ = batch
+    structure = pd.read_csv(out / "KU009" / "tables" / "structure.csv", dtype={"industry_code": str})
+    hidden = structure[structure["personnel__suppressed"].astype(bool)]["industry_code"].tolist()
+    assert hidden, "KU009 has suppressed sections in the embedded data"
+    assert structure.loc[structure["industry_code"].isin(hidden), "personnel"].isna().all()  # CSV: empty
+    raw = compute_indicators(load_firm_panel(), "KU009", "MK17", 2018, 2023, disclose=False)
+    raw = raw[(raw["indicator"] == "personnel") & (raw["year"] == 2023)].set_index("industry_code")["value"]
+    p = _Tables()
+    p.feed((out / "KU009" / "report.html").read_text(encoding="utf-8"))
+    for code in hidden:
+        row = next(r for r in p.rows if r and r[0].startswith(f"{code} "))
+        assert row[2] == "–"  # personnel column
+        if raw.get(code, 0) >= 10:  # a small hidden number could coincide with another cell's value
+            assert format_number(raw[code], "fi") not in row
+
+
+@pytest.mark.slow
+def test_key_findings_state_the_engine_numbers(batch):
+    from kasvudata_utils.data import load_firm_panel
+    from kasvudata_utils.indicators import compute_indicators_many
+
+    out, _ = batch
+    ind = compute_indicators_many(load_firm_panel(), ["KU009", "MK17"], "MK17", 2018, 2023)
+
+    def v(area, name, industry="ALL", year=2023):
+        r = ind[(ind["area_code"] == area) & (ind["indicator"] == name) & (ind["industry_code"] == industry)
+                & (ind["year"] == year)]
+        return float(r["value"].iloc[0])
+
+    text = (out / "KU009" / "report.html").read_text(encoding="utf-8")
+    findings = text.split("Keskeiset havainnot", 1)[1].split("</ul>", 1)[0]
+    assert f"henkilöstöä {format_number(v('KU009', 'personnel'), 'fi')} henkilötyövuotta vuonna 2023" in findings
+    assert format_pct(v("KU009", "personnel_growth_pct"), "fi", 1, signed=True) in findings
+    assert format_pct(v("MK17", "personnel_growth_pct"), "fi", 1, signed=True) in findings
+    assert f"Alavieska {format_pct(v('KU009', 'birth_rate_pct'), 'fi', 1)}" in findings
