@@ -124,32 +124,78 @@ def _item_html(rec: dict, lang: str, area: str | None = None, figure_for=None, s
             f'<span class="kd-insight-meta">({_meta_html(rec, lang, area, figure_for, show_industry)})</span></li>')
 
 
+_RESULT_SUFFIXES = ("start", "baseline", "scenario", "diff")
+_RESULT_SHOWN = ("scenario", "diff")          # when the results carry the scenario model's totals
+_RESULT_META = ("base_year", "horizon_year", "reference_code")
+
+
+def _is_scalar(value) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def result_keys(scenarios: list[dict]) -> list[str]:
+    """Result rows to show: scalar values only; for the scenario model's totals
+    (``<measure>_start/_baseline/_scenario/_diff``) the scenario value and the difference, plus the years
+    and the reference area."""
+    keys = {k for s in scenarios for k, v in (s.get("results") or {}).items() if _is_scalar(v)}
+    if any(k.endswith("_diff") for k in keys):
+        measures = sorted({k.rsplit("_", 1)[0] for k in keys if k.endswith("_diff")})
+        rows = [k for k in _RESULT_META if k in keys]
+        rows += [f"{m}_{suf}" for m in measures for suf in _RESULT_SHOWN if f"{m}_{suf}" in keys]
+        return rows
+    return sorted(keys)
+
+
+def result_label(key: str, lang: str = "fi") -> str:
+    """Readable name of a result key (``personnel_diff`` → "Henkilöstö – ero perusuraan")."""
+    if f"insights_result_{key}" in LABELS:
+        return t(f"insights_result_{key}", lang)
+    stem, _, suffix = key.rpartition("_")
+    if stem and suffix in _RESULT_SUFFIXES:
+        measure = label_or(f"indicator_{stem}", label_or(f"insights_measure_{stem}", stem, lang), lang)
+        return f"{measure} – {t('insights_result_' + suffix, lang)}"
+    return label_or(f"lever_{key}", label_or(f"indicator_{key}", key, lang), lang)
+
+
+def _result_value(key: str, value, lang: str) -> str:
+    if key == "reference_code" and value:
+        return area_label(value, lang)
+    if key.endswith("_year"):
+        return str(value)
+    return format_value(value, lang)
+
+
 def scenarios_table_html(scenarios: list[dict], lang: str = "fi") -> str:
     """Saved scenarios side by side: one column each; rows = note, lever values, results."""
     if not scenarios:
         return f'<p class="kd-insights-empty">{_esc(t("insights_no_scenarios", lang))}</p>'
-    levers = sorted({k for s in scenarios for k in (s.get("levers") or {})})
-    results = sorted({k for s in scenarios for k in (s.get("results") or {})})
+    levers = sorted({k for s in scenarios for k, v in (s.get("levers") or {}).items() if _is_scalar(v)})
+    results = result_keys(scenarios)
     head = "".join(f"<th>{i + 1}. {_esc(area_label(s.get('area_code'), lang))}"
                    f"<br><small>{_esc(str(s.get('created_utc') or '')[:10])}</small></th>"
                    for i, s in enumerate(scenarios))
-    rows = [f"<tr><th>{_esc(t('scenario_note', lang))}</th>"
+    rows = [f"<tr><th>{_esc(t('insights_scenario_note', lang))}</th>"
             + "".join(f"<td>{_text_html(s.get('text'))}</td>" for s in scenarios) + "</tr>"]
     for title, keys, field in ((t("scenario_levers", lang), levers, "levers"),
                                (t("scenario_results", lang), results, "results")):
         if keys:
             rows.append(f'<tr class="kd-scenario-group"><th colspan="{len(scenarios) + 1}">{_esc(title)}</th></tr>')
         for k in keys:
-            name = label_or(f"lever_{k}", label_or(f"indicator_{k}", k, lang), lang)
-            cells = "".join(f"<td>{_esc(format_value((s.get(field) or {}).get(k, ''), lang))}</td>"
-                            for s in scenarios)
+            if field == "levers":
+                name = label_or(f"lever_{k}", label_or(f"indicator_{k}", k, lang), lang)
+                cells = "".join(f"<td>{_esc(format_value((s.get(field) or {}).get(k, ''), lang))}</td>"
+                                for s in scenarios)
+            else:
+                name = result_label(k, lang)
+                cells = "".join(f"<td>{_esc(_result_value(k, (s.get(field) or {}).get(k, ''), lang))}</td>"
+                                for s in scenarios)
             rows.append(f"<tr><td>{_esc(name)}</td>{cells}</tr>")
     return (f'<table class="kd-table kd-scenarios"><thead><tr><th></th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
-def render_area_insights_html(store_or_records, area, lang: str = "fi", include_members: bool = True,
-                              figure_for=None, heading_level: int = 2) -> str:
+def render_area_insights_html(store_or_records=None, area=None, lang: str = "fi", include_members: bool = True,
+                              figure_for=None, heading_level: int = 2, title: bool = True, path=None) -> str:
     """The report section "What the business services said" for ``area``.
 
     Parameters
@@ -166,20 +212,29 @@ def render_area_insights_html(store_or_records, area, lang: str = "fi", include_
         (its indicator, industry and year), shown next to it.
     heading_level : int
         ``<h2>`` for the section title by default; kinds and industries use the next levels.
+    title : bool
+        Include the section title (``False`` when the caller writes its own heading).
+    path : str or Path, optional
+        The store file; also accepted as ``render_area_insights_html(area, lang=..., path=...)``.
 
     Returns
     -------
     str
-        An HTML fragment ``<section class="kd-insights" id="insights">…</section>``; all text escaped.
+        An HTML fragment ``<section class="kd-insights">…</section>``; all text escaped.
         Insights are grouped by kind, then industry (most-voted first within each); saved scenarios
         follow with their lever values.
     """
+    if area is None:  # called as (area, lang=..., path=...)
+        store_or_records, area = path, store_or_records
+    elif path is not None:
+        store_or_records = path
     code = areas.normalise_area(area)
     recs = [r for r in load_records(store_or_records)
             if r.get("area_code") == code or (include_members and _inside(code, r.get("area_code")))]
     h1, h2, h3 = (f"h{min(heading_level + i, 6)}" for i in range(3))
-    out = [f'<section class="kd-insights" id="insights" data-area="{_esc(code)}">',
-           f"<{h1}>{_esc(t('insights_section_title', lang))}</{h1}>"]
+    out = [f'<section class="kd-insights" data-area="{_esc(code)}">']
+    if title:
+        out.append(f"<{h1}>{_esc(t('insights_section_title', lang))}</{h1}>")
     insights = [r for r in recs if r.get("kind") in INSIGHT_KINDS]
     scenarios = _sort([r for r in recs if r.get("kind") == "scenario"])
     if not recs:
@@ -215,8 +270,8 @@ def _inside(outer: str, inner) -> bool:
         return False
 
 
-def render_region_page_html(records, lang: str = "fi", link_template: str | None = None,
-                            region: str = REGION) -> str:
+def render_region_page_html(records=None, lang: str = "fi", link_template: str | None = None,
+                            region: str = REGION, title: bool = True, path=None) -> str:
     """Cross-area page: bottlenecks and best practices of every Northern Ostrobothnia area, by area.
 
     Parameters
@@ -227,6 +282,10 @@ def render_region_page_html(records, lang: str = "fi", link_template: str | None
         E.g. ``"{code}/report.html#insights"``: each area heading links to that page.
     region : str
         The region whose areas are shown (default ``MK17``).
+    title : bool
+        Include the page title.
+    path : str or Path, optional
+        The store file (instead of ``records``).
 
     Returns
     -------
@@ -234,10 +293,11 @@ def render_region_page_html(records, lang: str = "fi", link_template: str | None
         An HTML fragment ``<section class="kd-insights-region">…</section>``, all text escaped.
     """
     reg = areas.normalise_area(region)
-    recs = [r for r in load_records(records)
+    recs = [r for r in load_records(path if path is not None else records)
             if r.get("kind") in REGION_KINDS and (r.get("area_code") == reg or _inside(reg, r.get("area_code")))]
-    out = ['<section class="kd-insights-region" id="insights-region">',
-           f"<h2>{_esc(t('insights_region_title', lang))}</h2>"]
+    out = ['<section class="kd-insights-region" id="insights-region">']
+    if title:
+        out.append(f"<h2>{_esc(t('insights_region_title', lang))}</h2>")
     if not recs:
         out.append(f'<p class="kd-insights-empty">{_esc(t("insights_none", lang))}</p></section>')
         return "\n".join(out)
