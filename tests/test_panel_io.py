@@ -1,7 +1,6 @@
 """Reading a researcher's own extract: CSV (; or ,), Parquet, and every bad file as one line."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
@@ -142,26 +141,36 @@ def test_ragged_csv_is_one_line(tmp_path):
 
 
 # ------------------------------------------------------------------ through the command line
-def _panel_command() -> list[str] | None:
-    """``indicators --panel`` once it exists (helper D's command); None until then."""
-    if importlib.util.find_spec("kasvudata_utils.commands.indicators") is None:
-        return None
-    return ["indicators", "--area", "KU564", "--panel"]
+BAD_PANELS = {
+    # file name: (content or bytes, a fragment the one-line message must hold)
+    "unknown_area.csv": (csv_text(ROWS[:2] + ["B2,2021,KU9999,62,10,900000,5000,0,2019"]), "KU9999"),
+    "missing.csv": ("\n".join(",".join(r.split(",")[:-1]) for r in [HEADER] + ROWS), "missing column 'founded_year'"),
+    "negative.csv": (csv_text(ROWS[:2] + ["B2,2021,KU564,62,-3,900000,5000,0,2019"]), "must be >= 0"),
+    "dupes.csv": (csv_text(ROWS + [ROWS[0]]), "duplicate firm-year rows"),
+    "symbol.csv": (csv_text(ROWS[:2] + ["B2,2021,KU564,62,..,900000,5000,0,2019"]), "StatFin symbol '..'"),
+    "empty.csv": ("", "is empty"),
+    "broken.parquet": (b"PAR1 not parquet at all", "cannot read Parquet file"),
+}
 
 
-def test_cli_bad_panel_is_exit_2_one_line(tmp_path):
-    cmd = _panel_command()
-    rows = ROWS[:2] + ["B2,2021,KU9999,62,10,900000,5000,0,2019"]
-    path = write(tmp_path, "bad.csv", csv_text(rows))
-    if cmd is None:  # the --panel commands are not built yet: exercise the CLI's error path on statfin
-        proc = subprocess.run([sys.executable, "-m", "kasvudata_utils", "statfin", "fetch", "--table", "11yq",
-                               "--from-file", str(path)], capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 2, proc.stderr
-        lines = proc.stderr.strip().splitlines()
-        assert len(lines) == 1 and "Traceback" not in proc.stderr
-        return
-    proc = subprocess.run([sys.executable, "-m", "kasvudata_utils", *cmd, str(path)],
-                          capture_output=True, text=True, timeout=300)
+@pytest.mark.parametrize("name", sorted(BAD_PANELS))
+def test_indicators_cli_bad_panel_is_exit_2_one_line(name, tmp_path, capsys):
+    from kasvudata_utils import cli
+
+    content, fragment = BAD_PANELS[name]
+    path = tmp_path / name
+    path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, encoding="utf-8")
+    rc = cli.main(["indicators", "--area", "KU564", "--panel", str(path)])
+    err = capsys.readouterr().err
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kasvudata: error: ") and fragment in lines[0]
+
+
+def test_indicators_cli_subprocess_bad_panel(tmp_path):
+    path = write(tmp_path, "bad.csv", BAD_PANELS["unknown_area.csv"][0])
+    proc = subprocess.run([sys.executable, "-m", "kasvudata_utils", "indicators", "--area", "KU564",
+                           "--panel", str(path)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "KU9999" in lines[0] and "Traceback" not in proc.stderr
