@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kasvudata_utils.insights import InsightStore
 from kasvudata_utils.labels import t
@@ -132,3 +135,40 @@ def test_reports_calling_convention_area_first_with_path(store):
     assert "No insights yet." in region  # a trend is not on the bottlenecks/best practices page
     from kasvudata_utils import insights
     assert insights.render_area_insights_html is render_area_insights_html
+
+
+class _Collector(HTMLParser):
+    """Tags seen, and the text inside span.kd-insight-text with <br> as a line break."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.texts, self._in = set(), [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        if tag == "span" and ("class", "kd-insight-text") in attrs:
+            self._in = True
+            self.texts.append("")
+        elif tag == "br" and self._in:
+            self.texts[-1] += "\n"
+
+    def handle_endtag(self, tag):
+        if tag == "span":
+            self._in = False
+
+    def handle_data(self, data):
+        if self._in:
+            self.texts[-1] += data
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=300))
+def test_any_text_renders_as_exactly_that_text(text):
+    rec = {"uuid": "u", "area_code": "KU009", "kind": "bottleneck", "text": text, "votes": 0, "industry_code": None,
+           "indicator": None, "year": None, "deleted": False, "created_utc": "2026-01-01T00:00:00.000000Z"}
+    p = _Collector()
+    p.feed(render_area_insights_html([rec], "KU009", "en"))
+    p.close()
+    # Only the renderer's own tags appear, whatever the participant typed.
+    assert p.tags <= {"section", "h2", "h3", "h4", "p", "ul", "li", "span", "br"}
+    assert p.texts == ["\n".join(text.splitlines())]
