@@ -1,162 +1,123 @@
-"""Browser test of the insights board: Voilà + Debian's headless Chromium through Playwright.
+"""InsightsBoard in a real headless Chromium (issue 6): the workshop flow end to end.
 
-The workshop flow of issue 6: a participant opens ``?area=KU009``, adds
-insights (one of them an injection attempt), votes; another participant's
-entry appears without a reload; the organiser exports the store, merges it
-into a combined knowledge base and renders the report section — the text is
-shown as text everywhere.
+A participant opens ``?area=KU009``, adds insights (two of them injection
+attempts) and votes; another participant's entry appears without a reload; a
+group saves a scenario in the scenario workshop and it shows in the board's
+scenario panel; the organiser exports the store, merges it into a combined
+knowledge base and renders the report section and the region page — the
+participants' text is shown as text everywhere.
 
-The module starts its own Voilà (``kasvudata workshop``'s command line via
-:func:`voila_command`) with a private ``KASVUDATA_INSIGHTS_DB``, so it does not
-depend on or disturb other UI tests.
+Uses the shared harness of ``tests/ui/conftest.py`` (``voila_server``, ``page``,
+``browser``); the store is the server's temporary ``KASVUDATA_INSIGHTS_DB``,
+shared with the other UI tests, so counts are taken relative to the start.
 """
-from __future__ import annotations
-
-import socket
-import subprocess
-import time
-import urllib.request
-
 import pytest
+from playwright.sync_api import expect
 
+from conftest import APP_TIMEOUT_MS, external_urls, new_page, open_app
 from kasvudata_utils import areas
 from kasvudata_utils.cli import main as cli_main
-from kasvudata_utils.commands.workshop import voila_command
 from kasvudata_utils.insights import InsightStore
-from kasvudata_utils.insights_render import render_area_insights_html
+from kasvudata_utils.insights_render import render_area_insights_html, render_region_page_html
 
-pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-INJECTION = "<script>alert(1)</script> hitsaajat"
-IMG_INJECTION = '"><img src=x onerror=alert(2)> **lihavoitu**'
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
+APP = "insights_board.ipynb"
+INJECTION = "<script>alert(1)</script> hitsaajat puuttuvat"
+IMG_INJECTION = '"><img src=x onerror=alert(2)> **lihavoitu** käytäntö'
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _insight_count(db, area="KU009") -> int:
+    """Live non-scenario insights the board of ``area`` lists (the area and the areas inside it)."""
+    return sum(1 for r in InsightStore(db).list() if r["kind"] != "scenario"
+               and (r["area_code"] == area or areas.contains(area, r["area_code"])))
 
 
-@pytest.fixture(scope="module")
-def insights_voila(tmp_path_factory):
-    """(base URL, store path) of a Voilà serving workshops/ with a private insights store."""
-    db = tmp_path_factory.mktemp("insights_ui") / "insights.sqlite"
-    port = _free_port()
-    argv, env, cwd = voila_command(port)
-    env["KASVUDATA_INSIGHTS_DB"] = str(db)
-    log = (db.parent / "voila.log").open("w")
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/voila/tree", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("Voilà did not start: " + (db.parent / "voila.log").read_text()[-2000:])
-                time.sleep(0.5)
-        yield base, db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+def _add(page, text, kind_label):
+    page.select_option(".kd-insight-kind select", label=kind_label)  # ipywidgets uses labels as option values
+    page.locator(".kd-insight-text textarea").fill(text)
+    page.locator(".kd-insight-submit").click()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def _open(browser, base, query):
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
+def test_workshop_flow_in_the_browser(voila_server, page, browser, tmp_path):
+    db = voila_server.insights_db
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(f"{base}/voila/render/insights_board.ipynb?{query}", timeout=180_000)
-    page.wait_for_selector(".kd-insight-submit", timeout=180_000)
-    return page, dialogs
+    start = _insight_count(db)
+    summary = open_app(page, voila_server, APP, "area=KU009&lang=fi")
+    expect(summary).to_have_text(f"{start} havaintoa alueelta Alavieska", timeout=APP_TIMEOUT_MS)
+    expect(page.locator(".kd-data-badge")).to_contain_text("Osallistujien havainnot")
 
-
-def _add(page, text, kind=None):
-    if kind is not None:  # the option's visible label (ipywidgets renders labels as option values)
-        page.select_option(".kd-insight-kind select", label=kind)
-    page.fill(".kd-insight-text textarea", text)
-    page.click(".kd-insight-submit")
-
-
-def test_workshop_flow_in_the_browser(insights_voila, browser, tmp_path):
-    base, db = insights_voila
-    page, dialogs = _open(browser, base, "area=KU009&lang=fi")
-    assert page.inner_text(".kd-summary") == "0 havaintoa alueelta Alavieska"
-    assert "Osallistujien havainnot" in page.inner_text(".kd-data-badge")
-
-    _add(page, INJECTION, kind="Pullonkaula")
-    page.wait_for_function("document.querySelector('.kd-insight-list').innerText.includes('hitsaajat')",
-                           timeout=30_000)
-    _add(page, IMG_INJECTION, kind="Hyvä käytäntö")
-    page.wait_for_function("document.querySelector('.kd-insight-list').innerText.includes('lihavoitu')",
-                           timeout=30_000)
-    listed = page.inner_text(".kd-insight-list")
+    lst = page.locator(".kd-insight-list")
+    _add(page, INJECTION, "Pullonkaula")
+    expect(lst).to_contain_text(INJECTION, timeout=30_000)
+    _add(page, IMG_INJECTION, "Hyvä käytäntö")
+    expect(lst).to_contain_text(IMG_INJECTION, timeout=30_000)
     # Shown as text: the literal characters are visible, no element was created, no script ran.
-    assert INJECTION in listed and IMG_INJECTION in listed
-    assert page.locator(".kd-insight-list script").count() == 0
-    assert page.locator(".kd-insight-list img").count() == 0
-    assert page.locator(".kd-insight-list strong, .kd-insight-list b").count() == 0
-    assert dialogs == []
-    assert page.inner_text(".kd-summary") == "2 havaintoa alueelta Alavieska"
+    assert lst.locator("script").count() == 0 and lst.locator("img").count() == 0
+    assert lst.locator("strong, b").count() == 0 and dialogs == []
+    expect(summary).to_have_text(f"{start + 2} havaintoa alueelta Alavieska")
 
-    store = InsightStore(db)
-    by_text = {r["text"]: r for r in store.list()}
-    assert set(by_text) == {INJECTION, IMG_INJECTION}  # stored verbatim
-    assert by_text[INJECTION]["kind"] == "bottleneck" and by_text[INJECTION]["area_code"] == "KU009"
+    by_text = {r["text"]: r for r in InsightStore(db).list(area="KU009")}
+    assert by_text[INJECTION]["kind"] == "bottleneck" and by_text[IMG_INJECTION]["kind"] == "best_practice"
 
-    # Vote in the browser: the first item is the newest (equal votes); its count goes to 1 in the store.
-    page.locator(".kd-insight-list .kd-insight-vote").first.click()
-    page.wait_for_function("document.querySelector('.kd-insight-list .kd-insight-vote').innerText.includes('(1)')",
-                           timeout=30_000)
+    # Vote for the best practice: it is in the list with 0 votes; afterwards the store says 1.
+    item = page.locator(".kd-insight-item", has_text="lihavoitu")
+    item.locator(".kd-insight-vote").click()
+    expect(page.locator(".kd-insight-item", has_text="lihavoitu").locator(".kd-insight-vote")) \
+        .to_have_text("+1 (1)", timeout=30_000)
     assert InsightStore(db).get(by_text[IMG_INJECTION]["uuid"])["votes"] == 1
 
-    # Another participant's entry (another process) appears on this page without a reload.
-    store.add("KU009", "trend", "Toisen osallistujan havainto")
-    page.wait_for_function(
-        "document.querySelector('.kd-insight-list').innerText.includes('Toisen osallistujan havainto')",
-        timeout=30_000)
-    assert page.inner_text(".kd-summary") == "3 havaintoa alueelta Alavieska"
+    # Another participant (another process) adds an insight: it appears here without a reload.
+    InsightStore(db).add("KU009", "trend", "Toisen osallistujan havainto")
+    expect(lst).to_contain_text("Toisen osallistujan havainto", timeout=30_000)
+    expect(summary).to_have_text(f"{start + 3} havaintoa alueelta Alavieska")
 
-    # The organiser exports, merges into the combined knowledge base and renders the report section.
+    # A group saves a scenario in the scenario workshop; the board shows it with its note.
+    other = new_page(browser)
+    try:
+        scen = open_app(other, voila_server, "scenario_workshop.ipynb", "area=KU009")
+        expect(scen).to_contain_text("Alavieska", timeout=APP_TIMEOUT_MS)
+        note = "Ryhmä 3: <b>mentorointi</b> parantaa eloonjääntiä"
+        other.locator(".kd-scenario-note textarea").fill(note)
+        other.locator(".kd-scenario-note textarea").blur()
+        other.locator(".kd-scenario-save").click()
+        expect(other.locator(".kd-save-status")).not_to_be_empty(timeout=30_000)
+    finally:
+        other.context.close()
+    panel = page.locator(".kd-scenario-panel")
+    expect(panel).to_contain_text(note, timeout=30_000)
+    assert panel.locator("b").count() == 0
+
+    # The organiser exports, merges into the combined knowledge base and renders report and site.
     export = tmp_path / "workshop.json"
     assert cli_main(["insights", "--db", str(db), "export", "--format", "json", "--out", str(export)]) == 0
     merged = tmp_path / "merged.sqlite"
     assert cli_main(["insights", "--db", str(merged), "import", str(export)]) == 0
-    assert InsightStore(merged).count() == 3
-    html = render_area_insights_html(merged, "SK177", "fi")
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; hitsaajat" in html and "<script" not in html
-    report = browser.new_page()
-    report.set_content(f"<html><body>{html}</body></html>")
-    assert INJECTION in report.inner_text("body") and report.locator("img").count() == 0
-    report.close()
-    page.close()
+    assert cli_main(["insights", "--db", str(merged), "import", str(export)]) == 0  # twice: nothing added
+    assert InsightStore(merged).list(include_deleted=True, order="oldest") == \
+        InsightStore(db).list(include_deleted=True, order="oldest")
+    section = render_area_insights_html(merged, "SK177", "fi")
+    region = render_region_page_html(merged, "fi")
+    report = new_page(browser)
+    try:
+        report.set_content(f"<html><body>{section}{region}</body></html>")
+        body = report.inner_text("body")
+        assert body.count(INJECTION) == 2 and body.count(IMG_INJECTION) == 2  # section + region page
+        assert note in body and "Toisen osallistujan havainto" in body
+        assert report.locator("script, img, b, strong").count() == 0
+    finally:
+        report.context.close()
+    assert external_urls(page.kd_urls) == []
 
 
-def test_english_board_and_unknown_area_notice(insights_voila, browser):
-    base, db = insights_voila
-    page, dialogs = _open(browser, base, "area=Atlantis&lang=en")
+def test_english_board_unknown_area_and_friendly_errors(voila_server, page):
+    db = voila_server.insights_db
+    summary = open_app(page, voila_server, APP, "area=Atlantis&lang=en")
+    expect(page.locator(".kd-notice")).to_contain_text("Atlantis", timeout=APP_TIMEOUT_MS)
     # Falls back to MK17, whose board also lists the insights about its municipalities.
-    n = sum(1 for r in InsightStore(db).list() if r["kind"] != "scenario"
-            and (r["area_code"] == "MK17" or areas.contains("MK17", r["area_code"])))
-    assert page.inner_text(".kd-summary") == f"{n} insights about {areas.area_name('MK17', 'en')}"
-    assert "'Atlantis'" in page.inner_text(".kd-notice")
-    assert page.locator("text=Traceback").count() == 0
-    page.close()
+    expect(summary).to_have_text(f"{_insight_count(db, 'MK17')} insights about {areas.area_name('MK17', 'en')}")
+    page.locator(".kd-insight-text textarea").fill("x" * 2001)
+    page.locator(".kd-insight-submit").click()
+    expect(page.locator(".kd-notice")).to_contain_text("at most 2000 characters", timeout=30_000)
+    assert page.locator(".kd-insight-text textarea").input_value() == "x" * 2001  # nothing typed is lost
+    assert "Traceback" not in page.locator("body").inner_text()
