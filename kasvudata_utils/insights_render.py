@@ -194,6 +194,14 @@ def scenarios_table_html(scenarios: list[dict], lang: str = "fi") -> str:
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
+def area_records(store_or_records, area, include_members: bool = True) -> list[dict]:
+    """The live records an area's report shows: the area's own and (by default) those of the areas
+    inside it. Reports can fingerprint exactly these to know when a report must be rebuilt."""
+    code = areas.normalise_area(area)
+    return [r for r in load_records(store_or_records)
+            if r.get("area_code") == code or (include_members and _inside(code, r.get("area_code")))]
+
+
 def render_area_insights_html(store_or_records=None, area=None, lang: str = "fi", include_members: bool = True,
                               figure_for=None, heading_level: int = 2, title: bool = True, path=None) -> str:
     """The report section "What the business services said" for ``area``.
@@ -229,8 +237,7 @@ def render_area_insights_html(store_or_records=None, area=None, lang: str = "fi"
     elif path is not None:
         store_or_records = path
     code = areas.normalise_area(area)
-    recs = [r for r in load_records(store_or_records)
-            if r.get("area_code") == code or (include_members and _inside(code, r.get("area_code")))]
+    recs = area_records(store_or_records, code, include_members)
     h1, h2, h3 = (f"h{min(heading_level + i, 6)}" for i in range(3))
     out = [f'<section class="kd-insights" data-area="{_esc(code)}">']
     if title:

@@ -146,3 +146,18 @@ def test_cli_export_import_list(tmp_path, filled, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["insights", "--db", str(dst), "export", "--format", "xml"])
     assert exc.value.code == 2
+
+
+def test_cli_delete_history_restore(tmp_path, capsys):
+    s = InsightStore(tmp_path / "s.sqlite")
+    uid = s.add("KU009", "trend", "poistettava")
+    db = str(s.path)
+    assert main(["insights", "--db", db, "delete", uid]) == 0
+    assert s.list() == []
+    assert main(["insights", "--db", db, "history", uid]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["action"] for line in out[1:]] == ["create", "delete"]
+    assert main(["insights", "--db", db, "restore", uid]) == 0
+    assert [r["uuid"] for r in s.list()] == [uid]
+    assert main(["insights", "--db", db, "delete", "no-such-uuid"]) == 2
+    assert "'no-such-uuid'" in capsys.readouterr().err

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kasvudata_utils.insights import InsightStore
 from kasvudata_utils.labels import t
-from kasvudata_utils.insights_render import render_area_insights_html, render_region_page_html
+from kasvudata_utils.insights_render import area_records, render_area_insights_html, render_region_page_html
 
 INJECTIONS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
               "**bold** <b>html</b> [x](javascript:alert(1))", "</section><h1>fake</h1>"]
@@ -172,3 +172,13 @@ def test_any_text_renders_as_exactly_that_text(text):
     # Only the renderer's own tags appear, whatever the participant typed.
     assert p.tags <= {"section", "h2", "h3", "h4", "p", "ul", "li", "span", "br"}
     assert p.texts == ["\n".join(text.splitlines())]
+
+
+def test_area_records_are_what_the_section_shows(store):
+    a = store.add("KU009", "trend", "kunta")
+    b = store.add("SK177", "trend", "seutu")
+    store.add("KU564", "trend", "Oulu")  # another sub-region
+    gone = store.add("KU009", "trend", "poistettu")
+    store.delete(gone)
+    assert sorted(r["uuid"] for r in area_records(store, "SK177")) == sorted([a, b])
+    assert [r["uuid"] for r in area_records(store, "SK177", include_members=False)] == [b]

@@ -3,7 +3,8 @@
 * ``export [--format csv|md|json] [--area CODE] [--out FILE]`` — to stdout or FILE;
 * ``import FILE [FILE …]`` — merge other workshops' JSON/CSV exports by UUID;
 * ``list [--area CODE] [--kind KIND]`` — CSV of the live insights on stdout;
-* ``history UUID`` / ``restore UUID`` — every version of an insight / undo a deletion.
+* ``history UUID`` / ``delete UUID`` / ``restore UUID`` — every version of an insight / hide one
+  (e.g. from the projector) / undo a deletion.
 
 ``--db PATH`` overrides ``$KASVUDATA_INSIGHTS_DB``.
 """
@@ -41,6 +42,9 @@ def register(sub):
     h = isub.add_parser("history", help="every stored version of one insight (JSON lines)")
     h.add_argument("uuid")
     h.set_defaults(func=run_history)
+    d = isub.add_parser("delete", help="hide an insight (kept in the history; `restore` brings it back)")
+    d.add_argument("uuid")
+    d.set_defaults(func=run_delete)
     r = isub.add_parser("restore", help="bring back a deleted insight")
     r.add_argument("uuid")
     r.set_defaults(func=run_restore)
@@ -84,6 +88,12 @@ def run_history(args) -> int:
             InsightStore(args.db).get(args.uuid)  # raises InputError for an unknown UUID
             continue
         print(json.dumps(h, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+def run_delete(args) -> int:
+    rec = InsightStore(args.db).delete(args.uuid)
+    print(f"deleted {rec['uuid']} (restore with: kasvudata insights restore {rec['uuid']})")
     return 0
 
 
