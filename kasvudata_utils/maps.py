@@ -24,8 +24,27 @@ import math
 PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 MISSING = "#d9d9d9"
 SELECTED = "#e6550d"
-CENTER = (64.95, 26.4)  # Northern Ostrobothnia, WGS84 (lat, lon)
-ZOOM = 6.5
+CENTER = (65.1, 26.65)  # Northern Ostrobothnia, WGS84 (lat, lon); the layer's own bounds win
+ZOOM = 6.25  # the whole region in a 600 × 430 px map
+
+
+def bounds_center(geojson: dict, default=CENTER) -> tuple[float, float]:
+    """``(lat, lon)`` of the centre of the bounding box of all coordinates in ``geojson``."""
+    lons, lats = [], []
+
+    def walk(c):
+        if c and isinstance(c[0], (int, float)):
+            lons.append(c[0])
+            lats.append(c[1])
+        else:
+            for x in c or ():
+                walk(x)
+
+    for f in geojson.get("features", []):
+        walk((f.get("geometry") or {}).get("coordinates"))
+    if not lons:
+        return default
+    return ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)
 
 
 def class_breaks(values, k: int = len(PALETTE)) -> list[float]:
@@ -116,8 +135,9 @@ class ChoroplethMap:
         self.layer = GeoJSON(data=styled_geojson(geojson, {}),
                              hover_style={"weight": 3, "color": "#222222", "fillOpacity": 0.95})
         layers = (basemap_to_tiles(basemaps.OpenStreetMap.Mapnik), self.layer) if basemap else (self.layer,)
-        self.map = Map(center=CENTER, zoom=ZOOM, zoom_snap=0.25, layers=layers, scroll_wheel_zoom=False,
-                       attribution_control=False, layout=widgets.Layout(height=height, width="100%"))
+        self.map = Map(center=bounds_center(geojson), zoom=ZOOM, zoom_snap=0.25, layers=layers,
+                       scroll_wheel_zoom=False, attribution_control=False, layout=widgets.Layout(height=height, min_height=height, max_height=height,
+                                                     width="100%", flex="0 0 auto"))
         self.map.add_class("kd-map")
         self.caption = widgets.HTML("")
         self.caption.add_class("kd-map-caption")

@@ -91,7 +91,7 @@ class AreaExplorer(BaseApp):
         self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="330px"))
         self.reference_select.add_class("kd-reference-select")
         self.year_range = widgets.IntRangeSlider(min=y0, max=y1, value=(y0, y1), step=1, description=t("years", L),
-                                                 continuous_update=False, layout=widgets.Layout(width="330px"))
+                                                 continuous_update=False, layout=widgets.Layout(width="420px"))
         self.year_range.add_class("kd-year-range")
         self.indicator_select = widgets.Dropdown(options=[(t(f"ind_{i}", L), i) for i in self.indicator_codes],
                                                  value=self.indicator_codes[0], description=t("indicator", L),
@@ -122,8 +122,8 @@ class AreaExplorer(BaseApp):
         controls = widgets.VBox([self.area_select, self.reference_select, self.year_range, self.indicator_select])
         left = widgets.VBox([self.map.map, hint] if self.map else [hint], layout=widgets.Layout(width="48%"))
         right = widgets.VBox([self.chart, self.table, self.download], layout=widgets.Layout(width="50%"))
-        self.finish_view([self.title, controls, self.summary,
-                          widgets.HBox([left, right], layout=widgets.Layout(width="100%")), self.badge])
+        self.finish_view([self.title, self.badge, controls, self.summary,
+                          widgets.HBox([left, right], layout=widgets.Layout(width="100%", align_items="flex-start"))])
         self.refresh()
 
     # -- events -------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ APP_CSS = """
 .kd-summary { font-size: 17px; line-height: 1.45; padding: 6px 10px; background: #f3f6fa;
               border-left: 4px solid #1f5f99; }
 .kd-notice { font-size: 15px; color: #7a4b00; }
-.kd-notice:not(:empty) { padding: 4px 10px; background: #fff4dc; border-left: 4px solid #e0a100; }
+.kd-notice { padding: 4px 10px; background: #fff4dc; border-left: 4px solid #e0a100; }
 .kd-data-badge { font-size: 13px; }
 .kd-badge-synthetic { color: #8a1c1c; font-weight: bold; }
 .kd-assumptions { font-size: 14px; }
@@ -179,7 +179,7 @@ def signed(value, lang: str = "fi", decimals: int = 0) -> str:
 
 def notice_widget() -> widgets.HTML:
     """An empty notice line (``kd-notice``); fill it with :meth:`BaseApp.show_notice`."""
-    w = widgets.HTML("")
+    w = widgets.HTML("", layout=widgets.Layout(display="none"))
     w.add_class(NOTICE_CLASS)
     return w
 
@@ -227,6 +227,7 @@ class BaseApp:
     def show_notice(self, text: str | None) -> None:
         """Show one friendly line (escaped); ``None`` or ``''`` clears the line."""
         self.notice.value = html.escape(text) if text else ""
+        self.notice.layout.display = None if text else "none"  # no empty bar on the projector
 
     def clear_notice(self) -> None:
         self.show_notice(None)

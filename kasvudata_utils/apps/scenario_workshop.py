@@ -137,8 +137,9 @@ class ScenarioWorkshop(BaseApp):
         left = widgets.VBox([self.area_select, self.horizon, *rows, self.reset_button],
                             layout=widgets.Layout(width="50%"))
         right = widgets.VBox([self.chart, self.assumptions], layout=widgets.Layout(width="50%"))
-        self.finish_view([self.title, self.summary, widgets.HBox([left, right], layout=widgets.Layout(width="100%")),
-                          widgets.HBox([self.note, widgets.VBox([self.save_button, self.save_status])]), self.badge])
+        self.finish_view([self.title, self.badge, self.summary,
+                          widgets.HBox([left, right], layout=widgets.Layout(width="100%", align_items="flex-start")),
+                          widgets.HBox([self.note, widgets.VBox([self.save_button, self.save_status])])])
         self.refresh()
 
     # -- state ---------------------------------------------------------------------------------
