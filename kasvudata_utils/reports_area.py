@@ -65,6 +65,32 @@ def _merge_tables(tables: list[str]) -> str:
     return head + "</thead><tbody>" + "".join(bodies) + "</tbody></table>" + note
 
 
+def cached_growth_lisa(start: int, end: int) -> pd.DataFrame:
+    """LISA of municipal personnel growth (embedded business table), cached under ``data/cache``.
+
+    Keyed by the processed data's fingerprint and the years; written atomically, so parallel reports
+    at worst compute it twice.
+    """
+    import os
+
+    from .paths import data_dir
+    from .reports import data_fingerprint
+
+    cache = data_dir() / "cache" / f"growth_lisa_{data_fingerprint()}_{int(start)}_{int(end)}.parquet"
+    if cache.is_file():
+        return pd.read_parquet(cache)
+    from .data import load_business_table, load_geometries
+    from .spatial import growth_lisa
+
+    table = pd.DataFrame(growth_lisa(load_geometries("KU", 3067), load_business_table(), int(start), int(end)))
+    table = table.drop(columns=[c for c in table.columns if c == "geometry"])
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    table.to_parquet(tmp)
+    os.replace(tmp, cache)
+    return table
+
+
 class AreaReport:
     """Sections of the area report for one area against its reference."""
 
@@ -351,12 +377,20 @@ class AreaReport:
         _show(fig)
 
     def spatial_context(self) -> None:
-        """The area's LISA class of personnel growth (``spatial.area_spatial_context``)."""
+        """The area's LISA class of personnel growth (``spatial``), from a LISA table cached on disk.
+
+        The LISA over all mainland municipalities is the same for every area of one batch, so the
+        first report computes it (:func:`kasvudata_utils.spatial.growth_lisa`) and the others read it.
+        """
         L = self.lang
         try:
-            from .spatial import area_spatial_context
+            from .spatial import lisa_class_for_area
 
-            text = area_spatial_context(self.d.area, L, start=self.d.start, end=self.d.end)
+            table = cached_growth_lisa(self.d.start, self.d.end)
+            info = lisa_class_for_area(table, self.d.area)
+            key = "spatial_context_ku_" if info["level"] == "KU" else "spatial_context_area_"
+            text = t(key + info["cluster"], L, name=self.name, start=self.d.start, end=self.d.end,
+                     n=info["counts"].get(info["cluster"], 0), total=info["n"])
         except ImportError as exc:  # shown, never silent: the section says why it is empty
             text = t("section_unavailable", L, reason=f"{type(exc).__name__}: {exc}")
         _show(_h2(t("sec_spatial", L)) + _p(text))

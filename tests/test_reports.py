@@ -172,14 +172,34 @@ def test_batch_isolates_the_broken_area(batch):
 
 
 @pytest.mark.slow
-def test_up_to_date_reports_are_skipped_and_force_reruns(batch):
+def test_up_to_date_reports_are_skipped_and_force_reruns(batch, monkeypatch):
+    # Other work may touch the package or the data between runs: pin both fingerprints for this test.
+    monkeypatch.setattr(reports, "code_fingerprint", lambda: "code")
+    monkeypatch.setattr(reports, "data_fingerprint", lambda panel_path=None: "data")
     out, _ = batch
-    jobs = reports.plan_jobs(["KU009"], "fi", industry_profiles=False)
-    m = reports.run_jobs(jobs, out, n_jobs=1, progress=False)
+    m0 = reports.load_manifest(out)
+    job = reports.plan_jobs(["KU009"], "fi", industry_profiles=False)[0]
+    m0["reports"]["KU009"]["fingerprint"] = reports.job_fingerprint(job, "data", "code")
+    reports.write_manifest(out, m0)
+    m = reports.run_jobs([job], out, n_jobs=1, progress=False)
     assert m["reports"]["KU009"]["up_to_date"] is True and m["summary"]["up_to_date"] == 1
+    assert m["reports"]["KU009"]["started"] == m0["reports"]["KU009"]["started"]  # not run again
     m2 = reports.run_jobs(reports.plan_jobs(["KU009"], "fi", industry_profiles=False), out, n_jobs=1,
                           force=True, progress=False)
     assert m2["reports"]["KU009"]["up_to_date"] is False and m2["reports"]["KU009"]["status"] == "ok"
+    assert m2["reports"]["KU009"]["started"] != m0["reports"]["KU009"]["started"]
+
+
+@pytest.mark.slow
+def test_new_insight_for_the_area_changes_its_fingerprint(batch):
+    from kasvudata_utils.insights import InsightStore
+    from kasvudata_utils.paths import insights_db
+
+    ku, sk = (reports.plan_jobs([c], "fi", industry_profiles=False)[0] for c in ("KU009", "SK177"))
+    before = [reports.job_fingerprint(j, "data", "code") for j in (ku, sk)]
+    InsightStore(insights_db()).add("KU009", "trend", "Uusi havainto")
+    after = [reports.job_fingerprint(j, "data", "code") for j in (ku, sk)]
+    assert after[0] != before[0] and after[1] == before[1]
 
 
 @pytest.mark.slow
@@ -257,3 +277,20 @@ def test_key_findings_state_the_engine_numbers(batch):
     assert format_pct(v("KU009", "personnel_growth_pct"), "fi", 1, signed=True) in findings
     assert format_pct(v("MK17", "personnel_growth_pct"), "fi", 1, signed=True) in findings
     assert f"Alavieska {format_pct(v('KU009', 'birth_rate_pct'), 'fi', 1)}" in findings
+
+
+@pytest.mark.slow
+def test_cached_spatial_sentence_equals_spatial_module():
+    from kasvudata_utils.labels import t
+    from kasvudata_utils.reports_area import cached_growth_lisa
+    from kasvudata_utils.spatial import area_spatial_context, lisa_class_for_area
+
+    table = cached_growth_lisa(2018, 2023)
+    for code in ("KU977", "SK177"):
+        info = lisa_class_for_area(table, code)
+        assert info["cluster"] in ("HH", "LH", "LL", "HL", "ns")
+    # the report composes the sentence from the cached table exactly as spatial.area_spatial_context does
+    info = lisa_class_for_area(table, "KU977")
+    mine = t("spatial_context_ku_" + info["cluster"], "en", name="Ylivieska", start=2018, end=2023,
+             n=info["counts"].get(info["cluster"], 0), total=info["n"])
+    assert mine == area_spatial_context("KU977", "en", start=2018, end=2023)
