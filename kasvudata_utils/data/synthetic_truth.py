@@ -93,7 +93,9 @@ def describe(inp, sim, factors, eff: dict, *, seed: int, scale: str, fraction: f
                              f"{M.EXPORTERS_MK17_2022} × level_fraction exporters in 2022"),
                 "goods_eur": ("exporter's intensity (beta, section mean) × turnover × section goods share, "
                               "scaled per region and year to Finnish Customs goods exports "
-                              "(2013–2017 real; 2018–2023 the 2017 figure × Finland's goods export index)"),
+                              "(2013–2017 real; 2018–2023 the 2017 figure × Finland's goods export index); "
+                              "where that exceeds 95 % of a firm's turnover, its turnover is raised to "
+                              "exports / 0.95"),
                 "national_export_index_eur_bn": {str(k): v for k, v in NATIONAL_EXPORT_INDEX_BN.items()},
                 "business_table_exports_eur": "goods + services exports",
             },
