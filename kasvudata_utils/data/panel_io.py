@@ -6,7 +6,7 @@ provenance ``real`` and the source ``own extract: <file name>``.
 
 CSV files may be separated by ``;`` (Finnish Excel) or ``,`` (detected from the
 header line), encoded in UTF-8 (with or without BOM) or Windows-1252, and may
-use a decimal comma. Everything is read as text first so that codes keep their
+use a decimal comma. Code columns are read as text so that they keep their
 leading zeros; :mod:`kasvudata_utils.data.schemas` then normalises and checks
 the columns. Every problem is one line (:class:`~kasvudata_utils.errors.InputError`):
 a missing, empty, broken or unsupported file, or a schema violation naming the
@@ -39,6 +39,7 @@ from .schemas import validate_business_table, validate_firm_panel
 CSV_SUFFIXES = (".csv", ".txt", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _ENCODINGS = ("utf-8-sig", "cp1252")
+TEXT_COLUMNS = ("firm_id", "municipality_code", "industry_code", "area_code", "suppressed")
 
 
 def _suffix(path: Path) -> str:
@@ -76,15 +77,22 @@ def _read_csv(path: Path) -> pd.DataFrame:
             head = fh.read(65536)
     if not head.strip():
         raise InputError(f"file {path.name!r} is empty: expected a header line and data rows")
-    sep = _sniff_separator(_first_line(head))
+    header = _first_line(head)
+    sep = _sniff_separator(header)
+    # Codes stay text (leading zeros); other columns are parsed as numbers by the fast C reader
+    # where they can be, and anything it cannot parse (decimal comma, "..") arrives as text for
+    # schemas to read or flag.
+    names = next(csv.reader([header], delimiter=sep)) if header else []
+    dtype = {n: str for n in names if n.strip().lower() in TEXT_COLUMNS}
     last = None
     for enc in _ENCODINGS:
         try:
             with warnings.catch_warnings():
                 # index_col=False: a row longer than the header is an error, not a silent index
                 warnings.simplefilter("error", pd.errors.ParserWarning)
-                return pd.read_csv(path, sep=sep, dtype=str, encoding=enc, compression=compression,
-                                   skipinitialspace=True, index_col=False)
+                return pd.read_csv(path, sep=sep, dtype=dtype, encoding=enc, compression=compression,
+                                   skipinitialspace=True, index_col=False,
+                                   decimal="," if sep == ";" else ".")
         except pd.errors.ParserWarning:
             raise InputError(f"cannot read CSV file {path.name!r}: a data row has more fields than the header "
                              f"(expected fields separated by {sep!r})") from None

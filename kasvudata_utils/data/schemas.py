@@ -132,10 +132,16 @@ def _numeric(series: pd.Series, name: str, what: str, allow_symbols: bool) -> tu
             raise InputError(f"{what}: column {name!r} holds the StatFin symbol {str(text.iloc[pos])!r} at row "
                              f"{_row(pos)}: a firm panel needs a number >= 0 in every row (suppressed "
                              f"values belong to aggregate tables only)")
-    cleaned = text.mask(symbol).str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
+    cleaned = text.mask(symbol)
     cleaned = cleaned.mask(cleaned == "")
-    values = pd.to_numeric(cleaned, errors="coerce")
-    bad = values.isna() & cleaned.notna()
+    values = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy(na_value=np.nan, copy=True)
+    present = cleaned.notna().to_numpy(dtype=bool)
+    retry = np.isnan(values) & present
+    if retry.any():  # only the cells plain parsing missed: decimal comma, (thin/no-break) space thousands
+        fixed = cleaned[retry].str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
+        values[retry] = pd.to_numeric(fixed, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    values = pd.Series(values, index=series.index)
+    bad = values.isna() & present
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(f"{what}: column {name!r} must be numeric; first bad value {_fmt(series.iloc[pos])} "
