@@ -1,0 +1,217 @@
+"""Benchmark: the indicator engine against a hand-written DuckDB group-by on the national panel.
+
+    python benchmarks/bench_indicators.py                 # national scale (issue #3 figures)
+    python benchmarks/bench_indicators.py --scale default # quick run on the embedded-size panel
+
+1. Builds the synthetic firm panel (``generate(scale=...)``) and writes it to a temporary Parquet file.
+2. In a fresh process each (so peak memory is the step's own): the engine — load the panel, build the
+   cell table and compute *all* indicators for every municipality, sub-region and region of Finland
+   and the whole country — and DuckDB — load the same panel and run one SQL query that computes the
+   same firm-year features (births, deaths, HGE, gazelles, micro-HGE, exporters, survival) and the
+   same additive area × section × year aggregates (plus ALL) for the same areas.
+3. Prints the ratio engine / DuckDB (best of ``--repeat`` runs; goal ≤ 1.5) and each step's peak
+   memory (``VmHWM``; goal ≤ 4 GiB), then the time of all indicators for the 38 Northern
+   Ostrobothnia areas on the embedded-size panel (goal: well under 1 s of compute).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SQL = """
+WITH bounds AS (SELECT min(year) AS y0, max(year) AS y1 FROM panel),
+life AS (SELECT firm_id, min(year) AS first_year, max(year) AS last_year FROM panel GROUP BY firm_id),
+f AS (
+  SELECT p.firm_id, p.municipality_code, p.industry_code, p.year, p.personnel, p.turnover_eur,
+         p.exports_goods_eur + p.exports_services_eur AS exports_eur, p.founded_year,
+         l.first_year, l.last_year, q.personnel AS e3
+  FROM panel p JOIN life l USING (firm_id)
+  LEFT JOIN panel q ON q.firm_id = p.firm_id AND q.year = p.year - 3
+),
+feat AS (
+  SELECT municipality_code, industry_code, year, personnel, turnover_eur, exports_eur,
+    (personnel < 10)::INT AS micro, (exports_eur > 0)::INT AS exporter,
+    (year = first_year AND year > (SELECT y0 FROM bounds))::INT AS birth,
+    (year = last_year AND year < (SELECT y1 FROM bounds))::INT AS death,
+    coalesce(e3 >= 10, false)::INT AS hge_base,
+    coalesce(e3 >= 10 AND personnel > 1.331 * e3 * (1 + 1e-9), false)::INT AS hge,
+    coalesce(e3 >= 10 AND personnel > 1.331 * e3 * (1 + 1e-9) AND year - founded_year <= 5, false)::INT AS gazelle,
+    coalesce(e3 >= 1 AND e3 < 10, false)::INT AS micro_base,
+    coalesce(e3 >= 1 AND e3 < 10 AND personnel - e3 > 3.31 + 1e-9, false)::INT AS micro_hge
+  FROM f
+),
+cells AS (
+  SELECT municipality_code, industry_code, year, count(*) AS n_firms, sum(micro) AS micro,
+    sum(exporter) AS exporters, sum(birth) AS births, sum(death) AS deaths, sum(hge) AS hge,
+    sum(hge_base) AS hge_base, sum(gazelle) AS gazelles, sum(micro_hge) AS micro_hge,
+    sum(micro_base) AS micro_hge_base, sum(personnel) AS personnel, sum(turnover_eur) AS turnover_eur,
+    sum(exports_eur) AS exports_eur, max(personnel) AS personnel_max, max(turnover_eur) AS turnover_eur_max,
+    max(exports_eur) AS exports_eur_max
+  FROM feat GROUP BY ALL
+),
+surv AS (
+  SELECT b.municipality_code, b.industry_code, b.year + n.n AS year,
+    sum((n.n = 1)::INT) AS surv_base_1, sum((n.n = 1 AND a.firm_id IS NOT NULL)::INT) AS surv_1,
+    sum((n.n = 3)::INT) AS surv_base_3, sum((n.n = 3 AND a.firm_id IS NOT NULL)::INT) AS surv_3,
+    sum((n.n = 5)::INT) AS surv_base_5, sum((n.n = 5 AND a.firm_id IS NOT NULL)::INT) AS surv_5
+  FROM f b CROSS JOIN (VALUES (1), (3), (5)) n(n)
+  LEFT JOIN panel a ON a.firm_id = b.firm_id AND a.year = b.year + n.n
+  WHERE b.year = b.first_year AND b.year > (SELECT y0 FROM bounds) AND b.year + n.n <= (SELECT y1 FROM bounds)
+  GROUP BY ALL
+),
+allcells AS (
+  SELECT * FROM cells FULL OUTER JOIN surv USING (municipality_code, industry_code, year)
+),
+mapped AS (
+  SELECT m.area_code, s.section AS industry_code, c.* EXCLUDE (municipality_code, industry_code)
+  FROM allcells c JOIN areamap m USING (municipality_code) JOIN sections s ON s.division = c.industry_code
+)
+SELECT area_code, coalesce(industry_code, 'ALL') AS industry_code, year,
+  sum(n_firms) n_firms, sum(micro) micro, sum(exporters) exporters, sum(births) births, sum(deaths) deaths,
+  sum(hge) hge, sum(hge_base) hge_base, sum(gazelles) gazelles, sum(micro_hge) micro_hge,
+  sum(micro_hge_base) micro_hge_base, sum(personnel) personnel, sum(turnover_eur) turnover_eur,
+  sum(exports_eur) exports_eur, max(personnel_max) personnel_max, max(turnover_eur_max) turnover_eur_max,
+  max(exports_eur_max) exports_eur_max, sum(surv_base_1) surv_base_1, sum(surv_1) surv_1,
+  sum(surv_base_3) surv_base_3, sum(surv_3) surv_3, sum(surv_base_5) surv_base_5, sum(surv_5) surv_5
+FROM mapped GROUP BY GROUPING SETS ((area_code, industry_code, year), (area_code, year))
+"""
+
+
+def all_areas() -> list[str]:
+    from kasvudata_utils import areas
+
+    return [areas.COUNTRY] + areas.members(areas.COUNTRY, "MK") + areas.members(areas.COUNTRY, "SK") + \
+        areas.members(areas.COUNTRY, "KU")
+
+
+def peak_rss() -> int:
+    """Peak resident memory of this process in bytes.
+
+    ``VmHWM`` belongs to the process's own address space, so unlike ``ru_maxrss`` it does not carry
+    the parent's peak over fork + exec.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def child(kind: str, path: str, area_set: str) -> dict:
+    """One measured step in its own process: returns seconds (wall, CPU) and peak RSS."""
+    import pandas as pd
+
+    from kasvudata_utils import areas
+
+    panel = pd.read_parquet(path)
+    wanted = all_areas() if area_set == "finland" else areas.home_region_areas()
+    t0, c0 = time.perf_counter(), time.process_time()
+    if kind == "engine":
+        from kasvudata_utils.indicators import compute_indicators_many
+
+        out = compute_indicators_many(panel, wanted, reference=None if area_set == "finland" else "MK17")
+        rows = len(out)
+    else:
+        import duckdb
+
+        from kasvudata_utils import industries
+
+        amap = pd.DataFrame([(m, a) for lvl in ("KU", "SK", "MK", "SSS")
+                             for m, a in areas.municipality_map(lvl).items() if a in set(wanted)],
+                            columns=["municipality_code", "area_code"])
+        secs = pd.DataFrame(list(industries.division_section_map().items()), columns=["division", "section"])
+        con = duckdb.connect()
+        con.register("panel", panel)
+        con.register("areamap", amap)
+        con.register("sections", secs)
+        rows = len(con.execute(SQL).df())
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak = peak_rss()
+    return {"kind": kind, "wall_s": wall, "cpu_s": cpu, "peak_bytes": peak, "rows": rows}
+
+
+def measure(kind: str, path: str, area_set: str, repeat: int) -> dict:
+    best = None
+    for _ in range(repeat):
+        proc = subprocess.run([sys.executable, __file__, "--child", kind, path, area_set], capture_output=True,
+                              text=True, cwd=ROOT)
+        if proc.returncode:
+            raise SystemExit(f"{kind} run failed: {proc.stderr.strip().splitlines()[-1:]}")
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        if best is None or r["wall_s"] < best["wall_s"]:
+            best = r
+        best["peak_bytes"] = max(best["peak_bytes"], r["peak_bytes"])
+    return best
+
+
+def home_region_timing() -> dict:
+    """All indicators for the 38 areas of Northern Ostrobothnia on the embedded-size panel."""
+    from kasvudata_utils import areas
+    from kasvudata_utils.data.synthetic import generate
+    from kasvudata_utils.indicators import compute_indicators_many, prepare
+
+    d = generate(scale="default")
+    t0, c0 = time.perf_counter(), time.process_time()
+    cd, table = prepare(d.firm_panel), prepare(d.business_table)
+    prep = (time.perf_counter() - t0, time.process_time() - c0)
+    best = None
+    for _ in range(5):
+        t0, c0 = time.perf_counter(), time.process_time()
+        compute_indicators_many(cd, areas.home_region_areas(), reference_data=table)
+        r = (time.perf_counter() - t0, time.process_time() - c0)
+        best = r if best is None or r[0] < best[0] else best
+    return {"prepare_wall_s": prep[0], "prepare_cpu_s": prep[1], "wall_s": best[0], "cpu_s": best[1]}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", default="national", choices=["national", "default", "test"])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--child", nargs=3, metavar=("KIND", "PATH", "AREAS"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return 0
+    from kasvudata_utils.data.synthetic import generate
+
+    t0 = time.perf_counter()
+    panel = generate(scale=args.scale).firm_panel
+    build_s = time.perf_counter() - t0
+    n_rows, n_firms = len(panel), panel["firm_id"].nunique()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "panel.parquet")
+        panel.to_parquet(path)
+        del panel
+        area_set = "finland" if args.scale == "national" else "home"
+        eng = measure("engine", path, area_set, args.repeat)
+        ddb = measure("duckdb", path, area_set, args.repeat)
+    ratio = eng["wall_s"] / ddb["wall_s"]
+    gib = 1024 ** 3
+    print(f"engine/DuckDB ratio: {ratio:.2f} (goal <= 1.5)")
+    print(f"engine peak memory: {eng['peak_bytes'] / gib:.2f} GiB (goal <= 4 GiB); "
+          f"DuckDB peak memory: {ddb['peak_bytes'] / gib:.2f} GiB")
+    print(f"panel: scale={args.scale}, {n_rows:,} firm-years, {n_firms:,} firms (built in {build_s:.1f} s); "
+          f"areas: {'all of Finland (KU+SK+MK+SSS)' if area_set == 'finland' else '38 of MK17'}")
+    print(f"engine: {eng['wall_s']:.2f} s wall, {eng['cpu_s']:.2f} s CPU, {eng['rows']:,} indicator rows; "
+          f"DuckDB: {ddb['wall_s']:.2f} s wall, {ddb['cpu_s']:.2f} s CPU, {ddb['rows']:,} aggregate rows "
+          f"(best of {args.repeat}, each in a fresh process, loading the Parquet not timed)")
+    h = home_region_timing()
+    print(f"38 Northern Ostrobothnia areas, all indicators, embedded-size panel: {h['wall_s']:.3f} s wall, "
+          f"{h['cpu_s']:.3f} s CPU (cell tables built once: {h['prepare_wall_s']:.2f} s wall)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
