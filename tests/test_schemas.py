@@ -184,3 +184,16 @@ def test_business_table_bad_input():
     msg = error_of(validate_business_table, table(industry_code=["62", "62", "C", "ALL"]))
     assert "duplicate area-industry-year rows" in msg and "rows 1 and 2" in msg
     assert error_of(validate_business_table, table().iloc[:0]).startswith("business table: no rows")
+
+
+def test_the_synthetic_generator_output_passes_both_schemas_unchanged():
+    """Contract with kasvudata_utils.data.synthetic: what the embedded build writes is valid as it is."""
+    from kasvudata_utils.data.synthetic import generate
+
+    data = generate(scale="test")
+    panel_out = validate_firm_panel(data.firm_panel)
+    assert len(panel_out) == len(data.firm_panel)
+    pd.testing.assert_series_equal(panel_out["personnel"], data.firm_panel["personnel"].reset_index(drop=True))
+    table_out = validate_business_table(data.business_table)
+    assert table_out["suppressed"].tolist() == data.business_table["suppressed"].tolist()
+    assert table_out["personnel"].sum() == pytest.approx(data.business_table["personnel"].sum(), rel=1e-12)
