@@ -448,3 +448,23 @@ def test_cli_network_failure_is_exit_2_one_line(tmp_path):
 def test_cli_bad_years(tmp_path):
     proc = _cli(["statfin", "fetch", "--table", "13wz", "--years", "2023-2013"], {}, tmp_path)
     assert proc.returncode == 2 and "runs backwards" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_table_in_a_folder_is_found_through_search(tmp_path):
+    """Where StatFin answers 404 for …/StatFin/13wz.px, the folder comes from search (…/StatFin/alyr/13wz.px)."""
+    routes = {
+        ("GET", "/StatFin?query=13wz"): [{"id": "13wz.px", "path": "/alyr", "title": "13wz -- Toimipaikat",
+                                          "score": 1.0, "published": "2026-06-10T05:00:00"}],
+        ("GET", "/StatFin/alyr/13wz.px"): load(REC / "13wz-metadata.json"),
+        ("POST", "/StatFin/alyr/13wz.px"): load(REC / "13wz-query.json"),
+    }
+    session = FakeSession(routes)
+    c = pxweb.PxWebClient(base_url="https://example.invalid/api/v1", cache=False, session=session)
+    bt = pxweb_business.fetch_business_table("13wz", client=c)
+    urls = [(m, u.removeprefix("https://example.invalid/api/v1/fi")) for m, u, _ in session.calls]
+    assert urls == [("GET", "/StatFin/13wz.px"), ("GET", "/StatFin?query=13wz"), ("GET", "/StatFin/alyr/13wz.px"),
+                    ("POST", "/StatFin/alyr/13wz.px")]
+    assert len(bt) == 12
+    # a folder given by the user is used directly
+    assert c.table_url("vaerak/11re") == "https://example.invalid/api/v1/fi/StatFin/vaerak/11re.px"
+    assert pxweb.split_table_ref("StatFin/alyr/13WZ.px") == ("alyr", "13wz.px")

@@ -38,7 +38,7 @@ def register(sub):
     ls.set_defaults(func=run_list)
 
     f = cmds.add_parser("fetch", help="fetch a table into the project's schema")
-    f.add_argument("--table", required=True, metavar="ID", help="StatFin table id, e.g. 13wz or 11yq")
+    f.add_argument("--table", required=True, metavar="ID", help="StatFin table id, e.g. 13wz or 11yq (or FOLDER/ID, e.g. alyr/13wz)")
     f.add_argument("--areas", default=None, metavar="CODES", help="comma-separated area codes (default: all)")
     f.add_argument("--years", default=None, metavar="YEARS", help="e.g. 2013-2023 or 2020,2022 (default: all)")
     f.add_argument("--kind", default="auto", choices=KINDS,
@@ -109,30 +109,31 @@ def run_list(args) -> int:
 
 def run_fetch(args) -> int:
     from ..data import pxweb_business as pb
-    from ..data.pxweb import normalise_table_id
+    from ..data.pxweb import split_table_ref
 
     client = _client(args)
-    tid = normalise_table_id(args.table)
+    ref = args.table  # may name a folder too: alyr/13wz
+    tid = split_table_ref(ref)[1]
     areas = [a for a in args.areas.split(",") if a.strip()] if args.areas else None
     years = parse_years(args.years)
     kind = args.kind
     if kind == "auto":
-        kind = {"business": "business", "events": "events"}.get(pb.table_kind(client.metadata(tid, args.refresh)),
+        kind = {"business": "business", "events": "events"}.get(pb.table_kind(client.metadata(ref, args.refresh)),
                                                                "raw")
     if args.refresh:
-        client.metadata(tid, refresh=True)
+        client.metadata(ref, refresh=True)
     if kind == "business":
-        df = pb.fetch_business_table(tid, areas=areas, years=years, level=args.level, client=client)
+        df = pb.fetch_business_table(ref, areas=areas, years=years, level=args.level, client=client)
         note = f"{int(df['suppressed'].sum())} rows suppressed (StatFin '..')"
     elif kind == "events":
-        df = pb.fetch_openings_closures(tid, areas=areas, years=years, client=client)
+        df = pb.fetch_openings_closures(ref, areas=areas, years=years, client=client)
         note = "register events (openings/closures), not demographic births/deaths"
     else:
-        meta = client.metadata(tid)
+        meta = client.metadata(ref)
         found = pb.discover(meta) if pb._has_area_time(meta) else None
         sel = pb._selections(meta, found, areas, years, None) if found else \
             {v["code"]: "all" for v in meta["variables"] if not v.get("elimination", True)}
-        df = client.fetch(tid, sel, labels=True, meta=meta)
+        df = client.fetch(ref, sel, labels=True, meta=meta)
         note = "raw long table"
     _write(df, args.out)
     where = args.out or "stdout"

@@ -4,7 +4,10 @@ Since June 2026 StatFin's tables sit directly under the database with short ids
 (``…/api/v1/fi/StatFin/11re.px``, where the old form was
 ``…/StatFin/vaerak/statfin_vaerak_pxt_11re.px``), and variables carry
 version-stamped codes (``alue_23_20260101``, ``timeperiod_y``, ``contentscode``)
-instead of names. This client speaks that form:
+instead of names. Some tables answer only inside their subject folder
+(``…/StatFin/alyr/13wz.px``): a 404 directly under the database makes the
+client look the folder up with a search, and ``alyr/13wz`` names it outright.
+This client speaks that form:
 
 - :meth:`PxWebClient.list_tables` — GET a folder: ``[{id, type, text, updated}]``
   (type ``l`` folder, ``t`` table);
@@ -60,9 +63,23 @@ class StatFinUnavailable(InputError):
     """StatFin could not be reached (network down, DNS, timeout, server error)."""
 
 
+class NotFound(InputError):
+    """StatFin answered 404: no such table or folder."""
+
+
 def cache_dir() -> Path:
     """Where responses are cached: ``$KASVUDATA_PXWEB_CACHE`` or ``data/cache/pxweb/`` (git-ignored)."""
     return Path(os.environ.get("KASVUDATA_PXWEB_CACHE") or data_dir() / "cache" / "pxweb")
+
+
+def split_table_ref(table_id) -> tuple[str | None, str]:
+    """``alyr/13wz`` → ``("alyr", "13wz.px")``; ``13wz`` → ``(None, "13wz.px")``."""
+    text = str(table_id).strip().strip("/")
+    folder, _, name = text.rpartition("/")
+    folder = folder.lower().removeprefix("statfin/").removeprefix("statfin") or None
+    if folder is not None and not re.fullmatch(r"[0-9a-z_]+", folder):
+        raise InputError(f"StatFin folder {folder!r} in {table_id!r}: expected letters such as alyr")
+    return folder, normalise_table_id(name)
 
 
 def normalise_table_id(table_id) -> str:
@@ -140,6 +157,7 @@ class PxWebClient:
         self.cache = None if cache is False else Path(cache) if cache else cache_dir()
         self._session = session
         self.max_age_s = max_age_s
+        self._folders: dict[str, str] = {}
         self.requests_made = 0
         self.stale = False
 
@@ -186,8 +204,8 @@ class PxWebClient:
             raise StatFinUnavailable(f"StatFin unreachable (HTTP {status} from {url}); the embedded data stays "
                                      f"in use")
         if status == 404:
-            raise InputError(f"StatFin has no table or folder at {url} (HTTP 404): check the id with "
-                             f"`kasvudata statfin search WORD`")
+            raise NotFound(f"StatFin has no table or folder at {url} (HTTP 404): check the id with "
+                           f"`kasvudata statfin search WORD`")
         if status == 429:
             raise InputError(f"StatFin's request limit was reached (HTTP 429): wait 10 seconds and try again")
         if status >= 400:
@@ -220,9 +238,33 @@ class PxWebClient:
         rows = self.request("GET", f"{self.url()}?query={quote(word)}", refresh=refresh)
         return pd.DataFrame(rows, columns=["id", "path", "title", "score", "published"])
 
+    def table_url(self, table_id) -> str:
+        """``…/StatFin/13wz.px``, or ``…/StatFin/<folder>/13wz.px`` once the folder is known."""
+        folder, tid = split_table_ref(table_id)
+        if folder:
+            self._folders[tid] = folder
+        folder = self._folders.get(tid)
+        return self.url(folder, tid) if folder else self.url(tid)
+
     def metadata(self, table_id, refresh: bool = False) -> dict:
-        """The table's title and variables (``code, text, values, valueTexts, elimination, time``)."""
-        meta = self.request("GET", self.url(normalise_table_id(table_id)), refresh=refresh)
+        """The table's title and variables (``code, text, values, valueTexts, elimination, time``).
+
+        Tables are asked for directly under the database (``…/StatFin/13wz.px``); where
+        StatFin answers 404 there, the table's folder is looked up with :meth:`search`
+        and the table asked for in it (``…/StatFin/alyr/13wz.px``).
+        """
+        folder, tid = split_table_ref(table_id)
+        try:
+            meta = self.request("GET", self.table_url(table_id), refresh=refresh)
+        except NotFound:
+            if folder or tid in self._folders:
+                raise
+            hits = self.search(tid.removesuffix(".px"), refresh=refresh)
+            paths = hits.loc[hits["id"].str.lower() == tid, "path"].tolist()
+            if not paths:
+                raise
+            self._folders[tid] = str(paths[0]).strip("/")
+            meta = self.request("GET", self.table_url(tid), refresh=refresh)
         if not isinstance(meta, dict) or "variables" not in meta:
             raise InputError(f"StatFin metadata of {table_id!r} has no variables: is it a table id?")
         return meta
@@ -236,7 +278,7 @@ class PxWebClient:
         """
         body = {"query": [_selection(code, sel) for code, sel in selections.items()],
                 "response": {"format": "json-stat2"}}
-        return self.request("POST", self.url(normalise_table_id(table_id)), body=body, refresh=refresh)
+        return self.request("POST", self.table_url(table_id), body=body, refresh=refresh)
 
     def fetch(self, table_id, selections: dict, labels: bool = False, refresh: bool = False,
               meta: dict | None = None) -> pd.DataFrame:
@@ -259,7 +301,7 @@ class PxWebClient:
                 frames.append(parse_jsonstat(self.query(table_id, part, refresh=refresh), labels=labels))
         out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         out.attrs["jsonstat"] = frames[0].attrs.get("jsonstat", {})
-        out.attrs["table_id"] = normalise_table_id(table_id)
+        out.attrs["table_id"] = split_table_ref(table_id)[1]
         out.attrs["title"] = meta.get("title")
         return out
 

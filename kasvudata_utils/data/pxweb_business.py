@@ -31,7 +31,7 @@ import pandas as pd
 
 from .. import areas, industries, provenance
 from ..errors import InputError
-from .pxweb import PxWebClient, normalise_table_id, variable_base
+from .pxweb import PxWebClient, normalise_table_id, split_table_ref, variable_base
 from .schemas import validate_business_table
 
 AREA_BASES = ("alue", "kunta", "maakunta", "seutukunta", "area", "region")
@@ -281,10 +281,10 @@ def fetch_business_table(table_id, areas=None, years=None, mapping: dict | None 
         One line when StatFin cannot be reached; nothing else changes.
     """
     client = client or PxWebClient()
-    tid = normalise_table_id(table_id)
-    meta = client.metadata(tid)
+    tid = normalise_table_id(split_table_ref(table_id)[1])
+    meta = client.metadata(table_id)
     found = discover(meta, mapping)
-    frame = client.fetch(tid, _selections(meta, found, areas, years, mapping), meta=meta)
+    frame = client.fetch(table_id, _selections(meta, found, areas, years, mapping), meta=meta)
     out = business_table_from_frame(frame, found, level=level, industry_codes=(mapping or {}).get("industry_codes"),
                                     what=f"StatFin table {tid.removesuffix('.px')}")
     dropped = out.attrs.get("dropped_industry_codes", [])
@@ -333,10 +333,10 @@ def fetch_openings_closures(table_id="11yq", areas=None, years=None, mapping: di
     ``real``, with ``attrs["note"]`` saying that these are register events.
     """
     client = client or PxWebClient()
-    tid = normalise_table_id(table_id)
-    meta = client.metadata(tid)
+    tid = normalise_table_id(split_table_ref(table_id)[1])
+    meta = client.metadata(table_id)
     found = discover(meta, mapping, contents_rules=EVENT_CONTENTS)
-    frame = client.fetch(tid, _selections(meta, found, areas, years, mapping), meta=meta)
+    frame = client.fetch(table_id, _selections(meta, found, areas, years, mapping), meta=meta)
     out = openings_closures_from_frame(frame, found, what=f"StatFin table {tid.removesuffix('.px')}")
     provenance.tag(out, "real", [_source(tid, meta.get("title"))], columns={c: "real" for c in out.columns})
     out.attrs["note"] = ("Register events (openings and closures in the business register), not demographic "
