@@ -314,3 +314,17 @@ def test_national_scale_build(tmp_path, full):
     # the same seed simulates the same country: its MK17 part is the default panel
     mk17 = panel[panel["municipality_code"].isin(areas.members("MK17", "KU"))].reset_index(drop=True)
     pd.testing.assert_frame_equal(mk17, full.firm_panel, check_dtype=False)
+
+
+def test_data_readme_states_the_planted_effect_sizes():
+    # the README's effects table must say what the code plants (first number of each row)
+    import re
+
+    from kasvudata_utils.paths import data_dir
+
+    text = (data_dir() / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Synthetic firm panel and planted ground truth", 1)[1]
+    for key, value in S.DEFAULT_EFFECTS.items():
+        row = next(line for line in section.splitlines() if line.startswith(f"| `{key}` |"))
+        number = re.search(r"[−+-]?\d+\.\d+", row.split("|")[2]).group().replace("−", "-")
+        assert float(number) == value, (key, row)

@@ -78,11 +78,12 @@ def load_inputs() -> Inputs:
         idx = np.flatnonzero(region == r)
         centre_of[r] = munis[idx[np.argmax(pop22[idx])]]
     centre = np.array([centre_of[r] for r in region])
-    distance = np.zeros(len(munis))
-    for r, c in sorted(centre_of.items()):
-        d = processing.distances(to=c).set_index("municipality_code")["distance_to_oulu_km"]
-        idx = region == r
-        distance[idx] = d.reindex(munis[idx]).to_numpy(dtype=float)
+    # the same great-circle formula and rounding as processing.distances (there: to Oulu)
+    pts = processing.central_localities().set_index("municipality_code").reindex(munis)
+    lon, lat = pts["lon"].to_numpy(dtype=float), pts["lat"].to_numpy(dtype=float)
+    pos = {m: i for i, m in enumerate(munis)}
+    distance = np.array([round(processing.haversine_km(lon[i], lat[i], lon[pos[c]], lat[pos[c]]), 3)
+                         for i, c in enumerate(centre)])
 
     ex = processing.exports_regional()
     ex = ex[ex["region_code"] != areas.COUNTRY]
