@@ -84,10 +84,9 @@ def firm_features(panel: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``municipality_code, industry_code, year, personnel, turnover_eur, exports_eur`` and 0/1
+        Aligned with ``panel`` row by row: ``year, personnel, turnover_eur, exports_eur`` and 0/1
         columns ``micro, exporter, birth, death, hge, hge_base, gazelle, micro_hge, micro_hge_base``
-        plus ``birth_year`` (the birth year for rows of firms born inside the panel, else -1) and
-        ``alive_{n}`` (the firm is active n years after this row's year; only meaningful on birth rows).
+        plus ``alive_{n}`` (the firm is active n years after this row's year; only meaningful on birth rows).
 
     Notes
     -----
@@ -128,8 +127,6 @@ def firm_features(panel: pd.DataFrame) -> pd.DataFrame:
     exports = (panel["exports_goods_eur"].to_numpy(dtype=np.float64)
                + panel["exports_services_eur"].to_numpy(dtype=np.float64))
     out = {
-        "municipality_code": panel["municipality_code"].to_numpy(),
-        "industry_code": panel["industry_code"].to_numpy(),
         "year": year,
         "personnel": personnel,
         "turnover_eur": panel["turnover_eur"].to_numpy(dtype=np.float64),
@@ -161,30 +158,58 @@ def build_cells(panel: pd.DataFrame) -> pd.DataFrame:
         ``personnel_max, turnover_eur_max, exports_eur_max``. Survival quantities sit in the year
         of observation t and in the cell where the firm was born (t − n).
     """
-    feats = firm_features(panel)
-    last_panel = int(feats["year"].max())
-    main = feats.groupby(KEYS, sort=False, observed=True).agg(
-        n_firms=("year", "size"), micro=("micro", "sum"), exporters=("exporter", "sum"),
-        births=("birth", "sum"), deaths=("death", "sum"), hge=("hge", "sum"), hge_base=("hge_base", "sum"),
-        gazelles=("gazelle", "sum"), micro_hge=("micro_hge", "sum"), micro_hge_base=("micro_hge_base", "sum"),
-        personnel=("personnel", "sum"), turnover_eur=("turnover_eur", "sum"), exports_eur=("exports_eur", "sum"),
-        personnel_max=("personnel", "max"), turnover_eur_max=("turnover_eur", "max"),
-        exports_eur_max=("exports_eur", "max"),
-    )
-    parts = [main]
-    born = feats.loc[feats["birth"] == 1, KEYS + [f"alive_{n}" for n in SURVIVAL_YEARS]]
+    f = firm_features(panel)
+    year = f["year"].to_numpy()
+    y0, y1 = int(year.min()), int(year.max())
+    ny = y1 - y0 + 1
+    muni, muni_u = pd.factorize(panel["municipality_code"])
+    ind, ind_u = pd.factorize(panel["industry_code"])
+    if (muni < 0).any() or (ind < 0).any():
+        raise InputError("firm panel has empty municipality_code or industry_code: expected codes on every row")
+    mi = muni.astype(np.int64) * len(ind_u) + ind
+    key = mi * ny + (year - y0)
+    # survival contributions: birth rows moved n years on, same (birth) cell
+    born = f["birth"].to_numpy() == 1
+    extra_keys, extra_vals = [], []
     for n in SURVIVAL_YEARS:
-        b = born.loc[born["year"] + n <= last_panel, KEYS + [f"alive_{n}"]]
-        b = b.assign(year=b["year"] + n, **{f"surv_base_{n}": 1, f"surv_{n}": b[f"alive_{n}"].astype(np.int64)})
-        parts.append(b.drop(columns=f"alive_{n}").groupby(KEYS, sort=False, observed=True).sum())
-    cells = pd.concat(parts, axis=1, join="outer", sort=False)
-    for c in COUNT_COLUMNS:
-        cells[c] = cells[c].fillna(0).astype(np.int64)
-    for c in SUM_COLUMNS + MAX_COLUMNS:
-        cells[c] = cells[c].fillna(0.0)
-    cells = cells.reset_index()
-    cells.attrs = {}
-    return cells
+        sel = born & (year + n <= y1)
+        extra_keys.append(key[sel] + n)
+        extra_vals.append((n, f[f"alive_{n}"].to_numpy()[sel]))
+    all_keys = np.concatenate([key] + extra_keys)
+    codes, uniq = pd.factorize(all_keys)
+    k = len(uniq)
+    main_codes = codes[:len(key)]
+    out = {}
+    for col in ("micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle", "micro_hge", "micro_hge_base"):
+        out[col] = np.bincount(main_codes, weights=f[col].to_numpy(), minlength=k).astype(np.int64)
+    out["n_firms"] = np.bincount(main_codes, minlength=k).astype(np.int64)
+    for col in SUM_MEASURES:
+        out[col] = np.bincount(main_codes, weights=f[col].to_numpy(), minlength=k)
+    maxes = pd.DataFrame({c: f[c].to_numpy() for c in SUM_MEASURES}).groupby(main_codes).max()
+    for col in SUM_MEASURES:
+        m = np.zeros(k)
+        m[maxes.index.to_numpy()] = maxes[col].to_numpy()
+        out[f"{col}_max"] = m
+    pos = len(key)
+    for (n, alive), ek in zip(extra_vals, extra_keys):
+        c = codes[pos:pos + len(ek)]
+        pos += len(ek)
+        out[f"surv_base_{n}"] = np.bincount(c, minlength=k).astype(np.int64)
+        out[f"surv_{n}"] = np.bincount(c, weights=alive.astype(np.float64), minlength=k).astype(np.int64)
+    uniq = np.asarray(uniq, dtype=np.int64)
+    mi_u, yi = np.divmod(uniq, ny)
+    m_u, i_u = np.divmod(mi_u, len(ind_u))
+    cells = pd.DataFrame({
+        "municipality_code": pd.array(np.asarray(muni_u, dtype=object)[m_u], dtype="string"),
+        "industry_code": pd.array(np.asarray(ind_u, dtype=object)[i_u], dtype="string"),
+        "year": yi + y0,
+        **{c: out[c] for c in ("n_firms", "micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle",
+                               "micro_hge", "micro_hge_base")},
+        **{c: out[c] for c in SUM_MEASURES + MAX_COLUMNS},
+        **{c: out[c] for n in SURVIVAL_YEARS for c in (f"surv_base_{n}", f"surv_{n}")},
+    })
+    return cells.rename(columns={"exporter": "exporters", "birth": "births", "death": "deaths",
+                                 "gazelle": "gazelles"})
 
 
 def table_cells(table: pd.DataFrame) -> pd.DataFrame:
