@@ -468,3 +468,23 @@ def test_table_in_a_folder_is_found_through_search(tmp_path):
     # a folder given by the user is used directly
     assert c.table_url("vaerak/11re") == "https://example.invalid/api/v1/fi/StatFin/vaerak/11re.px"
     assert pxweb.split_table_ref("StatFin/alyr/13WZ.px") == ("alyr", "13wz.px")
+
+
+def test_rate_limit_is_waited_out(monkeypatch):
+    waits = []
+    monkeypatch.setattr(pxweb.time, "sleep", waits.append)
+    answers = iter([FakeResponse({}, 429), FakeResponse(load(REC / "13wz-metadata.json"))])
+
+    class Limited(FakeSession):
+        def request(self, method, url, json=None, timeout=None):
+            self.calls.append((method, url, json))
+            return next(answers)
+
+    session = Limited({})
+    meta = pxweb.PxWebClient(cache=False, session=session).metadata("13wz")
+    assert meta["variables"][0]["code"] == "alue_23_20260101"
+    assert len(session.calls) == 2 and waits == [10.0]  # no Retry-After header → 10 s, StatFin's window
+    always = FakeSession({("GET", "/StatFin/13wz.px"): FakeResponse({}, 429)})
+    with pytest.raises(InputError, match="HTTP 429"):
+        pxweb.PxWebClient(cache=False, session=always).metadata("13wz")
+    assert len(always.calls) == 1 + pxweb.RETRIES_429

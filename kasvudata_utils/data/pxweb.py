@@ -56,6 +56,8 @@ MAX_CELLS = 100_000
 TIMEOUT_S = 30
 #: Cached responses older than this are fetched again (StatFin updates tables and their variable codes).
 MAX_AGE_S = 7 * 24 * 3600
+#: Retries after HTTP 429 (StatFin's per-window request limit), waiting Retry-After or 10 s each time.
+RETRIES_429 = 3
 LANGS = ("fi", "sv", "en")
 
 
@@ -97,6 +99,13 @@ def normalise_table_id(table_id) -> str:
 def variable_base(code: str) -> str:
     """A variable code without its version stamp: ``alue_23_20260101`` → ``alue``."""
     return re.sub(r"(?:_\d+)*_\d{8}$", "", str(code)).lower()
+
+
+def _retry_after(resp) -> float:
+    try:
+        return min(60.0, max(1.0, float((getattr(resp, "headers", None) or {}).get("Retry-After", 10))))
+    except (TypeError, ValueError):
+        return 10.0
 
 
 def _cache_key(method: str, url: str, body) -> str:
@@ -190,16 +199,21 @@ class PxWebClient:
                 return cached
         import requests
 
-        try:
-            self.requests_made += 1
-            resp = self.session.request(method, url, json=body, timeout=self.timeout)
-        except requests.exceptions.RequestException as exc:
-            if cached is not None:  # offline with an old copy: the old copy is better than nothing
-                self.stale = True
-                return cached
-            raise StatFinUnavailable(f"StatFin unreachable ({_short(exc, url)}); the embedded data stays in use") \
-                from None
-        status = getattr(resp, "status_code", 200)
+        for attempt in range(RETRIES_429 + 1):
+            try:
+                self.requests_made += 1
+                resp = self.session.request(method, url, json=body, timeout=self.timeout)
+            except requests.exceptions.RequestException as exc:
+                if cached is not None:  # offline with an old copy: the old copy is better than nothing
+                    self.stale = True
+                    return cached
+                raise StatFinUnavailable(f"StatFin unreachable ({_short(exc, url)}); the embedded data stays "
+                                         f"in use") from None
+            status = getattr(resp, "status_code", 200)
+            if status != 429 or attempt == RETRIES_429:
+                break
+            # StatFin allows a few calls per 10-second window; a split query can reach it: wait it out
+            time.sleep(_retry_after(resp))
         if status >= 500:
             raise StatFinUnavailable(f"StatFin unreachable (HTTP {status} from {url}); the embedded data stays "
                                      f"in use")
@@ -207,7 +221,8 @@ class PxWebClient:
             raise NotFound(f"StatFin has no table or folder at {url} (HTTP 404): check the id with "
                            f"`kasvudata statfin search WORD`")
         if status == 429:
-            raise InputError(f"StatFin's request limit was reached (HTTP 429): wait 10 seconds and try again")
+            raise InputError("StatFin's request limit was reached (HTTP 429) and did not clear: wait a minute "
+                             "and try again")
         if status >= 400:
             raise InputError(f"StatFin rejected the request to {url} (HTTP {status}): check the variable "
                              f"codes and values against the table's metadata")
