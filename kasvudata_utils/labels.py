@@ -475,6 +475,19 @@ LABELS: dict[str, dict[str, str]] = {
     "link_report": {"fi": "raportti", "en": "report"},
     "link_notebook": {"fi": "muistikirja", "en": "notebook"},
     "link_insights": {"fi": "havainnot", "en": "insights"},
+    # notes of the indicator engine's long tables (kasvudata_utils.indicators.note_text)
+    "note_experimental": {"fi": "kokeellinen", "en": "experimental"},
+    "note_not_available": {"fi": "ei saatavilla aluetason taulukosta", "en": "not available from aggregate table"},
+    "note_demography": {"fi": "demografiset syntyneet/lopettaneet, ei rekisterin aloittaneita/lopettaneita",
+                        "en": "demographic births/deaths, not register openings/closures"},
+    "note_exports_goods_services": {"fi": "tavara- ja palveluvienti", "en": "goods and services exports"},
+    "note_absent_start": {"fi": "puuttui alkuvuonna: koko muutos alueelliseen osaan",
+                          "en": "absent at start: whole change in regional shift"},
+    "note_absent_reference": {"fi": "puuttuu vertailualueelta: ei toimialarakenneosassa",
+                              "en": "absent from reference: left out of industry mix"},
+    "note_reference_contains": {"fi": "vertailualue sisältää alueen", "en": "reference contains the area"},
+    "note_reference_not_contains": {"fi": "vertailualue ei sisällä aluetta", "en": "reference does not contain the area"},
+    "note_not_for_publication": {"fi": "ei julkaistavaksi", "en": "not for publication"},
 }
 
 
