@@ -12,12 +12,12 @@ notebook 12 (no I/O, no plotting):
 3. :func:`stacked_panel` — the treated firm and its control over a window of
    years around t, as one "stack" per pair (Cengiz et al. 2019 stacked design,
    which avoids the bias of two-way fixed effects with staggered timing);
-4. :func:`fit_did` — annual log personnel growth on the support window
-   (1–3 years after t), with unit (firm-in-stack) and year fixed effects
-   (``linearmodels.PanelOLS``), errors clustered by firm;
-5. :func:`fit_event_study` — log personnel on leads and lags of t with unit
-   and year effects, relative to year t itself (the grant year, the last year
-   the grant cannot yet have affected growth).
+4. :func:`fit_did` — the two-way (firm and year) fixed-effects DiD in first
+   differences: annual log personnel growth on the support window (1–3
+   years after t), year effects (``linearmodels.PanelOLS``), errors
+   clustered by firm;
+5. :func:`fit_event_study` — the same with one term per year before and
+   after t (leads show pre-trends, lags trace the effect).
 
 The DiD coefficient reads "support raised annual personnel growth by β log
 points in each of the three following years" — the unit in which the
@@ -215,12 +215,16 @@ def stacked_panel(panel: pd.DataFrame, matches: pd.DataFrame, window=(-4, 5)) ->
 
 
 def _panel_fit(df, y, xcols, level):
+    """PanelOLS of ``y`` on ``xcols`` with pair-by-year effects, errors clustered by firm."""
     from linearmodels.panel import PanelOLS
     from scipy.stats import norm
 
     d = df.dropna(subset=[y]).set_index(["unit", "year"])
-    mod = PanelOLS(d[y], d[xcols], entity_effects=True, time_effects=True, drop_absorbed=True,
-                   check_rank=False)
+    # stack-by-year effects (Cengiz et al. 2019): each supported firm is compared with its own
+    # matched firm in the same calendar year, which also removes every common year shock
+    pair_year = pd.factorize(d["pair_id"].astype(str) + "_" + d.index.get_level_values("year").astype(str))[0]
+    mod = PanelOLS(d[y], d[xcols], entity_effects=False, time_effects=False, drop_absorbed=True,
+                   check_rank=False, other_effects=pd.DataFrame({"pair_year": pair_year}, index=d.index))
     res = mod.fit(cov_type="clustered", clusters=pd.DataFrame(
         {"firm": pd.factorize(d["firm_id"])[0]}, index=d.index))
     z = float(norm.ppf(0.5 + level / 2))
@@ -234,59 +238,70 @@ def _panel_fit(df, y, xcols, level):
 
 
 def fit_did(stacked: pd.DataFrame, post=(1, 3), level: float = 0.95) -> pd.DataFrame:
-    """Difference-in-differences on annual log personnel growth, unit and year fixed effects.
+    """Difference-in-differences with firm and year fixed effects, in first differences.
 
-    ``growth_log_it = α_unit + γ_year + β·D(post) + δ0·D(rel = 0) + δ4·D(rel > post end) + ε``,
-    where the D's are 1 for the supported firm only. β is the extra annual
-    growth in the ``post`` years (default 1–3 years after the grant); the
-    grant year and the later years get their own terms so that neither
-    counts as the comparison baseline. Errors are clustered by firm (a
-    control serving several pairs is one cluster).
+    The levels model ``ln L_it = α_i + γ_t + g·(years of support so far, at
+    most 3) + ε`` has firm effects α_i; differencing it year on year removes
+    them and leaves annual log growth::
+
+        growth_log_it = Δγ_pt + g·D(post) + δ_pre·D(rel < 0) + δ_0·D(rel = 0) + δ_after·D(rel > 3) + Δε
+
+    where the D's are 1 for the supported firm only and its matched
+    never-supported firm is the comparison: the year effects are specific to
+    each matched pair ("stack", Cengiz et al. 2019), so every comparison is
+    within a pair and a calendar year. ``g`` (row ``support_effect``)
+    is the extra annual growth in the ``post`` years (default 1–3 years after
+    the grant). ``pre_window`` tests parallel growth before the grant (≈ 0
+    when the comparison is fair); ``grant_year`` absorbs growth in the grant
+    year itself, where selection acts (firms get support after a good year).
+    Errors are clustered by firm (a control serving several pairs is one cluster).
 
     Returns the coefficient table (``term, estimate, std_error, ci_low,
     ci_high, p_value``) with the row ``support_effect`` first.
     """
     _require(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked")
     a, b = int(post[0]), int(post[1])
+    if not 0 < a <= b:
+        raise InputError(f"post window {post!r}: expected (first, last) years after the grant, e.g. (1, 3)")
     d = stacked.copy()
     tr = d["treated"] == 1
     d["support_effect"] = (tr & d["rel_year"].between(a, b)).astype(float)
-    d["grant_year"] = (tr & (d["rel_year"] == 0)).astype(float)
+    d["pre_window"] = (tr & (d["rel_year"] < 0)).astype(float)
+    d["grant_year"] = (tr & d["rel_year"].between(0, a - 1)).astype(float)
     d["after_window"] = (tr & (d["rel_year"] > b)).astype(float)
-    d["before_window"] = (tr & (d["rel_year"].between(1, a - 1))).astype(float) if a > 1 else 0.0
-    cols = [c for c in ("support_effect", "grant_year", "after_window", "before_window")
-            if float(np.asarray(d[c]).sum()) > 0]
+    has = d["growth_log"].notna()
+    cols = [c for c in ("support_effect", "pre_window", "grant_year", "after_window") if d.loc[has, c].sum() > 0]
     out = _panel_fit(d, "growth_log", cols, level)
-    out["model"] = "DiD on annual log growth (PanelOLS, unit + year effects, cluster: firm)"
+    out["model"] = "DiD, first differences (firm effects out) + pair-by-year effects, cluster: firm"
     return out
 
 
-def fit_event_study(stacked: pd.DataFrame, reference: int = 0, level: float = 0.95) -> pd.DataFrame:
-    """Event study: log personnel of supported vs matched firms, year by year around the grant.
+def fit_event_study(stacked: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Event study: extra annual growth of supported firms, year by year around the grant.
 
-    One dummy per relative year (supported firms only) except ``reference``
-    (the grant year by default), with unit and year fixed effects. Leads
-    (negative relative years) show pre-trends; lags trace the effect. With
-    the planted effect of g log points a year for three years the lags are
-    about g, 2g, 3g and stay at 3g afterwards.
+    One dummy per relative year (supported firms only), pair-by-year effects,
+    the matched firms as comparison, in first differences as :func:`fit_did`.
+    Leads (negative relative years) near 0 mean parallel growth before the
+    grant (no pre-trend); with the planted effect of g log points a year for
+    three years, the lags 1–3 are about g and later ones about 0.
+    ``cumulative`` sums the yearly estimates from year 1 on: the level
+    difference in log personnel the grant has built up.
 
-    Returns ``rel_year, estimate, std_error, ci_low, ci_high, p_value`` with
-    a zero row for the reference year.
+    Returns ``rel_year, estimate, std_error, ci_low, ci_high, p_value, cumulative``.
     """
-    _require(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "log_personnel"], "stacked")
-    d = stacked.copy()
-    rels = sorted(int(r) for r in d["rel_year"].unique() if r != reference)
+    _require(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked")
+    d = stacked.dropna(subset=["growth_log"]).copy()
+    rels = sorted(int(r) for r in d.loc[d["treated"] == 1, "rel_year"].unique())
     cols = []
     for r in rels:
         name = f"rel_{r}".replace("-", "m")
         d[name] = ((d["treated"] == 1) & (d["rel_year"] == r)).astype(float)
         cols.append(name)
-    out = _panel_fit(d, "log_personnel", cols, level)
+    out = _panel_fit(d, "growth_log", cols, level)
     out["rel_year"] = [int(t.replace("rel_", "").replace("m", "-")) for t in out["term"]]
-    ref = pd.DataFrame({"term": [f"rel_{reference}"], "estimate": [0.0], "std_error": [0.0], "ci_low": [0.0],
-                        "ci_high": [0.0], "p_value": [np.nan], "rel_year": [reference]})
-    out = pd.concat([out, ref], ignore_index=True).sort_values("rel_year").reset_index(drop=True)
-    return out[["rel_year", "estimate", "std_error", "ci_low", "ci_high", "p_value"]]
+    out = out.sort_values("rel_year").reset_index(drop=True)
+    out["cumulative"] = out["estimate"].where(out["rel_year"] >= 1, 0.0).cumsum()
+    return out[["rel_year", "estimate", "std_error", "ci_low", "ci_high", "p_value", "cumulative"]]
 
 
 def evaluate_support(panel: pd.DataFrame, window=(-4, 5), post=(1, 3), keys=MATCH_KEYS,
