@@ -15,7 +15,7 @@ prepare(data)
 
 Figures from a firm panel pass disclosure control (:mod:`kasvudata_utils.disclosure`).
 """
-from .compute import INDICATORS, compute_indicators, compute_indicators_many
+from .compute import INDICATORS, compute_indicators, compute_indicators_many, note_text
 from .engine import CellData, prepare
 from .growth import cagr_pct, growth_pct
 from .shiftshare import METHODS as SHIFT_SHARE_METHODS, compute_shift_share, shift_share_components
@@ -23,4 +23,4 @@ from .specialisation import herfindahl_index, herfindahl_normalised, krugman_ind
 
 __all__ = ["INDICATORS", "SHIFT_SHARE_METHODS", "CellData", "cagr_pct", "compute_indicators",
            "compute_indicators_many", "compute_shift_share", "growth_pct", "herfindahl_index",
-           "herfindahl_normalised", "krugman_index", "location_quotient", "prepare", "shift_share_components"]
+           "herfindahl_normalised", "krugman_index", "location_quotient", "note_text", "prepare", "shift_share_components"]

@@ -225,3 +225,27 @@ def _tidy(out: pd.DataFrame) -> pd.DataFrame:
     out["value"] = out["value"].astype("float64")
     out["suppressed"] = out["suppressed"].astype(bool)
     return out[COLUMNS]
+
+
+_NOTE_KEYS = {
+    NOTE_EXPERIMENTAL: "note_experimental", NOTE_NOT_AVAILABLE: "note_not_available",
+    NOTE_DEMOGRAPHY: "note_demography", NOTE_EXPORTS_PANEL: "note_exports_goods_services",
+    "absent at start: whole change in regional shift": "note_absent_start",
+    "absent from reference: left out of industry mix": "note_absent_reference",
+    "reference contains the area": "note_reference_contains",
+    "reference does not contain the area": "note_reference_not_contains",
+    disclosure.NOT_FOR_PUBLICATION: "note_not_for_publication",
+}
+
+
+def note_text(note, lang: str = "fi") -> str:
+    """The ``note`` of an engine row in Finnish or English (parts joined by "; " are translated each).
+
+    >>> note_text("experimental; not for publication", "fi")
+    'kokeellinen; ei julkaistavaksi'
+    """
+    from ..labels import t
+
+    if note is None or (isinstance(note, float) and np.isnan(note)) or note is pd.NA or str(note) == "":
+        return ""
+    return "; ".join(t(_NOTE_KEYS[p], lang) if p in _NOTE_KEYS else p for p in str(note).split("; "))

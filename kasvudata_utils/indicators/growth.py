@@ -3,8 +3,8 @@
 growth_pct = (x1 / x0 − 1) × 100 and cagr_pct = ((x1 / x0)^(1/(t1 − t0)) − 1) × 100,
 undefined (NaN, never 0 or inf) where x0 = 0 or a value is unknown.
 
->>> float(growth_pct(100.0, 121.0)), round(float(cagr_pct(100.0, 121.0, 2)), 9)
-(21.0, 10.0)
+>>> float(growth_pct(100.0, 150.0)), round(float(cagr_pct(100.0, 121.0, 2)), 9)
+(50.0, 10.0)
 >>> import numpy as np; bool(np.isnan(growth_pct(0.0, 5.0)))
 True
 """
