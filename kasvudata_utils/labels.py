@@ -475,6 +475,7 @@ LABELS: dict[str, dict[str, str]] = {
     "link_report": {"fi": "raportti", "en": "report"},
     "link_notebook": {"fi": "muistikirja", "en": "notebook"},
     "link_insights": {"fi": "havainnot", "en": "insights"},
+    "own_panel": {"fi": "tutkijan oma yritysaineisto", "en": "researcher's own firm panel"},
     # notes of the indicator engine's long tables (kasvudata_utils.indicators.note_text)
     "note_experimental": {"fi": "kokeellinen", "en": "experimental"},
     "note_not_available": {"fi": "ei saatavilla aluetason taulukosta", "en": "not available from aggregate table"},

@@ -62,6 +62,15 @@ class ReportData:
     reference_from_table: bool = False
 
 
+def combined_provenance(*frames) -> dict:
+    """Provenance of a result from these frames, counting only frames that carry a tag.
+
+    (An untagged intermediate would otherwise count as "real" and turn synthetic figures "mixed".)
+    """
+    tagged = [provenance.get(f) for f in frames if "provenance" in getattr(f, "attrs", {})]
+    return provenance.combine(*tagged) if tagged else provenance.make("real")
+
+
 def _covers(panel: pd.DataFrame, code: str) -> bool:
     have = set(panel["municipality_code"].unique())
     return set(areas.municipalities(code)) <= have
@@ -87,7 +96,7 @@ def compute_report_data(area, reference, start, end, lang="fi", panel_path="") -
                         ignore_index=True)
         ss = compute_shift_share(panel, area, reference, start, end, reference_data=table)
         outputs, from_table = [panel, table, ind_area, ind_ref, ss], True
-    prov = provenance.combine(*[provenance.get(x) for x in outputs])
+    prov = combined_provenance(*outputs)
     return ReportData(area, reference, start, end, lang, ind, ss, panel, prov, from_table)
 
 

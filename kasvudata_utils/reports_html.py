@@ -54,7 +54,8 @@ def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", titl
     if title:
         nb.metadata["title"] = title
     exporter = HTMLExporter(template_name="kasvudata", extra_template_basedirs=[str(TEMPLATE_ROOT)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            language_code=lang)
     resources = {"kasvudata_css": site_css(), "kasvudata_home": home,
                  "kasvudata_home_label": "← " + t("site_home", lang), "language_code": lang,
                  "metadata": {"name": title or Path(html).parent.name}}

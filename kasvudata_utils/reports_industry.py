@@ -14,7 +14,8 @@ from . import areas, industries
 from .labels import t
 from .plots import area_map, bar_chart
 from .reports_area import REAL_PROV, _h2, _p, _show
-from .reports_common import attribution_html, badge_html, html_table, normalise_parameters, save_table
+from .reports_common import (attribution_html, badge_html, combined_provenance, html_table, normalise_parameters,
+                             save_table)
 
 COLUMNS = ("personnel", "personnel_growth_pct", "lq_personnel", "establishments", "exporter_count",
            "export_intensity_pct", "hge_count")
@@ -39,7 +40,6 @@ class IndustryProfile:
         code = industries.normalise_industry(industry)
         level = "section" if code.isalpha() else "division"
         codes = list(dict.fromkeys([region] + areas.members(region, "SK") + areas.members(region, "KU")))
-        from . import provenance
         from .data import load_business_table, load_firm_panel
         from .indicators import compute_indicators, compute_indicators_many
 
@@ -52,7 +52,7 @@ class IndustryProfile:
             ind = pd.concat([ind_region, ind], ignore_index=True)
         else:
             ind = ind_region
-        prov = provenance.combine(provenance.get(panel), provenance.get(ind_region), provenance.get(ind))
+        prov = combined_provenance(panel, table, ind_region, ind)
         ind = ind[(ind["industry_code"] == code) & ind["indicator"].isin(COLUMNS)]
         rows = []
         for c in codes:

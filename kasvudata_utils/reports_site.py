@@ -100,8 +100,7 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     map_file = _map_png(out, lang)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<h1>{esc(t('site_title', lang))}</h1>", f"<p>{esc(t('site_intro', lang))}</p>",
-             f'<p><span class="kd-data-badge kd-synthetic">{esc(provenance.badge_text(SYNTHETIC_PROV, lang))}</span></p>',
-             f'<p class="kd-note">{esc(t("synthetic_note", lang))}</p>',
+             _site_badge(reps, lang),
              f'<p><a href="insights.html">{esc(t("insights_region_title", lang))}</a></p>']
     if map_file:
         parts.append(f'<img src="{map_file}" alt="{esc(t("site_map_title", lang))}" width="560">')
@@ -143,6 +142,16 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     return p
 
 
+def _site_badge(reps: dict, lang: str) -> str:
+    """The home page's data badge: synthetic for the embedded panel, real for a researcher's own panel."""
+    own = any(e.get("parameters", {}).get("panel_path") for e in reps.values())
+    prov = provenance.make("real", [t("own_panel", lang)]) if own else SYNTHETIC_PROV
+    out = f'<p><span class="kd-data-badge kd-{prov["kind"]}">{esc(provenance.badge_text(prov, lang))}</span></p>'
+    if not own:
+        out += f'<p class="kd-note">{esc(t("synthetic_note", lang))}</p>'
+    return out
+
+
 def _end_year(reps: dict) -> str:
     for e in reps.values():
         y = e.get("parameters", {}).get("end_year")
@@ -164,7 +173,8 @@ def _links(e: dict, lang: str) -> str:
     links = [f'<a href="{esc(e["html"])}">{esc(t("link_report", lang))}</a>',
              f'<a href="{esc(e["notebook"])}">{esc(t("link_notebook", lang))}</a>']
     if e.get("tables"):
-        links.append(f'<a href="{esc(base)}/tables/indicators.csv">CSV</a>')
+        first = "indicators.csv" if "indicators.csv" in e["tables"] else e["tables"][0]
+        links.append(f'<a href="{esc(base)}/tables/{esc(first)}">CSV</a>')
     if e.get("kind") == "area":
         links.append(f'<a href="{esc(e["html"])}#insights">{esc(t("link_insights", lang))}</a>')
     return " · ".join(links)

@@ -294,3 +294,26 @@ def test_cached_spatial_sentence_equals_spatial_module():
     mine = t("spatial_context_ku_" + info["cluster"], "en", name="Ylivieska", start=2018, end=2023,
              n=info["counts"].get(info["cluster"], 0), total=info["n"])
     assert mine == area_spatial_context("KU977", "en", start=2018, end=2023)
+
+
+def test_cli_bad_input_is_exit_2_with_one_line(tmp_path, capsys):
+    from kasvudata_utils.cli import main
+
+    assert main(["reports", "--areas", "KU9999", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "KU9999" in err
+    assert main(["reports", "--jobs", "0", "--out", str(tmp_path)]) == 2
+    assert "--jobs 0" in capsys.readouterr().err
+    assert main(["reports", "--start", "2023", "--end", "2020", "--out", str(tmp_path)]) == 2
+    assert not (tmp_path / "manifest.json").exists()  # nothing ran
+
+
+@pytest.mark.slow
+def test_published_site_is_self_contained(batch, tmp_path):
+    from kasvudata_utils.reports_site import publish_site
+
+    out, _ = batch
+    site = publish_site(out, tmp_path / "site")
+    assert (site / "index.html").is_file() and (site / "KU009" / "tables" / "structure.csv").is_file()
+    assert broken_links(site) == []
+    assert not list(site.rglob("*.tmp"))
