@@ -125,13 +125,23 @@ def add_footer(fig, prov: dict, lang: str = "fi", source: str | None = None) -> 
         badge = t("not_for_publication", lang) + " · " + badge
     fig.text(0.01, 0.005, f"{t('plot_source', lang)}: {src}  ·  {badge}", ha="left", va="bottom",
              fontsize=9.5, color="#333333", wrap=True)
-    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.16))
+
+
+def _footer_rect(fig) -> tuple:
+    """tight_layout rectangle leaving about 0.45 inch at the bottom for the footer line."""
+    return (0, min(0.2, 0.45 / fig.get_size_inches()[1]), 1, 1)
+
+
+def short_label(label: str, width: int = 34) -> str:
+    """A category label cut to ``width`` characters with an ellipsis (long TOL names squeeze charts)."""
+    label = str(label)
+    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
 
 
 def _finish(fig, ax, title: str, unit: str, prov: dict, lang: str, source: str | None, axis: str):
     ax.set_title(title, loc="left")
     (ax.set_xlabel if axis == "x" else ax.set_ylabel)(unit)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.tight_layout(rect=_footer_rect(fig))
     add_footer(fig, prov, lang, source)
     return fig
 
@@ -151,12 +161,12 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
     import numpy as np
 
     apply_style()
-    labels = [str(x) for x in labels]
+    labels = [short_label(x) for x in labels]
     n = len(labels)
     vals = np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=float)
     sup = np.array(list(suppressed) if suppressed is not None else [False] * n, dtype=bool)
     vals = np.where(sup, np.nan, vals)
-    fig, ax = plt.subplots(figsize=(9.0, max(3.2, 0.42 * n * (2 if reference_values is not None else 1) + 1.8)))
+    fig, ax = plt.subplots(figsize=(9.0, max(3.2, 0.36 * n * (1.6 if reference_values is not None else 1) + 1.8)))
     y = np.arange(n)[::-1]
     h = 0.4 if reference_values is not None else 0.7
     off = h / 2 if reference_values is not None else 0.0
@@ -178,8 +188,8 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
     ax.xaxis.set_major_formatter(number_formatter(lang))
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.margins(x=0.18)
-    if reference_values is not None or area_label:
-        ax.legend(loc="best")
+    if reference_values is not None or area_label:  # below the axes: never over a bar or its value
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, frameon=False)
     return _finish(fig, ax, title, unit, prov, lang, source, "x")
 
 
@@ -225,14 +235,14 @@ def stacked_share_chart(categories, shares: dict, *, title: str, unit: str, prov
                 ax.text(li + vi / 2, yi, format_pct(vi, lang, 0), ha="center", va="center", fontsize=10,
                         color="white" if i in (0, 3, 7) else "black")
         left = left + v
-    ax.set_yticks(y, [str(c) for c in categories])
+    ax.set_yticks(y, [short_label(c) for c in categories])
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(number_formatter(lang))
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=max(1, len(shares)), frameon=False,
               bbox_transform=ax.transAxes)
     ax.set_title(title, loc="left", pad=34)
     ax.set_xlabel(unit)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.tight_layout(rect=_footer_rect(fig))
     add_footer(fig, prov, lang, source)
     return fig
 
@@ -299,7 +309,7 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
     ax.set_aspect(1 / math.cos(math.radians(65.0)))
     ax.set_axis_off()
     ax.set_title(title, loc="left")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout(rect=_footer_rect(fig))
     add_footer(fig, prov, lang, t("map_source", lang))
     return fig
 
