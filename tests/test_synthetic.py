@@ -67,6 +67,13 @@ def test_schema_and_provenance(small):
     assert mf["broadband_pct"].between(35, 99.5).all() and (mf["rd_eur_per_capita"] > 0).all()
 
 
+def test_frames_pass_the_project_schemas(small):
+    from kasvudata_utils.data import schemas
+
+    assert len(schemas.validate_firm_panel(small.firm_panel)) == len(small.firm_panel)
+    assert len(schemas.validate_business_table(small.business_table)) == len(small.business_table)
+
+
 def _aggregate(fp: pd.DataFrame) -> pd.DataFrame:
     agg = (fp.assign(exports=fp["exports_goods_eur"] + fp["exports_services_eur"])
            .groupby(["municipality_code", "industry_code", "year"], as_index=False)

@@ -66,7 +66,8 @@ def _check(seed, scale, effects) -> dict:
     for key, value in (effects or {}).items():
         if key not in DEFAULT_EFFECTS:
             raise InputError(f"effect {key!r}: expected one of {', '.join(DEFAULT_EFFECTS)}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value):
             raise InputError(f"effect {key}={value!r}: expected a finite number")
         eff[key] = float(value)
     return eff

@@ -90,9 +90,9 @@ def load_inputs() -> Inputs:
     exports = {}
     for r, g in ex.groupby("region_code", sort=True):
         by_year = dict(zip(g["year"], g["exports_goods_eur"].astype(float)))
-        base = by_year[CALIBRATION_YEAR]
-        exports[r] = np.array([by_year[y] if y in by_year
-                               else base * NATIONAL_EXPORT_INDEX_BN[y] / NATIONAL_EXPORT_INDEX_BN[CALIBRATION_YEAR] for y in YEARS])
+        per_bn = by_year[CALIBRATION_YEAR] / NATIONAL_EXPORT_INDEX_BN[CALIBRATION_YEAR]
+        exports[r] = np.array([by_year[y] if y in by_year else per_bn * NATIONAL_EXPORT_INDEX_BN[y]
+                               for y in YEARS])
     return Inputs(munis=munis, region=region, subregion=subregion, urban_rural=urban,
                   sections=sections, workplaces=workplaces, pop_growth=growth,
                   pop_change_2013_2022=pop_change, centre=centre, distance_km=distance,

@@ -3,7 +3,7 @@
 One firm = one establishment. Every firm of Finland's business sections is simulated year by year
 (2013–2023) with numpy arrays — the only Python loop runs over the 11 years — so the national
 panel (~350,000 firms a year) takes seconds. The growth equation, the demography and the support
-selection are written out in :func:`model_description`, which also goes into ``planted_truth.json``.
+selection are written out by :func:`.synthetic_truth.describe` into ``planted_truth.json``.
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ class Simulation:
 
 
 def _municipality_term(inp: Inputs, factors, eff: dict) -> np.ndarray:
-    """G[m, t]: the municipality part of firm growth in year t (see :func:`model_description`)."""
+    """G[m, t]: the municipality part of firm growth in year t (written out in :func:`.synthetic_truth.describe`)."""
     bb = factors["broadband_pct"].to_numpy(dtype=float)
     rd = factors["rd_eur_per_capita"].to_numpy(dtype=float)
     static = (eff["distance"] * inp.distance_km / 100 + eff["broadband"] * (bb - BROADBAND_CENTRE) / 10
