@@ -179,3 +179,27 @@ def goods_trend_vs_customs(panel: pd.DataFrame, exports_regional: pd.DataFrame, 
     out = mine.merge(cus, on="year", how="inner").sort_values("year").reset_index(drop=True)
     out["coverage_pct"] = out["panel_goods_eur"] / out["customs_goods_eur"] * 100
     return out
+
+
+def municipal_export_intensity(business_table: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """Export intensity per municipality over ``start``…``end`` from the regional business table.
+
+    ``export_intensity_pct = Σ exports_eur / Σ turnover_eur × 100`` over the
+    years and industries (suppressed cells left out). Returns ``area_code,
+    exports_eur, turnover_eur, export_intensity_pct``.
+
+    >>> bt = pd.DataFrame({"area_code": ["KU009"] * 2, "industry_code": ["10", "46"], "year": 2020,
+    ...                    "turnover_eur": [100.0, 300.0], "exports_eur": [40.0, 20.0], "suppressed": False})
+    >>> municipal_export_intensity(bt, 2020, 2020)["export_intensity_pct"].tolist()   # 60 / 400
+    [15.0]
+    """
+    need = ["area_code", "year", "turnover_eur", "exports_eur"]
+    if any(c not in business_table.columns for c in need):
+        raise InputError(f"business_table lacks columns: expected {need}")
+    bt = business_table[business_table["area_code"].astype(str).str.startswith("KU")
+                        & business_table["year"].between(int(start), int(end))]
+    if "suppressed" in bt.columns:
+        bt = bt[~bt["suppressed"].astype(bool)]
+    out = bt.groupby("area_code", as_index=False)[["exports_eur", "turnover_eur"]].sum()
+    out["export_intensity_pct"] = out["exports_eur"] / out["turnover_eur"].where(out["turnover_eur"] > 0) * 100
+    return out

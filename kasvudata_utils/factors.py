@@ -443,9 +443,10 @@ def firm_growth_dataset(firm_panel: pd.DataFrame, population: pd.DataFrame, dist
     out["section"] = out["industry_code"].map(division_section_map()).fillna("?")
     if "support_eur" in fp.columns:
         first = fp[fp["support_eur"] > 0].groupby("firm_id")["year"].min()
-        since = out["year"] - out["firm_id"].map(first)
-        out["support_year"] = (since == 0).astype(float)
-        out["support_window"] = since.between(1, 3).astype(float)
+        # never-supported firms have no first year: NaN, which must count as "not supported"
+        since = (out["year"] - out["firm_id"].map(first)).astype("float64")
+        out["support_year"] = (since == 0).fillna(False).astype(float)
+        out["support_window"] = since.between(1, 3).fillna(False).astype(float)
     else:
         out["support_year"] = 0.0
         out["support_window"] = 0.0

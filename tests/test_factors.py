@@ -147,3 +147,35 @@ def test_centre_distance_is_distance_to_oulu_in_northern_ostrobothnia(real_input
     assert cd.loc["KU009", "centre_code"] == "KU564"
     assert cd.loc["KU009", "distance_to_centre_km"] == pytest.approx(dist["KU009"], abs=1e-3)
     assert cd.loc["KU091", "distance_to_centre_km"] == 0.0  # Helsinki is Uusimaa's centre
+
+
+def test_firm_growth_dataset_flags_support_and_keeps_unsupported_firms():
+    # firm a: supported in 2015 → 2015 is the grant year, 2016–2018 the window, 2019 after it;
+    # firm b: never supported → all flags 0 (not missing), so it stays in the model
+    years = list(range(2014, 2020))
+    fp = pd.DataFrame({"firm_id": ["a"] * 6 + ["b"] * 6, "year": years * 2, "municipality_code": "KU009",
+                       "industry_code": "10", "personnel": [2.0, 2.5, 3, 3.5, 4, 4.5] * 2,
+                       "support_eur": [0, 9000.0, 0, 0, 0, 0] + [0.0] * 6})
+    pop = pd.DataFrame({"municipality_code": "KU009", "year": years, "population": 1000})
+    dist = pd.DataFrame({"municipality_code": ["KU009"], "distance_to_oulu_km": [110.0]})
+    fac = pd.DataFrame({"municipality_code": ["KU009"], "broadband_pct": [90.0], "rd_eur_per_capita": [500.0]})
+    out = factors.firm_growth_dataset(fp, pop, dist, fac)
+    a = out[out["firm_id"] == "a"].set_index("year")
+    assert a["support_year"].to_dict() == {2015: 1.0, 2016: 0.0, 2017: 0.0, 2018: 0.0, 2019: 0.0}
+    assert a["support_window"].to_dict() == {2015: 0.0, 2016: 1.0, 2017: 1.0, 2018: 1.0, 2019: 0.0}
+    b = out[out["firm_id"] == "b"]
+    assert len(b) == 5 and (b["support_window"] == 0).all() and (b["support_year"] == 0).all()
+    assert a.loc[2015, "growth_log"] == pytest.approx(np.log(2.5 / 2.0))
+    assert a.loc[2015, "broadband_10pp"] == pytest.approx(1.0) and a.loc[2015, "rd_1000eur_per_capita"] == 0.5
+    assert out.notna().all().all()
+
+
+@pytest.mark.slow
+def test_firm_model_at_default_scale_recovers_all_planted_effects(real_inputs):
+    # firms' annual log growth is where the generator plants its effects: each interval must hold them
+    syn = generate(scale="default")
+    ds = factors.firm_growth_dataset(syn.firm_panel, real_inputs["population"], real_inputs["distances"],
+                                     syn.municipality_factors)
+    table = factors.truth_table(factors.fit_firm_growth(ds), syn.truth["effects"], factors.FIRM_TRUTH_MAP)
+    assert table["covered"].all(), table
+    assert table.set_index("effect").loc[["distance", "broadband", "rd", "support"], "sign_ok"].all()
