@@ -114,6 +114,55 @@ def secondary_flags(df: pd.DataFrame, flag_col: str, value_col: str, group_cols,
     return flags
 
 
+def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, member_row: np.ndarray,
+                   member_group: np.ndarray, member_is_total: np.ndarray) -> np.ndarray:
+    """One round of secondary suppression over many overlapping groups (array form).
+
+    A table's cells can add up in several ways at once — industries to the all-industries total,
+    divisions to their section, municipalities to their sub-region — and each way is a *group*:
+    a set of member cells and one total cell. ``member_row[j]`` is the table row of membership j,
+    ``member_group[j]`` its group (0 … G−1) and ``member_is_total[j]`` whether it is the group's
+    total. Where a group's total is published and exactly one member is suppressed, the smallest
+    published member with firms (``weights`` > 0) is suppressed too, or the total where there is
+    none. Call repeatedly until nothing changes (new suppressions can expose other groups).
+
+    Returns
+    -------
+    ndarray of bool
+        The new flags per table row (a superset of ``flags``).
+    """
+    flags = np.asarray(flags, dtype=bool).copy()
+    if len(member_row) == 0:
+        return flags
+    g = np.asarray(member_group)
+    n_groups = int(g.max()) + 1
+    mflag = flags[member_row]
+    is_tot = np.asarray(member_is_total, dtype=bool)
+    n_supp = np.bincount(g, weights=(mflag & ~is_tot), minlength=n_groups)
+    tot_supp = np.bincount(g, weights=(mflag & is_tot), minlength=n_groups) > 0
+    has_tot = np.bincount(g, weights=is_tot, minlength=n_groups) > 0
+    risky = (n_supp == 1) & has_tot & ~tot_supp
+    if not risky.any():
+        return flags
+    vals = np.abs(np.asarray(values, dtype=np.float64))[member_row]
+    w = np.asarray(weights, dtype=np.float64)[member_row]
+    elig = risky[g] & ~is_tot & ~mflag & (w > 0) & ~np.isnan(vals)
+    idx = np.flatnonzero(elig)
+    chosen_groups = np.zeros(n_groups, dtype=bool)
+    if len(idx):
+        order = idx[np.lexsort((vals[idx], g[idx]))]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = g[order][1:] != g[order][:-1]
+        pick = order[first]
+        flags[member_row[pick]] = True
+        chosen_groups[g[pick]] = True
+    lonely = risky & ~chosen_groups
+    if lonely.any():
+        tot_members = np.flatnonzero(is_tot & lonely[g])
+        flags[member_row[tot_members]] = True
+    return flags
+
+
 def apply_disclosure(df: pd.DataFrame, value_col: str, count_col: str, max_col: str | None = None,
                      group_cols=(), industry_col: str = "industry_code", total_code: str = "ALL",
                      enabled: bool | None = None) -> pd.DataFrame:

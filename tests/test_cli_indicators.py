@@ -30,7 +30,8 @@ def run(capsys, *argv):
     return rc, cap.out, cap.err
 
 
-def test_indicators_csv(capsys, panel_csv):
+def test_indicators_csv(capsys, panel_csv, monkeypatch):
+    monkeypatch.setenv("KASVUDATA_DISCLOSURE", "off")  # Kuusamo's sections are suppressed otherwise
     rc, out, err = run(capsys, "indicators", "--area", "KU305", "--reference", "SK178", "--panel", panel_csv)
     assert rc == 0, err
     df = pd.read_csv(io.StringIO(out), dtype={"industry_code": str})
@@ -39,6 +40,24 @@ def test_indicators_csv(capsys, panel_csv):
     assert row.value.tolist() == [68.0]  # Kuusamo's personnel in 2022 (test_indicators_growth)
     lq = df[(df.indicator == "lq_personnel") & (df.industry_code == "C") & (df.year == 2022)]
     assert lq.value.iloc[0] == pytest.approx((40 / 68) / (73 / 120))
+
+
+def test_disclosure_on_by_default(capsys, panel_csv):
+    # Kuusamo's C would reveal Taivalkoski's single C firm (SK178 − Kuusamo): empty in the CSV
+    rc, out, err = run(capsys, "indicators", "--area", "KU305", "--reference", "SK178", "--panel", panel_csv)
+    assert rc == 0 and "NOT FOR PUBLICATION" not in err
+    df = pd.read_csv(io.StringIO(out), dtype={"industry_code": str}, keep_default_na=True)
+    c = df[(df.indicator == "personnel") & (df.industry_code == "C")]
+    assert c.value.isna().all() and c.suppressed.all()
+    lines = [ln for ln in out.splitlines() if ln.startswith("KU305,SK178,personnel,C,2022")]
+    assert lines == ["KU305,SK178,personnel,C,2022,,True,"]  # empty, never 0
+
+
+def test_not_for_publication_is_said(capsys, panel_csv, monkeypatch):
+    monkeypatch.setenv("KASVUDATA_DISCLOSURE", "off")
+    rc, out, err = run(capsys, "indicators", "--area", "KU305", "--reference", "SK178", "--panel", panel_csv)
+    assert rc == 0 and "NOT FOR PUBLICATION" in err
+    assert pd.read_csv(io.StringIO(out)).note.str.contains("not for publication").all()
 
 
 @pytest.mark.parametrize("form", ["305", "KU305", "Kuusamo", "ku305"])
@@ -88,7 +107,8 @@ def test_bad_panel_exit_2(capsys, tmp_path):
     assert rc == 2 and "personnel" in err and len(err.strip().splitlines()) == 1
 
 
-def test_shift_share_classic_csv(capsys, panel_csv):
+def test_shift_share_classic_csv(capsys, panel_csv, monkeypatch):
+    monkeypatch.setenv("KASVUDATA_DISCLOSURE", "off")
     rc, out, err = run(capsys, "shift-share", "--area", "305", "--reference", "SK178", "--start", "2020",
                        "--end", "2022", "--panel", panel_csv)
     assert rc == 0, err
@@ -97,10 +117,11 @@ def test_shift_share_classic_csv(capsys, panel_csv):
     # hand-worked in test_indicators_shiftshare.py: C NS 7, IM −2.6923077, RS 0.6923077
     assert df.loc["C", ["national_share", "industry_mix", "regional_shift"]].tolist() == pytest.approx(
         [7.0, -2.6923076923, 0.6923076923])
-    assert df.loc["TOTAL", "note"] == "reference contains the area"
+    assert df.loc["TOTAL", "note"] == "reference contains the area; not for publication"
 
 
-def test_shift_share_options(capsys, panel_csv):
+def test_shift_share_options(capsys, panel_csv, monkeypatch):
+    monkeypatch.setenv("KASVUDATA_DISCLOSURE", "off")
     rc, out, _ = run(capsys, "shift-share", "--area", "KU305", "--reference", "SK178", "--start", "2020",
                      "--end", "2022", "--panel", panel_csv, "--method", "esteban-marquillas", "--measure",
                      "turnover_eur", "--level", "division", "--format", "json")

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kasvudata_utils import disclosure, provenance
-from kasvudata_utils.indicators import compute_indicators, compute_shift_share
+from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
 
 from test_indicators_growth import COLS
 
@@ -77,7 +77,8 @@ def test_switch_off_marks_not_for_publication(monkeypatch):
 
 
 # Engine toy: Kuusamo 2021–2022 (same both years): C 5 firms × 10 persons; G 2 firms (3 + 4);
-# J 4 firms × 2; M 3 firms × 5; F 4 firms 1 + 1 + 1 + 20 (dominated: 20/23 = 87 %).
+# J 4 firms × 2; M 3 firms × 5; F 4 firms 1 + 1 + 1 + 20 (dominated: 20/23 = 87 %). No firm in
+# Taivalkoski, so SK178 (Kuusamo + Taivalkoski) holds the same figures as Kuusamo.
 SECTIONS = {"10": [10] * 5, "47": [3, 4], "62": [2] * 4, "71": [5] * 3, "41": [1, 1, 1, 20]}
 
 
@@ -86,7 +87,6 @@ def engine_panel():
     for div, ps in SECTIONS.items():
         for i, p in enumerate(ps):
             rows += [(f"{div}-{i}", y, "KU305", div, float(p), 1000.0 * p, 0.0, 0.0, 2000) for y in (2021, 2022)]
-    rows += [("T", y, "KU832", "10", 5.0, 5000.0, 0.0, 0.0, 2000) for y in (2021, 2022)]
     return pd.DataFrame(rows, columns=COLS)
 
 
@@ -183,3 +183,30 @@ def test_suppression_never_changes_an_unsuppressed_value(panel, area):
     assert len(m) == len(on) == len(off)
     kept = m[~m.suppressed]
     np.testing.assert_array_equal(kept["value"].to_numpy(), kept["value_off"].to_numpy())
+
+
+@SLOW
+@given(panel=panels())
+def test_no_suppressed_cell_is_recoverable_from_published_totals(panel):
+    # Every published table of the data: Kuusamo, Taivalkoski and SK178 at section and division level.
+    # In each additive relation (industries → ALL, divisions → section, municipalities → SK178) whose
+    # total is published, the number of suppressed members is never exactly one.
+    sec = compute_indicators_many(panel, ["KU305", "KU832", "SK178"], "SK178", level="section")
+    div = compute_indicators_many(panel, ["KU305", "KU832", "SK178"], "SK178", level="division")
+    div = div[div.industry_code != "ALL"]
+    to_section = {"10": "C", "25": "C", "41": "F", "47": "G", "62": "J"}
+    for ind in ("establishments", "personnel", "turnover_eur", "exports_eur", "exporter_count"):
+        s = sec[sec.indicator == ind].set_index(["area_code", "industry_code", "year"]).suppressed
+        d = div[div.indicator == ind].set_index(["area_code", "industry_code", "year"]).suppressed
+        checks = []
+        for (a, y), grp in s.groupby(level=["area_code", "year"]):  # sections → ALL
+            cells = grp.drop(index="ALL", level="industry_code", errors="ignore")
+            checks.append((bool(grp.get((a, "ALL", y), True)), int(cells.sum())))
+        for (a, code, y), v in d.items():  # divisions → their section
+            members = d[[k for k in d.index if k[0] == a and k[2] == y and to_section[k[1]] == to_section[code]]]
+            checks.append((bool(s.get((a, to_section[code], y), True)), int(members.sum())))
+        both = pd.concat([s, d])
+        for (code, y), grp in both.groupby(level=["industry_code", "year"]):  # municipalities → SK178
+            kids = grp.drop(index="SK178", level="area_code", errors="ignore")
+            checks.append((bool(grp.get(("SK178", code, y), True)), int(kids.sum())))
+        assert all(total_supp or n != 1 for total_supp, n in checks), ind

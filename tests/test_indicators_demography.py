@@ -23,8 +23,8 @@ ACTIVE = {"D1": (2016, 2022), "D2": (2016, 2022), "D3": (2016, 2018), "D4": (201
 
 def demography_panel():
     rows = [(fid, y, "KU305", "47", 4.0, 1e5, 0.0, 0.0, a) for fid, (a, b) in ACTIVE.items() for y in range(a, b + 1)]
-    # Taivalkoski keeps the reference (SK178) covered; one steady firm there
-    rows += [("T1", y, "KU832", "47", 4.0, 1e5, 0.0, 0.0, 2000) for y in range(2016, 2023)]
+    # Taivalkoski: three steady firms (so its cells are published and do not force Kuusamo's)
+    rows += [(t, y, "KU832", "47", 4.0, 1e5, 0.0, 0.0, 2000) for t in ("T1", "T2", "T3") for y in range(2016, 2023)]
     return pd.DataFrame(rows, columns=COLS)
 
 
@@ -109,7 +109,7 @@ def hg_panel():
             rows.append((fid, y, "KU305", "25", float(p), 1e6, 0.0, 0.0, founded))
     # H10 born 2020: 30 persons in 2022 but no row in 2019 → not assessed
     rows += [("H10", y, "KU305", "25", 30.0, 1e6, 0.0, 0.0, 2020) for y in (2020, 2021, 2022)]
-    rows += [("T1", y, "KU832", "25", 3.0, 1e6, 0.0, 0.0, 2000) for y in range(2019, 2023)]
+    rows += [(t, y, "KU832", "25", 3.0, 1e6, 0.0, 0.0, 2000) for t in ("T1", "T2", "T3") for y in range(2019, 2023)]
     df = pd.DataFrame(rows, columns=COLS)
     # exports in 2022: H1 goods 200 000 (turnover 1 M), H2 services 100 000 (turnover 2 M),
     # H5 goods 300 000 + services 100 000 (turnover 5 M); everyone else 1 M turnover, no exports
@@ -167,8 +167,9 @@ def test_micro_share(hg):
 
 
 def test_one_firm_area_is_suppressed():
-    # Taivalkoski alone: one firm → every figure resting on it suppressed (empty, never 0)
-    out = compute_indicators(hg_panel(), "KU832", "SK178", 2019, 2022)
+    # Taivalkoski with one firm → every figure resting on it suppressed (empty, never 0)
+    panel = hg_panel()
+    out = compute_indicators(panel[~panel.firm_id.isin(["T2", "T3"])], "KU832", "SK178", 2019, 2022)
     p = out[(out.indicator == "personnel") & (out.industry_code == "ALL")]
     assert p.suppressed.all() and p.value.isna().all()
     # the exporter count rests on the cell's one firm, so it is suppressed as well

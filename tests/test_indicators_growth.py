@@ -16,7 +16,9 @@ personnel per firm (turnover = 1 000 € × personnel):
 Kuusamo by section 2020 → 2022: C 35 → 40, G 9 → 11, J 9 → 17, ALL 53 → 68 (2021: 38, 10, 12, 60).
 SK178: C 65 → 73, G 24 → 28, J 11 → 19, ALL 100 → 120 (2021: 68, 26, 14, 108).
 No Kuusamo cell rests on < 3 firms or has a firm above 80 % (C 2022: 25/40 = 62.5 %, J 2022:
-12/17 = 70.6 %), so disclosure control leaves every Kuusamo figure as it is.
+12/17 = 70.6 %), but Taivalkoski's sections rest on 1–2 firms, and SK178 − Kuusamo would reveal
+them: with disclosure control on, Kuusamo's sections are suppressed too (secondary suppression
+across the area hierarchy, test_hierarchy_protection). The arithmetic tests run with it off.
 """
 import math
 
@@ -47,7 +49,7 @@ def toy_panel():
 
 @pytest.fixture(scope="module")
 def out():
-    return compute_indicators(toy_panel(), "Kuusamo", "SK178", 2020, 2022)
+    return compute_indicators(toy_panel(), "Kuusamo", "SK178", 2020, 2022, disclose=False)
 
 
 def value(out, indicator, industry="ALL", year=2022):
@@ -63,7 +65,23 @@ def test_levels_every_year(out):
     # turnover = 1000 € × personnel: 68 000 € in 2022
     assert value(out, "turnover_eur").value == 68_000
     assert not out["suppressed"].any()
+    assert out["note"].str.contains("not for publication").all()
     assert set(out.area_code) == {"KU305"} and set(out.reference_code) == {"SK178"}
+
+
+def test_hierarchy_protection():
+    # Taivalkoski's C (1 firm), G (2) and J (1) are suppressed; SK178's sections are published
+    # (4, 5 and 4 firms, largest 33/73, 12/28, 12/19 of the total), so Kuusamo's sections would give
+    # Taivalkoski's away as SK178 − Kuusamo: they are suppressed as well. ALL rows stay published.
+    on = compute_indicators(toy_panel(), "Kuusamo", "SK178", 2020, 2022)
+    for code in ("C", "G", "J"):
+        row = value(on, "personnel", code)
+        assert row.suppressed and np.isnan(row.value), code
+    assert value(on, "personnel", "ALL").value == 68 and not value(on, "personnel", "ALL").suppressed
+    sk = compute_indicators(toy_panel(), "SK178", "SK178", 2020, 2022)
+    assert value(sk, "personnel", "C").value == 73 and not value(sk, "personnel", "C").suppressed
+    tv = compute_indicators(toy_panel(), "KU832", "SK178", 2020, 2022)
+    assert value(tv, "personnel", "C").suppressed and value(tv, "personnel", "ALL").value == 52
 
 
 def test_growth_and_cagr(out):
@@ -109,7 +127,7 @@ def test_scalar_helpers():
 
 
 def test_division_level_rows():
-    out = compute_indicators(toy_panel(), "KU305", "SK178", 2020, 2022, level="division")
+    out = compute_indicators(toy_panel(), "KU305", "SK178", 2020, 2022, level="division", disclose=False)
     assert set(out.loc[out.indicator == "personnel", "industry_code"]) == {"ALL", "10", "47", "62"}
     # LQ of division 62 in 2022: (17/68) / (19/120) = 0.25 / 0.158333 = 1.578947
     row = out[(out.indicator == "lq_personnel") & (out.industry_code == "62") & (out.year == 2022)].iloc[0]
@@ -118,7 +136,7 @@ def test_division_level_rows():
 
 def test_area_code_forms_give_the_same_table(out):
     for form in (305, "305", "KU305", "ku 305"):
-        other = compute_indicators(toy_panel(), form, "SK178", 2020, 2022)
+        other = compute_indicators(toy_panel(), form, "SK178", 2020, 2022, disclose=False)
         pd.testing.assert_frame_equal(other, out)
 
 

@@ -1,6 +1,7 @@
 """Shift-share: classic, Esteban-Marquillas and dynamic components worked out by hand.
 
-Same toy as test_indicators_growth.py: Kuusamo (KU305) against Koillismaa (SK178), personnel
+Same toy as test_indicators_growth.py (disclosure off: Taivalkoski's small cells would suppress
+Kuusamo's sections, see test_hierarchy_protection): Kuusamo (KU305) against Koillismaa (SK178), personnel
     Kuusamo  C 35 → 38 → 40   G 9 → 10 → 11   J  9 → 12 → 17   ALL  53 →  60 →  68
     SK178    C 65 → 68 → 73   G 24 → 26 → 28  J 11 → 14 → 19   ALL 100 → 108 → 120
 """
@@ -23,7 +24,7 @@ def rows(ss):
 
 
 def test_classic_by_hand():
-    ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022))
+    ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, disclose=False))
     # G = 120/100 − 1 = 0.2
     # C: NS = 35·0.2 = 7; IM = 35·(73/65 − 1 − 0.2) = 280/65 − 7 = −2.6923077; RS = 5 − 280/65 = 0.6923077
     assert ss.loc["C", COMP].tolist() == pytest.approx([7.0, -2.6923076923, 0.6923076923])
@@ -34,12 +35,12 @@ def test_classic_by_hand():
     # TOTAL: base 53, end 68; NS 10.6, IM 1.7531469, RS 2.6468531 (sum 15)
     assert ss.loc["TOTAL", ["base", "end"]].tolist() == [53.0, 68.0]
     assert ss.loc["TOTAL", COMP].tolist() == pytest.approx([10.6, 1.7531468531, 2.6468531469])
-    assert list(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022).columns) == [
+    assert list(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, disclose=False).columns) == [
         "industry_code", "base", "end", *COMP, "suppressed", "note"]
 
 
 def test_esteban_marquillas_by_hand():
-    ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, method="esteban-marquillas"))
+    ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, method="esteban-marquillas", disclose=False))
     # ê_i = 53 · E_i0 / 100: C 34.45, G 12.72, J 5.83
     # C: r − g = 40/35 − 73/65 = 9/455; NC = 34.45·9/455 = 0.6814286; AL = 0.55·9/455 = 0.0108791
     assert ss.loc["C", ["net_competitive", "allocation"]].tolist() == pytest.approx([0.6814285714, 0.0108791209])
@@ -53,7 +54,7 @@ def test_esteban_marquillas_by_hand():
 
 
 def test_dynamic_by_hand():
-    ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, method="dynamic"))
+    ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, method="dynamic", disclose=False))
     # 2020→21: G = 0.08;  C NS 2.8, IM 35·3/65 − 2.8 = −1.1846154, RS 3 − 35·3/65 = 1.3846154
     # 2021→22: G = 1/9;   C NS 38/9 = 4.2222222, IM 38·5/68 − 38/9 = −1.4281046, RS 2 − 38·5/68 = −0.7941176
     c_ns = 2.8 + 38 / 9
@@ -69,10 +70,10 @@ def test_dynamic_by_hand():
 
 def test_measures_turnover_and_establishments():
     # turnover = 1000 × personnel: every component scales by 1000
-    t = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, measure="turnover_eur"))
+    t = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, measure="turnover_eur", disclose=False))
     assert t.loc["C", COMP].tolist() == pytest.approx([7000.0, -2692.3076923, 692.3076923])
     # establishments are constant (C: 3 → 3 in Kuusamo, 4 → 4 in SK178): all components 0
-    e = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, measure="establishments"))
+    e = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, measure="establishments", disclose=False))
     assert e.loc["C", ["base", "end", *COMP]].tolist() == [3, 3, 0, 0, 0]
 
 
@@ -97,8 +98,9 @@ def test_absent_at_start_and_absent_from_reference():
     assert ss.loc["C", COMP].tolist() == pytest.approx([5.0, 0.0, -3.0])
     assert ss.loc["TOTAL", "note"] == "reference does not contain the area"
     assert ss.attrs["reference_contains_area"] is False
-    assert rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022)).loc["TOTAL", "note"] == \
-        "reference contains the area"
+    contained = compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, disclose=False)
+    assert rows(contained).loc["TOTAL", "note"] == "reference contains the area; not for publication"
+    assert contained.attrs["reference_contains_area"] is True
 
 
 def test_components_function_absent_from_reference():

@@ -19,6 +19,7 @@ import pandas as pd
 from .. import areas, disclosure, provenance
 from ..errors import InputError
 from . import cells as _cells
+from . import protection
 
 MEASURES = ("establishments", "personnel", "turnover_eur", "exports_eur")
 _CACHE: list = []  # [(weakref to the input frame, CellData)]: the last few inputs prepared
@@ -135,37 +136,6 @@ def resolve_pairs(cd: CellData, area_list, reference=None, reference_data=None):
     return pairs, ref_cd
 
 
-def _flags(w: pd.DataFrame, enabled: bool, kind: str) -> pd.DataFrame:
-    """Disclosure flags (``f_<measure>``) after primary and secondary suppression."""
-    w = w.copy()
-    n = w["n_firms"]
-    if kind == "table":
-        supp = w["table_suppressed"].to_numpy() > 0
-        for m in ("establishments", "personnel", "turnover_eur", "exports_eur", "exporters"):
-            w[f"f_{m}"] = supp
-        return w
-    if not enabled:
-        for m in ("establishments", "personnel", "turnover_eur", "exports_eur", "exporters", "hge", "micro_hge"):
-            w[f"f_{m}"] = False
-        return w
-    group = ["area_code", "year"]
-    w["f_establishments"] = disclosure.threshold_flags(n)
-    w["f_personnel"] = disclosure.primary_flags(n, w["personnel"], w["personnel_max"])
-    w["f_turnover_eur"] = disclosure.primary_flags(n, w["turnover_eur"], w["turnover_eur_max"])
-    w["f_exports_eur"] = (disclosure.primary_flags(n, w["exports_eur"], w["exports_eur_max"])
-                          | disclosure.threshold_flags(w["exporters"]))
-    w["f_exporters"] = disclosure.threshold_flags(n)
-    w["f_hge"] = disclosure.threshold_flags(w["hge_base"])
-    w["f_micro_hge"] = disclosure.threshold_flags(w["micro_hge_base"])
-    weights = {"establishments": "n_firms", "personnel": "n_firms", "turnover_eur": "n_firms",
-               "exports_eur": "exporters", "exporters": "n_firms", "hge": "hge_base",
-               "micro_hge": "micro_hge_base"}
-    values = {"establishments": "n_firms", "exporters": "exporters", "hge": "hge", "micro_hge": "micro_hge"}
-    for m, weight in weights.items():
-        w[f"f_{m}"] = disclosure.secondary_flags(w, f"f_{m}", values.get(m, m), group, weight_col=weight).to_numpy()
-    return w
-
-
 def _grid(agg: pd.DataFrame, pairs, start: int, end: int, ref_agg: pd.DataFrame) -> pd.DataFrame:
     """Every area × industry (present in the area or its reference) × year, values filled with 0."""
     pair_df = pd.DataFrame(pairs, columns=["area_code", "reference_code"]).astype("string").drop_duplicates()
@@ -178,6 +148,19 @@ def _grid(agg: pd.DataFrame, pairs, start: int, end: int, ref_agg: pd.DataFrame)
     return grid
 
 
+def _select(cd: CellData, codes, start: int, end: int, level: str, enabled: bool) -> pd.DataFrame:
+    """Rows of the protected table (one suppression pattern per data set) for ``codes`` and years."""
+    t = protection.protected_table(cd)
+    sel = (t["area_code"].isin(list(dict.fromkeys(codes))) & t["year"].between(start, end)
+           & t["_ind_level"].isin(["ALL", level]))
+    out = t.loc[sel].drop(columns="_ind_level").reset_index(drop=True)
+    if cd.kind == "panel" and not enabled:
+        for c in out.columns:
+            if c.startswith("f_"):
+                out[c] = False
+    return out
+
+
 def area_frame(cd: CellData, pairs, start: int, end: int, level: str, enabled: bool,
                ref_cd: CellData | None = None) -> pd.DataFrame:
     """Wide frame: one row per area × industry (incl. ``ALL``) × year in [start, end].
@@ -185,16 +168,15 @@ def area_frame(cd: CellData, pairs, start: int, end: int, level: str, enabled: b
     Columns: the summed cell quantities of the area, ``f_<measure>`` disclosure flags, and the
     reference's ``ref_personnel``, ``ref_f_personnel`` (and, for shift-share, every measure).
     """
+    if level not in ("section", "division"):
+        raise InputError(f"unknown industry level {level!r}: expected 'section' or 'division'")
     area_codes = [a for a, _ in pairs]
     own_refs = [r for _, r in pairs if cd.covers(r)]
     other_refs = [r for _, r in pairs if not cd.covers(r)]
-    agg = _cells.aggregate_cells(cd.cells, area_codes + own_refs, level, cd.kind)
-    agg = agg.loc[agg["year"].between(start, end)]
-    agg = _flags(_with_measures(agg), enabled, cd.kind)
+    agg = _select(cd, area_codes + own_refs, start, end, level, enabled)
     ref_agg = agg.loc[agg["area_code"].isin(own_refs)]
     if other_refs:
-        extra = _cells.aggregate_cells(ref_cd.cells, other_refs, level, ref_cd.kind)
-        extra = _flags(_with_measures(extra.loc[extra["year"].between(start, end)]), enabled, ref_cd.kind)
+        extra = _select(ref_cd, other_refs, start, end, level, enabled)
         ref_agg = pd.concat([ref_agg, extra], ignore_index=True)
     grid = _grid(agg, pairs, start, end, ref_agg)
     keys = ["area_code", "industry_code", "year"]
@@ -214,20 +196,6 @@ def area_frame(cd: CellData, pairs, start: int, end: int, level: str, enabled: b
             w[c] = w[c].mask(absent, 0)
     w = w.drop(columns=["_present", "_ref_present"])
     return w
-
-
-def _with_measures(agg: pd.DataFrame) -> pd.DataFrame:
-    out = agg.copy()
-    out["establishments"] = out["n_firms"].astype("float64")
-    for c in _cells.COUNT_COLUMNS:
-        if c not in out:
-            out[c] = 0
-    for c in _cells.MAX_COLUMNS:
-        if c not in out:
-            out[c] = np.nan
-    if "table_suppressed" not in out:
-        out["table_suppressed"] = 0
-    return out
 
 
 def finish(df: pd.DataFrame, prov: dict, enabled: bool) -> pd.DataFrame:

@@ -1,0 +1,147 @@
+"""One suppression pattern for every area and industry level of a firm panel.
+
+Published figures add up in three ways: industries (sections) to the all-industries total,
+divisions to their section, and areas to their parent (municipality → sub-region → region →
+country). A suppressed cell must not be recoverable along any of them, also across separate
+calls (a municipality's report, its sub-region's report and the site's overview are computed one
+by one). So the engine decides the flags once per data set, on the table of *all* areas the data
+covers at both industry levels, and every call reads its cells from that table: the same cell is
+always suppressed or always published (:func:`protected_table`).
+
+Rules: :mod:`kasvudata_utils.disclosure` (threshold < 3 firms; dominance > 80 % for sums;
+secondary suppression repeated until no group has a single suppressed member).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import areas, disclosure, industries
+from . import cells as _cells
+
+# measure → (value column, weight column for choosing secondary cells)
+PROTECTED = {"establishments": ("n_firms", "n_firms"), "personnel": ("personnel", "n_firms"),
+             "turnover_eur": ("turnover_eur", "n_firms"), "exports_eur": ("exports_eur", "exporters"),
+             "exporters": ("exporters", "n_firms"), "hge": ("hge", "hge_base"),
+             "micro_hge": ("micro_hge", "micro_hge_base")}
+
+
+def covered_areas(cd) -> list[str]:
+    """Every area (KU, SK, MK, SSS) that the data covers (see ``CellData.covers``)."""
+    codes = [c for lvl in ("SSS", "MK", "SK") for c in areas.members(areas.COUNTRY, lvl)]
+    codes = [c for c in codes if cd.covers(c)]
+    return codes + sorted(cd.municipalities)
+
+
+def with_measures(agg: pd.DataFrame) -> pd.DataFrame:
+    """Add ``establishments`` and any cell column a table-based frame lacks."""
+    out = agg.copy()
+    out["establishments"] = out["n_firms"].astype("float64")
+    for c in _cells.COUNT_COLUMNS:
+        if c not in out:
+            out[c] = 0
+    for c in _cells.MAX_COLUMNS:
+        if c not in out:
+            out[c] = np.nan
+    if "table_suppressed" not in out:
+        out["table_suppressed"] = 0
+    return out
+
+
+def primary(t: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """``f_<measure>`` flags from the threshold and dominance rules (StatFin's own for a table)."""
+    t = t.copy()
+    if kind == "table":
+        supp = t["table_suppressed"].to_numpy() > 0
+        for m in PROTECTED:
+            t[f"f_{m}"] = supp
+        return t
+    n = t["n_firms"]
+    t["f_establishments"] = disclosure.threshold_flags(n)
+    t["f_personnel"] = disclosure.primary_flags(n, t["personnel"], t["personnel_max"])
+    t["f_turnover_eur"] = disclosure.primary_flags(n, t["turnover_eur"], t["turnover_eur_max"])
+    t["f_exports_eur"] = (disclosure.primary_flags(n, t["exports_eur"], t["exports_eur_max"])
+                          | disclosure.threshold_flags(t["exporters"]))
+    t["f_exporters"] = disclosure.threshold_flags(n)
+    t["f_hge"] = disclosure.threshold_flags(t["hge_base"])
+    t["f_micro_hge"] = disclosure.threshold_flags(t["micro_hge_base"])
+    return t
+
+
+def _groups(t: pd.DataFrame):
+    """Membership arrays (row, group, is_total) of every additive relation in ``t``."""
+    n = len(t)
+    rid = np.arange(n)
+    area = t["area_code"].astype("string").to_numpy(dtype=object)
+    ind = t["industry_code"].astype("string").to_numpy(dtype=object)
+    year = t["year"].to_numpy()
+    lvl = t["_ind_level"].to_numpy(dtype=object)
+    parent_ind = t["_parent_ind"].to_numpy(dtype=object)
+    parent_area = t["_parent_area"].to_numpy(dtype=object)
+    parts = []
+    # industries → ALL, divisions → section (within an area and year)
+    member = lvl != "ALL"
+    parts.append(pd.DataFrame({"row": rid[member], "a": area[member], "i": parent_ind[member], "y": year[member],
+                               "r": "I", "tot": False}))
+    total = lvl != "division"
+    parts.append(pd.DataFrame({"row": rid[total], "a": area[total], "i": ind[total], "y": year[total],
+                               "r": "I", "tot": True}))
+    # areas → parent area (same industry and year)
+    has_parent = pd.notna(parent_area)
+    parts.append(pd.DataFrame({"row": rid[has_parent], "a": parent_area[has_parent], "i": ind[has_parent],
+                               "y": year[has_parent], "r": "A", "tot": False}))
+    parts.append(pd.DataFrame({"row": rid, "a": area, "i": ind, "y": year, "r": "A", "tot": True}))
+    g = pd.concat(parts, ignore_index=True)
+    gid = g.groupby(["r", "a", "i", "y"], sort=False).ngroup().to_numpy()
+    # drop groups that have no member besides their total
+    members = np.bincount(gid, weights=~g["tot"].to_numpy())
+    keep = members[gid] > 0
+    _, gid = np.unique(gid[keep], return_inverse=True)
+    return g["row"].to_numpy()[keep], gid, g["tot"].to_numpy()[keep]
+
+
+def protect(t: pd.DataFrame) -> pd.DataFrame:
+    """Secondary suppression of every ``f_<measure>`` over all groups, repeated until stable."""
+    t = t.copy()
+    row, gid, tot = _groups(t)
+    for m, (value_col, weight_col) in PROTECTED.items():
+        flags = t[f"f_{m}"].to_numpy(dtype=bool)
+        values = t[value_col].to_numpy(dtype=np.float64)
+        weights = t[weight_col].to_numpy(dtype=np.float64)
+        while True:  # each round suppresses at least one more cell, so this ends
+            new = disclosure.secondary_pass(flags, values, weights, row, gid, tot)
+            if (new == flags).all():
+                break
+            flags = new
+        t[f"f_{m}"] = flags
+    return t
+
+
+def protected_table(cd) -> pd.DataFrame:
+    """All covered areas × sections, divisions and ALL × years with final flags (cached on ``cd``).
+
+    Columns: ``area_code, industry_code, year``, the cell quantities, ``establishments`` and the
+    flags ``f_establishments, f_personnel, f_turnover_eur, f_exports_eur, f_exporters, f_hge,
+    f_micro_hge``, plus ``_ind_level`` (``ALL``/``section``/``division``).
+    """
+    cached = getattr(cd, "_protected", None)
+    if cached is not None:
+        return cached
+    codes = covered_areas(cd)
+    sec = _cells.aggregate_cells(cd.cells, codes, "section", cd.kind)
+    div = _cells.aggregate_cells(cd.cells, codes, "division", cd.kind)
+    div = div.loc[div["industry_code"] != industries.ALL]
+    sec = sec.assign(_ind_level=np.where(sec["industry_code"] == industries.ALL, "ALL", "section"),
+                     _parent_ind=np.where(sec["industry_code"] == industries.ALL, None, industries.ALL))
+    div = div.assign(_ind_level="division",
+                     _parent_ind=div["industry_code"].map(industries.division_section_map()).astype(object))
+    t = pd.concat([sec, div], ignore_index=True)
+    covered = set(codes)
+    parent = {c: areas.parent(c) for c in codes}
+    t["_parent_area"] = t["area_code"].map(lambda c: parent[c] if parent[c] in covered else None)
+    t = primary(with_measures(t), cd.kind)
+    if cd.kind == "panel":
+        t = protect(t)
+    t = t.drop(columns=["_parent_ind", "_parent_area"])
+    cd._protected = t
+    return t
