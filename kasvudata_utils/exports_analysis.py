@@ -124,20 +124,23 @@ def export_concentration(panel: pd.DataFrame, area, year: int, top=(3, 5, 10), d
 
     ``top_k, share_pct, suppressed``: the share of the k largest exporters
     in the area's total exports. Disclosure: k < 3 is never published (it
-    would rest on fewer than 3 firms), and a top-k share is suppressed where
-    the largest firm alone holds more than 80 % of the top-k sum (dominance).
+    would rest on fewer than 3 firms); a top-k share is suppressed where the
+    largest firm alone holds more than 80 % of the top-k sum (dominance), and
+    where only 1 or 2 exporters are left outside the top k (their exports
+    would follow from the share and the published total).
     A last row ``firms_for_half`` gives how many exporters together hold
     half of the exports (a count, safe to publish when at least 3).
 
     Examples
     --------
-    >>> p = pd.DataFrame({"firm_id": list("abcdef"), "year": 2020, "municipality_code": "KU564",
+    >>> p = pd.DataFrame({"firm_id": list("abcdefgh"), "year": 2020, "municipality_code": "KU564",
     ...                   "industry_code": "10", "personnel": 1.0, "turnover_eur": 100.0,
-    ...                   "exports_goods_eur": [40.0, 30, 10, 10, 5, 5], "exports_services_eur": 0.0})
-    >>> export_concentration(p, "KU564", 2020, top=(3, 5))["share_pct"].tolist()  # 80/100, 95/100
-    [80.0, 95.0, nan]
+    ...                   "exports_goods_eur": [40.0, 30, 10, 10, 4, 3, 2, 1], "exports_services_eur": 0.0})
+    >>> export_concentration(p, "KU564", 2020, top=(3, 5, 6))["share_pct"].tolist()  # 80/100, 94/100
+    [80.0, 94.0, nan, nan]
 
-    (40 + 30 ≥ 50: two firms hold half, a count below 3, so it is suppressed.)
+    (Top 6 leaves 2 firms outside, so it is suppressed; 40 + 30 ≥ 50: two
+    firms hold half, a count below 3, so that is suppressed too.)
     """
     p = _area_panel(panel, area)
     e = np.sort(p.loc[(p["year"] == int(year)) & p["exporter"], "exports_eur"].to_numpy())[::-1]
@@ -149,7 +152,9 @@ def export_concentration(panel: pd.DataFrame, area, year: int, top=(3, 5, 10), d
         if k < 1:
             raise InputError(f"top {k}: expected a positive number of firms")
         share = e[:k].sum() / total * 100 if total > 0 else np.nan
+        rest = len(e) - k  # exporters outside the top k: 1 or 2 of them would be recoverable
         sup = enabled and (k < disclosure.THRESHOLD or len(e) < disclosure.THRESHOLD
+                           or 0 < rest < disclosure.THRESHOLD
                            or bool(disclosure.dominance_flags(e[:k].sum(), e[0] if len(e) else 0)))
         rows.append({"top_k": str(k), "share_pct": np.nan if sup else share, "suppressed": bool(sup)})
     half = float(np.searchsorted(np.cumsum(e), total / 2) + 1) if total > 0 else np.nan
