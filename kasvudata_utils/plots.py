@@ -305,6 +305,14 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
             ax.text(sum(xs) / len(xs), sum(ys) / len(ys), (names or {}).get(p["area_code"], p.get("name_fi", "")),
                     ha="center", va="center", fontsize=9, color="black",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
+    if colour_by == "subregion":  # legend: sub-region names in their colours
+        from matplotlib.patches import Patch
+
+        from .areas import area_name
+
+        handles = [Patch(facecolor=PALETTE[i % len(PALETTE)], label=f"{area_name(c, lang)} ({c})")
+                   for i, c in enumerate(subregions) if c]
+        ax.legend(handles=handles, loc="upper left", fontsize=10, frameon=False)
     ax.autoscale_view()
     ax.set_aspect(1 / math.cos(math.radians(65.0)))
     ax.set_axis_off()
