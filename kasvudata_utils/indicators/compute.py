@@ -93,10 +93,10 @@ def compute_indicators_many(data, area_list, reference=None, start=None, end=Non
     start, end = engine.resolve_years(cd, start, end, ref_cd if uses_extra else None)
     enabled = disclosure.disclosure_enabled(disclose) if cd.kind == "panel" else True
     w = engine.area_frame(cd, pairs, start, end, level, enabled, ref_cd)
+    w = w.astype({"area_code": object, "reference_code": object, "industry_code": object})
     parts = _levels(w, cd.kind) + _structure(w) + _growth(w, start, end)
     parts += _panel_only(w, cd.years, enabled) if cd.kind == "panel" else _unavailable(pairs, end)
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    out = _tidy(out)
+    out = _tidy(parts)
     prov = cd.prov
     if uses_extra:
         prov = provenance.combine(prov, ref_cd.prov)
@@ -105,16 +105,19 @@ def compute_indicators_many(data, area_list, reference=None, start=None, end=Non
     return out
 
 
-def _rows(w: pd.DataFrame, indicator: str, value, flag, note: str = "", mask=None) -> pd.DataFrame:
+def _rows(w: pd.DataFrame, indicator: str, value, flag, note: str = "", mask=None) -> dict:
+    """One indicator's rows as column arrays (frames are built once, in :func:`_tidy`)."""
     value = np.asarray(value, dtype=np.float64)
     flag = np.asarray(flag, dtype=bool)
-    df = pd.DataFrame({"area_code": w["area_code"].to_numpy(), "reference_code": w["reference_code"].to_numpy(),
-                       "indicator": indicator, "industry_code": w["industry_code"].to_numpy(),
-                       "year": w["year"].to_numpy(), "value": np.where(flag, np.nan, value), "suppressed": flag,
-                       "note": note})
-    if mask is not None:
-        df = df.loc[np.asarray(mask, dtype=bool)]
-    return df
+    sel = np.ones(len(w), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    k = int(sel.sum())
+    return {"area_code": w["area_code"].to_numpy(dtype=object)[sel],
+            "reference_code": w["reference_code"].to_numpy(dtype=object)[sel],
+            "indicator": np.full(k, indicator, dtype=object),
+            "industry_code": w["industry_code"].to_numpy(dtype=object)[sel],
+            "year": w["year"].to_numpy(dtype=np.int64)[sel],
+            "value": np.where(flag, np.nan, value)[sel], "suppressed": flag[sel],
+            "note": np.full(k, note, dtype=object)}
 
 
 def _ratio(num, den, scale=100.0):
@@ -208,23 +211,32 @@ def _panel_only(w, data_years, enabled: bool):
 
 
 def _unavailable(pairs, end):
-    rows = [{"area_code": a, "reference_code": r, "indicator": ind, "industry_code": "ALL", "year": end,
-             "value": np.nan, "suppressed": False, "note": NOTE_NOT_AVAILABLE}
-            for a, r in dict.fromkeys(pairs) for ind in PANEL_ONLY]
-    return [pd.DataFrame(rows)]
+    rows = [(a, r, ind) for a, r in dict.fromkeys(pairs) for ind in PANEL_ONLY]
+    k = len(rows)
+    return [{"area_code": np.array([x[0] for x in rows], dtype=object),
+             "reference_code": np.array([x[1] for x in rows], dtype=object),
+             "indicator": np.array([x[2] for x in rows], dtype=object),
+             "industry_code": np.full(k, "ALL", dtype=object), "year": np.full(k, end, dtype=np.int64),
+             "value": np.full(k, np.nan), "suppressed": np.zeros(k, dtype=bool),
+             "note": np.full(k, NOTE_NOT_AVAILABLE, dtype=object)}]
 
 
-def _tidy(out: pd.DataFrame) -> pd.DataFrame:
+def _tidy(parts) -> pd.DataFrame:
+    """One frame from the column arrays, sorted by area, indicator (SPEC order), ALL first, industry, year."""
+    cols = {c: np.concatenate([p[c] for p in parts]) for c in COLUMNS}
     order = {name: i for i, name in enumerate(INDICATORS)}
-    out = out.assign(_o=out["indicator"].map(order), _all=out["industry_code"] != "ALL")
-    out = out.sort_values(["area_code", "_o", "_all", "industry_code", "year"], kind="stable")
-    out = out.drop(columns=["_o", "_all"]).reset_index(drop=True)
+    ind_order = np.array([order[x] for x in cols["indicator"]]) if len(cols["indicator"]) else np.zeros(0, int)
+    area_codes = pd.factorize(cols["area_code"], sort=True)[0]
+    industry_codes = pd.factorize(cols["industry_code"], sort=True)[0]
+    is_not_all = cols["industry_code"] != "ALL"
+    idx = np.lexsort((cols["year"], industry_codes, is_not_all, ind_order, area_codes))
+    out = pd.DataFrame({c: cols[c][idx] for c in COLUMNS})
     for c in ("area_code", "reference_code", "indicator", "industry_code", "note"):
         out[c] = out[c].astype("string")
     out["year"] = out["year"].astype("int64")
     out["value"] = out["value"].astype("float64")
     out["suppressed"] = out["suppressed"].astype(bool)
-    return out[COLUMNS]
+    return out
 
 
 _NOTE_KEYS = {

@@ -150,9 +150,19 @@ def _grid(agg: pd.DataFrame, pairs, start: int, end: int, ref_agg: pd.DataFrame)
 
 def _select(cd: CellData, codes, start: int, end: int, level: str, enabled: bool) -> pd.DataFrame:
     """Rows of the protected table (one suppression pattern per data set) for ``codes`` and years."""
-    t = protection.protected_table(cd)
-    sel = (t["area_code"].isin(list(dict.fromkeys(codes))) & t["year"].between(start, end)
-           & t["_ind_level"].isin(["ALL", level]))
+    codes = list(dict.fromkeys(codes))
+    if cd.kind == "table":  # public table: its own flags only, so aggregate just what is asked
+        cache = cd.__dict__.setdefault("_table_aggs", {})
+        key = (tuple(codes), level)
+        if key not in cache:
+            if len(cache) > 16:
+                cache.clear()
+            agg = _cells.aggregate_cells(cd.cells, codes, level, cd.kind)
+            cache[key] = protection.primary(protection.with_measures(agg), cd.kind).assign(_ind_level=level)
+        t = cache[key]
+    else:
+        t = protection.protected_table(cd)
+    sel = t["area_code"].isin(codes) & t["year"].between(start, end) & t["_ind_level"].isin(["ALL", level])
     out = t.loc[sel].drop(columns="_ind_level").reset_index(drop=True)
     if cd.kind == "panel" and not enabled:
         for c in out.columns:
