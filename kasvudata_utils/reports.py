@@ -102,7 +102,10 @@ def code_fingerprint() -> str:
 
 
 def insights_fingerprint(area: str) -> str:
-    """A digest of the area's records in the insights store ('' when there is no store)."""
+    """A digest of the insights the area's report shows: its own and its member areas' ('' without a store).
+
+    A municipality's new insight also reruns its sub-region's and the region's reports, which show it.
+    """
     from .paths import insights_db
 
     db = insights_db()
@@ -111,10 +114,17 @@ def insights_fingerprint(area: str) -> str:
     try:
         from .insights import InsightStore
 
-        records = InsightStore(db).list(area=area)
+        records = [r for r in InsightStore(db).list() if _shows(area, r.get("area_code"))]
         return hashlib.sha256(json.dumps(records, default=str, sort_keys=True).encode()).hexdigest()[:16]
-    except Exception:  # store module missing or changed: fall back to the whole file (reruns more, never less)
+    except Exception:  # store unreadable or changed: fall back to the whole file (reruns more, never less)
         return _sha(db).hexdigest()[:16]
+
+
+def _shows(area: str, code) -> bool:
+    try:
+        return areas.contains(area, code)
+    except InputError:
+        return False
 
 
 def job_fingerprint(job: Job, data_fp: str, code_fp: str) -> str:

@@ -195,11 +195,12 @@ def test_new_insight_for_the_area_changes_its_fingerprint(batch):
     from kasvudata_utils.insights import InsightStore
     from kasvudata_utils.paths import insights_db
 
-    ku, sk = (reports.plan_jobs([c], "fi", industry_profiles=False)[0] for c in ("KU009", "SK177"))
-    before = [reports.job_fingerprint(j, "data", "code") for j in (ku, sk)]
+    ku, sk, oulu = (reports.plan_jobs([c], "fi", industry_profiles=False)[0] for c in ("KU009", "SK177", "SK171"))
+    before = [reports.job_fingerprint(j, "data", "code") for j in (ku, sk, oulu)]
     InsightStore(insights_db()).add("KU009", "trend", "Uusi havainto")
-    after = [reports.job_fingerprint(j, "data", "code") for j in (ku, sk)]
-    assert after[0] != before[0] and after[1] == before[1]
+    after = [reports.job_fingerprint(j, "data", "code") for j in (ku, sk, oulu)]
+    # Alavieska's insight shows in its own report and in its sub-region's (SK177), not in Oulu's (SK171)
+    assert after[0] != before[0] and after[1] != before[1] and after[2] == before[2]
 
 
 @pytest.mark.slow
