@@ -154,7 +154,8 @@ SLOW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChe
 
 
 @SLOW
-@given(panel=panels(), area=st.sampled_from(["KU305", "KU832", "SK178"]), level=st.sampled_from(["section", "division"]))
+@given(panel=panels(), area=st.sampled_from(["KU305", "KU832", "SK178"]),
+       level=st.sampled_from(["section", "division"]))
 def test_no_published_cell_rests_on_fewer_than_three_firms(panel, area, level):
     out = compute_indicators(panel, area, "SK178", level=level)
     munis = ["KU305", "KU832"] if area == "SK178" else [area]

@@ -82,3 +82,12 @@ def test_published_figures_are_the_true_ones_and_suppression_is_empty(data, open
     # MK17's own totals are large and published
     mk = on[(on.area_code == "MK17") & (on.industry_code == "ALL") & (on.indicator == "personnel")]
     assert not mk.suppressed.any()
+
+
+def test_every_area_code_form_gives_alavieska(data):
+    cd = prepare(data.firm_panel)
+    want = compute_indicators(cd, "KU009", "MK17", 2018, 2023)
+    assert set(want.area_code) == {"KU009"}
+    for form in (9, "009", "9", "Alavieska", "ku009"):
+        got = compute_indicators(cd, form, "MK17", 2018, 2023)
+        assert got.equals(want), form

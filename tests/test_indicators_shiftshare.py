@@ -40,7 +40,8 @@ def test_classic_by_hand():
 
 
 def test_esteban_marquillas_by_hand():
-    ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, method="esteban-marquillas", disclose=False))
+    ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, method="esteban-marquillas",
+                                  disclose=False))
     # ê_i = 53 · E_i0 / 100: C 34.45, G 12.72, J 5.83
     # C: r − g = 40/35 − 73/65 = 9/455; NC = 34.45·9/455 = 0.6814286; AL = 0.55·9/455 = 0.0108791
     assert ss.loc["C", ["net_competitive", "allocation"]].tolist() == pytest.approx([0.6814285714, 0.0108791209])
@@ -81,8 +82,9 @@ def edge_panel():
     # Kuusamo: C 10 → 12 (3 firms of 2/3/5 → 3/4/5), F absent in 2020, 6 in 2022 (3 firms of 2)
     # Taivalkoski (reference, does not contain Kuusamo): C 20 → 30 (3 firms), no F at all
     rows = []
-    for fid, m, d, p0, p1 in (("K1", "KU305", "10", 2, 3), ("K2", "KU305", "10", 3, 4), ("K3", "KU305", "10", 5, 5),
-                              ("T1", "KU832", "10", 5, 10), ("T2", "KU832", "10", 5, 10), ("T3", "KU832", "10", 10, 10)):
+    firms = (("K1", "KU305", "10", 2, 3), ("K2", "KU305", "10", 3, 4), ("K3", "KU305", "10", 5, 5),
+             ("T1", "KU832", "10", 5, 10), ("T2", "KU832", "10", 5, 10), ("T3", "KU832", "10", 10, 10))
+    for fid, m, d, p0, p1 in firms:
         rows += [(fid, 2020, m, d, p0, 1.0, 0.0, 0.0, 2000), (fid, 2022, m, d, p1, 1.0, 0.0, 0.0, 2000)]
     for fid in ("N1", "N2", "N3"):
         rows.append((fid, 2022, "KU305", "41", 2.0, 1.0, 0.0, 0.0, 2021))

@@ -15,11 +15,15 @@ import sys
 
 from .. import areas
 
+EPILOG = ("Figures from firm-level data pass disclosure control (cells of < 3 firms or dominated by one firm "
+          "are empty, suppressed=True). Inside a secure environment KASVUDATA_DISCLOSURE=off switches it off; "
+          "the output is then marked 'not for publication'.")
 COLUMNS = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed", "note"]
 
 
 def register(sub):
-    p = sub.add_parser("indicators", help="all indicators of an area against a reference (long table)")
+    p = sub.add_parser("indicators", help="all indicators of an area against a reference (long table)",
+                       epilog=EPILOG)
     add_common(p)
     p.add_argument("--start", type=int, help="first year (default: first year of the data)")
     p.add_argument("--end", type=int, help="last year (default: last year of the data)")

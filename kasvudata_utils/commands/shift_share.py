@@ -10,11 +10,12 @@ and ``note`` (the ``TOTAL`` row's note says whether the reference contains the a
 """
 from __future__ import annotations
 
-from .indicators import add_common, load_inputs, write
+from .indicators import EPILOG, add_common, load_inputs, write
 
 
 def register(sub):
-    p = sub.add_parser("shift-share", help="shift-share decomposition (classic, Esteban-Marquillas, dynamic)")
+    p = sub.add_parser("shift-share", help="shift-share decomposition (classic, Esteban-Marquillas, dynamic)",
+                       epilog=EPILOG)
     add_common(p)
     p.add_argument("--start", type=int, required=True, help="start year")
     p.add_argument("--end", type=int, required=True, help="end year")

@@ -304,22 +304,3 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
 @lru_cache(maxsize=8)
 def _municipality_map(level: str) -> dict:
     return areas.municipality_map(level)
-
-
-def covered_municipalities(cells: pd.DataFrame) -> set[str]:
-    """Municipality codes that have at least one cell."""
-    return set(cells["municipality_code"].astype("string").unique())
-
-
-def check_covers(cells: pd.DataFrame, area: str, what: str = "area") -> None:
-    """Raise :class:`InputError` when ``area`` has municipalities the data does not cover at all."""
-    have = covered_municipalities(cells)
-    need = areas.municipalities(area)
-    missing = [m for m in need if m not in have]
-    if len(missing) == len(need):
-        raise InputError(f"{what} {area} ({areas.area_name(area)}) is not covered by the data: the data holds "
-                         f"{len(have)} municipalities, none of {area}")
-    if what == "reference" and len(missing) > len(need) // 2:
-        raise InputError(f"reference {area} is covered by the data for only {len(need) - len(missing)} of its "
-                         f"{len(need)} municipalities: pass reference_data (e.g. the regional business table) "
-                         f"or choose a reference inside the data")
