@@ -240,6 +240,33 @@ LABELS: dict[str, dict[str, str]] = {
     "research_panel_goods": {"fi": "Yritysaineisto (tavarat)", "en": "Firm panel (goods)"},
     "research_customs_goods": {"fi": "Tulli (tavarat)", "en": "Finnish Customs (goods)"},
     "research_eur": {"fi": "euroa", "en": "EUR"},
+    "research_weights_summary": {
+        "fi": "{n} kuntaa; naapurittomia saaria: {islands}; Hailuodon naapurit: {hailuoto}",
+        "en": "{n} municipalities; islands without neighbours: {islands}; Hailuoto's neighbours: {hailuoto}"},
+    "research_lisa_agreement": {
+        "fi": "LISA-luokka sama kuningatar- ja {weights}-painoilla: {pct:.0f} % kunnista",
+        "en": "LISA class identical under queen and {weights} weights: {pct:.0f} % of municipalities"},
+    "research_lm_choice": {"fi": "LM-testit → **{choice}**-malli", "en": "LM tests → **{choice}** model"},
+    "research_firm_years": {"fi": "{n} yritysvuotta", "en": "{n} firm-years"},
+    "research_beta_summary": {
+        "fi": "β = {beta:.4f}; lähentymisnopeus {speed:.2f} % vuodessa, puoliintumisaika {half:.0f} vuotta",
+        "en": "β = {beta:.4f}; speed {speed:.2f} % a year, half-life {half:.0f} years"},
+    "research_supported_firms": {"fi": "Paneelissa {n} tuettua yritystä; alueella {area}: {n_area}",
+                                 "en": "{n} supported firms in the panel; in {area}: {n_area}"},
+    "research_matched_pairs": {
+        "fi": "Kaltaistettuja pareja: **{n}** / {supported} tuettua yritystä ({unmatched} ilman riittävän "
+              "samankaltaista paria, esim. tukivuonnaan perustetut).",
+        "en": "Matched pairs: **{n}** of {supported} supported firms ({unmatched} without a close enough match, "
+              "e.g. firms founded in their support year)."},
+    "research_did_result": {
+        "fi": "DiD: tuki nosti henkilöstön vuosikasvua **{est:.3f}** log-pistettä (95 %:n väli {low:.3f} … "
+              "{high:.3f}) kunakin kolmena tukea seuraavana vuonna.",
+        "en": "DiD: support raised annual personnel growth by **{est:.3f}** log points (95 % interval {low:.3f} … "
+              "{high:.3f}) in each of the three years after the grant."},
+    "research_planted_inside": {"fi": "Synteettiseen aineistoon istutettu arvo: **{value}** — välin sisällä.",
+                                "en": "Planted value in the synthetic data: **{value}** — inside the interval."},
+    "research_planted_outside": {"fi": "Synteettiseen aineistoon istutettu arvo: **{value}** — välin ulkopuolella.",
+                                 "en": "Planted value in the synthetic data: **{value}** — outside the interval."},
     # spatial.area_spatial_context (LISA of municipal personnel growth, issue 7)
     "spatial_context_ku_HH": {
         "fi": "{name} kuuluu korkean kasvun klusteriin (HH): henkilöstö kasvoi {start}–{end} sekä kunnassa "
