@@ -251,3 +251,69 @@ def test_scenario_area_change_resets_inputs(data):
     app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
     app.area_select.value = "North Ostrobothnia (MK17)"
     assert app.area == "MK17" and "North Ostrobothnia (MK17)" in app.summary.value
+
+
+# -- maps, the workshop command and the app cache --------------------------------------------------
+def test_choropleth_classes_colours_and_selection():
+    from kasvudata_utils import maps
+
+    # quantile limits of 1..10 in 5 classes: positions 9·i/5 → 2.8, 4.6, 6.4, 8.2
+    assert maps.class_breaks(range(1, 11)) == [2.8, 4.6, 6.4, 8.2]
+    assert maps.colour_for(float("nan"), [1.0]) == maps.MISSING
+    geo = make_data().geojson
+    styled = maps.styled_geojson(geo, {"KU009": 1.0, "KU977": 2.0}, selected={"KU977"})
+    props = {f["properties"]["area_code"]: f["properties"] for f in styled["features"]}
+    assert props["KU977"]["style"]["color"] == maps.SELECTED and props["KU009"]["style"]["weight"] < 4
+    assert "style" not in geo["features"][0]["properties"]  # the input is not modified
+    # bounding box of the test polygons: lat 64…64.5, lon 24…24.5
+    assert maps.bounds_center(geo) == (64.25, 24.25)
+
+
+def test_workshop_command_uses_the_offline_template_and_config(tmp_path):
+    import json
+
+    from kasvudata_utils.commands.workshop import TEMPLATE_ROOT, WORKSHOPS_DIR, voila_command
+
+    argv, env, cwd = voila_command(8899, env={"JUPYTER_PATH": "/x"})
+    assert "--port=8899" in argv and "--Voila.ip=127.0.0.1" in argv and argv[-1] == str(WORKSHOPS_DIR)
+    assert argv[1:3] == ["-m", "kasvudata_utils.commands.workshop"]  # Voilà plus the per-cell timeout
+    assert env["JUPYTER_PATH"].split(":")[0] == str(TEMPLATE_ROOT) and cwd == WORKSHOPS_DIR
+    cfg = json.loads((WORKSHOPS_DIR / "voila.json").read_text())
+    assert cfg["VoilaConfiguration"]["template"] == "kasvudata"
+    assert cfg["VoilaConfiguration"]["show_tracebacks"] is False and cfg["VoilaConfiguration"]["preheat_kernel"]
+    assert cfg["MappingKernelManager"]["cull_idle_timeout"] > 0 and cfg["VoilaExecutor"]["timeout"] > 0
+    tpl = TEMPLATE_ROOT / "voila" / "templates" / "kasvudata"
+    assert json.loads((tpl / "conf.json").read_text())["base_template"] == "lab"
+    assert "cdn.jsdelivr.net" in (tpl / "index.html.j2").read_text()  # the filter names what it removes
+    with pytest.raises(InputError, match="port 0"):
+        voila_command(0)
+    with pytest.raises(InputError, match="voila.json"):
+        voila_command(8899, workshops_dir=tmp_path)
+
+
+def test_app_notebooks_have_parameters_and_one_app_each():
+    import nbformat
+
+    from kasvudata_utils.commands.workshop import WORKSHOPS_DIR
+
+    for name, cls in (("area_explorer", "AreaExplorer"), ("scenario_workshop", "ScenarioWorkshop")):
+        nb = nbformat.read(WORKSHOPS_DIR / f"{name}.ipynb", as_version=4)
+        params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1 and 'area: str = "MK17"' in params[0].source
+        assert f"{cls}.from_url(area, lang)" in nb.cells[-1].source
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")  # stripped
+
+
+@pytest.mark.slow
+def test_app_cache_matches_the_firm_panel_by_definition():
+    from kasvudata_utils.apps.common import AppData
+    from kasvudata_utils.data import load_firm_panel
+
+    data = AppData.load()
+    assert len([c for c in data.area_codes()]) == 38
+    panel = load_firm_panel()
+    # personnel of Alavieska in the last year = the sum over its firms' rows (SPEC §3)
+    year = int(panel["year"].max())
+    expected = panel.loc[(panel["municipality_code"] == "KU009") & (panel["year"] == year), "personnel"].sum()
+    assert data.value("KU009", "personnel", year) == pytest.approx(expected, rel=1e-6, abs=0.01)
+    assert data.prov["kind"] in ("synthetic", "mixed")

@@ -20,6 +20,32 @@ WORKSHOPS_DIR = PROJECT_ROOT / "workshops"
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1] / "voila_template"
 
 
+#: Execution timeout (s) of an app notebook's cells (``VoilaExecutor``); see :func:`cell_timeout`.
+CELL_TIMEOUT_S = 60
+#: Cells that wait for the page request in a preheated kernel (``App.from_url``, ``wait_for_request``).
+_WAITING_MARKERS = ("from_url(", "wait_for_request(")
+
+
+def cell_timeout(cell) -> int | None:
+    """Per-cell execution timeout for Voilà (``VoilaExecutor.timeout_func``, set by :func:`serve`).
+
+    A preheated kernel runs the notebook ahead of time and blocks in the cell that waits for
+    the page request (``voila.utils.wait_for_request`` inside ``App.from_url``) until a
+    participant opens the page — possibly hours later. A plain ``VoilaExecutor.timeout`` would
+    kill that wait after a minute and leave a broken kernel in the pool, so such cells (tag
+    ``wait-for-request`` or a call of ``from_url(``/``wait_for_request(``) get no timeout; every
+    other cell gets :data:`CELL_TIMEOUT_S`.
+
+    >>> cell_timeout({"source": "x = 1", "metadata": {}}), cell_timeout({"source": "App.from_url(a)", "metadata": {}})
+    (60, None)
+    """
+    source = cell.get("source", "") if hasattr(cell, "get") else ""
+    tags = (cell.get("metadata", {}) or {}).get("tags", []) if hasattr(cell, "get") else []
+    if "wait-for-request" in tags or any(m in source for m in _WAITING_MARKERS):
+        return None
+    return CELL_TIMEOUT_S
+
+
 def voila_command(port: int = 8866, workshops_dir: Path | None = None, preheat: bool | None = None,
                   env: dict | None = None) -> tuple[list[str], dict, Path]:
     """``(argv, environment, cwd)`` that start Voilà on the workshop apps.
@@ -41,7 +67,8 @@ def voila_command(port: int = 8866, workshops_dir: Path | None = None, preheat: 
     wdir = Path(workshops_dir or WORKSHOPS_DIR).resolve()
     if not (wdir / "voila.json").exists():
         raise InputError(f"workshop folder {wdir}: expected a folder with voila.json and the app notebooks")
-    argv = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
+    argv = [sys.executable, "-m", "kasvudata_utils.commands.workshop", "--no-browser", f"--port={port}",
+            "--Voila.ip=127.0.0.1"]
     if preheat is not None:
         argv.append(f"--preheat_kernel={bool(preheat)}")
     argv.append(str(wdir))
@@ -71,3 +98,20 @@ def run(args) -> int:
         return subprocess.call(argv, env=env, cwd=cwd)
     except KeyboardInterrupt:
         return 0
+
+
+def serve(argv=None) -> None:
+    """Run Voilà with ``argv`` plus what JSON cannot hold: the per-cell timeout callable.
+
+    ``voila.json`` (read from the working directory) supplies the rest of the configuration.
+    """
+    from traitlets.config import Config
+    from voila.app import Voila
+
+    config = Config()
+    config.VoilaExecutor.timeout_func = cell_timeout
+    Voila.launch_instance(argv=argv, config=config)
+
+
+if __name__ == "__main__":  # `python -m kasvudata_utils.commands.workshop <voila arguments>` (voila_command)
+    serve(sys.argv[1:])
