@@ -317,3 +317,16 @@ def test_app_cache_matches_the_firm_panel_by_definition():
     expected = panel.loc[(panel["municipality_code"] == "KU009") & (panel["year"] == year), "personnel"].sum()
     assert data.value("KU009", "personnel", year) == pytest.approx(expected, rel=1e-6, abs=0.01)
     assert data.prov["kind"] in ("synthetic", "mixed")
+
+
+def test_scenario_never_shows_a_confidential_export_total(monkeypatch):
+    d = make_data()
+    ind = d.indicators
+    mask = (ind["area_code"] == "KU009") & (ind["indicator"] == "exports_eur") & (ind["industry_code"] == "ALL")
+    ind = ind.assign(suppressed=ind["suppressed"] | mask, value=ind["value"].mask(mask))
+    data = AppData(ind, d.prov, d.geojson)
+    monkeypatch.setattr(area_explorer, "_DATA", data)
+    app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    app.sliders["export_manufacturing"].value = 10.0
+    assert "exports suppressed (–)" in app.summary.value
+    assert "million" not in app.summary.value
