@@ -209,11 +209,13 @@ def fit_ols(df: pd.DataFrame, y: str, x: list[str], cov: str = "HC3", cluster: s
     >>> fit_ols(d, "y", ["x"]).set_index("term").loc["x", "estimate"].round(3)
     np.float64(2.071)
     """
-    import statsmodels.api as sm
+    # the modules themselves, not statsmodels.api: that imports every submodule and takes seconds
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     sub, mask = _design(df, y, x)
-    X = sm.add_constant(sub[x], has_constant="add")
-    model = sm.OLS(sub[y], X)
+    X = add_constant(sub[x], has_constant="add")
+    model = OLS(sub[y], X)
     if cluster is not None:
         _require(df, [cluster], "data")
         groups = pd.factorize(df.loc[mask, cluster])[0]

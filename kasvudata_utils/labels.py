@@ -292,6 +292,9 @@ LABELS: dict[str, dict[str, str]] = {
         "fi": "{name} ei kuulu tilastollisesti merkitsevään kasvun klusteriin ({start}–{end}, LISA, FDR 5 %).",
         "en": "{name} does not belong to a statistically significant growth cluster ({start}–{end}, LISA, "
               "FDR 5 %)."},
+    "spatial_context_uncorrected": {
+        "fi": "Ilman monen testin korjausta (p = {p:.3f}) kunta sijoittuisi luokkaan {quadrant}; tulkitse varoen.",
+        "en": "Without the multiple-testing correction (p = {p:.3f}) it would fall in class {quadrant}; read with care."},
     "spatial_context_area_HH": {
         "fi": "{name}: {n}/{total} kunnasta kuuluu korkean kasvun klusteriin (HH) vuosina {start}–{end}.",
         "en": "{name}: {n} of {total} municipalities belong to a high-growth cluster (HH) in {start}–{end}."},

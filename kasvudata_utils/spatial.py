@@ -354,7 +354,8 @@ def lisa_class_for_area(lisa_table: pd.DataFrame, area_code) -> dict:
     dict
         ``area_code``, ``level``, ``cluster`` (the municipality's own label,
         or the most common significant label among the members, else ``ns``)
-        and ``counts`` (label → number of member municipalities).
+        and ``counts`` (label → number of member municipalities); for a
+        municipality also ``quadrant`` and ``p_sim`` where the table has them.
 
     Examples
     --------
@@ -370,12 +371,15 @@ def lisa_class_for_area(lisa_table: pd.DataFrame, area_code) -> dict:
     if rows.empty:
         raise InputError(f"area {code} has no municipality in the LISA table: expected a mainland area")
     counts = {c: int((rows["cluster"] == c).sum()) for c in CLUSTER_LABELS}
+    extra = {}
+    if level == "KU" and {"quadrant", "p_sim"} <= set(rows.columns):
+        extra = {"quadrant": str(rows["quadrant"].iloc[0]), "p_sim": float(rows["p_sim"].iloc[0])}
     if level == "KU":
         cluster = str(rows["cluster"].iloc[0])
     else:
         sig = {c: n for c, n in counts.items() if c != "ns" and n > 0}
         cluster = max(sig, key=lambda c: (sig[c], c == "HH")) if sig else "ns"
-    return {"area_code": code, "level": level, "cluster": cluster, "counts": counts, "n": len(rows)}
+    return {"area_code": code, "level": level, "cluster": cluster, "counts": counts, "n": len(rows), **extra}
 
 
 def municipal_growth(business_table: pd.DataFrame, start: int, end: int,
@@ -461,8 +465,12 @@ def area_spatial_context(area_code, lang: str = "fi", start: int | None = None, 
     info = lisa_class_for_area(table, code)
     name = areas.area_name(code, lang)
     key = "spatial_context_ku_" if info["level"] == "KU" else "spatial_context_area_"
-    return labels.t(key + info["cluster"], lang, name=name, start=start, end=end,
+    text = labels.t(key + info["cluster"], lang, name=name, start=start, end=end,
                     n=info["counts"].get(info["cluster"], 0), total=info["n"])
+    if info["cluster"] == "ns" and info.get("p_sim", 1.0) <= 0.05:
+        # significant alone but not after the false-discovery-rate correction: say so, as a hint only
+        text += " " + labels.t("spatial_context_uncorrected", lang, quadrant=info["quadrant"], p=info["p_sim"])
+    return text
 
 
 def municipal_births(firm_panel: pd.DataFrame, start: int, end: int) -> pd.DataFrame:

@@ -128,17 +128,22 @@ def real_inputs():
             "centre": factors.regional_centre_distances(pop)}
 
 
-@pytest.mark.parametrize("seed", [20240917, 2])
-def test_municipality_model_recovers_planted_distance_broadband_rd(seed, real_inputs):
-    syn = generate(seed=seed, scale="test")
-    ds = factors.build_municipality_dataset(
-        syn.business_table, real_inputs["population"], real_inputs["distances"], real_inputs["unemployment"],
-        syn.municipality_factors, 2013, 2022, centre_distances=real_inputs["centre"])
-    est = factors.fit_ols(ds, "log_growth_pa", factors.DEFAULT_FACTORS)
-    table = factors.truth_table(est, syn.truth["effects"], factors.MUNICIPALITY_TRUTH_MAP).set_index("effect")
-    for effect in ("distance", "broadband", "rd"):
-        assert table.loc[effect, "sign_ok"], table.loc[effect]
-        assert table.loc[effect, "covered"], table.loc[effect]
+def test_municipality_model_recovers_planted_distance_broadband_rd(real_inputs):
+    # four generated panels × three planted effects = 12 intervals of nominal 95 % coverage:
+    # expected misses 0.6; P(3 or more misses) ≈ 2 %, so at most 2 are allowed. Every sign must be right.
+    covered, signs = [], []
+    for seed in (20240917, 1, 2, 3):
+        syn = generate(seed=seed, scale="test")
+        ds = factors.build_municipality_dataset(
+            syn.business_table, real_inputs["population"], real_inputs["distances"], real_inputs["unemployment"],
+            syn.municipality_factors, 2013, 2022, centre_distances=real_inputs["centre"])
+        est = factors.fit_ols(ds, "log_growth_pa", factors.DEFAULT_FACTORS)
+        table = factors.truth_table(est, syn.truth["effects"], factors.MUNICIPALITY_TRUTH_MAP).set_index("effect")
+        table = table.loc[["distance", "broadband", "rd"]]
+        covered += table["covered"].tolist()
+        signs += table["sign_ok"].tolist()
+    assert all(signs)
+    assert sum(covered) >= 10, covered
 
 
 def test_centre_distance_is_distance_to_oulu_in_northern_ostrobothnia(real_inputs):

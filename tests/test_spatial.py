@@ -229,3 +229,13 @@ def test_lisa_class_for_a_region_counts_members():
     assert info["cluster"] == "HH" and info["n"] == 3
     with pytest.raises(InputError, match="KU478"):
         spatial.lisa_class_for_area(t, "KU478")
+
+
+def test_context_mentions_an_uncorrected_class_only_as_a_hint():
+    t = pd.DataFrame({"area_code": ["KU977"], "cluster": ["ns"], "quadrant": ["LL"], "p_sim": [0.008]})
+    info = spatial.lisa_class_for_area(t, "KU977")
+    assert (info["cluster"], info["quadrant"], info["p_sim"]) == ("ns", "LL", 0.008)
+    from kasvudata_utils import labels
+
+    hint = labels.t("spatial_context_uncorrected", "en", quadrant="LL", p=0.008)
+    assert hint == "Without the multiple-testing correction (p = 0.008) it would fall in class LL; read with care."
