@@ -127,9 +127,22 @@ def add_footer(fig, prov: dict, lang: str = "fi", source: str | None = None) -> 
              fontsize=9.5, color="#333333", wrap=True)
 
 
-def _footer_rect(fig) -> tuple:
-    """tight_layout rectangle leaving about 0.45 inch at the bottom for the footer line."""
-    return (0, min(0.2, 0.45 / fig.get_size_inches()[1]), 1, 1)
+def _margins(fig, ax=None, left: float = 0.95, right: float = 0.35, top: float = 0.65, bottom: float = 1.0,
+             title: str | None = None, pad: float = 6.0) -> None:
+    """Fixed margins in inches (much cheaper than ``tight_layout``, which measured 0.8 s a figure).
+
+    The title (``loc="left"``) is moved to the figure's left edge so a long title never runs off the
+    right edge when long category labels take the left margin.
+    """
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h, bottom=bottom / h)
+    if ax is not None and title is not None:
+        ax.set_title(title, loc="left", x=-(left - 0.12) / (w - left - right), pad=pad)
+
+
+def _label_margin(labels) -> float:
+    """Left margin in inches for horizontal-bar category labels at 12 pt (about 0.1 inch a character)."""
+    return 0.3 + 0.1 * max((len(str(x)) for x in labels), default=4)
 
 
 def short_label(label: str, width: int = 34) -> str:
@@ -138,10 +151,10 @@ def short_label(label: str, width: int = 34) -> str:
     return label if len(label) <= width else label[: width - 1].rstrip() + "…"
 
 
-def _finish(fig, ax, title: str, unit: str, prov: dict, lang: str, source: str | None, axis: str):
-    ax.set_title(title, loc="left")
+def _finish(fig, ax, title: str, unit: str, prov: dict, lang: str, source: str | None, axis: str,
+            left: float = 0.95, bottom: float = 1.0):
     (ax.set_xlabel if axis == "x" else ax.set_ylabel)(unit)
-    fig.tight_layout(rect=_footer_rect(fig))
+    _margins(fig, ax, left=left, bottom=bottom, title=title)
     add_footer(fig, prov, lang, source)
     return fig
 
@@ -190,7 +203,9 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
     ax.margins(x=0.18)
     if reference_values is not None or area_label:  # below the axes: never over a bar or its value
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, frameon=False)
-    return _finish(fig, ax, title, unit, prov, lang, source, "x")
+    has_legend = reference_values is not None or bool(area_label)
+    return _finish(fig, ax, title, unit, prov, lang, source, "x", left=_label_margin(labels),
+                   bottom=1.45 if has_legend else 1.0)
 
 
 def line_chart(series: dict, *, title: str, unit: str, prov: dict, lang: str = "fi", source: str | None = None,
@@ -240,9 +255,8 @@ def stacked_share_chart(categories, shares: dict, *, title: str, unit: str, prov
     ax.xaxis.set_major_formatter(number_formatter(lang))
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=max(1, len(shares)), frameon=False,
               bbox_transform=ax.transAxes)
-    ax.set_title(title, loc="left", pad=34)
     ax.set_xlabel(unit)
-    fig.tight_layout(rect=_footer_rect(fig))
+    _margins(fig, ax, left=_label_margin([short_label(c) for c in categories]), top=1.0, title=title, pad=34)
     add_footer(fig, prov, lang, source)
     return fig
 
@@ -316,8 +330,7 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
     ax.autoscale_view()
     ax.set_aspect(1 / math.cos(math.radians(65.0)))
     ax.set_axis_off()
-    ax.set_title(title, loc="left")
-    fig.tight_layout(rect=_footer_rect(fig))
+    _margins(fig, ax, left=0.15, right=0.15, top=0.6, bottom=0.5, title=title)
     add_footer(fig, prov, lang, t("map_source", lang))
     return fig
 
