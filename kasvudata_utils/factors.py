@@ -509,3 +509,58 @@ def regional_centre_distances(population: pd.DataFrame) -> pd.DataFrame:
     km = [round(processing.haversine_km(pts.at[c, "lon"], pts.at[c, "lat"], pts.at[k, "lon"], pts.at[k, "lat"]), 3)
           for c, k in zip(codes, centre)]
     return pd.DataFrame({"municipality_code": codes, "centre_code": centre, "distance_to_centre_km": km})
+
+
+def area_factor_context(area_code, lang: str = "fi", start: int | None = None, end: int | None = None,
+                        inputs=None) -> str:
+    """Two sentences on the area's growth and the growth factors in its favour and against it.
+
+    Fits the municipality model (:func:`fit_ols`, :data:`DEFAULT_FACTORS`)
+    over all mainland municipalities; a factor "matters" where its 95 %
+    interval excludes 0. The area (the median of its municipalities for a
+    sub-region or region) is in a factor's favour where it lies on the
+    growth-raising side of the mainland median. ``inputs`` is a
+    :class:`kasvudata_utils.research_data.ResearchInputs` (loaded from the
+    embedded data when None). Synthetic factors are marked as such.
+
+    Examples
+    --------
+    >>> area_factor_context("KU977", "en")  # doctest: +SKIP
+    'Ylivieska: personnel changed by +6.3 % in 2013–2022 (median of mainland municipalities −2.1 %). ...'
+    """
+    from . import labels
+
+    lang = labels.normalise_lang(lang)
+    code = areas.normalise_area(area_code)
+    if inputs is None:
+        from .research_data import load_research_inputs
+
+        inputs = load_research_inputs()
+    years = inputs.business_table["year"].astype(int)
+    start = int(years.min()) if start is None else int(start)
+    end = min(int(years.max()), int(inputs.population["year"].max())) if end is None else int(end)
+    ds = build_municipality_dataset(inputs.business_table, inputs.population, inputs.distances,
+                                    inputs.unemployment, inputs.municipality_factors, start, end,
+                                    centre_distances=regional_centre_distances(inputs.population))
+    ds = ds.dropna(subset=["log_growth_pa", *DEFAULT_FACTORS]).reset_index(drop=True)
+    mine = ds[ds["municipality_code"].isin(areas.municipalities(code))]
+    if mine.empty:
+        raise InputError(f"area {code} has no mainland municipality with growth data: expected a mainland area")
+    est = fit_ols(ds, "log_growth_pa", DEFAULT_FACTORS).set_index("term")
+    pro, con = [], []
+    for term in DEFAULT_FACTORS:
+        if term in ("semi_urban", "rural"):
+            continue  # the urban–rural group is a control, not a lever an area can move
+        r = est.loc[term]
+        if r["ci_low"] <= 0 <= r["ci_high"]:
+            continue
+        side = (mine[term].median() - ds[term].median()) * np.sign(r["estimate"])
+        if side == 0:
+            continue
+        name = labels.t(f"factor_{term}", lang) + (f" ({labels.t('data_synthetic', lang)})"
+                                                   if term in ("broadband_10pp", "rd_1000eur_per_capita") else "")
+        (pro if side > 0 else con).append(name)
+    none = labels.t("factor_none", lang)
+    return labels.t("factor_context", lang, name=areas.area_name(code, lang), start=start, end=end,
+                    growth=f"{mine['growth_pct'].median():+.1f}", median=f"{ds['growth_pct'].median():+.1f}",
+                    pro=", ".join(pro) or none, con=", ".join(con) or none)

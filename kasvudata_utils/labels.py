@@ -155,18 +155,16 @@ LABELS: dict[str, dict[str, str]] = {
     # apps.scenario_workshop
     "scenario_title": {"fi": "Skenaariotyöpaja: entä jos?", "en": "Scenario workshop: what if?"},
     "horizon": {"fi": "Tavoitevuosi", "en": "Horizon year"},
-    "lever_export_manufacturing": {"fi": "Viennin muutos: teollisuus", "en": "Export change: manufacturing"},
-    "lever_export_trade_transport": {"fi": "Viennin muutos: kauppa ja kuljetus",
-                                     "en": "Export change: trade and transport"},
-    "lever_export_business_services": {"fi": "Viennin muutos: liike-elämän palvelut",
-                                       "en": "Export change: business services"},
-    "lever_export_elasticity": {"fi": "Työllisyyden jousto viennin suhteen", "en": "Employment elasticity of exports"},
+    "lever_export_manufacturing": {"fi": "Vienti: teollisuus", "en": "Exports: manufacturing"},
+    "lever_export_trade_transport": {"fi": "Vienti: kauppa, kuljetus", "en": "Exports: trade, transport"},
+    "lever_export_business_services": {"fi": "Vienti: liike-elämän palvelut", "en": "Exports: business services"},
+    "lever_export_elasticity": {"fi": "Työllisyyden jousto viennistä", "en": "Job elasticity of exports"},
     "lever_birth_rate_pct": {"fi": "Yritysten syntyvyys", "en": "Firm birth rate"},
     "lever_survival_rate_pct": {"fi": "Yritysten vuotuinen eloonjäänti", "en": "Annual firm survival"},
-    "lever_micro_growth_share_pct": {"fi": "Kasvavien mikroyritysten osuus", "en": "Share of micro-firms that grow"},
+    "lever_micro_growth_share_pct": {"fi": "Kasvavat mikroyritykset", "en": "Micro-firms that grow"},
     "unit_pct_per_year": {"fi": "% / vuosi", "en": "% per year"},
-    "unit_elasticity": {"fi": "(0 = ei vaikutusta, 1 = sama %)", "en": "(0 = none, 1 = same %)"},
-    "unit_pct_of_micro": {"fi": "% mikroyrityksistä / 3 v", "en": "% of micro-firms per 3 years"},
+    "unit_elasticity": {"fi": "0 = ei vaikutusta, 1 = sama %", "en": "0 = none, 1 = same %"},
+    "unit_pct_of_micro": {"fi": "% mikroyrityksistä / 3 v", "en": "% of micro-firms / 3 yrs"},
     "group_manufacturing": {"fi": "Teollisuus ja energia", "en": "Manufacturing and energy"},
     "group_construction": {"fi": "Rakentaminen", "en": "Construction"},
     "group_trade_transport": {"fi": "Kauppa, kuljetus, majoitus", "en": "Trade, transport, accommodation"},
@@ -292,6 +290,18 @@ LABELS: dict[str, dict[str, str]] = {
         "fi": "{name} ei kuulu tilastollisesti merkitsevään kasvun klusteriin ({start}–{end}, LISA, FDR 5 %).",
         "en": "{name} does not belong to a statistically significant growth cluster ({start}–{end}, LISA, "
               "FDR 5 %)."},
+    # factors.area_factor_context (issue 7)
+    "factor_context": {
+        "fi": "{name}: henkilöstö muuttui {growth} % vuosina {start}–{end} (Manner-Suomen kuntien mediaani "
+              "{median} %). Kasvutekijöistä alueen puolella: {pro}; sitä vastaan: {con}.",
+        "en": "{name}: personnel changed by {growth} % in {start}–{end} (median of mainland municipalities "
+              "{median} %). Growth factors in its favour: {pro}; against it: {con}."},
+    "factor_none": {"fi": "ei mikään", "en": "none"},
+    "factor_pop_growth_log_pa": {"fi": "väestönkasvu", "en": "population growth"},
+    "factor_distance_to_centre_100km": {"fi": "etäisyys maakuntakeskukseen", "en": "distance to the regional centre"},
+    "factor_unemployment_rate_pct": {"fi": "työttömyysaste", "en": "unemployment rate"},
+    "factor_broadband_10pp": {"fi": "laajakaistan kattavuus", "en": "broadband coverage"},
+    "factor_rd_1000eur_per_capita": {"fi": "T&K-menot asukasta kohden", "en": "R&D spending per capita"},
     "spatial_context_uncorrected": {
         "fi": "Ilman monen testin korjausta (p = {p:.3f}) kunta sijoittuisi luokkaan {quadrant}; tulkitse varoen.",
         "en": "Without the multiple-testing correction (p = {p:.3f}) it would fall in class {quadrant}; read with care."},

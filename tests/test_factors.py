@@ -187,3 +187,22 @@ def test_firm_model_at_default_scale_recovers_all_planted_effects(real_inputs):
     table = table.set_index("effect").loc[["distance", "broadband", "rd", "population"]]
     assert table["covered"].all(), table
     assert table["sign_ok"].all(), table
+
+
+def test_area_factor_context_sentence(real_inputs):
+    from kasvudata_utils import spatial
+    from kasvudata_utils.research_data import load_research_inputs
+
+    inp = load_research_inputs(synthetic_scale="test")
+    text = factors.area_factor_context("Ylivieska", "en", 2013, 2022, inputs=inp)
+    # the growth figure is the municipality's own personnel growth, computed independently here
+    own = spatial.municipal_growth(inp.business_table, 2013, 2022).set_index("area_code").loc["KU977", "growth_pct"]
+    assert text.startswith(f"Ylivieska: personnel changed by {own:+.1f} % in 2013–2022")
+    assert "Growth factors in its favour:" in text and "against it:" in text
+    # rd and broadband are named with the synthetic badge wherever they appear
+    for name in ("R&D spending per capita", "broadband coverage"):
+        if name in text:
+            assert f"{name} (SYNTHETIC data)" in text
+    assert factors.area_factor_context("KU977", "fi", 2013, 2022, inputs=inp).startswith("Ylivieska: henkilöstö")
+    with pytest.raises(InputError, match="KU478"):
+        factors.area_factor_context("KU478", "en", 2013, 2022, inputs=inp)
