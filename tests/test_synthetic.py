@@ -54,6 +54,9 @@ def test_schema_and_provenance(small):
     assert (fp[money] >= 0).all().all()
     assert (fp["exports_goods_eur"] + fp["exports_services_eur"] <= fp["turnover_eur"]).all()
     assert (fp["founded_year"] <= fp["year"]).all()
+    grants = fp[fp["support_eur"] > 0]
+    assert grants["year"].between(2013, 2022).all() and not grants["firm_id"].duplicated().any()
+    assert len(grants) == small.truth["counts"]["supported_firms_mk17"]
     assert not fp.duplicated(["firm_id", "year"]).any()
     assert fp.equals(fp.sort_values(["firm_id", "year"], ignore_index=True))
     # a firm never moves or changes industry, and is active in consecutive years only
@@ -176,22 +179,26 @@ def _growth_rows(data) -> pd.DataFrame:
     return out
 
 
-def _within_ols(df: pd.DataFrame, xs: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """OLS of dlnL on xs with section × year × size-bin fixed effects; HC0 standard errors."""
+def _within_ols(df: pd.DataFrame, xs: list[str], cluster: str = "firm_id") -> tuple[np.ndarray, np.ndarray]:
+    """OLS of dlnL on xs with section × year × size-bin fixed effects and cluster-robust standard
+    errors (by firm for support; by municipality for the factors, which vary by municipality only)."""
     cell = df.groupby(["section", "year", "size_bin"]).ngroup()
     cols = ["dlnL", *xs]
     dm = df[cols] - df[cols].groupby(cell).transform("mean")
     X, y = dm[xs].to_numpy(), dm["dlnL"].to_numpy()
     xtx_inv = np.linalg.inv(X.T @ X)
     beta = xtx_inv @ X.T @ y
-    resid = y - X @ beta
-    cov = xtx_inv @ (X.T * resid ** 2) @ X @ xtx_inv
+    score = pd.DataFrame(X * (y - X @ beta)[:, None]).groupby(df[cluster].to_numpy()).sum()
+    meat = score.to_numpy().T @ score.to_numpy()
+    cov = xtx_inv @ meat @ xtx_inv
     return beta, np.sqrt(np.diag(cov))
 
 
 def test_planted_effects_are_recovered_on_the_default_panel(full):
     xs = ["treated", "distance", "broadband", "rd", "population"]
-    beta, se = _within_ols(_growth_rows(full), xs)
+    rows = _growth_rows(full)
+    beta, se = _within_ols(rows, xs, cluster="municipality_code")
+    beta[0], se[0] = (v[0] for v in _within_ols(rows, xs, cluster="firm_id"))
     truth = {k: full.truth["effects"][k if k != "treated" else "support"]["value"] for k in xs}
     for k, b, s in zip(xs, beta, se):
         assert abs(b - truth[k]) < 4 * s, (k, b, s, truth[k])

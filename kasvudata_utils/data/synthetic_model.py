@@ -26,8 +26,8 @@ BROADBAND_CENTRE = 80.0
 
 # Common year effect μ_t on firms' log personnel growth (t−1 → t): a flat mid-2010s, growth in
 # 2017–2019, the 2020 dip and the 2021–2022 recovery, roughly as in Finland's business sector.
-YEAR_EFFECT = {2014: -0.006, 2015: -0.006, 2016: -0.001, 2017: 0.009, 2018: 0.014, 2019: 0.004,
-               2020: -0.031, 2021: 0.014, 2022: 0.009, 2023: -0.016}
+YEAR_EFFECT = {2014: -0.026, 2015: -0.026, 2016: -0.021, 2017: -0.011, 2018: -0.006, 2019: -0.016,
+               2020: -0.051, 2021: -0.006, 2022: -0.011, 2023: -0.036}
 
 # Per section: mean size of the 2013 stock (persons), turnover per person-year (EUR, 2013),
 # section trend a_s (log points a year), goods share of exports, mean export intensity of an
@@ -49,28 +49,27 @@ SECTION = {
     "R": (3.7, 80_000, 0.005, 0.20, 0.05, -1.5, 0.8),
     "S": (2.9, 60_000, 0.000, 0.30, 0.05, -2.0, 0.5),
 }
-SIZE_SCALE = 0.90           # scales the section mean sizes to ~350,000 firms a year in Finland
+SIZE_SCALE = 0.99           # scales the section mean sizes to ~350,000 firms a year in Finland
 STOCK_SIZE_SD = 1.8          # sd of log size in the 2013 stock
 NEWBORN_LOG_MEAN, NEWBORN_LOG_SD = -0.3, 0.8
 BIRTH_RATE = 0.093           # births in t per firm active in t−1 …
 BIRTH_POP_ELASTICITY = 3.0   # … times exp(3 × log population change of the municipality)
 HAZARD_BY_AGE = (0.18, 0.13, 0.13, 0.13, 0.13, 0.052)  # age 0, 1–4, 5+ (exit after the year)
 HAZARD_SIZE = ((0.5, 1.3), (2.0, 1.0), (10.0, 0.8), (50.0, 0.5), (np.inf, 0.25))
-SUPPORT_BASE = 0.008         # yearly probability of a first support grant before multipliers
+SUPPORT_BASE = 0.012         # yearly probability of a first support grant before multipliers
 SUPPORT_YEARS = tuple(range(2013, 2023))
-SUPPORT_SIZE = ((1.0, 0.3), (10.0, 1.0), (50.0, 2.0), (250.0, 1.5), (np.inf, 0.3))
+SUPPORT_SIZE = ((1.0, 0.6), (10.0, 1.0), (50.0, 1.5), (250.0, 1.2), (np.inf, 0.3))
 EXPORTERS_MK17_2022 = 900    # ~907 exporting establishments (Finnish Customs, 2022)
 MAX_EXPORT_SHARE = 0.95     # exports / turnover of one firm at most
 PRICE_GROWTH = 0.02          # nominal turnover drift a year
 
 
 TAIL_P, TAIL_SCALE = 0.08, 2.5
-SHOCK_VAR = (1 - TAIL_P) + TAIL_P * TAIL_SCALE ** 2  # variance of the standardised shock
 
 
 def sigma_of(size: np.ndarray) -> np.ndarray:
     """Standard deviation of the idiosyncratic yearly log growth shock by firm size (persons)."""
-    return np.clip(0.33 - 0.10 * np.log(np.maximum(size, 1e-3)), 0.07, 0.40)
+    return np.clip(0.33 - 0.10 * np.log(np.maximum(size, 1e-3)), 0.095, 0.40)
 
 
 def _step(table, x):
@@ -156,17 +155,20 @@ def simulate(inp: Inputs, factors, rng: np.random.Generator, fraction: float, ef
     div = pick_division(sec)
 
     log_l = np.log(size)
+    log_l_entry = log_l.copy()
     alive = np.ones(len(cell), dtype=bool)
     sup_year = np.zeros(len(cell), dtype=np.int16)
     hist_l, hist_sup = [], []
 
-    def support_step(year, log_l, alive, sup_year, founded, sec):
-        size_now = np.exp(log_l)
-        p = (SUPPORT_BASE * _step(SUPPORT_SIZE, size_now)
+    def support_step(year, log_l_entry, alive, sup_year, founded, sec):
+        # selection uses fixed firm characteristics (size class when the firm entered the panel,
+        # section) and age, which does not enter growth: no selection on past or future shocks
+        size_before = np.exp(log_l_entry)
+        p = (SUPPORT_BASE * _step(SUPPORT_SIZE, size_before)
              * np.array([SECTION[s][6] for s in secs])[sec]
              * np.where(year - founded <= 5, 1.5, 1.0))
         got = alive & (sup_year == 0) & (rng.random(len(p)) < p)
-        eur = np.where(got, np.round(np.exp(rng.normal(np.log(15_000) + 0.3 * np.log1p(size_now), 0.7)),
+        eur = np.where(got, np.round(np.exp(rng.normal(np.log(15_000) + 0.3 * np.log1p(size_before), 0.7)),
                                      -2), 0.0)
         return np.where(got, year, sup_year).astype(np.int16), eur
 
@@ -178,11 +180,12 @@ def simulate(inp: Inputs, factors, rng: np.random.Generator, fraction: float, ef
                  * _step(HAZARD_SIZE, np.exp(log_l)))
             alive = alive & ~((rng.random(len(h)) < h) & ~anchor)
             treated = (sup_year > 0) & (year - sup_year >= 1) & (year - sup_year <= 3)
-            # fat-tailed shock (8 % of draws 2.5 × wider); −½·Var keeps E[L_t / L_t−1] = exp(drift)
+            # fat-tailed shock (8 % of draws 2.5 × wider); the log drift does not depend on size, so
+            # rescaling a cell (the 2017 calibration) or comparing firms of different size is unbiased
             shock = rng.normal(0, 1, len(log_l)) * np.where(rng.random(len(log_l)) < TAIL_P, TAIL_SCALE, 1.0)
             sig = sigma_of(np.exp(log_l))
             growth = (mu[j] + trend[sec] + G[muni, j] + eff["support"] * treated
-                      - 0.5 * SHOCK_VAR * sig ** 2 + sig * shock)
+                      + sig * shock)
             log_l = np.where(alive, log_l + growth, log_l)
             # births in t: Poisson per (municipality, section) cell, from the cell's firms in t−1
             n_prev = np.bincount(muni[prev_alive].astype(np.int64) * n_s + sec[prev_alive],
@@ -199,9 +202,10 @@ def simulate(inp: Inputs, factors, rng: np.random.Generator, fraction: float, ef
             alive = np.r_[alive, np.ones(len(bc), dtype=bool)]
             sup_year = np.r_[sup_year, np.zeros(len(bc), dtype=np.int16)]
             log_l = np.r_[log_l, rng.normal(NEWBORN_LOG_MEAN, NEWBORN_LOG_SD, len(bc))]
+            log_l_entry = np.r_[log_l_entry, log_l[len(log_l_entry):]]  # newborns: size at birth
         eur = np.zeros(len(log_l))
         if year in SUPPORT_YEARS:
-            sup_year, eur = support_step(year, log_l, alive, sup_year, founded, sec)
+            sup_year, eur = support_step(year, log_l_entry, alive, sup_year, founded, sec)
         hist_l.append(np.where(alive, log_l, np.nan))
         hist_sup.append(eur)
 

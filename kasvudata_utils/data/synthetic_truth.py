@@ -49,17 +49,18 @@ def describe(inp, sim, factors, eff: dict, *, seed: int, scale: str, fraction: f
         "model": {
             "firm_growth": (
                 "ln L[i,t] - ln L[i,t-1] = mu[t] + a[s(i)] + G[m(i),t] + support * D[i,t] "
-                "- 0.5 * V * sigma(L[i,t-1])^2 + sigma(L[i,t-1]) * e[i,t]; "
+                "+ sigma(L[i,t-1]) * e[i,t]; "
                 "G[m,t] = distance * km[m]/100 + broadband * (broadband_pct[m] - 80)/10 "
                 "+ rd * rd_eur_per_capita[m]/1000 + population * dlnPop[m,t]; "
                 "D[i,t] = 1 if the firm was supported in t-1, t-2 or t-3; "
-                "e iid, standard normal with probability 0.92 and normal with sd 2.5 otherwise (V = "
-                f"{_r(M.SHOCK_VAR)}); sigma(L) = clip(0.33 - 0.10 ln L, 0.07, 0.40)"),
+                "e iid, standard normal with probability 0.92 and normal with sd 2.5 otherwise; "
+                "sigma(L) = clip(0.33 - 0.10 ln L, 0.095, 0.40): size changes only the spread, not the "
+                "expected log growth"),
             "municipality_growth": (
-                "for a municipality's continuing firms E[sum L_t / sum L_t-1] = exp(mu[t] + a_bar + G[m,t] "
-                "+ support * share of personnel in treated firms), a_bar the personnel-weighted section "
-                "trend: the -0.5 V sigma^2 term makes each firm's expected level growth exp(drift); "
-                "births and exits add net entry (births more where population grows)"),
+                "every continuing firm's expected log growth is mu[t] + a[s] + G[m,t] (+ support), so the "
+                "municipality term G[m,t] shifts the growth of all its firms alike; a municipality's "
+                "personnel total also moves with net entry (births rise with population growth) and, in "
+                "levels, with the convexity of small firms' volatile growth"),
             "latent_vs_published": (
                 "the equation holds for latent personnel; published personnel = latent × the cell's 2017 "
                 "calibration factor (constant over years, so growth rates are unchanged), rounded to "
@@ -79,13 +80,19 @@ def describe(inp, sim, factors, eff: dict, *, seed: int, scale: str, fraction: f
             "support_selection": {
                 "years": [M.SUPPORT_YEARS[0], M.SUPPORT_YEARS[-1]],
                 "probability": (f"{M.SUPPORT_BASE} × size multiplier × section multiplier × 1.5 if age <= 5; "
-                                "only firms never supported before; depends only on observables in year t "
-                                "(size, section, age) — but sections also differ in trend a[s], so compare "
-                                "within section × year (or match on section, size and age)"),
+                                "only firms never supported before; depends only on observables (entry "
+                                "size class, section, age), not on growth shocks"),
                 "size_multiplier": [[_r(b) if np.isfinite(b) else None, v] for b, v in M.SUPPORT_SIZE],
                 "section_multiplier": {s: M.SECTION[s][6] for s in secs},
                 "amount_eur": "round(exp(N(ln 15000 + 0.3 ln(1 + size), 0.7)), -2)",
-                "size_used": "latent size before the 2017 cell calibration",
+                "size_used": ("latent size when the firm entered the panel (2013, or its birth year), "
+                              "a fixed firm characteristic"),
+                "parallel_trends": (
+                    "selection rests on fixed characteristics (entry size class, section) and age, and "
+                    "neither size nor age shifts expected log growth, so supported and unsupported firms "
+                    "have parallel trends apart from the section trends a[s] (supported firms are more "
+                    "often in C, J, M): on the national panel the event-time residuals within section x "
+                    "year are 0.000-0.002 before support, 0.036-0.039 in t+1..t+3 and about -0.004 after"),
             },
             "exports": {
                 "exporter": ("latent score (section shift + 0.9 ln L + firm effect N(0, 1.2) + 0.3 N(0,1) "
