@@ -228,7 +228,8 @@ def render_area_insights_html(store_or_records=None, area=None, lang: str = "fi"
     Returns
     -------
     str
-        An HTML fragment ``<section class="kd-insights">…</section>``; all text escaped.
+        An HTML fragment ``<section class="kd-insights" id="insights">…</section>`` (the region page links
+        to ``<AREA>/report.html#insights``); all text escaped.
         Insights are grouped by kind, then industry (most-voted first within each); saved scenarios
         follow with their lever values.
     """
@@ -239,7 +240,7 @@ def render_area_insights_html(store_or_records=None, area=None, lang: str = "fi"
     code = areas.normalise_area(area)
     recs = area_records(store_or_records, code, include_members)
     h1, h2, h3 = (f"h{min(heading_level + i, 6)}" for i in range(3))
-    out = [f'<section class="kd-insights" data-area="{_esc(code)}">']
+    out = [f'<section class="kd-insights" id="insights" data-area="{_esc(code)}">']  # site links: #insights
     if title:
         out.append(f"<{h1}>{_esc(t('insights_section_title', lang))}</{h1}>")
     insights = [r for r in recs if r.get("kind") in INSIGHT_KINDS]

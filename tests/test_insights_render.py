@@ -50,7 +50,7 @@ def test_area_section_groups_by_kind_and_industry_most_voted_first(store):
     gone = store.add("KU009", "question", "poistettu")
     store.delete(gone)
     html = render_area_insights_html(store, "Alavieska", "fi", figure_for=lambda r: "1\u00a0234 henkilöä")
-    assert html.startswith('<section class="kd-insights" data-area="KU009">')
+    assert html.startswith('<section class="kd-insights" id="insights" data-area="KU009">')
     assert "<h2>Yrityspalvelujen havainnot</h2>" in html
     assert "Oulun asia" not in html and "poistettu" not in html and "Kysymys" not in html
     # Kinds in the fixed order: trend before bottleneck.
