@@ -97,26 +97,46 @@ def firm_features(panel: pd.DataFrame) -> pd.DataFrame:
       t − founded_year ≤ 5.
     * micro-HGE in t (experimental): 1 ≤ e_{t−3} < 10 and e_t − e_{t−3} > 3.31.
     """
-    firm_codes, _ = pd.factorize(panel["firm_id"], sort=False)
     year = panel["year"].to_numpy(dtype=np.int64)
     if len(year) == 0:
         raise InputError("firm panel has no rows: expected at least one firm-year")
     personnel = panel["personnel"].to_numpy(dtype=np.float64)
-    stride = np.int64(10_000)
-    key = firm_codes.astype(np.int64) * stride + year
-    key_index = pd.Index(key)
-    if not key_index.is_unique:
+    n = len(year)
+    order, new_firm = _firm_year_order(panel["firm_id"], year)  # order None: already sorted
+    sy = year if order is None else year[order]
+    if (~new_firm[1:] & (sy[1:] <= sy[:-1])).any():
         raise InputError("firm panel has duplicate firm-year rows: expected one row per firm_id and year")
+    pos = np.arange(n)
+    start = np.maximum.accumulate(np.where(new_firm, pos, 0))
+    last_of_firm = np.r_[new_firm[1:], True]
+    end = np.minimum.accumulate(np.where(last_of_firm, pos, n)[::-1])[::-1]
+    first_s, last_s = sy[start], sy[end]
+    sp = personnel if order is None else personnel[order]
+
+    def shifted(k: int, dy: int):
+        """For each sorted row: the row k places away if it is the same firm dy years away, else -1."""
+        j = pos + k
+        ok = (j >= start) & (j <= end)
+        jj = np.clip(j, 0, n - 1)
+        return np.where(ok & (sy[jj] == sy + dy), jj, -1)
+
+    def unsort(a):
+        if order is None:
+            return a
+        out = np.empty_like(a)
+        out[order] = a
+        return out
+
+    lag3 = np.max(np.stack([shifted(-k, -3) for k in (1, 2, 3)]), axis=0)
+    has3 = unsort(lag3 >= 0)
+    e3 = unsort(np.where(lag3 >= 0, sp[np.maximum(lag3, 0)], np.nan))
+    first, last = unsort(first_s), unsort(last_s)
     first_panel, last_panel = int(year.min()), int(year.max())
-    grp = pd.Series(year).groupby(firm_codes)
-    first = grp.transform("min").to_numpy()
-    last = grp.transform("max").to_numpy()
+    alive = {m: unsort(np.max(np.stack([shifted(k, m) for k in range(1, m + 1)]), axis=0) >= 0)
+             for m in SURVIVAL_YEARS}
 
     birth = (year == first) & (year > first_panel)
     death = (year == last) & (year < last_panel)
-    pos3 = key_index.get_indexer(key - 3)
-    has3 = pos3 >= 0
-    e3 = np.where(has3, personnel[np.where(has3, pos3, 0)], np.nan)
     with np.errstate(invalid="ignore"):
         hge_base = has3 & (e3 >= 10)
         hge = hge_base & (personnel > HGE_RATIO * e3 * (1 + _EPS))
@@ -141,13 +161,118 @@ def firm_features(panel: pd.DataFrame) -> pd.DataFrame:
         "micro_hge": micro_hge.astype(np.int64),
         "micro_hge_base": micro_base.astype(np.int64),
     }
-    for n in SURVIVAL_YEARS:
-        out[f"alive_{n}"] = key_index.get_indexer(key + n) >= 0
+    for m in SURVIVAL_YEARS:
+        out[f"alive_{m}"] = alive[m]
     return pd.DataFrame(out)
 
 
-def build_cells(panel: pd.DataFrame) -> pd.DataFrame:
+def _firm_year_order(firm_id: pd.Series, year: np.ndarray):
+    """Sort order by firm and year (None where the rows are in that order already, the usual case)
+    and, in that order, a flag on the first row of each firm."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(year)
+    try:
+        arr = pa.array(firm_id.array)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        arr = None
+    if n > 1 and arr is not None and arr.null_count == 0 and (pa.types.is_string(arr.type)
+                                                             or pa.types.is_large_string(arr.type)):
+        a, b = arr[1:], arr[:-1]
+        same = pc.equal(a, b).to_numpy(zero_copy_only=False)
+        if pc.all(pc.greater_equal(a, b)).as_py() and not (same & (year[1:] < year[:-1])).any():
+            return None, np.r_[True, ~same]
+    codes, _ = pd.factorize(firm_id, sort=False)
+    order = np.lexsort((year, codes))
+    sc = codes[order]
+    return order, np.r_[True, sc[1:] != sc[:-1]] if n else np.zeros(0, dtype=bool)
+
+
+# The numpy path (sort-free on a panel already ordered by firm and year) needed less CPU than the
+# DuckDB query even on the national panel, so "auto" means numpy; DuckDB stays as a tested
+# alternative (identical cells) for panels too large for memory-bound numpy work.
+DUCKDB_ROWS = float("inf")
+
+_CELLS_SQL = """
+WITH bounds AS (SELECT min(year) AS y0, max(year) AS y1 FROM panel),
+f AS (
+  SELECT p.firm_id, p.municipality_code, p.industry_code, p.year, p.personnel::DOUBLE AS personnel,
+         p.turnover_eur::DOUBLE AS turnover_eur,
+         (p.exports_goods_eur + p.exports_services_eur)::DOUBLE AS exports_eur, p.founded_year,
+         l.first_year, l.last_year, q.personnel::DOUBLE AS e3
+  FROM panel p JOIN life l USING (firm_id)
+  LEFT JOIN panel q ON q.firm_id = p.firm_id AND q.year = p.year - 3
+),
+feat AS (
+  SELECT municipality_code, industry_code, year, personnel, turnover_eur, exports_eur,
+    (personnel < 10)::INT AS micro, (exports_eur > 0)::INT AS exporter,
+    (year = first_year AND year > (SELECT y0 FROM bounds))::INT AS birth,
+    (year = last_year AND year < (SELECT y1 FROM bounds))::INT AS death,
+    coalesce(e3 >= 10, false)::INT AS hge_base,
+    coalesce(e3 >= 10 AND personnel > $ratio * e3 * (1 + $eps), false)::INT AS hge,
+    coalesce(e3 >= 10 AND personnel > $ratio * e3 * (1 + $eps) AND year - founded_year <= 5, false)::INT AS gazelle,
+    coalesce(e3 >= 1 AND e3 < 10, false)::INT AS micro_base,
+    coalesce(e3 >= 1 AND e3 < 10 AND personnel - e3 > $gain + $eps, false)::INT AS micro_hge
+  FROM f
+),
+cells AS (
+  SELECT municipality_code, industry_code, year, count(*) AS n_firms, sum(micro) AS micro,
+    sum(exporter) AS exporters, sum(birth) AS births, sum(death) AS deaths, sum(hge) AS hge,
+    sum(hge_base) AS hge_base, sum(gazelle) AS gazelles, sum(micro_hge) AS micro_hge,
+    sum(micro_base) AS micro_hge_base, sum(personnel) AS personnel, sum(turnover_eur) AS turnover_eur,
+    sum(exports_eur) AS exports_eur, max(personnel) AS personnel_max, max(turnover_eur) AS turnover_eur_max,
+    max(exports_eur) AS exports_eur_max
+  FROM feat GROUP BY ALL
+),
+surv AS (
+  SELECT b.municipality_code, b.industry_code, b.year + n.n AS year,
+    sum((n.n = 1)::INT) AS surv_base_1, sum((n.n = 1 AND a.firm_id IS NOT NULL)::INT) AS surv_1,
+    sum((n.n = 3)::INT) AS surv_base_3, sum((n.n = 3 AND a.firm_id IS NOT NULL)::INT) AS surv_3,
+    sum((n.n = 5)::INT) AS surv_base_5, sum((n.n = 5 AND a.firm_id IS NOT NULL)::INT) AS surv_5
+  FROM f b CROSS JOIN (VALUES (1), (3), (5)) n(n)
+  LEFT JOIN panel a ON a.firm_id = b.firm_id AND a.year = b.year + n.n
+  WHERE b.year = b.first_year AND b.year > (SELECT y0 FROM bounds) AND b.year + n.n <= (SELECT y1 FROM bounds)
+  GROUP BY ALL
+)
+SELECT * FROM cells FULL OUTER JOIN surv USING (municipality_code, industry_code, year)
+"""
+
+
+def _build_cells_duckdb(panel: pd.DataFrame) -> pd.DataFrame:
+    """:func:`build_cells` by one DuckDB query (same definitions; equality is tested)."""
+    import duckdb
+
+    cols = list(PANEL_COLUMNS)
+    con = duckdb.connect()
+    try:
+        con.register("panel_in", panel[cols])
+        con.execute("CREATE TEMP VIEW panel AS SELECT * FROM panel_in")
+        con.execute("CREATE TEMP TABLE life AS SELECT firm_id, min(year) AS first_year, max(year) AS last_year, "
+                    "count(*) - count(DISTINCT year) AS dup FROM panel GROUP BY firm_id")
+        if con.execute("SELECT coalesce(max(dup), 0) FROM life").fetchone()[0] > 0:
+            raise InputError("firm panel has duplicate firm-year rows: expected one row per firm_id and year")
+        cells = con.execute(_CELLS_SQL, {"ratio": HGE_RATIO, "eps": _EPS, "gain": MICRO_HGE_GAIN}).df()
+    finally:
+        con.close()
+    for c in COUNT_COLUMNS:
+        cells[c] = cells[c].fillna(0).astype(np.int64)
+    for c in SUM_COLUMNS + MAX_COLUMNS:
+        cells[c] = cells[c].astype("float64").fillna(0.0)
+    cells["municipality_code"] = cells["municipality_code"].astype("string")
+    cells["industry_code"] = cells["industry_code"].astype("string")
+    cells["year"] = cells["year"].astype(np.int64)
+    order = ["municipality_code", "industry_code", "year", "n_firms", "micro", "exporters", "births", "deaths", "hge",
+             "hge_base", "gazelles", "micro_hge", "micro_hge_base", *SUM_MEASURES, *MAX_COLUMNS,
+             *[c for n in SURVIVAL_YEARS for c in (f"surv_base_{n}", f"surv_{n}")]]
+    return cells[order]
+
+
+def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
     """Municipality × division × year cell table of additive quantities from a firm panel.
+
+    ``backend`` ``"numpy"``, ``"duckdb"`` or ``"auto"`` (DuckDB from :data:`DUCKDB_ROWS` rows on).
+    Both give the same cells (tested).
 
     Returns
     -------
@@ -158,6 +283,8 @@ def build_cells(panel: pd.DataFrame) -> pd.DataFrame:
         ``personnel_max, turnover_eur_max, exports_eur_max``. Survival quantities sit in the year
         of observation t and in the cell where the firm was born (t − n).
     """
+    if backend == "duckdb" or (backend == "auto" and len(panel) >= DUCKDB_ROWS):
+        return _build_cells_duckdb(panel)
     f = firm_features(panel)
     year = f["year"].to_numpy()
     y0, y1 = int(year.min()), int(year.max())

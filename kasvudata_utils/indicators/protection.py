@@ -71,33 +71,37 @@ def primary(t: pd.DataFrame, kind: str) -> pd.DataFrame:
 def _groups(t: pd.DataFrame):
     """Membership arrays (row, group, is_total) of every additive relation in ``t``."""
     n = len(t)
-    rid = np.arange(n)
-    area = t["area_code"].astype("string").to_numpy(dtype=object)
-    ind = t["industry_code"].astype("string").to_numpy(dtype=object)
-    year = t["year"].to_numpy()
+    rid = np.arange(n, dtype=np.int64)
+    # one integer code space for area codes and one for industry codes (incl. the parents')
+    a_codes, a_uniq = pd.factorize(pd.concat([t["area_code"].astype(object), t["_parent_area"].astype(object)],
+                                             ignore_index=True), use_na_sentinel=True)
+    i_codes, i_uniq = pd.factorize(pd.concat([t["industry_code"].astype(object), t["_parent_ind"].astype(object)],
+                                             ignore_index=True), use_na_sentinel=True)
+    area, parent_area = a_codes[:n].astype(np.int64), a_codes[n:].astype(np.int64)
+    ind, parent_ind = i_codes[:n].astype(np.int64), i_codes[n:].astype(np.int64)
+    year = t["year"].to_numpy(dtype=np.int64) - int(t["year"].min())
+    na, ni, ny = len(a_uniq) + 1, len(i_uniq) + 1, int(year.max()) + 1
+
+    def key(relation, a, i, y):
+        return ((relation * na + a) * ni + i) * ny + y
+
     lvl = t["_ind_level"].to_numpy(dtype=object)
-    parent_ind = t["_parent_ind"].to_numpy(dtype=object)
-    parent_area = t["_parent_area"].to_numpy(dtype=object)
-    parts = []
-    # industries → ALL, divisions → section (within an area and year)
-    member = lvl != "ALL"
-    parts.append(pd.DataFrame({"row": rid[member], "a": area[member], "i": parent_ind[member], "y": year[member],
-                               "r": "I", "tot": False}))
-    total = lvl != "division"
-    parts.append(pd.DataFrame({"row": rid[total], "a": area[total], "i": ind[total], "y": year[total],
-                               "r": "I", "tot": True}))
-    # areas → parent area (same industry and year)
-    has_parent = pd.notna(parent_area)
-    parts.append(pd.DataFrame({"row": rid[has_parent], "a": parent_area[has_parent], "i": ind[has_parent],
-                               "y": year[has_parent], "r": "A", "tot": False}))
-    parts.append(pd.DataFrame({"row": rid, "a": area, "i": ind, "y": year, "r": "A", "tot": True}))
-    g = pd.concat(parts, ignore_index=True)
-    gid = g.groupby(["r", "a", "i", "y"], sort=False).ngroup().to_numpy()
+    member_i = lvl != "ALL"  # industries → ALL, divisions → section
+    total_i = lvl != "division"
+    member_a = parent_area >= 0  # areas → parent area
+    rows = np.concatenate([rid[member_i], rid[total_i], rid[member_a], rid])
+    keys = np.concatenate([key(0, area[member_i], parent_ind[member_i], year[member_i]),
+                           key(0, area[total_i], ind[total_i], year[total_i]),
+                           key(1, parent_area[member_a], ind[member_a], year[member_a]),
+                           key(1, area, ind, year)])
+    tot = np.concatenate([np.zeros(member_i.sum(), bool), np.ones(total_i.sum(), bool),
+                          np.zeros(member_a.sum(), bool), np.ones(n, bool)])
+    gid, _ = pd.factorize(keys)
     # drop groups that have no member besides their total
-    members = np.bincount(gid, weights=~g["tot"].to_numpy())
+    members = np.bincount(gid, weights=~tot)
     keep = members[gid] > 0
     _, gid = np.unique(gid[keep], return_inverse=True)
-    return g["row"].to_numpy()[keep], gid, g["tot"].to_numpy()[keep]
+    return rows[keep], gid, tot[keep]
 
 
 def protect(t: pd.DataFrame) -> pd.DataFrame:
@@ -138,7 +142,8 @@ def protected_table(cd) -> pd.DataFrame:
     t = pd.concat([sec, div], ignore_index=True)
     covered = set(codes)
     parent = {c: areas.parent(c) for c in codes}
-    t["_parent_area"] = t["area_code"].map(lambda c: parent[c] if parent[c] in covered else None)
+    t["_parent_area"] = t["area_code"].astype(object).map({c: (p if p in covered else None)
+                                                           for c, p in parent.items()})
     t = primary(with_measures(t), cd.kind)
     if cd.kind == "panel":
         t = protect(t)
