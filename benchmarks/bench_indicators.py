@@ -199,7 +199,10 @@ def main(argv=None) -> int:
         ddb = measure("duckdb", path, area_set, args.repeat)
     ratio = eng["wall_s"] / ddb["wall_s"]
     gib = 1024 ** 3
-    print(f"engine/DuckDB ratio: {ratio:.2f} (goal <= 1.5)")
+    print(f"engine/DuckDB ratio: {ratio:.2f} (goal <= 1.5; wall time, DuckDB on {os.cpu_count()} threads, "
+          f"the engine on one)")
+    print(f"engine/DuckDB CPU-time ratio: {eng['cpu_s'] / ddb['cpu_s']:.2f} (CPU seconds of all threads; "
+          f"load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"engine peak memory: {eng['peak_bytes'] / gib:.2f} GiB (goal <= 4 GiB); "
           f"DuckDB peak memory: {ddb['peak_bytes'] / gib:.2f} GiB")
     print(f"panel: scale={args.scale}, {n_rows:,} firm-years, {n_firms:,} firms (built in {build_s:.1f} s); "
