@@ -87,6 +87,8 @@ LABELS: dict[str, dict[str, str]] = {
     "insights_result_horizon_year": {"fi": "Tavoitevuosi", "en": "Horizon year"},
     "insights_result_reference_code": {"fi": "Vertailualue", "en": "Reference area"},
     "insights_none": {"fi": "Ei vielä havaintoja.", "en": "No insights yet."},
+    "insights_more": {"fi": "Näytetään {shown} / {total} havaintoa: rajaa tyypin tai toimialan mukaan.",
+                      "en": "Showing {shown} of {total} insights: filter by kind or industry."},
     "insights_summary": {"fi": "{n} havaintoa alueelta {area}", "en": "{n} insights about {area}"},
     "insights_export_title": {"fi": "Työpajojen havainnot", "en": "Workshop insights"},
     "insights_badge": {"fi": "Osallistujien havainnot (ei tilastolukuja) · tallennettu: {path}",

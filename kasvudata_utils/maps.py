@@ -25,7 +25,7 @@ PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 MISSING = "#d9d9d9"
 SELECTED = "#e6550d"
 CENTER = (65.1, 26.65)  # Northern Ostrobothnia, WGS84 (lat, lon); the layer's own bounds win
-ZOOM = 6.25  # the whole region in a 600 × 430 px map
+ZOOM = 6.0  # the whole region (Hailuoto to Kuusamo) in a 600 × 400 px map
 
 
 def bounds_center(geojson: dict, default=CENTER) -> tuple[float, float]:

@@ -86,19 +86,19 @@ class AreaExplorer(BaseApp):
         self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
                                             placeholder=t("search_area", L), ensure_option=True,
                                             description=t("area", L), continuous_update=False,
-                                            layout=widgets.Layout(width="330px"))
+                                            layout=widgets.Layout(width="400px"))
         self.area_select.add_class("kd-area-select")
-        self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="330px"))
+        self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="400px"))
         self.reference_select.add_class("kd-reference-select")
         self.year_range = widgets.IntRangeSlider(min=y0, max=y1, value=(y0, y1), step=1, description=t("years", L),
-                                                 continuous_update=False, layout=widgets.Layout(width="420px"))
+                                                 continuous_update=False, layout=widgets.Layout(width="440px"))
         self.year_range.add_class("kd-year-range")
         self.indicator_select = widgets.Dropdown(options=[(t(f"ind_{i}", L), i) for i in self.indicator_codes],
                                                  value=self.indicator_codes[0], description=t("indicator", L),
-                                                 layout=widgets.Layout(width="330px"))
+                                                 layout=widgets.Layout(width="440px"))
         self.indicator_select.add_class("kd-indicator-select")
         for w in (self.area_select, self.reference_select, self.year_range, self.indicator_select):
-            w.style.description_width = "110px"
+            w.style.description_width = "130px"
         self.summary = widgets.HTML("")
         self.summary.add_class("kd-summary")
         self.chart = widgets.HTML("", layout=widgets.Layout(width="100%", max_width="620px"))
@@ -111,7 +111,7 @@ class AreaExplorer(BaseApp):
         if map and self.data.geojson:
             from ..maps import ChoroplethMap
 
-            self.map = ChoroplethMap(self.data.geojson, on_select=self.safe(self.select_area))
+            self.map = ChoroplethMap(self.data.geojson, on_select=self.safe(self.select_area), height="400px")
         hint = widgets.HTML(f"<i>{html.escape(t('map_hint', L))}</i>")
 
         self._set_reference_options()
@@ -119,7 +119,9 @@ class AreaExplorer(BaseApp):
         for w in (self.reference_select, self.year_range, self.indicator_select):
             w.observe(self.safe(self._on_change), names="value")
 
-        controls = widgets.VBox([self.area_select, self.reference_select, self.year_range, self.indicator_select])
+        # two columns of controls: the map and the chart stay above the fold of a 1280×720 projector
+        controls = widgets.HBox([widgets.VBox([self.area_select, self.reference_select]),
+                                 widgets.VBox([self.indicator_select, self.year_range])])
         left = widgets.VBox([self.map.map, hint] if self.map else [hint], layout=widgets.Layout(width="48%"))
         right = widgets.VBox([self.chart, self.table, self.download], layout=widgets.Layout(width="50%"))
         self.finish_view([self.title, self.badge, controls, self.summary,

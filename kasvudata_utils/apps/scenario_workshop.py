@@ -102,12 +102,12 @@ class ScenarioWorkshop(BaseApp):
         for name, (lo, hi, step, unit) in scenarios.LEVER_SPECS.items():
             s = widgets.FloatSlider(min=lo, max=hi, step=step, value=lo, description=t(f"lever_{name}", L),
                                     continuous_update=False, readout_format=".2f" if step < 0.1 else ".1f",
-                                    layout=widgets.Layout(width="520px"))
-            s.style.description_width = "270px"
+                                    tooltip=t(f"lever_{name}", L), layout=widgets.Layout(width="490px"))
+            s.style.description_width = "235px"
             s.add_class("kd-slider")
             s.add_class(f"kd-lever-{name.replace('_', '-')}")
             self.sliders[name] = s
-            rows.append(widgets.HBox([s, widgets.Label(t(unit, L))]))
+            rows.append(widgets.HBox([s, widgets.HTML(html.escape(t(unit, L)), layout=widgets.Layout(width="140px"))]))
         self.area_select.style.description_width = self.horizon.style.description_width = "110px"
         self.summary = widgets.HTML("")
         self.summary.add_class("kd-summary")
@@ -117,8 +117,8 @@ class ScenarioWorkshop(BaseApp):
         self.chart.add_class("kd-chart")
         self.reset_button = widgets.Button(description=t("reset", L), icon="undo")
         self.reset_button.add_class("kd-scenario-reset")
-        self.note = widgets.Textarea(placeholder=t("scenario_note", L), layout=widgets.Layout(width="100%",
-                                                                                           height="60px"))
+        self.note = widgets.Textarea(placeholder=t("scenario_note", L), layout=widgets.Layout(width="630px",
+                                                                                           height="54px"))
         self.note.add_class("kd-scenario-note")
         self.save_button = widgets.Button(description=t("save_scenario", L), button_style="primary", icon="save")
         self.save_button.add_class("kd-scenario-save")
@@ -134,12 +134,13 @@ class ScenarioWorkshop(BaseApp):
         self.reset_button.on_click(self.safe(lambda _: self.reset()))
         self.save_button.on_click(self.safe(lambda _: self.save()))
 
-        left = widgets.VBox([self.area_select, self.horizon, *rows, self.reset_button],
-                            layout=widgets.Layout(width="50%"))
-        right = widgets.VBox([self.chart, self.assumptions], layout=widgets.Layout(width="50%"))
+        # levers, reset, note and save on the left; the result and its assumptions on the right
+        left = widgets.VBox([self.area_select, self.horizon, *rows, self.reset_button, self.note,
+                             widgets.HBox([self.save_button, self.save_status])],
+                            layout=widgets.Layout(width="52%"))
+        right = widgets.VBox([self.chart, self.assumptions], layout=widgets.Layout(width="48%"))
         self.finish_view([self.title, self.badge, self.summary,
-                          widgets.HBox([left, right], layout=widgets.Layout(width="100%", align_items="flex-start")),
-                          widgets.HBox([self.note, widgets.VBox([self.save_button, self.save_status])])])
+                          widgets.HBox([left, right], layout=widgets.Layout(width="100%", align_items="flex-start"))])
         self.refresh()
 
     # -- state ---------------------------------------------------------------------------------
@@ -245,7 +246,8 @@ class ScenarioWorkshop(BaseApp):
                    n=scenarios.TREND_YEARS),
                  t("assumption_constants", L, new_firm=format_number(scenarios.NEW_FIRM_PERSONNEL, L, 1))]
         for k, v in self.levers.items():
-            unit = t(scenarios.LEVER_SPECS[k][3], L)
+            unit_key = scenarios.LEVER_SPECS[k][3]
+            unit = f"({t(unit_key, L)})" if unit_key == "unit_elasticity" else t(unit_key, L)
             base = self.defaults[k]
             mark = "" if abs(v - base) < 1e-9 else f" ({t('baseline', L).lower()} {format_number(base, L, 2)})"
             lines.append(f"{t(f'lever_{k}', L)}: {format_number(v, L, 2)} {unit}{mark}")
