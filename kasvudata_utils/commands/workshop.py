@@ -90,8 +90,8 @@ def register(sub):
 def run(args) -> int:
     from ..apps.common import ensure_app_data
 
+    argv, env, cwd = voila_command(args.port, preheat=False if args.no_preheat else None)  # checks the port
     ensure_app_data()  # build the small app cache now, not on a participant's first click
-    argv, env, cwd = voila_command(args.port, preheat=False if args.no_preheat else None)
     print(f"KasvuDATA workshop: http://127.0.0.1:{args.port}/voila/render/area_explorer.ipynb?area=MK17",
           file=sys.stderr)
     try:
