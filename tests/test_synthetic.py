@@ -7,6 +7,7 @@ session; everything that does not need real-size levels uses ``scale="test"``.
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -112,14 +113,16 @@ def test_generate_is_deterministic_and_seed_matters(small):
     assert not other.firm_panel["personnel"].equals(small.firm_panel["personnel"])
 
 
-def test_build_is_byte_identical(tmp_path):
+def test_build_is_byte_identical_and_round_trips(tmp_path, small):
     first = S.build(tmp_path / "a", scale="test")
     second = S.build(tmp_path / "b", scale="test")
     assert [p.name for p in first] == list(S.FILES)
     for p, q in zip(first, second):
         assert hashlib.sha256(p.read_bytes()).hexdigest() == hashlib.sha256(q.read_bytes()).hexdigest()
-    back = pd.read_parquet(first[0])
-    assert list(back.columns) == S.FIRM_COLUMNS and len(back) > 10_000
+    pd.testing.assert_frame_equal(pd.read_parquet(first[0]), small.firm_panel)
+    pd.testing.assert_frame_equal(pd.read_parquet(first[1]), small.business_table)
+    pd.testing.assert_frame_equal(pd.read_parquet(first[2]), small.municipality_factors)
+    assert json.loads(first[3].read_text(encoding="utf-8")) == small.truth
 
 
 @pytest.mark.parametrize("kwargs, fragment", [

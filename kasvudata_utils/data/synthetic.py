@@ -16,7 +16,7 @@ Examples
 >>> data = generate(scale="test")
 >>> sorted(data.truth["effects"]) == sorted(DEFAULT_EFFECTS)
 True
->>> data.firm_panel["municipality_code"].str.startswith("KU").all()
+>>> bool(data.firm_panel["municipality_code"].str.startswith("KU").all())
 True
 """
 from __future__ import annotations
@@ -123,10 +123,10 @@ def _firm_panel(inp, sim, national: bool) -> pd.DataFrame:
     ids = np.char.add("F", np.char.zfill(np.arange(1, n + 1).astype(str), width))
     divs = np.array(sim.divisions)
     return pd.DataFrame({
-        "firm_id": pd.array(ids[fi], dtype="string"),
+        "firm_id": pd.array(ids[fi], dtype="str"),
         "year": np.array(YEARS, dtype=np.int64)[yi],
-        "municipality_code": pd.array(inp.munis[sim.muni[fi]], dtype="string"),
-        "industry_code": pd.array(divs[sim.div[fi]], dtype="string"),
+        "municipality_code": pd.array(inp.munis[sim.muni[fi]], dtype="str"),
+        "industry_code": pd.array(divs[sim.div[fi]], dtype="str"),
         "personnel": sim.personnel[fi, yi],
         "turnover_eur": sim.turnover[fi, yi],
         "exports_goods_eur": sim.goods[fi, yi],
@@ -155,8 +155,8 @@ def _business_table(inp, sim) -> pd.DataFrame:
     pair, yr = rows // n_y, rows % n_y
     m, d = pair // n_d, pair % n_d
     out = pd.DataFrame({
-        "area_code": pd.array(inp.munis[m], dtype="string"),
-        "industry_code": pd.array(np.array(sim.divisions)[d], dtype="string"),
+        "area_code": pd.array(inp.munis[m], dtype="str"),
+        "industry_code": pd.array(np.array(sim.divisions)[d], dtype="str"),
         "year": np.array(YEARS, dtype=np.int64)[yr],
         "establishments": est[rows].astype(np.int64),
         "personnel": np.round(pers[rows], 2),

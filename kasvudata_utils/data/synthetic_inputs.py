@@ -118,5 +118,5 @@ def municipality_factors(inp: Inputs, rng: np.random.Generator) -> pd.DataFrame:
     base_rd = np.select([inp.urban_rural == "urban", inp.urban_rural == "semi-urban"], [450.0, 160.0], 70.0)
     base_rd = base_rd * np.where(inp.munis == inp.centre, 2.0, 1.0)
     rd = np.round(base_rd * np.exp(sub_rd[sub_idx] + rng.normal(0, 0.5, n)), 1)
-    return pd.DataFrame({"municipality_code": pd.array(inp.munis, dtype="string"),
+    return pd.DataFrame({"municipality_code": pd.array(inp.munis, dtype="str"),
                          "broadband_pct": bb, "rd_eur_per_capita": rd})
