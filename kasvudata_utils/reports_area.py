@@ -380,7 +380,9 @@ class AreaReport:
         """The area's LISA class of personnel growth (``spatial``), from a LISA table cached on disk.
 
         The LISA over all mainland municipalities is the same for every area of one batch, so the
-        first report computes it (:func:`kasvudata_utils.spatial.growth_lisa`) and the others read it.
+        first report computes it (:func:`kasvudata_utils.spatial.growth_lisa`) and the others read it;
+        the sentence is composed as :func:`kasvudata_utils.spatial.area_spatial_context` does (a test
+        keeps the two equal).
         """
         L = self.lang
         try:
@@ -391,6 +393,8 @@ class AreaReport:
             key = "spatial_context_ku_" if info["level"] == "KU" else "spatial_context_area_"
             text = t(key + info["cluster"], L, name=self.name, start=self.d.start, end=self.d.end,
                      n=info["counts"].get(info["cluster"], 0), total=info["n"])
+            if info["cluster"] == "ns" and info.get("p_sim", 1.0) <= 0.05:  # as spatial.area_spatial_context
+                text += " " + t("spatial_context_uncorrected", L, quadrant=info["quadrant"], p=info["p_sim"])
         except ImportError as exc:  # shown, never silent: the section says why it is empty
             text = t("section_unavailable", L, reason=f"{type(exc).__name__}: {exc}")
         _show(_h2(t("sec_spatial", L)) + _p(text))
