@@ -354,6 +354,12 @@ class InsightStore:
         sql = "SELECT COUNT(*) FROM insights" + (" WHERE " + " AND ".join(where) if where else "")
         return self._read(sql, tuple(params))[0][0]
 
+    def change_token(self) -> tuple:
+        """A cheap value that changes whenever records are added, edited, deleted, restored,
+        imported or voted on (apps poll it before rereading the store)."""
+        return tuple(self._read("SELECT COUNT(*), COALESCE(SUM(votes), 0), COALESCE(SUM(deleted), 0), "
+                                "MAX(updated_utc), (SELECT MAX(id) FROM insight_history) FROM insights")[0])
+
     def vote(self, uid: str, session_id: str | None = None) -> bool:
         """Add one vote; with ``session_id`` at most one per session. Returns whether it counted."""
         uid = str(uid)

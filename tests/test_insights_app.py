@@ -198,3 +198,45 @@ def test_notebook_is_parameterised_and_stripped():
     assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in cells)
     src = "".join("".join(c["source"]) for c in cells)
     assert "InsightsBoard.from_url(area, lang" in src and ".view" in src
+
+
+def test_items_are_reused_and_deleted_ones_freed(store):
+    a = store.add("KU009", "trend", "eka")
+    b = board(store)
+    first = b.list_box.children[0]
+    store.add("KU009", "trend", "toka")
+    assert b.refresh() is True
+    assert len(items(b)) == 2 and b.list_box.children[1] is first  # same widget, not rebuilt
+    store.vote(a)
+    b.refresh()
+    assert b.list_box.children[0] is first and first.children[0].description == "+1 (1)"  # updated in place
+    store.delete(a)
+    b.refresh()
+    assert len(items(b)) == 1 and first.comm is None  # the deleted insight's widget was closed
+
+
+def test_long_lists_are_cut_with_a_note(store, monkeypatch):
+    from kasvudata_utils.apps import insights_board
+    monkeypatch.setattr(insights_board, "MAX_ITEMS_SHOWN", 3)
+    for i in range(5):
+        store.add("KU009", "trend", f"h{i}")
+    b = board(store)
+    assert len(items(b)) == 3
+    assert b.list_box.children[-1].value == t("insights_more", "fi", shown=3, total=5)
+    assert b.summary.value == "5 havaintoa alueelta Alavieska"
+
+
+def test_change_token_moves_with_every_kind_of_change(store):
+    tokens = [store.change_token()]
+    uid = store.add("KU009", "trend", "x")
+    tokens.append(store.change_token())
+    store.vote(uid)
+    tokens.append(store.change_token())
+    store.edit(uid, text="y")
+    tokens.append(store.change_token())
+    store.delete(uid)
+    tokens.append(store.change_token())
+    store.restore(uid)
+    tokens.append(store.change_token())
+    assert len(set(tokens)) == 6
+    assert store.change_token() == tokens[-1]  # reading changes nothing

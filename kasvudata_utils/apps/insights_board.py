@@ -29,6 +29,7 @@ from .common import BaseApp, area_label
 INSIGHT_KINDS = tuple(k for k in KINDS if k != "scenario")
 YEARS = tuple(range(2013, 2026))
 MAX_SCENARIOS_SHOWN = 6
+MAX_ITEMS_SHOWN = 120          # a longer list is cut (with a note): widgets cost ~10 ms each to create
 
 
 def _text_html(text: str) -> str:
@@ -73,6 +74,8 @@ class InsightsBoard(BaseApp):
         self.refresh_for_s = refresh_for_s
         self._signature = None
         self._task = None
+        self._items: dict[str, tuple] = {}   # uuid → (item box, vote button, body) reused across refreshes
+        self._visible_cache: dict[str, bool] = {}
         self._build()
         self.refresh()
         self._start_auto_refresh()
@@ -124,6 +127,10 @@ class InsightsBoard(BaseApp):
 
         self.list_box = widgets.VBox([])
         self.list_box.add_class("kd-insight-list")
+        self._empty = widgets.HTML(html.escape(t("insights_none", lang)))
+        self._empty.add_class("kd-insight-empty")
+        self._more = widgets.HTML()
+        self._more.add_class("kd-insight-more")
         self.scenario_panel = widgets.HTML()
         self.scenario_panel.add_class("kd-scenario-panel")
 
@@ -138,12 +145,12 @@ class InsightsBoard(BaseApp):
     # ------------------------------------------------------------ data
     def _visible(self, rec: dict) -> bool:
         code = rec.get("area_code")
-        if code == self.area:
-            return True
-        try:
-            return areas.contains(self.area, code)
-        except ValueError:
-            return False
+        if code not in self._visible_cache:
+            try:
+                self._visible_cache[code] = code == self.area or areas.contains(self.area, code)
+            except ValueError:
+                self._visible_cache[code] = False
+        return self._visible_cache[code]
 
     def records(self) -> list[dict]:
         """Live records of this area (and the areas inside it), newest first."""
@@ -168,33 +175,40 @@ class InsightsBoard(BaseApp):
         return sorted(out, key=lambda r: -int(r["votes"]))  # stable: newest first among equal votes
 
     def refresh(self, force: bool = False) -> bool:
-        """Reread the store; rebuild the list only when something changed. Returns whether it did."""
+        """Reread the store and update the list when something changed; returns whether it did.
+
+        A cheap aggregate query (:meth:`InsightStore.change_token`) decides first, so the
+        periodic refresh costs about a millisecond while nothing happens. Item widgets are
+        kept per insight and only updated (votes, text) or added, never all rebuilt.
+        """
+        token = (self.store.change_token(), self.filter_kind.value, self.filter_industry.value)
+        if not force and token == self._signature:
+            return False
+        self._signature = token
         recs = self.records()
         shown = self.shown_insights(recs)
-        signature = (self.filter_kind.value, self.filter_industry.value,
-                     tuple((r["uuid"], r["votes"], r["updated_utc"]) for r in recs))
-        if not force and signature == self._signature:
-            return False
-        self._signature = signature
         n = sum(1 for r in recs if r["kind"] != "scenario")
         self.summary.value = html.escape(t("insights_summary", self.lang, n=n,
                                            area=areas.area_name(self.area, self.lang)))
-        old = list(self.list_box.children)
-        if shown:
-            self.list_box.children = [self._item(r) for r in shown]
-        else:
-            empty = widgets.HTML(html.escape(t("insights_none", self.lang)))
-            empty.add_class("kd-insight-empty")
-            self.list_box.children = [empty]
-        for w in old:  # free the old widget models in the browser
-            for child in getattr(w, "children", ()):
+        children = [self._item(r) for r in shown[:MAX_ITEMS_SHOWN]]
+        if len(shown) > MAX_ITEMS_SHOWN:
+            self._more.value = html.escape(t("insights_more", self.lang, shown=MAX_ITEMS_SHOWN, total=len(shown)))
+            children.append(self._more)
+        if not children:
+            children = [self._empty]
+        self.list_box.children = children
+        live = {r["uuid"] for r in recs}
+        for uid in [u for u in self._items if u not in live]:  # deleted or gone: free the widget models
+            item = self._items.pop(uid)[0]
+            for child in item.children:
                 child.close()
-            w.close()
+            item.close()
         scenarios = [r for r in recs if r["kind"] == "scenario"][:MAX_SCENARIOS_SHOWN]
         self.scenario_panel.value = scenarios_table_html(scenarios, self.lang)
         return True
 
-    def _item(self, rec: dict) -> widgets.HBox:
+    def _item_parts(self, rec: dict) -> tuple[str, str]:
+        """(vote button text, body HTML) of one insight; participant text escaped."""
         lang = self.lang
         meta = [t(f"insight_kind_{rec['kind']}", lang)]
         if rec.get("industry_code"):
@@ -208,17 +222,31 @@ class InsightsBoard(BaseApp):
             meta.append(t("insight_in_area", lang, area=areas.area_name(rec["area_code"], lang)))
         if rec.get("author"):
             meta.append(rec["author"])
-        body = widgets.HTML(f'<span class="kd-insight-body">{_text_html(rec["text"])}</span><br>'
-                            f'<small>{html.escape(" · ".join(meta))}</small>',
-                            layout=widgets.Layout(flex="1 1 auto"))
-        vote = widgets.Button(description=f"{t('insight_vote', lang)} ({int(rec['votes'])})",
-                              tooltip=t("insight_votes", lang), layout=widgets.Layout(width="90px"))
+        body = (f'<span class="kd-insight-body">{_text_html(rec["text"])}</span><br>'
+                f'<small>{html.escape(" · ".join(meta))}</small>')
+        return f"{t('insight_vote', lang)} ({int(rec['votes'])})", body
+
+    def _item(self, rec: dict) -> widgets.HBox:
+        """The list item of ``rec``: the cached widget, updated in place, or a new one."""
+        vote_text, body = self._item_parts(rec)
+        cached = self._items.get(rec["uuid"])
+        if cached is not None:
+            item, vote, body_w = cached
+            if vote.description != vote_text:
+                vote.description = vote_text
+            if body_w.value != body:
+                body_w.value = body
+            return item
+        body_w = widgets.HTML(body, layout=widgets.Layout(flex="1 1 auto"))
+        vote = widgets.Button(description=vote_text, tooltip=t("insight_votes", self.lang),
+                              layout=widgets.Layout(width="90px"))
         vote.add_class("kd-insight-vote")
         uid = rec["uuid"]
         vote.on_click(self.safe(lambda _b: self._on_vote(uid)))
-        item = widgets.HBox([vote, body])
+        item = widgets.HBox([vote, body_w])
         item.add_class("kd-insight-item")
         item.add_class(f"kd-insight-{rec['kind']}")
+        self._items[uid] = (item, vote, body_w)
         return item
 
     # ------------------------------------------------------------ callbacks
