@@ -8,7 +8,20 @@ section or division, or ``ALL``.
 
 Definitions: METHODS.md (cited per indicator in :mod:`.cells`, :mod:`.growth`,
 :mod:`.specialisation`). Disclosure control (:mod:`kasvudata_utils.disclosure`) is applied to
-every figure from a firm panel.
+every figure from a firm panel. Choices where METHODS leaves room:
+
+* ``establishments`` from a firm panel counts firms (the business table's own column otherwise);
+* ``share_personnel_pct`` is the industry's share of the area's personnel (e_i / e × 100);
+  ``lq_personnel`` and ``share_personnel_pct`` have no ``ALL`` row;
+* ``krugman_index`` and ``herfindahl_index`` use personnel shares over the industries of ``level``;
+* births cannot be seen in the panel's first year and deaths not in its last: those rows are left
+  out; n-year survival starts at first year + 1 + n; high growth at first year + 3;
+* ``hge_share_pct`` = HGEs / firms active in t with ≥ 10 persons in t − 3; a firm's HGE, gazelle and
+  micro-HGE flags count in its cell of year t; survival counts in the cell where the firm was born;
+* what each figure rests on for the threshold rule: levels, rates and counts on the cell's firms
+  (``exports_eur`` and ``export_intensity_pct`` also on its exporters), survival on the births it
+  follows, HGE figures on the firms with ≥ 10 persons in t − 3, micro-HGE on the 1–9-person
+  firms; a ratio is suppressed where its numerator or denominator is.
 """
 from __future__ import annotations
 
