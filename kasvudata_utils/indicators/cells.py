@@ -74,7 +74,12 @@ def detect_kind(data) -> str:
 
 
 def firm_features(panel: pd.DataFrame) -> pd.DataFrame:
-    """Per firm-year flags of METHODS.md, computed once.
+    """Per firm-year flags of METHODS.md, computed once (see :func:`_features` for the definitions)."""
+    return pd.DataFrame(_features(panel))
+
+
+def _features(panel: pd.DataFrame) -> dict:
+    """Per firm-year flags of METHODS.md as column arrays aligned with ``panel``.
 
     Parameters
     ----------
@@ -127,13 +132,17 @@ def firm_features(panel: pd.DataFrame) -> pd.DataFrame:
         out[order] = a
         return out
 
-    lag3 = np.max(np.stack([shifted(-k, -3) for k in (1, 2, 3)]), axis=0)
+    lag3 = np.maximum(np.maximum(shifted(-1, -3), shifted(-2, -3)), shifted(-3, -3))
     has3 = unsort(lag3 >= 0)
     e3 = unsort(np.where(lag3 >= 0, sp[np.maximum(lag3, 0)], np.nan))
     first, last = unsort(first_s), unsort(last_s)
     first_panel, last_panel = int(year.min()), int(year.max())
-    alive = {m: unsort(np.max(np.stack([shifted(k, m) for k in range(1, m + 1)]), axis=0) >= 0)
-             for m in SURVIVAL_YEARS}
+    alive = {}
+    for m in SURVIVAL_YEARS:
+        found = shifted(1, m)
+        for k in range(2, m + 1):
+            np.maximum(found, shifted(k, m), out=found)
+        alive[m] = unsort(found >= 0)
 
     birth = (year == first) & (year > first_panel)
     death = (year == last) & (year < last_panel)
@@ -163,7 +172,7 @@ def firm_features(panel: pd.DataFrame) -> pd.DataFrame:
     }
     for m in SURVIVAL_YEARS:
         out[f"alive_{m}"] = alive[m]
-    return pd.DataFrame(out)
+    return out
 
 
 def _firm_year_order(firm_id: pd.Series, year: np.ndarray):
@@ -285,8 +294,8 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
     """
     if backend == "duckdb" or (backend == "auto" and len(panel) >= DUCKDB_ROWS):
         return _build_cells_duckdb(panel)
-    f = firm_features(panel)
-    year = f["year"].to_numpy()
+    f = _features(panel)
+    year = f["year"]
     y0, y1 = int(year.min()), int(year.max())
     ny = y1 - y0 + 1
     muni, muni_u = pd.factorize(panel["municipality_code"])
@@ -296,26 +305,27 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
     mi = muni.astype(np.int64) * len(ind_u) + ind
     key = mi * ny + (year - y0)
     # survival contributions: birth rows moved n years on, same (birth) cell
-    born = f["birth"].to_numpy() == 1
+    born = f["birth"] == 1
     extra_keys, extra_vals = [], []
     for n in SURVIVAL_YEARS:
         sel = born & (year + n <= y1)
         extra_keys.append(key[sel] + n)
-        extra_vals.append((n, f[f"alive_{n}"].to_numpy()[sel]))
+        extra_vals.append((n, f[f"alive_{n}"][sel]))
+    # cell keys are dense (municipalities × divisions × years, a few hundred thousand at most):
+    # count straight into arrays indexed by key, then keep the cells that hold anything
     all_keys = np.concatenate([key] + extra_keys)
-    codes, uniq = pd.factorize(all_keys)
-    k = len(uniq)
-    main_codes = codes[:len(key)]
+    codes = all_keys
+    k = int(all_keys.max()) + 1
+    main_codes = key
     out = {}
     for col in ("micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle", "micro_hge", "micro_hge_base"):
-        out[col] = np.bincount(main_codes, weights=f[col].to_numpy(), minlength=k).astype(np.int64)
+        out[col] = np.bincount(main_codes, weights=f[col], minlength=k).astype(np.int64)
     out["n_firms"] = np.bincount(main_codes, minlength=k).astype(np.int64)
     for col in SUM_MEASURES:
-        out[col] = np.bincount(main_codes, weights=f[col].to_numpy(), minlength=k)
-    maxes = pd.DataFrame({c: f[c].to_numpy() for c in SUM_MEASURES}).groupby(main_codes).max()
+        out[col] = np.bincount(main_codes, weights=f[col], minlength=k)
     for col in SUM_MEASURES:
         m = np.zeros(k)
-        m[maxes.index.to_numpy()] = maxes[col].to_numpy()
+        np.fmax.at(m, main_codes, f[col])
         out[f"{col}_max"] = m
     pos = len(key)
     for (n, alive), ek in zip(extra_vals, extra_keys):
@@ -323,7 +333,11 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
         pos += len(ek)
         out[f"surv_base_{n}"] = np.bincount(c, minlength=k).astype(np.int64)
         out[f"surv_{n}"] = np.bincount(c, weights=alive.astype(np.float64), minlength=k).astype(np.int64)
-    uniq = np.asarray(uniq, dtype=np.int64)
+    present = out["n_firms"] > 0
+    for n in SURVIVAL_YEARS:
+        present |= out[f"surv_base_{n}"] > 0
+    uniq = np.flatnonzero(present)
+    out = {c: v[uniq] for c, v in out.items()}
     mi_u, yi = np.divmod(uniq, ny)
     m_u, i_u = np.divmod(mi_u, len(ind_u))
     cells = pd.DataFrame({
