@@ -34,6 +34,9 @@ def _r(x, nd=6):
 def describe(inp, sim, factors, eff: dict, *, seed: int, scale: str, fraction: float) -> dict:
     """The truth dict for one generated data set (JSON-serialisable, deterministic)."""
     supported = sim.support > 0
+    bb, rd = factors["broadband_pct"].to_numpy(dtype=float), factors["rd_eur_per_capita"].to_numpy(dtype=float)
+    static = (eff["distance"] * inp.distance_km / 100 + eff["broadband"] * (bb - M.BROADBAND_CENTRE) / 10
+              + eff["rd"] * rd / 1000)
     first_sup = np.where(supported.any(axis=1), np.argmax(supported, axis=1), -1)
     in_mk17 = inp.region[sim.muni] == "MK17"
     secs = inp.sections
@@ -51,7 +54,8 @@ def describe(inp, sim, factors, eff: dict, *, seed: int, scale: str, fraction: f
                 "ln L[i,t] - ln L[i,t-1] = mu[t] + a[s(i)] + G[m(i),t] + support * D[i,t] "
                 "+ sigma(L[i,t-1]) * e[i,t]; "
                 "G[m,t] = distance * km[m]/100 + broadband * (broadband_pct[m] - 80)/10 "
-                "+ rd * rd_eur_per_capita[m]/1000 + population * dlnPop[m,t]; "
+                "+ rd * rd_eur_per_capita[m]/1000 - c + population * dlnPop[m,t], c = the MK17 "
+                f"workplace-weighted mean of the static part (here {_r(M.static_centre(inp, static))}); "
                 "D[i,t] = 1 if the firm was supported in t-1, t-2 or t-3; "
                 "e iid, standard normal with probability 0.92 and normal with sd 2.5 otherwise; "
                 "sigma(L) = clip(0.33 - 0.10 ln L, 0.095, 0.40): size changes only the spread, not the "
@@ -92,7 +96,7 @@ def describe(inp, sim, factors, eff: dict, *, seed: int, scale: str, fraction: f
                     "neither size nor age shifts expected log growth, so supported and unsupported firms "
                     "have parallel trends apart from the section trends a[s] (supported firms are more "
                     "often in C, J, M): on the national panel the event-time residuals within section x "
-                    "year are 0.000-0.002 before support, 0.036-0.039 in t+1..t+3 and about -0.004 after"),
+                    "year are -0.002 to 0.001 before support, 0.037-0.041 in t+1..t+3 and -0.001 after"),
             },
             "exports": {
                 "exporter": ("latent score (section shift + 0.9 ln L + firm effect N(0, 1.2) + 0.3 N(0,1) "
