@@ -525,8 +525,8 @@ def area_factor_context(area_code, lang: str = "fi", start: int | None = None, e
 
     Examples
     --------
-    >>> area_factor_context("KU977", "en")  # doctest: +SKIP
-    'Ylivieska: personnel changed by +6.3 % in 2013–2022 (median of mainland municipalities −2.1 %). ...'
+    >>> area_factor_context("KU977", "en").startswith("Ylivieska: personnel changed by ")   # embedded data
+    True
     """
     from . import labels
 

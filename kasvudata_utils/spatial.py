@@ -448,8 +448,8 @@ def area_spatial_context(area_code, lang: str = "fi", start: int | None = None, 
 
     Examples
     --------
-    >>> area_spatial_context("KU977", "en")  # doctest: +SKIP
-    'Ylivieska belongs to a high-growth cluster (HH): ...'
+    >>> area_spatial_context("KU977", "en").startswith("Ylivieska ")   # on the embedded data
+    True
     """
     lang = labels.normalise_lang(lang)
     code = areas.normalise_area(area_code)
