@@ -60,8 +60,11 @@ class AreaExplorer(BaseApp):
     @classmethod
     def preload(cls) -> None:
         """Load the cache and the map and import the widget libraries (before the page request)."""
-        _data()
-        import ipyleaflet  # noqa: F401
+        try:
+            _data()
+            import ipyleaflet  # noqa: F401
+        except Exception:  # never a traceback in the notebook: from_url shows the notice
+            pass
 
     @classmethod
     def allowed_areas(cls):

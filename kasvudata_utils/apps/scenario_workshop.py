@@ -70,8 +70,11 @@ class ScenarioWorkshop(BaseApp):
     @classmethod
     def preload(cls) -> None:
         """Load the cache and the insights store module before the page request (preheated kernels)."""
-        _data()
-        from .. import insights  # noqa: F401
+        try:
+            _data()
+            from .. import insights  # noqa: F401
+        except Exception:  # never a traceback in the notebook: from_url shows the notice
+            pass
 
     @classmethod
     def allowed_areas(cls):

@@ -9,8 +9,9 @@
   WebSocket URL is recorded in ``page.kd_urls``; :func:`external_urls` lists those that left
   the machine.
 
-The plain functions (:func:`start_voila`, :func:`launch_browser`, :func:`open_app`) are also used
-by ``benchmarks/bench_apps.py``.
+Test modules get :func:`open_app` and :func:`external_urls` through the ``ui`` fixture; the plain
+functions (:func:`start_voila`, :func:`launch_browser`, :func:`open_app`) are also used by
+``benchmarks/bench_apps.py``.
 """
 from __future__ import annotations
 
@@ -158,6 +159,14 @@ def browser():
         b = launch_browser(pw)
         yield b
         b.close()
+
+
+@pytest.fixture
+def ui():
+    """The harness helpers for test modules (which cannot import ``conftest`` reliably)."""
+    import types
+
+    return types.SimpleNamespace(open_app=open_app, external_urls=external_urls, timeout_ms=APP_TIMEOUT_MS)
 
 
 @pytest.fixture

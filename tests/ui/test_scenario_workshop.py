@@ -4,7 +4,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import APP_TIMEOUT_MS, external_urls, open_app
 from kasvudata_utils.insights import InsightStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
@@ -16,29 +15,33 @@ def figures(text: str) -> list[str]:
     return re.findall(r"[+−-]?\d[\d\s\u00a0]*(?:,\d+)?", text)
 
 
-def test_keyboard_slider_changes_the_figures_and_reset_restores_them(voila_server, page):
-    summary = open_app(page, voila_server, APP, "area=KU009")
-    expect(summary).to_contain_text("Alavieska", timeout=APP_TIMEOUT_MS)
+def test_keyboard_slider_changes_the_figures_and_reset_restores_them(voila_server, page, ui):
+    summary = ui.open_app(page, voila_server, APP, "area=KU009")
+    expect(summary).to_contain_text("Alavieska", timeout=ui.timeout_ms)
     baseline = summary.inner_text()
     assert "(0 perusuraan verrattuna)" in baseline  # sliders start at the baseline
 
+    readout = page.locator(".kd-lever-birth-rate-pct .widget-readout")
+    start = float(readout.inner_text().replace(",", "."))
     handle = page.locator(".kd-lever-birth-rate-pct .noUi-handle")
     handle.focus()
     for _ in range(4):  # +4 steps of 0.5 points of birth rate
         handle.press("ArrowRight")
-    expect(summary).not_to_have_text(baseline, timeout=30_000)
+    expect(readout).to_have_text(f"{start + 2.0:.1f}", timeout=60_000)
+    # more births → more jobs than the baseline
+    expect(summary).to_have_text(re.compile(r"\(\+\d+ perusuraan verrattuna\)"), timeout=60_000)
     changed = summary.inner_text()
     assert figures(changed) != figures(baseline)
-    assert re.search(r"\(\+\d+ perusuraan verrattuna\)", changed), changed  # more births → more jobs
 
     page.locator(".kd-scenario-reset").click()
-    expect(summary).to_have_text(baseline, timeout=30_000)
-    assert external_urls(page.kd_urls) == []
+    expect(readout).to_have_text(f"{start:.1f}", timeout=60_000)
+    expect(summary).to_have_text(baseline, timeout=60_000)
+    assert ui.external_urls(page.kd_urls) == []
 
 
-def test_saving_a_scenario_puts_it_in_the_store(voila_server, page):
-    summary = open_app(page, voila_server, APP, "area=KU009&lang=en")
-    expect(summary).to_contain_text("Alavieska", timeout=APP_TIMEOUT_MS)
+def test_saving_a_scenario_puts_it_in_the_store(voila_server, page, ui):
+    summary = ui.open_app(page, voila_server, APP, "area=KU009&lang=en")
+    expect(summary).to_contain_text("Alavieska", timeout=ui.timeout_ms)
     handle = page.locator(".kd-lever-survival-rate-pct .noUi-handle")
     handle.focus()
     handle.press("ArrowRight")
@@ -51,12 +54,12 @@ def test_saving_a_scenario_puts_it_in_the_store(voila_server, page):
     recs = [r for r in InsightStore(voila_server.insights_db).list(area="KU009", kind="scenario")
             if r["text"] == note]
     assert len(recs) == 1
-    assert external_urls(page.kd_urls) == []
+    assert ui.external_urls(page.kd_urls) == []
 
 
-def test_area_change_and_unknown_area(voila_server, page):
-    summary = open_app(page, voila_server, APP, "area=XYZ")
-    expect(page.locator(".kd-notice")).to_contain_text("XYZ", timeout=APP_TIMEOUT_MS)
+def test_area_change_and_unknown_area(voila_server, page, ui):
+    summary = ui.open_app(page, voila_server, APP, "area=XYZ")
+    expect(page.locator(".kd-notice")).to_contain_text("XYZ", timeout=ui.timeout_ms)
     expect(summary).to_contain_text("Pohjois-Pohjanmaa (MK17)")
     before = summary.inner_text()
     box = page.locator(".kd-area-select input")
@@ -65,4 +68,4 @@ def test_area_change_and_unknown_area(voila_server, page):
     expect(summary).to_contain_text("Alavieska (KU009)", timeout=30_000)
     assert summary.inner_text() != before
     assert "Traceback" not in page.locator("body").inner_text()
-    assert external_urls(page.kd_urls) == []
+    assert ui.external_urls(page.kd_urls) == []
