@@ -330,3 +330,18 @@ def test_scenario_never_shows_a_confidential_export_total(monkeypatch):
     app.sliders["export_manufacturing"].value = 10.0
     assert "exports suppressed (–)" in app.summary.value
     assert "million" not in app.summary.value
+
+
+def test_server_extension_config_for_binder(tmp_path):
+    import json
+
+    from kasvudata_utils.commands.workshop import write_jupyter_config
+
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "jupyter_server_config.json").write_text('{"ServerApp": {"port": 9}}')
+    write_jupyter_config(tmp_path / "cfg", tmp_path / "data")
+    voila = json.loads((tmp_path / "cfg" / "voila.json").read_text())
+    assert voila["VoilaConfiguration"]["template"] == "kasvudata" and "preheat_kernel" not in voila["VoilaConfiguration"]
+    server = json.loads((tmp_path / "cfg" / "jupyter_server_config.json").read_text())
+    assert server["ServerApp"] == {"port": 9} and server["VoilaExecutor"]["timeout"] > 0  # merged, not replaced
+    assert (tmp_path / "data" / "voila" / "templates" / "kasvudata" / "index.html.j2").exists()

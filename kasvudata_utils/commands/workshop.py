@@ -100,6 +100,34 @@ def run(args) -> int:
         return 0
 
 
+def write_jupyter_config(config_dir, data_dir=None) -> list[Path]:
+    """Set up Voilà's *server extension* (Binder, JupyterHub: ``/voila/render/workshops/<app>.ipynb``).
+
+    Copies the offline template into ``data_dir`` (default: Jupyter's user data dir) and writes
+    ``voila.json`` (template, hidden tracebacks and sources) and ``jupyter_server_config.json``
+    (execution timeout, idle culling; merged into an existing file) into ``config_dir``.
+    Preheated pools exist only in ``kasvudata workshop`` (the standalone Voilà app).
+    """
+    import json
+    import shutil
+
+    from jupyter_core.paths import jupyter_data_dir
+
+    cfg = json.loads((WORKSHOPS_DIR / "voila.json").read_text(encoding="utf-8"))
+    config_dir, data = Path(config_dir), Path(data_dir or jupyter_data_dir())
+    config_dir.mkdir(parents=True, exist_ok=True)
+    target = data / "voila" / "templates" / "kasvudata"
+    shutil.copytree(TEMPLATE_ROOT / "voila" / "templates" / "kasvudata", target, dirs_exist_ok=True)
+    voila_cfg = {"VoilaConfiguration": {k: v for k, v in cfg["VoilaConfiguration"].items() if k != "preheat_kernel"}}
+    (config_dir / "voila.json").write_text(json.dumps(voila_cfg, indent=1), encoding="utf-8")
+    server_path = config_dir / "jupyter_server_config.json"
+    server = json.loads(server_path.read_text(encoding="utf-8")) if server_path.exists() else {}
+    server.setdefault("VoilaExecutor", {}).update(cfg["VoilaExecutor"])
+    server.setdefault("MappingKernelManager", {}).update(cfg["MappingKernelManager"])
+    server_path.write_text(json.dumps(server, indent=1), encoding="utf-8")
+    return [target, config_dir / "voila.json", server_path]
+
+
 def serve(argv=None) -> None:
     """Run Voilà with ``argv`` plus what JSON cannot hold: the per-cell timeout callable.
 
@@ -114,4 +142,8 @@ def serve(argv=None) -> None:
 
 
 if __name__ == "__main__":  # `python -m kasvudata_utils.commands.workshop <voila arguments>` (voila_command)
-    serve(sys.argv[1:])
+    if sys.argv[1:2] == ["--write-jupyter-config"] and len(sys.argv) == 3:  # binder/postBuild
+        for written in write_jupyter_config(sys.argv[2]):
+            print(written)
+    else:
+        serve(sys.argv[1:])
