@@ -135,9 +135,9 @@ class ChoroplethMap:
         self.layer = GeoJSON(data=styled_geojson(geojson, {}),
                              hover_style={"weight": 3, "color": "#222222", "fillOpacity": 0.95})
         layers = (basemap_to_tiles(basemaps.OpenStreetMap.Mapnik), self.layer) if basemap else (self.layer,)
+        size = widgets.Layout(height=height, min_height=height, max_height=height, width="100%", flex="0 0 auto")
         self.map = Map(center=bounds_center(geojson), zoom=ZOOM, zoom_snap=0.25, layers=layers,
-                       scroll_wheel_zoom=False, attribution_control=False, layout=widgets.Layout(height=height, min_height=height, max_height=height,
-                                                     width="100%", flex="0 0 auto"))
+                       scroll_wheel_zoom=False, attribution_control=False, layout=size)
         self.map.add_class("kd-map")
         self.caption = widgets.HTML("")
         self.caption.add_class("kd-map-caption")

@@ -226,7 +226,8 @@ def project(inputs: pd.DataFrame, levers: dict | None = None, horizon_years: int
     base = default_levers(r)  # b0, s0, m0 as the sliders show them (rounded to the step)
     lv = base | check_levers(levers or {})
     eps = lv["export_elasticity"]
-    d = (lv["birth_rate_pct"] - base["birth_rate_pct"]) / 100 + (lv["survival_rate_pct"] - base["survival_rate_pct"]) / 100
+    d = ((lv["birth_rate_pct"] - base["birth_rate_pct"]) / 100
+         + (lv["survival_rate_pct"] - base["survival_rate_pct"]) / 100)
     micro = ((lv["micro_growth_share_pct"] - base["micro_growth_share_pct"]) / 100 * r["micro_share_pct"] / 100
              * MICRO_GROWTH_GAIN * n / MICRO_GROWTH_PERIOD)
     rows = []
