@@ -15,7 +15,7 @@ import html
 
 import pandas as pd
 
-from . import areas, industries, provenance
+from . import areas, provenance
 from .findings import findings_markdown, key_findings
 from .labels import t
 from .plots import area_map, bar_chart, format_number, line_chart
