@@ -30,6 +30,12 @@ def run_build(args) -> int:
     started = time.perf_counter()
     log = None if args.quiet else print
     written = build.build_all(scale=args.scale, out_dir=args.out, log=log)
+    if args.scale == "default" and args.out is None:
+        # The workshop apps read a small precomputed indicator cache so their kernels stay lean
+        # and the first page renders fast; build it now rather than at the first participant's click.
+        from ..apps.common import precompute_app_data
+
+        written.append(precompute_app_data())
     if not args.quiet:
         print(f"built {len(written)} files in {time.perf_counter() - started:.1f} s")
     return 0

@@ -9,7 +9,6 @@ renamed, so a reader never sees half a file.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -108,9 +107,6 @@ def build_real(out_dir=None, raw=None, log=None) -> list[Path]:
 def build_all(scale: str = "default", out_dir=None, raw=None, log=None) -> list[Path]:
     """Build the real tables, then the synthetic ones (``synthetic.build(out_dir, scale)``).
 
-    If the synthetic generator is not available, the real part is still built and a one-line
-    warning is printed on stderr.
-
     Parameters
     ----------
     scale : {"default", "test", "national"}
@@ -139,11 +135,8 @@ def build_all(scale: str = "default", out_dir=None, raw=None, log=None) -> list[
         raise InputError(f"scale {scale!r}: expected one of {', '.join(SCALES)}")
     out = Path(out_dir) if out_dir is not None else processed_dir()
     written = build_real(out, raw, log)
-    try:
-        from . import synthetic
-    except ImportError as exc:
-        print(f"kasvudata: warning: synthetic firm panel not built ({exc})", file=sys.stderr)
-        return written
+    from . import synthetic
+
     result = synthetic.build(out, scale)
     if isinstance(result, (list, tuple)):
         written += [Path(p) for p in result]
