@@ -418,7 +418,7 @@ LABELS: dict[str, dict[str, str]] = {
                       "en": "Definitions: the KasvuDATA METHODS document. Disclosure control: cells resting on "
                             "fewer than 3 firms or dominated (> 80 %) by one firm are suppressed (–)."},
     "section_unavailable": {"fi": "Osio ei ole käytettävissä: {reason}", "en": "Section not available: {reason}"},
-    "no_data": {"fi": "Ei tietoja tälle alueelle ja jaksolle.", "en": "No data for this area and period."},
+    "no_data_period": {"fi": "Ei tietoja tälle alueelle ja jaksolle.", "en": "No data for this area and period."},
     "suppressed_or_missing": {"fi": "salattu tai puuttuu", "en": "suppressed or missing"},
     "total": {"fi": "Yhteensä", "en": "Total"},
     "all_firms": {"fi": "Kaikki yritykset", "en": "All firms"},

@@ -144,7 +144,7 @@ class AreaReport:
         w = wide(self.ind, self.d.area, cols, year=end)
         _show(_h2(t("sec_structure", L)) + _p(t("structure_intro", L, year=end)))
         if w.empty:
-            _show(_p(t("no_data", L)))
+            _show(_p(t("no_data_period", L)))
             return
         if "turnover_eur" in w:
             w["turnover_meur"] = w["turnover_eur"] / 1e6
@@ -175,7 +175,7 @@ class AreaReport:
         wa = wide(self.ind, a, ["personnel_growth_pct", "turnover_growth_pct", "cagr_personnel_pct"])
         wr = wide(self.ind, r, ["personnel_growth_pct", "turnover_growth_pct"])
         if wa.empty:
-            _show(_p(t("no_data", L)))
+            _show(_p(t("no_data_period", L)))
             return
         wr = wr.add_prefix("ref_") if not wr.empty else pd.DataFrame(index=wa.index)
         w = wa.join(wr, how="left")
@@ -208,7 +208,7 @@ class AreaReport:
         L, ss = self.lang, self.d.shift_share
         _show(_h2(t("sec_shift_share", L)) + _p(t("shift_share_intro", L, reference=self.ref_name)))
         if ss is None or ss.empty:
-            _show(_p(t("no_data", L)))
+            _show(_p(t("no_data_period", L)))
             return
         w = ss.set_index("industry_code")
         sup = w["suppressed"] if "suppressed" in w else pd.Series(False, index=w.index)
@@ -234,7 +234,7 @@ class AreaReport:
         _show(_h2(t("sec_specialisation", L)) + _p(t("specialisation_intro", L, reference=self.ref_name)))
         w = wide(self.ind, a, ["lq_personnel", "krugman_index", "herfindahl_index"])
         if w.empty:
-            _show(_p(t("no_data", L)))
+            _show(_p(t("no_data_period", L)))
             return
         tot = w.loc["ALL"] if "ALL" in w.index else None
         if tot is not None:
@@ -269,7 +269,7 @@ class AreaReport:
                     long.append({"area_code": area, "indicator": name, "year": y, "value": v, "suppressed": s})
                 rows[f"{label} – {who}"] = (row, dec)
         if not rows:
-            _show(_p(t("no_data", L)))
+            _show(_p(t("no_data_period", L)))
             return None
         years = sorted({y for row, _ in rows.values() for y in row if isinstance(y, int)})
         parts = []

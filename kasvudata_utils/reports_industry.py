@@ -106,7 +106,7 @@ class IndustryProfile:
         m = self._munis()
         _show(_h2(t("sec_profile_specialisation", L)))
         if "lq_personnel" not in m or m.empty:
-            _show(_p(t("no_data", L)))
+            _show(_p(t("no_data_period", L)))
             return
         m = m.sort_values("lq_personnel", ascending=False, na_position="last")
         _show(bar_chart(m["name"], m["lq_personnel"], suppressed=m["lq_personnel__suppressed"], decimals=2,
@@ -126,7 +126,7 @@ class IndustryProfile:
         s = self.table[self.table["level"] == "SK"]
         _show(_h2(t("sec_profile_growth", L)))
         if "personnel_growth_pct" not in s or s.empty:
-            _show(_p(t("no_data", L)))
+            _show(_p(t("no_data_period", L)))
             return
         _show(bar_chart(s["name"], s["personnel_growth_pct"], suppressed=s["personnel_growth_pct__suppressed"],
                         decimals=1, colour_by_sign=True, unit=t("unit_pct", L), prov=self.prov, lang=L,
@@ -138,7 +138,7 @@ class IndustryProfile:
         s = self.table[self.table["level"] == "SK"]
         _show(_h2(t("sec_profile_exports", L)))
         if "exporter_count" not in s or s.empty:
-            _show(_p(t("no_data", L)))
+            _show(_p(t("no_data_period", L)))
             return
         _show(bar_chart(s["name"], s["exporter_count"], suppressed=s["exporter_count__suppressed"],
                         title=t("chart_profile_exporters", L, industry=self.iname, year=self.end),
