@@ -140,12 +140,34 @@ def job_fingerprint(job: Job, data_fp: str, code_fp: str) -> str:
 
 
 def parse_areas(spec) -> list[str]:
-    """``"all"`` → the 38 home areas; ``"KU009,SK177"`` (any accepted spelling) → normalised codes."""
+    """The area codes of an ``--areas`` value, normalised, in order, without duplicates.
+
+    ``"all"`` → the 38 home areas (MK17, its sub-regions and municipalities); ``"KU009,SK177"``
+    (any accepted spelling) → those codes; ``"<AREA>-all"`` → every municipality within AREA
+    (``SSS-all``: all municipalities of Finland, 308 on the 2025 division; ``MK17-all``: the 30 of
+    Northern Ostrobothnia; ``SK177-all``: those of the sub-region). Items combine:
+    ``"MK01-all,MK01"`` is Uusimaa's municipalities and the region itself.
+
+    Examples
+    --------
+    >>> len(parse_areas("SSS-all"))
+    308
+    >>> parse_areas("SK177-all")[:2]
+    ['KU009', 'KU208']
+    """
     if spec is None or str(spec).strip().lower() in ("", "all"):
         return areas.home_region_areas()
-    codes = [areas.normalise_area(s) for s in str(spec).split(",") if s.strip()]
+    codes = []
+    for item in (s.strip() for s in str(spec).split(",")):
+        if not item:
+            continue
+        if item.lower().endswith("-all"):
+            codes += areas.members(areas.normalise_area(item[:-4]), "KU")
+        else:
+            codes.append(areas.normalise_area(item))
     if not codes:
-        raise InputError(f"--areas {spec!r}: expected 'all' or a comma-separated list of area codes")
+        raise InputError(f"--areas {spec!r}: expected 'all', '<AREA>-all' such as 'SSS-all', "
+                         "or a comma-separated list of area codes")
     return list(dict.fromkeys(codes))
 
 
@@ -255,8 +277,13 @@ def _home_link(subdir: str) -> str:
 
 def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = False, progress: bool = True,
              panel_path: str = "", start_timeout: int = START_TIMEOUT_S,
-             execution_timeout: int = EXECUTION_TIMEOUT_S) -> dict:
+             execution_timeout: int = EXECUTION_TIMEOUT_S, scheduler: str = "") -> dict:
     """Run the jobs (skipping up-to-date ones unless ``force``) and write the manifest.
+
+    The jobs run in ``n_jobs`` local worker processes or, with ``scheduler`` (a Dask scheduler
+    address such as ``tcp://10.0.0.5:8786``), as tasks on that Dask distributed cluster
+    (:mod:`kasvudata_utils.reports_dask`); either way each runs :func:`execute_job` and a failure
+    stays that report's status.
 
     Returns
     -------
@@ -265,8 +292,6 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
         ``reports`` (key → entry with parameters, fingerprint, started, finished, duration_s,
         status, error, html, notebook, tables, up_to_date).
     """
-    import multiprocessing
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data_fp, code_fp = data_fingerprint(panel_path or None), code_fingerprint()
@@ -288,27 +313,45 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     if todo:
         from tqdm import tqdm
 
-        ctx = multiprocessing.get_context("spawn")  # no forked zmq/thread state in the workers
-        with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx,
-                                 initializer=_quiet_worker) as pool:
-            futures = {pool.submit(execute_job, asdict(j), str(out), start_timeout, execution_timeout): j
-                       for j in todo}
-            bar = tqdm(total=len(todo), desc="kasvudata reports", unit="report", disable=not progress)
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    entry = fut.result()
-                except Exception as exc:  # the worker process itself died
-                    entry = {"status": "failed", "error": _one_line(exc), "started": "", "finished": _now(),
-                             "duration_s": None, "tables": []}
-                manifest["reports"][job.key] = _entry(job, entry, data_fp)
-                bar.update(1)
-                bar.set_postfix_str(f"{job.key}: {entry['status']}")
-            bar.close()
+        if scheduler:
+            from .reports_dask import dispatch_dask
+
+            results = dispatch_dask(todo, out, scheduler, start_timeout, execution_timeout)
+        else:
+            results = _dispatch_local(todo, out, n_jobs, start_timeout, execution_timeout)
+        bar = tqdm(total=len(todo), desc="kasvudata reports", unit="report", disable=not progress)
+        for job, entry in results:
+            manifest["reports"][job.key] = _entry(job, entry, data_fp)
+            bar.update(1)
+            bar.set_postfix_str(f"{job.key}: {entry['status']}")
+        bar.close()
     manifest["wall_time_s"] = round(time.perf_counter() - t0, 2)
     manifest["summary"] = summarise(manifest, [j.key for j in jobs])
     write_manifest(out, manifest)
     return manifest
+
+
+def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int, execution_timeout: int):
+    """Yield ``(job, entry)`` as the jobs finish in a pool of spawned local worker processes."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # no forked zmq/thread state in the workers
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx,
+                             initializer=_quiet_worker) as pool:
+        futures = {pool.submit(execute_job, asdict(j), str(out), start_timeout, execution_timeout): j
+                   for j in todo}
+        for fut in as_completed(futures):
+            try:
+                entry = fut.result()
+            except Exception as exc:  # the worker process itself died
+                entry = worker_failure(exc)
+            yield futures[fut], entry
+
+
+def worker_failure(exc) -> dict:
+    """The manifest entry of a job whose worker died (or whose task was lost) before it reported."""
+    return {"status": "failed", "error": _one_line(exc), "started": "", "finished": _now(),
+            "duration_s": None, "tables": []}
 
 
 def _entry(job: Job, entry: dict, data_fp: str) -> dict:
@@ -337,16 +380,48 @@ def summary_line(manifest: dict) -> str:
     return line + f"; wall time {manifest.get('wall_time_s', 0)} s"
 
 
-def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
-                start_year=DEFAULT_START, end_year=DEFAULT_END, panel_path="", progress=True) -> dict:
-    """The whole ``kasvudata reports`` run: plan, execute, write manifest, index and insights page."""
-    from .reports_site import build_site
+DATA_CHOICES = ("default", "national")
 
+
+def national_panel_path() -> Path:
+    """The synthetic firm panel of all of Finland written by ``kasvudata data build --scale national``."""
+    return processed_dir() / "national" / "firm_panel.parquet"
+
+
+def resolve_panel(data: str = "default", panel_path: str = "") -> str:
+    """The firm panel a batch reads: ``""`` (embedded MK17 panel), the national build, or the user's file."""
+    data = str(data or "default").strip().lower()
+    if data not in DATA_CHOICES:
+        raise InputError(f"--data {data!r}: expected one of {', '.join(DATA_CHOICES)}")
+    if data == "national":
+        if panel_path:
+            raise InputError(f"--data national and --panel {panel_path!r}: expected only one of them")
+        p = national_panel_path()
+        if not p.is_file():
+            raise InputError(f"national panel {p} missing: expected it built by `kasvudata data build --scale national`")
+        return str(p)
     if panel_path and not Path(panel_path).is_file():
         raise InputError(f"--panel {panel_path!r}: no such file, expected a CSV or Parquet firm panel")
+    return str(Path(panel_path).resolve()) if panel_path else ""
+
+
+def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
+                start_year=DEFAULT_START, end_year=DEFAULT_END, panel_path="", progress=True,
+                data="default", scheduler="") -> dict:
+    """The whole ``kasvudata reports`` run: plan, execute, write manifest, index and insights page.
+
+    ``data="national"`` reads the national synthetic panel (needed for areas outside MK17, e.g.
+    ``area_spec="SSS-all"``); ``scheduler`` runs the notebooks on a Dask cluster (:func:`run_jobs`).
+    """
+    from .reports_site import build_site
+
+    panel = resolve_panel(data, panel_path)
     codes = parse_areas(area_spec)
-    jobs = plan_jobs(codes, lang, start_year, end_year, str(Path(panel_path).resolve()) if panel_path else "",
-                     industry_profiles)
-    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel_path)
+    outside = [c for c in codes if not areas.contains(areas.HOME_REGION, c)]
+    if outside and not panel:
+        raise InputError(f"--areas {area_spec!r} includes {outside[0]} outside Northern Ostrobothnia: expected "
+                         "--data national (or --panel with your own panel), the embedded panel covers MK17 only")
+    jobs = plan_jobs(codes, lang, start_year, end_year, panel, industry_profiles)
+    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler)
     build_site(out, manifest, lang)
     return manifest

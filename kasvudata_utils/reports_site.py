@@ -144,7 +144,10 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
 
 def _site_badge(reps: dict, lang: str) -> str:
     """The home page's data badge: synthetic for the embedded panel, real for a researcher's own panel."""
-    own = any(e.get("parameters", {}).get("panel_path") for e in reps.values())
+    from .reports import national_panel_path
+
+    national = str(national_panel_path())
+    own = any(e.get("parameters", {}).get("panel_path") not in ("", None, national) for e in reps.values())
     prov = provenance.make("real", [t("own_panel", lang)]) if own else SYNTHETIC_PROV
     out = f'<p><span class="kd-data-badge kd-{prov["kind"]}">{esc(provenance.badge_text(prov, lang))}</span></p>'
     if not own:

@@ -1,4 +1,5 @@
-"""``kasvudata reports [--areas all|CODE,CODE…] [--jobs N] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``.
+"""``kasvudata reports [--areas all|SSS-all|AREA-all|CODE,…] [--data default|national] [--jobs N]
+[--scheduler ADDRESS] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``.
 
 Runs the area report for every requested area of Northern Ostrobothnia and the industry profile for
 every business section, writes ``manifest.json`` and the knowledge-base site, prints a summary line
@@ -12,7 +13,16 @@ import sys
 
 def register(sub):
     p = sub.add_parser("reports", help="run the per-area reports and industry profiles, write the site")
-    p.add_argument("--areas", default="all", help="'all' (the 38 areas of MK17) or CODE,CODE,… (default: all)")
+    p.add_argument("--areas", default="all",
+                   help="'all' (the 38 areas of MK17), 'SSS-all' (every municipality of Finland), "
+                        "'AREA-all' (every municipality within AREA, e.g. MK01-all, SK177-all) or CODE,CODE,… "
+                        "(items combine; default: all). Areas outside MK17 need --data national")
+    p.add_argument("--data", default="default", choices=["default", "national"],
+                   help="firm panel: the embedded MK17 panel (default) or the national synthetic panel "
+                        "built by `kasvudata data build --scale national`")
+    p.add_argument("--scheduler", default="", metavar="ADDRESS",
+                   help="run each report as a task on a Dask distributed cluster, e.g. tcp://host:8786 "
+                        "(workers need the same checkout and data paths; see docs/deploy.md)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="reports run in parallel, each in its own kernel (default: number of cores)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
@@ -37,7 +47,8 @@ def run(args) -> int:
     manifest = run_reports(args.areas, args.jobs, args.out, args.lang, args.force,
                            industry_profiles=not args.no_industries,
                            start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,
-                           panel_path=args.panel, progress=sys.stderr.isatty())
+                           panel_path=args.panel, progress=sys.stderr.isatty(), data=args.data,
+                           scheduler=args.scheduler)
     print(summary_line(manifest))
     print(f"{os.path.join(args.out, 'index.html')}")
     if args.site:

@@ -276,6 +276,11 @@ def load_firm_panel(path=None) -> pd.DataFrame:
     'synthetic'
     """
     if path is not None:
+        national = processed_dir() / "national" / "firm_panel.parquet"
+        if Path(path).resolve() == national.resolve():  # `data build --scale national`: synthetic, not "own"
+            df = _read_parquet_cached(_stamp(national), False).copy(deep=False)
+            df.attrs = {}
+            return provenance.tag(df, "synthetic", [SRC_SYNTHETIC], {c: "synthetic" for c in df.columns})
         from .panel_io import read_firm_panel
 
         return read_firm_panel(path)
