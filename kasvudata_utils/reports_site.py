@@ -222,21 +222,48 @@ def publish_site(out, target) -> Path:
 
 
 def broken_links(folder) -> list[str]:
-    """Every relative ``href``/``src`` in the folder's HTML pages that does not resolve to a file."""
+    """Every link in the folder's HTML pages that would break on a static host, one line each.
+
+    Checked: every relative ``href``/``src`` resolves to a file inside the folder; a ``page.html#anchor``
+    target page has an element with that ``id`` (or ``name``); no link is site-absolute (``/…``,
+    which breaks when the folder is served from a sub-path or opened from disk); no ``src`` loads a
+    resource from the internet (the pages must work offline). External ``href`` links (sources,
+    licences) are allowed; :func:`external_links` lists them. In-page ``#anchor`` links are skipped.
+    """
     import re
 
-    folder = Path(folder)
-    bad = []
-    for page in folder.rglob("*.html"):
+    folder = Path(folder).resolve()
+    bad, anchors = [], {}
+    for page in sorted(folder.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
         for attr, link in re.findall(r'(href|src)="([^"]+)"', text):
+            link = html.unescape(link)
             if link.startswith(("http://", "https://", "//")):
-                if attr == "src":  # a resource loaded from the internet: the page would not work offline
+                if attr == "src" or link.startswith("//"):  # loaded from the internet / host-dependent
                     bad.append(f"{page.relative_to(folder)}: external resource {link}")
                 continue
             if link.startswith(("mailto:", "data:", "#")):
                 continue
-            target = (page.parent / html.unescape(link.split("#", 1)[0])).resolve()
-            if not target.is_file():
+            if link.startswith("/"):
+                bad.append(f"{page.relative_to(folder)}: absolute link {link}")
+                continue
+            path, _, anchor = link.partition("#")
+            target = (page.parent / path.split("?", 1)[0]).resolve()
+            if not target.is_file() or not target.is_relative_to(folder):
                 bad.append(f"{page.relative_to(folder)}: {link}")
+            elif anchor and target.suffix == ".html":
+                if target not in anchors:
+                    anchors[target] = set(re.findall(r'\b(?:id|name)="([^"]+)"', target.read_text(encoding="utf-8")))
+                if anchor not in anchors[target]:
+                    bad.append(f"{page.relative_to(folder)}: missing anchor {link}")
     return bad
+
+
+def external_links(folder) -> set[str]:
+    """The distinct external ``href`` targets (``http(s)://…``) of the folder's HTML pages."""
+    import re
+
+    found = set()
+    for page in Path(folder).rglob("*.html"):
+        found |= {html.unescape(u) for u in re.findall(r'href="(https?://[^"]+)"', page.read_text(encoding="utf-8"))}
+    return found

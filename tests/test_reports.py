@@ -69,8 +69,8 @@ def test_summary_counts_and_line():
 def test_site_from_manifest_links_resolve_and_failed_status_shown(tmp_path, monkeypatch):
     monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
     (tmp_path / "KU009" / "tables").mkdir(parents=True)
-    for name in ("report.html", "report.ipynb"):
-        (tmp_path / "KU009" / name).write_text("x")
+    (tmp_path / "KU009" / "report.ipynb").write_text("x")
+    (tmp_path / "KU009" / "report.html").write_text('<section id="insights">x</section>')  # the #insights target
     ind = pd.DataFrame({"area_code": ["KU009"] * 3, "reference_code": ["MK17"] * 3,
                         "indicator": ["personnel", "personnel_growth_pct", "birth_rate_pct"],
                         "industry_code": ["ALL"] * 3, "year": [2023] * 3, "value": [1234.5, None, 9.25],
