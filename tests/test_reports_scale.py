@@ -81,15 +81,15 @@ def test_resolve_panel_choices(tmp_path, monkeypatch):
 def test_national_panel_is_labelled_synthetic(tmp_path, monkeypatch):
     from kasvudata_utils.data import load_firm_panel
 
-    monkeypatch.setenv("KASVUDATA_DATA_DIR", str(tmp_path))
-    small = load_firm_panel().head(50)  # the embedded synthetic panel, written where a national build goes
-    nat = tmp_path / "processed" / "national" / "firm_panel.parquet"
-    nat.parent.mkdir(parents=True)
-    pd.DataFrame(small).to_parquet(nat, index=False)
-    assert provenance.get(load_firm_panel(str(nat)))["kind"] == "synthetic"
+    small = pd.DataFrame(load_firm_panel().head(50))  # embedded synthetic rows
     own = tmp_path / "own.parquet"
-    pd.DataFrame(small).to_parquet(own, index=False)
+    small.to_parquet(own, index=False)
     assert provenance.get(load_firm_panel(str(own)))["kind"] == "real"  # a researcher's file is "own"
+    monkeypatch.setenv("KASVUDATA_DATA_DIR", str(tmp_path))
+    nat = tmp_path / "processed" / "national" / "firm_panel.parquet"  # where a national build goes
+    nat.parent.mkdir(parents=True)
+    small.to_parquet(nat, index=False)
+    assert provenance.get(load_firm_panel(str(nat)))["kind"] == "synthetic"
 
 
 def test_link_checker_finds_absolute_links_missing_anchors_and_escapes(tmp_path):
