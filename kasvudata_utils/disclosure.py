@@ -163,6 +163,85 @@ def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, m
     return flags
 
 
+def secondary_until_stable(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, member_row: np.ndarray,
+                           member_group: np.ndarray, member_is_total: np.ndarray, index=None) -> np.ndarray:
+    """:func:`secondary_pass` repeated until nothing changes, done incrementally.
+
+    Gives exactly the flags of calling :func:`secondary_pass` in a loop until stable (tested), but
+    after the first round only the groups touched by the cells suppressed in the previous round
+    are looked at: every group that was risky in a round gets a member or its total suppressed in
+    that round, so a group can only become risky again through a newly suppressed member.
+    ``index`` is :func:`membership_index` of the same memberships, to reuse it across measures.
+    """
+    flags = np.asarray(flags, dtype=bool).copy()
+    if len(member_row) == 0:
+        return flags
+    row = np.asarray(member_row, dtype=np.int64)
+    g = np.asarray(member_group, dtype=np.int64)
+    is_tot = np.asarray(member_is_total, dtype=bool)
+    n_groups = int(g.max()) + 1
+    vals = np.abs(np.asarray(values, dtype=np.float64))[row]
+    w = np.asarray(weights, dtype=np.float64)[row]
+    usable = ~is_tot & (w > 0) & ~np.isnan(vals)  # may be picked once the group is risky
+    by_group, g_start, by_row, r_start = index if index is not None else membership_index(row, g, len(flags))
+    mflag = flags[row]
+    n_supp = np.bincount(g, weights=(mflag & ~is_tot), minlength=n_groups)
+    tot_supp = np.bincount(g, weights=(mflag & is_tot), minlength=n_groups) > 0
+    has_tot = np.bincount(g, weights=is_tot, minlength=n_groups) > 0
+    cand = np.arange(n_groups)
+    while len(cand):
+        risky = cand[(n_supp[cand] == 1) & has_tot[cand] & ~tot_supp[cand]]
+        if not len(risky):
+            break
+        m = by_group[_ranges(g_start[risky], g_start[risky + 1])]  # memberships of risky groups
+        elig = m[usable[m] & ~flags[row[m]]]
+        chosen = np.zeros(n_groups, dtype=bool)
+        new_rows = []
+        if len(elig):
+            order = elig[np.lexsort((vals[elig], g[elig]))]
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = g[order][1:] != g[order][:-1]
+            pick = order[first]
+            new_rows.append(row[pick])
+            chosen[g[pick]] = True
+        lonely = risky[~chosen[risky]]
+        if len(lonely):
+            mt = by_group[_ranges(g_start[lonely], g_start[lonely + 1])]
+            new_rows.append(row[mt[is_tot[mt]]])
+        new = np.unique(np.concatenate(new_rows))
+        new = new[~flags[new]]
+        flags[new] = True
+        touched = by_row[_ranges(r_start[new], r_start[new + 1])]
+        tt = is_tot[touched]
+        n_supp += np.bincount(g[touched[~tt]], minlength=n_groups)
+        tot_supp[g[touched[tt]]] = True
+        cand = np.unique(g[touched])
+    return flags
+
+
+def membership_index(member_row: np.ndarray, member_group: np.ndarray, n_rows: int) -> tuple:
+    """Memberships sorted by group (stable: membership order within a group) and by row, with the
+    start of each group's and each row's run: ``(by_group, group_start, by_row, row_start)``."""
+    row = np.asarray(member_row, dtype=np.int64)
+    g = np.asarray(member_group, dtype=np.int64)
+    n_groups = int(g.max()) + 1 if len(g) else 0
+    by_group = np.argsort(g, kind="stable")
+    g_start = np.searchsorted(g[by_group], np.arange(n_groups + 1))
+    by_row = np.argsort(row, kind="stable")
+    r_start = np.searchsorted(row[by_row], np.arange(n_rows + 1))
+    return by_group, g_start, by_row, r_start
+
+
+def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(start, stop)`` for each pair, vectorised."""
+    lens = stops - starts
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offs = np.repeat(starts - np.cumsum(lens) + lens, lens)
+    return offs + np.arange(total)
+
+
 def apply_disclosure(df: pd.DataFrame, value_col: str, count_col: str, max_col: str | None = None,
                      group_cols=(), industry_col: str = "industry_code", total_code: str = "ALL",
                      enabled: bool | None = None) -> pd.DataFrame:

@@ -108,16 +108,12 @@ def protect(t: pd.DataFrame) -> pd.DataFrame:
     """Secondary suppression of every ``f_<measure>`` over all groups, repeated until stable."""
     t = t.copy()
     row, gid, tot = _groups(t)
+    index = disclosure.membership_index(row, gid, len(t))
     for m, (value_col, weight_col) in PROTECTED.items():
         flags = t[f"f_{m}"].to_numpy(dtype=bool)
         values = t[value_col].to_numpy(dtype=np.float64)
         weights = t[weight_col].to_numpy(dtype=np.float64)
-        while True:  # each round suppresses at least one more cell, so this ends
-            new = disclosure.secondary_pass(flags, values, weights, row, gid, tot)
-            if (new == flags).all():
-                break
-            flags = new
-        t[f"f_{m}"] = flags
+        t[f"f_{m}"] = disclosure.secondary_until_stable(flags, values, weights, row, gid, tot, index)
     return t
 
 
