@@ -236,8 +236,7 @@ def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
 
     Returns the manifest entry: status ``ok`` or ``failed`` with a one-line ``error``.
     """
-    import papermill as pm
-
+    from . import reports_kernels
     from .reports_html import export_html
 
     target = Path(out) / job["out_subdir"]
@@ -246,9 +245,8 @@ def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
     entry = {"started": _now(), "status": "failed", "error": ""}
     t0 = time.perf_counter()
     try:
-        pm.execute_notebook(job["notebook"], str(ipynb), parameters=job["parameters"], kernel_name="python3",
-                            cwd=str(target), start_timeout=start_timeout, execution_timeout=execution_timeout,
-                            progress_bar=False, log_output=False)
+        reports_kernels.execute_notebook(job["notebook"], ipynb, job["parameters"], target, start_timeout,
+                                         execution_timeout)  # pre-started kernel in the batch's own pool
         export_html(ipynb, html, lang=job["parameters"].get("lang", "fi"), home=_home_link(job["out_subdir"]),
                     title=f"{job['name'] or job['key']} · KasvuDATA")
         entry["status"] = "ok"
@@ -269,6 +267,16 @@ def _quiet_worker() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
+
+
+def _batch_worker() -> None:
+    """Initializer of the batch's worker processes: quiet stderr, and start each next report's kernel ahead
+    (:mod:`kasvudata_utils.reports_kernels`; ``KASVUDATA_WARM_KERNELS=0`` turns that off)."""
+    _quiet_worker()
+    if os.environ.get("KASVUDATA_WARM_KERNELS", "1") != "0":
+        from . import reports_kernels
+
+        reports_kernels.enable()
 
 
 def _home_link(subdir: str) -> str:
@@ -337,7 +345,7 @@ def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int,
 
     ctx = multiprocessing.get_context("spawn")  # no forked zmq/thread state in the workers
     with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx,
-                             initializer=_quiet_worker) as pool:
+                             initializer=_batch_worker) as pool:
         futures = {pool.submit(execute_job, asdict(j), str(out), start_timeout, execution_timeout): j
                    for j in todo}
         for fut in as_completed(futures):
@@ -398,7 +406,8 @@ def resolve_panel(data: str = "default", panel_path: str = "") -> str:
             raise InputError(f"--data national and --panel {panel_path!r}: expected only one of them")
         p = national_panel_path()
         if not p.is_file():
-            raise InputError(f"national panel {p} missing: expected it built by `kasvudata data build --scale national`")
+            raise InputError(f"national panel {p} missing: expected it built by "
+                             "`kasvudata data build --scale national`")
         return str(p)
     if panel_path and not Path(panel_path).is_file():
         raise InputError(f"--panel {panel_path!r}: no such file, expected a CSV or Parquet firm panel")

@@ -63,7 +63,7 @@ def dispatch_dask(todo, out, address: str, start_timeout: int, execution_timeout
             key = f"kasvudata-report-{job.key.replace('/', '-')}-{uuid.uuid4().hex[:8]}"
             fut = client.submit(execute_job, asdict(job), out, start_timeout, execution_timeout, key=key)
             futures[fut] = job
-        for fut in as_completed(list(futures)):
+        for fut in as_completed(list(futures), loop=client.loop):  # this client, not a global default
             try:
                 entry = fut.result()
             except Exception as exc:  # lost task, dead worker, import error on the worker
