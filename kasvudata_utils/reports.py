@@ -7,6 +7,11 @@ notebook in its own fresh kernel (isolation: no kernel is reused across areas), 
 start and execution timeouts (papermill#239/#776: parallel runs in one process time out, so the
 pool is of processes). Parameters go through papermill's Python API, so codes stay strings.
 
+Beyond the home region: ``--areas SSS-all`` (every municipality of Finland) or ``<AREA>-all``
+(:func:`parse_areas`) with ``--data national`` (the national synthetic panel, :func:`resolve_panel`);
+beyond one machine: ``--scheduler ADDRESS`` runs each notebook as a task on a Dask distributed
+cluster (:mod:`kasvudata_utils.reports_dask`). See docs/deploy.md.
+
 A failing report does not stop the others: its status and one-line error land in
 ``reports/manifest.json`` and the index. A report whose fingerprint (data files, notebook,
 package code, parameters, the area's insights) is unchanged and whose HTML exists is skipped
