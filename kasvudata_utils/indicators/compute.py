@@ -106,10 +106,17 @@ def compute_indicators_many(data, area_list, reference=None, start=None, end=Non
     start, end = engine.resolve_years(cd, start, end, ref_cd if uses_extra else None)
     enabled = disclosure.disclosure_enabled(disclose) if cd.kind == "panel" else True
     w = engine.area_frame(cd, pairs, start, end, level, enabled, ref_cd)
-    w = w.astype({"area_code": object, "reference_code": object, "industry_code": object})
-    parts = _levels(w, cd.kind) + _structure(w) + _growth(w, start, end)
-    parts += _panel_only(w, cd.years, enabled) if cd.kind == "panel" else _unavailable(pairs, end)
-    out = _tidy(parts)
+    # area, reference and industry travel as integer codes (merges and the final sort on integers);
+    # the strings come back once, in _tidy
+    area_codes = _Codes(pd.concat([w["area_code"], w["reference_code"]], ignore_index=True))
+    n = len(w)
+    ind_codes = _Codes(w["industry_code"])
+    w = w.assign(area_code=area_codes.codes[:n], reference_code=area_codes.codes[n:], industry_code=ind_codes.codes)
+    all_code = ind_codes.code("ALL")
+    parts = _levels(w, cd.kind) + _structure(w, all_code) + _growth(w, start, end)
+    parts += (_panel_only(w, cd.years, enabled) if cd.kind == "panel"
+              else _unavailable(pairs, end, area_codes, all_code))
+    out = _tidy(parts, area_codes, ind_codes)
     prov = cd.prov
     if uses_extra:
         prov = provenance.combine(prov, ref_cd.prov)
@@ -118,19 +125,47 @@ def compute_indicators_many(data, area_list, reference=None, start=None, end=Non
     return out
 
 
+class _Codes:
+    """Integer codes of a string column; :meth:`code` adds codes for strings not seen yet."""
+
+    def __init__(self, values: pd.Series):
+        codes, uniq = pd.factorize(values)
+        self.codes = codes.astype(np.int64)
+        self.uniq = [str(u) for u in uniq]
+        self._index = {u: i for i, u in enumerate(self.uniq)}
+
+    def code(self, value: str) -> int:
+        if value not in self._index:
+            self._index[value] = len(self.uniq)
+            self.uniq.append(value)
+        return self._index[value]
+
+    def strings(self, codes: np.ndarray):
+        """The codes as a pandas ``string`` array."""
+        return pd.array(np.asarray(self.uniq, dtype=object), dtype="string").take(codes)
+
+    def ranks(self) -> np.ndarray:
+        """Rank of each code in the sorted order of its string."""
+        r = np.empty(len(self.uniq), dtype=np.int64)
+        r[np.argsort(np.asarray(self.uniq, dtype=object), kind="stable")] = np.arange(len(self.uniq))
+        return r
+
+
 def _rows(w: pd.DataFrame, indicator: str, value, flag, note: str = "", mask=None) -> dict:
-    """One indicator's rows as column arrays (frames are built once, in :func:`_tidy`)."""
+    """One indicator's rows as column arrays (frames are built once, in :func:`_tidy`).
+
+    ``area_code``, ``reference_code`` and ``industry_code`` of ``w`` are integer codes.
+    """
     value = np.asarray(value, dtype=np.float64)
     flag = np.asarray(flag, dtype=bool)
-    sel = np.ones(len(w), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-    k = int(sel.sum())
-    return {"area_code": w["area_code"].to_numpy(dtype=object)[sel],
-            "reference_code": w["reference_code"].to_numpy(dtype=object)[sel],
-            "indicator": np.full(k, indicator, dtype=object),
-            "industry_code": w["industry_code"].to_numpy(dtype=object)[sel],
+    sel = slice(None) if mask is None else np.asarray(mask, dtype=bool)
+    return {"area_code": w["area_code"].to_numpy(dtype=np.int64)[sel],
+            "reference_code": w["reference_code"].to_numpy(dtype=np.int64)[sel],
+            "indicator": indicator,
+            "industry_code": w["industry_code"].to_numpy(dtype=np.int64)[sel],
             "year": w["year"].to_numpy(dtype=np.int64)[sel],
             "value": np.where(flag, np.nan, value)[sel], "suppressed": flag[sel],
-            "note": np.full(k, note, dtype=object)}
+            "note": note}
 
 
 def _ratio(num, den, scale=100.0):
@@ -152,13 +187,13 @@ def _levels(w, kind):
     ]
 
 
-def _structure(w):
+def _structure(w, all_code: int):
     """Industry shares, location quotients, Krugman and Herfindahl (personnel)."""
-    tot = w.loc[w["industry_code"] == "ALL", ["area_code", "year", "personnel", "f_personnel", "ref_personnel",
+    tot = w.loc[w["industry_code"] == all_code, ["area_code", "year", "personnel", "f_personnel", "ref_personnel",
                                              "ref_f_personnel"]]
     tot = tot.rename(columns=lambda c: c if c in ("area_code", "year") else f"tot_{c}")
     x = w.merge(tot, on=["area_code", "year"], how="left")
-    ind = (x["industry_code"] != "ALL").to_numpy()
+    ind = (x["industry_code"] != all_code).to_numpy()
     x = x.loc[ind].reset_index(drop=True)
     s = _ratio(x["personnel"], x["tot_personnel"], 1.0)
     S = _ratio(x["ref_personnel"], x["tot_ref_personnel"], 1.0)
@@ -171,7 +206,7 @@ def _structure(w):
                       "sq": s * s, "unknown": np.isnan(s) & (x["tot_personnel"].to_numpy() > 0)})
     g = k.groupby(["area_code", "year"], sort=False).agg(krugman=("absdiff", "sum"), herf=("sq", "sum"),
                                                        unknown=("unknown", "max")).reset_index()
-    allrows = w.loc[w["industry_code"] == "ALL"].merge(g, on=["area_code", "year"], how="left")
+    allrows = w.loc[w["industry_code"] == all_code].merge(g, on=["area_code", "year"], how="left")
     has = (allrows["personnel"].to_numpy(dtype=np.float64) > 0)
     unknown = allrows["unknown"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     flag = allrows["f_personnel"].to_numpy(dtype=bool) | unknown
@@ -223,30 +258,39 @@ def _panel_only(w, data_years, enabled: bool):
     return out
 
 
-def _unavailable(pairs, end):
-    rows = [(a, r, ind) for a, r in dict.fromkeys(pairs) for ind in PANEL_ONLY]
-    k = len(rows)
-    return [{"area_code": np.array([x[0] for x in rows], dtype=object),
-             "reference_code": np.array([x[1] for x in rows], dtype=object),
-             "indicator": np.array([x[2] for x in rows], dtype=object),
-             "industry_code": np.full(k, "ALL", dtype=object), "year": np.full(k, end, dtype=np.int64),
-             "value": np.full(k, np.nan), "suppressed": np.zeros(k, dtype=bool),
-             "note": np.full(k, NOTE_NOT_AVAILABLE, dtype=object)}]
+def _unavailable(pairs, end, area_codes: _Codes, all_code: int):
+    pairs = list(dict.fromkeys(pairs))
+    k = len(pairs)
+    a = np.array([area_codes.code(x[0]) for x in pairs], dtype=np.int64)
+    r = np.array([area_codes.code(x[1]) for x in pairs], dtype=np.int64)
+    return [{"area_code": a, "reference_code": r, "indicator": ind, "industry_code": np.full(k, all_code),
+             "year": np.full(k, end, dtype=np.int64), "value": np.full(k, np.nan),
+             "suppressed": np.zeros(k, dtype=bool), "note": NOTE_NOT_AVAILABLE} for ind in PANEL_ONLY]
 
 
-def _tidy(parts) -> pd.DataFrame:
+def _tidy(parts, area_codes: _Codes, ind_codes: _Codes) -> pd.DataFrame:
     """One frame from the column arrays, sorted by area, indicator (SPEC order), ALL first, industry, year."""
-    cols = {c: np.concatenate([p[c] for p in parts]) for c in COLUMNS}
-    order = {name: i for i, name in enumerate(INDICATORS)}
-    ind_order = np.array([order[x] for x in cols["indicator"]]) if len(cols["indicator"]) else np.zeros(0, int)
-    area_codes = pd.factorize(cols["area_code"], sort=True)[0]
-    industry_codes = pd.factorize(cols["industry_code"], sort=True)[0]
-    is_not_all = cols["industry_code"] != "ALL"
-    idx = np.lexsort((cols["year"], industry_codes, is_not_all, ind_order, area_codes))
-    out = pd.DataFrame({c: cols[c][idx] for c in COLUMNS})
-    for c in ("area_code", "reference_code", "indicator", "industry_code", "note"):
-        out[c] = out[c].astype("string")
-    out["year"] = out["year"].astype("int64")
+    lens = [len(p["year"]) for p in parts]
+    cols = {c: np.concatenate([p[c] for p in parts]) if parts else np.zeros(0, np.int64)
+            for c in ("area_code", "reference_code", "industry_code", "year", "value", "suppressed")}
+    ind_order = np.repeat(np.array([INDICATORS.index(p["indicator"]) for p in parts], dtype=np.int64), lens)
+    notes = list(dict.fromkeys(p["note"] for p in parts))
+    note_code = np.repeat(np.array([notes.index(p["note"]) for p in parts], dtype=np.int64), lens)
+    all_code = ind_codes.code("ALL")
+    a_rank, i_rank = area_codes.ranks(), ind_codes.ranks()
+    is_not_all = cols["industry_code"] != all_code
+    idx = np.lexsort((cols["year"], i_rank[cols["industry_code"]], is_not_all, ind_order,
+                      a_rank[cols["area_code"]]))
+    out = pd.DataFrame({
+        "area_code": area_codes.strings(cols["area_code"][idx]),
+        "reference_code": area_codes.strings(cols["reference_code"][idx]),
+        "indicator": pd.array(np.asarray(INDICATORS, dtype=object), dtype="string").take(ind_order[idx]),
+        "industry_code": ind_codes.strings(cols["industry_code"][idx]),
+        "year": cols["year"][idx].astype("int64"),
+        "value": cols["value"][idx],
+        "suppressed": cols["suppressed"][idx],
+        "note": pd.array(np.asarray(notes, dtype=object), dtype="string").take(note_code[idx]),
+    })
     out["value"] = out["value"].astype("float64")
     out["suppressed"] = out["suppressed"].astype(bool)
     return out
