@@ -32,6 +32,7 @@ import pandas as pd
 
 from . import areas
 from .errors import InputError
+from .numbers import signed
 
 COEF_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "model"]
 DEFAULT_FACTORS = ["pop_growth_log_pa", "distance_to_centre_100km", "semi_urban", "rural",
@@ -511,8 +512,28 @@ def regional_centre_distances(population: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"municipality_code": codes, "centre_code": centre, "distance_to_centre_km": km})
 
 
+def factor_model(inputs=None, start: int | None = None, end: int | None = None):
+    """The municipality growth model behind :func:`area_factor_context`: ``(dataset, estimates, start, end)``.
+
+    Fitted once over all mainland municipalities; area reports share one fit (the batch caches it).
+    ``inputs`` is a :class:`kasvudata_utils.research_data.ResearchInputs` (embedded data when None).
+    """
+    if inputs is None:
+        from .research_data import load_research_inputs
+
+        inputs = load_research_inputs()
+    years = inputs.business_table["year"].astype(int)
+    start = int(years.min()) if start is None else int(start)
+    end = min(int(years.max()), int(inputs.population["year"].max())) if end is None else int(end)
+    ds = build_municipality_dataset(inputs.business_table, inputs.population, inputs.distances,
+                                    inputs.unemployment, inputs.municipality_factors, start, end,
+                                    centre_distances=regional_centre_distances(inputs.population))
+    ds = ds.dropna(subset=["log_growth_pa", *DEFAULT_FACTORS]).reset_index(drop=True)
+    return ds, fit_ols(ds, "log_growth_pa", DEFAULT_FACTORS).set_index("term"), start, end
+
+
 def area_factor_context(area_code, lang: str = "fi", start: int | None = None, end: int | None = None,
-                        inputs=None) -> str:
+                        inputs=None, model=None) -> str:
     """Two sentences on the area's growth and the growth factors in its favour and against it.
 
     Fits the municipality model (:func:`fit_ols`, :data:`DEFAULT_FACTORS`)
@@ -532,21 +553,10 @@ def area_factor_context(area_code, lang: str = "fi", start: int | None = None, e
 
     lang = labels.normalise_lang(lang)
     code = areas.normalise_area(area_code)
-    if inputs is None:
-        from .research_data import load_research_inputs
-
-        inputs = load_research_inputs()
-    years = inputs.business_table["year"].astype(int)
-    start = int(years.min()) if start is None else int(start)
-    end = min(int(years.max()), int(inputs.population["year"].max())) if end is None else int(end)
-    ds = build_municipality_dataset(inputs.business_table, inputs.population, inputs.distances,
-                                    inputs.unemployment, inputs.municipality_factors, start, end,
-                                    centre_distances=regional_centre_distances(inputs.population))
-    ds = ds.dropna(subset=["log_growth_pa", *DEFAULT_FACTORS]).reset_index(drop=True)
+    ds, est, start, end = model if model is not None else factor_model(inputs, start, end)
     mine = ds[ds["municipality_code"].isin(areas.municipalities(code))]
     if mine.empty:
         raise InputError(f"area {code} has no mainland municipality with growth data: expected a mainland area")
-    est = fit_ols(ds, "log_growth_pa", DEFAULT_FACTORS).set_index("term")
     pro, con = [], []
     for term in DEFAULT_FACTORS:
         if term in ("semi_urban", "rural"):
@@ -562,5 +572,6 @@ def area_factor_context(area_code, lang: str = "fi", start: int | None = None, e
         (pro if side > 0 else con).append(name)
     none = labels.t("factor_none", lang)
     return labels.t("factor_context", lang, name=areas.area_name(code, lang), start=start, end=end,
-                    growth=f"{mine['growth_pct'].median():+.1f}", median=f"{ds['growth_pct'].median():+.1f}",
+                    growth=signed(mine["growth_pct"].median(), lang, 1),
+                    median=signed(ds["growth_pct"].median(), lang, 1),
                     pro=", ".join(pro) or none, con=", ".join(con) or none)

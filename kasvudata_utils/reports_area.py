@@ -83,30 +83,56 @@ def _merge_tables(tables: list[str]) -> str:
     return head + "</thead><tbody>" + "".join(bodies) + "</tbody></table>" + note
 
 
-def cached_growth_lisa(start: int, end: int) -> pd.DataFrame:
-    """LISA of municipal personnel growth (embedded business table), cached under ``data/cache``.
+def _cached_frames(name: str, compute) -> list[pd.DataFrame]:
+    """Frames shared by every report of a batch, cached under ``data/cache`` by the data fingerprint.
 
-    Keyed by the processed data's fingerprint and the years; written atomically, so parallel reports
-    at worst compute it twice.
+    ``compute()`` returns a list of frames; they are written atomically, so parallel reports at worst
+    compute them twice.
     """
     import os
 
     from .paths import data_dir
     from .reports import data_fingerprint
 
-    cache = data_dir() / "cache" / f"growth_lisa_{data_fingerprint()}_{int(start)}_{int(end)}.parquet"
-    if cache.is_file():
-        return pd.read_parquet(cache)
-    from .data import load_business_table, load_geometries
-    from .spatial import growth_lisa
+    stem = data_dir() / "cache" / f"{name}_{data_fingerprint()}"
+    done = stem.with_name(stem.name + ".parts")
+    if done.is_file():
+        return [pd.read_parquet(stem.with_name(f"{stem.name}_{i}.parquet")) for i in range(int(done.read_text()))]
+    frames = compute()
+    done.parent.mkdir(parents=True, exist_ok=True)
+    for i, frame in enumerate(frames):
+        path = stem.with_name(f"{stem.name}_{i}.parquet")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        frame.to_parquet(tmp)
+        os.replace(tmp, path)
+    tmp = done.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(str(len(frames)))
+    os.replace(tmp, done)
+    return frames
 
-    table = pd.DataFrame(growth_lisa(load_geometries("KU", 3067), load_business_table(), int(start), int(end)))
-    table = table.drop(columns=[c for c in table.columns if c == "geometry"])
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-    table.to_parquet(tmp)
-    os.replace(tmp, cache)
-    return table
+
+def cached_growth_lisa(start: int, end: int) -> pd.DataFrame:
+    """LISA of municipal personnel growth (embedded business table), shared by a batch's reports."""
+    def compute():
+        from .data import load_business_table, load_geometries
+        from .spatial import growth_lisa
+
+        table = pd.DataFrame(growth_lisa(load_geometries("KU", 3067), load_business_table(), int(start), int(end)))
+        return [table.drop(columns=[c for c in table.columns if c == "geometry"])]
+
+    return _cached_frames(f"growth_lisa_{int(start)}_{int(end)}", compute)[0]
+
+
+def cached_factor_model(start: int):
+    """The municipality growth-factor model (:func:`kasvudata_utils.factors.factor_model`), shared by a batch."""
+    def compute():
+        from .factors import factor_model
+
+        ds, est, s, e = factor_model(start=int(start))
+        return [ds, est.reset_index(), pd.DataFrame({"start": [s], "end": [e]})]
+
+    ds, est, years = _cached_frames(f"factor_model_{int(start)}", compute)
+    return ds, est.set_index("term"), int(years["start"].iloc[0]), int(years["end"].iloc[0])
 
 
 class AreaReport:
@@ -415,7 +441,10 @@ class AreaReport:
                 text += " " + t("spatial_context_uncorrected", L, quadrant=info["quadrant"], p=info["p_sim"])
         except ImportError as exc:  # shown, never silent: the section says why it is empty
             text = t("section_unavailable", L, reason=f"{type(exc).__name__}: {exc}")
-        _show(_h2(t("sec_spatial", L)) + _p(text))
+        from .factors import area_factor_context
+
+        factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
+        _show(_h2(t("sec_spatial", L)) + _p(text) + _p(factors))
 
     def insights(self) -> None:
         """"Yrityspalvelujen havainnot / What the business services said" from the insights store."""

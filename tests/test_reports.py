@@ -307,3 +307,7 @@ def test_cached_spatial_sentence_equals_spatial_module():
             rep.spatial_context()
         expected = area_spatial_context(code, "en", start=2018, end=2023)
         assert expected in html.unescape(shown[0])
+        # and the growth-factor context (issue 7) from the batch's cached model equals a fresh fit
+        from kasvudata_utils.factors import area_factor_context
+
+        assert area_factor_context(code, "en", start=2018) in html.unescape(shown[0])

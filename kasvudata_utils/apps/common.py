@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, urlencode
 import ipywidgets as widgets
 
 from .. import areas, provenance
+from ..numbers import format_number, signed  # noqa: F401  (one number format for apps, reports and text)
 from ..errors import InputError
 from ..labels import normalise_lang, t
 
@@ -148,33 +149,6 @@ def code_from_label(label) -> str:
 def area_options(codes, lang: str = "fi") -> list[str]:
     """Dropdown/Combobox option labels for ``codes``, in the given order."""
     return [area_label(c, lang) for c in codes]
-
-
-def format_number(value, lang: str = "fi", decimals: int = 0) -> str:
-    """A number as a reader expects it: ``12 345,7`` in Finnish, ``12,345.7`` in English; ``–`` for missing."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    if x != x or x in (float("inf"), float("-inf")):
-        return "–"
-    s = f"{x:,.{decimals}f}"
-    if s.lstrip("-").strip("0.,") == "":  # no "−0,0": a value that rounds to zero has no sign
-        s = s.lstrip("-")
-    if normalise_lang(lang) == "fi":
-        s = s.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
-    return s
-
-
-def signed(value, lang: str = "fi", decimals: int = 0) -> str:
-    """:func:`format_number` with an explicit sign (``+120``, ``−35``)."""
-    s = format_number(value, lang, decimals)
-    try:
-        if float(value) > 0:
-            return "+" + s
-    except (TypeError, ValueError):
-        pass
-    return s
 
 
 def notice_widget() -> widgets.HTML:
