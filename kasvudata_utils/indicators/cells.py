@@ -118,12 +118,13 @@ def _features(panel: pd.DataFrame) -> dict:
     first_s, last_s = sy[start], sy[end]
     sp = personnel if order is None else personnel[order]
 
-    def shifted(k: int, dy: int):
-        """For each sorted row: the row k places away if it is the same firm dy years away, else -1."""
-        j = pos + k
-        ok = (j >= start) & (j <= end)
-        jj = np.clip(j, 0, n - 1)
-        return np.where(ok & (sy[jj] == sy + dy), jj, -1)
+    def ahead(k: int, dy: int) -> np.ndarray:
+        """For each sorted row: True where the row k places on is the same firm dy years later."""
+        out = np.zeros(n, dtype=bool)
+        if k < n:
+            # same firm: the two rows share the firm's first position (rows sorted by firm, year)
+            out[:n - k] = (sy[k:] == sy[:n - k] + dy) & (start[k:] == start[:n - k])
+        return out
 
     def unsort(a):
         if order is None:
@@ -132,17 +133,24 @@ def _features(panel: pd.DataFrame) -> dict:
         out[order] = a
         return out
 
-    lag3 = np.maximum(np.maximum(shifted(-1, -3), shifted(-2, -3)), shifted(-3, -3))
-    has3 = unsort(lag3 >= 0)
-    e3 = unsort(np.where(lag3 >= 0, sp[np.maximum(lag3, 0)], np.nan))
+    # years are unique within a firm, so at most one row k = 1…m places on is m years later
+    found = {}
+    for m in SURVIVAL_YEARS:
+        found[m] = [ahead(k, m) for k in range(1, m + 1)]
+    e3s = np.full(n, np.nan)
+    for k, hit in enumerate(found[3][:n - 1], start=1):  # row i is 3 years before row i + k
+        h = hit[:n - k]
+        e3s[k:][h] = sp[:n - k][h]
+    has3 = unsort(~np.isnan(e3s))  # (a missing e_{t-3} fails every comparison below either way)
+    e3 = unsort(e3s)
     first, last = unsort(first_s), unsort(last_s)
     first_panel, last_panel = int(year.min()), int(year.max())
     alive = {}
     for m in SURVIVAL_YEARS:
-        found = shifted(1, m)
-        for k in range(2, m + 1):
-            np.maximum(found, shifted(k, m), out=found)
-        alive[m] = unsort(found >= 0)
+        any_hit = found[m][0].copy()
+        for hit in found[m][1:]:
+            any_hit |= hit
+        alive[m] = unsort(any_hit)
 
     birth = (year == first) & (year > first_panel)
     death = (year == last) & (year < last_panel)
