@@ -105,7 +105,8 @@ def write_jupyter_config(config_dir, data_dir=None) -> list[Path]:
 
     Copies the offline template into ``data_dir`` (default: Jupyter's user data dir) and writes
     ``voila.json`` (template, hidden tracebacks and sources) and ``jupyter_server_config.json``
-    (execution timeout, idle culling; merged into an existing file) into ``config_dir``.
+    (execution timeout, idle culling, no MathJax from a CDN; merged into an existing file) into
+    ``config_dir``.
     Preheated pools exist only in ``kasvudata workshop`` (the standalone Voilà app).
     """
     import json
@@ -124,6 +125,10 @@ def write_jupyter_config(config_dir, data_dir=None) -> list[Path]:
     server = json.loads(server_path.read_text(encoding="utf-8")) if server_path.exists() else {}
     server.setdefault("VoilaExecutor", {}).update(cfg["VoilaExecutor"])
     server.setdefault("MappingKernelManager", {}).update(cfg["MappingKernelManager"])
+    # Under the server extension Voilà's front end loads MathJax from cdnjs unless the web app's
+    # settings hold ``mathjax_url`` and ``mathjax_config`` as None, which is what standalone Voilà sets.
+    tornado = server.setdefault("ServerApp", {}).setdefault("tornado_settings", {})
+    tornado.update(mathjax_url=None, mathjax_config=None)
     server_path.write_text(json.dumps(server, indent=1), encoding="utf-8")
     return [target, config_dir / "voila.json", server_path]
 
