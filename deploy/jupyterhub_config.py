@@ -16,9 +16,12 @@ c.Spawner.environment = {
     "KASVUDATA_INSIGHTS_DB": "/srv/kasvudata-workshop/insights.sqlite",
     "KASVUDATA_WORKSHOP": "workshop",
 }
-# Memory: one app kernel measured ≤ 350 MB (docs/deploy.md) + the single-user server (~100 MB).
-c.Spawner.mem_limit = "600M"
-c.Spawner.mem_guarantee = "400M"
+# Memory (docs/deploy.md, measured under `jupyter lab` + Voilà's server extension): single-user
+# server 120 MB; app kernels 189 MB (area explorer), 184 MB (scenarios), 58 MB (insights board),
+# up to 281 MB after use. Guarantee = server + two app tabs (120 + 189 + 184 = 493 MB);
+# limit = server + three kernels at the largest size seen (120 + 3 × 281 = 963 MB).
+c.Spawner.mem_limit = "1G"
+c.Spawner.mem_guarantee = "512M"
 c.Spawner.cpu_limit = 1.0
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 60
@@ -38,11 +41,14 @@ c.JupyterHub.load_roles = [
     }
 ]
 
-# Voilà inside each single-user server: same settings as `kasvudata workshop`.
+# Voilà inside each single-user server: the values of workshops/voila.json (tests/test_deploy.py
+# compares them). The offline template and the no-CDN MathJax setting come from running
+# `python -m kasvudata_utils.commands.workshop --write-jupyter-config <user env>/etc/jupyter` once
+# (docs/deploy.md); these arguments repeat the essentials in case that step was skipped.
 c.Spawner.args = [
     "--VoilaConfiguration.show_tracebacks=False",
     "--VoilaConfiguration.strip_sources=True",
-    "--VoilaExecutor.timeout=120",
+    "--VoilaExecutor.timeout=60",
     "--MappingKernelManager.cull_idle_timeout=1800",
-    "--MappingKernelManager.cull_interval=300",
+    "--MappingKernelManager.cull_interval=60",
 ]
