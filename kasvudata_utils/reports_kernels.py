@@ -139,7 +139,10 @@ def execute_notebook(notebook, output, parameters: dict | None = None, cwd=None,
     import papermill as pm
 
     kw = dict(parameters=parameters or {}, kernel_name=kernel_name, start_timeout=start_timeout,
-              execution_timeout=execution_timeout, progress_bar=False, log_output=False)
+              execution_timeout=execution_timeout, progress_bar=False, log_output=False,
+              # written once at the end (and with the failing cell on error) instead of at every cell's start
+              # and end: 2 × n_cells writes of a notebook growing to ~1 MB of figures
+              request_save_on_cell_execute=os.environ.get("KASVUDATA_SAVE_EACH_CELL", "0") == "1")
     if not enabled():
         return pm.execute_notebook(str(notebook), str(output), cwd=str(cwd) if cwd else None, **kw)
     kernel = next_kernel(kernel_name)
