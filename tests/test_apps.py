@@ -285,6 +285,8 @@ def test_workshop_command_uses_the_offline_template_and_config(tmp_path):
     tpl = TEMPLATE_ROOT / "voila" / "templates" / "kasvudata"
     assert json.loads((tpl / "conf.json").read_text())["base_template"] == "lab"
     assert "cdn.jsdelivr.net" in (tpl / "index.html.j2").read_text()  # the filter names what it removes
+    # a room of laptops needs the server on the network; the default stays this machine only
+    assert "--Voila.ip=0.0.0.0" in voila_command(8899, ip="0.0.0.0")[0]
     with pytest.raises(InputError, match="port 0"):
         voila_command(0)
     with pytest.raises(InputError, match="voila.json"):
@@ -343,5 +345,7 @@ def test_server_extension_config_for_binder(tmp_path):
     voila = json.loads((tmp_path / "cfg" / "voila.json").read_text())
     assert voila["VoilaConfiguration"]["template"] == "kasvudata" and "preheat_kernel" not in voila["VoilaConfiguration"]
     server = json.loads((tmp_path / "cfg" / "jupyter_server_config.json").read_text())
-    assert server["ServerApp"] == {"port": 9} and server["VoilaExecutor"]["timeout"] > 0  # merged, not replaced
+    assert server["ServerApp"]["port"] == 9 and server["VoilaExecutor"]["timeout"] > 0  # merged, not replaced
+    # no MathJax from a CDN under the server extension (standalone Voilà sets the same two settings)
+    assert server["ServerApp"]["tornado_settings"] == {"mathjax_url": None, "mathjax_config": None}
     assert (tmp_path / "data" / "voila" / "templates" / "kasvudata" / "index.html.j2").exists()

@@ -47,19 +47,22 @@ def cell_timeout(cell) -> int | None:
 
 
 def voila_command(port: int = 8866, workshops_dir: Path | None = None, preheat: bool | None = None,
-                  env: dict | None = None) -> tuple[list[str], dict, Path]:
+                  env: dict | None = None, ip: str = "127.0.0.1") -> tuple[list[str], dict, Path]:
     """``(argv, environment, cwd)`` that start Voilà on the workshop apps.
 
     Parameters
     ----------
     port
-        TCP port on 127.0.0.1.
+        TCP port.
     workshops_dir
         Folder with the app notebooks and ``voila.json`` (default ``workshops/``).
     preheat
         Override ``voila.json``'s ``preheat_kernel`` (the benchmark measures both).
     env
         Base environment (default ``os.environ``); ``JUPYTER_PATH`` gets the template root first.
+    ip
+        Address to listen on: ``127.0.0.1`` (this machine only, the default) or ``0.0.0.0`` so that
+        participants' laptops in the room can reach the server.
     """
     port = int(port)
     if not 0 < port < 65536:
@@ -68,7 +71,7 @@ def voila_command(port: int = 8866, workshops_dir: Path | None = None, preheat: 
     if not (wdir / "voila.json").exists():
         raise InputError(f"workshop folder {wdir}: expected a folder with voila.json and the app notebooks")
     argv = [sys.executable, "-m", "kasvudata_utils.commands.workshop", "--no-browser", f"--port={port}",
-            "--Voila.ip=127.0.0.1"]
+            f"--Voila.ip={ip}"]
     if preheat is not None:
         argv.append(f"--preheat_kernel={bool(preheat)}")
     argv.append(str(wdir))
@@ -82,7 +85,10 @@ def voila_command(port: int = 8866, workshops_dir: Path | None = None, preheat: 
 
 def register(sub):
     p = sub.add_parser("workshop", help="serve the Voilà workshop apps (area explorer, scenarios, insights)")
-    p.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    p.add_argument("--ip", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 lets participants' "
+                        "laptops on the same network open the apps)")
     p.add_argument("--no-preheat", action="store_true", help="start kernels on demand instead of preheating")
     p.set_defaults(func=run)
 
@@ -90,9 +96,10 @@ def register(sub):
 def run(args) -> int:
     from ..apps.common import ensure_app_data
 
-    argv, env, cwd = voila_command(args.port, preheat=False if args.no_preheat else None)  # checks the port
+    argv, env, cwd = voila_command(args.port, preheat=False if args.no_preheat else None, ip=args.ip)
     ensure_app_data()  # build the small app cache now, not on a participant's first click
-    print(f"KasvuDATA workshop: http://127.0.0.1:{args.port}/voila/render/area_explorer.ipynb?area=MK17",
+    host = "127.0.0.1" if args.ip in ("127.0.0.1", "localhost") else "THIS-MACHINE'S-ADDRESS"
+    print(f"KasvuDATA workshop: http://{host}:{args.port}/voila/render/area_explorer.ipynb?area=MK17",
           file=sys.stderr)
     try:
         return subprocess.call(argv, env=env, cwd=cwd)
