@@ -220,3 +220,45 @@ def size_classes(panel: pd.DataFrame, area: str, year: int, disclose: bool = Tru
     out.insert(0, "area_code", area)
     out.insert(1, "year", int(year))
     return out.rename(columns={"industry_code": "size_class"}).drop(columns=["n_firms"])
+
+
+def shared_table(key, panel_path, compute):
+    """A report-independent result (e.g. every area's indicators for the industry profiles), computed once.
+
+    ``compute()`` returns ``(frame, provenance)``. The result is kept as Parquet + JSON in the system temp
+    folder under a name fingerprinted like the reports themselves: ``key``, the data files (and own panel),
+    and the package code; a change to any of them computes it anew. Several worker processes may compute
+    it at the same time; each writes atomically, so a reader sees a whole file or none.
+    """
+    import hashlib
+    import json
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .reports import code_fingerprint, data_fingerprint
+
+    h = hashlib.sha256(json.dumps(key, default=str).encode())
+    h.update(data_fingerprint(panel_path or None).encode())
+    h.update(code_fingerprint().encode())
+    folder = Path(tempfile.gettempdir()) / "kasvudata_report_cache"
+    base = folder / h.hexdigest()[:24]
+    pq, meta = base.with_suffix(".parquet"), base.with_suffix(".json")
+    try:
+        if pq.exists() and meta.exists():
+            frame = pd.read_parquet(pq)
+            frame.attrs = {}
+            return frame, json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass  # unreadable: compute again
+    frame, prov = compute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tag = f".{os.getpid()}.tmp"
+        frame.to_parquet(str(pq) + tag)
+        Path(str(meta) + tag).write_text(json.dumps(prov, default=str), encoding="utf-8")
+        os.replace(str(meta) + tag, meta)
+        os.replace(str(pq) + tag, pq)
+    except (OSError, ValueError, TypeError):
+        pass  # no cache this time; the result is still right
+    return frame, prov

@@ -15,6 +15,7 @@ from .labels import t
 from .plots import area_map, bar_chart
 from .reports_area import REAL_PROV, _h2, _p, _show
 from .reports_common import (attribution_html, badge_html, combined_provenance, html_table, normalise_parameters,
+                             shared_table,
                              save_table)
 
 COLUMNS = ("personnel", "personnel_growth_pct", "lq_personnel", "establishments", "exporter_count",
@@ -43,16 +44,21 @@ class IndustryProfile:
         from .data import load_business_table, load_firm_panel
         from .indicators import compute_indicators, compute_indicators_many
 
-        panel = load_firm_panel(panel or None)
-        table = load_business_table()
-        # one cell table for all areas; each area against its default reference (the region, or SSS for it)
-        ind_region = compute_indicators(panel, region, ref, start, end, level=level, reference_data=table)
-        if len(codes) > 1:
-            ind = compute_indicators_many(panel, codes[1:], None, start, end, level=level, reference_data=table)
-            ind = pd.concat([ind_region, ind], ignore_index=True)
-        else:
-            ind = ind_region
-        prov = combined_provenance(panel, table, ind_region, ind)
+        def compute():
+            panel_ = load_firm_panel(panel or None)
+            table_ = load_business_table()
+            # one cell table for all areas; each area against its default reference (the region, or SSS for it)
+            ind_region = compute_indicators(panel_, region, ref, start, end, level=level, reference_data=table_)
+            if len(codes) > 1:
+                ind_ = compute_indicators_many(panel_, codes[1:], None, start, end, level=level,
+                                               reference_data=table_)
+                ind_ = pd.concat([ind_region, ind_], ignore_index=True)
+            else:
+                ind_ = ind_region
+            return ind_, combined_provenance(panel_, table_, ind_region, ind_)
+
+        # the same industry-independent table for every profile of a batch: computed once, kept on disk
+        ind, prov = shared_table(("industry_profiles", codes, ref, start, end, level), panel, compute)
         ind = ind[(ind["industry_code"] == code) & ind["indicator"].isin(COLUMNS)]
         rows = []
         for c in codes:
