@@ -75,7 +75,11 @@ def detect_kind(data) -> str:
 
 def firm_features(panel: pd.DataFrame) -> pd.DataFrame:
     """Per firm-year flags of METHODS.md, computed once (see :func:`_features` for the definitions)."""
-    return pd.DataFrame(_features(panel))
+    f = _features(panel)
+    return pd.DataFrame({c: (v.astype(np.int64) if c in _FLAGS else v) for c, v in f.items()})
+
+
+_FLAGS = ("micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle", "micro_hge", "micro_hge_base")
 
 
 def _features(panel: pd.DataFrame) -> dict:
@@ -89,7 +93,7 @@ def _features(panel: pd.DataFrame) -> dict:
     Returns
     -------
     DataFrame
-        Aligned with ``panel`` row by row: ``year, personnel, turnover_eur, exports_eur`` and 0/1
+        Aligned with ``panel`` row by row: ``year, personnel, turnover_eur, exports_eur`` and boolean
         columns ``micro, exporter, birth, death, hge, hge_base, gazelle, micro_hge, micro_hge_base``
         plus ``alive_{n}`` (the firm is active n years after this row's year; only meaningful on birth rows).
 
@@ -168,15 +172,15 @@ def _features(panel: pd.DataFrame) -> dict:
         "personnel": personnel,
         "turnover_eur": panel["turnover_eur"].to_numpy(dtype=np.float64),
         "exports_eur": exports,
-        "micro": (personnel < 10).astype(np.int64),
-        "exporter": (exports > 0).astype(np.int64),
-        "birth": birth.astype(np.int64),
-        "death": death.astype(np.int64),
-        "hge": hge.astype(np.int64),
-        "hge_base": hge_base.astype(np.int64),
-        "gazelle": gazelle.astype(np.int64),
-        "micro_hge": micro_hge.astype(np.int64),
-        "micro_hge_base": micro_base.astype(np.int64),
+        "micro": (personnel < 10),
+        "exporter": (exports > 0),
+        "birth": birth,
+        "death": death,
+        "hge": hge,
+        "hge_base": hge_base,
+        "gazelle": gazelle,
+        "micro_hge": micro_hge,
+        "micro_hge_base": micro_base,
     }
     for m in SURVIVAL_YEARS:
         out[f"alive_{m}"] = alive[m]
@@ -410,7 +414,7 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
         raise InputError(f"unknown industry level {level!r}: expected 'section' or 'division'")
     c = cells
     if level == "section":
-        sec = c["industry_code"].map(industries.division_section_map())
+        sec = _map_codes(c["industry_code"], industries.division_section_map())
         bad = sec.isna() & c["industry_code"].notna()
         if bad.any():
             raise InputError(f"unknown TOL division {c.loc[bad, 'industry_code'].iloc[0]!r} in the data: "
@@ -425,8 +429,7 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
     sum_cols = [col for col in value_cols if col not in max_cols]
     pieces = []
     for lvl, wanted in by_level.items():
-        mapping = _municipality_map(lvl)
-        a = c["municipality_code"].map(mapping)
+        a = _map_codes(c["municipality_code"], _municipality_map(lvl))
         sel = a.isin(wanted).to_numpy()
         if not sel.any():
             continue
@@ -448,6 +451,13 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
             out.loc[unknown, col] = np.nan
         out.loc[out["exports_missing"] > 0, "exports_eur"] = np.nan
     return out
+
+
+def _map_codes(codes: pd.Series, mapping: dict) -> pd.Series:
+    """``codes.map(mapping)`` (missing → NaN) looking up each distinct code once."""
+    idx, uniq = pd.factorize(codes)
+    mapped = np.array([mapping.get(u, np.nan) for u in uniq] + [np.nan], dtype=object)
+    return pd.Series(mapped[idx], index=codes.index, dtype=object)
 
 
 @lru_cache(maxsize=8)
