@@ -20,11 +20,9 @@ from __future__ import annotations
 import math
 
 from .labels import t
+from .numbers import MINUS, SUPPRESSED_MARK, THIN_SPACE, format_number, format_pct, is_missing  # noqa: F401
 from .provenance import badge_text
 
-THIN_SPACE = "\u202f"  # narrow no-break space: thousands separator in Finnish text
-MINUS = "\u2212"  # Finnish typography uses the real minus sign
-SUPPRESSED_MARK = "–"  # en dash: a suppressed or missing cell, never a number
 
 # Okabe & Ito (2008) colour-blind safe palette; first colour = the area, second = the reference.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -41,55 +39,7 @@ _RC = {
 }
 
 
-def _is_missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(math.isnan(float(value)))
-    except (TypeError, ValueError):
-        return True
-
-
-def format_number(value, lang: str = "fi", decimals: int = 0, missing: str = SUPPRESSED_MARK) -> str:
-    """Format a number for display in ``lang``.
-
-    Parameters
-    ----------
-    value : float, int or None
-        The number; ``None``/NaN give ``missing``.
-    lang : {"fi", "en"}
-        Finnish: decimal comma, U+202F thousands separator, U+2212 minus sign.
-        English: decimal point, comma thousands separator.
-    decimals : int
-        Digits after the decimal separator (rounded half away from zero as Python's format does).
-    missing : str
-        Text for a missing or suppressed value.
-
-    Examples
-    --------
-    >>> format_number(-1234.5, "fi", 1) == "\\u22121\\u202f234,5"
-    True
-    >>> format_number(float("nan"))
-    '–'
-    """
-    if _is_missing(value):
-        return missing
-    text = f"{float(value):,.{int(decimals)}f}"
-    if text.lstrip("-").strip("0.,") == "":  # -0.0 rounds to a signless zero
-        text = text.lstrip("-")
-    if lang == "fi":
-        text = text.replace(",", THIN_SPACE).replace(".", ",").replace("-", MINUS)
-    return text
-
-
-def format_pct(value, lang: str = "fi", decimals: int = 1, signed: bool = False) -> str:
-    """A percentage: ``12,3 %`` (fi, with a no-break space) or ``12.3%`` (en); ``signed`` adds ``+``."""
-    if _is_missing(value):
-        return SUPPRESSED_MARK
-    text = format_number(value, lang, decimals)
-    if signed and float(value) > 0 and text.strip("0,.") != "":
-        text = "+" + text
-    return text + ("\u00a0%" if lang == "fi" else "%")
+_is_missing = is_missing
 
 
 def format_cell(value, suppressed: bool, lang: str = "fi", decimals: int = 0) -> str:
@@ -105,6 +55,16 @@ def apply_style() -> None:
     rc = dict(_RC)
     rc["axes.prop_cycle"] = cycler(color=PALETTE)
     mpl.rcParams.update(rc)
+
+
+def tick_decimals(span: float) -> int:
+    """Decimals that tell axis ticks apart on an axis reaching ``span`` (LQ 0…2 needs 1, personnel none).
+
+    >>> tick_decimals(2500), tick_decimals(2.2), tick_decimals(0.3)
+    (0, 1, 2)
+    """
+    span = abs(float(span)) if not _is_missing(span) else 0.0
+    return 0 if span >= 10 else 1 if span >= 1 else 2
 
 
 def number_formatter(lang: str = "fi", decimals: int = 0):
@@ -198,7 +158,7 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
             ax.text(v, yi + off, " " + format_number(v, lang, decimals) + " ", va="center",
                     ha="left" if v >= 0 else "right", fontsize=10)
     ax.set_yticks(y, labels)
-    ax.xaxis.set_major_formatter(number_formatter(lang))
+    ax.xaxis.set_major_formatter(number_formatter(lang, tick_decimals(span)))
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.margins(x=0.18)
     if reference_values is not None or area_label:  # below the axes: never over a bar or its value

@@ -100,3 +100,13 @@ def test_area_map_highlights_the_area():
     assert matplotlib.colors.to_hex(colours[1]) != plots.AREA_COLOUR.lower()
     assert "Alavieska" in [t.get_text() for t in fig.axes[0].texts]
     plt.close(fig)
+
+
+def test_small_value_axes_keep_their_decimals():
+    # location quotients 0.4…2.2: whole-number ticks would read "0 0 1 1 2"; one decimal tells them apart
+    fig = plots.bar_chart(["A", "B", "C"], [0.4, 1.0, 2.2], title="LQ", unit="LQ", decimals=2,
+                          prov={"kind": "synthetic", "sources": ["test"]}, lang="fi")
+    fig.canvas.draw()
+    ticks = [tl.get_text() for tl in fig.axes[0].get_xticklabels() if tl.get_text()]
+    assert len(ticks) == len(set(ticks)) and any("," in tk for tk in ticks)
+    assert (plots.tick_decimals(2500), plots.tick_decimals(2.2), plots.tick_decimals(0.3)) == (0, 1, 2)
