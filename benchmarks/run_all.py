@@ -7,7 +7,8 @@ Benchmarks are not tests: targets are ratios against a floor measured in the sam
 the machines are shared and noisy.
 
     make bench                      # all scripts
-    python benchmarks/run_all.py bench_indicators   # one script
+    python benchmarks/run_all.py bench_indicators   # one script, into docs/benchmarks-bench_indicators.md
+    python benchmarks/run_all.py --append bench_x   # one script, appended to docs/benchmarks.md
 """
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def machine() -> str:
 
 
 def main(argv: list[str]) -> int:
-    wanted = set(argv)
+    append = "--append" in argv
+    wanted = set(argv) - {"--append"}
     scripts = sorted(p for p in (ROOT / "benchmarks").glob("bench_*.py") if not wanted or p.stem in wanted)
     parts = [f"# Benchmarks\n\nWritten by `make bench` ({Path(__file__).name}) on "
              f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.\n\nMachine: {machine()}.\n\n"
@@ -53,8 +55,11 @@ def main(argv: list[str]) -> int:
         if proc.returncode:
             body += "\n\n" + "\n".join(proc.stderr.strip().splitlines()[-5:])
         parts.append(f"\n## {script.stem} — {status}, {took:.0f} s\n\n```\n{body}\n```\n")
-    out = ROOT / "docs" / ("benchmarks.md" if not wanted else f"benchmarks-{'-'.join(sorted(wanted))}.md")
-    out.write_text("".join(parts))
+    out = ROOT / "docs" / ("benchmarks.md" if not wanted or append else f"benchmarks-{'-'.join(sorted(wanted))}.md")
+    if append and out.exists():
+        out.write_text(out.read_text() + "".join(parts[1:]))
+    else:
+        out.write_text("".join(parts))
     print(f"wrote {out.relative_to(ROOT)}")
     return 1 if failed else 0
 
