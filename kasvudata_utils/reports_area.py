@@ -20,7 +20,7 @@ from .findings import findings_markdown, key_findings
 from .labels import t
 from .plots import area_map, bar_chart, format_number, line_chart
 from .reports_common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
-                             normalise_parameters, save_table, size_classes, wide)
+                             normalise_parameters, save_table, shared_table, size_classes, wide)
 
 REAL_PROV = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
 
@@ -83,56 +83,35 @@ def _merge_tables(tables: list[str]) -> str:
     return head + "</thead><tbody>" + "".join(bodies) + "</tbody></table>" + note
 
 
-def _cached_frames(name: str, compute) -> list[pd.DataFrame]:
-    """Frames shared by every report of a batch, cached under ``data/cache`` by the data fingerprint.
-
-    ``compute()`` returns a list of frames; they are written atomically, so parallel reports at worst
-    compute them twice.
-    """
-    import os
-
-    from .paths import data_dir
-    from .reports import data_fingerprint
-
-    stem = data_dir() / "cache" / f"{name}_{data_fingerprint()}"
-    done = stem.with_name(stem.name + ".parts")
-    if done.is_file():
-        return [pd.read_parquet(stem.with_name(f"{stem.name}_{i}.parquet")) for i in range(int(done.read_text()))]
-    frames = compute()
-    done.parent.mkdir(parents=True, exist_ok=True)
-    for i, frame in enumerate(frames):
-        path = stem.with_name(f"{stem.name}_{i}.parquet")
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        frame.to_parquet(tmp)
-        os.replace(tmp, path)
-    tmp = done.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(str(len(frames)))
-    os.replace(tmp, done)
-    return frames
-
-
 def cached_growth_lisa(start: int, end: int) -> pd.DataFrame:
-    """LISA of municipal personnel growth (embedded business table), shared by a batch's reports."""
+    """LISA of municipal personnel growth (embedded business table), shared by a batch's reports.
+
+    Cached with :func:`kasvudata_utils.reports_common.shared_table` (keyed by the data and the code).
+    """
     def compute():
         from .data import load_business_table, load_geometries
         from .spatial import growth_lisa
 
         table = pd.DataFrame(growth_lisa(load_geometries("KU", 3067), load_business_table(), int(start), int(end)))
-        return [table.drop(columns=[c for c in table.columns if c == "geometry"])]
+        return table.drop(columns=[c for c in table.columns if c == "geometry"]), {}
 
-    return _cached_frames(f"growth_lisa_{int(start)}_{int(end)}", compute)[0]
+    return shared_table(("growth_lisa", int(start), int(end)), "", compute)[0]
 
 
 def cached_factor_model(start: int):
-    """The municipality growth-factor model (:func:`kasvudata_utils.factors.factor_model`), shared by a batch."""
+    """The municipality growth-factor model (:func:`kasvudata_utils.factors.factor_model`), shared by a batch.
+
+    The municipality dataset is the cached frame; the few estimates and the years ride in its metadata.
+    """
     def compute():
         from .factors import factor_model
 
         ds, est, s, e = factor_model(start=int(start))
-        return [ds, est.reset_index(), pd.DataFrame({"start": [s], "end": [e]})]
+        return ds, {"estimates": est.reset_index().to_dict("records"), "start": s, "end": e}
 
-    ds, est, years = _cached_frames(f"factor_model_{int(start)}", compute)
-    return ds, est.set_index("term"), int(years["start"].iloc[0]), int(years["end"].iloc[0])
+    ds, meta = shared_table(("factor_model", int(start)), "", compute)
+    est = pd.DataFrame(meta["estimates"]).set_index("term")
+    return ds, est, int(meta["start"]), int(meta["end"])
 
 
 class AreaReport:
