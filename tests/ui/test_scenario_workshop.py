@@ -28,6 +28,10 @@ def test_keyboard_slider_changes_the_figures_and_reset_restores_them(voila_serve
     for _ in range(4):  # +4 steps of 0.5 points of birth rate
         handle.press("ArrowRight")
     expect(readout).to_have_text(f"{start + 2.0:.1f}", timeout=60_000)
+    # the kernel has the last keypress (its assumptions list the lever) before reset is clicked: a
+    # keypress still on its way would otherwise land after the reset
+    assumptions = page.locator(".kd-assumptions")
+    expect(assumptions).to_contain_text(f"Yritysten syntyvyys: {start + 2.0:.2f}".replace(".", ","), timeout=60_000)
     # more births → more jobs than the baseline
     expect(summary).to_have_text(re.compile(r"\(\+\d+ perusuraan verrattuna\)"), timeout=60_000)
     changed = summary.inner_text()
@@ -35,6 +39,7 @@ def test_keyboard_slider_changes_the_figures_and_reset_restores_them(voila_serve
 
     page.locator(".kd-scenario-reset").click()
     expect(readout).to_have_text(f"{start:.1f}", timeout=60_000)
+    expect(assumptions).to_contain_text(f"Yritysten syntyvyys: {start:.2f}".replace(".", ","), timeout=60_000)
     expect(summary).to_have_text(baseline, timeout=60_000)
     assert ui.external_urls(page.kd_urls) == []
 
