@@ -22,18 +22,18 @@ from pathlib import Path
 
 import nbformat
 
-from kasvudata_utils import reports
+from kasvudata_utils.reports import batch as reports
 
 
 def floor_seconds(runs: int = 3, warm: bool = False) -> float:
     """Median wall time of papermill on a trivial notebook (fresh kernel each time).
 
     ``warm=False``: plain papermill, which starts its kernel when the run begins (the issue's floor).
-    ``warm=True``: the batch's own mechanism (:mod:`kasvudata_utils.reports_kernels`: each run takes a
+    ``warm=True``: the batch's own mechanism (:mod:`kasvudata_utils.reports.kernels`: each run takes a
     kernel started, and its imports done, during the previous run, and starts the next one); one extra
     first run is not counted, as a batch worker's first report also waits for a cold kernel.
     """
-    from kasvudata_utils import reports_kernels
+    from kasvudata_utils.reports import kernels as reports_kernels
 
     with tempfile.TemporaryDirectory() as d:
         nb = nbformat.v4.new_notebook()

@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import InputError
-from .paths import raw_dir
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.paths import raw_dir
 
 KEY_FILE = "classification_keys/municipality_key_2025.csv"
 COUNTRY = "SSS"
@@ -38,6 +38,10 @@ LEVELS = ("KU", "SK", "MK", "SSS")
 _URBAN_RURAL = {"1": "urban", "2": "semi-urban", "3": "rural"}
 _COUNTRY_NAMES = {"sss", "finland", "suomi", "koko maa", "whole country", "hela landet", "finland total"}
 _SUBREGION_WORDS = ("seutukunta", "sub-region", "subregion", "ekonomisk region", "ekonomiska region")
+
+# Municipalities that no longer exist on the 2025 division → the municipality they merged into.
+MERGED_INTO = {"KU099": "KU214",  # Honkajoki → Kankaanpää, 1 Jan 2021
+               "KU588": "KU507"}  # Pertunmaa → Mäntyharju, 1 Jan 2025
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 
-from .errors import InputError
+from kasvudata_utils.errors import InputError
 
 # Module names under kasvudata_utils.commands, in the order shown by --help.
 COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "reports", "workshop", "insights")

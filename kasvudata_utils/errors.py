@@ -19,3 +19,17 @@ class InputError(ValueError):
 
 class DataError(InputError):
     """A data file that is missing, broken or does not match its schema."""
+
+
+def require_columns(df, cols, name: str, expected=None) -> None:
+    """Raise :class:`InputError` naming the columns ``df`` lacks (the one "lacks column(s)" check).
+
+    >>> import pandas as pd
+    >>> require_columns(pd.DataFrame({"year": [2020]}), ["year", "personnel"], "panel")
+    Traceback (most recent call last):
+    ...
+    kasvudata_utils.errors.InputError: panel lacks column(s) ['personnel']: expected ['year', 'personnel']
+    """
+    missing = [c for c in cols if c not in getattr(df, "columns", [])]
+    if missing:
+        raise InputError(f"{name} lacks column(s) {missing}: expected {expected if expected is not None else list(cols)}")

@@ -17,8 +17,8 @@ import csv
 import re
 from functools import lru_cache
 
-from .errors import InputError
-from .paths import raw_dir
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.paths import raw_dir
 
 ALL = "ALL"
 NACE_FILE = "nace_tol2008/nace_rev2_sections_divisions_fi_en.DERIVED.csv"

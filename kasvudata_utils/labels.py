@@ -37,7 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
     "unknown_area_notice": {"fi": "Tuntematon alue {value!r}: näytetään {default}.",
                             "en": "Unknown area {value!r}: showing {default}."},
     "error_notice": {"fi": "Jotain meni pieleen: {message}", "en": "Something went wrong: {message}"},
-    # insights store, board and report sections (kasvudata_utils.insights*)
+    # insights store, board and report sections (kasvudata_utils.insights.store*)
     "insight_kind_trend": {"fi": "Trendi", "en": "Trend"},
     "insight_kind_bottleneck": {"fi": "Pullonkaula", "en": "Bottleneck"},
     "insight_kind_best_practice": {"fi": "Hyvä käytäntö", "en": "Best practice"},
@@ -324,7 +324,7 @@ LABELS: dict[str, dict[str, str]] = {
               "({start}–{end}, LISA, FDR 5 %).",
         "en": "{name}: none of its {total} municipalities belongs to a statistically significant growth "
               "cluster ({start}–{end}, LISA, FDR 5 %)."},
-    # reports, findings, plots, knowledge-base site (issue 4: kasvudata_utils.reports*, findings, plots)
+    # reports, findings, plots, knowledge-base site (issue 4: kasvudata_utils.reports.batch*, findings, plots)
     "plot_source": {"fi": "Lähde", "en": "Source"},
     "map_source": {"fi": "Maanmittauslaitos, kuntajako 1:4 500 000, CC BY 4.0",
                    "en": "National Land Survey of Finland, municipal division 1:4,500,000, CC BY 4.0"},

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import math
 
-from .labels import t
-from .numbers import MINUS, SUPPRESSED_MARK, THIN_SPACE, format_number, format_pct, is_missing  # noqa: F401
-from .provenance import badge_text
+from kasvudata_utils.labels import t
+from kasvudata_utils.numbers import MINUS, SUPPRESSED_MARK, THIN_SPACE, format_number, format_pct, is_missing  # noqa: F401
+from kasvudata_utils.provenance import badge_text
+from kasvudata_utils.areas import area_name
 
 
 # Okabe & Ito (2008) colour-blind safe palette; first colour = the area, second = the reference.
@@ -282,7 +283,6 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
     if colour_by == "subregion":  # legend: sub-region names in their colours
         from matplotlib.patches import Patch
 
-        from .areas import area_name
 
         handles = [Patch(facecolor=PALETTE[i % len(PALETTE)], label=f"{area_name(c, lang)} ({c})")
                    for i, c in enumerate(subregions) if c]

@@ -16,6 +16,7 @@ frames pass it on with :func:`tag`).
 'mixed'
 """
 from __future__ import annotations
+from kasvudata_utils.labels import t
 
 KINDS = ("real", "synthetic", "mixed")
 UNKNOWN = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
@@ -55,7 +56,6 @@ def combine(*provs: dict) -> dict:
 
 def badge_text(prov: dict, lang: str = "fi") -> str:
     """Short text for the data badge: kind plus sources."""
-    from .labels import t
 
     text = t(f"data_{prov.get('kind', 'real')}", lang)
     if prov.get("sources"):

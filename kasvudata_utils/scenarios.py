@@ -49,7 +49,7 @@ import math
 
 import pandas as pd
 
-from .errors import InputError
+from kasvudata_utils.errors import InputError
 
 #: Industry groups of the model (TOL 2008 sections of the firm panel, ``industries.BUSINESS_SECTIONS``).
 GROUPS: dict[str, tuple[str, ...]] = {

@@ -12,7 +12,8 @@ import pytest
 from kasvudata_utils import scenarios
 from kasvudata_utils.apps import area_explorer, common, scenario_workshop
 from kasvudata_utils.apps.area_explorer import AreaExplorer
-from kasvudata_utils.apps.common import AppData, url_params
+from kasvudata_utils.apps.common import url_params
+from kasvudata_utils.apps.cache import AppData
 from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop
 from kasvudata_utils.errors import DataError, InputError
 
@@ -233,7 +234,7 @@ def test_scenario_sliders_are_debounced_and_labelled(data):
 
 
 def test_scenario_save_stores_levers_results_and_note(data, tmp_path, monkeypatch):
-    from kasvudata_utils.insights import InsightStore
+    from kasvudata_utils.insights.store import InsightStore
 
     store = InsightStore(tmp_path / "insights.sqlite")
     app = ScenarioWorkshop(area="KU009", lang="fi", store=store)
@@ -308,7 +309,7 @@ def test_app_notebooks_have_parameters_and_one_app_each():
 
 @pytest.mark.slow
 def test_app_cache_matches_the_firm_panel_by_definition():
-    from kasvudata_utils.apps.common import AppData
+    from kasvudata_utils.apps.cache import AppData
     from kasvudata_utils.data import load_firm_panel
 
     data = AppData.load()

@@ -207,18 +207,15 @@ def test_loaders_after_build(tmp_path, monkeypatch):
 
 
 def test_cli_build_writes_real_files_then_calls_synthetic(tmp_path, monkeypatch, capsys):
-    import sys
     import types
 
     from kasvudata_utils import cli
+    from kasvudata_utils.data import build
 
     calls = []
     fake = types.ModuleType("kasvudata_utils.data.synthetic")
     fake.build = lambda out_dir, scale: calls.append((str(out_dir), scale)) or []
-    monkeypatch.setitem(sys.modules, "kasvudata_utils.data.synthetic", fake)
-    import kasvudata_utils.data as data_pkg
-
-    monkeypatch.setattr(data_pkg, "synthetic", fake, raising=False)
+    monkeypatch.setattr(build, "synthetic", fake)
     assert cli.main(["data", "build", "--scale", "test", "--out", str(tmp_path)]) == 0
     assert calls == [(str(tmp_path), "test")]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(

@@ -5,7 +5,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kasvudata_utils import disclosure, provenance
+from kasvudata_utils import provenance
+
+from kasvudata_utils.indicators import disclosure
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
 
 from test_indicators_growth import COLS

@@ -1,11 +1,11 @@
-"""Tests of kasvudata_utils.exports_analysis on hand-made panels (answers worked out by hand)."""
+"""Tests of kasvudata_utils.research.exports on hand-made panels (answers worked out by hand)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from kasvudata_utils import exports_analysis as ea
+from kasvudata_utils.research import exports as ea
 from kasvudata_utils.errors import InputError
 
 

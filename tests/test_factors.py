@@ -1,4 +1,4 @@
-"""Tests of kasvudata_utils.factors and .convergence.
+"""Tests of kasvudata_utils.research.factors and .convergence.
 
 Hand-worked unit cases, then validation against the effects planted in the
 synthetic data (helper B's generator): the municipality growth model must
@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kasvudata_utils import data, factors, spatial
+from kasvudata_utils import data
+
+from kasvudata_utils.research import convergence, factors
+
+from kasvudata_utils.research import spatial
 from kasvudata_utils.data.synthetic import generate
 from kasvudata_utils.errors import InputError
 
@@ -43,7 +47,7 @@ def test_beta_convergence_by_hand():
     # plus a third point on the same line keeps it exact: x0 = 0.2 → growth = 0.025 ln 2 ... use
     # ln x0 = ln 0.2, growth = -0.05 * (ln 0.2 - ln 0.4) = 0.05 ln 2 → x1 = 0.2 * 2 ** 0.5
     d = pd.DataFrame({"start": [0.1, 0.4, 0.2], "end": [0.2, 0.4, 0.2 * 2 ** 0.5]})
-    out = factors.beta_convergence(d, "start", "end", years=10)
+    out = convergence.beta_convergence(d, "start", "end", years=10)
     b = out.set_index("term").loc["log_initial", "estimate"]
     assert b == pytest.approx(-0.05)
     # speed λ = -ln(1 + bT)/T = -ln(0.5)/10 = 0.0693; half-life = ln 2 / λ = 10 years
@@ -56,7 +60,7 @@ def test_sigma_convergence_by_hand():
     # of those three points: Sxy/Sxx with x = 1,2,3: (-1.0607)/2 = -0.5303
     v = pd.DataFrame({"municipality_code": ["a", "b"] * 3, "year": [1, 1, 2, 2, 3, 3],
                       "personnel_per_capita": [1.0, np.e ** 2, 1.0, np.e, 1.0, np.e ** 0.5]})
-    per_year, trend = factors.sigma_convergence(v)
+    per_year, trend = convergence.sigma_convergence(v)
     assert per_year["sigma_log"].tolist() == pytest.approx([2 / 2 ** 0.5, 1 / 2 ** 0.5, 0.5 / 2 ** 0.5])
     assert trend.set_index("term").loc["year", "estimate"] == pytest.approx((0.5 - 2) / 2 ** 0.5 / 2)
 
@@ -190,8 +194,8 @@ def test_municipality_model_at_default_scale_recovers_all_planted_effects(real_i
 
 
 def test_area_factor_context_sentence(real_inputs):
-    from kasvudata_utils import spatial
-    from kasvudata_utils.research_data import load_research_inputs
+    from kasvudata_utils.research import spatial
+    from kasvudata_utils.research.inputs import load_research_inputs
 
     inp = load_research_inputs(synthetic_scale="test")
     text = factors.area_factor_context("Ylivieska", "en", 2013, 2022, inputs=inp)

@@ -1,9 +1,9 @@
-"""Key findings from a hand-built indicator table (kasvudata_utils.findings)."""
+"""Key findings from a hand-built indicator table (kasvudata_utils.reports.findings)."""
 import pandas as pd
 import pytest
 
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.findings import headline_figures, key_findings, value_of
+from kasvudata_utils.reports.findings import headline_figures, key_findings, value_of
 from kasvudata_utils.plots import MINUS, THIN_SPACE
 
 A, R = "KU009", "MK17"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kasvudata_utils.apps.insights_board import InsightsBoard
-from kasvudata_utils.insights import InsightStore
+from kasvudata_utils.insights.store import InsightStore
 from kasvudata_utils.labels import t
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kasvudata_utils import insights
+from kasvudata_utils.insights import store as insights
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.insights import MIGRATIONS, InsightStore
+from kasvudata_utils.insights.store import MIGRATIONS, InsightStore
 from kasvudata_utils.labels import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,7 +209,7 @@ def test_store_from_a_newer_version_is_refused(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys, time
-    from kasvudata_utils.insights import InsightStore
+    from kasvudata_utils.insights.store import InsightStore
     path, worker, start_at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     store = InsightStore(path)
     while time.time() < start_at:
@@ -240,7 +240,7 @@ def test_twenty_processes_fifty_inserts_each(tmp_path):
 
 KILLED = textwrap.dedent("""
     import sys, time
-    from kasvudata_utils.insights import InsightStore, COLUMNS
+    from kasvudata_utils.insights.store import InsightStore, COLUMNS
     store = InsightStore(sys.argv[1])
     for i in range(30):
         uid = store.add("KU009", "trend", f"committed {i}")

@@ -336,7 +336,6 @@ def test_entrepreneurial_activity_table_maps_into_the_business_schema(client):
     assert bt.query("area_code == 'KU564' and industry_code == '62'")["personnel"].sum() == 10_600
     prov = bt.attrs["provenance"]
     assert prov["kind"] == "real" and "13wz" in prov["sources"][0]
-    assert pxweb.fetch_business_table is pxweb_business.fetch_business_table  # reachable from pxweb too
 
 
 def test_business_table_levels_and_area_expansion(client):

@@ -1,4 +1,4 @@
-"""Batch reports and the knowledge-base site (kasvudata_utils.reports*, `kasvudata reports`).
+"""Batch reports and the knowledge-base site (kasvudata_utils.reports.batch*, `kasvudata reports`).
 
 The slow tests run the real batch once (module fixture) on three areas, one of them a bogus code
 injected past the CLI's normalisation, with an insights store holding an injection attempt.
@@ -12,10 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kasvudata_utils import reports
+from kasvudata_utils.reports import batch as reports
+from kasvudata_utils.reports import manifest
+from kasvudata_utils.reports import fingerprint
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.plots import format_number, format_pct
-from kasvudata_utils.reports_site import broken_links, build_site
+from kasvudata_utils.reports.site import broken_links, build_site
 
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
 
@@ -47,14 +49,14 @@ def test_fingerprint_changes_with_parameters_and_notebook(tmp_path):
     nb = tmp_path / "nb.ipynb"
     nb.write_text("{}")
     job = reports.Job("area", "KU009", str(nb), {"area": "KU009", "lang": "fi"}, "KU009")
-    f1 = reports.job_fingerprint(job, "data1", "code1")
-    assert f1 == reports.job_fingerprint(job, "data1", "code1")  # deterministic
-    assert f1 != reports.job_fingerprint(job, "data2", "code1")
-    assert f1 != reports.job_fingerprint(job, "data1", "code2")
+    f1 = fingerprint.job_fingerprint(job, "data1", "code1")
+    assert f1 == fingerprint.job_fingerprint(job, "data1", "code1")  # deterministic
+    assert f1 != fingerprint.job_fingerprint(job, "data2", "code1")
+    assert f1 != fingerprint.job_fingerprint(job, "data1", "code2")
     job2 = reports.Job("area", "KU009", str(nb), {"area": "KU009", "lang": "en"}, "KU009")
-    assert f1 != reports.job_fingerprint(job2, "data1", "code1")
+    assert f1 != fingerprint.job_fingerprint(job2, "data1", "code1")
     nb.write_text("{ }")
-    assert f1 != reports.job_fingerprint(job, "data1", "code1")
+    assert f1 != fingerprint.job_fingerprint(job, "data1", "code1")
 
 
 def test_summary_counts_and_line():
@@ -134,7 +136,7 @@ class _Tables(HTMLParser):
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    from kasvudata_utils.insights import InsightStore
+    from kasvudata_utils.insights.store import InsightStore
 
     root = tmp_path_factory.mktemp("batch")
     db = root / "insights.sqlite"
@@ -178,10 +180,10 @@ def test_up_to_date_reports_are_skipped_and_force_reruns(batch, monkeypatch):
     monkeypatch.setattr(reports, "code_fingerprint", lambda: "code")
     monkeypatch.setattr(reports, "data_fingerprint", lambda panel_path=None: "data")
     out, _ = batch
-    m0 = reports.load_manifest(out)
+    m0 = manifest.load_manifest(out)
     job = reports.plan_jobs(["KU009"], "fi", industry_profiles=False)[0]
-    m0["reports"]["KU009"]["fingerprint"] = reports.job_fingerprint(job, "data", "code")
-    reports.write_manifest(out, m0)
+    m0["reports"]["KU009"]["fingerprint"] = fingerprint.job_fingerprint(job, "data", "code")
+    manifest.write_manifest(out, m0)
     m = reports.run_jobs([job], out, n_jobs=1, progress=False)
     assert m["reports"]["KU009"]["up_to_date"] is True and m["summary"]["up_to_date"] == 1
     assert m["reports"]["KU009"]["started"] == m0["reports"]["KU009"]["started"]  # not run again
@@ -193,13 +195,13 @@ def test_up_to_date_reports_are_skipped_and_force_reruns(batch, monkeypatch):
 
 @pytest.mark.slow
 def test_new_insight_for_the_area_changes_its_fingerprint(batch):
-    from kasvudata_utils.insights import InsightStore
+    from kasvudata_utils.insights.store import InsightStore
     from kasvudata_utils.paths import insights_db
 
     ku, sk, oulu = (reports.plan_jobs([c], "fi", industry_profiles=False)[0] for c in ("KU009", "SK177", "SK171"))
-    before = [reports.job_fingerprint(j, "data", "code") for j in (ku, sk, oulu)]
+    before = [fingerprint.job_fingerprint(j, "data", "code") for j in (ku, sk, oulu)]
     InsightStore(insights_db()).add("KU009", "trend", "Uusi havainto")
-    after = [reports.job_fingerprint(j, "data", "code") for j in (ku, sk, oulu)]
+    after = [fingerprint.job_fingerprint(j, "data", "code") for j in (ku, sk, oulu)]
     # Alavieska's insight shows in its own report and in its sub-region's (SK177), not in Oulu's (SK171)
     assert after[0] != before[0] and after[1] != before[1] and after[2] == before[2]
 
@@ -283,8 +285,8 @@ def test_key_findings_state_the_engine_numbers(batch):
 
 @pytest.mark.slow
 def test_cached_spatial_sentence_equals_spatial_module():
-    from kasvudata_utils.reports_area import cached_growth_lisa
-    from kasvudata_utils.spatial import area_spatial_context, lisa_class_for_area
+    from kasvudata_utils.reports.area import cached_growth_lisa
+    from kasvudata_utils.research.spatial import area_spatial_context, lisa_class_for_area
 
     table = cached_growth_lisa(2018, 2023)
     for code in ("KU977", "SK177"):
@@ -296,18 +298,18 @@ def test_cached_spatial_sentence_equals_spatial_module():
     matplotlib.use("Agg")
     from unittest import mock
 
-    from kasvudata_utils.reports_area import AreaReport
+    from kasvudata_utils.reports.area import AreaReport
 
     for code, name in (("KU977", "Ylivieska"), ("SK177", "Ylivieska")):
         rep = AreaReport.__new__(AreaReport)
         rep.lang, rep.name = "en", name
         rep.d = mock.Mock(area=code, start=2018, end=2023)
         shown = []
-        with mock.patch("kasvudata_utils.reports_area._show", shown.append):
+        with mock.patch("kasvudata_utils.reports.area._show", shown.append):
             rep.spatial_context()
         expected = area_spatial_context(code, "en", start=2018, end=2023)
         assert expected in html.unescape(shown[0])
         # and the growth-factor context (issue 7) from the batch's cached model equals a fresh fit
-        from kasvudata_utils.factors import area_factor_context
+        from kasvudata_utils.research.factors import area_factor_context
 
         assert area_factor_context(code, "en", start=2018) in html.unescape(shown[0])

@@ -13,11 +13,14 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
-from kasvudata_utils import areas, provenance, reports
+from kasvudata_utils import areas, provenance
+
+from kasvudata_utils.reports import batch as reports
+from kasvudata_utils.reports import sources
 from kasvudata_utils.cli import main
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.paths import PROJECT_ROOT, processed_dir
-from kasvudata_utils.reports_site import broken_links, external_links, publish_site
+from kasvudata_utils.reports.site import broken_links, external_links, publish_site
 
 # Hosts an external link may point to: the data sources and licences named on the pages.
 SOURCE_HOSTS = {"creativecommons.org", "stat.fi", "www.stat.fi", "tilastokeskus.fi", "sotkanet.fi",
@@ -63,19 +66,19 @@ def test_areas_outside_mk17_need_a_national_or_own_panel(tmp_path):
 def test_resolve_panel_choices(tmp_path, monkeypatch):
     monkeypatch.setenv("KASVUDATA_DATA_DIR", str(tmp_path))  # no national build in this data folder
     with pytest.raises(InputError, match="--scale national"):
-        reports.resolve_panel("national")
+        sources.resolve_panel("national")
     with pytest.raises(InputError, match="'regional'"):
-        reports.resolve_panel("regional")
+        sources.resolve_panel("regional")
     own = tmp_path / "own.csv"
     own.write_text("x")
     with pytest.raises(InputError, match="only one"):
-        reports.resolve_panel("national", str(own))
-    assert reports.resolve_panel("default", str(own)) == str(own.resolve())
-    assert reports.resolve_panel("default") == ""
+        sources.resolve_panel("national", str(own))
+    assert sources.resolve_panel("default", str(own)) == str(own.resolve())
+    assert sources.resolve_panel("default") == ""
     nat = tmp_path / "processed" / "national" / "firm_panel.parquet"
     nat.parent.mkdir(parents=True)
     nat.write_text("x")
-    assert reports.resolve_panel("national") == str(nat) == str(reports.national_panel_path())
+    assert sources.resolve_panel("national") == str(nat) == str(sources.national_panel_path())
 
 
 def test_national_panel_is_labelled_synthetic(tmp_path, monkeypatch):
@@ -121,7 +124,7 @@ def test_cli_help_and_deploy_doc_document_the_options(capsys):
 
 
 def test_unreachable_scheduler_is_one_line_input_error():
-    from kasvudata_utils.reports_dask import connect
+    from kasvudata_utils.reports.cluster import connect
 
     with pytest.raises(InputError, match="tcp://127.0.0.1:9"):
         connect("tcp://127.0.0.1:9", timeout=2)
@@ -174,7 +177,7 @@ def crawl(site: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def national_batch(tmp_path_factory):
     """Two municipalities outside MK17 (Helsinki, Turku) on the national synthetic panel."""
-    if not reports.national_panel_path().is_file():  # what `kasvudata data build --scale national` writes
+    if not sources.national_panel_path().is_file():  # what `kasvudata data build --scale national` writes
         from kasvudata_utils.data import synthetic
 
         synthetic.build(processed_dir(), "national")
@@ -190,7 +193,7 @@ def national_batch(tmp_path_factory):
 @pytest.mark.slow
 def test_national_batch_reports_two_municipalities_outside_mk17(national_batch):
     out, m = national_batch
-    nat = str(reports.national_panel_path())
+    nat = str(sources.national_panel_path())
     assert m["summary"] == {"total": 2, "ok": 2, "up_to_date": 0, "failed": []}
     for code, region in (("KU091", "MK01"), ("KU853", "MK02")):  # Uusimaa, Varsinais-Suomi
         e = m["reports"][code]

@@ -1,4 +1,4 @@
-"""Tests of kasvudata_utils.spatial: weights, Moran's I, LISA, EB rates, area context.
+"""Tests of kasvudata_utils.research.spatial: weights, Moran's I, LISA, EB rates, area context.
 
 Numbers are worked out by hand from the definitions (METHODS "Spatial
 statistics"); the validation tests check that Moran's I finds planted spatial
@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from kasvudata_utils import areas, spatial
+from kasvudata_utils import areas
+
+from kasvudata_utils.research import spatial
 from kasvudata_utils.errors import InputError
 
 

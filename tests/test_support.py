@@ -1,4 +1,4 @@
-"""Tests of kasvudata_utils.support: classes, matching, DiD and event study.
+"""Tests of kasvudata_utils.research.support: classes, matching, DiD and event study.
 
 Hand-made toy panels check the mechanics; the synthetic panel with its planted
 support effect (0.04 log points of extra growth in each of the three years
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kasvudata_utils import support
+from kasvudata_utils.research import support
 from kasvudata_utils.data.synthetic import generate
 from kasvudata_utils.errors import InputError
 

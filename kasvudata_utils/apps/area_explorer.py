@@ -6,7 +6,7 @@ Ostrobothnia (``kd-map``, the selected area outlined, click to select), the
 area against its reference over time (``kd-chart``), one summary sentence with
 the headline figures (``kd-summary``), a table with a CSV download and the
 data badge (``kd-data-badge``). Figures come from the app cache
-(:class:`~kasvudata_utils.apps.common.AppData`), computed with disclosure control.
+(:class:`~kasvudata_utils.apps.cache.AppData`), computed with disclosure control.
 
 Examples
 --------
@@ -21,12 +21,14 @@ import math
 
 import ipywidgets as widgets
 
-from .. import areas
-from ..errors import InputError
-from ..labels import t
-from .charts import svg_line_chart
-from .common import (AppData, BaseApp, area_label, area_options, badge_html, code_from_label, csv_download_html,
-                     data_badge, format_number, signed)
+from kasvudata_utils import areas
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.labels import t
+from kasvudata_utils.apps.charts import svg_line_chart
+from kasvudata_utils.apps.common import BaseApp, area_label, area_options, badge_html, code_from_label, csv_download_html, data_badge, format_number, signed
+from kasvudata_utils.apps.cache import AppData
+from kasvudata_utils.maps import ChoroplethMap
+from kasvudata_utils.maps import legend_html
 
 #: Indicators offered in the picker (those present in the cache are shown).
 INDICATORS = ("personnel", "establishments", "turnover_eur", "exports_eur", "birth_rate_pct", "death_rate_pct",
@@ -112,7 +114,6 @@ class AreaExplorer(BaseApp):
         self.badge = data_badge(self.data.prov, L)
         self.map = None
         if map and self.data.geojson:
-            from ..maps import ChoroplethMap
 
             self.map = ChoroplethMap(self.data.geojson, on_select=self.safe(self.select_area), height="400px")
         hint = widgets.HTML(f"<i>{html.escape(t('map_hint', L))}</i>")
@@ -273,7 +274,6 @@ class AreaExplorer(BaseApp):
             y1 = self.year_range.value[1]
             vals, labels = self._map_values(ind, y1)
             dec = 1 if ind in RATE_INDICATORS else 0
-            from ..maps import legend_html
 
             self.map.update(vals, set(areas.municipalities(self.area)), labels,
                             caption=f"{area_label(self.area, L)} · {t(f'ind_{ind}', L)} {y1}",

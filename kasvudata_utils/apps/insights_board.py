@@ -19,12 +19,12 @@ import uuid
 
 import ipywidgets as widgets
 
-from .. import areas, industries
-from ..errors import InputError
-from ..insights import INDICATORS, KINDS, InsightStore
-from ..insights_render import indicator_label, industry_label, scenarios_table_html
-from ..labels import t
-from .common import BaseApp, area_label
+from kasvudata_utils import areas, industries
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.insights.store import INDICATORS, KINDS, InsightStore
+from kasvudata_utils.insights.render import indicator_label, industry_label, scenarios_table_html
+from kasvudata_utils.labels import t
+from kasvudata_utils.apps.common import BaseApp, area_label
 
 INSIGHT_KINDS = tuple(k for k in KINDS if k != "scenario")
 YEARS = tuple(range(2013, 2026))

@@ -6,7 +6,7 @@ off so dragging never queues work); a chart of baseline vs scenario by industry
 group (``kd-chart``); the difference in jobs, firms and exports (``kd-summary``)
 with the assumptions printed beside it; a reset button (``kd-scenario-reset``);
 a note and ``kd-scenario-save``, which stores the lever values, the results and
-the note in the insights store (:class:`kasvudata_utils.insights.InsightStore`).
+the note in the insights store (:class:`kasvudata_utils.insights.store.InsightStore`).
 """
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ import math
 
 import ipywidgets as widgets
 
-from .. import areas, scenarios
-from ..errors import InputError
-from ..labels import t
-from .area_explorer import _data
-from .charts import svg_bar_chart
-from .common import AppData, BaseApp, area_label, area_options, code_from_label, data_badge, format_number, signed
+from kasvudata_utils import areas, scenarios
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.labels import t
+from kasvudata_utils.apps.area_explorer import _data
+from kasvudata_utils.apps.charts import svg_bar_chart
+from kasvudata_utils.apps.common import BaseApp, area_label, area_options, code_from_label, data_badge, format_number, signed
+from kasvudata_utils.apps.cache import AppData
+from kasvudata_utils.insights import store as insights
+from kasvudata_utils.insights.store import InsightStore
 
 
 def area_rates(data: AppData, area: str, year: int) -> dict:
@@ -64,7 +67,7 @@ class ScenarioWorkshop(BaseApp):
         An :class:`AppData` (default the project's app cache).
     store
         An object with ``add_scenario(area, levers, results, note)`` and ``list(area=, kind=)``
-        (default :class:`kasvudata_utils.insights.InsightStore` on ``KASVUDATA_INSIGHTS_DB``).
+        (default :class:`kasvudata_utils.insights.store.InsightStore` on ``KASVUDATA_INSIGHTS_DB``).
     """
 
     @classmethod
@@ -72,7 +75,6 @@ class ScenarioWorkshop(BaseApp):
         """Load the cache and the insights store module before the page request (preheated kernels)."""
         try:
             _data()
-            from .. import insights  # noqa: F401
         except Exception:  # never a traceback in the notebook: from_url shows the notice
             pass
 
@@ -214,7 +216,6 @@ class ScenarioWorkshop(BaseApp):
 
     def store(self):
         if self._store is None:
-            from ..insights import InsightStore
 
             self._store = InsightStore(lang=self.lang)
         return self._store

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import sys
 
-from .. import areas
+from kasvudata_utils import areas
 
 COLUMNS = ["area_code", "name_fi", "name_sv", "level", "subregion_code", "region_code", "urban_rural"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ..errors import InputError
+from kasvudata_utils.errors import InputError
 
 
 def register(sub):
@@ -25,7 +25,7 @@ def register(sub):
 
 
 def run_build(args) -> int:
-    from ..data import build
+    from kasvudata_utils.data import build
 
     started = time.perf_counter()
     log = None if args.quiet else print
@@ -33,7 +33,7 @@ def run_build(args) -> int:
     if args.scale == "default" and args.out is None:
         # The workshop apps read a small precomputed indicator cache so their kernels stay lean
         # and the first page renders fast; build it now rather than at the first participant's click.
-        from ..apps.common import precompute_app_data
+        from kasvudata_utils.apps.cache import precompute_app_data
 
         written.append(precompute_app_data())
     if not args.quiet:
@@ -42,7 +42,7 @@ def run_build(args) -> int:
 
 
 def run_check(args) -> int:
-    from ..data import manifest
+    from kasvudata_utils.data import manifest
 
     results = manifest.check()
     for r in results:
@@ -55,7 +55,7 @@ def run_check(args) -> int:
 
 
 def run_manifest(args) -> int:
-    from ..data import manifest
+    from kasvudata_utils.data import manifest
 
     if args.update:
         rows = manifest.update()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from .. import areas
+from kasvudata_utils import areas
 
 EPILOG = ("Figures from firm-level data pass disclosure control (cells of < 3 firms or dominated by one firm "
           "are empty, suppressed=True). Inside a secure environment KASVUDATA_DISCLOSURE=off switches it off; "
@@ -42,9 +42,9 @@ def add_common(p):
 
 def load_inputs(args):
     """Normalised area and reference, the firm panel, and reference data where the panel lacks it."""
-    from ..data import load_business_table, load_firm_panel
-    from ..errors import InputError
-    from ..indicators import prepare
+    from kasvudata_utils.data import load_business_table, load_firm_panel
+    from kasvudata_utils.errors import InputError
+    from kasvudata_utils.indicators import prepare
 
     area = areas.normalise_area(args.area)
     reference = areas.default_reference(area) if args.reference is None else areas.normalise_area(args.reference)
@@ -63,7 +63,8 @@ def load_inputs(args):
 
 def write(df, fmt: str, columns) -> None:
     """CSV (suppressed values empty) or JSON records (suppressed values null) on stdout."""
-    from .. import disclosure, provenance
+    from kasvudata_utils import provenance
+    from kasvudata_utils.indicators import disclosure
 
     out = df[columns]
     if fmt == "json":
@@ -75,7 +76,7 @@ def write(df, fmt: str, columns) -> None:
 
 
 def run(args) -> int:
-    from ..indicators import compute_indicators
+    from kasvudata_utils.indicators import compute_indicators
 
     area, reference, panel, reference_data = load_inputs(args)
     out = compute_indicators(panel, area, reference, args.start, args.end, level=args.level,

@@ -38,9 +38,9 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ..errors import InputError
-    from ..reports import DEFAULT_END, DEFAULT_START, run_reports, summary_line
-    from ..reports_site import broken_links, publish_site
+    from kasvudata_utils.errors import InputError
+    from kasvudata_utils.reports.batch import DEFAULT_END, DEFAULT_START, run_reports, summary_line
+    from kasvudata_utils.reports.site import broken_links, publish_site
 
     if args.jobs < 1:
         raise InputError(f"--jobs {args.jobs}: expected a whole number ≥ 1")

@@ -10,7 +10,7 @@ and ``note`` (the ``TOTAL`` row's note says whether the reference contains the a
 """
 from __future__ import annotations
 
-from .indicators import EPILOG, add_common, load_inputs, write
+from kasvudata_utils.commands.indicators import EPILOG, add_common, load_inputs, write
 
 
 def register(sub):
@@ -25,7 +25,7 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ..indicators import compute_shift_share
+    from kasvudata_utils.indicators import compute_shift_share
 
     area, reference, panel, reference_data = load_inputs(args)
     out = compute_shift_share(panel, area, reference, args.start, args.end, measure=args.measure,

@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..errors import InputError
+from kasvudata_utils.errors import InputError
 
 KINDS = ("auto", "business", "events", "raw")
 
@@ -57,7 +57,7 @@ def _common(p):
 
 
 def _client(args):
-    from ..data.pxweb import PxWebClient
+    from kasvudata_utils.data.pxweb import PxWebClient
 
     return PxWebClient(lang=args.lang)
 
@@ -108,8 +108,8 @@ def run_list(args) -> int:
 
 
 def run_fetch(args) -> int:
-    from ..data import pxweb_business as pb
-    from ..data.pxweb import split_table_ref
+    from kasvudata_utils.data import pxweb_business as pb
+    from kasvudata_utils.data.pxweb import split_table_ref
 
     client = _client(args)
     ref = args.table  # may name a folder too: alyr/13wz

@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..errors import InputError
-from ..paths import PROJECT_ROOT
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.paths import PROJECT_ROOT
 
 WORKSHOPS_DIR = PROJECT_ROOT / "workshops"
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1] / "voila_template"
@@ -94,7 +94,7 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ..apps.common import ensure_app_data
+    from kasvudata_utils.apps.cache import ensure_app_data
 
     argv, env, cwd = voila_command(args.port, preheat=False if args.no_preheat else None, ip=args.ip)
     ensure_app_data()  # build the small app cache now, not on a participant's first click

@@ -3,7 +3,7 @@
 >>> from kasvudata_utils.data import load_population  # doctest: +SKIP
 >>> load_population().query("municipality_code == 'KU564' and year == 2022")  # doctest: +SKIP
 """
-from .loaders import (
+from kasvudata_utils.data.loaders import (
     load_business_table,
     load_distances,
     load_exports_regional,

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
-from ..paths import processed_dir
-from . import geo, processing
-from .loaders import FILES
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.paths import processed_dir
+from kasvudata_utils.data import geo, processing
+from kasvudata_utils.data.loaders import FILES
+from kasvudata_utils.data import synthetic
 
 SCALES = ("default", "test", "national")
 
@@ -135,7 +136,6 @@ def build_all(scale: str = "default", out_dir=None, raw=None, log=None) -> list[
         raise InputError(f"scale {scale!r}: expected one of {', '.join(SCALES)}")
     out = Path(out_dir) if out_dir is not None else processed_dir()
     written = build_real(out, raw, log)
-    from . import synthetic
 
     result = synthetic.build(out, scale)
     if isinstance(result, (list, tuple)):

@@ -15,9 +15,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
-from .. import areas
-from ..errors import DataError
-from ..paths import raw_dir
+from kasvudata_utils import areas
+from kasvudata_utils.errors import DataError
+from kasvudata_utils.paths import raw_dir
 
 KU_FILE = "boundaries_nls_4500k/kuntarajat.2023.json"
 CRS_ANALYSIS = 3067
@@ -34,10 +34,9 @@ def _municipality_polygons(raw=None) -> gpd.GeoDataFrame:
     except Exception as exc:  # pyogrio raises its own error types for a missing/broken file
         raise DataError(f"cannot read municipal borders {path}: {exc}") from None
     g = g.set_crs(CRS_WEB, allow_override=True).to_crs(CRS_ANALYSIS)
-    from .processing import MERGED_INTO
 
     codes = g["NATCODE"].map(lambda c: f"KU{int(c):03d}")
-    g = gpd.GeoDataFrame({"area_code": codes.map(lambda c: MERGED_INTO.get(c, c))},
+    g = gpd.GeoDataFrame({"area_code": codes.map(lambda c: areas.MERGED_INTO.get(c, c))},
                          geometry=g.geometry.values, crs=CRS_ANALYSIS)
     g = g.dissolve(by="area_code", as_index=False, sort=True)
     g["geometry"] = shapely.make_valid(g.geometry.values)

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from kasvudata_utils.errors import InputError
 
 #: Symbols that mean "true zero" in Statistics Finland's conventions.
 NIL_SYMBOLS = ("-",)

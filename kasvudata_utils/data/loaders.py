@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import provenance
-from ..errors import DataError, InputError
-from ..paths import processed_dir
+from kasvudata_utils import provenance
+from kasvudata_utils.errors import DataError, InputError
+from kasvudata_utils.paths import processed_dir
+from kasvudata_utils.data.panel_io import read_firm_panel
+from kasvudata_utils.data.panel_io import read_business_table
 
 # Processed file names (ARCHITECTURE.md "Data").
 FILES = {
@@ -281,7 +283,6 @@ def load_firm_panel(path=None) -> pd.DataFrame:
             df = _read_parquet_cached(_stamp(national), False).copy(deep=False)
             df.attrs = {}
             return provenance.tag(df, "synthetic", [SRC_SYNTHETIC], {c: "synthetic" for c in df.columns})
-        from .panel_io import read_firm_panel
 
         return read_firm_panel(path)
     return _frame("firm_panel", "synthetic", [SRC_SYNTHETIC])
@@ -302,7 +303,6 @@ def load_business_table(path=None) -> pd.DataFrame:
     ['area_code', 'establishments']
     """
     if path is not None:
-        from .panel_io import read_business_table
 
         return read_business_table(path)
     return _frame("business_table", "synthetic", [SRC_SYNTHETIC])

@@ -17,8 +17,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DataError
-from ..paths import data_dir
+from kasvudata_utils.errors import DataError
+from kasvudata_utils.paths import data_dir
 
 MANIFEST = "manifest.csv"
 COLUMNS = ["path", "layer", "sha256", "rows", "source", "licence", "attribution", "schema"]

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import areas
-from ..errors import DataError
-from ..paths import raw_dir
+from kasvudata_utils import areas
+from kasvudata_utils.errors import DataError
+from kasvudata_utils.paths import raw_dir
+from kasvudata_utils.data.geo import representative_points
 
 PAAVO_FILE = "paavo_2020/paavo_municipality_demographics.csv"
 POPULATION_FILE = "population/sotkadata_population.csv"
@@ -35,9 +36,6 @@ EXPORTS_FILE = "exports_regional/Export_regional.csv"
 
 OULU = "KU564"
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
-# Municipalities that no longer exist on the 2025 division → the municipality they merged into.
-MERGED_INTO = {"KU099": "KU214",  # Honkajoki → Kankaanpää, 1 Jan 2021
-               "KU588": "KU507"}  # Pertunmaa → Mäntyharju, 1 Jan 2025
 _MERGED_NAMES = {"honkajoki": "KU214", "pertunmaa": "KU507"}
 PAAVO_SECTIONS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P",
                   "Q", "R", "S", "T", "U", "X")
@@ -67,7 +65,7 @@ def _read_csv(path: Path, **kw) -> pd.DataFrame:
 def _ku(code) -> str:
     """``564`` / ``"564"`` → ``KU564``; merged municipalities → the one they joined."""
     c = f"KU{int(code):03d}"
-    return MERGED_INTO.get(c, c)
+    return areas.MERGED_INTO.get(c, c)
 
 
 def municipality_name_index() -> dict[str, str]:
@@ -220,7 +218,6 @@ def central_localities(raw=None) -> pd.DataFrame:
                         "lat": df["Y"].astype(float), "source": "central_locality"})
     missing = sorted(valid - set(out["municipality_code"]))
     if missing:
-        from .geo import representative_points
 
         pts = representative_points(raw)
         extra = pts[pts["municipality_code"].isin(missing)].assign(source="polygon")

@@ -45,9 +45,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
-from ..paths import data_dir
-from .jsonstat import parse_jsonstat
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.paths import data_dir
+from kasvudata_utils.data.jsonstat import parse_jsonstat
 
 DEFAULT_BASE_URL = "https://pxdata.stat.fi/PxWeb/api/v1"
 DATABASE = "StatFin"
@@ -350,11 +350,3 @@ def metadata(table_id, client: PxWebClient | None = None) -> dict:
 def query(table_id, selections: dict, client: PxWebClient | None = None) -> dict:
     """JSON-stat 2.0 response of a StatFin query (see :meth:`PxWebClient.query`)."""
     return (client or PxWebClient()).query(table_id, selections)
-
-
-def __getattr__(name):  # the StatFin → SPEC mappings live in pxweb_business (kept apart for size)
-    if name in ("fetch_business_table", "fetch_openings_closures"):
-        from . import pxweb_business
-
-        return getattr(pxweb_business, name)
-    raise AttributeError(name)

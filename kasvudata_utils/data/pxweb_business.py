@@ -29,10 +29,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import areas, industries, provenance
-from ..errors import InputError
-from .pxweb import PxWebClient, normalise_table_id, split_table_ref, variable_base
-from .schemas import validate_business_table
+from kasvudata_utils import areas, industries, provenance
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.data.pxweb import PxWebClient, normalise_table_id, split_table_ref, variable_base
+from kasvudata_utils.data.schemas import validate_business_table
 
 AREA_BASES = ("alue", "kunta", "maakunta", "seutukunta", "area", "region")
 TIME_BASES = ("vuosi", "timeperiod", "year", "vuosineljannes", "neljannes", "kuukausi", "quarter")

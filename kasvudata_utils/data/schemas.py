@@ -38,8 +38,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import areas, industries
-from ..errors import InputError
+from kasvudata_utils import areas, industries
+from kasvudata_utils.errors import InputError
 
 FIRM_PANEL_COLUMNS = ("firm_id", "year", "municipality_code", "industry_code", "personnel", "turnover_eur",
                       "exports_goods_eur", "exports_services_eur", "founded_year")

@@ -30,11 +30,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import areas, provenance
-from ..errors import InputError
-from .synthetic_inputs import YEARS, load_inputs, municipality_factors
-from .synthetic_model import DEFAULT_EFFECTS, simulate
-from .synthetic_truth import describe
+from kasvudata_utils import areas, provenance
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.data.synthetic_inputs import YEARS, load_inputs, municipality_factors
+from kasvudata_utils.data.synthetic_model import DEFAULT_EFFECTS, simulate
+from kasvudata_utils.data.synthetic_truth import describe
 
 DEFAULT_SEED = 20240917
 SCALES = {"default": 1.0, "test": 0.1, "national": 1.0}

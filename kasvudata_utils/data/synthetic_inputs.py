@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import areas, industries
-from . import processing
+from kasvudata_utils import areas, industries
+from kasvudata_utils.data import processing
 
 YEARS = tuple(range(2013, 2024))
 CALIBRATION_YEAR = 2017

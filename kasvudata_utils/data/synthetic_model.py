@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import industries
-from .synthetic_inputs import CALIBRATION_YEAR, YEARS, Inputs
+from kasvudata_utils import industries
+from kasvudata_utils.data.synthetic_inputs import CALIBRATION_YEAR, YEARS, Inputs
 
 # Planted effect sizes (log points of annual personnel growth); ``generate(effects=...)`` overrides.
 DEFAULT_EFFECTS = {

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import synthetic_model as M
-from .synthetic_inputs import CALIBRATION_YEAR, NATIONAL_EXPORT_INDEX_BN, YEARS
+from kasvudata_utils.data import synthetic_model as M
+from kasvudata_utils.data.synthetic_inputs import CALIBRATION_YEAR, NATIONAL_EXPORT_INDEX_BN, YEARS
 
 EFFECT_DOC = {
     "support": ("support_eur > 0 in year t (each firm at most once)",

@@ -13,13 +13,13 @@ compute_shift_share(data, area, reference, start, end, measure="personnel", meth
 prepare(data)
     The cell table of a firm panel or business table, reusable across calls.
 
-Figures from a firm panel pass disclosure control (:mod:`kasvudata_utils.disclosure`).
+Figures from a firm panel pass disclosure control (:mod:`kasvudata_utils.indicators.disclosure`).
 """
-from .compute import INDICATORS, compute_indicators, compute_indicators_many, note_text
-from .engine import CellData, prepare
-from .growth import cagr_pct, growth_pct
-from .shiftshare import METHODS as SHIFT_SHARE_METHODS, compute_shift_share, shift_share_components
-from .specialisation import herfindahl_index, herfindahl_normalised, krugman_index, location_quotient
+from kasvudata_utils.indicators.compute import INDICATORS, compute_indicators, compute_indicators_many, note_text
+from kasvudata_utils.indicators.engine import CellData, prepare
+from kasvudata_utils.indicators.growth import cagr_pct, growth_pct
+from kasvudata_utils.indicators.shiftshare import METHODS as SHIFT_SHARE_METHODS, compute_shift_share, shift_share_components
+from kasvudata_utils.indicators.specialisation import herfindahl_index, herfindahl_normalised, krugman_index, location_quotient
 
 __all__ = ["INDICATORS", "SHIFT_SHARE_METHODS", "CellData", "cagr_pct", "compute_indicators",
            "compute_indicators_many", "compute_shift_share", "growth_pct", "herfindahl_index",

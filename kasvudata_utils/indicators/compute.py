@@ -7,7 +7,7 @@ come for every year of [start, end]; growth indicators (``personnel_growth_pct``
 section or division, or ``ALL``.
 
 Definitions: METHODS.md (cited per indicator in :mod:`.cells`, :mod:`.growth`,
-:mod:`.specialisation`). Disclosure control (:mod:`kasvudata_utils.disclosure`) is applied to
+:mod:`.specialisation`). Disclosure control (:mod:`kasvudata_utils.indicators.disclosure`) is applied to
 every figure from a firm panel. Choices where METHODS leaves room:
 
 * ``establishments`` from a firm panel counts firms (the business table's own column otherwise);
@@ -28,10 +28,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import areas, disclosure, provenance
-from . import engine
-from .cells import SURVIVAL_YEARS
-from .growth import cagr_pct, growth_pct
+from kasvudata_utils import areas, provenance
+
+from kasvudata_utils.indicators import disclosure
+from kasvudata_utils.indicators import engine
+from kasvudata_utils.indicators.cells import SURVIVAL_YEARS
+from kasvudata_utils.indicators.growth import cagr_pct, growth_pct
+from kasvudata_utils.labels import t
 
 INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eur", "personnel_growth_pct",
               "turnover_growth_pct", "cagr_personnel_pct", "lq_personnel", "share_personnel_pct",
@@ -313,7 +316,6 @@ def note_text(note, lang: str = "fi") -> str:
     >>> note_text("experimental; not for publication", "fi")
     'kokeellinen; ei julkaistavaksi'
     """
-    from ..labels import t
 
     if note is None or (isinstance(note, float) and np.isnan(note)) or note is pd.NA or str(note) == "":
         return ""

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import areas, disclosure, provenance
-from ..errors import InputError
-from . import cells as _cells
-from . import protection
+from kasvudata_utils import areas, provenance
+
+from kasvudata_utils.indicators import disclosure
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.indicators import cells as _cells
+from kasvudata_utils.indicators import protection
 
 MEASURES = ("establishments", "personnel", "turnover_eur", "exports_eur")
 _CACHE: list = []  # [(weakref to the input frame, CellData)]: the last few inputs prepared

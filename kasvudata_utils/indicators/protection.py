@@ -8,7 +8,7 @@ by one). So the engine decides the flags once per data set, on the table of *all
 covers at both industry levels, and every call reads its cells from that table: the same cell is
 always suppressed or always published (:func:`protected_table`).
 
-Rules: :mod:`kasvudata_utils.disclosure` (threshold < 3 firms; dominance > 80 % for sums;
+Rules: :mod:`kasvudata_utils.indicators.disclosure` (threshold < 3 firms; dominance > 80 % for sums;
 secondary suppression repeated until no group has a single suppressed member).
 """
 from __future__ import annotations
@@ -16,8 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import areas, disclosure, industries
-from . import cells as _cells
+from kasvudata_utils import areas, industries
+
+from kasvudata_utils.indicators import disclosure
+from kasvudata_utils.indicators import cells as _cells
 
 # measure → (value column, weight column for choosing secondary cells)
 PROTECTED = {"establishments": ("n_firms", "n_firms"), "personnel": ("personnel", "n_firms"),

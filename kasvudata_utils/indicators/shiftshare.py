@@ -21,9 +21,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import areas, disclosure, provenance
-from ..errors import InputError
-from . import engine
+from kasvudata_utils import areas, provenance
+
+from kasvudata_utils.indicators import disclosure
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.indicators import engine
 
 METHODS = ("classic", "esteban-marquillas", "dynamic")
 SS_MEASURES = ("personnel", "turnover_eur", "establishments")

@@ -70,7 +70,7 @@ class VoilaServer:
 
 def start_voila(tmp: Path, pool_size: int | None = 1, preheat: bool | None = None) -> VoilaServer:
     """Voilà on a copy of ``workshops/`` in ``tmp`` (pool sizes set to ``pool_size``; ``None`` keeps them)."""
-    from kasvudata_utils.apps.common import ensure_app_data
+    from kasvudata_utils.apps.cache import ensure_app_data
     from kasvudata_utils.commands.workshop import WORKSHOPS_DIR, voila_command
 
     ensure_app_data()  # built here, once, not inside a kernel while a test waits

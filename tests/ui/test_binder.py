@@ -46,7 +46,7 @@ class LabServer:
 
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory):
-    from kasvudata_utils.apps.common import ensure_app_data
+    from kasvudata_utils.apps.cache import ensure_app_data
 
     ensure_app_data()  # postBuild's `kasvudata data build` (already done in the project checkout)
     tmp = tmp_path_factory.mktemp("binder")

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kasvudata_utils.insights import InsightStore
+from kasvudata_utils.insights.store import InsightStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
 APP = "scenario_workshop.ipynb"

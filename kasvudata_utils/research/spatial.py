@@ -32,8 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import areas, labels
-from .errors import InputError
+from kasvudata_utils import areas, labels
+from kasvudata_utils.errors import InputError, require_columns
+from kasvudata_utils import data
 
 ALAND = "MK21"
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
@@ -66,16 +67,10 @@ def mainland(gdf, id_col: str = "area_code"):
     >>> mainland(pd.DataFrame({"area_code": ["KU478", "KU564"]}))["area_code"].tolist()
     ['KU564']
     """
-    _require_columns(gdf, [id_col], "gdf")
+    require_columns(gdf, [id_col], "gdf")
     region = areas.municipality_map("MK")
     keep = [region.get(str(c)) != ALAND for c in gdf[id_col]]
     return gdf.loc[keep].reset_index(drop=True)
-
-
-def _require_columns(df, cols, name):
-    missing = [c for c in cols if c not in getattr(df, "columns", [])]
-    if missing:
-        raise InputError(f"{name} lacks column(s) {missing}: expected {cols}")
 
 
 def build_weights(gdf, kind: str = "queen", k: int = 5, id_col: str = "area_code",
@@ -115,7 +110,7 @@ def build_weights(gdf, kind: str = "queen", k: int = 5, id_col: str = "area_code
     """
     from libpysal.weights import KNN, Queen, W, attach_islands
 
-    _require_columns(gdf, [id_col], "gdf")
+    require_columns(gdf, [id_col], "gdf")
     if kind not in ("queen", "knn"):
         raise InputError(f"weights kind {kind!r}: expected 'queen' or 'knn'")
     n = len(gdf)
@@ -363,7 +358,7 @@ def lisa_class_for_area(lisa_table: pd.DataFrame, area_code) -> dict:
     >>> lisa_class_for_area(t, "KU977")["cluster"]
     'ns'
     """
-    _require_columns(lisa_table, ["area_code", "cluster"], "lisa_table")
+    require_columns(lisa_table, ["area_code", "cluster"], "lisa_table")
     code = areas.normalise_area(area_code)
     level = areas.level_of(code)
     members = set(areas.municipalities(code))
@@ -400,7 +395,7 @@ def municipal_growth(business_table: pd.DataFrame, start: int, end: int,
     >>> municipal_growth(bt, 2015, 2020)["growth_pct"].round(6).tolist()   # 50/40 - 1
     [25.0]
     """
-    _require_columns(business_table, ["area_code", "industry_code", "year", measure], "business_table")
+    require_columns(business_table, ["area_code", "industry_code", "year", measure], "business_table")
     if int(start) >= int(end):
         raise InputError(f"start year {start} is not before end year {end}")
     bt = business_table[business_table["area_code"].astype(str).str.startswith("KU")]
@@ -454,7 +449,6 @@ def area_spatial_context(area_code, lang: str = "fi", start: int | None = None, 
     lang = labels.normalise_lang(lang)
     code = areas.normalise_area(area_code)
     if geometries is None or business_table is None:
-        from . import data
 
         geometries = data.load_geometries(level="KU", crs=ANALYSIS_CRS) if geometries is None else geometries
         business_table = data.load_business_table() if business_table is None else business_table
@@ -485,7 +479,7 @@ def municipal_births(firm_panel: pd.DataFrame, start: int, end: int) -> pd.DataF
     >>> municipal_births(p, 2014, 2014)[["births", "active"]].values.tolist()   # b and c born in 2014
     [[2, 3]]
     """
-    _require_columns(firm_panel, ["firm_id", "year", "municipality_code"], "firm_panel")
+    require_columns(firm_panel, ["firm_id", "year", "municipality_code"], "firm_panel")
     first = firm_panel.groupby("firm_id")["year"].transform("min")
     p = firm_panel.assign(born=(firm_panel["year"] == first) & (first > firm_panel["year"].min()))
     p = p[p["year"].between(int(start), int(end))]

@@ -34,6 +34,7 @@ import os
 
 import numpy as np
 import pandas as pd
+from kasvudata_utils import provenance
 
 THRESHOLD = 3  # fewer firms than this: suppressed
 DOMINANCE = 0.80  # largest firm's share of the cell total above this: suppressed
@@ -286,7 +287,6 @@ def apply_disclosure(df: pd.DataFrame, value_col: str, count_col: str, max_col: 
 
 def mark_not_for_publication(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose ``note`` says "not for publication" and whose provenance says so too."""
-    from . import provenance
 
     out = df.copy()
     if "note" in out and len(out):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 
-from .errors import InputError
-from .industries import normalise_industry
-from .labels import t
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.industries import normalise_industry
+from kasvudata_utils.labels import t
 
 KINDS = ("trend", "bottleneck", "best_practice", "question", "action", "scenario")
 # SPEC §5 indicator names (an insight may refer to one of them).

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import provenance
-from .errors import InputError
+from kasvudata_utils import provenance
+from kasvudata_utils.errors import InputError
+from kasvudata_utils import data
+from kasvudata_utils.data.synthetic import DEFAULT_SEED, generate
 
 SCALES = ("", "test", "default")
 
@@ -59,12 +61,10 @@ def load_research_inputs(panel_path: str = "", synthetic_scale: str = "", seed: 
     seed : int, optional
         Seed of the generated data (default: the generator's own).
     """
-    from . import data
 
     if synthetic_scale not in SCALES:
         raise InputError(f"synthetic_scale {synthetic_scale!r}: expected '' (embedded files), 'test' or 'default'")
     if synthetic_scale:
-        from .data.synthetic import DEFAULT_SEED, generate
 
         syn = generate(seed=DEFAULT_SEED if seed is None else int(seed), scale=synthetic_scale)
         panel, table, factors_, truth = syn.firm_panel, syn.business_table, syn.municipality_factors, syn.truth

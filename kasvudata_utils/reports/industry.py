@@ -10,13 +10,16 @@ import html
 
 import pandas as pd
 
-from . import areas, industries
-from .labels import t
-from .plots import area_map, bar_chart
-from .reports_area import REAL_PROV, _h2, _p, _show
-from .reports_common import (attribution_html, badge_html, combined_provenance, html_table, normalise_parameters,
+from kasvudata_utils import areas, industries
+from kasvudata_utils.labels import t
+from kasvudata_utils.plots import area_map, bar_chart
+from kasvudata_utils.reports.area import REAL_PROV, _h2, _p, _show
+from kasvudata_utils.reports.common import (attribution_html, badge_html, combined_provenance, html_table, normalise_parameters,
                              shared_table,
                              save_table)
+from kasvudata_utils.data import load_business_table, load_firm_panel
+from kasvudata_utils.indicators import compute_indicators, compute_indicators_many
+from kasvudata_utils.data import load_web_geojson
 
 COLUMNS = ("personnel", "personnel_growth_pct", "lq_personnel", "establishments", "exporter_count",
            "export_intensity_pct", "hge_count")
@@ -41,8 +44,6 @@ class IndustryProfile:
         code = industries.normalise_industry(industry)
         level = "section" if code.isalpha() else "division"
         codes = list(dict.fromkeys([region] + areas.members(region, "SK") + areas.members(region, "KU")))
-        from .data import load_business_table, load_firm_panel
-        from .indicators import compute_indicators, compute_indicators_many
 
         def compute():
             panel_ = load_firm_panel(panel or None)
@@ -119,7 +120,6 @@ class IndustryProfile:
                         title=t("chart_profile_lq", L, industry=self.iname),
                         unit=t("unit_lq", L, reference=areas.area_name(self.region, L)), prov=self.prov, lang=L))
         spec = m[(m["lq_personnel"] > 1.0) & ~m["lq_personnel__suppressed"].astype(bool)].index.tolist()
-        from .data import load_web_geojson
 
         feats = load_web_geojson("KU")["features"]
         names = {c: areas.area_name(c, L) for c in spec}

@@ -1,16 +1,16 @@
 """Executed notebook → report page: no code, no prompts, no stderr, print CSS for A4, offline.
 
 nbconvert's ``HTMLExporter`` with ``exclude_input=True`` (papermill's ``--report-mode`` only sets
-metadata, papermill#130) and the project template ``report_templates/kasvudata`` that drops every
+metadata, papermill#130) and the project template ``reports/templates/kasvudata`` that drops every
 script loaded from the internet (require.js, MathJax, Mermaid), so the page works from disk.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from .labels import t
+from kasvudata_utils.labels import t
 
-TEMPLATE_ROOT = Path(__file__).resolve().parent / "report_templates"
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 CSS_FILE = TEMPLATE_ROOT / "report.css"
 #: Cells with this tag (learning goals, takeaways for notebook users) are left out of the report page.
 NOTEBOOK_ONLY_TAG = "kd-notebook-only"

@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from . import areas, industries
-from .errors import InputError
-from .labels import normalise_lang, t
-from .plots import format_number, format_pct
+from kasvudata_utils import areas, industries
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.labels import normalise_lang, t
+from kasvudata_utils.plots import format_number, format_pct
 
 REQUIRED = ("area_code", "indicator", "industry_code", "year", "value")
 #: Headline figures shown per area on the knowledge-base home page (indicator, decimals).

@@ -10,7 +10,7 @@ pool is of processes). Parameters go through papermill's Python API, so codes st
 Beyond the home region: ``--areas SSS-all`` (every municipality of Finland) or ``<AREA>-all``
 (:func:`parse_areas`) with ``--data national`` (the national synthetic panel, :func:`resolve_panel`);
 beyond one machine: ``--scheduler ADDRESS`` runs each notebook as a task on a Dask distributed
-cluster (:mod:`kasvudata_utils.reports_dask`). See docs/deploy.md.
+cluster (:mod:`kasvudata_utils.reports.cluster`). See docs/deploy.md.
 
 A failing report does not stop the others: its status and one-line error land in
 ``reports/manifest.json`` and the index. A report whose fingerprint (data files, notebook,
@@ -34,19 +34,22 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import areas, industries
-from .errors import InputError
-from .labels import normalise_lang
-from .paths import PROJECT_ROOT, processed_dir
+from kasvudata_utils import areas, industries
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.labels import normalise_lang
+from kasvudata_utils.paths import PROJECT_ROOT
+from kasvudata_utils.reports.cluster import dispatch_dask
+from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint, job_fingerprint, package_version
+from kasvudata_utils.reports.manifest import load_manifest, write_manifest
+from kasvudata_utils.reports.site import build_site
+from kasvudata_utils.reports.sources import resolve_panel
+from kasvudata_utils.reports.worker import (EXECUTION_TIMEOUT_S, START_TIMEOUT_S, _batch_worker, _now, execute_job,
+                                            worker_failure)
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 AREA_NOTEBOOK = "01_area_report.ipynb"
 INDUSTRY_NOTEBOOK = "02_industry_profile.ipynb"
-PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATE_DIR = PACKAGE_DIR / "report_templates"
-MANIFEST = "manifest.json"
-START_TIMEOUT_S = 120  # kernel start; generous because two cores may be busy with other kernels
-EXECUTION_TIMEOUT_S = 600  # per cell
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 DEFAULT_START, DEFAULT_END = 2018, 2023
 
 
@@ -62,86 +65,6 @@ class Job:
     name: str = ""
     fingerprint: str = ""
     extra: dict = field(default_factory=dict)
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def package_version() -> str:
-    from . import __version__
-
-    return __version__
-
-
-def _sha(path: Path, h=None):
-    h = h or hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h
-
-
-def data_fingerprint(panel_path: str | None = None) -> str:
-    """sha256 over the processed data files (top level: the embedded build; name and bytes) and an own panel."""
-    h = hashlib.sha256()
-    root = processed_dir()
-    files = sorted(p for p in root.glob("*") if p.is_file() and not p.name.startswith(".")) if root.exists() else []
-    for p in files:
-        h.update(str(p.relative_to(root)).encode())
-        _sha(p, h)
-    if panel_path:
-        h.update(b"panel:")
-        _sha(Path(panel_path), h)
-    return h.hexdigest()[:16]
-
-
-def code_fingerprint() -> str:
-    """sha256 over the package's code and report templates (a code change reruns the reports)."""
-    h = hashlib.sha256(package_version().encode())
-    for p in sorted(PACKAGE_DIR.rglob("*")):
-        if p.is_file() and p.suffix in (".py", ".j2", ".css", ".json") and "__pycache__" not in p.parts:
-            h.update(str(p.relative_to(PACKAGE_DIR)).encode())
-            _sha(p, h)
-    return h.hexdigest()[:16]
-
-
-def insights_fingerprint(area: str) -> str:
-    """A digest of the insights the area's report shows: its own and its member areas' ('' without a store).
-
-    A municipality's new insight also reruns its sub-region's and the region's reports, which show it.
-    """
-    from .paths import insights_db
-
-    db = insights_db()
-    if not db.exists():
-        return ""
-    try:
-        from .insights import InsightStore
-
-        records = [r for r in InsightStore(db).list() if _shows(area, r.get("area_code"))]
-        return hashlib.sha256(json.dumps(records, default=str, sort_keys=True).encode()).hexdigest()[:16]
-    except Exception:  # store unreadable or changed: fall back to the whole file (reruns more, never less)
-        return _sha(db).hexdigest()[:16]
-
-
-def _shows(area: str, code) -> bool:
-    try:
-        return areas.contains(area, code)
-    except InputError:
-        return False
-
-
-def job_fingerprint(job: Job, data_fp: str, code_fp: str) -> str:
-    """Fingerprint of one report: data, notebook bytes, package code and version, parameters, insights."""
-    h = hashlib.sha256()
-    h.update(data_fp.encode())
-    h.update(code_fp.encode())
-    _sha(Path(job.notebook), h)
-    h.update(json.dumps(job.parameters, sort_keys=True).encode())
-    if job.kind == "area":
-        h.update(insights_fingerprint(job.parameters["area"]).encode())
-    return h.hexdigest()[:16]
 
 
 def parse_areas(spec) -> list[str]:
@@ -210,84 +133,6 @@ def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end
     return jobs
 
 
-def load_manifest(out) -> dict:
-    """The manifest of an output folder (an empty one where none exists or it is unreadable)."""
-    p = Path(out) / MANIFEST
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"reports": {}}
-
-
-def write_manifest(out, manifest: dict) -> Path:
-    """Write ``manifest.json`` atomically (a crash never leaves half a manifest)."""
-    p = Path(out) / MANIFEST
-    tmp = p.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=False), encoding="utf-8")
-    os.replace(tmp, p)
-    return p
-
-
-def _one_line(exc) -> str:
-    """papermill's execution error as one line: the exception name and message from the kernel."""
-    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    text = f"{ename}: {evalue}" if ename else f"{type(exc).__name__}: {exc}"
-    return " ".join(str(text).split())[:500]
-
-
-def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
-                execution_timeout: int = EXECUTION_TIMEOUT_S) -> dict:
-    """Run one notebook in a fresh kernel and export its HTML (runs inside a worker process).
-
-    Returns the manifest entry: status ``ok`` or ``failed`` with a one-line ``error``.
-    """
-    from . import reports_kernels
-    from .reports_html import export_html
-
-    target = Path(out) / job["out_subdir"]
-    target.mkdir(parents=True, exist_ok=True)
-    html, ipynb = target / "report.html", target / "report.ipynb"
-    entry = {"started": _now(), "status": "failed", "error": ""}
-    t0 = time.perf_counter()
-    try:
-        reports_kernels.execute_notebook(job["notebook"], ipynb, job["parameters"], target, start_timeout,
-                                         execution_timeout)  # pre-started kernel in the batch's own pool
-        export_html(ipynb, html, lang=job["parameters"].get("lang", "fi"), home=_home_link(job["out_subdir"]),
-                    title=f"{job['name'] or job['key']} · KasvuDATA")
-        entry["status"] = "ok"
-    except Exception as exc:  # isolation: any failure becomes this report's status, never the batch's
-        entry["error"] = _one_line(exc)
-        if html.exists():
-            html.unlink()  # a stale page from an earlier run must not pass for this run's result
-    entry["finished"] = _now()
-    entry["duration_s"] = round(time.perf_counter() - t0, 2)
-    tables = target / "tables"
-    entry["tables"] = sorted(p.name for p in tables.glob("*.csv")) if tables.exists() else []
-    return entry
-
-
-def _quiet_worker() -> None:
-    """Send a worker's (and its kernels') stderr to /dev/null: ipykernel's start-up warnings are noise on the
-    terminal; every failure still reaches the manifest as the job's exception."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-
-
-def _batch_worker() -> None:
-    """Initializer of the batch's worker processes: quiet stderr, and start each next report's kernel ahead
-    (:mod:`kasvudata_utils.reports_kernels`; ``KASVUDATA_WARM_KERNELS=0`` turns that off)."""
-    _quiet_worker()
-    if os.environ.get("KASVUDATA_WARM_KERNELS", "1") != "0":
-        from . import reports_kernels
-
-        reports_kernels.enable()
-
-
-def _home_link(subdir: str) -> str:
-    return "../" * (subdir.count("/") + 1) + "index.html"
-
-
 def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = False, progress: bool = True,
              panel_path: str = "", start_timeout: int = START_TIMEOUT_S,
              execution_timeout: int = EXECUTION_TIMEOUT_S, scheduler: str = "") -> dict:
@@ -295,7 +140,7 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
 
     The jobs run in ``n_jobs`` local worker processes or, with ``scheduler`` (a Dask scheduler
     address such as ``tcp://10.0.0.5:8786``), as tasks on that Dask distributed cluster
-    (:mod:`kasvudata_utils.reports_dask`); either way each runs :func:`execute_job` and a failure
+    (:mod:`kasvudata_utils.reports.cluster`); either way each runs :func:`execute_job` and a failure
     stays that report's status.
 
     Returns
@@ -327,8 +172,6 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
         from tqdm import tqdm
 
         if scheduler:
-            from .reports_dask import dispatch_dask
-
             results = dispatch_dask(todo, out, scheduler, start_timeout, execution_timeout)
         else:
             results = _dispatch_local(todo, out, n_jobs, start_timeout, execution_timeout)
@@ -361,12 +204,6 @@ def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int,
             yield futures[fut], entry
 
 
-def worker_failure(exc) -> dict:
-    """The manifest entry of a job whose worker died (or whose task was lost) before it reported."""
-    return {"status": "failed", "error": _one_line(exc), "started": "", "finished": _now(),
-            "duration_s": None, "tables": []}
-
-
 def _entry(job: Job, entry: dict, data_fp: str) -> dict:
     return {"kind": job.kind, "name": job.name, "parameters": job.parameters, "fingerprint": job.fingerprint,
             "data_fingerprint": data_fp, **entry, "html": f"{job.out_subdir}/report.html",
@@ -393,32 +230,6 @@ def summary_line(manifest: dict) -> str:
     return line + f"; wall time {manifest.get('wall_time_s', 0)} s"
 
 
-DATA_CHOICES = ("default", "national")
-
-
-def national_panel_path() -> Path:
-    """The synthetic firm panel of all of Finland written by ``kasvudata data build --scale national``."""
-    return processed_dir() / "national" / "firm_panel.parquet"
-
-
-def resolve_panel(data: str = "default", panel_path: str = "") -> str:
-    """The firm panel a batch reads: ``""`` (embedded MK17 panel), the national build, or the user's file."""
-    data = str(data or "default").strip().lower()
-    if data not in DATA_CHOICES:
-        raise InputError(f"--data {data!r}: expected one of {', '.join(DATA_CHOICES)}")
-    if data == "national":
-        if panel_path:
-            raise InputError(f"--data national and --panel {panel_path!r}: expected only one of them")
-        p = national_panel_path()
-        if not p.is_file():
-            raise InputError(f"national panel {p} missing: expected it built by "
-                             "`kasvudata data build --scale national`")
-        return str(p)
-    if panel_path and not Path(panel_path).is_file():
-        raise InputError(f"--panel {panel_path!r}: no such file, expected a CSV or Parquet firm panel")
-    return str(Path(panel_path).resolve()) if panel_path else ""
-
-
 def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
                 start_year=DEFAULT_START, end_year=DEFAULT_END, panel_path="", progress=True,
                 data="default", scheduler="") -> dict:
@@ -427,8 +238,6 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
     ``data="national"`` reads the national synthetic panel (needed for areas outside MK17, e.g.
     ``area_spec="SSS-all"``); ``scheduler`` runs the notebooks on a Dask cluster (:func:`run_jobs`).
     """
-    from .reports_site import build_site
-
     panel = resolve_panel(data, panel_path)
     codes = parse_areas(area_spec)
     outside = [c for c in codes if c in areas.all_areas() and not areas.contains(areas.HOME_REGION, c)]

@@ -19,11 +19,12 @@ import io
 import json
 from pathlib import Path
 
-from . import areas
-from .errors import InputError
-from .insights import (COLUMNS, KINDS, MAX_TEXT_CHARS, RECORD_FIELDS, SCHEMA_VERSION, clean_indicator,
-                       clean_industry, clean_kind, clean_year, row_to_record, to_json, utc_now)
-from .labels import t
+from kasvudata_utils import areas
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.insights.schema import COLUMNS, RECORD_FIELDS, SCHEMA_VERSION, row_to_record, utc_now
+from kasvudata_utils.insights.validate import (KINDS, MAX_TEXT_CHARS, clean_indicator, clean_industry, clean_kind,
+                                               clean_year, to_json)
+from kasvudata_utils.labels import t
 
 FORMAT_TAG = "kasvudata-insights"
 FORMATS = ("csv", "md", "json")

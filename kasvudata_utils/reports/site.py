@@ -13,9 +13,20 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import areas, provenance
-from .labels import t
-from .reports_html import site_css
+from kasvudata_utils import areas, provenance
+from kasvudata_utils.labels import t
+from kasvudata_utils.reports.html import site_css
+from kasvudata_utils.insights.render import render_area_insights_html
+from kasvudata_utils.paths import insights_db
+from kasvudata_utils.insights.render import render_region_page_html
+from kasvudata_utils.reports.findings import headline_figures
+from kasvudata_utils.errors import DataError
+from kasvudata_utils.data import load_web_geojson
+from kasvudata_utils.plots import area_map, figure_png
+from kasvudata_utils.reports.findings import HEADLINE
+from kasvudata_utils.plots import format_number
+from kasvudata_utils.reports.sources import national_panel_path
+from kasvudata_utils.reports.manifest import write_manifest
 
 SYNTHETIC_PROV = provenance.make("synthetic", ["KasvuDATA synthetic firm panel (calibrated to Statistics Finland)"])
 esc = html.escape
@@ -24,12 +35,10 @@ esc = html.escape
 def area_insights_html(area: str, lang: str = "fi", figure_for=None) -> str:
     """The section "Yrityspalvelujen havainnot / What the business services said" (read-only).
 
-    Rendered by :func:`kasvudata_utils.insights_render.render_area_insights_html` from the store at
+    Rendered by :func:`kasvudata_utils.insights.render.render_area_insights_html` from the store at
     :func:`kasvudata_utils.paths.insights_db` (a missing store gives the empty-state sentence);
     ``figure_for(record)`` returns the formatted figure an insight refers to.
     """
-    from .insights_render import render_area_insights_html
-    from .paths import insights_db
 
     return render_area_insights_html(insights_db(), area, lang=lang, figure_for=figure_for)
 
@@ -41,8 +50,6 @@ def region_insights_html(lang: str = "fi", out=None) -> str:
     """
     import re
 
-    from .insights_render import render_region_page_html
-    from .paths import insights_db
 
     body = render_region_page_html(insights_db(), lang=lang, link_template="{code}/report.html#insights")
     if out is None:
@@ -64,7 +71,6 @@ def _headline(out: Path, entry: dict) -> dict:
     """Headline figures of one area report from its saved, disclosed indicator table."""
     import pandas as pd
 
-    from .findings import headline_figures
 
     p = out / Path(entry.get("html", "")).parent / "tables" / "indicators.csv"
     if entry.get("status") != "ok" or not p.exists():
@@ -75,11 +81,8 @@ def _headline(out: Path, entry: dict) -> dict:
 
 def _map_png(out: Path, lang: str) -> str | None:
     """Write ``map.png`` (sub-regions of Northern Ostrobothnia); None when the geometries are missing."""
-    from .errors import DataError
 
     try:
-        from .data import load_web_geojson
-        from .plots import area_map, figure_png
 
         feats = load_web_geojson("KU")["features"]
     except (ImportError, DataError):
@@ -92,8 +95,6 @@ def _map_png(out: Path, lang: str) -> str | None:
 
 def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     """Write ``index.html``: map, table of areas (status, three headline figures, links), sources."""
-    from .findings import HEADLINE
-    from .plots import format_number
 
     out = Path(out)
     reps = manifest.get("reports", {})
@@ -144,7 +145,6 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
 
 def _site_badge(reps: dict, lang: str) -> str:
     """The home page's data badge: synthetic for the embedded panel, real for a researcher's own panel."""
-    from .reports import national_panel_path
 
     national = str(national_panel_path())
     own = any(e.get("parameters", {}).get("panel_path") not in ("", None, national) for e in reps.values())
@@ -195,7 +195,6 @@ def build_insights_page(out, lang: str = "fi") -> Path:
 
 def build_site(out, manifest: dict, lang: str = "fi") -> Path:
     """Write the manifest, the stylesheet, ``index.html`` and ``insights.html`` into the report folder."""
-    from .reports import write_manifest
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

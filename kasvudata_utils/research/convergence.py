@@ -3,16 +3,16 @@
 β-convergence: do municipalities with a low initial level grow faster? σ-convergence: is the
 spread between municipalities shrinking? (Barro & Sala-i-Martin 1992, "Convergence", Journal of
 Political Economy 100(2); Young, Higgins & Levy 2008, "Sigma convergence versus beta
-convergence", JMCB 40(5).) Re-exported by :mod:`kasvudata_utils.factors`.
+convergence", JMCB 40(5).) Re-exported by :mod:`kasvudata_utils.research.factors`.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from . import areas
-from .errors import InputError
-from .factors import _require, fit_ols
+from kasvudata_utils import areas
+from kasvudata_utils.errors import InputError, require_columns
+from kasvudata_utils.research.regression import fit_ols
 
 
 def beta_convergence(df: pd.DataFrame, start_col: str = "personnel_per_capita_start",
@@ -34,7 +34,7 @@ def beta_convergence(df: pd.DataFrame, start_col: str = "personnel_per_capita_st
     >>> beta_convergence(d, "a", "b", years=10).set_index("term").loc["log_initial", "estimate"] < 0
     np.True_
     """
-    _require(df, [start_col, end_col], "data")
+    require_columns(df, [start_col, end_col], "data")
     if years is None:
         years = int(df["period_years"].iloc[0]) if "period_years" in df.columns and len(df) else 0
     if years <= 0:
@@ -75,7 +75,7 @@ def sigma_convergence(values: pd.DataFrame, value: str = "personnel_per_capita",
     >>> sigma_convergence(v)[0]["sigma_log"].round(4).tolist()   # |ln a - ln b| / sqrt(2)
     [1.4142, 0.7071, 0.3536]
     """
-    _require(values, ["municipality_code", "year", value], "values")
+    require_columns(values, ["municipality_code", "year", value], "values")
     v = values[values[value] > 0]
     per_year = (v.assign(_log=np.log(v[value].astype(float))).groupby("year")["_log"]
                 .agg(sigma_log="std", n="count").reset_index())
@@ -90,7 +90,7 @@ def sigma_convergence(values: pd.DataFrame, value: str = "personnel_per_capita",
 def personnel_per_capita_panel(business_table: pd.DataFrame, population: pd.DataFrame,
                                within: str = "SSS", mainland_only: bool = True) -> pd.DataFrame:
     """``municipality_code, year, personnel, population, personnel_per_capita`` for every year."""
-    _require(business_table, ["area_code", "industry_code", "year", "personnel"], "business_table")
+    require_columns(business_table, ["area_code", "industry_code", "year", "personnel"], "business_table")
     bt = business_table[business_table["area_code"].astype(str).str.startswith("KU")]
     if (bt["industry_code"] == "ALL").any():
         bt = bt[bt["industry_code"] == "ALL"]

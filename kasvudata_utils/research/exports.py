@@ -4,7 +4,7 @@ Pure computing for notebook 13 (no I/O, no plotting). Definitions follow
 METHODS "Exports": an exporter is a firm with goods + services exports > 0
 in the year; export intensity = Σ exports / Σ turnover of the cell's firms.
 Every table built from firm-level data passes disclosure control
-(:func:`kasvudata_utils.disclosure.apply_disclosure`: at least 3 firms, the
+(:func:`kasvudata_utils.indicators.disclosure.apply_disclosure`: at least 3 firms, the
 largest firm at most 80 % of a sum), so small cells show as suppressed.
 
 Customs' regional statistics cover goods only; the firm panel has goods and
@@ -15,9 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import areas, disclosure
-from .errors import InputError
-from .support import size_class
+from kasvudata_utils import areas
+
+from kasvudata_utils.indicators import disclosure
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.research.support import size_class
+from kasvudata_utils.industries import division_section_map
 
 REQUIRED = ["firm_id", "year", "municipality_code", "industry_code", "turnover_eur", "exports_goods_eur",
             "exports_services_eur", "personnel"]
@@ -86,7 +89,6 @@ def export_intensity_by(panel: pd.DataFrame, area, year: int, by: str = "size_cl
     or the largest exporter holds over 80 % of the cell's exports (and one
     more cell where the suppressed one could be recovered from the total).
     """
-    from .industries import division_section_map
 
     if by not in ("size_class", "section"):
         raise InputError(f"by={by!r}: expected 'size_class' or 'section'")

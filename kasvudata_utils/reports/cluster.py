@@ -1,6 +1,6 @@
 """Batch reports on a Dask distributed cluster (``kasvudata reports --scheduler ADDRESS``).
 
-Each report is one task: the workers run :func:`kasvudata_utils.reports.execute_job`, the same
+Each report is one task: the workers run :func:`kasvudata_utils.reports.worker.execute_job`, the same
 function the local process pool runs, so every notebook still gets its own fresh kernel. The
 results come back to the submitting process, which folds them into the same manifest and index.
 A failing notebook is that report's ``failed`` status; a task the cluster loses (a worker that
@@ -18,7 +18,8 @@ import uuid
 from dataclasses import asdict
 from pathlib import Path
 
-from .errors import InputError
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.reports.worker import execute_job, worker_failure
 
 CONNECT_TIMEOUT_S = 20
 
@@ -52,7 +53,6 @@ def dispatch_dask(todo, out, address: str, start_timeout: int, execution_timeout
     """
     from distributed import as_completed
 
-    from .reports import execute_job, worker_failure
 
     out = str(Path(out).resolve())
     client = connect(address)

@@ -15,10 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areas, industries, provenance
-from .errors import InputError
-from .labels import t
-from .plots import SUPPRESSED_MARK, format_number
+from kasvudata_utils import areas, industries, provenance
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.labels import t
+from kasvudata_utils.plots import SUPPRESSED_MARK, format_number
+from kasvudata_utils.labels import normalise_lang
+from kasvudata_utils.data import load_business_table, load_firm_panel
+from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
+from kasvudata_utils.indicators.disclosure import apply_disclosure, disclosure_enabled
+from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint
 
 
 def normalise_parameters(area, reference, start_year, end_year, lang, panel_path=""):
@@ -27,7 +32,6 @@ def normalise_parameters(area, reference, start_year, end_year, lang, panel_path
     ``area`` arriving as the integer 9 (papermill's type coercion of ``-p area 009``) gives ``KU009``;
     an empty ``reference`` gives the SPEC default (the parent region, or ``SSS`` for a region).
     """
-    from .labels import normalise_lang
 
     area = areas.normalise_area(area)
     reference = areas.normalise_area(reference) if str(reference or "").strip() else areas.default_reference(area)
@@ -78,8 +82,6 @@ def _covers(panel: pd.DataFrame, code: str) -> bool:
 
 def compute_report_data(area, reference, start, end, lang="fi", panel_path="") -> ReportData:
     """Load the data and compute the area's and the reference's indicators and the shift-share."""
-    from .data import load_business_table, load_firm_panel
-    from .indicators import compute_indicators, compute_indicators_many, compute_shift_share
 
     panel = load_firm_panel(panel_path or None)
     if _covers(panel, reference):
@@ -203,7 +205,6 @@ def size_classes(panel: pd.DataFrame, area: str, year: int, disclose: bool = Tru
     Each class is a count resting on its own firms: the threshold rule suppresses classes of 1–2
     firms, and secondary suppression protects them against total − others.
     """
-    from .disclosure import apply_disclosure, disclosure_enabled
 
     munis = set(areas.municipalities(area))
     sub = panel[(panel["year"] == int(year)) & panel["municipality_code"].isin(munis)]
@@ -236,7 +237,6 @@ def shared_table(key, panel_path, compute):
     import tempfile
     from pathlib import Path
 
-    from .reports import code_fingerprint, data_fingerprint
 
     h = hashlib.sha256(json.dumps(key, default=str).encode())
     h.update(data_fingerprint(panel_path or None).encode())

@@ -15,12 +15,22 @@ import html
 
 import pandas as pd
 
-from . import areas, provenance
-from .findings import findings_markdown, key_findings
-from .labels import t
-from .plots import area_map, bar_chart, format_number, line_chart
-from .reports_common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
+from kasvudata_utils import areas, provenance
+from kasvudata_utils.reports.findings import findings_markdown, key_findings
+from kasvudata_utils.labels import t
+from kasvudata_utils.plots import area_map, bar_chart, format_number, line_chart
+from kasvudata_utils.reports.common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
                              normalise_parameters, save_table, shared_table, size_classes, wide)
+from kasvudata_utils.data import load_business_table, load_geometries
+from kasvudata_utils.research.spatial import growth_lisa
+from kasvudata_utils.research.factors import factor_model
+from kasvudata_utils.data import load_exports_regional
+from kasvudata_utils.data import load_population, load_unemployment
+from kasvudata_utils.data import load_web_geojson
+from kasvudata_utils.research.factors import area_factor_context
+from kasvudata_utils.research.spatial import lisa_class_for_area
+from kasvudata_utils.reports.site import area_insights_html
+from kasvudata_utils.reports.findings import value_of
 
 REAL_PROV = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
 
@@ -86,11 +96,9 @@ def _merge_tables(tables: list[str]) -> str:
 def cached_growth_lisa(start: int, end: int) -> pd.DataFrame:
     """LISA of municipal personnel growth (embedded business table), shared by a batch's reports.
 
-    Cached with :func:`kasvudata_utils.reports_common.shared_table` (keyed by the data and the code).
+    Cached with :func:`kasvudata_utils.reports.common.shared_table` (keyed by the data and the code).
     """
     def compute():
-        from .data import load_business_table, load_geometries
-        from .spatial import growth_lisa
 
         table = pd.DataFrame(growth_lisa(load_geometries("KU", 3067), load_business_table(), int(start), int(end)))
         return table.drop(columns=[c for c in table.columns if c == "geometry"]), {}
@@ -99,12 +107,11 @@ def cached_growth_lisa(start: int, end: int) -> pd.DataFrame:
 
 
 def cached_factor_model(start: int):
-    """The municipality growth-factor model (:func:`kasvudata_utils.factors.factor_model`), shared by a batch.
+    """The municipality growth-factor model (:func:`kasvudata_utils.research.factors.factor_model`), shared by a batch.
 
     The municipality dataset is the cached frame; the few estimates and the years ride in its metadata.
     """
     def compute():
-        from .factors import factor_model
 
         ds, est, s, e = factor_model(start=int(start))
         return ds, {"estimates": est.reset_index().to_dict("records"), "start": s, "end": e}
@@ -153,7 +160,7 @@ class AreaReport:
         _show(f"<h1>{html.escape(title)}</h1>" + _p(meta) + badge_html(self.d.prov, L) + attribution_html(L))
 
     def key_findings(self) -> list:
-        """Key findings generated from the indicator table (:mod:`kasvudata_utils.findings`)."""
+        """Key findings generated from the indicator table (:mod:`kasvudata_utils.reports.findings`)."""
         found = key_findings(self.ind, self.d.area, self.d.reference, self.d.shift_share, self.lang)
         items = "".join(f"<li>{html.escape(f.text)}</li>" for f in found)
         body = f"<ul>{items}</ul>" if found else _p(findings_markdown([], self.lang))
@@ -334,7 +341,6 @@ class AreaReport:
 
     def exports(self) -> None:
         """Exporters and export intensity (firm data); goods exports trend of the region (Customs)."""
-        from .data import load_exports_regional
 
         L = self.lang
         _show(_h2(t("sec_exports", L)) + _p(t("exports_intro", L)))
@@ -354,7 +360,6 @@ class AreaReport:
 
     def labour_market(self) -> None:
         """Population and unemployment rate (real public data), area against reference."""
-        from .data import load_population, load_unemployment
 
         L = self.lang
         _show(_h2(t("sec_labour", L)) + _p(t("labour_intro", L)))
@@ -385,7 +390,6 @@ class AreaReport:
 
     def map(self) -> None:
         """Static map: the area among Northern Ostrobothnia's municipalities."""
-        from .data import load_web_geojson
 
         L = self.lang
         gj = load_web_geojson("KU")
@@ -403,13 +407,12 @@ class AreaReport:
         """The area's LISA class of personnel growth (``spatial``), from a LISA table cached on disk.
 
         The LISA over all mainland municipalities is the same for every area of one batch, so the
-        first report computes it (:func:`kasvudata_utils.spatial.growth_lisa`) and the others read it;
-        the sentence is composed as :func:`kasvudata_utils.spatial.area_spatial_context` does (a test
+        first report computes it (:func:`kasvudata_utils.research.spatial.growth_lisa`) and the others read it;
+        the sentence is composed as :func:`kasvudata_utils.research.spatial.area_spatial_context` does (a test
         keeps the two equal).
         """
         L = self.lang
         try:
-            from .spatial import lisa_class_for_area
 
             table = cached_growth_lisa(self.d.start, self.d.end)
             info = lisa_class_for_area(table, self.d.area)
@@ -420,20 +423,17 @@ class AreaReport:
                 text += " " + t("spatial_context_uncorrected", L, quadrant=info["quadrant"], p=info["p_sim"])
         except ImportError as exc:  # shown, never silent: the section says why it is empty
             text = t("section_unavailable", L, reason=f"{type(exc).__name__}: {exc}")
-        from .factors import area_factor_context
 
         factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
         _show(_h2(t("sec_spatial", L)) + _p(text) + _p(factors))
 
     def insights(self) -> None:
         """"Yrityspalvelujen havainnot / What the business services said" from the insights store."""
-        from .reports_site import area_insights_html
 
         _show(area_insights_html(self.d.area, self.lang, figure_for=self.figure_for))
 
     def figure_for(self, record: dict):
         """The report's figure an insight refers to (indicator, industry, year), formatted; None if absent."""
-        from .findings import value_of
 
         name = record.get("indicator")
         if not name or record.get("area_code") not in (self.d.area,):

@@ -30,11 +30,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import areas
-from .errors import InputError
-from .numbers import signed
+from kasvudata_utils import areas
+from kasvudata_utils.errors import InputError, require_columns
+from kasvudata_utils.research.regression import COEF_COLUMNS, coef_frame, design, fit_ols, z_quantile  # noqa: F401
+from kasvudata_utils.numbers import signed
+from kasvudata_utils.research.spatial import municipal_growth
+from kasvudata_utils.industries import division_section_map
+from kasvudata_utils.data import processing
+from kasvudata_utils.research.inputs import load_research_inputs
+from kasvudata_utils import labels
 
-COEF_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "model"]
 DEFAULT_FACTORS = ["pop_growth_log_pa", "distance_to_centre_100km", "semi_urban", "rural",
                    "unemployment_rate_pct", "broadband_10pp", "rd_1000eur_per_capita"]
 # planted effect name → (term of the municipality model, scale); an aggregate of firms, so the
@@ -42,20 +47,6 @@ DEFAULT_FACTORS = ["pop_growth_log_pa", "distance_to_centre_100km", "semi_urban"
 MUNICIPALITY_TRUTH_MAP = {"distance": ("distance_to_centre_100km", 1.0), "broadband": ("broadband_10pp", 1.0),
                           "rd": ("rd_1000eur_per_capita", 1.0), "population": ("pop_growth_log_pa", 1.0)}
 SYNTHETIC_COLUMNS = ("broadband_pct", "rd_eur_per_capita")
-
-
-def _require(df, cols, name):
-    missing = [c for c in cols if c not in getattr(df, "columns", [])]
-    if missing:
-        raise InputError(f"{name} lacks column(s) {missing}: expected {list(cols)}")
-
-
-def _z(level: float) -> float:
-    from scipy.stats import norm
-
-    if not 0 < level < 1:
-        raise InputError(f"confidence level {level!r}: expected a number between 0 and 1, e.g. 0.95")
-    return float(norm.ppf(0.5 + level / 2))
 
 
 def _value_in_year(df, value, year, key="municipality_code"):
@@ -117,11 +108,10 @@ def build_municipality_dataset(business_table: pd.DataFrame, population: pd.Data
     >>> float(round(row["growth_pct"], 6)), float(round(row["pop_change_pct"], 6))  # 120/100-1, 2500/2600-1
     (20.0, -3.846154)
     """
-    from .spatial import municipal_growth
 
-    _require(business_table, ["area_code", "industry_code", "year", "personnel"], "business_table")
-    _require(population, ["municipality_code", "year", "population"], "population")
-    _require(distances, ["municipality_code", "distance_to_oulu_km"], "distances")
+    require_columns(business_table, ["area_code", "industry_code", "year", "personnel"], "business_table")
+    require_columns(population, ["municipality_code", "year", "population"], "population")
+    require_columns(distances, ["municipality_code", "distance_to_oulu_km"], "distances")
     years = business_table["year"].astype(int)
     start = int(years.min()) if start is None else int(start)
     end = int(years.max()) if end is None else int(end)
@@ -149,11 +139,11 @@ def build_municipality_dataset(business_table: pd.DataFrame, population: pd.Data
     out["semi_urban"] = (out["urban_rural"] == "semi-urban").astype(float)
     out["rural"] = (out["urban_rural"] == "rural").astype(float)
     if unemployment is not None:
-        _require(unemployment, ["municipality_code", "year", "unemployment_rate_pct"], "unemployment")
+        require_columns(unemployment, ["municipality_code", "year", "unemployment_rate_pct"], "unemployment")
         out["unemployment_rate_pct"] = out["municipality_code"].map(
             _value_in_year(unemployment, "unemployment_rate_pct", start)).astype(float)
     if municipality_factors is not None:
-        _require(municipality_factors, ["municipality_code", *SYNTHETIC_COLUMNS], "municipality_factors")
+        require_columns(municipality_factors, ["municipality_code", *SYNTHETIC_COLUMNS], "municipality_factors")
         f = municipality_factors.set_index("municipality_code")
         for c in SYNTHETIC_COLUMNS:
             out[c] = out["municipality_code"].map(f[c]).astype(float)
@@ -161,7 +151,7 @@ def build_municipality_dataset(business_table: pd.DataFrame, population: pd.Data
         out["broadband_10pp"] = (out["broadband_pct"] - 80.0) / 10
         out["rd_1000eur_per_capita"] = out["rd_eur_per_capita"] / 1000
     if centre_distances is not None:
-        _require(centre_distances, ["municipality_code", "distance_to_centre_km"], "centre_distances")
+        require_columns(centre_distances, ["municipality_code", "distance_to_centre_km"], "centre_distances")
         cd = centre_distances.set_index("municipality_code")["distance_to_centre_km"]
         out["distance_to_centre_100km"] = out["municipality_code"].map(cd).astype(float) / 100
     keep = set(areas.municipalities(within))
@@ -173,72 +163,8 @@ def build_municipality_dataset(business_table: pd.DataFrame, population: pd.Data
     return out
 
 
-def _coef_frame(terms, est, se, p, level, model) -> pd.DataFrame:
-    z = _z(level)
-    est, se = np.asarray(est, float).reshape(-1), np.asarray(se, float).reshape(-1)
-    return pd.DataFrame({"term": list(terms), "estimate": est, "std_error": se, "ci_low": est - z * se,
-                         "ci_high": est + z * se, "p_value": np.asarray(p, float).reshape(-1), "model": model})
-
-
-def _design(df, y, x):
-    _require(df, [y, *x], "data")
-    if not x:
-        raise InputError("no explanatory variables given: expected a list of column names")
-    sub = df[[y, *x]].astype(float)
-    bad = ~np.isfinite(sub.to_numpy()).all(axis=1)
-    if bad.any():
-        sub = sub[~bad]
-    if len(sub) <= len(x) + 1:
-        raise InputError(f"{len(sub)} complete rows for {len(x)} variables: expected more rows than variables")
-    return sub, ~bad
-
-
-def fit_ols(df: pd.DataFrame, y: str, x: list[str], cov: str = "HC3", cluster: str | None = None,
-            level: float = 0.95) -> pd.DataFrame:
-    """OLS of ``y`` on ``x`` (plus a constant) with robust standard errors.
-
-    ``cov`` is a statsmodels covariance type (``HC3`` by default; ``HC1`` is
-    White's with a small-sample factor). With ``cluster`` (a column name) the
-    errors are cluster-robust by that column, e.g. by municipality for firms.
-    Intervals use the normal quantile at ``level``; the p-values are the
-    model's own (t for OLS). Rows with missing values are left out;
-    ``attrs["nobs"]`` and ``attrs["r2"]`` describe the fit.
-
-    Examples
-    --------
-    >>> d = pd.DataFrame({"x": [0.0, 1, 2, 3, 4, 5], "y": [1.0, 3, 5, 7, 9, 11.5]})
-    >>> fit_ols(d, "y", ["x"]).set_index("term").loc["x", "estimate"].round(3)
-    np.float64(2.071)
-    """
-    # the modules themselves, not statsmodels.api: that imports every submodule and takes seconds
-    from statsmodels.regression.linear_model import OLS
-    from statsmodels.tools.tools import add_constant
-
-    sub, mask = _design(df, y, x)
-    X = add_constant(sub[x], has_constant="add")
-    model = OLS(sub[y], X)
-    if cluster is not None:
-        _require(df, [cluster], "data")
-        groups = pd.factorize(df.loc[mask, cluster])[0]
-        res = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-    else:
-        res = model.fit(cov_type=cov)
-    out = _coef_frame(res.params.index, res.params, res.bse, res.pvalues, level,
-                      "OLS" + (f" (cluster: {cluster})" if cluster else f" ({cov})"))
-    if cluster is not None:
-        # few clusters (30 municipalities): t quantile with G - 1 degrees of freedom, not the
-        # normal one (Cameron & Miller 2015, "A practitioner's guide to cluster-robust inference")
-        from scipy.stats import t as t_dist
-
-        q = float(t_dist.ppf(0.5 + level / 2, groups.max()))
-        out["ci_low"] = out["estimate"] - q * out["std_error"]
-        out["ci_high"] = out["estimate"] + q * out["std_error"]
-    out.attrs.update(nobs=int(res.nobs), r2=float(res.rsquared))
-    return out
-
-
 def _spreg_inputs(df, y, x, w, id_col):
-    sub, mask = _design(df, y, x)
+    sub, mask = design(df, y, x)
     ids = [str(i) for i in df.loc[mask, id_col]]
     if set(ids) != set(w.id_order) or len(ids) != w.n:
         raise InputError(f"the weights hold {w.n} areas but the data {len(ids)} complete rows: "
@@ -340,7 +266,7 @@ def fit_spatial(df: pd.DataFrame, y: str, x: list[str], w, model: str = "auto",
         ps = np.array([zp[1] for zp in m.z_stat])
         terms = ["const", *x, "rho" if choice == "lag" else "lambda"]
         n = len(terms)
-        out = _coef_frame(terms, betas[:n], se[:n], ps[:n] if len(ps) >= n else 2 * (1 - _ncdf(np.abs(zs))),
+        out = coef_frame(terms, betas[:n], se[:n], ps[:n] if len(ps) >= n else 2 * (1 - _ncdf(np.abs(zs))),
                           level, "spatial lag (ML)" if choice == "lag" else "spatial error (ML)")
         out.attrs["nobs"] = int(m.n)
     out.attrs["choice"] = choice
@@ -352,9 +278,6 @@ def _ncdf(z):
     from scipy.stats import norm
 
     return norm.cdf(z)
-
-
-from .convergence import beta_convergence, personnel_per_capita_panel, sigma_convergence  # noqa: E402,F401
 
 
 def truth_table(estimates: pd.DataFrame, truth: dict, mapping: dict) -> pd.DataFrame:
@@ -384,7 +307,7 @@ def truth_table(estimates: pd.DataFrame, truth: dict, mapping: dict) -> pd.DataF
     >>> truth_table(est, {"distance": -0.01}, {"distance": ("d", 100)})[["planted", "covered"]].values.tolist()
     [[-1.0, True]]
     """
-    _require(estimates, ["term", "estimate", "ci_low", "ci_high"], "estimates")
+    require_columns(estimates, ["term", "estimate", "ci_low", "ci_high"], "estimates")
     e = estimates.set_index("term")
     rows = []
     for name, (term, scale) in mapping.items():
@@ -435,9 +358,8 @@ def firm_growth_dataset(firm_panel: pd.DataFrame, population: pd.DataFrame, dist
     >>> bool(np.isclose(r["growth_log"], np.log(2))), bool(np.isclose(r["pop_growth_log"], np.log(1.1)))
     (True, True)
     """
-    from .industries import division_section_map
 
-    _require(firm_panel, ["firm_id", "year", "municipality_code", "industry_code", "personnel"], "firm_panel")
+    require_columns(firm_panel, ["firm_id", "year", "municipality_code", "industry_code", "personnel"], "firm_panel")
     fp = firm_panel.sort_values(["firm_id", "year"])
     prev = fp.groupby("firm_id")[["year", "personnel"]].shift(1)
     ok = (prev["year"] == fp["year"] - 1) & (prev["personnel"] > 0) & (fp["personnel"] > 0)
@@ -477,7 +399,7 @@ def fit_firm_growth(dataset: pd.DataFrame, x: list[str] | None = None, level: fl
     dummies are left out of the table).
     """
     x = [c for c in (x or FIRM_FACTORS) if c in dataset.columns]
-    _require(dataset, ["growth_log", "year", "section", "municipality_code", *x], "dataset")
+    require_columns(dataset, ["growth_log", "year", "section", "municipality_code", *x], "dataset")
     d = dataset.dropna(subset=["growth_log", *x])
     dummies = pd.get_dummies(d[["year", "section"]].astype(str), drop_first=True, dtype=float)
     design = pd.concat([d[["growth_log", "municipality_code", *x]].reset_index(drop=True),
@@ -498,7 +420,6 @@ def regional_centre_distances(population: pd.DataFrame) -> pd.DataFrame:
     the value equals ``distance_to_oulu_km`` there. Returns
     ``municipality_code, centre_code, distance_to_centre_km``.
     """
-    from .data import processing
 
     last = population[population["year"] == population["year"].max()]
     region = areas.municipality_map("MK")
@@ -516,10 +437,9 @@ def factor_model(inputs=None, start: int | None = None, end: int | None = None):
     """The municipality growth model behind :func:`area_factor_context`: ``(dataset, estimates, start, end)``.
 
     Fitted once over all mainland municipalities; area reports share one fit (the batch caches it).
-    ``inputs`` is a :class:`kasvudata_utils.research_data.ResearchInputs` (embedded data when None).
+    ``inputs`` is a :class:`kasvudata_utils.research.inputs.ResearchInputs` (embedded data when None).
     """
     if inputs is None:
-        from .research_data import load_research_inputs
 
         inputs = load_research_inputs()
     years = inputs.business_table["year"].astype(int)
@@ -541,7 +461,7 @@ def area_factor_context(area_code, lang: str = "fi", start: int | None = None, e
     interval excludes 0. The area (the median of its municipalities for a
     sub-region or region) is in a factor's favour where it lies on the
     growth-raising side of the mainland median. ``inputs`` is a
-    :class:`kasvudata_utils.research_data.ResearchInputs` (loaded from the
+    :class:`kasvudata_utils.research.inputs.ResearchInputs` (loaded from the
     embedded data when None). Synthetic factors are marked as such.
 
     Examples
@@ -549,7 +469,6 @@ def area_factor_context(area_code, lang: str = "fi", start: int | None = None, e
     >>> area_factor_context("KU977", "en").startswith("Ylivieska: personnel changed by ")   # embedded data
     True
     """
-    from . import labels
 
     lang = labels.normalise_lang(lang)
     code = areas.normalise_area(area_code)

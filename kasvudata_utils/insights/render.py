@@ -20,8 +20,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from . import areas, industries
-from .labels import LABELS, t
+from kasvudata_utils import areas, industries, paths
+from kasvudata_utils.insights.store import InsightStore
+from kasvudata_utils.labels import LABELS, t
 
 REGION = "MK17"
 INSIGHT_KINDS = ("trend", "bottleneck", "best_practice", "question", "action")
@@ -43,13 +44,10 @@ def load_records(store_or_records) -> list[dict]:
 
     A path that does not exist yields no records (rendering never creates a store).
     """
-    from . import paths
-
     if store_or_records is None or isinstance(store_or_records, (str, Path)):
         path = Path(store_or_records) if store_or_records is not None else paths.insights_db()
         if not path.is_file():
             return []
-        from .insights import InsightStore
         store_or_records = InsightStore(path)
     if hasattr(store_or_records, "list") and callable(store_or_records.list):
         return store_or_records.list()

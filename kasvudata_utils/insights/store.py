@@ -14,8 +14,8 @@ same file at once, so the store
 * is schema-versioned with ``PRAGMA user_version`` and upgrades old files
   step by step (:data:`MIGRATIONS`).
 
-Export and import live in :mod:`kasvudata_utils.insights_io`, HTML rendering in
-:mod:`kasvudata_utils.insights_render`.
+Export and import live in :mod:`kasvudata_utils.insights.exchange`, HTML rendering in
+:mod:`kasvudata_utils.insights.render`.
 
 >>> import tempfile, pathlib
 >>> store = InsightStore(pathlib.Path(tempfile.mkdtemp()) / "s.sqlite")
@@ -34,79 +34,20 @@ from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import paths
-from .areas import normalise_area
-from .errors import InputError
-from .insights_validate import (INDICATORS, KINDS, MAX_SHORT_CHARS, MAX_TEXT_CHARS, YEAR_RANGE,  # noqa: F401
+from kasvudata_utils import paths
+from kasvudata_utils.areas import normalise_area
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.insights import exchange
+from kasvudata_utils.insights.schema import COLUMNS, MIGRATIONS, RECORD_FIELDS, SCHEMA_VERSION, format_utc, row_to_record, utc_now  # noqa: F401
+from kasvudata_utils.insights.validate import (INDICATORS, KINDS, MAX_SHORT_CHARS, MAX_TEXT_CHARS, YEAR_RANGE,  # noqa: F401
                                 clean_indicator, clean_industry, clean_kind, clean_short, clean_text, clean_year,
                                 to_json)
-from .labels import t
+from kasvudata_utils.labels import t
 
 RATE_LIMIT = 10                # submissions ...
 RATE_WINDOW_S = 60             # ... per this many seconds per session id
 BUSY_TIMEOUT_MS = 10_000       # SQLite's own wait for a lock
 LOCK_PATIENCE_S = 120.0        # our retry loop on top of it
-
-# Step n brings a store from user_version n-1 to n. Never edit a released step: add one.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (
-        """CREATE TABLE IF NOT EXISTS insights (
-            uuid TEXT PRIMARY KEY,
-            created_utc TEXT NOT NULL,
-            updated_utc TEXT NOT NULL,
-            workshop TEXT NOT NULL DEFAULT '',
-            area_code TEXT NOT NULL,
-            industry_code TEXT,
-            indicator TEXT,
-            year INTEGER,
-            kind TEXT NOT NULL CHECK (kind IN ('trend','bottleneck','best_practice','question',
-                                               'action','scenario')),
-            text TEXT NOT NULL,
-            author TEXT,
-            votes INTEGER NOT NULL DEFAULT 0 CHECK (votes >= 0),
-            levers_json TEXT,
-            results_json TEXT,
-            deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
-        )""",
-        "CREATE INDEX IF NOT EXISTS insights_area ON insights (area_code, kind)",
-        """CREATE TABLE IF NOT EXISTS insight_history (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            uuid TEXT NOT NULL,
-            changed_utc TEXT NOT NULL,
-            action TEXT NOT NULL,
-            snapshot_json TEXT NOT NULL
-        )""",
-        "CREATE INDEX IF NOT EXISTS insight_history_uuid ON insight_history (uuid, id)",
-    ),
-    2: (  # per-session rate limit and one vote per session and insight
-        "ALTER TABLE insights ADD COLUMN session_id TEXT",
-        "CREATE INDEX IF NOT EXISTS insights_session ON insights (session_id, created_utc)",
-        """CREATE TABLE IF NOT EXISTS insight_votes (
-            uuid TEXT NOT NULL,
-            session_id TEXT NOT NULL,
-            voted_utc TEXT NOT NULL,
-            PRIMARY KEY (uuid, session_id)
-        )""",
-    ),
-}
-SCHEMA_VERSION = max(MIGRATIONS)
-
-# Columns of a record as stored (levers/results as JSON text) and as returned (parsed).
-COLUMNS = ("uuid", "created_utc", "updated_utc", "workshop", "area_code", "industry_code", "indicator",
-           "year", "kind", "text", "author", "votes", "levers_json", "results_json", "deleted", "session_id")
-RECORD_FIELDS = ("uuid", "created_utc", "updated_utc", "workshop", "area_code", "industry_code", "indicator",
-                 "year", "kind", "text", "author", "votes", "levers", "results", "deleted", "session_id")
-
-
-def utc_now() -> str:
-    """Current UTC time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (sorts as text)."""
-    return format_utc(datetime.now(timezone.utc))
-
-
-def format_utc(moment: datetime) -> str:
-    """A timezone-aware datetime as the store's fixed-width UTC text."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
 
 def _is_lock_error(exc: Exception) -> bool:
     msg = str(exc).lower()
@@ -131,17 +72,6 @@ def with_retry(fn, patience_s: float = LOCK_PATIENCE_S):
                 raise InputError(t("insight_store_busy")) from None
             time.sleep(delay * random.uniform(0.5, 1.5))
             delay = min(delay * 2, 0.25)
-
-
-def row_to_record(row) -> dict:
-    """A stored row (tuple in :data:`COLUMNS` order) → record dict with parsed JSON."""
-    rec = dict(zip(COLUMNS, row))
-    rec["levers"] = json.loads(rec.pop("levers_json")) if rec.get("levers_json") else None
-    rec["results"] = json.loads(rec.pop("results_json")) if rec.get("results_json") else None
-    rec.pop("levers_json", None)
-    rec.pop("results_json", None)
-    rec["deleted"] = bool(rec["deleted"])
-    return {k: rec.get(k) for k in RECORD_FIELDS}
 
 
 class InsightStore:
@@ -440,17 +370,11 @@ class InsightStore:
         """SQLite's ``PRAGMA integrity_check`` result (``"ok"`` when sound)."""
         return self._read("PRAGMA integrity_check")[0][0]
 
-    # Export and import are implemented in insights_io (kept here as methods: ARCHITECTURE contract).
+    # Export and import are implemented in the exchange module (kept here as methods: ARCHITECTURE contract).
     def export(self, format: str = "json", area=None, lang: str = "fi") -> str:
-        """The records as ``csv``, ``md`` or ``json`` text (see :mod:`insights_io`)."""
-        from .insights_io import export_text
-        return export_text(self, format, area=area, lang=lang)
+        """The records as ``csv``, ``md`` or ``json`` text (see :mod:`kasvudata_utils.insights.exchange`)."""
+        return exchange.export_text(self, format, area=area, lang=lang)
 
     def import_file(self, path) -> dict:
         """Merge an export (JSON or CSV) by UUID; returns counts ``added, updated, unchanged``."""
-        from .insights_io import import_file
-        return import_file(self, path)
-
-
-# The report/site renderers, importable from here too (reports call ``insights.render_*``).
-from .insights_render import render_area_insights_html, render_region_page_html  # noqa: E402,F401
+        return exchange.import_file(self, path)

@@ -10,7 +10,7 @@ injected and every output saved as usual); the kernel's working directory is set
 folder before the first cell, as papermill's ``cwd=`` would.
 
 Only the batch's own process pool turns this on (:func:`enable`, in the worker initializer); any
-other caller of :func:`kasvudata_utils.reports.execute_job` (e.g. Dask worker threads) starts a
+other caller of :func:`kasvudata_utils.reports.batch.execute_job` (e.g. Dask worker threads) starts a
 kernel per report the ordinary way.
 """
 from __future__ import annotations
@@ -22,8 +22,8 @@ import threading
 WARM_CODE = """\
 import matplotlib.pyplot
 import pandas
-import kasvudata_utils.reports_area
-import kasvudata_utils.reports_industry
+import kasvudata_utils.reports.area
+import kasvudata_utils.reports.industry
 """
 
 _state = {"enabled": False, "next": None}

@@ -32,8 +32,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import areas
-from .errors import InputError
+from kasvudata_utils import areas
+from kasvudata_utils.errors import InputError, require_columns
+from kasvudata_utils.industries import division_section_map
 
 SIZE_BOUNDS = (2.0, 5.0, 10.0, 50.0)          # persons: <2, 2–4, 5–9, 10–49, 50+
 SIZE_LABELS = ("0-1", "2-4", "5-9", "10-49", "50+")
@@ -42,12 +43,6 @@ AGE_LABELS = ("0-2", "3-5", "6-10", "11+")
 MATCH_KEYS = ("section", "size_class", "age_class", "area_type")
 PANEL_COLUMNS = ["firm_id", "year", "municipality_code", "industry_code", "personnel", "founded_year",
                  "support_eur"]
-
-
-def _require(df, cols, name):
-    missing = [c for c in cols if c not in getattr(df, "columns", [])]
-    if missing:
-        raise InputError(f"{name} lacks column(s) {missing}: expected the firm panel columns of SPEC §3")
 
 
 def size_class(personnel) -> np.ndarray:
@@ -78,7 +73,7 @@ def support_events(panel: pd.DataFrame) -> pd.DataFrame:
     >>> support_events(p).values.tolist()
     [['a', 2016, 5000.0]]
     """
-    _require(panel, ["firm_id", "year", "support_eur"], "panel")
+    require_columns(panel, ["firm_id", "year", "support_eur"], "panel", expected="the firm panel columns of SPEC §3")
     s = panel[panel["support_eur"] > 0].sort_values(["firm_id", "year"])
     first = s.groupby("firm_id", as_index=False).first()[["firm_id", "year", "support_eur"]]
     return first.rename(columns={"year": "event_year"}).reset_index(drop=True)
@@ -86,7 +81,6 @@ def support_events(panel: pd.DataFrame) -> pd.DataFrame:
 
 def _traits(panel: pd.DataFrame) -> pd.DataFrame:
     """Firm-year traits used for matching (section, size and age class, area type)."""
-    from .industries import division_section_map
 
     area_type = {c: a.urban_rural for c, a in areas.all_areas().items() if a.level == "KU"}
     out = panel[["firm_id", "year", "municipality_code", "personnel"]].copy()
@@ -121,7 +115,7 @@ def match_controls(panel: pd.DataFrame, keys=MATCH_KEYS, caliper: float = 0.5) -
         be active in t−1 and t. Supported firms not active in t−1 (born in
         their support year) cannot be matched and are counted as unmatched.
     """
-    _require(panel, PANEL_COLUMNS, "panel")
+    require_columns(panel, PANEL_COLUMNS, "panel", expected="the firm panel columns of SPEC §3")
     keys = list(keys)
     bad = [k for k in keys if k not in MATCH_KEYS]
     if bad:
@@ -164,7 +158,7 @@ def balance_table(panel: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
     SMD = (mean_t − mean_c) / sqrt((var_t + var_c) / 2). |SMD| < 0.1 is the
     usual mark of good balance (Stuart 2010).
     """
-    _require(matches, ["treated_id", "control_id", "event_year"], "matches")
+    require_columns(matches, ["treated_id", "control_id", "event_year"], "matches", expected="the firm panel columns of SPEC §3")
     tr = _traits(panel).assign(age_years=panel["year"] - panel["founded_year"])
     tr["rural"] = (tr["area_type"] == "rural").astype(float)
     pre_t = matches[["treated_id", "event_year"]].assign(year=matches["event_year"] - 1)
@@ -194,7 +188,7 @@ def stacked_panel(panel: pd.DataFrame, matches: pd.DataFrame, window=(-4, 5)) ->
     effect), ``rel_year = year − event_year`` and ``growth_log`` is the log
     change from the firm's previous year (NaN where that year is missing).
     """
-    _require(matches, ["pair_id", "treated_id", "control_id", "event_year"], "matches")
+    require_columns(matches, ["pair_id", "treated_id", "control_id", "event_year"], "matches", expected="the firm panel columns of SPEC §3")
     lo, hi = int(window[0]), int(window[1])
     if not lo < 0 < hi:
         raise InputError(f"window {window!r}: expected (negative lead, positive lag), e.g. (-4, 5)")
@@ -259,7 +253,7 @@ def fit_did(stacked: pd.DataFrame, post=(1, 3), level: float = 0.95) -> pd.DataF
     Returns the coefficient table (``term, estimate, std_error, ci_low,
     ci_high, p_value``) with the row ``support_effect`` first.
     """
-    _require(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked")
+    require_columns(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked", expected="the firm panel columns of SPEC §3")
     a, b = int(post[0]), int(post[1])
     if not 0 < a <= b:
         raise InputError(f"post window {post!r}: expected (first, last) years after the grant, e.g. (1, 3)")
@@ -289,7 +283,7 @@ def fit_event_study(stacked: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 
     Returns ``rel_year, estimate, std_error, ci_low, ci_high, p_value, cumulative``.
     """
-    _require(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked")
+    require_columns(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked", expected="the firm panel columns of SPEC §3")
     d = stacked.dropna(subset=["growth_log"]).copy()
     rels = sorted(int(r) for r in d.loc[d["treated"] == 1, "rel_year"].unique())
     cols = []

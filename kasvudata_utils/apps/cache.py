@@ -1,0 +1,166 @@
+"""The apps' data: the indicator cache of the 38 home areas, built once and read by every app kernel.
+
+App kernels must stay lean (no geopandas/statsmodels/esda, no firm panel in memory): the indicator
+series of the 38 Northern Ostrobothnia areas are computed once, by `precompute_app_data` (called
+from `kasvudata data build` or on first use), into data/processed/app_cache/.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kasvudata_utils import areas, provenance
+from kasvudata_utils.data import load_business_table, load_firm_panel, load_web_geojson
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.indicators import compute_indicators_many
+from kasvudata_utils.paths import processed_dir
+
+APP_CACHE_DIR = "app_cache"
+APP_CACHE_FILE = "app_indicators.parquet"
+APP_META_FILE = "app_meta.json"
+#: Indicators kept per TOL section (the scenario model and the explorer's tables need them).
+SECTION_INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eur")
+#: Extra references computed besides each area's default reference (SPEC §1).
+EXTRA_REFERENCES = ("SSS",)
+
+
+def app_cache_dir(out_dir=None):
+    """Folder of the app cache (default ``data/processed/app_cache``)."""
+    return Path(out_dir) if out_dir is not None else processed_dir() / APP_CACHE_DIR
+
+
+def _source_files():
+    return [processed_dir() / "firm_panel.parquet", processed_dir() / "business_table.parquet"]
+
+
+def precompute_app_data(out_dir=None):
+    """Compute the apps' indicator cache (38 home areas + references) and return its folder.
+
+    Runs the indicator engine (with disclosure control) on the embedded firm panel, the
+    business table serving references outside Northern Ostrobothnia (``SSS``). Writes
+    ``app_indicators.parquet`` (SPEC §4 long shape; every indicator for ``ALL``, the levels
+    of :data:`SECTION_INDICATORS` per section) and ``app_meta.json`` (provenance).
+    Deterministic: the same data give the same files.
+    """
+    import pandas as pd
+
+    panel, table = load_firm_panel(), load_business_table()
+    parts = [compute_indicators_many(panel, areas.home_region_areas(), reference_data=table)]
+    for ref in EXTRA_REFERENCES:  # the reference's own series, for "area vs reference" charts
+        parts.append(compute_indicators_many(table, [ref], reference=ref))
+    provs = [provenance.get(p) for p in parts]
+    keep = []
+    for p in parts:
+        cols = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed"]
+        p = p[cols]
+        mask = (p["industry_code"] == "ALL") | p["indicator"].isin(SECTION_INDICATORS)
+        keep.append(p[mask])
+    out = pd.concat(keep, ignore_index=True).sort_values(
+        ["area_code", "reference_code", "indicator", "industry_code", "year"], kind="stable", ignore_index=True)
+    folder = app_cache_dir(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    out.to_parquet(folder / APP_CACHE_FILE, index=False)
+    meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist())}
+    (folder / APP_META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True),
+                                        encoding="utf-8")
+    return folder
+
+
+def ensure_app_data(out_dir=None):
+    """The cache folder, (re)built when missing or older than the firm panel / business table."""
+    folder = app_cache_dir(out_dir)
+    target = folder / APP_CACHE_FILE
+    sources = [p for p in _source_files() if p.exists()]
+    if not target.exists() or (folder / APP_META_FILE).exists() is False or any(
+            p.stat().st_mtime > target.stat().st_mtime for p in sources):
+        precompute_app_data(folder)
+    return folder
+
+
+class AppData:
+    """What the apps read: the indicator cache (long table), its provenance and the web map.
+
+    Parameters
+    ----------
+    indicators
+        SPEC §4 long table (``area_code, reference_code, indicator, industry_code, year, value, suppressed``).
+    prov
+        Provenance dict of the figures (for the data badge).
+    geojson
+        WGS84 GeoJSON of the MK17 municipalities (``area_code``, ``name_fi`` properties) or ``None``.
+    """
+
+    def __init__(self, indicators, prov: dict | None = None, geojson: dict | None = None):
+        self.indicators = indicators
+        self.prov = prov or dict(provenance.UNKNOWN)
+        self.geojson = geojson
+        self._codes = set(indicators["area_code"].unique())
+
+    @classmethod
+    def load(cls, out_dir=None) -> "AppData":
+        """The cache (built first if needed) plus the web map; a missing map leaves ``geojson`` ``None``."""
+        import pandas as pd
+
+        folder = ensure_app_data(out_dir)
+        ind = pd.read_parquet(folder / APP_CACHE_FILE)
+        meta = json.loads((folder / APP_META_FILE).read_text(encoding="utf-8"))
+        try:
+            geo = load_web_geojson()
+        except InputError:
+            geo = None
+        return cls(ind, meta.get("provenance"), geo)
+
+    def has(self, code) -> bool:
+        return code in self._codes
+
+    def area_codes(self) -> list[str]:
+        """Areas with data, in the order of a picker: region, sub-regions, then municipalities by name."""
+        home = [c for c in areas.home_region_areas() if c in self._codes]
+        mk = [c for c in home if c.startswith("MK")]
+        sk = sorted((c for c in home if c.startswith("SK")), key=lambda c: areas.area_name(c))
+        ku = sorted((c for c in home if c.startswith("KU")), key=lambda c: areas.area_name(c))
+        return mk + sk + ku
+
+    def reference_codes(self, area: str) -> list[str]:
+        """References offered for ``area``: its default first, then wider areas that have data."""
+        out = [areas.default_reference(area)]
+        a = areas.get_area(area)
+        for c in (a.subregion_code, a.region_code, areas.HOME_REGION, areas.COUNTRY):
+            if c and c != area and c not in out and areas.contains(c, area):
+                out.append(c)
+        return [c for c in out if self.has(c)] or out[:1]
+
+    def years(self) -> tuple[int, int]:
+        y = self.indicators["year"]
+        return int(y.min()), int(y.max())
+
+    def _rows(self, area, indicator, industry="ALL"):
+        d = self.indicators
+        d = d[(d["area_code"] == area) & (d["indicator"] == indicator) & (d["industry_code"] == industry)]
+        # level indicators do not depend on the reference: one row per year
+        return d.sort_values(["year", "reference_code"], kind="stable").drop_duplicates("year")
+
+    def series(self, area, indicator, industry="ALL"):
+        """``year, value, suppressed`` of one indicator of one area (suppressed values are NaN)."""
+        d = self._rows(area, indicator, industry)[["year", "value", "suppressed"]].reset_index(drop=True)
+        return d.assign(value=d["value"].where(~d["suppressed"].astype(bool)))
+
+    def value(self, area, indicator, year, industry="ALL") -> float:
+        """One value (NaN when missing or suppressed)."""
+        s = self.series(area, indicator, industry)
+        s = s[s["year"] == year]
+        return float(s["value"].iloc[0]) if len(s) and s["value"].notna().iloc[0] else float("nan")
+
+    def section_table(self, area):
+        """Wide ``industry_code, year`` + :data:`SECTION_INDICATORS` for one area (suppressed → NaN)."""
+        d = self.indicators
+        d = d[(d["area_code"] == area) & (d["industry_code"] != "ALL") & d["indicator"].isin(SECTION_INDICATORS)]
+        d = d.sort_values(["reference_code"], kind="stable").drop_duplicates(["indicator", "industry_code", "year"])
+        d = d.assign(value=d["value"].where(~d["suppressed"].astype(bool)))
+        wide = d.pivot_table(index=["industry_code", "year"], columns="indicator", values="value",
+                             aggfunc="first", dropna=False).reset_index()
+        for c in SECTION_INDICATORS:
+            if c not in wide.columns:
+                wide[c] = float("nan")
+        wide.columns.name = None
+        return wide[["industry_code", "year", *SECTION_INDICATORS]]
