@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
     wanted = set(argv) - {"--append"}
     scripts = sorted(p for p in (ROOT / "benchmarks").glob("bench_*.py") if not wanted or p.stem in wanted)
     parts = [f"# Benchmarks\n\nWritten by `make bench` ({Path(__file__).name}) on "
-             f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.\n\nMachine: {machine()}.\n\n"
+             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.\n\nMachine: {machine()}.\n\n"
              "Each section is one script's own output: ratios against a floor measured in the same run "
              "first, absolute times after.\n"]
     failed = 0

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import math
 
+from kasvudata_utils.areas import area_name
 from kasvudata_utils.labels import t
 from kasvudata_utils.numbers import MINUS, SUPPRESSED_MARK, THIN_SPACE, format_number, format_pct, is_missing  # noqa: F401
 from kasvudata_utils.provenance import badge_text
-from kasvudata_utils.areas import area_name
-
 
 # Okabe & Ito (2008) colour-blind safe palette; first colour = the area, second = the reference.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -151,7 +150,7 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
         rv = np.array([np.nan if _is_missing(v) else float(v) for v in reference_values], dtype=float)
         ax.barh(y - off, np.nan_to_num(rv), height=h, color=REFERENCE_COLOUR, label=reference_label)
     span = np.nanmax(np.abs(vals)) if np.isfinite(vals).any() else 1.0
-    for yi, v, s in zip(y, vals, sup):
+    for yi, v, s in zip(y, vals, sup, strict=False):
         if s:
             ax.barh(yi + off, span * 0.15, height=h, fill=False, hatch="//", edgecolor=NEUTRAL_COLOUR)
             ax.text(span * 0.17, yi + off, t("suppressed", lang), va="center", fontsize=10, color="#555555")
@@ -206,7 +205,7 @@ def stacked_share_chart(categories, shares: dict, *, title: str, unit: str, prov
     for i, (label, vals) in enumerate(shares.items()):
         v = np.array([0.0 if _is_missing(x) else float(x) for x in vals])
         ax.barh(y, v, left=left, color=PALETTE[i % len(PALETTE)], label=label, height=0.6)
-        for yi, li, vi in zip(y, left, v):
+        for yi, li, vi in zip(y, left, v, strict=False):
             if vi >= 6:
                 ax.text(li + vi / 2, yi, format_pct(vi, lang, 0), ha="center", va="center", fontsize=10,
                         color="white" if i in (0, 3, 7) else "black")

@@ -16,6 +16,7 @@ frames pass it on with :func:`tag`).
 'mixed'
 """
 from __future__ import annotations
+
 from kasvudata_utils.labels import t
 
 KINDS = ("real", "synthetic", "mixed")
@@ -56,7 +57,6 @@ def combine(*provs: dict) -> dict:
 
 def badge_text(prov: dict, lang: str = "fi") -> str:
     """Short text for the data badge: kind plus sources."""
-
     text = t(f"data_{prov.get('kind', 'real')}", lang)
     if prov.get("sources"):
         text += " · " + "; ".join(prov["sources"])

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from kasvudata_utils import scenarios
-from kasvudata_utils.apps import area_explorer, common, scenario_workshop
+from kasvudata_utils.apps import area_explorer, common
 from kasvudata_utils.apps.area_explorer import AreaExplorer
-from kasvudata_utils.apps.common import url_params
 from kasvudata_utils.apps.cache import AppData
+from kasvudata_utils.apps.common import url_params
 from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop
 from kasvudata_utils.errors import DataError, InputError
 
@@ -24,7 +24,7 @@ REF = {"KU009": "MK17", "KU977": "MK17", "SK177": "MK17", "MK17": "SSS", "SSS": 
 def _rows(area, indicator, values, industry="ALL", suppressed=()):
     return [{"area_code": area, "reference_code": REF[area], "indicator": indicator, "industry_code": industry,
              "year": y, "value": (float("nan") if y in suppressed else float(v)), "suppressed": y in suppressed}
-            for y, v in zip(YEARS, values)]
+            for y, v in zip(YEARS, values, strict=False)]
 
 
 def make_data(with_map=True) -> AppData:

@@ -6,10 +6,9 @@ import sys
 
 import pandas as pd
 import pytest
+from test_indicators_growth import toy_panel
 
 from kasvudata_utils import cli
-
-from test_indicators_growth import toy_panel
 
 HEADER = "area_code,reference_code,indicator,industry_code,year,value,suppressed,note"
 
@@ -89,7 +88,7 @@ def test_indicators_json(capsys, panel_csv):
 ])
 def test_bad_input_exit_2_one_line(capsys, panel_csv, argv, message):
     base = {"--area": "KU305", "--reference": "SK178"}
-    for k, v in zip(argv[::2], argv[1::2]):
+    for k, v in zip(argv[::2], argv[1::2], strict=False):
         base[k] = v
     args = ["indicators", "--panel", panel_csv] + [x for kv in base.items() for x in kv]
     rc, out, err = run(capsys, *args)

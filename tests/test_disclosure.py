@@ -4,13 +4,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_indicators_growth import COLS
 
 from kasvudata_utils import provenance
-
-from kasvudata_utils.indicators import disclosure
-from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
-
-from test_indicators_growth import COLS
+from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share, disclosure
 
 
 def table(values, counts, maxes, codes=None):

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kasvudata_utils.research import exports as ea
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.research import exports as ea
 
 
 def panel(rows):

@@ -12,12 +12,9 @@ import pandas as pd
 import pytest
 
 from kasvudata_utils import data
-
-from kasvudata_utils.research import convergence, factors
-
-from kasvudata_utils.research import spatial
 from kasvudata_utils.data.synthetic import generate
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.research import convergence, factors, spatial
 
 
 # ---------------------------------------------------------------- hand-worked

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.reports.findings import headline_figures, key_findings, value_of
 from kasvudata_utils.plots import MINUS, THIN_SPACE
+from kasvudata_utils.reports.findings import headline_figures, key_findings, value_of
 
 A, R = "KU009", "MK17"
 

@@ -4,11 +4,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_indicators_growth import COLS
 
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import cells
-
-from test_indicators_growth import COLS
 
 KEYS = ["municipality_code", "industry_code", "year"]
 

@@ -12,10 +12,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from test_indicators_growth import COLS
 
 from kasvudata_utils.indicators import compute_indicators
-
-from test_indicators_growth import COLS
 
 ACTIVE = {"D1": (2016, 2022), "D2": (2016, 2022), "D3": (2016, 2018), "D4": (2017, 2022), "D5": (2017, 2019),
           "D6": (2017, 2017), "D7": (2019, 2022), "D8": (2019, 2020), "D10": (2022, 2022), "D11": (2016, 2016)}

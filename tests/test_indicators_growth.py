@@ -27,8 +27,15 @@ import pandas as pd
 import pytest
 
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.indicators import (cagr_pct, compute_indicators, growth_pct, herfindahl_index,
-                                        herfindahl_normalised, krugman_index, location_quotient)
+from kasvudata_utils.indicators import (
+    cagr_pct,
+    compute_indicators,
+    growth_pct,
+    herfindahl_index,
+    herfindahl_normalised,
+    krugman_index,
+    location_quotient,
+)
 
 COLS = ["firm_id", "year", "municipality_code", "industry_code", "personnel", "turnover_eur",
         "exports_goods_eur", "exports_services_eur", "founded_year"]

@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_indicators_growth import COLS, toy_panel
 
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import compute_shift_share, shift_share_components
-
-from test_indicators_growth import COLS, toy_panel
 
 COMP = ["national_share", "industry_mix", "regional_shift"]
 

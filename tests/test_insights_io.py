@@ -9,8 +9,8 @@ import pytest
 
 from kasvudata_utils.cli import main
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.insights.store import InsightStore
 from kasvudata_utils.insights.exchange import export_text, import_file
+from kasvudata_utils.insights.store import InsightStore
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kasvudata_utils.insights.render import area_records, render_area_insights_html, render_region_page_html
 from kasvudata_utils.insights.store import InsightStore
 from kasvudata_utils.labels import t
-from kasvudata_utils.insights.render import area_records, render_area_insights_html, render_region_page_html
 
 INJECTIONS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
               "**bold** <b>html</b> [x](javascript:alert(1))", "</section><h1>fake</h1>"]

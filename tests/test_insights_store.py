@@ -8,13 +8,13 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from kasvudata_utils.insights import store as insights
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.insights import store as insights
 from kasvudata_utils.insights.store import MIGRATIONS, InsightStore
 from kasvudata_utils.labels import t
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 class FakeClock:
     def __init__(self):
-        self.now = datetime(2026, 11, 28, 9, 0, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 
     def __call__(self):
         return self.now
@@ -103,7 +103,7 @@ def test_rate_limit_per_session(tmp_path):
     s.add("KU009", "trend", "other tab", session_id="tab-2")  # other sessions are not affected
     s.add("KU009", "trend", "no session")                      # the command line has no session
     # The first submission was at 09:00:00; at 09:01:00.5 it is more than 60 s old → one slot free again.
-    clock.now = datetime(2026, 11, 28, 9, 1, 0, 500000, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 11, 28, 9, 1, 0, 500000, tzinfo=UTC)
     s.add("KU009", "trend", "later", session_id="tab-1")
     assert s.count() == 13  # 10 + other tab + no session + later
 

@@ -7,16 +7,14 @@ import html
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from kasvudata_utils.reports import batch as reports
-from kasvudata_utils.reports import manifest
-from kasvudata_utils.reports import fingerprint
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.plots import format_number, format_pct
+from kasvudata_utils.reports import batch as reports
+from kasvudata_utils.reports import fingerprint, manifest
 from kasvudata_utils.reports.site import broken_links, build_site
 
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'

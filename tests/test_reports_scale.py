@@ -14,12 +14,11 @@ import pandas as pd
 import pytest
 
 from kasvudata_utils import areas, provenance
-
-from kasvudata_utils.reports import batch as reports
-from kasvudata_utils.reports import sources
 from kasvudata_utils.cli import main
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.paths import PROJECT_ROOT, processed_dir
+from kasvudata_utils.reports import batch as reports
+from kasvudata_utils.reports import sources
 from kasvudata_utils.reports.site import broken_links, external_links, publish_site
 
 # Hosts an external link may point to: the data sources and licences named on the pages.

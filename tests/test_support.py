@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kasvudata_utils.research import support
 from kasvudata_utils.data.synthetic import generate
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.research import support
 
 
 def toy_panel(effect: float = 0.0, n_pairs: int = 40, seed: int = 0) -> pd.DataFrame:

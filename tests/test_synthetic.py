@@ -117,7 +117,7 @@ def test_build_is_byte_identical_and_round_trips(tmp_path, small):
     first = S.build(tmp_path / "a", scale="test")
     second = S.build(tmp_path / "b", scale="test")
     assert [p.name for p in first] == list(S.FILES)
-    for p, q in zip(first, second):
+    for p, q in zip(first, second, strict=False):
         assert hashlib.sha256(p.read_bytes()).hexdigest() == hashlib.sha256(q.read_bytes()).hexdigest()
     pd.testing.assert_frame_equal(pd.read_parquet(first[0]), small.firm_panel)
     pd.testing.assert_frame_equal(pd.read_parquet(first[1]), small.business_table)
@@ -178,7 +178,7 @@ def _growth_rows(data) -> pd.DataFrame:
     out["distance"] = dist.reindex(m).to_numpy() / 100
     out["broadband"] = (fac.loc[m, "broadband_pct"].to_numpy() - 80) / 10
     out["rd"] = fac.loc[m, "rd_eur_per_capita"].to_numpy() / 1000
-    out["population"] = [dlnpop[t][c] for t, c in zip(out["year"], m)]
+    out["population"] = [dlnpop[t][c] for t, c in zip(out["year"], m, strict=False)]
     return out
 
 
@@ -203,7 +203,7 @@ def test_planted_effects_are_recovered_on_the_default_panel(full):
     # unreliable (too small) standard errors for the municipality factors
     beta, se = _within_ols(_growth_rows(full), xs, cluster="firm_id")
     truth = {k: full.truth["effects"][k if k != "treated" else "support"]["value"] for k in xs}
-    for k, b, s in zip(xs, beta, se):
+    for k, b, s in zip(xs, beta, se, strict=False):
         assert abs(b - truth[k]) < 4 * s, (k, b, s, truth[k])
     # the support and distance effects are clearly identified (not vacuous intervals)
     assert se[0] < 0.01 and se[1] < 0.004

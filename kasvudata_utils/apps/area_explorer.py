@@ -22,13 +22,22 @@ import math
 import ipywidgets as widgets
 
 from kasvudata_utils import areas
+from kasvudata_utils.apps.cache import AppData
+from kasvudata_utils.apps.charts import svg_line_chart
+from kasvudata_utils.apps.common import (
+    BaseApp,
+    area_label,
+    area_options,
+    badge_html,
+    code_from_label,
+    csv_download_html,
+    data_badge,
+    format_number,
+    signed,
+)
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.labels import t
-from kasvudata_utils.apps.charts import svg_line_chart
-from kasvudata_utils.apps.common import BaseApp, area_label, area_options, badge_html, code_from_label, csv_download_html, data_badge, format_number, signed
-from kasvudata_utils.apps.cache import AppData
-from kasvudata_utils.maps import ChoroplethMap
-from kasvudata_utils.maps import legend_html
+from kasvudata_utils.maps import ChoroplethMap, legend_html
 
 #: Indicators offered in the picker (those present in the cache are shown).
 INDICATORS = ("personnel", "establishments", "turnover_eur", "exports_eur", "birth_rate_pct", "death_rate_pct",
@@ -228,7 +237,7 @@ class AreaExplorer(BaseApp):
         rows = "".join(
             f"<tr><td>{int(y)}</td><td>{t('suppressed', L) if bool(sup) else format_number(v, L, dec)}</td>"
             f"<td>{format_number(rv, L, dec)}</td></tr>"
-            for y, v, sup, rv in zip(df["year"], df["value"], df["suppressed"].fillna(False), df["reference_value"]))
+            for y, v, sup, rv in zip(df["year"], df["value"], df["suppressed"].fillna(False), df["reference_value"], strict=False))
         return f'<table class="kd-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>{head}{rows}</table>'
 
     def _chart_svg(self, df) -> str:
@@ -254,7 +263,7 @@ class AreaExplorer(BaseApp):
               & d["area_code"].str.startswith("KU")]
         d = d.drop_duplicates("area_code")
         vals = {c: (float("nan") if bool(sup) else float(v))
-                for c, v, sup in zip(d["area_code"], d["value"], d["suppressed"])}
+                for c, v, sup in zip(d["area_code"], d["value"], d["suppressed"], strict=False)}
         dec = 1 if ind in RATE_INDICATORS else 0
         labels = {c: f"{areas.area_name(c, self.lang)}: "
                      f"{t('suppressed', self.lang) if math.isnan(v) else format_number(v, self.lang, dec)}"

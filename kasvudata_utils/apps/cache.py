@@ -97,7 +97,7 @@ class AppData:
         self._codes = set(indicators["area_code"].unique())
 
     @classmethod
-    def load(cls, out_dir=None) -> "AppData":
+    def load(cls, out_dir=None) -> AppData:
         """The cache (built first if needed) plus the web map; a missing map leaves ``geojson`` ``None``."""
         import pandas as pd
 

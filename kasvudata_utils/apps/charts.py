@@ -68,7 +68,7 @@ def svg_line_chart(x, series, title: str, fmt=str) -> str:
         out.append(f'<text x="{px(xv):.1f}" y="{SVG_H - bottom + 16}" font-size="11" text-anchor="middle">{xv}</text>')
     for label, ys, colour, dash in series:
         seg = []
-        for xv, yv in list(zip(xs, ys)) + [(None, None)]:
+        for xv, yv in list(zip(xs, ys, strict=False)) + [(None, None)]:
             if xv is not None and yv is not None and math.isfinite(yv):
                 seg.append(f"{px(xv):.1f},{py(yv):.1f}")
                 out.append(f'<circle cx="{px(xv):.1f}" cy="{py(yv):.1f}" r="3" fill="{colour}"/>')

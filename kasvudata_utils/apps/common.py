@@ -35,9 +35,9 @@ from urllib.parse import parse_qs, urlencode
 import ipywidgets as widgets
 
 from kasvudata_utils import areas, provenance
-from kasvudata_utils.numbers import format_number, signed  # noqa: F401  (one number format for apps, reports and text)
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.labels import normalise_lang, t
+from kasvudata_utils.numbers import format_number, signed  # noqa: F401  (one number format for apps, reports and text)
 
 # Stable CSS classes (SPEC §7) plus the project's own helpers.
 NOTICE_CLASS = "kd-notice"

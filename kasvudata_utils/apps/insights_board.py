@@ -20,11 +20,11 @@ import uuid
 import ipywidgets as widgets
 
 from kasvudata_utils import areas, industries
-from kasvudata_utils.errors import InputError
-from kasvudata_utils.insights.store import INDICATORS, KINDS, InsightStore
-from kasvudata_utils.insights.render import indicator_label, industry_label, scenarios_table_html
-from kasvudata_utils.labels import t
 from kasvudata_utils.apps.common import BaseApp, area_label
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.insights.render import indicator_label, industry_label, scenarios_table_html
+from kasvudata_utils.insights.store import INDICATORS, KINDS, InsightStore
+from kasvudata_utils.labels import t
 
 INSIGHT_KINDS = tuple(k for k in KINDS if k != "scenario")
 YEARS = tuple(range(2013, 2026))

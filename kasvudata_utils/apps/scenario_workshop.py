@@ -16,14 +16,21 @@ import math
 import ipywidgets as widgets
 
 from kasvudata_utils import areas, scenarios
-from kasvudata_utils.errors import InputError
-from kasvudata_utils.labels import t
 from kasvudata_utils.apps.area_explorer import _data
-from kasvudata_utils.apps.charts import svg_bar_chart
-from kasvudata_utils.apps.common import BaseApp, area_label, area_options, code_from_label, data_badge, format_number, signed
 from kasvudata_utils.apps.cache import AppData
-from kasvudata_utils.insights import store as insights
+from kasvudata_utils.apps.charts import svg_bar_chart
+from kasvudata_utils.apps.common import (
+    BaseApp,
+    area_label,
+    area_options,
+    code_from_label,
+    data_badge,
+    format_number,
+    signed,
+)
+from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.store import InsightStore
+from kasvudata_utils.labels import t
 
 
 def area_rates(data: AppData, area: str, year: int) -> dict:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import csv
 import sys
 
-from kasvudata_utils.insights.store import KINDS, InsightStore
 from kasvudata_utils.insights.exchange import FORMATS, write_export
+from kasvudata_utils.insights.store import KINDS, InsightStore
 
 LIST_COLUMNS = ["uuid", "created_utc", "workshop", "area_code", "industry_code", "indicator", "year", "kind",
                 "votes", "author", "text"]

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from kasvudata_utils.data import geo, processing, synthetic
+from kasvudata_utils.data.loaders import FILES
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.paths import processed_dir
-from kasvudata_utils.data import geo, processing
-from kasvudata_utils.data.loaders import FILES
-from kasvudata_utils.data import synthetic
 
 SCALES = ("default", "test", "national")
 

@@ -146,7 +146,7 @@ def web_layer(geoms: gpd.GeoDataFrame, within: str = areas.HOME_REGION, level: s
     rounded = shapely.set_precision(simple.values, 10 ** -decimals)
     all_areas = areas.all_areas()
     feats = []
-    for code, name_fi, name_sv, geom in zip(g["area_code"], g["name_fi"], g["name_sv"], rounded):
+    for code, name_fi, name_sv, geom in zip(g["area_code"], g["name_fi"], g["name_sv"], rounded, strict=False):
         a = all_areas[code]
         feats.append({"type": "Feature",
                       "properties": {"area_code": code, "name_fi": name_fi, "name_sv": name_sv,

@@ -172,7 +172,7 @@ def parse_jsonstat(obj, labels: bool = False) -> pd.DataFrame:
     if not ids or sizes is None or len(ids) != len(sizes):
         raise InputError("JSON-stat dataset without matching 'id' and 'size'")
     codes = {d: category_codes(dims[d]) for d in ids}
-    for d, s in zip(ids, sizes):
+    for d, s in zip(ids, sizes, strict=False):
         if len(codes[d]) != s:
             raise InputError(f"JSON-stat dimension {d!r} has {len(codes[d])} categories but size {s}")
     n = int(np.prod(sizes)) if sizes else 0

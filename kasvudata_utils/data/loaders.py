@@ -15,10 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from kasvudata_utils import provenance
+from kasvudata_utils.data.panel_io import read_business_table, read_firm_panel
 from kasvudata_utils.errors import DataError, InputError
 from kasvudata_utils.paths import processed_dir
-from kasvudata_utils.data.panel_io import read_firm_panel
-from kasvudata_utils.data.panel_io import read_business_table
 
 # Processed file names (ARCHITECTURE.md "Data").
 FILES = {

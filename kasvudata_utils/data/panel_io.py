@@ -33,8 +33,8 @@ from pathlib import Path
 import pandas as pd
 
 from kasvudata_utils import provenance
-from kasvudata_utils.errors import InputError
 from kasvudata_utils.data.schemas import validate_business_table, validate_firm_panel
+from kasvudata_utils.errors import InputError
 
 CSV_SUFFIXES = (".csv", ".txt", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")

@@ -23,9 +23,9 @@ from pathlib import Path
 import pandas as pd
 
 from kasvudata_utils import areas
+from kasvudata_utils.data.geo import representative_points
 from kasvudata_utils.errors import DataError
 from kasvudata_utils.paths import raw_dir
-from kasvudata_utils.data.geo import representative_points
 
 PAAVO_FILE = "paavo_2020/paavo_municipality_demographics.csv"
 POPULATION_FILE = "population/sotkadata_population.csv"
@@ -146,7 +146,8 @@ def workplaces_2017(raw=None) -> pd.DataFrame:
 
 def paavo_region_rows(raw=None) -> pd.DataFrame:
     """Paavo's own ``MKxx`` workplace rows (2020 regions), for checking the sums of
-    :func:`workplaces_2017`: ``area_code, section, workplaces``."""
+    :func:`workplaces_2017`: ``area_code, section, workplaces``.
+    """
     df = _read_csv(_raw(raw) / PAAVO_FILE)
     cols = {c: c[0] for c in df.columns if c.endswith(", 2017 (TP)") and c[1] == " "
             and c[0] in PAAVO_SECTIONS}
@@ -245,7 +246,7 @@ def distances(raw=None, to: str = OULU) -> pd.DataFrame:
     """
     pts = central_localities(raw)
     ref = pts[pts["municipality_code"] == to].iloc[0]
-    d = [round(haversine_km(lo, la, ref["lon"], ref["lat"]), 3) for lo, la in zip(pts["lon"], pts["lat"])]
+    d = [round(haversine_km(lo, la, ref["lon"], ref["lat"]), 3) for lo, la in zip(pts["lon"], pts["lat"], strict=False)]
     return pd.DataFrame({"municipality_code": pts["municipality_code"], "distance_to_oulu_km": d})
 
 

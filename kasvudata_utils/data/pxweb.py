@@ -45,9 +45,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from kasvudata_utils.data.jsonstat import parse_jsonstat
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.paths import data_dir
-from kasvudata_utils.data.jsonstat import parse_jsonstat
 
 DEFAULT_BASE_URL = "https://pxdata.stat.fi/PxWeb/api/v1"
 DATABASE = "StatFin"
@@ -110,7 +110,7 @@ def _retry_after(resp) -> float:
 
 def _cache_key(method: str, url: str, body) -> str:
     text = json.dumps(body, sort_keys=True, ensure_ascii=False) if body is not None else ""
-    return hashlib.sha256(f"{method} {url}\n{text}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{method} {url}\n{text}".encode()).hexdigest()
 
 
 _REASONS = (

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, industries, provenance
-from kasvudata_utils.errors import InputError
 from kasvudata_utils.data.pxweb import PxWebClient, normalise_table_id, split_table_ref, variable_base
 from kasvudata_utils.data.schemas import validate_business_table
+from kasvudata_utils.errors import InputError
 
 AREA_BASES = ("alue", "kunta", "maakunta", "seutukunta", "area", "region")
 TIME_BASES = ("vuosi", "timeperiod", "year", "vuosineljannes", "neljannes", "kuukausi", "quarter")
@@ -97,7 +97,7 @@ def discover(meta: dict, mapping: dict | None = None, contents_rules: dict = BUS
     contents, units = dict(mapping.get("contents") or {}), {}
     if found["measures"]:
         mv = by_code[found["measures"]]
-        for code, text in zip(mv["values"], mv.get("valueTexts", mv["values"])):
+        for code, text in zip(mv["values"], mv.get("valueTexts", mv["values"]), strict=False):
             if code not in contents:
                 for column, pattern in contents_rules.items():
                     if re.search(pattern, f"{text} {code}", re.I) and column not in contents.values():
@@ -182,7 +182,7 @@ def _selections(meta: dict, found: dict, areas_, years, mapping: dict | None) ->
         if code in extra:
             sel[code] = extra[code]
         elif not v.get("elimination", True):
-            total = [c for c, t in zip(v["values"], v.get("valueTexts", v["values"]))
+            total = [c for c, t in zip(v["values"], v.get("valueTexts", v["values"]), strict=False)
                      if c == "SSS" or re.search(r"yhteensä|total|kaikki|totalt", str(t), re.I)]
             if not total:
                 raise InputError(f"variable {code!r} ({v.get('text')}) needs a value: pass "

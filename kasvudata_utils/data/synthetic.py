@@ -31,10 +31,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kasvudata_utils import areas, provenance
-from kasvudata_utils.errors import InputError
 from kasvudata_utils.data.synthetic_inputs import YEARS, load_inputs, municipality_factors
 from kasvudata_utils.data.synthetic_model import DEFAULT_EFFECTS, simulate
 from kasvudata_utils.data.synthetic_truth import describe
+from kasvudata_utils.errors import InputError
 
 DEFAULT_SEED = 20240917
 SCALES = {"default": 1.0, "test": 0.1, "national": 1.0}
@@ -140,7 +140,8 @@ def _business_table(inp, sim) -> pd.DataFrame:
     """Municipality × division × year sums of the simulated firms (all of Finland).
 
     Every (municipality, division) that has a firm in some year gets all years, with zeros where it
-    has none; personnel sums are rounded to 0.01 like the firm values they add up."""
+    has none; personnel sums are rounded to 0.01 like the firm values they add up.
+    """
     n_d, n_y = len(sim.divisions), len(YEARS)
     active = ~np.isnan(sim.personnel)
     fi, yi = np.nonzero(active)
@@ -190,7 +191,8 @@ def write(data: SyntheticData, out_dir) -> list[Path]:
 def build(out_dir, scale: str = "default", seed: int = DEFAULT_SEED, effects: dict | None = None) -> list[Path]:
     """Generate and write the synthetic files (``scale="national"`` writes into ``out_dir/national``).
 
-    Byte-identical on rebuild: rows sorted, fixed seed, parquet written without timestamps."""
+    Byte-identical on rebuild: rows sorted, fixed seed, parquet written without timestamps.
+    """
     data = generate(seed=seed, scale=scale, effects=effects)
     out = Path(out_dir) / "national" if scale == "national" else Path(out_dir)
     return write(data, out)

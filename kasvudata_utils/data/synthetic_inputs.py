@@ -89,7 +89,7 @@ def load_inputs() -> Inputs:
     ex = ex[ex["region_code"] != areas.COUNTRY]
     exports = {}
     for r, g in ex.groupby("region_code", sort=True):
-        by_year = dict(zip(g["year"], g["exports_goods_eur"].astype(float)))
+        by_year = dict(zip(g["year"], g["exports_goods_eur"].astype(float), strict=False))
         per_bn = by_year[CALIBRATION_YEAR] / NATIONAL_EXPORT_INDEX_BN[CALIBRATION_YEAR]
         exports[r] = np.array([by_year[y] if y in by_year else per_bn * NATIONAL_EXPORT_INDEX_BN[y]
                                for y in YEARS])

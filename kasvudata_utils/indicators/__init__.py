@@ -18,8 +18,14 @@ Figures from a firm panel pass disclosure control (:mod:`kasvudata_utils.indicat
 from kasvudata_utils.indicators.compute import INDICATORS, compute_indicators, compute_indicators_many, note_text
 from kasvudata_utils.indicators.engine import CellData, prepare
 from kasvudata_utils.indicators.growth import cagr_pct, growth_pct
-from kasvudata_utils.indicators.shiftshare import METHODS as SHIFT_SHARE_METHODS, compute_shift_share, shift_share_components
-from kasvudata_utils.indicators.specialisation import herfindahl_index, herfindahl_normalised, krugman_index, location_quotient
+from kasvudata_utils.indicators.shiftshare import METHODS as SHIFT_SHARE_METHODS
+from kasvudata_utils.indicators.shiftshare import compute_shift_share, shift_share_components
+from kasvudata_utils.indicators.specialisation import (
+           herfindahl_index,
+           herfindahl_normalised,
+           krugman_index,
+           location_quotient,
+)
 
 __all__ = ["INDICATORS", "SHIFT_SHARE_METHODS", "CellData", "cagr_pct", "compute_indicators",
            "compute_indicators_many", "compute_shift_share", "growth_pct", "herfindahl_index",

@@ -189,7 +189,8 @@ def _features(panel: pd.DataFrame) -> dict:
 
 def _firm_year_order(firm_id: pd.Series, year: np.ndarray):
     """Sort order by firm and year (None where the rows are in that order already, the usual case)
-    and, in that order, a flag on the first row of each firm."""
+    and, in that order, a flag on the first row of each firm.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -340,7 +341,7 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
         np.fmax.at(m, main_codes, f[col])
         out[f"{col}_max"] = m
     pos = len(key)
-    for (n, alive), ek in zip(extra_vals, extra_keys):
+    for (n, alive), ek in zip(extra_vals, extra_keys, strict=False):
         c = codes[pos:pos + len(ek)]
         pos += len(ek)
         out[f"surv_base_{n}"] = np.bincount(c, minlength=k).astype(np.int64)

@@ -29,9 +29,7 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, provenance
-
-from kasvudata_utils.indicators import disclosure
-from kasvudata_utils.indicators import engine
+from kasvudata_utils.indicators import disclosure, engine
 from kasvudata_utils.indicators.cells import SURVIVAL_YEARS
 from kasvudata_utils.indicators.growth import cagr_pct, growth_pct
 from kasvudata_utils.labels import t
@@ -316,7 +314,6 @@ def note_text(note, lang: str = "fi") -> str:
     >>> note_text("experimental; not for publication", "fi")
     'kokeellinen; ei julkaistavaksi'
     """
-
     if note is None or (isinstance(note, float) and np.isnan(note)) or note is pd.NA or str(note) == "":
         return ""
     return "; ".join(t(_NOTE_KEYS[p], lang) if p in _NOTE_KEYS else p for p in str(note).split("; "))

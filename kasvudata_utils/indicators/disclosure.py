@@ -34,6 +34,7 @@ import os
 
 import numpy as np
 import pandas as pd
+
 from kasvudata_utils import provenance
 
 THRESHOLD = 3  # fewer firms than this: suppressed
@@ -222,7 +223,8 @@ def secondary_until_stable(flags: np.ndarray, values: np.ndarray, weights: np.nd
 
 def membership_index(member_row: np.ndarray, member_group: np.ndarray, n_rows: int) -> tuple:
     """Memberships sorted by group (stable: membership order within a group) and by row, with the
-    start of each group's and each row's run: ``(by_group, group_start, by_row, row_start)``."""
+    start of each group's and each row's run: ``(by_group, group_start, by_row, row_start)``.
+    """
     row = np.asarray(member_row, dtype=np.int64)
     g = np.asarray(member_group, dtype=np.int64)
     n_groups = int(g.max()) + 1 if len(g) else 0
@@ -287,7 +289,6 @@ def apply_disclosure(df: pd.DataFrame, value_col: str, count_col: str, max_col: 
 
 def mark_not_for_publication(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose ``note`` says "not for publication" and whose provenance says so too."""
-
     out = df.copy()
     if "note" in out and len(out):
         note = out["note"].astype("string").fillna("")

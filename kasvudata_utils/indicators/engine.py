@@ -10,18 +10,16 @@ measure already decided, so each indicator is a vectorised expression.
 from __future__ import annotations
 
 import weakref
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, provenance
-
-from kasvudata_utils.indicators import disclosure
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import cells as _cells
-from kasvudata_utils.indicators import protection
+from kasvudata_utils.indicators import disclosure, protection
 
 MEASURES = ("establishments", "personnel", "turnover_eur", "exports_eur")
 _CACHE: list = []  # [(weakref to the input frame, CellData)]: the last few inputs prepared

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, industries
-
-from kasvudata_utils.indicators import disclosure
 from kasvudata_utils.indicators import cells as _cells
+from kasvudata_utils.indicators import disclosure
 
 # measure → (value column, weight column for choosing secondary cells)
 PROTECTED = {"establishments": ("n_firms", "n_firms"), "personnel": ("personnel", "n_firms"),

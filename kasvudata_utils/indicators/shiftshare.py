@@ -22,10 +22,8 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, provenance
-
-from kasvudata_utils.indicators import disclosure
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.indicators import engine
+from kasvudata_utils.indicators import disclosure, engine
 
 METHODS = ("classic", "esteban-marquillas", "dynamic")
 SS_MEASURES = ("personnel", "turnover_eur", "establishments")

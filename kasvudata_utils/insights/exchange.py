@@ -22,8 +22,15 @@ from pathlib import Path
 from kasvudata_utils import areas
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.schema import COLUMNS, RECORD_FIELDS, SCHEMA_VERSION, row_to_record, utc_now
-from kasvudata_utils.insights.validate import (KINDS, MAX_TEXT_CHARS, clean_indicator, clean_industry, clean_kind,
-                                               clean_year, to_json)
+from kasvudata_utils.insights.validate import (
+    KINDS,
+    MAX_TEXT_CHARS,
+    clean_indicator,
+    clean_industry,
+    clean_kind,
+    clean_year,
+    to_json,
+)
 from kasvudata_utils.labels import t
 
 FORMAT_TAG = "kasvudata-insights"
@@ -216,7 +223,7 @@ def import_records(store, records: list[dict], history: list[dict] | None = None
                             tuple(row[c] for c in COLUMNS))
                 counts["added"] += 1
                 continue
-            old = dict(zip(COLUMNS, old))
+            old = dict(zip(COLUMNS, old, strict=False))
             if row["updated_utc"] > old["updated_utc"]:
                 merged = dict(row, votes=max(row["votes"], old["votes"]))
                 con.execute(f"UPDATE insights SET {', '.join(f'{c} = ?' for c in COLUMNS if c != 'uuid')} "

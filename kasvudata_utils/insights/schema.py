@@ -10,7 +10,7 @@ Shared by the store (:mod:`kasvudata_utils.insights.store`) and the exchange
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # Step n brings a store from user_version n-1 to n. Never edit a released step: add one.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -65,17 +65,17 @@ RECORD_FIELDS = ("uuid", "created_utc", "updated_utc", "workshop", "area_code", 
 
 def utc_now() -> str:
     """Current UTC time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (sorts as text)."""
-    return format_utc(datetime.now(timezone.utc))
+    return format_utc(datetime.now(UTC))
 
 
 def format_utc(moment: datetime) -> str:
     """A timezone-aware datetime as the store's fixed-width UTC text."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def row_to_record(row) -> dict:
     """A stored row (tuple in :data:`COLUMNS` order) → record dict with parsed JSON."""
-    rec = dict(zip(COLUMNS, row))
+    rec = dict(zip(COLUMNS, row, strict=False))
     rec["levers"] = json.loads(rec.pop("levers_json")) if rec.get("levers_json") else None
     rec["results"] = json.loads(rec.pop("results_json")) if rec.get("results_json") else None
     rec.pop("levers_json", None)

@@ -31,17 +31,36 @@ import sqlite3
 import time
 import uuid as _uuid
 from contextlib import closing
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kasvudata_utils import paths
 from kasvudata_utils.areas import normalise_area
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights import exchange
-from kasvudata_utils.insights.schema import COLUMNS, MIGRATIONS, RECORD_FIELDS, SCHEMA_VERSION, format_utc, row_to_record, utc_now  # noqa: F401
-from kasvudata_utils.insights.validate import (INDICATORS, KINDS, MAX_SHORT_CHARS, MAX_TEXT_CHARS, YEAR_RANGE,  # noqa: F401
-                                clean_indicator, clean_industry, clean_kind, clean_short, clean_text, clean_year,
-                                to_json)
+from kasvudata_utils.insights.schema import (  # noqa: F401
+    COLUMNS,
+    MIGRATIONS,
+    RECORD_FIELDS,
+    SCHEMA_VERSION,
+    format_utc,
+    row_to_record,
+    utc_now,
+)
+from kasvudata_utils.insights.validate import (  # noqa: F401
+    INDICATORS,
+    KINDS,
+    MAX_SHORT_CHARS,
+    MAX_TEXT_CHARS,
+    YEAR_RANGE,
+    clean_indicator,
+    clean_industry,
+    clean_kind,
+    clean_short,
+    clean_text,
+    clean_year,
+    to_json,
+)
 from kasvudata_utils.labels import t
 
 RATE_LIMIT = 10                # submissions ...
@@ -91,7 +110,7 @@ class InsightStore:
     def __init__(self, path=None, clock=None, lang: str = "fi"):
         self.path = Path(path) if path is not None else paths.insights_db()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         self.lang = lang
         with_retry(self._ensure_schema)
 
@@ -172,7 +191,7 @@ class InsightStore:
     def _check_rate(self, con, session_id: str | None, now: str) -> None:
         if not session_id:
             return
-        since = format_utc(datetime.strptime(now, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        since = format_utc(datetime.strptime(now, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
                            - timedelta(seconds=RATE_WINDOW_S))
         n = con.execute("SELECT COUNT(*) FROM insights WHERE session_id = ? AND created_utc > ?",
                         (session_id, since)).fetchone()[0]
@@ -286,7 +305,8 @@ class InsightStore:
 
     def change_token(self) -> tuple:
         """A cheap value that changes whenever records are added, edited, deleted, restored,
-        imported or voted on (apps poll it before rereading the store)."""
+        imported or voted on (apps poll it before rereading the store).
+        """
         return tuple(self._read("SELECT COUNT(*), COALESCE(SUM(votes), 0), COALESCE(SUM(deleted), 0), "
                                 "MAX(updated_utc), (SELECT MAX(id) FROM insight_history) FROM insights")[0])
 

@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas
-
-from kasvudata_utils.indicators import disclosure
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.research.support import size_class
+from kasvudata_utils.indicators import disclosure
 from kasvudata_utils.industries import division_section_map
+from kasvudata_utils.research.support import size_class
 
 REQUIRED = ["firm_id", "year", "municipality_code", "industry_code", "turnover_eur", "exports_goods_eur",
             "exports_services_eur", "personnel"]
@@ -89,7 +88,6 @@ def export_intensity_by(panel: pd.DataFrame, area, year: int, by: str = "size_cl
     or the largest exporter holds over 80 % of the cell's exports (and one
     more cell where the suppressed one could be recovered from the total).
     """
-
     if by not in ("size_class", "section"):
         raise InputError(f"by={by!r}: expected 'size_class' or 'section'")
     p = _area_panel(panel, area)

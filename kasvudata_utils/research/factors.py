@@ -30,15 +30,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kasvudata_utils import areas
-from kasvudata_utils.errors import InputError, require_columns
-from kasvudata_utils.research.regression import COEF_COLUMNS, coef_frame, design, fit_ols, z_quantile  # noqa: F401
-from kasvudata_utils.numbers import signed
-from kasvudata_utils.research.spatial import municipal_growth
-from kasvudata_utils.industries import division_section_map
+from kasvudata_utils import areas, labels
 from kasvudata_utils.data import processing
+from kasvudata_utils.errors import InputError, require_columns
+from kasvudata_utils.industries import division_section_map
+from kasvudata_utils.numbers import signed
 from kasvudata_utils.research.inputs import load_research_inputs
-from kasvudata_utils import labels
+from kasvudata_utils.research.regression import COEF_COLUMNS, coef_frame, design, fit_ols, z_quantile  # noqa: F401
+from kasvudata_utils.research.spatial import municipal_growth
 
 DEFAULT_FACTORS = ["pop_growth_log_pa", "distance_to_centre_100km", "semi_urban", "rural",
                    "unemployment_rate_pct", "broadband_10pp", "rd_1000eur_per_capita"]
@@ -108,7 +107,6 @@ def build_municipality_dataset(business_table: pd.DataFrame, population: pd.Data
     >>> float(round(row["growth_pct"], 6)), float(round(row["pop_change_pct"], 6))  # 120/100-1, 2500/2600-1
     (20.0, -3.846154)
     """
-
     require_columns(business_table, ["area_code", "industry_code", "year", "personnel"], "business_table")
     require_columns(population, ["municipality_code", "year", "population"], "population")
     require_columns(distances, ["municipality_code", "distance_to_oulu_km"], "distances")
@@ -358,7 +356,6 @@ def firm_growth_dataset(firm_panel: pd.DataFrame, population: pd.DataFrame, dist
     >>> bool(np.isclose(r["growth_log"], np.log(2))), bool(np.isclose(r["pop_growth_log"], np.log(1.1)))
     (True, True)
     """
-
     require_columns(firm_panel, ["firm_id", "year", "municipality_code", "industry_code", "personnel"], "firm_panel")
     fp = firm_panel.sort_values(["firm_id", "year"])
     prev = fp.groupby("firm_id")[["year", "personnel"]].shift(1)
@@ -379,7 +376,7 @@ def firm_growth_dataset(firm_panel: pd.DataFrame, population: pd.DataFrame, dist
     lg = np.log(pw).diff(axis=1)
     last = int(pw.columns.max())
     years = out["year"].clip(upper=last)
-    out["pop_growth_log"] = lg.stack().reindex(list(zip(out["municipality_code"], years))).to_numpy()
+    out["pop_growth_log"] = lg.stack().reindex(list(zip(out["municipality_code"], years, strict=False))).to_numpy()
     dist = distances.set_index("municipality_code")["distance_to_oulu_km"]
     out["distance_to_oulu_100km"] = out["municipality_code"].map(dist).astype(float) / 100
     if municipality_factors is not None:
@@ -420,7 +417,6 @@ def regional_centre_distances(population: pd.DataFrame) -> pd.DataFrame:
     the value equals ``distance_to_oulu_km`` there. Returns
     ``municipality_code, centre_code, distance_to_centre_km``.
     """
-
     last = population[population["year"] == population["year"].max()]
     region = areas.municipality_map("MK")
     last = last.assign(region_code=last["municipality_code"].map(region))
@@ -429,7 +425,7 @@ def regional_centre_distances(population: pd.DataFrame) -> pd.DataFrame:
     codes = [c for c in pts.index if c in region]
     centre = [centre_of[region[c]] for c in codes]
     km = [round(processing.haversine_km(pts.at[c, "lon"], pts.at[c, "lat"], pts.at[k, "lon"], pts.at[k, "lat"]), 3)
-          for c, k in zip(codes, centre)]
+          for c, k in zip(codes, centre, strict=False)]
     return pd.DataFrame({"municipality_code": codes, "centre_code": centre, "distance_to_centre_km": km})
 
 
@@ -469,7 +465,6 @@ def area_factor_context(area_code, lang: str = "fi", start: int | None = None, e
     >>> area_factor_context("KU977", "en").startswith("Ylivieska: personnel changed by ")   # embedded data
     True
     """
-
     lang = labels.normalise_lang(lang)
     code = areas.normalise_area(area_code)
     ds, est, start, end = model if model is not None else factor_model(inputs, start, end)

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from kasvudata_utils import provenance
-from kasvudata_utils.errors import InputError
-from kasvudata_utils import data
+from kasvudata_utils import data, provenance
 from kasvudata_utils.data.synthetic import DEFAULT_SEED, generate
+from kasvudata_utils.errors import InputError
 
 SCALES = ("", "test", "default")
 
@@ -61,7 +60,6 @@ def load_research_inputs(panel_path: str = "", synthetic_scale: str = "", seed: 
     seed : int, optional
         Seed of the generated data (default: the generator's own).
     """
-
     if synthetic_scale not in SCALES:
         raise InputError(f"synthetic_scale {synthetic_scale!r}: expected '' (embedded files), 'test' or 'default'")
     if synthetic_scale:

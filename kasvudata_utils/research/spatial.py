@@ -32,9 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kasvudata_utils import areas, labels
+from kasvudata_utils import areas, data, labels
 from kasvudata_utils.errors import InputError, require_columns
-from kasvudata_utils import data
 
 ALAND = "MK21"
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
@@ -211,7 +210,7 @@ def _classify(q, p, alpha, use_fdr):
 
         cut = esda.fdr(p, alpha)
     sig = p <= cut
-    return np.array([QUADRANTS[int(qq)] if s else "ns" for qq, s in zip(q, sig)], dtype=object), float(cut)
+    return np.array([QUADRANTS[int(qq)] if s else "ns" for qq, s in zip(q, sig, strict=False)], dtype=object), float(cut)
 
 
 def lisa(y, w, seed: int = DEFAULT_SEED, alpha: float = 0.05, fdr: bool = True,

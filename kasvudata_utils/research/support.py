@@ -81,7 +81,6 @@ def support_events(panel: pd.DataFrame) -> pd.DataFrame:
 
 def _traits(panel: pd.DataFrame) -> pd.DataFrame:
     """Firm-year traits used for matching (section, size and age class, area type)."""
-
     area_type = {c: a.urban_rural for c, a in areas.all_areas().items() if a.level == "KU"}
     out = panel[["firm_id", "year", "municipality_code", "personnel"]].copy()
     out["section"] = panel["industry_code"].map(division_section_map()).fillna("?").astype(str)
@@ -129,10 +128,10 @@ def match_controls(panel: pd.DataFrame, keys=MATCH_KEYS, caliper: float = 0.5) -
     ever = set(events["firm_id"])
     pre = traits.assign(event_year=traits["year"] + 1)
     treated = events[["firm_id", "event_year"]].merge(pre, on=["firm_id", "event_year"], how="inner")
-    active = set(zip(panel["firm_id"], panel["year"]))
+    active = set(zip(panel["firm_id"], panel["year"], strict=False))
     cand = pre[~pre["firm_id"].isin(ever)]
     # a control must also be active in the event year itself
-    cand = cand[[(f, y) in active for f, y in zip(cand["firm_id"], cand["event_year"])]]
+    cand = cand[[(f, y) in active for f, y in zip(cand["firm_id"], cand["event_year"], strict=False)]]
     by = ["event_year", *keys]
     t_sorted = treated.sort_values("log_personnel")
     c_sorted = cand.sort_values("log_personnel")[[*by, "firm_id", "log_personnel"]].rename(

@@ -2,7 +2,6 @@
 import pytest
 from playwright.sync_api import expect
 
-
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
 APP = "area_explorer.ipynb"
 SELECTED_PATHS = '.kd-map path[stroke="#e6550d"]'  # maps.SELECTED: the selected area's outline

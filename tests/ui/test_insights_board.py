@@ -12,13 +12,13 @@ Uses the shared harness of ``tests/ui/conftest.py`` (``voila_server``, ``page``,
 shared with the other UI tests, so counts are taken relative to the start.
 """
 import pytest
+from conftest import APP_TIMEOUT_MS, external_urls, new_page, open_app
 from playwright.sync_api import expect
 
-from conftest import APP_TIMEOUT_MS, external_urls, new_page, open_app
 from kasvudata_utils import areas
 from kasvudata_utils.cli import main as cli_main
-from kasvudata_utils.insights.store import InsightStore
 from kasvudata_utils.insights.render import render_area_insights_html, render_region_page_html
+from kasvudata_utils.insights.store import InsightStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
 APP = "insights_board.ipynb"
