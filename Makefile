@@ -8,7 +8,10 @@ STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 DATASTAMP := data/processed/.built
 
-.PHONY: reports test data check bench site workshop clean
+.PHONY: help reports test test-fast lint format typecheck data check bench site workshop clean
+
+help:  ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,26 +29,38 @@ $(DATASTAMP): $(STAMP) $(shell find data/raw kasvudata_utils/data -type f 2>/dev
 	$(BIN)/kasvudata data build
 	touch $@
 
-data: $(DATASTAMP)
+data: $(DATASTAMP)  ## build the embedded data (only when raw data or its code changed)
 
-check: $(DATASTAMP)
+check: $(DATASTAMP)  ## verify data/ against data/manifest.csv
 	$(BIN)/kasvudata data check
 
-reports: $(DATASTAMP)
+reports: $(DATASTAMP)  ## the main job: all area reports and the site into reports/
 	$(BIN)/kasvudata reports
 
-site: $(DATASTAMP)
+site: $(DATASTAMP)  ## reports plus the publishable static site
 	$(BIN)/kasvudata reports --site
 
-workshop: $(DATASTAMP)
+workshop: $(DATASTAMP)  ## serve the three workshop apps with Voilà
 	$(BIN)/kasvudata workshop
 
-test: $(DEVSTAMP) $(DATASTAMP)
+test: $(DEVSTAMP) $(DATASTAMP) lint  ## the whole suite: lint, doctests, unit, notebook and browser tests
 	./scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-bench: $(DEVSTAMP) $(DATASTAMP)
+test-fast: $(DEVSTAMP) $(DATASTAMP)  ## unit tests and doctests without slow and browser tests (under a minute)
+	$(BIN)/python -m pytest -n 2 -q -m "not slow and not browser"
+
+lint: $(DEVSTAMP)  ## ruff over code, tests and notebooks
+	$(BIN)/ruff check .
+
+format: $(DEVSTAMP)  ## ruff's import sorting and safe fixes, in place
+	$(BIN)/ruff check --fix .
+
+typecheck: $(DEVSTAMP)  ## mypy over indicators/ and data/ (see [tool.mypy] in pyproject.toml)
+	$(BIN)/mypy
+
+bench: $(DEVSTAMP) $(DATASTAMP)  ## benchmarks → docs/benchmarks.md
 	$(BIN)/python benchmarks/run_all.py
 
-clean:
+clean:  ## remove generated reports, site and processed data
 	rm -rf reports site data/processed workshop_data

@@ -75,7 +75,9 @@ def all_areas() -> dict[str, Area]:
             rows = list(csv.DictReader(fh))
     except FileNotFoundError:
         raise InputError(f"classification key missing: {path} (run from a complete checkout)") from None
-    kus, sks, mks = {}, {}, {}
+    kus: dict[str, Area] = {}
+    sks: dict[str, Area] = {}
+    mks: dict[str, Area] = {}
     for r in rows:
         ku = f"KU{int(r['kunta']):03d}"
         sk = f"SK{int(r['seutukunta_code']):03d}"

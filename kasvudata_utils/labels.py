@@ -535,12 +535,29 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: str = "fi", **fmt) -> str:
-    """The label ``key`` in ``lang`` (falls back to Finnish, then to the key itself)."""
-    entry = LABELS.get(key)
-    if entry is None:
-        return key
-    text = entry.get(lang) or entry.get("fi") or key
+    """The label ``key`` in ``lang`` (an English text missing falls back to the Finnish one).
+
+    An unknown key is a programming error, not a text to show: it raises ``KeyError`` naming the key
+    (use :func:`has` where a caller deliberately falls back to something else).
+
+    >>> t("data_synthetic", "en") == LABELS["data_synthetic"]["en"]
+    True
+    >>> t("no_such_label")
+    Traceback (most recent call last):
+    ...
+    KeyError: "labels.t: no label 'no_such_label' (add it to labels.LABELS)"
+    """
+    try:
+        entry = LABELS[key]
+    except KeyError:
+        raise KeyError(f"labels.t: no label {key!r} (add it to labels.LABELS)") from None
+    text = entry.get(lang) or entry["fi"]
     return text.format(**fmt) if fmt else text
+
+
+def has(key: str) -> bool:
+    """Whether ``key`` is a label (for callers that fall back to their own text when it is not)."""
+    return key in LABELS
 
 
 def normalise_lang(lang) -> str:

@@ -27,7 +27,8 @@ def test_industry_names_fix_upstream_typos():
 def test_labels_fallbacks():
     assert labels.t("area", "en") == "Area"
     assert labels.t("area", "sv") == "Alue"  # unknown language falls back to Finnish
-    assert labels.t("no-such-key") == "no-such-key"
+    with pytest.raises(KeyError, match="no-such-key"):  # a missing label is a bug, never shown as text
+        labels.t("no-such-key")
     assert labels.normalise_lang("EN") == "en" and labels.normalise_lang("xx") == "fi"
     assert all("fi" in v and "en" in v for v in labels.LABELS.values())
 

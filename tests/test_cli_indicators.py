@@ -6,7 +6,6 @@ import sys
 
 import pandas as pd
 import pytest
-from test_indicators_growth import toy_panel
 
 from kasvudata_utils import cli
 
@@ -14,7 +13,7 @@ HEADER = "area_code,reference_code,indicator,industry_code,year,value,suppressed
 
 
 @pytest.fixture(scope="module")
-def panel_csv(tmp_path_factory):
+def panel_csv(toy_panel, tmp_path_factory):
     path = tmp_path_factory.mktemp("panel") / "toy.csv"
     toy_panel().to_csv(path, index=False)
     return str(path)
@@ -96,7 +95,7 @@ def test_bad_input_exit_2_one_line(capsys, panel_csv, argv, message):
     assert len(err.strip().splitlines()) == 1 and message in err and "Traceback" not in err
 
 
-def test_bad_panel_exit_2(capsys, tmp_path):
+def test_bad_panel_exit_2(toy_panel, capsys, tmp_path):
     missing = tmp_path / "nope.csv"
     rc, _, err = run(capsys, "indicators", "--area", "KU305", "--panel", str(missing))
     assert rc == 2 and len(err.strip().splitlines()) == 1

@@ -234,17 +234,14 @@ def test_cli_build_rejects_unknown_scale(capsys):
         build.build_all(scale="huge")
 
 
-def test_docstring_examples_run(tmp_path, monkeypatch):
+def test_docstring_examples_run():
+    # every docstring example runs under `pytest --doctest-modules` (pyproject addopts); this test makes sure
+    # the data modules keep enough of them that a reader sees each step used
     import doctest
 
-    for module in (processing, geo, manifest, build):  # read data/raw and data/manifest.csv
+    for module in (processing, geo, manifest, build, loaders):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted >= 5, module.__name__
-    build.build_real(tmp_path / "processed")
-    monkeypatch.setenv("KASVUDATA_DATA_DIR", str(tmp_path))
-    for module in (loaders,):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0 and result.attempted > 0, module.__name__
 
 
 def test_panel_and_table_load_under_two_seconds():

@@ -2,9 +2,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TOY_COLUMNS as COLS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_indicators_growth import COLS
 
 from kasvudata_utils import provenance
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share, disclosure

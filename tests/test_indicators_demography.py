@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from test_indicators_growth import COLS
+from conftest import TOY_COLUMNS as COLS
 
 from kasvudata_utils.indicators import compute_indicators
 

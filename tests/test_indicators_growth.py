@@ -1,24 +1,6 @@
-"""Growth, CAGR, shares, location quotients, Krugman and Herfindahl on a hand-worked toy panel.
+"""Growth, CAGR, shares, location quotients, Krugman and Herfindahl on the hand-worked toy panel.
 
-Toy panel: Koillismaa sub-region (SK178 = Kuusamo KU305 + Taivalkoski KU832), years 2020–2022,
-personnel per firm (turnover = 1 000 € × personnel):
-
-    KU305  A1 div 10 (C): 20 22 25    KU832  B1 div 10 (C): 30 30 33
-           A2 div 10 (C): 10 10 11           B2 div 47 (G): 10 11 12
-           A3 div 10 (C):  5  6  4           B3 div 47 (G):  5  5  5
-           A4 div 47 (G):  4  4  5           B4 div 62 (J):  2  2  2
-           A5 div 47 (G):  3  3  3
-           A6 div 47 (G):  2  3  3
-           A7 div 62 (J):  6  8 12
-           A8 div 62 (J):  1  2  3
-           A9 div 62 (J):  2  2  2
-
-Kuusamo by section 2020 → 2022: C 35 → 40, G 9 → 11, J 9 → 17, ALL 53 → 68 (2021: 38, 10, 12, 60).
-SK178: C 65 → 73, G 24 → 28, J 11 → 19, ALL 100 → 120 (2021: 68, 26, 14, 108).
-No Kuusamo cell rests on < 3 firms or has a firm above 80 % (C 2022: 25/40 = 62.5 %, J 2022:
-12/17 = 70.6 %), but Taivalkoski's sections rest on 1–2 firms, and SK178 − Kuusamo would reveal
-them: with disclosure control on, Kuusamo's sections are suppressed too (secondary suppression
-across the area hierarchy, test_hierarchy_protection). The arithmetic tests run with it off.
+The panel and its worked numbers are in ``tests/conftest.py`` (fixture ``toy_panel``).
 """
 import math
 
@@ -37,25 +19,9 @@ from kasvudata_utils.indicators import (
     location_quotient,
 )
 
-COLS = ["firm_id", "year", "municipality_code", "industry_code", "personnel", "turnover_eur",
-        "exports_goods_eur", "exports_services_eur", "founded_year"]
-FIRMS = {
-    "A1": ("KU305", "10", (20, 22, 25)), "A2": ("KU305", "10", (10, 10, 11)), "A3": ("KU305", "10", (5, 6, 4)),
-    "A4": ("KU305", "47", (4, 4, 5)), "A5": ("KU305", "47", (3, 3, 3)), "A6": ("KU305", "47", (2, 3, 3)),
-    "A7": ("KU305", "62", (6, 8, 12)), "A8": ("KU305", "62", (1, 2, 3)), "A9": ("KU305", "62", (2, 2, 2)),
-    "B1": ("KU832", "10", (30, 30, 33)), "B2": ("KU832", "47", (10, 11, 12)), "B3": ("KU832", "47", (5, 5, 5)),
-    "B4": ("KU832", "62", (2, 2, 2)),
-}
-
-
-def toy_panel():
-    rows = [(fid, 2020 + k, m, d, float(p), 1000.0 * p, 0.0, 0.0, 2000)
-            for fid, (m, d, ps) in FIRMS.items() for k, p in enumerate(ps)]
-    return pd.DataFrame(rows, columns=COLS)
-
 
 @pytest.fixture(scope="module")
-def out():
+def out(toy_panel):
     return compute_indicators(toy_panel(), "Kuusamo", "SK178", 2020, 2022, disclose=False)
 
 
@@ -76,7 +42,7 @@ def test_levels_every_year(out):
     assert set(out.area_code) == {"KU305"} and set(out.reference_code) == {"SK178"}
 
 
-def test_hierarchy_protection():
+def test_hierarchy_protection(toy_panel):
     # Taivalkoski's C (1 firm), G (2) and J (1) are suppressed; SK178's sections are published
     # (4, 5 and 4 firms, largest 33/73, 12/28, 12/19 of the total), so Kuusamo's sections would give
     # Taivalkoski's away as SK178 − Kuusamo: they are suppressed as well. ALL rows stay published.
@@ -133,7 +99,7 @@ def test_scalar_helpers():
     assert herfindahl_normalised([1.0, 0.0, 0.0]) == pytest.approx(1.0)  # one industry → 1
 
 
-def test_division_level_rows():
+def test_division_level_rows(toy_panel):
     out = compute_indicators(toy_panel(), "KU305", "SK178", 2020, 2022, level="division", disclose=False)
     assert set(out.loc[out.indicator == "personnel", "industry_code"]) == {"ALL", "10", "47", "62"}
     # LQ of division 62 in 2022: (17/68) / (19/120) = 0.25 / 0.158333 = 1.578947
@@ -141,13 +107,13 @@ def test_division_level_rows():
     assert row.value == pytest.approx(1.57894737, abs=1e-8)
 
 
-def test_area_code_forms_give_the_same_table(out):
+def test_area_code_forms_give_the_same_table(toy_panel, out):
     for form in (305, "305", "KU305", "ku 305"):
         other = compute_indicators(toy_panel(), form, "SK178", 2020, 2022, disclose=False)
         pd.testing.assert_frame_equal(other, out)
 
 
-def test_bad_input_is_one_line_input_error():
+def test_bad_input_is_one_line_input_error(toy_panel):
     p = toy_panel()
     with pytest.raises(InputError, match="start year 2022 is not before end year 2020"):
         compute_indicators(p, "KU305", "SK178", 2022, 2020)
@@ -163,14 +129,14 @@ def test_bad_input_is_one_line_input_error():
         compute_indicators(p, "KU305", "SK178", level="group")
 
 
-def test_inputs_are_not_mutated():
+def test_inputs_are_not_mutated(toy_panel):
     p = toy_panel()
     before = p.copy()
     compute_indicators(p, "KU305", "SK178")
     pd.testing.assert_frame_equal(p, before)
 
 
-def test_business_table_input_keeps_statfin_suppression():
+def test_business_table_input_keeps_statfin_suppression(toy_panel):
     # The same toy as a business table (municipality × division × year) with one StatFin '..' cell.
     p = toy_panel()
     t = (p.groupby(["municipality_code", "industry_code", "year"], as_index=False)

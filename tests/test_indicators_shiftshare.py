@@ -8,9 +8,9 @@ Kuusamo's sections, see test_hierarchy_protection): Kuusamo (KU305) against Koil
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TOY_COLUMNS as COLS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_indicators_growth import COLS, toy_panel
 
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import compute_shift_share, shift_share_components
@@ -22,7 +22,7 @@ def rows(ss):
     return ss.set_index("industry_code")
 
 
-def test_classic_by_hand():
+def test_classic_by_hand(toy_panel):
     ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, disclose=False))
     # G = 120/100 − 1 = 0.2
     # C: NS = 35·0.2 = 7; IM = 35·(73/65 − 1 − 0.2) = 280/65 − 7 = −2.6923077; RS = 5 − 280/65 = 0.6923077
@@ -38,7 +38,7 @@ def test_classic_by_hand():
         "industry_code", "base", "end", *COMP, "suppressed", "note"]
 
 
-def test_esteban_marquillas_by_hand():
+def test_esteban_marquillas_by_hand(toy_panel):
     ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, method="esteban-marquillas",
                                   disclose=False))
     # ê_i = 53 · E_i0 / 100: C 34.45, G 12.72, J 5.83
@@ -53,7 +53,7 @@ def test_esteban_marquillas_by_hand():
     assert ss.loc["TOTAL", "net_competitive"] == pytest.approx(0.6814285714 + 0.7066666667 + 0.9422222222)
 
 
-def test_dynamic_by_hand():
+def test_dynamic_by_hand(toy_panel):
     ss = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, method="dynamic", disclose=False))
     # 2020→21: G = 0.08;  C NS 2.8, IM 35·3/65 − 2.8 = −1.1846154, RS 3 − 35·3/65 = 1.3846154
     # 2021→22: G = 1/9;   C NS 38/9 = 4.2222222, IM 38·5/68 − 38/9 = −1.4281046, RS 2 − 38·5/68 = −0.7941176
@@ -68,7 +68,7 @@ def test_dynamic_by_hand():
     assert ss.loc["TOTAL", COMP].sum() == pytest.approx(15.0)
 
 
-def test_measures_turnover_and_establishments():
+def test_measures_turnover_and_establishments(toy_panel):
     # turnover = 1000 × personnel: every component scales by 1000
     t = rows(compute_shift_share(toy_panel(), "KU305", "SK178", 2020, 2022, measure="turnover_eur", disclose=False))
     assert t.loc["C", COMP].tolist() == pytest.approx([7000.0, -2692.3076923, 692.3076923])
@@ -90,7 +90,7 @@ def edge_panel():
     return pd.DataFrame(rows, columns=COLS)
 
 
-def test_absent_at_start_and_absent_from_reference():
+def test_absent_at_start_and_absent_from_reference(toy_panel):
     ss = rows(compute_shift_share(edge_panel(), "KU305", "KU832", 2020, 2022))
     # F is absent at the start: its whole change (+6) is regional shift, nothing in NS or IM
     assert ss.loc["F", COMP].tolist() == [0.0, 0.0, 6.0]
@@ -114,7 +114,7 @@ def test_components_function_absent_from_reference():
     assert (c["net_competitive"][0], c["allocation"][0]) == pytest.approx((0.0, 1.6))
 
 
-def test_bad_arguments():
+def test_bad_arguments(toy_panel):
     p = toy_panel()
     with pytest.raises(InputError, match="unknown method 'shiftshare'"):
         compute_shift_share(p, "KU305", "SK178", 2020, 2022, method="shiftshare")

@@ -233,10 +233,16 @@ def test_lisa_class_for_a_region_counts_members():
 
 
 def test_context_mentions_an_uncorrected_class_only_as_a_hint():
+    # one municipality, not significant after FDR ("ns") but p = 0.008 alone in quadrant LL
     t = pd.DataFrame({"area_code": ["KU977"], "cluster": ["ns"], "quadrant": ["LL"], "p_sim": [0.008]})
-    info = spatial.lisa_class_for_area(t, "KU977")
-    assert (info["cluster"], info["quadrant"], info["p_sim"]) == ("ns", "LL", 0.008)
-    from kasvudata_utils import labels
+    text = spatial.spatial_context_text(t, "KU977", "en", 2013, 2022)
+    hint = "Without the multiple-testing correction (p = 0.008) it would fall in class LL; read with care."
+    assert text.endswith(" " + hint)
+    assert text.startswith("Ylivieska ") and "LL" not in text[: -len(hint)]  # its class stays "ns"
+    # p above 0.05: no hint at all; a real FDR cluster: its class, no hint
+    quiet = spatial.spatial_context_text(t.assign(p_sim=0.2), "KU977", "en", 2013, 2022)
+    assert "correction" not in quiet and quiet == text[: -len(hint) - 1]
+    ll = spatial.spatial_context_text(t.assign(cluster="LL"), "KU977", "en", 2013, 2022)
+    assert "correction" not in ll and "LL" in ll
 
-    hint = labels.t("spatial_context_uncorrected", "en", quadrant="LL", p=0.008)
-    assert hint == "Without the multiple-testing correction (p = 0.008) it would fall in class LL; read with care."
+

@@ -10,9 +10,9 @@ data badge (``kd-data-badge``). Figures come from the app cache
 
 Examples
 --------
->>> app = AreaExplorer(area="KU009", lang="en")  # doctest: +SKIP
->>> app.summary.value  # doctest: +SKIP
-'Alavieska (KU009), 2013–2023: ...'
+>>> app = AreaExplorer(area="KU009", lang="en")
+>>> app.summary.value.startswith("Alavieska (KU009)")
+True
 """
 from __future__ import annotations
 

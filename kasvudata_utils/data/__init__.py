@@ -1,7 +1,8 @@
 """Embedded data: loaders of the processed files, processing of the real raw files, build, manifest.
 
->>> from kasvudata_utils.data import load_population  # doctest: +SKIP
->>> load_population().query("municipality_code == 'KU564' and year == 2022")  # doctest: +SKIP
+>>> from kasvudata_utils.data import load_population
+>>> int(load_population().query("municipality_code == 'KU564' and year == 2022")["population"].iloc[0])
+211848
 """
 from kasvudata_utils.data.loaders import (
     load_business_table,

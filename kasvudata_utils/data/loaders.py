@@ -273,7 +273,7 @@ def load_firm_panel(path=None) -> pd.DataFrame:
     Examples
     --------
     >>> from kasvudata_utils import provenance
-    >>> provenance.get(load_firm_panel())["kind"]  # doctest: +SKIP
+    >>> provenance.get(load_firm_panel())["kind"]
     'synthetic'
     """
     if path is not None:
@@ -298,7 +298,7 @@ def load_business_table(path=None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> sorted(load_business_table().columns)[:2]  # doctest: +SKIP
+    >>> sorted(load_business_table().columns)[:2]
     ['area_code', 'establishments']
     """
     if path is not None:

@@ -78,10 +78,10 @@ def split_table_ref(table_id) -> tuple[str | None, str]:
     """``alyr/13wz`` → ``("alyr", "13wz.px")``; ``13wz`` → ``(None, "13wz.px")``."""
     text = str(table_id).strip().strip("/")
     folder, _, name = text.rpartition("/")
-    folder = folder.lower().removeprefix("statfin/").removeprefix("statfin") or None
-    if folder is not None and not re.fullmatch(r"[0-9a-z_]+", folder):
-        raise InputError(f"StatFin folder {folder!r} in {table_id!r}: expected letters such as alyr")
-    return folder, normalise_table_id(name)
+    db_folder: str | None = folder.lower().removeprefix("statfin/").removeprefix("statfin") or None
+    if db_folder is not None and not re.fullmatch(r"[0-9a-z_]+", db_folder):
+        raise InputError(f"StatFin folder {db_folder!r} in {table_id!r}: expected letters such as alyr")
+    return db_folder, normalise_table_id(name)
 
 
 def normalise_table_id(table_id) -> str:

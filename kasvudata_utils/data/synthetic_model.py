@@ -123,7 +123,9 @@ def simulate(inp: Inputs, factors, rng: np.random.Generator, fraction: float, ef
     G = _municipality_term(inp, factors, eff)
 
     # divisions inside a section: national weights (Dirichlet, fixed by the seed)
-    divisions, div_start, div_weights = [], [], []
+    divisions: list[str] = []
+    div_start: list[int] = []
+    div_weights: list[np.ndarray] = []
     for s in secs:
         d = industries.divisions(s)
         div_start.append(len(divisions))
@@ -157,7 +159,7 @@ def simulate(inp: Inputs, factors, rng: np.random.Generator, fraction: float, ef
     first = np.r_[True, cell[order][1:] != cell[order][:-1]]
     anchor[order[first]] = True
     ages = np.arange(61)
-    hz = np.array([HAZARD_BY_AGE[min(a, 5)] for a in ages])
+    hz = np.array([HAZARD_BY_AGE[min(int(a), 5)] for a in ages])
     p_age = np.r_[1.0, np.cumprod(1 - hz)[:-1]]
     founded = (YEARS[0] - rng.choice(ages, size=len(cell), p=p_age / p_age.sum())).astype(np.int16)
     div = pick_division(sec)

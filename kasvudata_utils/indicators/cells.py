@@ -272,7 +272,8 @@ def _build_cells_duckdb(panel: pd.DataFrame) -> pd.DataFrame:
         con.execute("CREATE TEMP VIEW panel AS SELECT * FROM panel_in")
         con.execute("CREATE TEMP TABLE life AS SELECT firm_id, min(year) AS first_year, max(year) AS last_year, "
                     "count(*) - count(DISTINCT year) AS dup FROM panel GROUP BY firm_id")
-        if con.execute("SELECT coalesce(max(dup), 0) FROM life").fetchone()[0] > 0:
+        (dup,) = con.execute("SELECT coalesce(max(dup), 0) FROM life").fetchone() or (0,)
+        if dup > 0:
             raise InputError("firm panel has duplicate firm-year rows: expected one row per firm_id and year")
         cells = con.execute(_CELLS_SQL, {"ratio": HGE_RATIO, "eps": _EPS, "gain": MICRO_HGE_GAIN}).df()
     finally:
@@ -330,7 +331,7 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
     codes = all_keys
     k = int(all_keys.max()) + 1
     main_codes = key
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for col in ("micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle", "micro_hge", "micro_hge_base"):
         out[col] = np.bincount(main_codes, weights=f[col], minlength=k).astype(np.int64)
     out["n_firms"] = np.bincount(main_codes, minlength=k).astype(np.int64)

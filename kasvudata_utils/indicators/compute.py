@@ -82,9 +82,9 @@ def compute_indicators(data, area, reference=None, start=None, end=None, level: 
 
     Examples
     --------
-    >>> from kasvudata_utils.data.synthetic import generate  # doctest: +SKIP
-    >>> out = compute_indicators(generate(scale="test").firm_panel, "KU009", "MK17")  # doctest: +SKIP
-    >>> sorted(out["indicator"].unique())[:3]  # doctest: +SKIP
+    >>> from kasvudata_utils.data.synthetic import generate
+    >>> out = compute_indicators(generate(scale="test").firm_panel, "KU009", "MK17")
+    >>> sorted(out["indicator"].unique())[:3]
     ['birth_rate_pct', 'cagr_personnel_pct', 'churn_rate_pct']
     """
     return compute_indicators_many(data, [area], reference, start, end, level, disclose, reference_data)
@@ -98,8 +98,12 @@ def compute_indicators_many(data, area_list, reference=None, start=None, end=Non
 
     Examples
     --------
-    >>> from kasvudata_utils import areas  # doctest: +SKIP
-    >>> out = compute_indicators_many(panel, areas.home_region_areas(), reference_data=table)  # doctest: +SKIP
+    >>> from kasvudata_utils import areas
+    >>> from kasvudata_utils.data import load_business_table, load_firm_panel
+    >>> out = compute_indicators_many(load_firm_panel(), areas.home_region_areas(),
+    ...                               reference_data=load_business_table())
+    >>> out["area_code"].nunique()
+    38
     """
     cd = engine.prepare(data)
     pairs, ref_cd = engine.resolve_pairs(cd, list(area_list), reference, reference_data)

@@ -66,8 +66,8 @@ def prepare(data) -> CellData:
 
     Examples
     --------
-    >>> from kasvudata_utils.data.synthetic import generate  # doctest: +SKIP
-    >>> prepare(generate(scale="test").firm_panel).kind  # doctest: +SKIP
+    >>> from kasvudata_utils.data.synthetic import generate
+    >>> prepare(generate(scale="test").firm_panel).kind
     'panel'
     """
     if isinstance(data, CellData):
@@ -185,7 +185,7 @@ def area_frame(cd: CellData, pairs, start: int, end: int, level: str, enabled: b
     other_refs = [r for _, r in pairs if not cd.covers(r)]
     agg = _select(cd, area_codes + own_refs, start, end, level, enabled)
     ref_agg = agg.loc[agg["area_code"].isin(own_refs)]
-    if other_refs:
+    if other_refs and ref_cd is not None:  # _pairs made sure ref_cd covers every other reference
         extra = _select(ref_cd, other_refs, start, end, level, enabled)
         ref_agg = pd.concat([ref_agg, extra], ignore_index=True)
     grid = _grid(agg, pairs, start, end, ref_agg)

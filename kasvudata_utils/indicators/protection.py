@@ -133,7 +133,7 @@ def protected_table(cd) -> pd.DataFrame:
     div = _cells.aggregate_cells(cd.cells, codes, "division", cd.kind)
     div = div.loc[div["industry_code"] != industries.ALL]
     sec = sec.assign(_ind_level=np.where(sec["industry_code"] == industries.ALL, "ALL", "section"),
-                     _parent_ind=np.where(sec["industry_code"] == industries.ALL, None, industries.ALL))
+                     _parent_ind=np.where(sec["industry_code"] == industries.ALL, np.array(None), industries.ALL))
     div = div.assign(_ind_level="division",
                      _parent_ind=div["industry_code"].map(industries.division_section_map()).astype(object))
     t = pd.concat([sec, div], ignore_index=True)

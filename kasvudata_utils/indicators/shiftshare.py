@@ -107,8 +107,11 @@ def compute_shift_share(data, area, reference=None, start=None, end=None, measur
 
     Examples
     --------
-    >>> ss = compute_shift_share(panel, "SK177", "MK17", 2015, 2022)  # doctest: +SKIP
-    >>> ss.loc[ss.industry_code == "TOTAL", "regional_shift"]  # doctest: +SKIP
+    >>> from kasvudata_utils.data import load_firm_panel
+    >>> ss = compute_shift_share(load_firm_panel(), "SK177", "MK17", 2015, 2022)
+    >>> row = ss.set_index("industry_code").loc["TOTAL"]
+    >>> bool(abs(row.national_share + row.industry_mix + row.regional_shift - (row.end - row.base)) < 1e-6)
+    True
     """
     if measure not in SS_MEASURES:
         raise InputError(f"unknown measure {measure!r}: expected one of {', '.join(SS_MEASURES)}")
@@ -147,6 +150,7 @@ def compute_shift_share(data, area, reference=None, start=None, end=None, measur
             sums[k] = sums[k] + c[k]
         if absent_start is None:
             absent_start, absent_ref = c["absent_start"], c["absent_reference"]
+    assert absent_start is not None and absent_ref is not None  # steps is never empty: start < end
     out = pd.DataFrame({"industry_code": e.index.astype("string"), "base": e[start].to_numpy(),
                         "end": e[end].to_numpy(), **sums})
     notes = np.where(absent_start, NOTE_ABSENT_START, "")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kasvudata_utils import areas, industries, paths
 from kasvudata_utils.insights.store import InsightStore
-from kasvudata_utils.labels import LABELS, t
+from kasvudata_utils.labels import has, t
 
 REGION = "MK17"
 INSIGHT_KINDS = ("trend", "bottleneck", "best_practice", "question", "action")
@@ -56,7 +56,7 @@ def load_records(store_or_records) -> list[dict]:
 
 def label_or(key: str, fallback: str, lang: str) -> str:
     """``labels.t(key)`` when the key exists, else ``fallback``."""
-    return t(key, lang) if key in LABELS else fallback
+    return t(key, lang) if has(key) else fallback
 
 
 def indicator_label(name, lang: str = "fi") -> str:
@@ -147,7 +147,7 @@ def result_keys(scenarios: list[dict]) -> list[str]:
 
 def result_label(key: str, lang: str = "fi") -> str:
     """Readable name of a result key (``personnel_diff`` → "Henkilöstö – ero perusuraan")."""
-    if f"insights_result_{key}" in LABELS:
+    if has(f"insights_result_{key}"):
         return t(f"insights_result_{key}", lang)
     stem, _, suffix = key.rpartition("_")
     if stem and suffix in _RESULT_SUFFIXES:

@@ -6,8 +6,9 @@ disclosed output (suppressed cells show as ``–``, never as a number) or from r
 and each carries its source and the data badge. Tables are also written as CSV files under
 ``output_dir`` for download.
 
->>> rep = AreaReport.build("KU009", "", 2018, 2023, "fi")  # doctest: +SKIP
->>> rep.key_findings()  # doctest: +SKIP
+>>> rep = AreaReport.build("KU009", "", 2018, 2023, "fi")
+>>> rep.name, rep.ref_name  # each section method (``rep.key_findings()`` …) displays its part
+('Alavieska', 'Pohjois-Pohjanmaa')
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from kasvudata_utils.data import load_exports_regional
 from kasvudata_utils.data import load_population, load_unemployment
 from kasvudata_utils.data import load_web_geojson
 from kasvudata_utils.research.factors import area_factor_context
-from kasvudata_utils.research.spatial import lisa_class_for_area
+from kasvudata_utils.research.spatial import spatial_context_text
 from kasvudata_utils.reports.site import area_insights_html
 from kasvudata_utils.reports.findings import value_of
 
@@ -408,19 +409,13 @@ class AreaReport:
 
         The LISA over all mainland municipalities is the same for every area of one batch, so the
         first report computes it (:func:`kasvudata_utils.research.spatial.growth_lisa`) and the others read it;
-        the sentence is composed as :func:`kasvudata_utils.research.spatial.area_spatial_context` does (a test
-        keeps the two equal).
+        the sentence is :func:`kasvudata_utils.research.spatial.spatial_context_text`, the one
+        :func:`~kasvudata_utils.research.spatial.area_spatial_context` uses.
         """
         L = self.lang
         try:
-
             table = cached_growth_lisa(self.d.start, self.d.end)
-            info = lisa_class_for_area(table, self.d.area)
-            key = "spatial_context_ku_" if info["level"] == "KU" else "spatial_context_area_"
-            text = t(key + info["cluster"], L, name=self.name, start=self.d.start, end=self.d.end,
-                     n=info["counts"].get(info["cluster"], 0), total=info["n"])
-            if info["cluster"] == "ns" and info.get("p_sim", 1.0) <= 0.05:  # as spatial.area_spatial_context
-                text += " " + t("spatial_context_uncorrected", L, quadrant=info["quadrant"], p=info["p_sim"])
+            text = spatial_context_text(table, self.d.area, L, self.d.start, self.d.end)
         except ImportError as exc:  # shown, never silent: the section says why it is empty
             text = t("section_unavailable", L, reason=f"{type(exc).__name__}: {exc}")
 

@@ -455,10 +455,26 @@ def area_spatial_context(area_code, lang: str = "fi", start: int | None = None, 
     start = int(years.min()) if start is None else int(start)
     end = int(years.max()) if end is None else int(end)
     table = growth_lisa(geometries, business_table, start, end, seed=seed)
-    info = lisa_class_for_area(table, code)
-    name = areas.area_name(code, lang)
+    return spatial_context_text(table, code, lang, start, end)
+
+
+def spatial_context_text(lisa_table: pd.DataFrame, area_code, lang: str, start: int, end: int) -> str:
+    """The sentence of :func:`area_spatial_context` from a LISA table already computed (the reports cache it).
+
+    A municipality that is significant alone but not after the false-discovery-rate correction gets
+    its uncorrected class as a hint only, never as its class.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area_code": ["KU977"], "cluster": ["ns"], "quadrant": ["LL"], "p_sim": [0.008]})
+    >>> spatial_context_text(t, "KU977", "en", 2013, 2022).endswith("it would fall in class LL; read with care.")
+    True
+    """
+    lang = labels.normalise_lang(lang)
+    code = areas.normalise_area(area_code)
+    info = lisa_class_for_area(lisa_table, code)
     key = "spatial_context_ku_" if info["level"] == "KU" else "spatial_context_area_"
-    text = labels.t(key + info["cluster"], lang, name=name, start=start, end=end,
+    text = labels.t(key + info["cluster"], lang, name=areas.area_name(code, lang), start=start, end=end,
                     n=info["counts"].get(info["cluster"], 0), total=info["n"])
     if info["cluster"] == "ns" and info.get("p_sim", 1.0) <= 0.05:
         # significant alone but not after the false-discovery-rate correction: say so, as a hint only
