@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     print(f"floor: {floor:.2f} s per trivial notebook (plain papermill, kernel started per run, median of 3)")
     print(f"floor through the batch's pre-started kernels: {floor_warm:.2f} s "
           f"(ratio against it {ratio_warm:.2f})")
-    print(f"load average at the end: {open('/proc/loadavg').read().split()[:3]}")
+    print(f"load average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
     if durations:
         print(f"per report (execution + HTML): median {statistics.median(durations):.1f} s, "
               f"min {durations[0]:.1f} s, max {durations[-1]:.1f} s")

@@ -198,37 +198,26 @@ def _unknown(value) -> InputError:
                       f"or a name{hint}")
 
 
-def normalise_area(value) -> str:
-    """Turn any accepted spelling into a code (SPEC §1), or raise :class:`InputError`.
+def _known(code: str, value) -> str:
+    """Return `code` if it is an area on the current division, else raise the :class:`InputError` for `value`."""
+    if code in all_areas():
+        return code
+    raise _unknown(value)
 
-    >>> [normalise_area(v) for v in (9, "9", "009", "KU009", "ku009", "SK 177", "Uleåborg", "koko maa")]
-    ['KU009', 'KU009', 'KU009', 'KU009', 'KU009', 'SK177', 'KU564', 'SSS']
-    """
-    areas = all_areas()
-    if isinstance(value, bool) or value is None:
-        raise _unknown(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int):
-        code = f"KU{value:03d}"
-        if code in areas:
-            return code
-        raise _unknown(value)
-    text = _clean(str(value))
-    compact = text.replace(" ", "").upper()
+
+def _code_from_pattern(compact: str) -> str | None:
+    """The code a spaceless upper-case text spells (``"9"``, ``"KU9"``, ``"SK177"``, ``"MK17"``), or None."""
     if re.fullmatch(r"\d{1,3}", compact):
-        code = f"KU{int(compact):03d}"
-    elif m := re.fullmatch(r"(KU|SK)(\d{1,3})", compact):
-        code = f"{m.group(1)}{int(m.group(2)):03d}"
-    elif m := re.fullmatch(r"MK(\d{1,2})", compact):
-        code = f"MK{int(m.group(1)):02d}"
-    else:
-        code = None
-    if code is not None:
-        if code in areas:
-            return code
-        raise _unknown(value)
-    key = text.casefold()
+        return f"KU{int(compact):03d}"
+    if m := re.fullmatch(r"(KU|SK)(\d{1,3})", compact):
+        return f"{m.group(1)}{int(m.group(2)):03d}"
+    if m := re.fullmatch(r"MK(\d{1,2})", compact):
+        return f"MK{int(m.group(1)):02d}"
+    return None
+
+
+def _code_from_name(key: str) -> str | None:
+    """The code of a casefolded country, municipality, region or "<name> seutukunta" name, or None."""
     if key in _COUNTRY_NAMES:
         return COUNTRY
     ku, mk, sk = _name_index()
@@ -241,7 +230,29 @@ def normalise_area(value) -> str:
             stem = key[: -len(word) - 1].strip()
             if stem in sk:
                 return sk[stem]
-    raise _unknown(value)
+    return None
+
+
+def normalise_area(value) -> str:
+    """Turn any accepted spelling into a code (SPEC §1), or raise :class:`InputError`.
+
+    >>> [normalise_area(v) for v in (9, "9", "009", "KU009", "ku009", "SK 177", "Uleåborg", "koko maa")]
+    ['KU009', 'KU009', 'KU009', 'KU009', 'KU009', 'SK177', 'KU564', 'SSS']
+    """
+    if isinstance(value, bool) or value is None:
+        raise _unknown(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return _known(f"KU{value:03d}", value)
+    text = _clean(str(value))
+    code = _code_from_pattern(text.replace(" ", "").upper())
+    if code is not None:
+        return _known(code, value)
+    code = _code_from_name(text.casefold())
+    if code is None:
+        raise _unknown(value)
+    return code
 
 
 def areas_rows(within=COUNTRY, level: str | None = None) -> list[dict]:

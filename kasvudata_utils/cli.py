@@ -24,6 +24,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``kasvudata`` argument parser with one subcommand for each module of :data:`COMMANDS` that exists."""
     parser = _Parser(prog="kasvudata", description="KasvuDATA: regional business analytics and co-learning "
                                                    "workshops for Northern Ostrobothnia.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``) and return the exit code: 0, 1 or 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

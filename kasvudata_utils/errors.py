@@ -32,4 +32,5 @@ def require_columns(df, cols, name: str, expected=None) -> None:
     """
     missing = [c for c in cols if c not in getattr(df, "columns", [])]
     if missing:
-        raise InputError(f"{name} lacks column(s) {missing}: expected {expected if expected is not None else list(cols)}")
+        wanted = expected if expected is not None else list(cols)
+        raise InputError(f"{name} lacks column(s) {missing}: expected {wanted}")

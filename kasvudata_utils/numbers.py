@@ -1,13 +1,13 @@
-"""Numbers as readers expect them, in one place for reports, apps and text (standard library only).
+r"""Numbers as readers expect them, in one place for reports, apps and text (standard library only).
 
 Finnish: decimal comma, narrow no-break space (U+202F) between thousands, a real minus sign
 (U+2212) and ``12,3 %`` with a no-break space before the per cent sign. English: ``12,345.7`` and
 ``12.3%``. Missing or suppressed values show as ``–``, never as a number.
 
->>> format_number(1234567.891, "fi", 1) == "1\\u202f234\\u202f567,9"
+>>> format_number(1234567.891, "fi", 1) == "1\u202f234\u202f567,9"
 True
 >>> format_number(1234567.891, "en", 1), format_pct(0.94, "fi", signed=True), signed(-35, "en")
-('1,234,567.9', '+0,9\\xa0%', '-35')
+('1,234,567.9', '+0,9\xa0%', '-35')
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One chart style for every static figure of KasvuDATA (reports, notebooks).
+r"""One chart style for every static figure of KasvuDATA (reports, notebooks).
 
 Readable on a projector (large type, thick lines), colour-blind safe (the
 Okabe & Ito 2008 palette), and numbers formatted for the reader's language:
@@ -11,7 +11,7 @@ Suppressed values (disclosure control) are never drawn as numbers: they show as
 ``–`` in tables and as a hatched, unlabelled bar marked "salattu"/"suppressed".
 
 >>> format_number(1234567.891, "fi", 1)
-'1\\u202f234\\u202f567,9'
+'1\u202f234\u202f567,9'
 >>> format_number(1234567.891, "en", 1)
 '1,234,567.9'
 """

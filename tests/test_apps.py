@@ -344,7 +344,8 @@ def test_server_extension_config_for_binder(tmp_path):
     (tmp_path / "cfg" / "jupyter_server_config.json").write_text('{"ServerApp": {"port": 9}}')
     write_jupyter_config(tmp_path / "cfg", tmp_path / "data")
     voila = json.loads((tmp_path / "cfg" / "voila.json").read_text())
-    assert voila["VoilaConfiguration"]["template"] == "kasvudata" and "preheat_kernel" not in voila["VoilaConfiguration"]
+    assert voila["VoilaConfiguration"]["template"] == "kasvudata"
+    assert "preheat_kernel" not in voila["VoilaConfiguration"]
     server = json.loads((tmp_path / "cfg" / "jupyter_server_config.json").read_text())
     assert server["ServerApp"]["port"] == 9 and server["VoilaExecutor"]["timeout"] > 0  # merged, not replaced
     # no MathJax from a CDN under the server extension (standalone Voilà sets the same two settings)

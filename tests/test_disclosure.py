@@ -202,7 +202,7 @@ def test_no_suppressed_cell_is_recoverable_from_published_totals(panel):
         for (a, y), grp in s.groupby(level=["area_code", "year"]):  # sections → ALL
             cells = grp.drop(index="ALL", level="industry_code", errors="ignore")
             checks.append((bool(grp.get((a, "ALL", y), True)), int(cells.sum())))
-        for (a, code, y), v in d.items():  # divisions → their section
+        for a, code, y in d.index:  # divisions → their section
             members = d[[k for k in d.index if k[0] == a and k[2] == y and to_section[k[1]] == to_section[code]]]
             checks.append((bool(s.get((a, to_section[code], y), True)), int(members.sum())))
         both = pd.concat([s, d])

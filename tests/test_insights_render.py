@@ -59,6 +59,8 @@ def test_area_section_groups_by_kind_and_industry_most_voted_first(store):
     bottlenecks = html[_pos(html, ">Pullonkaula<"):]
     assert _pos(bottlenecks, "<h4>C Teollisuus</h4>") < _pos(bottlenecks, "<h4>Kaikki toimialat</h4>")
     assert _pos(html, "paljon ääniä") < _pos(html, "vähän ääniä")
+    # Industry before votes: C's unvoted insight still precedes the general group's one-vote insight.
+    assert _pos(bottlenecks, store.get(b_low)["text"]) < _pos(bottlenecks, "yleinen pullonkaula")
     assert "Viittaa: Henkilöstö, 2023: 1\u00a0234 henkilöä" in html and "Ääniä: 3" in html
     assert store.get(t1)["text"] in html
 

@@ -79,6 +79,7 @@ class AreaExplorer(BaseApp):
 
     @classmethod
     def allowed_areas(cls):
+        """Area codes the explorer can show: those in the app cache."""
         return set(_data().area_codes())
 
     def __init__(self, area=areas.DEFAULT_AREA, lang: str = "fi", data: AppData | None = None, map: bool = True):
@@ -176,6 +177,7 @@ class AreaExplorer(BaseApp):
     # -- computing what is shown ----------------------------------------------------------------
     @property
     def reference(self) -> str:
+        """Code of the reference area chosen in the reference picker."""
         return self.reference_select.value
 
     def _window(self, code, indicator):
@@ -237,7 +239,8 @@ class AreaExplorer(BaseApp):
         rows = "".join(
             f"<tr><td>{int(y)}</td><td>{t('suppressed', L) if bool(sup) else format_number(v, L, dec)}</td>"
             f"<td>{format_number(rv, L, dec)}</td></tr>"
-            for y, v, sup, rv in zip(df["year"], df["value"], df["suppressed"].fillna(False), df["reference_value"], strict=False))
+            for y, v, sup, rv in zip(df["year"], df["value"], df["suppressed"].fillna(False), df["reference_value"],
+                                     strict=False))
         return f'<table class="kd-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>{head}{rows}</table>'
 
     def _chart_svg(self, df) -> str:

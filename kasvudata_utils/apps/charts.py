@@ -66,7 +66,7 @@ def svg_line_chart(x, series, title: str, fmt=str) -> str:
     step = max(1, len(xs) // 8)
     for xv in xs[::step]:
         out.append(f'<text x="{px(xv):.1f}" y="{SVG_H - bottom + 16}" font-size="11" text-anchor="middle">{xv}</text>')
-    for label, ys, colour, dash in series:
+    for _label, ys, colour, dash in series:
         seg = []
         for xv, yv in list(zip(xs, ys, strict=False)) + [(None, None)]:
             if xv is not None and yv is not None and math.isfinite(yv):

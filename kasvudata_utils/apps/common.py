@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import html
 import os
@@ -67,10 +68,8 @@ APP_CSS = """
 
 def _log_exception(exc: BaseException) -> None:
     """Write a traceback to the server's log (the process's real stderr), never to the page."""
-    try:
+    with contextlib.suppress(Exception):  # logging must never break an app
         print("".join(traceback.format_exception(exc)), file=sys.__stderr__, flush=True)
-    except Exception:  # logging must never break an app
-        pass
 
 
 def query_params(environ=None) -> dict[str, str]:
@@ -206,6 +205,7 @@ class BaseApp:
         self.notice.layout.display = None if text else "none"  # no empty bar on the projector
 
     def clear_notice(self) -> None:
+        """Hide the notice bar."""
         self.show_notice(None)
 
     def fail(self, exc: BaseException) -> None:

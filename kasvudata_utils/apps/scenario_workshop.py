@@ -10,6 +10,7 @@ the note in the insights store (:class:`kasvudata_utils.insights.store.InsightSt
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 
@@ -80,13 +81,12 @@ class ScenarioWorkshop(BaseApp):
     @classmethod
     def preload(cls) -> None:
         """Load the cache and the insights store module before the page request (preheated kernels)."""
-        try:
+        with contextlib.suppress(Exception):  # never a traceback in the notebook: from_url shows the notice
             _data()
-        except Exception:  # never a traceback in the notebook: from_url shows the notice
-            pass
 
     @classmethod
     def allowed_areas(cls):
+        """Area codes the workshop can show: those in the app cache."""
         return set(_data().area_codes())
 
     def __init__(self, area=areas.DEFAULT_AREA, lang: str = "fi", data: AppData | None = None, store=None):
@@ -191,6 +191,7 @@ class ScenarioWorkshop(BaseApp):
 
     @property
     def horizon_years(self) -> int:
+        """Years from the base year to the horizon chosen on the slider."""
         return int(self.horizon.value) - self.base_year
 
     def result(self):
@@ -198,6 +199,7 @@ class ScenarioWorkshop(BaseApp):
         return scenarios.project(self.inputs, self.levers, self.horizon_years, self.rates)
 
     def totals(self) -> dict[str, float]:
+        """Baseline, scenario and difference totals of :meth:`result` (:func:`scenarios.summarise`)."""
         return scenarios.summarise(self.result())
 
     # -- events --------------------------------------------------------------------------------
@@ -214,6 +216,7 @@ class ScenarioWorkshop(BaseApp):
             self.refresh()
 
     def select_area(self, code) -> None:
+        """Show the area ``code`` (any accepted spelling), as if picked in the area search."""
         self.area_select.value = area_label(areas.normalise_area(code), self.lang)
 
     def reset(self) -> None:
@@ -222,6 +225,7 @@ class ScenarioWorkshop(BaseApp):
         self.refresh()
 
     def store(self):
+        """The insights store the scenarios are saved to, opened on first use."""
         if self._store is None:
 
             self._store = InsightStore(lang=self.lang)
@@ -241,6 +245,7 @@ class ScenarioWorkshop(BaseApp):
 
     # -- outputs -------------------------------------------------------------------------------
     def summary_text(self, tot: dict | None = None) -> str:
+        """The ``kd-summary`` sentence: jobs, firms and exports at the horizon and their change from the baseline."""
         L = self.lang
         tot = tot or self.totals()
         return t("scenario_summary", L, area=area_label(self.area, L), year=int(self.horizon.value),
@@ -252,6 +257,7 @@ class ScenarioWorkshop(BaseApp):
                  t("million_eur", L, value=signed(tot["exports_eur_diff"] / 1e6, L, 1)))
 
     def assumptions_html(self) -> str:
+        """HTML list of the assumptions: base year and reference, constants, levers moved from the baseline."""
         L = self.lang
         lines = [t("assumption_base", L, year=self.base_year, reference=areas.area_name(self.reference, L),
                    n=scenarios.TREND_YEARS),

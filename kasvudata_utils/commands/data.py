@@ -8,6 +8,7 @@ from kasvudata_utils.errors import InputError
 
 
 def register(sub):
+    """Add the ``data`` command and its ``build``, ``check`` and ``manifest`` subcommands."""
     p = sub.add_parser("data", help="build and check the embedded data (data/processed, data/manifest.csv)")
     dsub = p.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
     b = dsub.add_parser("build", help="(re)build data/processed from data/raw, deterministically")
@@ -25,6 +26,7 @@ def register(sub):
 
 
 def run_build(args) -> int:
+    """Build ``data/processed`` (or ``--out``) from the raw data, plus the app cache for the default scale."""
     from kasvudata_utils.data import build
 
     started = time.perf_counter()
@@ -42,6 +44,7 @@ def run_build(args) -> int:
 
 
 def run_check(args) -> int:
+    """Check every data file against the manifest; exit code 2 if any file fails."""
     from kasvudata_utils.data import manifest
 
     results = manifest.check()
@@ -55,6 +58,7 @@ def run_check(args) -> int:
 
 
 def run_manifest(args) -> int:
+    """Print the data manifest, or recompute it with ``--update``."""
     from kasvudata_utils.data import manifest
 
     if args.update:

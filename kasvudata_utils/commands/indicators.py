@@ -22,6 +22,7 @@ COLUMNS = ["area_code", "reference_code", "indicator", "industry_code", "year", 
 
 
 def register(sub):
+    """Add the ``indicators`` command to the ``subparsers`` of the ``kasvudata`` parser."""
     p = sub.add_parser("indicators", help="all indicators of an area against a reference (long table)",
                        epilog=EPILOG)
     add_common(p)
@@ -76,6 +77,7 @@ def write(df, fmt: str, columns) -> None:
 
 
 def run(args) -> int:
+    """Write every indicator of ``--area`` against its reference as CSV or JSON on stdout."""
     from kasvudata_utils.indicators import compute_indicators
 
     area, reference, panel, reference_data = load_inputs(args)

@@ -21,6 +21,7 @@ LIST_COLUMNS = ["uuid", "created_utc", "workshop", "area_code", "industry_code",
 
 
 def register(sub):
+    """Add the ``insights`` command and its ``export``, ``import``, ``list``, ``history``, ``delete``, ``restore``."""
     p = sub.add_parser("insights", help="export, import and list the workshop insights store")
     p.add_argument("--db", default=None, help="store file (default: $KASVUDATA_INSIGHTS_DB or "
                                               "workshop_data/insights.sqlite)")
@@ -52,6 +53,7 @@ def register(sub):
 
 
 def run_export(args) -> int:
+    """Export the store as CSV, Markdown or JSON to stdout or ``--out``."""
     store = InsightStore(args.db)
     text = write_export(store, args.format, area=args.area, out=args.out, lang=args.lang)
     if args.out is None:
@@ -62,6 +64,7 @@ def run_export(args) -> int:
 
 
 def run_import(args) -> int:
+    """Merge the exported files into the store, printing the counts of added, updated and unchanged insights."""
     store = InsightStore(args.db)
     for f in args.files:
         c = store.import_file(f)
@@ -70,6 +73,7 @@ def run_import(args) -> int:
 
 
 def run_list(args) -> int:
+    """Write the insights (optionally of one area or kind) as CSV on stdout."""
     store = InsightStore(args.db)
     records = store.list(area=args.area, kind=args.kind, include_deleted=args.deleted)  # errors before output
     w = csv.DictWriter(sys.stdout, fieldnames=LIST_COLUMNS + (["deleted"] if args.deleted else []),
@@ -81,6 +85,7 @@ def run_list(args) -> int:
 
 
 def run_history(args) -> int:
+    """Print every stored version of one insight as JSON lines."""
     import json
 
     for h in InsightStore(args.db).history(args.uuid) or [None]:
@@ -92,12 +97,14 @@ def run_history(args) -> int:
 
 
 def run_delete(args) -> int:
+    """Hide one insight (kept in its history)."""
     rec = InsightStore(args.db).delete(args.uuid)
     print(f"deleted {rec['uuid']} (restore with: kasvudata insights restore {rec['uuid']})")
     return 0
 
 
 def run_restore(args) -> int:
+    """Bring back a deleted insight."""
     rec = InsightStore(args.db).restore(args.uuid)
     print(f"restored {rec['uuid']}")
     return 0

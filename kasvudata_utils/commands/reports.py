@@ -1,5 +1,7 @@
-"""``kasvudata reports [--areas all|SSS-all|AREA-all|CODE,…] [--data default|national] [--jobs N]
-[--scheduler ADDRESS] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``.
+"""``kasvudata reports``: the area reports and industry profiles, and the knowledge-base site (SPEC §4, §6).
+
+``kasvudata reports [--areas all|SSS-all|AREA-all|CODE,…] [--data default|national] [--jobs N]
+[--scheduler ADDRESS] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``
 
 Runs the area report for every requested area of Northern Ostrobothnia and the industry profile for
 every business section, writes ``manifest.json`` and the knowledge-base site, prints a summary line
@@ -12,6 +14,7 @@ import sys
 
 
 def register(sub):
+    """Add the ``reports`` command to the ``subparsers`` of the ``kasvudata`` parser."""
     p = sub.add_parser("reports", help="run the per-area reports and industry profiles, write the site")
     p.add_argument("--areas", default="all",
                    help="'all' (the 38 areas of MK17), 'SSS-all' (every municipality of Finland), "
@@ -38,6 +41,7 @@ def register(sub):
 
 
 def run(args) -> int:
+    """Run the report batch and optionally publish the site; exit code 1 if a report failed or a link is broken."""
     from kasvudata_utils.errors import InputError
     from kasvudata_utils.reports.batch import DEFAULT_END, DEFAULT_START, run_reports, summary_line
     from kasvudata_utils.reports.site import broken_links, publish_site

@@ -14,6 +14,7 @@ from kasvudata_utils.commands.indicators import EPILOG, add_common, load_inputs,
 
 
 def register(sub):
+    """Add the ``shift-share`` command to the ``subparsers`` of the ``kasvudata`` parser."""
     p = sub.add_parser("shift-share", help="shift-share decomposition (classic, Esteban-Marquillas, dynamic)",
                        epilog=EPILOG)
     add_common(p)
@@ -25,6 +26,7 @@ def register(sub):
 
 
 def run(args) -> int:
+    """Write the shift-share decomposition of ``--area`` as CSV or JSON on stdout."""
     from kasvudata_utils.indicators import compute_shift_share
 
     area, reference, panel, reference_data = load_inputs(args)

@@ -24,6 +24,7 @@ KINDS = ("auto", "business", "events", "raw")
 
 
 def register(sub):
+    """Add the ``statfin`` command and its ``search``, ``list`` and ``fetch`` subcommands."""
     p = sub.add_parser("statfin", help="fetch real tables from StatFin (PxWeb API; needs a network)")
     cmds = p.add_subparsers(dest="statfin_command", metavar="SUBCOMMAND", parser_class=type(p))
 
@@ -38,7 +39,8 @@ def register(sub):
     ls.set_defaults(func=run_list)
 
     f = cmds.add_parser("fetch", help="fetch a table into the project's schema")
-    f.add_argument("--table", required=True, metavar="ID", help="StatFin table id, e.g. 13wz or 11yq (or FOLDER/ID, e.g. alyr/13wz)")
+    f.add_argument("--table", required=True, metavar="ID",
+                   help="StatFin table id, e.g. 13wz or 11yq (or FOLDER/ID, e.g. alyr/13wz)")
     f.add_argument("--areas", default=None, metavar="CODES", help="comma-separated area codes (default: all)")
     f.add_argument("--years", default=None, metavar="YEARS", help="e.g. 2013-2023 or 2020,2022 (default: all)")
     f.add_argument("--kind", default="auto", choices=KINDS,
@@ -97,17 +99,20 @@ def _write(df, out: str | None) -> None:
 
 
 def run_search(args) -> int:
+    """Write the StatFin tables matching a word as CSV on stdout."""
     df = _client(args).search(args.word)
     _write(df[["id", "path", "title", "published"]], None)
     return 0
 
 
 def run_list(args) -> int:
+    """Write the folders and tables under a StatFin path as CSV on stdout."""
     _write(_client(args).list_tables(args.path), None)
     return 0
 
 
 def run_fetch(args) -> int:
+    """Fetch a StatFin table in the project's schema to stdout or ``--out``, with a summary line on stderr."""
     from kasvudata_utils.data import pxweb_business as pb
     from kasvudata_utils.data.pxweb import split_table_ref
 

@@ -84,6 +84,7 @@ def voila_command(port: int = 8866, workshops_dir: Path | None = None, preheat: 
 
 
 def register(sub):
+    """Add the ``workshop`` command to the ``subparsers`` of the ``kasvudata`` parser."""
     p = sub.add_parser("workshop", help="serve the Voilà workshop apps (area explorer, scenarios, insights)")
     p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     p.add_argument("--ip", default="127.0.0.1",
@@ -94,6 +95,7 @@ def register(sub):
 
 
 def run(args) -> int:
+    """Build the app cache if needed and serve the workshop apps with Voilà until interrupted."""
     from kasvudata_utils.apps.cache import ensure_app_data
 
     argv, env, cwd = voila_command(args.port, preheat=False if args.no_preheat else None, ip=args.ip)

@@ -165,11 +165,11 @@ def _round_geojson(geom: dict, decimals: int) -> dict:
 
 
 def geojson_bytes(fc: dict) -> bytes:
-    """Compact, deterministic UTF-8 serialisation of a FeatureCollection (one line + newline).
+    r"""Compact, deterministic UTF-8 serialisation of a FeatureCollection (one line + newline).
 
     Examples
     --------
     >>> geojson_bytes({"type": "FeatureCollection", "features": []})
-    b'{"type":"FeatureCollection","features":[]}\\n'
+    b'{"type":"FeatureCollection","features":[]}\n'
     """
     return (json.dumps(fc, ensure_ascii=False, separators=(",", ":"), sort_keys=False) + "\n").encode("utf-8")

@@ -75,6 +75,7 @@ class Result:
     skipped: bool = False
 
     def line(self) -> str:
+        """One line for ``kasvudata data check``: ``OK``, ``FAIL`` with the reason, or ``SKIP`` with the reason."""
         if self.skipped:
             return f"SKIP {self.path}: {self.reason}"
         return f"OK {self.path}" if self.ok else f"FAIL {self.path}: {self.reason}"

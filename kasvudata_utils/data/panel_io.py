@@ -1,4 +1,4 @@
-"""Read a researcher's own extract (CSV or Parquet) as a validated firm panel or business table.
+r"""Read a researcher's own extract (CSV or Parquet) as a validated firm panel or business table.
 
 This is what every ``--panel PATH`` option and ``load_firm_panel(path)`` use.
 A researcher's extract is real data: the frame comes back tagged with
@@ -18,8 +18,8 @@ Examples
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (d / "panel.csv").write_text(
 ...     "firm_id;year;municipality_code;industry_code;personnel;turnover_eur;"
-...     "exports_goods_eur;exports_services_eur;founded_year\\n"
-...     "A1;2020;91;1;2,5;100000;0;0;2010\\n", encoding="utf-8")
+...     "exports_goods_eur;exports_services_eur;founded_year\n"
+...     "A1;2020;91;1;2,5;100000;0;0;2010\n", encoding="utf-8")
 >>> df = read_firm_panel(d / "panel.csv")
 >>> df.loc[0, "municipality_code"], float(df.loc[0, "personnel"]), df.attrs["provenance"]["sources"]
 ('KU091', 2.5, ['own extract: panel.csv'])

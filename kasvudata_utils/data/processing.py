@@ -145,8 +145,9 @@ def workplaces_2017(raw=None) -> pd.DataFrame:
 
 
 def paavo_region_rows(raw=None) -> pd.DataFrame:
-    """Paavo's own ``MKxx`` workplace rows (2020 regions), for checking the sums of
-    :func:`workplaces_2017`: ``area_code, section, workplaces``.
+    """Paavo's own ``MKxx`` workplace rows (2020 regions): ``area_code, section, workplaces``.
+
+    They are for checking the sums of :func:`workplaces_2017`.
     """
     df = _read_csv(_raw(raw) / PAAVO_FILE)
     cols = {c: c[0] for c in df.columns if c.endswith(", 2017 (TP)") and c[1] == " "
@@ -228,8 +229,9 @@ def central_localities(raw=None) -> pd.DataFrame:
 
 
 def distances(raw=None, to: str = OULU) -> pd.DataFrame:
-    """Straight-line (great-circle) distance in km from each municipality's central locality to
-    ``to``'s (default Oulu). Returns ``municipality_code, distance_to_oulu_km`` (float, 3 decimals).
+    """Straight-line (great-circle) distance in km from each municipality's central locality to ``to``'s.
+
+    The destination is Oulu by default. Returns ``municipality_code, distance_to_oulu_km`` (float, 3 decimals).
 
     Parameters
     ----------

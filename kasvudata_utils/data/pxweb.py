@@ -173,6 +173,7 @@ class PxWebClient:
     # ------------------------------------------------------------------ plumbing
     @property
     def session(self):
+        """The HTTP session (``requests``, imported on first use), with the client's User-Agent."""
         if self._session is None:
             import requests
 

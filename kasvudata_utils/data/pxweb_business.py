@@ -350,10 +350,10 @@ def table_kind(meta: dict) -> str:
     if found and found["industry"] and any(c in ("establishments", "personnel", "turnover_eur")
                                            for c in found["contents"].values()):
         return "business"
-    if found and discover(meta, contents_rules=EVENT_CONTENTS)["contents"]:
-        if any(v in ("register_opening", "register_closure")
-               for v in discover(meta, contents_rules=EVENT_CONTENTS)["contents"].values()):
-            return "events"
+    # no event contents at all → any() is False, as for contents that are not openings/closures
+    if found and any(v in ("register_opening", "register_closure")
+                     for v in discover(meta, contents_rules=EVENT_CONTENTS)["contents"].values()):
+        return "events"
     return "other"
 
 

@@ -106,8 +106,10 @@ def _municipality_term(inp: Inputs, factors, eff: dict) -> np.ndarray:
 
 
 def static_centre(inp: Inputs, static: np.ndarray) -> float:
-    """The MK17 workplace-weighted mean of the static municipality term: subtracted (a constant,
-    absorbed by μ) so that the factor draws do not move MK17's overall growth and HGE share.
+    """The MK17 workplace-weighted mean of the static municipality term.
+
+    It is subtracted (a constant, absorbed by μ) so that the factor draws do not move MK17's overall
+    growth and HGE share.
     """
     w = inp.workplaces.sum(axis=1) * (inp.region == "MK17")
     return float((static * w).sum() / w.sum())

@@ -115,7 +115,8 @@ def describe(inp, sim, factors, eff: dict, *, seed: int, scale: str, fraction: f
             "personnel": (f"every municipality × business section cell scaled so that {CALIBRATION_YEAR} "
                           "personnel = Paavo 2017 workplaces × level_fraction"),
             "business_sections": list(secs),
-            "regional_centres": {r: c for r, c in sorted(set(zip(inp.region.tolist(), inp.centre.tolist(), strict=False)))},
+            "regional_centres": {r: c for r, c in sorted(set(zip(inp.region.tolist(), inp.centre.tolist(),
+                                                                 strict=False)))},
         },
         "counts": {
             "firms": int(len(sim.muni)),
@@ -123,5 +124,6 @@ def describe(inp, sim, factors, eff: dict, *, seed: int, scale: str, fraction: f
             "supported_firms": int((first_sup >= 0).sum()),
             "supported_firms_mk17": int(((first_sup >= 0) & in_mk17).sum()),
         },
-        "distance_to_regional_centre_km": {m: _r(d, 3) for m, d in zip(inp.munis.tolist(), inp.distance_km, strict=False)},
+        "distance_to_regional_centre_km": {m: _r(d, 3)
+                                           for m, d in zip(inp.munis.tolist(), inp.distance_km, strict=False)},
     }

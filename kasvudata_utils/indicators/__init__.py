@@ -29,4 +29,5 @@ from kasvudata_utils.indicators.specialisation import (
 
 __all__ = ["INDICATORS", "SHIFT_SHARE_METHODS", "CellData", "cagr_pct", "compute_indicators",
            "compute_indicators_many", "compute_shift_share", "growth_pct", "herfindahl_index",
-           "herfindahl_normalised", "krugman_index", "location_quotient", "note_text", "prepare", "shift_share_components"]
+           "herfindahl_normalised", "krugman_index", "location_quotient", "note_text", "prepare",
+           "shift_share_components"]

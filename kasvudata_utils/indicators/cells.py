@@ -188,8 +188,9 @@ def _features(panel: pd.DataFrame) -> dict:
 
 
 def _firm_year_order(firm_id: pd.Series, year: np.ndarray):
-    """Sort order by firm and year (None where the rows are in that order already, the usual case)
-    and, in that order, a flag on the first row of each firm.
+    """Sort order by firm and year, and in that order a flag on the first row of each firm.
+
+    The sort order is None where the rows are in that order already (the usual case).
     """
     import pyarrow as pa
     import pyarrow.compute as pc

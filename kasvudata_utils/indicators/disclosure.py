@@ -222,8 +222,10 @@ def secondary_until_stable(flags: np.ndarray, values: np.ndarray, weights: np.nd
 
 
 def membership_index(member_row: np.ndarray, member_group: np.ndarray, n_rows: int) -> tuple:
-    """Memberships sorted by group (stable: membership order within a group) and by row, with the
-    start of each group's and each row's run: ``(by_group, group_start, by_row, row_start)``.
+    """Memberships sorted by group and by row, with the start of each group's and each row's run.
+
+    Returns ``(by_group, group_start, by_row, row_start)``; the sort by group is stable (membership
+    order within a group).
     """
     row = np.asarray(member_row, dtype=np.int64)
     g = np.asarray(member_group, dtype=np.int64)

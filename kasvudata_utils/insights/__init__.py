@@ -1,0 +1,1 @@
+"""The workshop knowledge base: schema, validation, store, export/import and HTML rendering of insights."""

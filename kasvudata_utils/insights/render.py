@@ -132,9 +132,10 @@ def _is_scalar(value) -> bool:
 
 
 def result_keys(scenarios: list[dict]) -> list[str]:
-    """Result rows to show: scalar values only; for the scenario model's totals
-    (``<measure>_start/_baseline/_scenario/_diff``) the scenario value and the difference, plus the years
-    and the reference area.
+    """Result rows to show: scalar values only.
+
+    For the scenario model's totals (``<measure>_start/_baseline/_scenario/_diff``): the scenario value
+    and the difference, plus the years and the reference area.
     """
     keys = {k for s in scenarios for k, v in (s.get("results") or {}).items() if _is_scalar(v)}
     if any(k.endswith("_diff") for k in keys):
@@ -194,8 +195,9 @@ def scenarios_table_html(scenarios: list[dict], lang: str = "fi") -> str:
 
 
 def area_records(store_or_records, area, include_members: bool = True) -> list[dict]:
-    """The live records an area's report shows: the area's own and (by default) those of the areas
-    inside it. Reports can fingerprint exactly these to know when a report must be rebuilt.
+    """The live records an area's report shows: the area's own and (by default) those of the areas inside it.
+
+    Reports can fingerprint exactly these to know when a report must be rebuilt.
     """
     code = areas.normalise_area(area)
     return [r for r in load_records(store_or_records)

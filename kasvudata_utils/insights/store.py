@@ -304,8 +304,9 @@ class InsightStore:
         return self._read(sql, tuple(params))[0][0]
 
     def change_token(self) -> tuple:
-        """A cheap value that changes whenever records are added, edited, deleted, restored,
-        imported or voted on (apps poll it before rereading the store).
+        """A cheap value that changes whenever records are added, edited, deleted, restored, imported or voted on.
+
+        Apps poll it before rereading the store.
         """
         return tuple(self._read("SELECT COUNT(*), COALESCE(SUM(votes), 0), COALESCE(SUM(deleted), 0), "
                                 "MAX(updated_utc), (SELECT MAX(id) FROM insight_history) FROM insights")[0])

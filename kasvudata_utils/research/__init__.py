@@ -1,0 +1,1 @@
+"""Researcher analyses: OLS, spatial statistics, growth factors, convergence, support effectiveness, exports."""

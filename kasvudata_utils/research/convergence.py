@@ -18,7 +18,7 @@ from kasvudata_utils.research.regression import fit_ols
 def beta_convergence(df: pd.DataFrame, start_col: str = "personnel_per_capita_start",
                      end_col: str = "personnel_per_capita_end", years: int | None = None,
                      level: float = 0.95) -> pd.DataFrame:
-    """β-convergence: do municipalities with low initial levels catch up?
+    """β-convergence: whether municipalities with low initial levels catch up.
 
     Regresses the annualised log growth ``ln(x_end / x_start) / T`` on
     ``ln(x_start)`` (robust HC3 errors). A negative slope b means
@@ -53,7 +53,7 @@ def beta_convergence(df: pd.DataFrame, start_col: str = "personnel_per_capita_st
 
 
 def sigma_convergence(values: pd.DataFrame, value: str = "personnel_per_capita", level: float = 0.95):
-    """σ-convergence: is the spread of log ``value`` between municipalities shrinking?
+    """σ-convergence: whether the spread of log ``value`` between municipalities is shrinking.
 
     Parameters
     ----------

@@ -15,6 +15,23 @@ COEF_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value",
 
 
 def z_quantile(level: float) -> float:
+    """The standard-normal quantile that gives a two-sided interval of coverage ``level``.
+
+    Parameters
+    ----------
+    level
+        Confidence level strictly between 0 and 1, e.g. 0.95.
+
+    Returns
+    -------
+    float
+        ``z`` with ``P(-z < Z < z) = level``; bad ``level`` raises :class:`InputError`.
+
+    Examples
+    --------
+    >>> round(z_quantile(0.95), 3)
+    1.96
+    """
     from scipy.stats import norm
 
     if not 0 < level < 1:

@@ -210,7 +210,8 @@ def _classify(q, p, alpha, use_fdr):
 
         cut = esda.fdr(p, alpha)
     sig = p <= cut
-    return np.array([QUADRANTS[int(qq)] if s else "ns" for qq, s in zip(q, sig, strict=False)], dtype=object), float(cut)
+    quadrants = np.array([QUADRANTS[int(qq)] if s else "ns" for qq, s in zip(q, sig, strict=False)], dtype=object)
+    return quadrants, float(cut)
 
 
 def lisa(y, w, seed: int = DEFAULT_SEED, alpha: float = 0.05, fdr: bool = True,

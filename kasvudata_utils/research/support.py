@@ -157,7 +157,8 @@ def balance_table(panel: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
     SMD = (mean_t − mean_c) / sqrt((var_t + var_c) / 2). |SMD| < 0.1 is the
     usual mark of good balance (Stuart 2010).
     """
-    require_columns(matches, ["treated_id", "control_id", "event_year"], "matches", expected="the firm panel columns of SPEC §3")
+    require_columns(matches, ["treated_id", "control_id", "event_year"], "matches",
+                    expected="the firm panel columns of SPEC §3")
     tr = _traits(panel).assign(age_years=panel["year"] - panel["founded_year"])
     tr["rural"] = (tr["area_type"] == "rural").astype(float)
     pre_t = matches[["treated_id", "event_year"]].assign(year=matches["event_year"] - 1)
@@ -187,7 +188,8 @@ def stacked_panel(panel: pd.DataFrame, matches: pd.DataFrame, window=(-4, 5)) ->
     effect), ``rel_year = year − event_year`` and ``growth_log`` is the log
     change from the firm's previous year (NaN where that year is missing).
     """
-    require_columns(matches, ["pair_id", "treated_id", "control_id", "event_year"], "matches", expected="the firm panel columns of SPEC §3")
+    require_columns(matches, ["pair_id", "treated_id", "control_id", "event_year"], "matches",
+                    expected="the firm panel columns of SPEC §3")
     lo, hi = int(window[0]), int(window[1])
     if not lo < 0 < hi:
         raise InputError(f"window {window!r}: expected (negative lead, positive lag), e.g. (-4, 5)")
@@ -252,7 +254,8 @@ def fit_did(stacked: pd.DataFrame, post=(1, 3), level: float = 0.95) -> pd.DataF
     Returns the coefficient table (``term, estimate, std_error, ci_low,
     ci_high, p_value``) with the row ``support_effect`` first.
     """
-    require_columns(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked", expected="the firm panel columns of SPEC §3")
+    require_columns(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked",
+                    expected="the firm panel columns of SPEC §3")
     a, b = int(post[0]), int(post[1])
     if not 0 < a <= b:
         raise InputError(f"post window {post!r}: expected (first, last) years after the grant, e.g. (1, 3)")
@@ -282,7 +285,8 @@ def fit_event_study(stacked: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 
     Returns ``rel_year, estimate, std_error, ci_low, ci_high, p_value, cumulative``.
     """
-    require_columns(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked", expected="the firm panel columns of SPEC §3")
+    require_columns(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked",
+                    expected="the firm panel columns of SPEC §3")
     d = stacked.dropna(subset=["growth_log"]).copy()
     rels = sorted(int(r) for r in d.loc[d["treated"] == 1, "rel_year"].unique())
     cols = []

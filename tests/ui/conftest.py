@@ -15,6 +15,7 @@ functions (:func:`start_voila`, :func:`launch_browser`, :func:`open_app`) are al
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -62,10 +63,8 @@ class VoilaServer:
                 os.killpg(self.process.pid, signal.SIGTERM)  # Voilà and the kernels it started (own session)
                 self.process.wait(timeout=30)
             except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
 
 
 def start_voila(tmp: Path, pool_size: int | None = 1, preheat: bool | None = None) -> VoilaServer:
@@ -86,8 +85,9 @@ def start_voila(tmp: Path, pool_size: int | None = 1, preheat: bool | None = Non
     env = dict(os.environ, KASVUDATA_INSIGHTS_DB=str(db))
     argv, env, cwd = voila_command(port, workshops_dir=wdir, preheat=preheat, env=env)
     log = Path(tmp) / "voila.log"
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    with open(log, "w") as log_file:  # Voilà writes to its own copy of the descriptor
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     server = VoilaServer(f"http://127.0.0.1:{port}", proc, wdir, db, log)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -64,8 +64,9 @@ def lab_server(tmp_path_factory):
     if os.geteuid() == 0:  # Binder runs as an ordinary user; a root CI container needs this flag
         argv.append("--allow-root")
     log = tmp / "lab.log"
-    proc = subprocess.Popen(argv, env=env, cwd=PROJECT_ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    with open(log, "w") as log_file:  # jupyter lab writes to its own copy of the descriptor
+        proc = subprocess.Popen(argv, env=env, cwd=PROJECT_ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     server = LabServer(f"http://127.0.0.1:{port}", proc, log)
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
