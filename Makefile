@@ -43,7 +43,7 @@ site: $(DATASTAMP)  ## reports plus the publishable static site
 workshop: $(DATASTAMP)  ## serve the three workshop apps with Voilà
 	$(BIN)/kasvudata workshop
 
-test: $(DEVSTAMP) $(DATASTAMP) lint  ## the whole suite: lint, doctests, unit, notebook and browser tests
+test: $(DEVSTAMP) $(DATASTAMP) lint typecheck  ## the whole suite: lint, types, doctests, unit, notebook and browser tests
 	./scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 

@@ -169,7 +169,9 @@ def _genitive_forms(name: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def _name_index() -> tuple[dict, dict, dict]:
-    ku, mk, sk = {}, {}, {}
+    ku: dict[str, str] = {}
+    mk: dict[str, str] = {}
+    sk: dict[str, str] = {}
     for c, a in all_areas().items():
         names = {a.name_fi.casefold(), a.name_sv.casefold(), a.name_en.casefold()}
         if a.level == "KU":
@@ -187,7 +189,7 @@ def _name_index() -> tuple[dict, dict, dict]:
 
 def _unknown(value) -> InputError:
     areas = all_areas()
-    choices = {}
+    choices: dict[str, str] = {}
     for c, a in areas.items():
         for n in (a.code, a.name_fi, a.name_sv):
             choices.setdefault(n.casefold(), c)
