@@ -19,7 +19,7 @@ import pandas as pd
 from kasvudata_utils import areas, provenance
 from kasvudata_utils.reports.findings import findings_markdown, key_findings
 from kasvudata_utils.labels import t
-from kasvudata_utils.plots import area_map, bar_chart, format_number, line_chart
+from kasvudata_utils.plots import area_map, bar_chart, figure_png, format_number, line_chart
 from kasvudata_utils.reports.common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
                              normalise_parameters, save_table, shared_table, size_classes, wide)
 from kasvudata_utils.data import load_business_table, load_geometries
@@ -45,26 +45,7 @@ def _show(obj) -> None:
         return
     from IPython.display import Image
 
-    display(Image(data=figure_png(obj), format="png"))
-
-
-def figure_png(fig) -> bytes:
-    """Render a figure to PNG once and close it: at its own dpi, no ``bbox_inches="tight"``, fast zlib level.
-
-    The inline backend would draw each figure twice (``tight`` measures, then draws) and deflate at
-    level 6; the charts already set fixed margins (``plots._margins``), so one draw is the same picture.
-    Measured on a 12-bar chart: 0.61–0.86 s → 0.28 s, PNG 4 % larger.
-    """
-    import io
-
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", dpi=fig.dpi, pil_kwargs={"compress_level": 1})
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
+    display(Image(data=figure_png(obj, compress_level=1), format="png"))
 
 
 def _h2(text: str) -> str:
