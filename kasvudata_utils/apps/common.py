@@ -33,7 +33,7 @@ import html
 import os
 import sys
 import traceback
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 
@@ -124,7 +124,16 @@ def url_params(area=areas.DEFAULT_AREA, lang: str = "fi", environ=None,
     allowed
         Area codes the app can show; any other area falls back to ``area`` with a notice.
     """
-    params = query_params(environ)
+    return resolve_params(query_params(environ), area, lang, allowed)
+
+
+def resolve_params(params: dict, area=areas.DEFAULT_AREA, lang: str = "fi",
+                   allowed=None) -> tuple[str, str, str | None]:
+    """``(area_code, lang, notice)`` from already parsed URL parameters (see :func:`url_params`).
+
+    >>> resolve_params({"area": "9", "lang": "EN"})
+    ('KU009', 'en', None)
+    """
     lang = normalise_lang(params.get("lang", lang))
     default, _ = resolve_area(area, lang, areas.DEFAULT_AREA, allowed)
     code, notice = resolve_area(params.get("area"), lang, default, allowed)
@@ -247,12 +256,10 @@ class BaseApp:
 
         Never raises: an app that cannot be built shows a notice in its place.
         """
-        params = query_params()
+        params = query_params()  # the URL is read and parsed once, here
         lang = normalise_lang(params.get("lang", lang))
         try:
-            allowed = cls.allowed_areas()
-            env = {"QUERY_STRING": urlencode({"area": params.get("area", ""), "lang": lang})}
-            code, lang, notice = url_params(area, lang, environ=env, allowed=allowed)
+            code, lang, notice = resolve_params(params, area, lang, allowed=cls.allowed_areas())
             app = cls(area=code, lang=lang, **kwargs)
         except Exception as exc:
             return ErrorApp(exc, lang)
