@@ -514,6 +514,8 @@ LABELS: dict[str, dict[str, str]] = {
     "headline_birth_rate_pct": {"fi": "Syntyneet yritykset (%)", "en": "Birth rate (%)"},
     "status_ok": {"fi": "valmis", "en": "ok"},
     "status_failed": {"fi": "epäonnistui", "en": "failed"},
+    "status_stale": {"fi": "vanhentunut: uusin ajo epäonnistui, alla edellinen onnistunut raportti ({when})",
+                     "en": "stale: the latest run failed, below is the last good report ({when})"},
     "link_report": {"fi": "raportti", "en": "report"},
     "link_notebook": {"fi": "muistikirja", "en": "notebook"},
     "link_insights": {"fi": "havainnot", "en": "insights"},
