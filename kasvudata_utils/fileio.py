@@ -82,6 +82,46 @@ def atomic_open(path, mode: str = "w", encoding: str | None = "utf-8", newline: 
     _fsync_dir(path.parent)
 
 
+@contextlib.contextmanager
+def atomic_target(path):
+    """A temporary path beside ``path`` for writers that want a file name (``to_parquet``, ``savefig``).
+
+    After the block the file is fsynced and renamed over ``path``; on error it is removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.txt"
+    >>> with atomic_target(p) as tmp:
+    ...     _ = tmp.write_text("ok")
+    >>> p.read_text()
+    'ok'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        fsync_replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def fsync_replace(tmp, path) -> Path:
+    """Flush the finished temporary file ``tmp`` to disk, then rename it over ``path`` (same folder)."""
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    _fsync_dir(Path(path).parent)
+    return Path(path)
+
+
 def _fsync_dir(folder: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
@@ -265,12 +305,28 @@ def csv_text(header, rows) -> str:
     ['a,b', "'=1+1,2"]
     """
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    # "\r\n" as the writer's terminator makes it quote any cell holding a CR or an LF (with "\n" a bare CR
+    # would stay unquoted and split the row in a reader); each row then ends in a plain "\n".
+    w = csv.writer(buf, lineterminator="\r\n")
+    out = []
     if header is not None:
         w.writerow([neutralise_cell(h) for h in header])
+        out.append(buf.getvalue()[:-2] + "\n")
     for row in rows:
-        w.writerow([neutralise_cell("" if v is None else v) for v in row])
-    return buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        w.writerow([neutralise_cell(_plain(v)) for v in row])
+        out.append(buf.getvalue()[:-2] + "\n")
+    return "".join(out)
+
+
+def _plain(value):
+    """Missing values (None, NaN, pandas NA/NaT) as empty cells, like ``DataFrame.to_csv``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return ""
+    return value
 
 
 def write_csv(path, header, rows) -> Path:
@@ -289,5 +345,8 @@ def csv_safe_frame(df):
 
 
 def frame_csv_text(df) -> str:
-    """``df.to_csv(index=False)`` after :func:`csv_safe_frame`: the one way a frame leaves as CSV."""
-    return csv_safe_frame(df).to_csv(index=False)
+    """A frame as CSV text through :func:`csv_text`: the one way a frame leaves the tool as CSV.
+
+    Like ``df.to_csv(index=False)`` (missing values empty, floats as ``repr``), with text cells neutralised.
+    """
+    return csv_text([str(c) for c in df.columns], df.itertuples(index=False, name=None))

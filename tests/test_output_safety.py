@@ -195,3 +195,45 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
         f.write('{"trunc')
         raise Boom  # e.g. ENOSPC half way
     assert p.read_text() == '{"good": 1}' and os.listdir(tmp_path) == ["backup.json"]
+
+
+def test_export_to_a_full_disk_keeps_the_good_backup(tmp_path, monkeypatch):
+    from kasvudata_utils.insights import exchange
+    from kasvudata_utils.insights.store import InsightStore
+
+    store = InsightStore(tmp_path / "s.sqlite")
+    store.add("KU009", "trend", "Kasvua")
+    backup = tmp_path / "backup.json"
+    exchange.write_export(store, "json", out=backup)
+    good = backup.read_bytes()
+    store.add("KU009", "trend", "Lisää")
+    real_fsync = os.fsync
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        exchange.write_export(store, "json", out=backup)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert backup.read_bytes() == good and not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_read_only_store_lists_and_exports_but_refuses_writes(tmp_path, monkeypatch, capsys):
+    from kasvudata_utils.insights.store import InsightStore
+
+    db = tmp_path / "s.sqlite"
+    uid = InsightStore(db).add("KU009", "trend", "=HYPERLINK(\"http://evil\")")
+    # a read-only mount: os.access says "not writable" even to root (EROFS), which is what the store asks
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **k: False if mode & os.W_OK else real_access(p, mode))
+    store = InsightStore(db)
+    assert store.read_only and [r["uuid"] for r in store.list()] == [uid]
+    with pytest.raises(InputError, match="vain luettavissa"):
+        store.add("KU009", "trend", "x")
+    rc, out, err = run(capsys, "insights", "--db", str(db), "list")
+    assert rc == 0 and uid in out and "'=HYPERLINK" in out
+    rc, out, err = run(capsys, "insights", "--db", str(db), "export", "--format", "json")
+    assert rc == 0 and json.loads(out)["records"][0]["uuid"] == uid
+    rc, out, err = run(capsys, "insights", "--db", str(db), "delete", uid)
+    assert rc == 2 and "vain luettavissa" in err and err.count("\n") == 1

@@ -10,9 +10,9 @@
 """
 from __future__ import annotations
 
-import csv
 import sys
 
+from kasvudata_utils.fileio import csv_text
 from kasvudata_utils.insights.exchange import FORMATS, write_export
 from kasvudata_utils.insights.store import KINDS, InsightStore
 
@@ -72,11 +72,9 @@ def run_import(args) -> int:
 def run_list(args) -> int:
     store = InsightStore(args.db)
     records = store.list(area=args.area, kind=args.kind, include_deleted=args.deleted)  # errors before output
-    w = csv.DictWriter(sys.stdout, fieldnames=LIST_COLUMNS + (["deleted"] if args.deleted else []),
-                       extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in records:
-        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    cols = LIST_COLUMNS + (["deleted"] if args.deleted else [])
+    # the one CSV writer: a participant's "=HYPERLINK(…)" reaches Excel as text, never as a formula
+    sys.stdout.write(csv_text(cols, ([r.get(c) for c in cols] for r in records)))
     return 0
 
 

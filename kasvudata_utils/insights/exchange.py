@@ -2,10 +2,12 @@
 
 * ``json``: every record (deleted ones too, flagged) plus the history table —
   the lossless format for merging workshops.
-* ``csv``: one row per record, levers/results as JSON text. Text fields that a
-  spreadsheet would read as a formula (starting with ``= + - @``, tab or CR) or
-  that start with ``'`` get one leading ``'``; import removes exactly one, so the
-  round trip is exact and Excel never runs a participant's text.
+* ``csv``: one row per record, levers/results as JSON text, written by the one CSV
+  writer :func:`kasvudata_utils.fileio.csv_text`: every cell (uuid, times and
+  session id too, which may come from imported files) that a spreadsheet would read
+  as a formula (starting with ``= + - @``, tab or CR) or that starts with ``'``
+  gets one leading ``'``; import removes exactly one, so the round trip is exact
+  and Excel never runs a participant's text.
 * ``md``: a readable summary (not importable), text escaped.
 
 Import merges by UUID: unknown UUIDs are added, known ones are updated only when
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from kasvudata_utils import areas
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import atomic_write_text, csv_text, unneutralise_cell
 from kasvudata_utils.insights.schema import COLUMNS, RECORD_FIELDS, SCHEMA_VERSION, row_to_record, utc_now
 from kasvudata_utils.insights.validate import (
     KINDS,
@@ -35,8 +38,6 @@ from kasvudata_utils.labels import t
 
 FORMAT_TAG = "kasvudata-insights"
 FORMATS = ("csv", "md", "json")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
-_TEXT_FIELDS = ("text", "author", "workshop")
 _MD_SPECIAL = set("\\`*_{}[]()#+!|<>~&-.")
 
 
@@ -47,16 +48,6 @@ def export_records(store, area=None) -> tuple[list[dict], list[dict]]:
     keep = {r["uuid"] for r in recs}
     hist = [h for h in store.all_history() if h["uuid"] in keep]
     return recs, hist
-
-
-def _csv_protect(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv_unprotect(value: str) -> str:
-    return value[1:] if value.startswith("'") else value
 
 
 def _md_escape(text: str) -> str:
@@ -82,9 +73,7 @@ def export_text(store, format: str = "json", area=None, lang: str = "fi") -> str
                "area": area_code, "records": recs, "history": hist}
         return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(RECORD_FIELDS)
+        rows = []
         for r in recs:
             row = []
             for f in RECORD_FIELDS:
@@ -93,11 +82,9 @@ def export_text(store, format: str = "json", area=None, lang: str = "fi") -> str
                     v = to_json(v) if v is not None else ""
                 elif f == "deleted":
                     v = int(v)
-                elif v is None:
-                    v = ""
-                row.append(_csv_protect(v) if f in _TEXT_FIELDS else v)
-            w.writerow(row)
-        return buf.getvalue()
+                row.append(v)
+            rows.append(row)
+        return csv_text(RECORD_FIELDS, rows)  # every cell neutralised: uuid and times come from files too
     return _export_md(recs, lang)
 
 
@@ -129,9 +116,7 @@ def write_export(store, format: str = "json", area=None, out=None, lang: str = "
     """Export and write to ``out`` (a path) when given; returns the text."""
     text = export_text(store, format, area=area, lang=lang)
     if out is not None:
-        p = Path(out)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
+        atomic_write_text(out, text)  # a full disk leaves the old backup whole
     return text
 
 
@@ -190,10 +175,7 @@ def read_export(path) -> tuple[list[dict], list[dict]]:
                          f"`kasvudata insights export` (columns uuid, kind, area_code, text, …)")
     recs = []
     for row in reader:
-        rec = {k: (None if v == "" else v) for k, v in row.items() if k in RECORD_FIELDS}
-        for f in _TEXT_FIELDS:
-            if rec.get(f) is not None:
-                rec[f] = _csv_unprotect(rec[f])
+        rec = {k: (None if v == "" else unneutralise_cell(v)) for k, v in row.items() if k in RECORD_FIELDS}
         if rec.get("text") is None:
             rec["text"] = ""
         for f in ("levers", "results"):

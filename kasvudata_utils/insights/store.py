@@ -26,6 +26,7 @@ Export and import live in :mod:`kasvudata_utils.insights.exchange`, HTML renderi
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import time
@@ -109,16 +110,32 @@ class InsightStore:
 
     def __init__(self, path=None, clock=None, lang: str = "fi"):
         self.path = Path(path) if path is not None else paths.insights_db()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock or (lambda: datetime.now(UTC))
         self.lang = lang
+        # A store on a read-only mount (a copied USB stick, a CD, a read-only share) still lists and
+        # exports; only writes are refused, with one line.
+        self.read_only = not self._writable()
+        if self.read_only and not self.path.is_file():
+            raise InputError(f"insights store {self.path} does not exist and its folder is read-only: expected "
+                             "an existing store or a writable folder")
         with_retry(self._ensure_schema)
+
+    def _writable(self) -> bool:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        if not os.access(self.path.parent, os.W_OK):
+            return False
+        return not self.path.exists() or os.access(self.path, os.W_OK)
 
     # ------------------------------------------------------------ plumbing
     def _now(self) -> str:
         return format_utc(self._clock())
 
     def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            return self._connect_read_only()
         con = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
@@ -129,6 +146,16 @@ class InsightStore:
             raise
         return con
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A read-only connection; ``immutable`` when even SQLite's lock files cannot be made (read-only mount)."""
+        uri = self.path.resolve().as_uri()
+        try:
+            con = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+            con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return con
+        except sqlite3.OperationalError:
+            return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+
     def _ensure_schema(self, target: int = SCHEMA_VERSION) -> None:
         with closing(self._connect()) as con:
             version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -137,6 +164,9 @@ class InsightStore:
                                  f"{SCHEMA_VERSION} (made by a newer KasvuDATA; upgrade the package)")
             if version >= target:
                 return
+            if self.read_only:
+                raise InputError(f"insights store {self.path} has schema version {version} and is read-only: "
+                                 f"expected version {target}, or a writable copy that can be upgraded")
             con.execute("BEGIN IMMEDIATE")
             try:
                 version = con.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
@@ -159,6 +189,9 @@ class InsightStore:
 
     def _write(self, fn):
         """Run ``fn(con)`` inside ``BEGIN IMMEDIATE … COMMIT``, retrying while the store is locked."""
+        if self.read_only:
+            raise InputError(t("insight_store_read_only", self.lang, path=self.path))
+
         def attempt():
             with closing(self._connect()) as con:
                 con.execute("BEGIN IMMEDIATE")
