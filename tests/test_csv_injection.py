@@ -15,6 +15,7 @@ import pytest
 
 from kasvudata_utils import cli, fileio
 from kasvudata_utils.apps.common import csv_download_html
+from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights import exchange
 from kasvudata_utils.insights.store import InsightStore
 from kasvudata_utils.reports.common import save_table
@@ -85,16 +86,24 @@ def test_insights_list_writes_no_formula(tmp_path, capsys):
 
 def test_export_csv_guards_uuid_times_and_session_from_imported_files(tmp_path):
     store = InsightStore(tmp_path / "s.sqlite")
+    header = ["uuid", "created_utc", "updated_utc", "kind", "area_code", "text", "session_id", "workshop"]
+    uid = "123e4567-e89b-12d3-a456-426614174000"
+    good = [uid, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "trend", "KU009", "ok", "@SUM(1)", "-1+1"]
     forged = tmp_path / "forged.csv"
-    forged.write_text(fileio.csv_text(
-        ["uuid", "created_utc", "updated_utc", "kind", "area_code", "text", "session_id", "workshop"],
-        [["=HYPERLINK(\"http://e\")", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "trend", "KU009", "ok",
-          "@SUM(1)", "-1+1"]]))
+    for i, payload in [(0, "=HYPERLINK(\"http://e\")"), (1, "=1+1"), (2, "+2026-01-01")]:
+        row = list(good)
+        row[i] = payload
+        forged.write_text(fileio.csv_text(header, [row]))
+        with pytest.raises(InputError, match="forged.csv record 1"):  # uuid and times are checked, not stored
+            exchange.import_file(store, forged)
+    assert store.count(include_deleted=True) == 0
+    forged.write_text(fileio.csv_text(header, [good]))
     exchange.import_file(store, forged)
     text = store.export("csv")
     assert dangerous_cells(text) == []
-    rec = store.list()[0]
-    assert rec["uuid"] == "=HYPERLINK(\"http://e\")" and rec["session_id"] == "@SUM(1)"  # stored verbatim
+    rec = store.get(uid)
+    assert rec["session_id"] == "@SUM(1)" and rec["workshop"] == "-1+1"  # stored verbatim, exported defused
+    assert "'@SUM(1)" in text and "'-1+1" in text
 
 
 def test_csv_export_import_round_trip_is_exact(tmp_path):

@@ -94,6 +94,16 @@ def with_retry(fn, patience_s: float = LOCK_PATIENCE_S):
             delay = min(delay * 2, 0.25)
 
 
+def _history_entry(entry: dict, snapshot_json: str) -> dict:
+    """A history row as a dict; an import's snapshot carries its source file, returned as ``source``."""
+    rec = json.loads(snapshot_json)
+    source = rec.pop("import_source", None) if isinstance(rec, dict) else None
+    entry["record"] = rec
+    if source is not None:
+        entry["source"] = source
+    return entry
+
+
 class InsightStore:
     """The SQLite knowledge base (see the module docstring).
 
@@ -412,12 +422,12 @@ class InsightStore:
         """Every version of the record, oldest first: dicts ``changed_utc, action, record``."""
         rows = self._read("SELECT changed_utc, action, snapshot_json FROM insight_history WHERE uuid = ? "
                           "ORDER BY id", (str(uid),))
-        return [{"changed_utc": c, "action": a, "record": json.loads(s)} for c, a, s in rows]
+        return [_history_entry({"changed_utc": c, "action": a}, s) for c, a, s in rows]
 
     def all_history(self) -> list[dict]:
         """The whole history table (for export): dicts ``uuid, changed_utc, action, record``."""
         rows = self._read("SELECT uuid, changed_utc, action, snapshot_json FROM insight_history ORDER BY id")
-        return [{"uuid": u, "changed_utc": c, "action": a, "record": json.loads(s)} for u, c, a, s in rows]
+        return [_history_entry({"uuid": u, "changed_utc": c, "action": a}, s) for u, c, a, s in rows]
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` result (``"ok"`` when sound)."""
@@ -428,6 +438,10 @@ class InsightStore:
         """The records as ``csv``, ``md`` or ``json`` text (see :mod:`kasvudata_utils.insights.exchange`)."""
         return exchange.export_text(self, format, area=area, lang=lang)
 
-    def import_file(self, path) -> dict:
-        """Merge an export (JSON or CSV) by UUID; returns counts ``added, updated, unchanged``."""
-        return exchange.import_file(self, path)
+    def import_file(self, path, dry_run: bool = False) -> dict:
+        """Merge an export (JSON or CSV) by UUID; returns counts ``added, updated, unchanged``, ``changes``.
+
+        See :mod:`kasvudata_utils.insights.exchange`: checked like ``add()``, newer wins by parsed time,
+        every change recorded in the history with the file's name; ``dry_run`` changes nothing.
+        """
+        return exchange.import_file(self, path, dry_run=dry_run)
