@@ -52,6 +52,10 @@ LABELS: dict[str, dict[str, str]] = {
                              "en": "One moment: at most {limit} insights per {seconds} seconds. Try again shortly."},
     "insight_store_busy": {"fi": "Havaintovarasto on juuri nyt varattu. Yritä hetken päästä uudelleen.",
                            "en": "The insights store is busy right now. Try again in a moment."},
+    "insight_store_read_only": {"fi": "Havaintovarasto {path} on vain luettavissa: havaintoja voi selata ja viedä, "
+                                      "ei lisätä tai muuttaa.",
+                                "en": "The insights store {path} is read-only: insights can be listed and exported, "
+                                      "not added or changed."},
     "insight_already_voted": {"fi": "Olet jo äänestänyt tätä.", "en": "You have already voted for this."},
     "insight_saved": {"fi": "Tallennettu.", "en": "Saved."},
     "insight_votes": {"fi": "Ääniä", "en": "Votes"},
@@ -523,6 +527,8 @@ LABELS: dict[str, dict[str, str]] = {
     "headline_birth_rate_pct": {"fi": "Syntyneet yritykset (%)", "en": "Birth rate (%)"},
     "status_ok": {"fi": "valmis", "en": "ok"},
     "status_failed": {"fi": "epäonnistui", "en": "failed"},
+    "status_stale": {"fi": "vanhentunut: uusin ajo epäonnistui, alla edellinen onnistunut raportti ({when})",
+                     "en": "stale: the latest run failed, below is the last good report ({when})"},
     "link_report": {"fi": "raportti", "en": "report"},
     "link_notebook": {"fi": "muistikirja", "en": "notebook"},
     "link_insights": {"fi": "havainnot", "en": "insights"},

@@ -15,7 +15,7 @@ PKG = ROOT / "kasvudata_utils"
 
 # Lower layers never import higher ones. A module may import its own layer (without a cycle) and any below.
 LAYERS = [
-    ("base", ["errors", "paths", "labels", "numbers", "provenance", "areas", "industries", "__init__"]),
+    ("base", ["errors", "paths", "fileio", "labels", "numbers", "provenance", "areas", "industries", "__init__"]),
     ("data", ["data"]),
     ("indicators", ["indicators", "scenarios"]),
     ("research", ["research"]),

@@ -52,12 +52,15 @@ def test_json_round_trip_keeps_history(tmp_path, filled):
     src, ids = filled
     dst = InsightStore(tmp_path / "b.sqlite")
     dst.import_file(_write(tmp_path, src, "json", "e.json"))
-    assert dst.all_history() == src.all_history()
-    # 4 creates + edit(b) + delete(c) = 6 history entries; importing again adds none
-    assert len(dst.all_history()) == 6
+    # the source's history arrives as it was, and each of the 4 added records gets one "import" entry
+    assert [h for h in dst.all_history() if h["action"] != "import"] == src.all_history()
+    imports = [h for h in dst.all_history() if h["action"] == "import"]
+    assert len(imports) == 4 and {h["source"] for h in imports} == {"e.json"}
+    # 4 creates + edit(b) + delete(c) + 4 imports = 10 history entries; importing again changes and adds nothing
+    assert len(dst.all_history()) == 10
     dst.import_file(_write(tmp_path, src, "json", "e2.json"))
-    assert len(dst.all_history()) == 6
-    assert [h["action"] for h in dst.history(ids["c"])] == ["create", "delete"]
+    assert len(dst.all_history()) == 10
+    assert [h["action"] for h in dst.history(ids["c"])] == ["create", "delete", "import"]
     dst.restore(ids["c"])  # a deleted insight from another workshop can be restored here
     assert ids["c"] in {r["uuid"] for r in dst.list()}
 
@@ -117,7 +120,7 @@ def test_import_rejects_bad_files(tmp_path):
     with pytest.raises(InputError, match="x.md"):
         import_file(s, md)
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"format": "kasvudata-insights", "records": [
+    bad.write_text(json.dumps({"format": "kasvudata-insights", "schema_version": 2, "records": [
         {"uuid": "u", "kind": "gossip", "area_code": "KU009", "text": "x", "created_utc": "2026"}]}))
     with pytest.raises(InputError, match="'gossip'"):
         import_file(s, bad)

@@ -12,6 +12,7 @@ from pathlib import Path
 from kasvudata_utils import areas, provenance
 from kasvudata_utils.data import load_business_table, load_firm_panel, load_web_geojson
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import atomic_target, atomic_write_text
 from kasvudata_utils.indicators import compute_indicators_many
 from kasvudata_utils.paths import processed_dir
 
@@ -59,10 +60,10 @@ def precompute_app_data(out_dir=None):
         ["area_code", "reference_code", "indicator", "industry_code", "year"], kind="stable", ignore_index=True)
     folder = app_cache_dir(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    out.to_parquet(folder / APP_CACHE_FILE, index=False)
+    with atomic_target(folder / APP_CACHE_FILE) as tmp:
+        out.to_parquet(tmp, index=False)
     meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist())}
-    (folder / APP_META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True),
-                                        encoding="utf-8")
+    atomic_write_text(folder / APP_META_FILE, json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True))
     return folder
 
 

@@ -39,6 +39,7 @@ import ipywidgets as widgets
 
 from kasvudata_utils import areas, provenance
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import frame_csv_text
 from kasvudata_utils.labels import normalise_lang, t
 from kasvudata_utils.numbers import format_number, signed  # noqa: F401  (one number format for apps, reports and text)
 
@@ -184,7 +185,7 @@ def data_badge(prov: dict | None = None, lang: str = "fi") -> widgets.HTML:
 
 def csv_download_html(df, filename: str, lang: str = "fi") -> str:
     """An ``<a download>`` link carrying ``df`` as CSV in a ``data:`` URI (works offline, no server route)."""
-    payload = base64.b64encode(df.to_csv(index=False).encode("utf-8")).decode("ascii")
+    payload = base64.b64encode(frame_csv_text(df).encode("utf-8")).decode("ascii")
     name = html.escape(filename, quote=True)
     return (f'<a class="kd-csv-download" download="{name}" href="data:text/csv;charset=utf-8;base64,{payload}">'
             f'⬇ {html.escape(t("download_csv", lang))}</a>')

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 
 from kasvudata_utils import areas
+from kasvudata_utils.fileio import frame_csv_text
 
 EPILOG = ("Figures from firm-level data pass disclosure control (cells of < 3 firms or dominated by one firm "
           "are empty, suppressed=True). Inside a secure environment KASVUDATA_DISCLOSURE=off switches it off; "
@@ -71,7 +72,7 @@ def write(df, fmt: str, columns) -> None:
     if fmt == "json":
         sys.stdout.write(out.to_json(orient="records", force_ascii=False, double_precision=15) + "\n")
     else:
-        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.write(frame_csv_text(out))
     if provenance.get(df).get("not_for_publication"):
         print(f"kasvudata: {disclosure.NOT_FOR_PUBLICATION.upper()}: disclosure control is off", file=sys.stderr)
 

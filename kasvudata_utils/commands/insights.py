@@ -1,7 +1,8 @@
 """``kasvudata insights export|import|list|history|restore``: the workshop knowledge base (SPEC §4, §7).
 
 * ``export [--format csv|md|json] [--area CODE] [--out FILE]`` — to stdout or FILE;
-* ``import FILE [FILE …]`` — merge other workshops' JSON/CSV exports by UUID;
+* ``import [--dry-run] FILE [FILE …]`` — merge other workshops' JSON/CSV exports by UUID (checked like
+  ``add()``, newer wins by parsed time, every change in the history, all files in one transaction);
 * ``list [--area CODE] [--kind KIND]`` — CSV of the live insights on stdout;
 * ``history UUID`` / ``delete UUID`` / ``restore UUID`` — every version of an insight / hide one
   (e.g. from the projector) / undo a deletion.
@@ -10,10 +11,10 @@
 """
 from __future__ import annotations
 
-import csv
 import sys
 
-from kasvudata_utils.insights.exchange import FORMATS, write_export
+from kasvudata_utils.fileio import csv_text
+from kasvudata_utils.insights.exchange import FORMATS, import_files, write_export
 from kasvudata_utils.insights.store import KINDS, InsightStore
 
 LIST_COLUMNS = ["uuid", "created_utc", "workshop", "area_code", "industry_code", "indicator", "year", "kind",
@@ -34,6 +35,7 @@ def register(sub):
     e.set_defaults(func=run_export)
     i = isub.add_parser("import", help="merge JSON or CSV exports into the store (by UUID, no duplicates)")
     i.add_argument("files", nargs="+", metavar="FILE")
+    i.add_argument("--dry-run", action="store_true", help="print what the import would change; change nothing")
     i.set_defaults(func=run_import)
     ls = isub.add_parser("list", help="CSV of the insights on stdout")
     ls.add_argument("--area", default=None)
@@ -64,11 +66,17 @@ def run_export(args) -> int:
 
 
 def run_import(args) -> int:
-    """Merge the exported files into the store, printing the counts of added, updated and unchanged insights."""
+    """Merge the files in one transaction (a bad record anywhere: nothing changes, exit 2)."""
     store = InsightStore(args.db)
-    for f in args.files:
-        c = store.import_file(f)
-        print(f"{f}: added {c['added']}, updated {c['updated']}, unchanged {c['unchanged']}")
+    results = import_files(store, args.files, dry_run=args.dry_run)
+    for f, c in zip(args.files, results, strict=True):
+        if args.dry_run:
+            for action, uid, what in c["changes"]:
+                print(f"{f}: would {action} {uid}: {', '.join(what)}")
+            print(f"{f}: would add {c['added']}, update {c['updated']}, leave {c['unchanged']} unchanged "
+                  "(dry run: nothing changed)")
+        else:
+            print(f"{f}: added {c['added']}, updated {c['updated']}, unchanged {c['unchanged']}")
     return 0
 
 
@@ -76,11 +84,9 @@ def run_list(args) -> int:
     """Write the insights (optionally of one area or kind) as CSV on stdout."""
     store = InsightStore(args.db)
     records = store.list(area=args.area, kind=args.kind, include_deleted=args.deleted)  # errors before output
-    w = csv.DictWriter(sys.stdout, fieldnames=LIST_COLUMNS + (["deleted"] if args.deleted else []),
-                       extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in records:
-        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    cols = LIST_COLUMNS + (["deleted"] if args.deleted else [])
+    # the one CSV writer: a participant's "=HYPERLINK(…)" reaches Excel as text, never as a formula
+    sys.stdout.write(csv_text(cols, ([r.get(c) for c in cols] for r in records)))
     return 0
 
 

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import atomic_target, atomic_write_text, frame_csv_text
 
 KINDS = ("auto", "business", "events", "raw")
 
@@ -85,17 +86,17 @@ def parse_years(text: str | None) -> list[int] | None:
 
 def _write(df, out: str | None) -> None:
     if out is None:
-        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.write(frame_csv_text(df))
         return
     path = Path(out)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"--out {out!r}: expected a file name ending in .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        df.to_csv(path, index=False)
+        atomic_write_text(path, frame_csv_text(df))
     else:
-        df.to_parquet(path, index=False)
+        with atomic_target(path) as tmp:
+            df.to_parquet(tmp, index=False)
 
 
 def run_search(args) -> int:

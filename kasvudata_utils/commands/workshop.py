@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import atomic_write_text
 from kasvudata_utils.paths import PROJECT_ROOT
 
 WORKSHOPS_DIR = PROJECT_ROOT / "workshops"
@@ -129,7 +130,7 @@ def write_jupyter_config(config_dir, data_dir=None) -> list[Path]:
     target = data / "voila" / "templates" / "kasvudata"
     shutil.copytree(TEMPLATE_ROOT / "voila" / "templates" / "kasvudata", target, dirs_exist_ok=True)
     voila_cfg = {"VoilaConfiguration": {k: v for k, v in cfg["VoilaConfiguration"].items() if k != "preheat_kernel"}}
-    (config_dir / "voila.json").write_text(json.dumps(voila_cfg, indent=1), encoding="utf-8")
+    atomic_write_text(config_dir / "voila.json", json.dumps(voila_cfg, indent=1))
     server_path = config_dir / "jupyter_server_config.json"
     server = json.loads(server_path.read_text(encoding="utf-8")) if server_path.exists() else {}
     server.setdefault("VoilaExecutor", {}).update(cfg["VoilaExecutor"])
@@ -138,7 +139,7 @@ def write_jupyter_config(config_dir, data_dir=None) -> list[Path]:
     # settings hold ``mathjax_url`` and ``mathjax_config`` as None, which is what standalone Voilà sets.
     tornado = server.setdefault("ServerApp", {}).setdefault("tornado_settings", {})
     tornado.update(mathjax_url=None, mathjax_config=None)
-    server_path.write_text(json.dumps(server, indent=1), encoding="utf-8")
+    atomic_write_text(server_path, json.dumps(server, indent=1))
     return [target, config_dir / "voila.json", server_path]
 
 

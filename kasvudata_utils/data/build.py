@@ -8,7 +8,6 @@ renamed, so a reader never sees half a file.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -16,13 +15,14 @@ import pandas as pd
 from kasvudata_utils.data import geo, processing, synthetic
 from kasvudata_utils.data.loaders import FILES
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import fsync_replace
 from kasvudata_utils.paths import processed_dir
 
 SCALES = ("default", "test", "national")
 
 
 def _replace(tmp: Path, path: Path) -> None:
-    os.replace(tmp, path)
+    fsync_replace(tmp, path)  # on disk before the rename: a crash never leaves a truncated table
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> Path:

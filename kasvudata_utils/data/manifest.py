@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kasvudata_utils.errors import DataError
+from kasvudata_utils.fileio import atomic_write_text
 from kasvudata_utils.paths import data_dir
 
 MANIFEST = "manifest.csv"
@@ -252,9 +253,7 @@ def update(root: Path | None = None, layers=("raw", "processed")) -> list[dict]:
     w.writeheader()
     w.writerows({c: r.get(c, "") for c in COLUMNS} for r in rows)
     target = root / MANIFEST
-    tmp = target.with_name(MANIFEST + ".tmp")
-    tmp.write_text(out.getvalue(), encoding="utf-8")
-    tmp.replace(target)
+    atomic_write_text(target, out.getvalue())
     return rows
 
 

@@ -35,6 +35,7 @@ from kasvudata_utils.data.synthetic_inputs import YEARS, load_inputs, municipali
 from kasvudata_utils.data.synthetic_model import DEFAULT_EFFECTS, simulate
 from kasvudata_utils.data.synthetic_truth import describe
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import atomic_write_text
 
 DEFAULT_SEED = 20240917
 SCALES = {"default": 1.0, "test": 0.1, "national": 1.0}
@@ -183,8 +184,7 @@ def write(data: SyntheticData, out_dir) -> list[Path]:
     _write_parquet(data.firm_panel, paths[0])
     _write_parquet(data.business_table, paths[1])
     _write_parquet(data.municipality_factors, paths[2])
-    paths[3].write_text(json.dumps(data.truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
+    atomic_write_text(paths[3], json.dumps(data.truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return paths
 
 

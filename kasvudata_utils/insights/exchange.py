@@ -2,10 +2,12 @@
 
 * ``json``: every record (deleted ones too, flagged) plus the history table —
   the lossless format for merging workshops.
-* ``csv``: one row per record, levers/results as JSON text. Text fields that a
-  spreadsheet would read as a formula (starting with ``= + - @``, tab or CR) or
-  that start with ``'`` get one leading ``'``; import removes exactly one, so the
-  round trip is exact and Excel never runs a participant's text.
+* ``csv``: one row per record, levers/results as JSON text, written by the one CSV
+  writer :func:`kasvudata_utils.fileio.csv_text`: every cell (uuid, times and
+  session id too, which may come from imported files) that a spreadsheet would read
+  as a formula (starting with ``= + - @``, tab or CR) or that starts with ``'``
+  gets one leading ``'``; import removes exactly one, so the round trip is exact
+  and Excel never runs a participant's text.
 * ``md``: a readable summary (not importable), text escaped.
 
 Import merges by UUID: unknown UUIDs are added, known ones are updated only when
@@ -17,17 +19,30 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid as _uuid_mod
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kasvudata_utils import areas
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.insights.schema import COLUMNS, RECORD_FIELDS, SCHEMA_VERSION, row_to_record, utc_now
+from kasvudata_utils.fileio import atomic_write_text, csv_text, unneutralise_cell
+from kasvudata_utils.insights.schema import (
+    COLUMNS,
+    RECORD_FIELDS,
+    SCHEMA_VERSION,
+    format_utc,
+    parse_utc,
+    row_to_record,
+    utc_now,
+)
 from kasvudata_utils.insights.validate import (
     KINDS,
-    MAX_TEXT_CHARS,
     clean_indicator,
     clean_industry,
     clean_kind,
+    clean_short,
+    clean_text,
     clean_year,
     to_json,
 )
@@ -35,8 +50,6 @@ from kasvudata_utils.labels import t
 
 FORMAT_TAG = "kasvudata-insights"
 FORMATS = ("csv", "md", "json")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
-_TEXT_FIELDS = ("text", "author", "workshop")
 _MD_SPECIAL = set("\\`*_{}[]()#+!|<>~&-.")
 
 
@@ -47,16 +60,6 @@ def export_records(store, area=None) -> tuple[list[dict], list[dict]]:
     keep = {r["uuid"] for r in recs}
     hist = [h for h in store.all_history() if h["uuid"] in keep]
     return recs, hist
-
-
-def _csv_protect(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv_unprotect(value: str) -> str:
-    return value[1:] if value.startswith("'") else value
 
 
 def _md_escape(text: str) -> str:
@@ -82,9 +85,7 @@ def export_text(store, format: str = "json", area=None, lang: str = "fi") -> str
                "area": area_code, "records": recs, "history": hist}
         return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(RECORD_FIELDS)
+        rows = []
         for r in recs:
             row = []
             for f in RECORD_FIELDS:
@@ -93,11 +94,9 @@ def export_text(store, format: str = "json", area=None, lang: str = "fi") -> str
                     v = to_json(v) if v is not None else ""
                 elif f == "deleted":
                     v = int(v)
-                elif v is None:
-                    v = ""
-                row.append(_csv_protect(v) if f in _TEXT_FIELDS else v)
-            w.writerow(row)
-        return buf.getvalue()
+                row.append(v)
+            rows.append(row)
+        return csv_text(RECORD_FIELDS, rows)  # every cell neutralised: uuid and times come from files too
     return _export_md(recs, lang)
 
 
@@ -129,134 +128,339 @@ def write_export(store, format: str = "json", area=None, out=None, lang: str = "
     """Export and write to ``out`` (a path) when given; returns the text."""
     text = export_text(store, format, area=area, lang=lang)
     if out is not None:
-        p = Path(out)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
+        atomic_write_text(out, text)  # a full disk leaves the old backup whole
     return text
 
 
 # ------------------------------------------------------------------ import
-def _validate(rec: dict, where: str) -> dict:
-    """A record from a file → a row dict in :data:`COLUMNS` (raises InputError naming ``where``)."""
-    try:
-        uid = str(rec.get("uuid") or "").strip()
-        if not uid:
-            raise InputError("missing uuid: expected the UUID of the exported insight")
-        kind = clean_kind(rec.get("kind"))
-        text = "" if rec.get("text") is None else str(rec["text"])
-        if len(text) > MAX_TEXT_CHARS:
-            raise InputError(f"text of {len(text)} characters: expected at most {MAX_TEXT_CHARS}")
-        votes = int(rec.get("votes") or 0)
-        if votes < 0:
-            raise InputError(f"votes {votes}: expected a count ≥ 0")
-        deleted = rec.get("deleted")
-        deleted = 1 if str(deleted).strip().lower() in ("1", "true") else 0
-        created = str(rec.get("created_utc") or "").strip()
-        if not created:
-            raise InputError("missing created_utc: expected a UTC time such as 2026-11-28T16:00:00.000000Z")
-        return {
-            "uuid": uid, "created_utc": created, "updated_utc": str(rec.get("updated_utc") or created),
-            "workshop": str(rec.get("workshop") or ""), "area_code": areas.normalise_area(rec.get("area_code")),
-            "industry_code": clean_industry(rec.get("industry_code")),
-            "indicator": clean_indicator(rec.get("indicator")), "year": clean_year(rec.get("year")),
-            "kind": kind, "text": text, "author": rec.get("author") or None, "votes": votes,
-            "levers_json": to_json(rec["levers"]) if rec.get("levers") is not None else None,
-            "results_json": to_json(rec["results"]) if rec.get("results") is not None else None,
-            "deleted": deleted, "session_id": rec.get("session_id") or None,
-        }
-    except (TypeError, ValueError) as exc:  # InputError is a ValueError
-        raise InputError(f"{where}: {exc}") from None
+# Import is a trustworthy merge: a file is read whole, every record is checked against the schema of
+# the file's version with the limits of ``add()``, times are parsed (never compared as text), and all
+# files of one command are merged in one transaction, so a failing import changes nothing.
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+MAX_VOTES = 100_000            # a workshop room, not a web poll
+MAX_JSON_CHARS = 20_000        # levers/results of one scenario
+FUTURE_SLACK = timedelta(days=1)
+HISTORY_ACTIONS = ("create", "edit", "delete", "restore", "import")
+HISTORY_FIELDS = ("uuid", "changed_utc", "action", "record", "source")
+DOC_FIELDS = ("format", "schema_version", "exported_utc", "area", "records", "history")
+# The record fields each export version may carry (version 1 had no session id).
+VERSION_FIELDS = {1: tuple(f for f in RECORD_FIELDS if f != "session_id"), 2: RECORD_FIELDS}
+_REQUIRED = ("uuid", "kind", "area_code", "created_utc")
+_OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
-def read_export(path) -> tuple[list[dict], list[dict]]:
-    """Parse a JSON or CSV export into (records, history)."""
+@dataclass
+class ExportFile:
+    """A parsed export: raw records and history entries, the schema version and the file's name."""
+
+    records: list
+    history: list
+    version: int
+    source: str
+
+
+class _DryRun(Exception):  # noqa: N818  (not an error: carries the counts out of a rolled-back transaction)
+    def __init__(self, result):
+        super().__init__("dry run")
+        self.result = result
+
+
+def _bad_file(path, what: str) -> InputError:
+    return InputError(f"insights file {Path(path).name!r} {what}: expected a JSON or CSV file made by "
+                      "`kasvudata insights export`")
+
+
+def load_export(path) -> ExportFile:
+    """Read a JSON or CSV export whole (UTF-8, at most :data:`MAX_IMPORT_BYTES`); records are checked later.
+
+    Raises
+    ------
+    InputError
+        Missing, too large, binary or non-UTF-8 file, broken JSON/CSV, unknown format or schema version.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"insights file {str(path)!r} not found: expected a JSON or CSV export")
-    raw = p.read_text(encoding="utf-8-sig")
-    stripped = raw.lstrip()
-    if stripped.startswith("{"):
-        try:
-            doc = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"insights file {str(path)!r} is not valid JSON (line {exc.lineno}): expected a "
-                             f"`kasvudata insights export --format json` file") from None
-        if doc.get("format") != FORMAT_TAG or not isinstance(doc.get("records"), list):
-            raise InputError(f"insights file {str(path)!r}: expected a `kasvudata insights export` JSON file")
-        return doc["records"], list(doc.get("history") or [])
-    reader = csv.DictReader(io.StringIO(raw))
-    if not reader.fieldnames or not {"uuid", "kind", "area_code", "text"} <= set(reader.fieldnames):
-        raise InputError(f"insights file {str(path)!r}: expected a JSON or CSV file made by "
-                         f"`kasvudata insights export` (columns uuid, kind, area_code, text, …)")
-    recs = []
-    for row in reader:
-        rec = {k: (None if v == "" else v) for k, v in row.items() if k in RECORD_FIELDS}
-        for f in _TEXT_FIELDS:
-            if rec.get(f) is not None:
-                rec[f] = _csv_unprotect(rec[f])
-        if rec.get("text") is None:
-            rec["text"] = ""
-        for f in ("levers", "results"):
-            if rec.get(f):
-                try:
-                    rec[f] = json.loads(rec[f])
-                except json.JSONDecodeError:
-                    raise InputError(f"insights file {str(path)!r}, insight {rec.get('uuid')}: {f} "
-                                     f"{rec[f][:40]!r} is not JSON: expected an object") from None
-        recs.append(rec)
-    return recs, []
+    if p.stat().st_size > MAX_IMPORT_BYTES:
+        raise _bad_file(p, f"is {p.stat().st_size} bytes, over the limit of {MAX_IMPORT_BYTES}")
+    data = p.read_bytes()
+    if b"\x00" in data:
+        raise _bad_file(p, "is a binary file")
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _bad_file(p, f"is not UTF-8 text (byte {exc.start})") from None
+    if raw.lstrip().startswith(("{", "[")):
+        return _load_json(p, raw)
+    return _load_csv(p, raw)
 
 
-def import_records(store, records: list[dict], history: list[dict] | None = None, source: str = "") -> dict:
-    """Merge records (and history entries) into ``store`` by UUID; return counts."""
-    rows = [_validate(r, f"{source} record {i + 1}") for i, r in enumerate(records)]
-    history = history or []
+def _load_json(p: Path, raw: str) -> ExportFile:
+    try:
+        doc = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise _bad_file(p, f"is not valid JSON (line {exc.lineno})") from None
+    except RecursionError:
+        raise _bad_file(p, "is JSON nested too deeply") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT_TAG:
+        raise _bad_file(p, f"lacks \"format\": \"{FORMAT_TAG}\"")
+    version = doc.get("schema_version")
+    if isinstance(version, bool) or version not in VERSION_FIELDS:
+        raise InputError(f"insights file {p.name!r} has schema_version {version!r}: expected one of "
+                         f"{', '.join(map(str, VERSION_FIELDS))} (a newer KasvuDATA's export? upgrade the package)")
+    unknown = sorted(set(doc) - set(DOC_FIELDS))
+    if unknown:
+        raise _bad_file(p, f"has unknown field(s) {unknown[:3]}")
+    records, history = doc.get("records"), doc.get("history") or []
+    if not isinstance(records, list) or not isinstance(history, list):
+        raise _bad_file(p, "has records or history that are not lists")
+    return ExportFile(records, history, version, p.name)
+
+
+def _load_csv(p: Path, raw: str) -> ExportFile:
+    try:
+        reader = csv.DictReader(io.StringIO(raw, newline=""))
+        fields = reader.fieldnames or []
+        if not set(_REQUIRED) <= set(fields) or not set(fields) <= set(RECORD_FIELDS):
+            raise _bad_file(p, f"has columns {list(fields)[:6]}, not uuid, kind, area_code, created_utc, text, …")
+        recs = []
+        for row in reader:
+            if None in row:
+                raise _bad_file(p, f"has a row with more cells than columns (line {reader.line_num})")
+            rec = {k: (None if v in ("", None) else unneutralise_cell(v)) for k, v in row.items()}
+            for f in ("levers", "results"):
+                if rec.get(f):
+                    try:
+                        rec[f] = json.loads(rec[f])
+                    except (json.JSONDecodeError, RecursionError):
+                        raise InputError(f"insights file {p.name!r}, line {reader.line_num}: {f} "
+                                         f"{rec[f][:40]!r} is not JSON: expected an object") from None
+            recs.append(rec)
+    except csv.Error as exc:
+        raise _bad_file(p, f"is not a readable CSV ({exc})") from None
+    return ExportFile(recs, [], max(VERSION_FIELDS), p.name)
+
+
+def read_export(path) -> tuple[list[dict], list[dict]]:
+    """Parse a JSON or CSV export into (records, history) (unchecked; see :func:`load_export`)."""
+    doc = load_export(path)
+    return doc.records, doc.history
+
+
+def _typed(rec: dict, name: str, types=(str,), required=False):
+    v = rec.get(name)
+    if v is None:
+        if required:
+            raise InputError(f"missing {name}")
+        return None
+    if isinstance(v, bool) or not isinstance(v, types):
+        raise InputError(f"{name} of type {type(v).__name__}: expected {' or '.join(t_.__name__ for t_ in types)}")
+    return v
+
+
+def _count(value, name: str) -> int:
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
+        value = int(value.strip())
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VOTES:
+        raise InputError(f"{name} {str(value)[:20]!r}: expected a whole number 0–{MAX_VOTES}")
+    return value
+
+
+def _flag(value) -> int:
+    m = {None: 0, False: 0, True: 1, "0": 0, "1": 1, "false": 0, "true": 1}  # 0 == False, 1 == True
+    key = value.strip().lower() if isinstance(value, str) else value
+    if isinstance(key, (dict, list, float)) or key not in m:
+        raise InputError(f"deleted {str(value)[:20]!r}: expected true or false")
+    return m[key]
+
+
+def _uuid(value, name: str = "uuid") -> str:
+    uid = _typed({name: value}, name, required=True)
+    try:
+        ok = str(_uuid_mod.UUID(uid)) == uid
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InputError(f"{name} {uid[:40]!r}: expected a UUID such as 123e4567-e89b-12d3-a456-426614174000")
+    return uid
+
+
+def _json_field(value, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InputError(f"{name} of type {type(value).__name__}: expected an object of name → value")
+    text = to_json(value)
+    if len(text) > MAX_JSON_CHARS:
+        raise InputError(f"{name} of {len(text)} characters: expected at most {MAX_JSON_CHARS}")
+    return text
+
+
+def validate_record(rec, where: str, version: int = SCHEMA_VERSION, now: datetime | None = None) -> dict:
+    """A record from a file → a row dict in :data:`COLUMNS`, with the checks and limits of ``add()``.
+
+    Strict: only the fields of the file's schema version, each of its type; UUIDs in canonical form;
+    ``created_utc``/``updated_utc`` ISO-8601 with a time zone (stored as UTC), updated not before created
+    nor more than a day in the future; votes 0–:data:`MAX_VOTES`. Raises :class:`InputError` naming ``where``.
+    """
+    now = now or datetime.now(UTC)
+    try:
+        if not isinstance(rec, dict):
+            raise InputError(f"a {type(rec).__name__}: expected an object with uuid, kind, area_code, …")
+        unknown = sorted(set(rec) - set(VERSION_FIELDS.get(version, RECORD_FIELDS)))
+        if unknown:
+            raise InputError(f"unknown field(s) {unknown[:3]} for schema version {version}")
+        kind = clean_kind(_typed(rec, "kind", required=True))
+        uid = _uuid(rec.get("uuid"))
+        created = parse_utc(_typed(rec, "created_utc", required=True))
+        updated = parse_utc(_typed(rec, "updated_utc") or rec["created_utc"])
+        if updated < created:
+            raise InputError(f"updated_utc {rec.get('updated_utc')!r} is before created_utc: expected a later time")
+        if updated > now + FUTURE_SLACK:
+            raise InputError(f"updated_utc {rec.get('updated_utc')!r} lies in the future: expected a past time")
+        return {
+            "uuid": uid, "created_utc": format_utc(created), "updated_utc": format_utc(updated),
+            "workshop": clean_short(_typed(rec, "workshop"), "workshop label") or "",
+            "area_code": areas.normalise_area(_typed(rec, "area_code", required=True)),
+            "industry_code": clean_industry(_typed(rec, "industry_code")),
+            "indicator": clean_indicator(_typed(rec, "indicator")),
+            "year": clean_year(_typed(rec, "year", (int, str))), "kind": kind,
+            "text": clean_text(_typed(rec, "text"), "en", allow_empty=kind == "scenario"),
+            "author": clean_short(_typed(rec, "author"), "author name") or None,
+            "votes": _count(rec.get("votes"), "votes"),
+            "levers_json": _json_field(rec.get("levers"), "levers"),
+            "results_json": _json_field(rec.get("results"), "results"),
+            "deleted": _flag(rec.get("deleted")),
+            "session_id": clean_short(_typed(rec, "session_id"), "session id") or None,
+        }
+    except (TypeError, ValueError, RecursionError) as exc:  # InputError is a ValueError
+        raise InputError(f"{where}: {exc}") from None
+
+
+def validate_history(entry, where: str, uuids: set, version: int = SCHEMA_VERSION) -> dict:
+    """A history entry from a file → ``uuid, changed_utc, action, record, source`` (checked like a record)."""
+    try:
+        if not isinstance(entry, dict):
+            raise InputError(f"a {type(entry).__name__}: expected an object with uuid, changed_utc, action, record")
+        unknown = sorted(set(entry) - set(HISTORY_FIELDS))
+        if unknown:
+            raise InputError(f"unknown field(s) {unknown[:3]}")
+        uid = _uuid(entry.get("uuid"))
+        if uid not in uuids:
+            raise InputError(f"uuid {uid} has no record in the file: expected the history of an exported record")
+        action = _typed(entry, "action", required=True)
+        if action not in HISTORY_ACTIONS:
+            raise InputError(f"action {action[:20]!r}: expected one of {', '.join(HISTORY_ACTIONS)}")
+        when = format_utc(parse_utc(_typed(entry, "changed_utc", required=True)))
+        row = validate_record(entry.get("record"), "record", version)
+        if row["uuid"] != uid:
+            raise InputError(f"record uuid {row['uuid']} differs from the entry's {uid}")
+        source = clean_short(_typed(entry, "source"), "source")
+        return {"uuid": uid, "changed_utc": when, "action": action, "row": row, "source": source}
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def _snapshot(row: dict, source=None) -> str:
+    rec = row_to_record(tuple(row[c] for c in COLUMNS))
+    if source:
+        rec["import_source"] = source  # read back as the entry's "source" (store.history)
+    return json.dumps(rec, ensure_ascii=False, sort_keys=True)
+
+
+def _time_or_oldest(text) -> datetime:
+    try:
+        return parse_utc(text)
+    except ValueError:  # a value stored by an older, laxer import: any valid time is newer
+        return _OLDEST
+
+
+def _merge(con, rows: list[dict], history: list[dict], source: str, now: str) -> dict:
+    """Merge checked rows and history entries of one file; every change gets an ``import`` history entry.
+
+    Newer wins by parsed ``updated_utc`` (votes: the larger count); on equal times the stored version
+    stays. A UUID twice in one file is merged the same way, in file order.
+    """
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "history_added": 0, "changes": []}
+    for h in history:
+        seen = con.execute("SELECT 1 FROM insight_history WHERE uuid = ? AND changed_utc = ? AND action = ?",
+                           (h["uuid"], h["changed_utc"], h["action"])).fetchone()
+        if not seen:
+            con.execute("INSERT INTO insight_history (uuid, changed_utc, action, snapshot_json) VALUES (?, ?, ?, ?)",
+                        (h["uuid"], h["changed_utc"], h["action"], _snapshot(h["row"], h["source"])))
+            counts["history_added"] += 1
+    for row in rows:
+        old = con.execute(f"SELECT {', '.join(COLUMNS)} FROM insights WHERE uuid = ?", (row["uuid"],)).fetchone()
+        if old is None:
+            con.execute(f"INSERT INTO insights ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                        tuple(row[c] for c in COLUMNS))
+            new, change = row, ("add", row["uuid"], [f"{row['area_code']} {row['kind']}"])
+            counts["added"] += 1
+        else:
+            old = dict(zip(COLUMNS, old, strict=True))
+            if parse_utc(row["updated_utc"]) > _time_or_oldest(old["updated_utc"]):
+                new = dict(row, votes=max(row["votes"], old["votes"]))
+            elif row["votes"] > old["votes"]:
+                new = dict(old, votes=row["votes"])
+            else:
+                new = old
+            changed = [c for c in COLUMNS if new[c] != old[c]]
+            if not changed:
+                counts["unchanged"] += 1
+                continue
+            con.execute(f"UPDATE insights SET {', '.join(f'{c} = ?' for c in COLUMNS if c != 'uuid')} WHERE uuid = ?",
+                        (*(new[c] for c in COLUMNS if c != "uuid"), row["uuid"]))
+            change = ("update", row["uuid"], changed)
+            counts["updated"] += 1
+        con.execute("INSERT INTO insight_history (uuid, changed_utc, action, snapshot_json) VALUES (?, ?, ?, ?)",
+                    (row["uuid"], now, "import", _snapshot(new, source or "import")))
+        counts["history_added"] += 1
+        counts["changes"].append(change)
+    return counts
+
+
+def import_exports(store, docs: list[ExportFile], dry_run: bool = False) -> list[dict]:
+    """Check every record of every file, then merge all files in one transaction; counts per file.
+
+    ``dry_run`` runs the same merge and rolls it back: the counts and ``changes`` say what would change.
+    A bad record anywhere raises :class:`InputError` before the store is touched.
+    """
+    now = datetime.now(UTC)
+    checked = []
+    for doc in docs:
+        rows = [validate_record(r, f"{doc.source} record {i + 1}", doc.version, now)
+                for i, r in enumerate(doc.records)]
+        uuids = {r["uuid"] for r in rows}
+        hist = [validate_history(h, f"{doc.source} history entry {i + 1}", uuids, doc.version)
+                for i, h in enumerate(doc.history)]
+        checked.append((doc.source, rows, hist))
 
     def do(con):  # may be retried as a whole when the store is busy: counts start afresh
-        counts = {"added": 0, "updated": 0, "unchanged": 0, "history_added": 0}
-        now = utc_now()
-        for row in rows:
-            old = con.execute(f"SELECT {', '.join(COLUMNS)} FROM insights WHERE uuid = ?",
-                              (row["uuid"],)).fetchone()
-            if old is None:
-                con.execute(f"INSERT INTO insights ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                            tuple(row[c] for c in COLUMNS))
-                counts["added"] += 1
-                continue
-            old = dict(zip(COLUMNS, old, strict=False))
-            if row["updated_utc"] > old["updated_utc"]:
-                merged = dict(row, votes=max(row["votes"], old["votes"]))
-                con.execute(f"UPDATE insights SET {', '.join(f'{c} = ?' for c in COLUMNS if c != 'uuid')} "
-                            f"WHERE uuid = ?", (*(merged[c] for c in COLUMNS if c != "uuid"), row["uuid"]))
-                counts["updated"] += 1
-            elif row["votes"] > old["votes"]:
-                con.execute("UPDATE insights SET votes = ? WHERE uuid = ?", (row["votes"], row["uuid"]))
-                counts["updated"] += 1
-            else:
-                counts["unchanged"] += 1
-        for h in history:
-            uid, when, action = str(h.get("uuid")), str(h.get("changed_utc")), str(h.get("action"))
-            seen = con.execute("SELECT 1 FROM insight_history WHERE uuid = ? AND changed_utc = ? AND action = ?",
-                               (uid, when, action)).fetchone()
-            if not seen:
-                con.execute("INSERT INTO insight_history (uuid, changed_utc, action, snapshot_json) "
-                            "VALUES (?, ?, ?, ?)",
-                            (uid, when, action, json.dumps(h.get("record"), ensure_ascii=False, sort_keys=True)))
-                counts["history_added"] += 1
-        # Records that arrived without any history get one "import" entry, so nothing is untraceable.
-        for row in rows:
-            has = con.execute("SELECT 1 FROM insight_history WHERE uuid = ?", (row["uuid"],)).fetchone()
-            if not has:
-                rec = row_to_record(tuple(row[c] for c in COLUMNS))
-                con.execute("INSERT INTO insight_history (uuid, changed_utc, action, snapshot_json) "
-                            "VALUES (?, ?, ?, ?)",
-                            (row["uuid"], now, "import", json.dumps(rec, ensure_ascii=False, sort_keys=True)))
-                counts["history_added"] += 1
-        return counts
-    return store._write(do)
+        stamp = format_utc(datetime.now(UTC))
+        result = [_merge(con, rows, hist, source, stamp) for source, rows, hist in checked]
+        if dry_run:
+            raise _DryRun(result)
+        return result
+
+    try:
+        return store._write(do)
+    except _DryRun as dry:
+        return dry.result
 
 
-def import_file(store, path) -> dict:
+def import_records(store, records: list[dict], history: list[dict] | None = None, source: str = "",
+                   dry_run: bool = False) -> dict:
+    """Merge records (and history entries) of the current schema version into ``store``; return counts."""
+    return import_exports(store, [ExportFile(records, history or [], SCHEMA_VERSION, source)], dry_run)[0]
+
+
+def import_files(store, paths, dry_run: bool = False) -> list[dict]:
+    """Merge JSON or CSV export files into ``store`` in one transaction; counts per file (see :func:`_merge`)."""
+    return import_exports(store, [load_export(p) for p in paths], dry_run)
+
+
+def import_file(store, path, dry_run: bool = False) -> dict:
     """Merge a JSON or CSV export file into ``store``; returns counts ``added, updated, unchanged``."""
-    records, history = read_export(path)
-    return import_records(store, records, history, source=Path(path).name)
+    return import_files(store, [path], dry_run)[0]

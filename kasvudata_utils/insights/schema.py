@@ -73,6 +73,25 @@ def format_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def parse_utc(text) -> datetime:
+    """An ISO-8601 time with a time zone (``Z`` or an offset) → an aware UTC datetime; ValueError otherwise.
+
+    The store compares times parsed, never as text (as text ``"zzzz"`` would sort after every date).
+
+    >>> format_utc(parse_utc("2026-01-02T05:04:05+02:00"))
+    '2026-01-02T03:04:05.000000Z'
+    """
+    if not isinstance(text, str) or not 10 <= len(text.strip()) <= 40:
+        raise ValueError(f"time {str(text)[:40]!r}: expected ISO-8601 UTC such as 2026-11-28T16:00:00Z")
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"time {text[:40]!r}: expected ISO-8601 UTC such as 2026-11-28T16:00:00Z") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"time {text[:40]!r} has no time zone: expected UTC such as 2026-11-28T16:00:00Z")
+    return moment.astimezone(UTC)
+
+
 def row_to_record(row) -> dict:
     """A stored row (tuple in :data:`COLUMNS` order) → record dict with parsed JSON."""
     rec = dict(zip(COLUMNS, row, strict=False))

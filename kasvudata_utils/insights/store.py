@@ -26,6 +26,7 @@ Export and import live in :mod:`kasvudata_utils.insights.exchange`, HTML renderi
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import time
@@ -93,6 +94,16 @@ def with_retry(fn, patience_s: float = LOCK_PATIENCE_S):
             delay = min(delay * 2, 0.25)
 
 
+def _history_entry(entry: dict, snapshot_json: str) -> dict:
+    """A history row as a dict; an import's snapshot carries its source file, returned as ``source``."""
+    rec = json.loads(snapshot_json)
+    source = rec.pop("import_source", None) if isinstance(rec, dict) else None
+    entry["record"] = rec
+    if source is not None:
+        entry["source"] = source
+    return entry
+
+
 class InsightStore:
     """The SQLite knowledge base (see the module docstring).
 
@@ -109,16 +120,32 @@ class InsightStore:
 
     def __init__(self, path=None, clock=None, lang: str = "fi"):
         self.path = Path(path) if path is not None else paths.insights_db()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock or (lambda: datetime.now(UTC))
         self.lang = lang
+        # A store on a read-only mount (a copied USB stick, a CD, a read-only share) still lists and
+        # exports; only writes are refused, with one line.
+        self.read_only = not self._writable()
+        if self.read_only and not self.path.is_file():
+            raise InputError(f"insights store {self.path} does not exist and its folder is read-only: expected "
+                             "an existing store or a writable folder")
         with_retry(self._ensure_schema)
+
+    def _writable(self) -> bool:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        if not os.access(self.path.parent, os.W_OK):
+            return False
+        return not self.path.exists() or os.access(self.path, os.W_OK)
 
     # ------------------------------------------------------------ plumbing
     def _now(self) -> str:
         return format_utc(self._clock())
 
     def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            return self._connect_read_only()
         con = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
@@ -129,6 +156,16 @@ class InsightStore:
             raise
         return con
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A read-only connection; ``immutable`` when even SQLite's lock files cannot be made (read-only mount)."""
+        uri = self.path.resolve().as_uri()
+        try:
+            con = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+            con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return con
+        except sqlite3.OperationalError:
+            return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+
     def _ensure_schema(self, target: int = SCHEMA_VERSION) -> None:
         with closing(self._connect()) as con:
             version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -137,6 +174,9 @@ class InsightStore:
                                  f"{SCHEMA_VERSION} (made by a newer KasvuDATA; upgrade the package)")
             if version >= target:
                 return
+            if self.read_only:
+                raise InputError(f"insights store {self.path} has schema version {version} and is read-only: "
+                                 f"expected version {target}, or a writable copy that can be upgraded")
             con.execute("BEGIN IMMEDIATE")
             try:
                 version = con.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
@@ -159,6 +199,9 @@ class InsightStore:
 
     def _write(self, fn):
         """Run ``fn(con)`` inside ``BEGIN IMMEDIATE … COMMIT``, retrying while the store is locked."""
+        if self.read_only:
+            raise InputError(t("insight_store_read_only", self.lang, path=self.path))
+
         def attempt():
             with closing(self._connect()) as con:
                 con.execute("BEGIN IMMEDIATE")
@@ -380,12 +423,12 @@ class InsightStore:
         """Every version of the record, oldest first: dicts ``changed_utc, action, record``."""
         rows = self._read("SELECT changed_utc, action, snapshot_json FROM insight_history WHERE uuid = ? "
                           "ORDER BY id", (str(uid),))
-        return [{"changed_utc": c, "action": a, "record": json.loads(s)} for c, a, s in rows]
+        return [_history_entry({"changed_utc": c, "action": a}, s) for c, a, s in rows]
 
     def all_history(self) -> list[dict]:
         """The whole history table (for export): dicts ``uuid, changed_utc, action, record``."""
         rows = self._read("SELECT uuid, changed_utc, action, snapshot_json FROM insight_history ORDER BY id")
-        return [{"uuid": u, "changed_utc": c, "action": a, "record": json.loads(s)} for u, c, a, s in rows]
+        return [_history_entry({"uuid": u, "changed_utc": c, "action": a}, s) for u, c, a, s in rows]
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` result (``"ok"`` when sound)."""
@@ -396,6 +439,10 @@ class InsightStore:
         """The records as ``csv``, ``md`` or ``json`` text (see :mod:`kasvudata_utils.insights.exchange`)."""
         return exchange.export_text(self, format, area=area, lang=lang)
 
-    def import_file(self, path) -> dict:
-        """Merge an export (JSON or CSV) by UUID; returns counts ``added, updated, unchanged``."""
-        return exchange.import_file(self, path)
+    def import_file(self, path, dry_run: bool = False) -> dict:
+        """Merge an export (JSON or CSV) by UUID; returns counts ``added, updated, unchanged``, ``changes``.
+
+        See :mod:`kasvudata_utils.insights.exchange`: checked like ``add()``, newer wins by parsed time,
+        every change recorded in the history with the file's name; ``dry_run`` changes nothing.
+        """
+        return exchange.import_file(self, path, dry_run=dry_run)

@@ -26,25 +26,31 @@ Layout written (``out`` defaults to ``reports/``)::
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from kasvudata_utils import areas, industries
+from kasvudata_utils.data import load_firm_panel
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import claim_folder
 from kasvudata_utils.labels import normalise_lang
 from kasvudata_utils.paths import PROJECT_ROOT
 from kasvudata_utils.reports.cluster import dispatch_dask
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint, job_fingerprint, package_version
 from kasvudata_utils.reports.manifest import load_manifest, write_manifest
 from kasvudata_utils.reports.site import build_site
-from kasvudata_utils.reports.sources import resolve_panel
-from kasvudata_utils.reports.worker import (EXECUTION_TIMEOUT_S, START_TIMEOUT_S, _batch_worker, _now, execute_job,
-                                            worker_failure)
+from kasvudata_utils.reports.sources import national_panel_path, resolve_panel
+from kasvudata_utils.reports.worker import (
+    EXECUTION_TIMEOUT_S,
+    START_TIMEOUT_S,
+    _batch_worker,
+    _now,
+    execute_job,
+    worker_failure,
+)
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 AREA_NOTEBOOK = "01_area_report.ipynb"
@@ -83,7 +89,7 @@ def parse_areas(spec) -> list[str]:
     >>> parse_areas("SK177-all")[:2]
     ['KU009', 'KU208']
     """
-    if spec is None or str(spec).strip().lower() in ("", "all"):
+    if spec is None or str(spec).strip().lower() == "all":
         return areas.home_region_areas()
     codes = []
     for item in (s.strip() for s in str(spec).split(",")):
@@ -150,8 +156,7 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
         ``reports`` (key → entry with parameters, fingerprint, started, finished, duration_s,
         status, error, html, notebook, tables, up_to_date).
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = claim_folder(out, "--out")  # only a new, empty or KasvuDATA-written folder is written into
     data_fp, code_fp = data_fingerprint(panel_path or None), code_fingerprint()
     old = load_manifest(out).get("reports", {})
     manifest = {"generated": _now(), "package_version": package_version(), "data_fingerprint": data_fp,
@@ -177,7 +182,7 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
             results = _dispatch_local(todo, out, n_jobs, start_timeout, execution_timeout)
         bar = tqdm(total=len(todo), desc="kasvudata reports", unit="report", disable=not progress)
         for job, entry in results:
-            manifest["reports"][job.key] = _entry(job, entry, data_fp)
+            manifest["reports"][job.key] = _entry(job, entry, data_fp, old.get(job.key, {}), out)
             bar.update(1)
             bar.set_postfix_str(f"{job.key}: {entry['status']}")
         bar.close()
@@ -204,10 +209,36 @@ def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int,
             yield futures[fut], entry
 
 
-def _entry(job: Job, entry: dict, data_fp: str) -> dict:
-    return {"kind": job.kind, "name": job.name, "parameters": job.parameters, "fingerprint": job.fingerprint,
-            "data_fingerprint": data_fp, **entry, "html": f"{job.out_subdir}/report.html",
-            "notebook": f"{job.out_subdir}/report.ipynb", "up_to_date": False}
+def _entry(job: Job, entry: dict, data_fp: str, prev: dict | None = None, out: Path | None = None) -> dict:
+    """The manifest entry of a finished job; a failed one whose last good report is still there is ``stale``.
+
+    Parameters name no local path: an own panel appears as ``panel`` (file name and sha256).
+    """
+    params = dict(job.parameters)
+    panel = params.get("panel_path") or ""
+    if panel:
+        params["panel_path"] = Path(panel).name
+    e = {"kind": job.kind, "name": job.name, "parameters": params, "fingerprint": job.fingerprint,
+         "data_fingerprint": data_fp, **entry, "html": f"{job.out_subdir}/report.html",
+         "notebook": f"{job.out_subdir}/report.ipynb", "up_to_date": False}
+    if panel:
+        e["panel"] = panel_identity(panel)
+    prev = prev or {}
+    if e["status"] != "ok" and out is not None and (out / job.out_subdir / "report.html").is_file():
+        e["stale"] = True  # the previous good report stays (the worker replaces a folder only when complete)
+        e["last_ok"] = prev.get("last_ok") or (prev.get("finished", "") if prev.get("status") == "ok" else "")
+    return e
+
+
+def panel_identity(panel_path) -> dict:
+    """How published files name a firm panel: file name, sha256 and source (never its local path)."""
+    p = Path(panel_path)
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    national = p.resolve() == national_panel_path().resolve()
+    return {"file": p.name, "sha256": h.hexdigest(), "source": "national" if national else "own"}
 
 
 def summarise(manifest: dict, keys=None) -> dict:
@@ -230,6 +261,26 @@ def summary_line(manifest: dict) -> str:
     return line + f"; wall time {manifest.get('wall_time_s', 0)} s"
 
 
+def check_panel_years(panel_path: str, start_year, end_year) -> None:
+    """Refuse (one line, exit 2) a panel without rows, or a period the panel's years do not cover.
+
+    Without this an empty panel or ``--start 2099 --end 2100`` made every report fail, one by one.
+    """
+    try:
+        start, end = int(start_year), int(end_year)
+    except (TypeError, ValueError):
+        raise InputError(f"years {start_year!r}–{end_year!r}: expected whole numbers such as 2018 and 2023") from None
+    if start >= end:
+        raise InputError(f"start year {start} is not before end year {end}: expected start < end")
+    years = load_firm_panel(panel_path or None)["year"]
+    name = Path(panel_path).name if panel_path else "the embedded firm panel"
+    if len(years) == 0:
+        raise InputError(f"firm panel {name} has no rows: expected firms by year (SPEC §3)")
+    lo, hi = int(years.min()), int(years.max())
+    if start < lo or end > hi:
+        raise InputError(f"period {start}–{end}: expected years within {lo}–{hi}, the years of {name}")
+
+
 def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
                 start_year=DEFAULT_START, end_year=DEFAULT_END, panel_path="", progress=True,
                 data="default", scheduler="") -> dict:
@@ -240,6 +291,7 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
     """
     panel = resolve_panel(data, panel_path)
     codes = parse_areas(area_spec)
+    check_panel_years(panel, start_year, end_year)
     outside = [c for c in codes if c in areas.all_areas() and not areas.contains(areas.HOME_REGION, c)]
     if outside and not panel:
         raise InputError(f"--areas {area_spec!r} includes {outside[0]} outside Northern Ostrobothnia: expected "

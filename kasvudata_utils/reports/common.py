@@ -17,6 +17,7 @@ import pandas as pd
 
 from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import atomic_write_text, frame_csv_text
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import SUPPRESSED_MARK, format_number
 from kasvudata_utils.labels import normalise_lang
@@ -177,11 +178,7 @@ def save_table(df: pd.DataFrame, output_dir: str, name: str) -> Path | None:
     """Write a disclosed table as ``<output_dir>/<name>.csv`` (suppressed cells stay empty)."""
     if not output_dir:
         return None
-    d = Path(output_dir)
-    d.mkdir(parents=True, exist_ok=True)
-    p = d / f"{name}.csv"
-    df.to_csv(p, index=False)
-    return p
+    return atomic_write_text(Path(output_dir) / f"{name}.csv", frame_csv_text(df))
 
 
 def badge_html(prov: dict, lang: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kasvudata_utils.fileio import atomic_write_text
 from kasvudata_utils.labels import t
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
@@ -60,5 +61,5 @@ def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", titl
                  "kasvudata_home_label": "← " + t("site_home", lang), "language_code": lang,
                  "metadata": {"name": title or Path(html).parent.name}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    Path(html).write_text(body, encoding="utf-8")
+    atomic_write_text(html, body)
     return Path(html)

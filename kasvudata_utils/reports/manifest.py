@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from kasvudata_utils.fileio import atomic_write_text
 
 MANIFEST = "manifest.json"
 
@@ -19,8 +20,5 @@ def load_manifest(out) -> dict:
 
 def write_manifest(out, manifest: dict) -> Path:
     """Write ``manifest.json`` atomically (a crash never leaves half a manifest)."""
-    p = Path(out) / MANIFEST
-    tmp = p.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=False), encoding="utf-8")
-    os.replace(tmp, p)
-    return p
+    return atomic_write_text(Path(out) / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1,
+                                                               sort_keys=False))

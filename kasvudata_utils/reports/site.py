@@ -21,11 +21,18 @@ from kasvudata_utils.paths import insights_db
 from kasvudata_utils.insights.render import render_region_page_html
 from kasvudata_utils.reports.findings import headline_figures
 from kasvudata_utils.errors import DataError
+from kasvudata_utils.fileio import (
+    atomic_write_bytes,
+    atomic_write_text,
+    check_output_folders,
+    claim_folder,
+    replace_folder,
+    staging_folder,
+)
 from kasvudata_utils.data import load_web_geojson
 from kasvudata_utils.plots import area_map, figure_png
 from kasvudata_utils.reports.findings import HEADLINE
 from kasvudata_utils.plots import format_number
-from kasvudata_utils.reports.sources import national_panel_path
 from kasvudata_utils.reports.manifest import write_manifest
 
 SYNTHETIC_PROV = provenance.make("synthetic", ["KasvuDATA synthetic firm panel (calibrated to Statistics Finland)"])
@@ -73,7 +80,7 @@ def _headline(out: Path, entry: dict) -> dict:
 
 
     p = out / Path(entry.get("html", "")).parent / "tables" / "indicators.csv"
-    if entry.get("status") != "ok" or not p.exists():
+    if not _has_report(entry) or not p.exists():
         return {}
     ind = pd.read_csv(p, dtype={"area_code": str, "industry_code": str, "reference_code": str})
     return headline_figures(ind, entry["parameters"]["area"])
@@ -89,7 +96,7 @@ def _map_png(out: Path, lang: str) -> str | None:
         return None
     fig = area_map(feats, title=t("site_map_title", lang), prov=provenance.make("real"), lang=lang,
                    colour_by="subregion")
-    (out / "map.png").write_bytes(figure_png(fig))
+    atomic_write_bytes(out / "map.png", figure_png(fig))
     return "map.png"
 
 
@@ -138,16 +145,13 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     parts.append(f'<p class="kd-attribution">{esc(t("attribution", lang))}</p>')
     parts.append(f'<p class="kd-note">{esc(t("site_generated", lang, date=now, fp=manifest.get("data_fingerprint", ""), version=manifest.get("package_version", ""), ok=s.get("ok", 0), total=s.get("total", 0)))}'
                  f' <a href="manifest.json">manifest.json</a></p>')
-    p = out / "index.html"
-    p.write_text(_page(t("site_title", lang), "".join(parts), lang), encoding="utf-8")
-    return p
+    return atomic_write_text(out / "index.html", _page(t("site_title", lang), "".join(parts), lang))
 
 
 def _site_badge(reps: dict, lang: str) -> str:
     """The home page's data badge: synthetic for the embedded panel, real for a researcher's own panel."""
 
-    national = str(national_panel_path())
-    own = any(e.get("parameters", {}).get("panel_path") not in ("", None, national) for e in reps.values())
+    own = any((e.get("panel") or {}).get("source") == "own" for e in reps.values())
     prov = provenance.make("real", [t("own_panel", lang)]) if own else SYNTHETIC_PROV
     out = f'<p><span class="kd-data-badge kd-{prov["kind"]}">{esc(provenance.badge_text(prov, lang))}</span></p>'
     if not own:
@@ -163,14 +167,22 @@ def _end_year(reps: dict) -> str:
     return ""
 
 
+def _has_report(e: dict) -> bool:
+    """A report page to link: this run's, or the last good one kept when this run failed (stale)."""
+    return e.get("status") == "ok" or bool(e.get("stale"))
+
+
 def _status_cell(e: dict, lang: str) -> str:
     if e.get("status") == "ok":
         return f'<span class="kd-status-ok">{esc(t("status_ok", lang))}</span>'
-    return f'<span class="kd-status-failed">{esc(t("status_failed", lang))}: {esc(e.get("error", ""))}</span>'
+    cell = f'<span class="kd-status-failed">{esc(t("status_failed", lang))}: {esc(e.get("error", ""))}</span>'
+    if e.get("stale"):
+        cell += f' <span class="kd-status-stale">{esc(t("status_stale", lang, when=e.get("last_ok") or "?"))}</span>'
+    return cell
 
 
 def _links(e: dict, lang: str) -> str:
-    if e.get("status") != "ok":
+    if not _has_report(e):
         return ""
     base = Path(e["html"]).parent.as_posix()
     links = [f'<a href="{esc(e["html"])}">{esc(t("link_report", lang))}</a>',
@@ -188,18 +200,17 @@ def build_insights_page(out, lang: str = "fi") -> Path:
     body = (f'<nav class="kd-nav"><a href="index.html">← {esc(t("site_home", lang))}</a></nav>'
             + region_insights_html(lang, out)
             + f'<p class="kd-attribution">{esc(t("attribution", lang))}</p>')
-    p = Path(out) / "insights.html"
-    p.write_text(_page(t("insights_region_title", lang), body, lang), encoding="utf-8")
-    return p
+    return atomic_write_text(Path(out) / "insights.html", _page(t("insights_region_title", lang), body, lang))
 
 
 def build_site(out, manifest: dict, lang: str = "fi") -> Path:
     """Write the manifest, the stylesheet, ``index.html`` and ``insights.html`` into the report folder."""
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if not out.exists():
+        claim_folder(out, "--out")  # a batch claims its folder first (reports.batch.run_jobs)
     write_manifest(out, manifest)
-    (out / "style.css").write_text(site_css(), encoding="utf-8")
+    atomic_write_text(out / "style.css", site_css())
     build_insights_page(out, lang)
     return build_index(out, manifest, lang)
 
@@ -208,15 +219,34 @@ PUBLISH_SUFFIXES = (".html", ".css", ".png", ".svg", ".csv", ".json", ".ipynb")
 
 
 def publish_site(out, target) -> Path:
-    """Copy the publishable files of the report folder to ``target`` (a folder for any static host)."""
-    out, target = Path(out), Path(target)
+    """Copy the publishable files of the report folder to ``target`` (a folder for any static host).
+
+    ``target`` may not be ``out``, lie inside it or contain it, nor be ``/``, the home folder or the
+    checkout; an existing ``target`` is replaced only when KasvuDATA wrote it (its marker) or it is
+    empty (:mod:`kasvudata_utils.fileio`). The site is built in a temporary folder beside ``target`` and
+    moved into place complete.
+
+    Raises
+    ------
+    InputError
+        An unsafe or foreign ``target`` (one line; nothing is written or deleted).
+    """
+    check_output_folders(out, target)
+    out, target = Path(out).resolve(), Path(target).expanduser().resolve()
     if target.exists():
-        shutil.rmtree(target)
-    for p in out.rglob("*"):
-        if p.is_file() and p.suffix in PUBLISH_SUFFIXES and not p.name.endswith(".tmp"):
-            dest = target / p.relative_to(out)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(p, dest)
+        claim_folder(target, "--site")  # refuses, before anything is written, a folder the tool does not own
+    stage = staging_folder(target)
+    try:
+        for p in out.rglob("*"):
+            rel = p.relative_to(out)
+            if (p.is_file() and p.suffix in PUBLISH_SUFFIXES and not p.name.endswith(".tmp")
+                    and not any(part.startswith(".") for part in rel.parts)):  # no staging or marker files
+                dest = stage / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(p, dest)
+        replace_folder(stage, target, "--site")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return target
 
 

@@ -5,11 +5,15 @@ The local process pool (:mod:`kasvudata_utils.reports.batch`) and the Dask clust
 """
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from kasvudata_utils.fileio import atomic_write_text, replace_folder, staging_folder
+from kasvudata_utils.paths import PROJECT_ROOT
 from kasvudata_utils.reports import kernels as reports_kernels
 from kasvudata_utils.reports.html import export_html
 
@@ -18,11 +22,11 @@ EXECUTION_TIMEOUT_S = 600  # per cell
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _one_line(exc) -> str:
-    """papermill's execution error as one line: the exception name and message from the kernel."""
+    """Papermill's execution error as one line: the exception name and message from the kernel."""
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
     text = f"{ename}: {evalue}" if ename else f"{type(exc).__name__}: {exc}"
     return " ".join(str(text).split())[:500]
@@ -35,20 +39,24 @@ def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
     Returns the manifest entry: status ``ok`` or ``failed`` with a one-line ``error``.
     """
     target = Path(out) / job["out_subdir"]
-    target.mkdir(parents=True, exist_ok=True)
-    html, ipynb = target / "report.html", target / "report.ipynb"
+    # Built in a temporary folder beside the report's own and moved into place only when complete: a
+    # failing run keeps the last good report (the batch marks it stale), never half a new one.
+    stage = staging_folder(target)
+    html, ipynb = stage / "report.html", stage / "report.ipynb"
     entry = {"started": _now(), "status": "failed", "error": ""}
     t0 = time.perf_counter()
     try:
-        reports_kernels.execute_notebook(job["notebook"], ipynb, job["parameters"], target, start_timeout,
+        reports_kernels.execute_notebook(job["notebook"], ipynb, job["parameters"], stage, start_timeout,
                                          execution_timeout)  # pre-started kernel in the batch's own pool
+        strip_local_paths(ipynb, [(job["parameters"].get("panel_path") or "", None), (str(stage), ".")])
         export_html(ipynb, html, lang=job["parameters"].get("lang", "fi"), home=_home_link(job["out_subdir"]),
                     title=f"{job['name'] or job['key']} · KasvuDATA")
+        replace_folder(stage, target, check=False)
         entry["status"] = "ok"
     except Exception as exc:  # isolation: any failure becomes this report's status, never the batch's
         entry["error"] = _one_line(exc)
-        if html.exists():
-            html.unlink()  # a stale page from an earlier run must not pass for this run's result
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     entry["finished"] = _now()
     entry["duration_s"] = round(time.perf_counter() - t0, 2)
     tables = target / "tables"
@@ -56,17 +64,45 @@ def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
     return entry
 
 
+def strip_local_paths(ipynb, replacements=()) -> Path:
+    """Rewrite an executed notebook so that it names no local path (it is published beside the report).
+
+    papermill's ``input_path``/``output_path`` become file names; each ``(path, new)`` of ``replacements``
+    is replaced by ``new`` (``None``: the file name), then the checkout and the home folder by ``.``/``~``.
+    The firm panel is named by its file name (its checksum is in ``manifest.json``).
+    """
+    p = Path(ipynb)
+    nb = json.loads(p.read_text(encoding="utf-8"))
+    pm = nb.get("metadata", {}).get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if pm.get(key):
+            pm[key] = Path(str(pm[key])).name
+    text = json.dumps(nb, ensure_ascii=False, indent=1)
+    pairs = [(str(old), Path(old).name if new is None else new) for old, new in replacements if old]
+    pairs += [(str(PROJECT_ROOT), "."), (str(Path.home()), "~")]
+    for old, new in sorted(pairs, key=lambda x: -len(x[0])):  # longest first: a panel under home
+        if old not in ("", "/", "."):
+            text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
+    atomic_write_text(p, text + "\n")
+    return p
+
+
 def _quiet_worker() -> None:
-    """Send a worker's (and its kernels') stderr to /dev/null: ipykernel's start-up warnings are noise on the
-    terminal; every failure still reaches the manifest as the job's exception."""
+    """Send a worker's (and its kernels') stderr to /dev/null.
+
+    ipykernel's start-up warnings are noise on the terminal; every failure still reaches the manifest
+    as the job's exception.
+    """
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
 
 
 def _batch_worker() -> None:
-    """Initializer of the batch's worker processes: quiet stderr, and start each next report's kernel ahead
-    (:mod:`kasvudata_utils.reports.kernels`; ``KASVUDATA_WARM_KERNELS=0`` turns that off)."""
+    """Initialise a batch worker process: quiet stderr, and start each next report's kernel ahead.
+
+    (:mod:`kasvudata_utils.reports.kernels`; ``KASVUDATA_WARM_KERNELS=0`` turns that off).
+    """
     _quiet_worker()
     if os.environ.get("KASVUDATA_WARM_KERNELS", "1") != "0":
         reports_kernels.enable()
