@@ -295,7 +295,7 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
 
 
 def figure_png(fig, compress_level: int = 6) -> bytes:
-    """Render a figure to PNG once, at its own dpi, and close it (also when saving fails).
+    r"""Render a figure to PNG once, at its own dpi, and close it (also when saving fails).
 
     No ``bbox_inches="tight"``: the charts set fixed margins (``_margins``), so one draw gives the same
     picture, where the inline backend would draw each figure twice. The reports use ``compress_level=1``
