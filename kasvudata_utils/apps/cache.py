@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from kasvudata_utils import areas, provenance
-from kasvudata_utils.data import load_business_table, load_firm_panel, load_web_geojson
+from kasvudata_utils.data import load_web_geojson, sources
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import compute_indicators_many
 from kasvudata_utils.paths import processed_dir
@@ -33,21 +33,24 @@ def _source_files():
     return [processed_dir() / "firm_panel.parquet", processed_dir() / "business_table.parquet"]
 
 
-def precompute_app_data(out_dir=None):
+def precompute_app_data(out_dir=None, source=None):
     """Compute the apps' indicator cache (38 home areas + references) and return its folder.
 
-    Runs the indicator engine (with disclosure control) on the embedded firm panel, the
-    business table serving references outside Northern Ostrobothnia (``SSS``). Writes
+    Runs the indicator engine (with disclosure control) on the data of ``source`` (a
+    :class:`kasvudata_utils.data.sources.DataSource`; default the embedded firm panel, its business
+    table serving references outside Northern Ostrobothnia, ``SSS``). Writes
     ``app_indicators.parquet`` (SPEC §4 long shape; every indicator for ``ALL``, the levels
     of :data:`SECTION_INDICATORS` per section) and ``app_meta.json`` (provenance).
     Deterministic: the same data give the same files.
     """
     import pandas as pd
 
-    panel, table = load_firm_panel(), load_business_table()
-    parts = [compute_indicators_many(panel, areas.home_region_areas(), reference_data=table)]
+    main, companion = sources.load_main_and_companion(source or sources.DataSource())
+    home = areas.home_region_areas()
+    refs = [areas.default_reference(a) for a in home]
+    parts = [compute_indicators_many(main, home, reference_data=sources.reference_data_for(main, companion, refs))]
     for ref in EXTRA_REFERENCES:  # the reference's own series, for "area vs reference" charts
-        parts.append(compute_indicators_many(table, [ref], reference=ref))
+        parts.append(compute_indicators_many(sources.serving(ref, main, companion), [ref], reference=ref))
     provs = [provenance.get(p) for p in parts]
     keep = []
     for p in parts:

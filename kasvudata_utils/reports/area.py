@@ -133,10 +133,15 @@ class AreaReport:
         self.ind = data.indicators
 
     @classmethod
-    def build(cls, area, reference, start_year, end_year, lang="fi", panel_path="", output_dir=""):
-        """Normalise the parameters, compute the indicators and save the full disclosed table."""
-        a, r, s, e, lang, panel = normalise_parameters(area, reference, start_year, end_year, lang, panel_path)
-        rep = cls(compute_report_data(a, r, s, e, lang, panel), output_dir)
+    def build(cls, area, reference, start_year, end_year, lang="fi", panel_path="", output_dir="", table_path=""):
+        """Normalise the parameters, compute the indicators and save the full disclosed table.
+
+        ``table_path`` names a SPEC §3 business table (``--table`` / ``--data statfin``) the figures
+        come from (:mod:`kasvudata_utils.data.sources`).
+        """
+        a, r, s, e, lang, panel, table = normalise_parameters(area, reference, start_year, end_year, lang,
+                                                              panel_path, table_path)
+        rep = cls(compute_report_data(a, r, s, e, lang, panel, table), output_dir)
         save_table(rep.ind, output_dir, "indicators")
         return rep
 
