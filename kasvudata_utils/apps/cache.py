@@ -7,6 +7,7 @@ from `kasvudata data build` or on first use), into data/processed/app_cache/.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from kasvudata_utils import areas, provenance
@@ -24,12 +25,29 @@ SECTION_INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eu
 EXTRA_REFERENCES = ("SSS",)
 
 
-def app_cache_dir(out_dir=None):
-    """Folder of the app cache (default ``data/processed/app_cache``)."""
-    return Path(out_dir) if out_dir is not None else processed_dir() / APP_CACHE_DIR
+#: Environment variable naming the business table the apps read (set by ``kasvudata workshop --table``).
+ENV_TABLE = "KASVUDATA_TABLE"
 
 
-def _source_files():
+def source_from_env():
+    """The apps' data source: the table in ``$KASVUDATA_TABLE`` (one-line error if missing), else the default."""
+    table = os.environ.get(ENV_TABLE, "").strip()
+    return sources.resolve_source("default", table_path=table) if table else sources.DataSource()
+
+
+def app_cache_dir(out_dir=None, source=None):
+    """Folder of the app cache (default ``data/processed/app_cache``; ``…/table-<sha>`` for a table source)."""
+    if out_dir is not None:
+        return Path(out_dir)
+    folder = processed_dir() / APP_CACHE_DIR
+    if source is not None and source.table_path:
+        folder = folder / f"table-{sources.file_sha256(source.table_path)[:16]}"
+    return folder
+
+
+def _source_files(source=None):
+    if source is not None and source.table_path:
+        return [Path(source.table_path)] + ([Path(source.panel_path)] if source.panel_path else [])
     return [processed_dir() / "firm_panel.parquet", processed_dir() / "business_table.parquet"]
 
 
@@ -60,23 +78,30 @@ def precompute_app_data(out_dir=None, source=None):
         keep.append(p[mask])
     out = pd.concat(keep, ignore_index=True).sort_values(
         ["area_code", "reference_code", "indicator", "industry_code", "year"], kind="stable", ignore_index=True)
-    folder = app_cache_dir(out_dir)
+    folder = app_cache_dir(out_dir, source)
     folder.mkdir(parents=True, exist_ok=True)
-    out.to_parquet(folder / APP_CACHE_FILE, index=False)
     meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist())}
-    (folder / APP_META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True),
-                                        encoding="utf-8")
+    tag = f".{os.getpid()}.tmp"  # atomic: a kernel reading the cache never sees half a file
+    out.to_parquet(folder / (APP_CACHE_FILE + tag), index=False)
+    (folder / (APP_META_FILE + tag)).write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True),
+                                                encoding="utf-8")
+    os.replace(folder / (APP_CACHE_FILE + tag), folder / APP_CACHE_FILE)
+    os.replace(folder / (APP_META_FILE + tag), folder / APP_META_FILE)
     return folder
 
 
-def ensure_app_data(out_dir=None):
-    """The cache folder, (re)built when missing or older than the firm panel / business table."""
-    folder = app_cache_dir(out_dir)
+def ensure_app_data(out_dir=None, source=None):
+    """The cache folder, (re)built when missing or older than its data (firm panel / business table).
+
+    ``source`` default: :func:`source_from_env` (``kasvudata workshop --table FILE`` sets it for the kernels).
+    """
+    source = source_from_env() if source is None else source
+    folder = app_cache_dir(out_dir, source)
     target = folder / APP_CACHE_FILE
-    sources = [p for p in _source_files() if p.exists()]
+    inputs = [p for p in _source_files(source) if p.exists()]
     if not target.exists() or (folder / APP_META_FILE).exists() is False or any(
-            p.stat().st_mtime > target.stat().st_mtime for p in sources):
-        precompute_app_data(folder)
+            p.stat().st_mtime > target.stat().st_mtime for p in inputs):
+        precompute_app_data(folder, source)
     return folder
 
 
