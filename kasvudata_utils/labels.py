@@ -18,7 +18,14 @@ LABELS: dict[str, dict[str, str]] = {
     "all_industries": {"fi": "Kaikki toimialat", "en": "All industries"},
     "data_real": {"fi": "Todellinen data", "en": "Real data"},
     "data_synthetic": {"fi": "SYNTEETTINEN data", "en": "SYNTHETIC data"},
-    "data_mixed": {"fi": "Todellinen ja synteettinen data", "en": "Real and synthetic data"},
+    "data_mixed": {"fi": "Sekoitettu data (useita lähteitä)", "en": "Mixed data (several sources)"},
+    "data_user": {"fi": "Käyttäjän data", "en": "User data"},
+    "source_statfin_table": {"fi": "Tilastokeskus, {title}, taulukko {table}, haettu {date}",
+                             "en": "Statistics Finland, {title}, table {table}, fetched {date}"},
+    "data_source_line": {"fi": "Aineisto: {source}", "en": "Data: {source}"},
+    "not_available_from_table": {
+        "fi": "Ei saatavilla: aluetason yritystaulukosta ei voi laskea yritystason lukuja ({what}).",
+        "en": "Not available: firm-level figures cannot be computed from a regional business table ({what})."},
     "synthetic_note": {
         "fi": "Yritystason luvut ovat synteettisiä: ne on tuotettu mallilla, joka on kalibroitu julkisiin "
               "tilastoihin. Ne eivät kuvaa todellisia yrityksiä.",

@@ -1,4 +1,4 @@
-"""Provenance that travels with data frames: real, synthetic or mixed.
+"""Provenance that travels with data frames: real, synthetic, user (a file of unknown origin) or mixed.
 
 Every loader tags the frames it returns; every computation that combines
 frames combines their provenance; reports and apps show it in the data badge
@@ -19,12 +19,16 @@ from __future__ import annotations
 
 from kasvudata_utils.labels import t
 
-KINDS = ("real", "synthetic", "mixed")
+KINDS = ("real", "synthetic", "user", "mixed")
 UNKNOWN = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
 
 
 def make(kind: str, sources=(), columns: dict | None = None, not_for_publication: bool = False) -> dict:
-    """A provenance dict. ``columns`` maps column name → ``real``/``synthetic``/``mixed``."""
+    """A provenance dict. ``columns`` maps column name → ``real``/``synthetic``/``user``/``mixed``.
+
+    ``user`` is a file the user passed (``--table``) whose origin the package cannot vouch for: it is
+    shown as "user data" with the file name, never as real.
+    """
     if kind not in KINDS:
         raise ValueError(f"provenance kind {kind!r}: expected one of {KINDS}")
     return {"kind": kind, "sources": list(dict.fromkeys(sources)), "columns": dict(columns or {}),

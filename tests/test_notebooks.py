@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 AREA_NB = ROOT / "notebooks" / "01_area_report.ipynb"
 PROFILE_NB = ROOT / "notebooks" / "02_industry_profile.ipynb"
-COMMON = {"start_year": "int", "end_year": "int", "lang": "str", "panel_path": "str", "output_dir": "str"}
+COMMON = {"start_year": "int", "end_year": "int", "lang": "str", "panel_path": "str", "table_path": "str",
+          "output_dir": "str"}
 
 
 def test_area_notebook_parameters():

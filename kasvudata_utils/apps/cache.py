@@ -7,10 +7,11 @@ from `kasvudata data build` or on first use), into data/processed/app_cache/.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from kasvudata_utils import areas, provenance
-from kasvudata_utils.data import load_business_table, load_firm_panel, load_web_geojson
+from kasvudata_utils.data import load_web_geojson, sources
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import atomic_target, atomic_write_text
 from kasvudata_utils.indicators import compute_indicators_many
@@ -25,30 +26,50 @@ SECTION_INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eu
 EXTRA_REFERENCES = ("SSS",)
 
 
-def app_cache_dir(out_dir=None):
-    """Folder of the app cache (default ``data/processed/app_cache``)."""
-    return Path(out_dir) if out_dir is not None else processed_dir() / APP_CACHE_DIR
+#: Environment variable naming the business table the apps read (set by ``kasvudata workshop --table``).
+ENV_TABLE = "KASVUDATA_TABLE"
 
 
-def _source_files():
+def source_from_env():
+    """The apps' data source: the table in ``$KASVUDATA_TABLE`` (one-line error if missing), else the default."""
+    table = os.environ.get(ENV_TABLE, "").strip()
+    return sources.resolve_source("default", table_path=table) if table else sources.DataSource()
+
+
+def app_cache_dir(out_dir=None, source=None):
+    """Folder of the app cache (default ``data/processed/app_cache``; ``…/table-<sha>`` for a table source)."""
+    if out_dir is not None:
+        return Path(out_dir)
+    folder = processed_dir() / APP_CACHE_DIR
+    if source is not None and source.table_path:
+        folder = folder / f"table-{sources.file_sha256(source.table_path)[:16]}"
+    return folder
+
+
+def _source_files(source=None):
+    if source is not None and source.table_path:
+        return [Path(source.table_path)] + ([Path(source.panel_path)] if source.panel_path else [])
     return [processed_dir() / "firm_panel.parquet", processed_dir() / "business_table.parquet"]
 
 
-def precompute_app_data(out_dir=None):
+def precompute_app_data(out_dir=None, source=None):
     """Compute the apps' indicator cache (38 home areas + references) and return its folder.
 
-    Runs the indicator engine (with disclosure control) on the embedded firm panel, the
-    business table serving references outside Northern Ostrobothnia (``SSS``). Writes
+    Runs the indicator engine (with disclosure control) on the data of ``source`` (a
+    :class:`kasvudata_utils.data.sources.DataSource`; default the embedded firm panel, its business
+    table serving references outside Northern Ostrobothnia, ``SSS``). Writes
     ``app_indicators.parquet`` (SPEC §4 long shape; every indicator for ``ALL``, the levels
     of :data:`SECTION_INDICATORS` per section) and ``app_meta.json`` (provenance).
     Deterministic: the same data give the same files.
     """
     import pandas as pd
 
-    panel, table = load_firm_panel(), load_business_table()
-    parts = [compute_indicators_many(panel, areas.home_region_areas(), reference_data=table)]
+    main, companion = sources.load_main_and_companion(source or sources.DataSource())
+    home = areas.home_region_areas()
+    refs = [areas.default_reference(a) for a in home]
+    parts = [compute_indicators_many(main, home, reference_data=sources.reference_data_for(main, companion, refs))]
     for ref in EXTRA_REFERENCES:  # the reference's own series, for "area vs reference" charts
-        parts.append(compute_indicators_many(table, [ref], reference=ref))
+        parts.append(compute_indicators_many(sources.serving(ref, main, companion), [ref], reference=ref))
     provs = [provenance.get(p) for p in parts]
     keep = []
     for p in parts:
@@ -58,7 +79,7 @@ def precompute_app_data(out_dir=None):
         keep.append(p[mask])
     out = pd.concat(keep, ignore_index=True).sort_values(
         ["area_code", "reference_code", "indicator", "industry_code", "year"], kind="stable", ignore_index=True)
-    folder = app_cache_dir(out_dir)
+    folder = app_cache_dir(out_dir, source)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_target(folder / APP_CACHE_FILE) as tmp:
         out.to_parquet(tmp, index=False)
@@ -67,14 +88,18 @@ def precompute_app_data(out_dir=None):
     return folder
 
 
-def ensure_app_data(out_dir=None):
-    """The cache folder, (re)built when missing or older than the firm panel / business table."""
-    folder = app_cache_dir(out_dir)
+def ensure_app_data(out_dir=None, source=None):
+    """The cache folder, (re)built when missing or older than its data (firm panel / business table).
+
+    ``source`` default: :func:`source_from_env` (``kasvudata workshop --table FILE`` sets it for the kernels).
+    """
+    source = source_from_env() if source is None else source
+    folder = app_cache_dir(out_dir, source)
     target = folder / APP_CACHE_FILE
-    sources = [p for p in _source_files() if p.exists()]
+    inputs = [p for p in _source_files(source) if p.exists()]
     if not target.exists() or (folder / APP_META_FILE).exists() is False or any(
-            p.stat().st_mtime > target.stat().st_mtime for p in sources):
-        precompute_app_data(folder)
+            p.stat().st_mtime > target.stat().st_mtime for p in inputs):
+        precompute_app_data(folder, source)
     return folder
 
 

@@ -1,4 +1,4 @@
-"""``kasvudata data build|check|manifest``: build, verify and record the embedded data."""
+"""``kasvudata data build|check|fetch|manifest``: build, verify and record the embedded data; fetch real tables."""
 from __future__ import annotations
 
 import sys
@@ -19,6 +19,16 @@ def register(sub):
     b.set_defaults(func=run_build)
     c = dsub.add_parser("check", help="verify every data file against data/manifest.csv (exit 2 on failure)")
     c.set_defaults(func=run_check)
+    f = dsub.add_parser("fetch", help="fetch the public StatFin tables (business table, openings/closures, "
+                                      "population) into data/real/ (needs a network)")
+    f.add_argument("--years", default=None, metavar="YEARS", help="e.g. 2013-2024 or 2020,2023 (default: all)")
+    f.add_argument("--areas", default=None, metavar="CODES",
+                   help="comma-separated area codes (default: every municipality, needed for the comparison "
+                        "with Finland)")
+    f.add_argument("--refresh", action="store_true", help="ask StatFin again even where a cached response exists")
+    f.add_argument("--out", default=None, metavar="DIR", help="write here instead of data/real")
+    f.add_argument("--quiet", action="store_true", help="no progress bar, no per-table lines")
+    f.set_defaults(func=run_fetch)
     m = dsub.add_parser("manifest", help="(developer) show or recompute data/manifest.csv")
     m.add_argument("--update", action="store_true", help="recompute sha256, rows and columns of every file")
     m.set_defaults(func=run_manifest)
@@ -40,6 +50,21 @@ def run_build(args) -> int:
         written.append(precompute_app_data())
     if not args.quiet:
         print(f"built {len(written)} files in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def run_fetch(args) -> int:
+    """``kasvudata data fetch``: one line per table written; offline or an API error → one line, exit 2."""
+    from kasvudata_utils.commands.statfin import parse_years
+    from kasvudata_utils.data import fetch
+
+    years = parse_years(args.years)
+    wanted = [a.strip() for a in args.areas.split(",") if a.strip()] if args.areas else None
+    log = None if args.quiet else print
+    written = fetch.fetch_all(years, wanted, refresh=args.refresh, out_dir=args.out,
+                              progress=not args.quiet and sys.stderr.isatty(), log=log)
+    if not args.quiet:
+        print(f"fetched {len(written)} tables; use them with --data statfin")
     return 0
 
 

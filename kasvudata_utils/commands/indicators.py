@@ -1,11 +1,12 @@
 """``kasvudata indicators``: every SPEC §5 indicator of an area as a long CSV/JSON table (SPEC §4).
 
 ``kasvudata indicators --area CODE [--reference CODE] [--start YEAR] [--end YEAR] [--panel PATH]
-[--format csv|json] [--level section|division]``
+[--table PATH] [--data default|statfin] [--format csv|json] [--level section|division]``
 
-The embedded synthetic firm panel is used unless ``--panel`` names a researcher's own extract.
-Where the panel does not cover the reference (e.g. ``SSS`` for the Northern Ostrobothnia panel),
-the reference's figures come from the embedded regional business table. Disclosure control is
+The embedded synthetic firm panel is used unless ``--panel`` names a researcher's own extract or
+``--table`` / ``--data statfin`` a regional business table. Where the panel does not cover the
+reference (e.g. ``SSS`` for the Northern Ostrobothnia panel), the reference's figures come from the
+companion business table (:mod:`kasvudata_utils.data.sources` owns that rule). Disclosure control is
 on; ``KASVUDATA_DISCLOSURE=off`` switches it off and every row is then marked "not for
 publication".
 """
@@ -15,6 +16,7 @@ import sys
 
 from kasvudata_utils import areas
 from kasvudata_utils.fileio import frame_csv_text
+from kasvudata_utils.errors import InputError
 
 EPILOG = ("Figures from firm-level data pass disclosure control (cells of < 3 firms or dominated by one firm "
           "are empty, suppressed=True). Inside a secure environment KASVUDATA_DISCLOSURE=off switches it off; "
@@ -33,34 +35,40 @@ def register(sub):
 
 
 def add_common(p):
-    """Arguments shared with ``shift-share``: area, reference, panel, format, level."""
+    """Arguments shared with ``shift-share``: area, reference, panel, table, data, format, level."""
     p.add_argument("--area", required=True, help="area code or name: KU009, 9, 009, Alavieska, SK177, MK17")
     p.add_argument("--reference", help="reference area (default: the parent area, MK17 → SSS)")
     p.add_argument("--panel", help="own firm-panel extract (CSV or Parquet, SPEC §3 schema)")
+    p.add_argument("--table", help="a regional business table (CSV or Parquet, SPEC §3 schema), e.g. exported "
+                                   "from StatFin; with --panel it serves references outside the panel")
+    p.add_argument("--data", default="default", choices=["default", "statfin"],
+                   help="statfin: the business table fetched by `kasvudata data fetch` (default: embedded data)")
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
     p.add_argument("--level", choices=["section", "division"], default="section",
                    help="industry level (default section)")
 
 
 def load_inputs(args):
-    """Normalised area and reference, the firm panel, and reference data where the panel lacks it."""
-    from kasvudata_utils.data import load_business_table, load_firm_panel
-    from kasvudata_utils.errors import InputError
+    """Normalised area and reference, the main data, and reference data where the main data lack it.
+
+    The data source (``--panel``, ``--table``, ``--data statfin`` or the embedded default) and which
+    data set serves the area and the reference are decided by :mod:`kasvudata_utils.data.sources`.
+    """
+    from kasvudata_utils.data import sources
     from kasvudata_utils.indicators import prepare
 
     area = areas.normalise_area(args.area)
     reference = areas.default_reference(area) if args.reference is None else areas.normalise_area(args.reference)
-    panel = prepare(load_firm_panel(args.panel))
-    if not panel.covers(area):
-        raise InputError(f"area {area} ({areas.area_name(area)}) is not covered by the panel: expected an area "
-                         f"whose municipalities are in the data")
-    reference_data = None
-    if not panel.covers(reference):
-        if args.panel is not None:
-            raise InputError(f"reference {reference} is not covered by the panel {args.panel}: pass --reference "
-                             f"with an area inside the extract")
-        reference_data = load_business_table()
-    return area, reference, panel, reference_data
+    source = sources.resolve_source(getattr(args, "data", "default"), args.panel or "",
+                                    getattr(args, "table", None) or "")
+    main, companion = sources.load_main_and_companion(source)
+    data = prepare(main)
+    what = "panel" if data.kind == "panel" else "table"
+    if not data.covers(area):
+        raise InputError(f"area {area} ({areas.area_name(area)}) is not covered by the {what}: expected an area "
+                         f"whose municipalities are all in the data")
+    reference_data = sources.reference_data_for(data.municipalities, companion, [reference])
+    return area, reference, data, reference_data
 
 
 def write(df, fmt: str, columns) -> None:
@@ -73,8 +81,11 @@ def write(df, fmt: str, columns) -> None:
         sys.stdout.write(out.to_json(orient="records", force_ascii=False, double_precision=15) + "\n")
     else:
         sys.stdout.write(frame_csv_text(out))
-    if provenance.get(df).get("not_for_publication"):
+    prov = provenance.get(df)
+    if prov.get("not_for_publication"):
         print(f"kasvudata: {disclosure.NOT_FOR_PUBLICATION.upper()}: disclosure control is off", file=sys.stderr)
+    if prov.get("kind") != "synthetic":  # an own file or fetched data: say which data the figures are
+        print(f"kasvudata: {provenance.badge_text(prov, 'en')}", file=sys.stderr)
 
 
 def run(args) -> int:

@@ -1,7 +1,7 @@
 """``kasvudata reports``: the area reports and industry profiles, and the knowledge-base site (SPEC §4, §6).
 
-``kasvudata reports [--areas all|SSS-all|AREA-all|CODE,…] [--data default|national] [--jobs N]
-[--scheduler ADDRESS] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``
+``kasvudata reports [--areas all|SSS-all|AREA-all|CODE,…] [--data default|national|statfin] [--table FILE]
+[--jobs N] [--scheduler ADDRESS] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``
 
 Runs the area report for every requested area of Northern Ostrobothnia and the industry profile for
 every business section, writes ``manifest.json`` and the knowledge-base site, prints a summary line
@@ -20,9 +20,13 @@ def register(sub):
                    help="'all' (the 38 areas of MK17), 'SSS-all' (every municipality of Finland), "
                         "'AREA-all' (every municipality within AREA, e.g. MK01-all, SK177-all) or CODE,CODE,… "
                         "(items combine; default: all). Areas outside MK17 need --data national")
-    p.add_argument("--data", default="default", choices=["default", "national"],
+    p.add_argument("--data", default="default", choices=["default", "national", "statfin"],
                    help="firm panel: the embedded MK17 panel (default) or the national synthetic panel "
-                        "built by `kasvudata data build --scale national`")
+                        "built by `kasvudata data build --scale national`; statfin: the real business table "
+                        "fetched by `kasvudata data fetch`")
+    p.add_argument("--table", default="", metavar="FILE",
+                   help="a regional business table (CSV or Parquet, SPEC §3), e.g. exported from StatFin: "
+                        "the reports' figures come from it, labelled as user data")
     p.add_argument("--scheduler", default="", metavar="ADDRESS",
                    help="run each report as a task on a Dask distributed cluster, e.g. tcp://host:8786 "
                         "(workers need the same checkout and data paths; see docs/deploy.md)")
@@ -57,7 +61,7 @@ def run(args) -> int:
                            industry_profiles=not args.no_industries,
                            start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,
                            panel_path=args.panel, progress=sys.stderr.isatty(), data=args.data,
-                           scheduler=args.scheduler)
+                           scheduler=args.scheduler, table_path=args.table)
     print(summary_line(manifest))
     print(f"{os.path.join(args.out, 'index.html')}")
     if args.site:

@@ -1,4 +1,7 @@
-"""``kasvudata workshop [--port N]``: serve the Voilà apps of ``workshops/`` (SPEC §4, issue 5).
+"""``kasvudata workshop [--port N] [--table FILE | --data statfin]``: serve the Voilà apps of ``workshops/``.
+
+SPEC §4, issue 5; with ``--table`` or ``--data statfin`` the apps' figures come from that business table
+(the kernels get it in ``$KASVUDATA_TABLE``; its indicator cache is built before Voilà starts).
 
 Voilà runs in ``workshops/`` so that it reads ``workshops/voila.json``: preheated
 kernel pools per app, idle culling, an execution timeout, no tracebacks, no
@@ -92,15 +95,23 @@ def register(sub):
                    help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 lets participants' "
                         "laptops on the same network open the apps)")
     p.add_argument("--no-preheat", action="store_true", help="start kernels on demand instead of preheating")
+    p.add_argument("--table", default="", metavar="FILE",
+                   help="a regional business table (CSV or Parquet, SPEC §3) the apps' figures come from, "
+                        "labelled as user data (default: the embedded data)")
+    p.add_argument("--data", default="default", choices=["default", "statfin"],
+                   help="statfin: the business table fetched by `kasvudata data fetch`")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Build the app cache if needed and serve the workshop apps with Voilà until interrupted."""
-    from kasvudata_utils.apps.cache import ensure_app_data
+    from kasvudata_utils.apps.cache import ENV_TABLE, ensure_app_data
+    from kasvudata_utils.data import sources
 
+    source = sources.resolve_source(getattr(args, "data", "default"), table_path=getattr(args, "table", ""))
     argv, env, cwd = voila_command(args.port, preheat=False if args.no_preheat else None, ip=args.ip)
-    ensure_app_data()  # build the small app cache now, not on a participant's first click
+    env[ENV_TABLE] = source.table_path  # the app kernels read the same table ("" = the embedded data)
+    ensure_app_data(source=source)  # build the small app cache now, not on a participant's first click
     host = "127.0.0.1" if args.ip in ("127.0.0.1", "localhost") else "THIS-MACHINE'S-ADDRESS"
     print(f"KasvuDATA workshop: http://{host}:{args.port}/voila/render/area_explorer.ipynb?area=MK17",
           file=sys.stderr)

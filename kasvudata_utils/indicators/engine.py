@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, provenance
+from kasvudata_utils.data import sources
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import cells as _cells
 from kasvudata_utils.indicators import disclosure, protection
@@ -36,10 +37,8 @@ class CellData:
     municipalities: frozenset = frozenset()
 
     def covers(self, area: str) -> bool:
-        """True where at least half of ``area``'s municipalities have data (an extract may miss a few)."""
-        need = area_municipalities(area)
-        have = sum(m in self.municipalities for m in need)
-        return have > 0 and 2 * have >= len(need)
+        """True where the data cover ``area`` (the rule of :func:`kasvudata_utils.data.sources.covers`)."""
+        return sources.covers(self.municipalities, area)
 
 
 @lru_cache(maxsize=8)

@@ -23,6 +23,8 @@ from kasvudata_utils.plots import area_map, bar_chart, figure_png, format_number
 from kasvudata_utils.reports.common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
                              normalise_parameters, save_table, shared_table, size_classes, wide)
 from kasvudata_utils.data import load_business_table, load_geometries
+from kasvudata_utils.data.sources import file_sha256, load_table
+from kasvudata_utils.errors import InputError
 from kasvudata_utils.research.spatial import growth_lisa
 from kasvudata_utils.research.factors import factor_model
 from kasvudata_utils.data import load_exports_regional
@@ -75,17 +77,18 @@ def _merge_tables(tables: list[str]) -> str:
     return head + "</thead><tbody>" + "".join(bodies) + "</tbody></table>" + note
 
 
-def cached_growth_lisa(start: int, end: int) -> pd.DataFrame:
-    """LISA of municipal personnel growth (embedded business table), shared by a batch's reports.
+def cached_growth_lisa(start: int, end: int, table_path: str = "") -> pd.DataFrame:
+    """LISA of municipal personnel growth (the business table: embedded, or ``table_path``), shared by a batch.
 
     Cached with :func:`kasvudata_utils.reports.common.shared_table` (keyed by the data and the code).
     """
     def compute():
-
-        table = pd.DataFrame(growth_lisa(load_geometries("KU", 3067), load_business_table(), int(start), int(end)))
+        business = load_table(table_path) if table_path else load_business_table()
+        table = pd.DataFrame(growth_lisa(load_geometries("KU", 3067), business, int(start), int(end)))
         return table.drop(columns=[c for c in table.columns if c == "geometry"]), {}
 
-    return shared_table(("growth_lisa", int(start), int(end)), "", compute)[0]
+    key = ("growth_lisa", int(start), int(end)) + ((table_path, file_sha256(table_path)) if table_path else ())
+    return shared_table(key, "", compute)[0]
 
 
 def cached_factor_model(start: int):
@@ -106,6 +109,9 @@ def cached_factor_model(start: int):
 class AreaReport:
     """Sections of the area report for one area against its reference."""
 
+    table_path = ""  # the business table the figures come from ("" = the embedded data)
+    table_only = False  # True when the figures come from a business table alone (no firm panel)
+
     def __init__(self, data, output_dir: str = ""):
         self.d = data
         self.lang = data.lang
@@ -113,12 +119,20 @@ class AreaReport:
         self.name = areas.area_name(data.area, self.lang)
         self.ref_name = areas.area_name(data.reference, self.lang)
         self.ind = data.indicators
+        # a business table alone holds no firms: firm-level sections say so instead of borrowing figures
+        self.table_only = "firm_id" not in data.panel.columns
 
     @classmethod
-    def build(cls, area, reference, start_year, end_year, lang="fi", panel_path="", output_dir=""):
-        """Normalise the parameters, compute the indicators and save the full disclosed table."""
-        a, r, s, e, lang, panel = normalise_parameters(area, reference, start_year, end_year, lang, panel_path)
-        rep = cls(compute_report_data(a, r, s, e, lang, panel), output_dir)
+    def build(cls, area, reference, start_year, end_year, lang="fi", panel_path="", output_dir="", table_path=""):
+        """Normalise the parameters, compute the indicators and save the full disclosed table.
+
+        ``table_path`` names a SPEC §3 business table (``--table`` / ``--data statfin``) the figures
+        come from (:mod:`kasvudata_utils.data.sources`).
+        """
+        a, r, s, e, lang, panel, table = normalise_parameters(area, reference, start_year, end_year, lang,
+                                                              panel_path, table_path)
+        rep = cls(compute_report_data(a, r, s, e, lang, panel, table), output_dir)
+        rep.table_path = table
         save_table(rep.ind, output_dir, "indicators")
         return rep
 
@@ -172,6 +186,9 @@ class AreaReport:
                             title=t("chart_personnel_by_industry", L, area=self.name, year=end),
                             unit=t("unit_person_years", L), prov=self.d.prov, lang=L)
             _show(fig)
+        if self.table_only:
+            _show(_p(t("not_available_from_table", L, what=t("col_size_class", L)), "kd-note kd-not-available"))
+            return
         sc = size_classes(self.d.panel, self.d.area, end)
         save_table(sc, self.out, "size_classes")
         sc_idx = sc.set_index("size_class")
@@ -301,6 +318,9 @@ class AreaReport:
         """Births, deaths, churn and survival rates by year (Eurostat–OECD definitions)."""
         L = self.lang
         _show(_h2(t("sec_demography", L)) + _p(t("demography_intro", L)))
+        if self.table_only:
+            _show(_p(t("not_available_from_table", L, what=t("sec_demography", L)), "kd-note kd-not-available"))
+            return
         self._yearly_table({"birth_rate_pct": (t("col_birth_rate", L), 1), "death_rate_pct": (t("col_death_rate", L), 1),
                             "churn_rate_pct": (t("col_churn_rate", L), 1),
                             "survival_rate_1y_pct": (t("col_survival_1y", L), 1),
@@ -317,6 +337,9 @@ class AreaReport:
         """High-growth enterprises, gazelles and micro high-growth enterprises (experimental)."""
         L = self.lang
         _show(_h2(t("sec_high_growth", L)) + _p(t("high_growth_intro", L)) + _p(t("micro_hge_experimental", L), "kd-note"))
+        if self.table_only:
+            _show(_p(t("not_available_from_table", L, what=t("sec_high_growth", L)), "kd-note kd-not-available"))
+            return
         self._yearly_table({"hge_count": (t("col_hge", L), 0), "hge_share_pct": (t("col_hge_share", L), 1),
                             "gazelle_count": (t("col_gazelles", L), 0),
                             "micro_hge_count": (t("col_micro_hge", L), 0)}, "high_growth")
@@ -326,8 +349,11 @@ class AreaReport:
 
         L = self.lang
         _show(_h2(t("sec_exports", L)) + _p(t("exports_intro", L)))
-        self._yearly_table({"exporter_count": (t("col_exporters", L), 0),
-                            "export_intensity_pct": (t("col_export_intensity", L), 1)}, "exports")
+        if self.table_only:
+            _show(_p(t("not_available_from_table", L, what=t("col_exporters", L)), "kd-note kd-not-available"))
+        else:
+            self._yearly_table({"exporter_count": (t("col_exporters", L), 0),
+                                "export_intensity_pct": (t("col_export_intensity", L), 1)}, "exports")
         region = self.d.area if areas.level_of(self.d.area) == "MK" else areas.get_area(self.d.area).region_code
         ex = load_exports_regional()
         ex = ex[ex["region_code"] == region].sort_values("year")
@@ -395,12 +421,14 @@ class AreaReport:
         """
         L = self.lang
         try:
-            table = cached_growth_lisa(self.d.start, self.d.end)
+            table = cached_growth_lisa(self.d.start, self.d.end, self.table_path)
             text = spatial_context_text(table, self.d.area, L, self.d.start, self.d.end)
-        except ImportError as exc:  # shown, never silent: the section says why it is empty
+        except (ImportError, InputError, ValueError, KeyError) as exc:  # shown, never silent: why it is empty
             text = t("section_unavailable", L, reason=f"{type(exc).__name__}: {exc}")
-
-        factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
+        if self.table_only:  # the growth-factor model rests on the (synthetic) firm panel
+            factors = t("not_available_from_table", L, what=t("sec_spatial", L))
+        else:
+            factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
         _show(_h2(t("sec_spatial", L)) + _p(text) + _p(factors))
 
     def insights(self) -> None:

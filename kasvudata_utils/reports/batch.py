@@ -32,8 +32,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kasvudata_utils import areas, industries
-from kasvudata_utils.data import load_firm_panel
+from kasvudata_utils import areas, industries, provenance
+from kasvudata_utils.data import load_firm_panel, sources
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import claim_folder
 from kasvudata_utils.labels import normalise_lang
@@ -41,7 +41,7 @@ from kasvudata_utils.paths import PROJECT_ROOT
 from kasvudata_utils.reports.cluster import dispatch_dask
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint, job_fingerprint, package_version
 from kasvudata_utils.reports.manifest import load_manifest, write_manifest
-from kasvudata_utils.reports.site import build_site
+from kasvudata_utils.reports.site import SYNTHETIC_PROV, build_site
 from kasvudata_utils.reports.sources import national_panel_path, resolve_panel
 from kasvudata_utils.reports.worker import (
     EXECUTION_TIMEOUT_S,
@@ -106,18 +106,22 @@ def parse_areas(spec) -> list[str]:
 
 
 def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end_year: int = DEFAULT_END,
-              panel_path: str = "", industry_profiles=True) -> list[Job]:
+              panel_path: str = "", industry_profiles=True, table_path: str = "") -> list[Job]:
     """The jobs of a batch: one area report per code, plus one industry profile per business section.
 
     ``area_codes`` are used as given (normalise them first with :func:`parse_areas`); a code the
     notebook rejects makes that one report fail, which is how the tests inject a broken area.
     ``industry_profiles`` is True (every business section), False, or a list of section letters.
+    ``table_path`` (a SPEC §3 business table, ``--table``/``--data statfin``) becomes the notebooks'
+    ``table_path`` parameter.
     """
     lang = normalise_lang(lang)
     if int(start_year) >= int(end_year):
         raise InputError(f"start year {start_year} is not before end year {end_year}: expected start < end")
     common = {"start_year": int(start_year), "end_year": int(end_year), "lang": lang,
               "panel_path": str(panel_path or "")}
+    if table_path:
+        common["table_path"] = str(table_path)
     jobs = []
     for code in area_codes:
         code = str(code)
@@ -141,7 +145,7 @@ def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end
 
 def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = False, progress: bool = True,
              panel_path: str = "", start_timeout: int = START_TIMEOUT_S,
-             execution_timeout: int = EXECUTION_TIMEOUT_S, scheduler: str = "") -> dict:
+             execution_timeout: int = EXECUTION_TIMEOUT_S, scheduler: str = "", table_path: str = "") -> dict:
     """Run the jobs (skipping up-to-date ones unless ``force``) and write the manifest.
 
     The jobs run in ``n_jobs`` local worker processes or, with ``scheduler`` (a Dask scheduler
@@ -158,6 +162,8 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     """
     out = claim_folder(out, "--out")  # only a new, empty or KasvuDATA-written folder is written into
     data_fp, code_fp = data_fingerprint(panel_path or None), code_fingerprint()
+    if table_path:  # the table's bytes, so a refreshed fetch or an edited file reruns the reports
+        data_fp = hashlib.sha256(f"{data_fp}:{sources.file_sha256(table_path)}".encode()).hexdigest()[:16]
     old = load_manifest(out).get("reports", {})
     manifest = {"generated": _now(), "package_version": package_version(), "data_fingerprint": data_fp,
                 "code_fingerprint": code_fp, "reports": dict(old)}
@@ -283,20 +289,50 @@ def check_panel_years(panel_path: str, start_year, end_year) -> None:
 
 def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
                 start_year=DEFAULT_START, end_year=DEFAULT_END, panel_path="", progress=True,
-                data="default", scheduler="") -> dict:
+                data="default", scheduler="", table_path="") -> dict:
     """The whole ``kasvudata reports`` run: plan, execute, write manifest, index and insights page.
 
     ``data="national"`` reads the national synthetic panel (needed for areas outside MK17, e.g.
-    ``area_spec="SSS-all"``); ``scheduler`` runs the notebooks on a Dask cluster (:func:`run_jobs`).
+    ``area_spec="SSS-all"``); ``data="statfin"`` or ``table_path`` makes the figures come from that
+    business table (:mod:`kasvudata_utils.data.sources`); ``scheduler`` runs the notebooks on a Dask
+    cluster (:func:`run_jobs`).
     """
+    if str(data or "").strip().lower() == "statfin":
+        table = sources.resolve_source("statfin", table_path=table_path).table_path
+        data = "default"
+    else:
+        table = sources.resolve_source("default", table_path=table_path).table_path
     panel = resolve_panel(data, panel_path)
     codes = parse_areas(area_spec)
     check_panel_years(panel, start_year, end_year)
     outside = [c for c in codes if c in areas.all_areas() and not areas.contains(areas.HOME_REGION, c)]
-    if outside and not panel:
+    if outside and not panel and not table:
         raise InputError(f"--areas {area_spec!r} includes {outside[0]} outside Northern Ostrobothnia: expected "
                          "--data national (or --panel with your own panel), the embedded panel covers MK17 only")
-    jobs = plan_jobs(codes, lang, start_year, end_year, panel, industry_profiles)
-    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler)
+    jobs = plan_jobs(codes, lang, start_year, end_year, panel, industry_profiles, table)
+    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler, table_path=table)
+    manifest["data_source"] = data_source_entry(panel, table)
+    write_manifest(out, manifest)
     build_site(out, manifest, lang)
     return manifest
+
+
+def data_source_entry(panel_path: str = "", table_path: str = "") -> dict:
+    """What the batch's figures come from, for the manifest and the index's first screen.
+
+    ``kind`` (``synthetic``, ``real``, ``user`` or ``mixed``), ``sources`` (labels with the vintage of a
+    fetched table) and the files with their sha256.
+    """
+    provs, files = [], []
+    if panel_path and Path(panel_path).resolve() == national_panel_path().resolve():
+        provs.append(SYNTHETIC_PROV)
+    elif panel_path:
+        provs.append(provenance.get(load_firm_panel(panel_path)))
+        files.append({"path": str(panel_path), "sha256": sources.file_sha256(panel_path)})
+    if table_path:
+        provs.append(provenance.get(sources.load_table(table_path)))
+        files.append({"path": str(table_path), "sha256": sources.file_sha256(table_path)})
+    if not provs:
+        provs.append(SYNTHETIC_PROV)
+    prov = provenance.combine(*provs)
+    return {"kind": prov["kind"], "sources": prov["sources"], "files": files}

@@ -21,17 +21,19 @@ from kasvudata_utils.fileio import atomic_write_text, frame_csv_text
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import SUPPRESSED_MARK, format_number
 from kasvudata_utils.labels import normalise_lang
-from kasvudata_utils.data import load_business_table, load_firm_panel
+from kasvudata_utils.data import sources
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
 from kasvudata_utils.indicators.disclosure import apply_disclosure, disclosure_enabled
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint
 
 
-def normalise_parameters(area, reference, start_year, end_year, lang, panel_path=""):
+def normalise_parameters(area, reference, start_year, end_year, lang, panel_path="", table_path=None):
     """The report parameters normalised: ``(area, reference, start, end, lang, panel_path)``.
 
     ``area`` arriving as the integer 9 (papermill's type coercion of ``-p area 009``) gives ``KU009``;
     an empty ``reference`` gives the SPEC default (the parent region, or ``SSS`` for a region).
+    Given ``table_path`` (a SPEC §3 business table file, ``""`` for none), the tuple ends with it
+    too: ``(…, panel_path, table_path)``; notebooks without that parameter keep the six values.
     """
 
     area = areas.normalise_area(area)
@@ -48,7 +50,12 @@ def normalise_parameters(area, reference, start_year, end_year, lang, panel_path
     panel = str(panel_path or "").strip()
     if panel and not Path(panel).is_file():
         raise InputError(f"panel_path {panel!r}: no such file, expected a CSV or Parquet firm panel")
-    return area, reference, start, end, lang_n, panel
+    if table_path is None:
+        return area, reference, start, end, lang_n, panel
+    table = str(table_path or "").strip()
+    if table and not Path(table).is_file():
+        raise InputError(f"table_path {table!r}: no such file, expected a CSV or Parquet business table (SPEC §3)")
+    return area, reference, start, end, lang_n, panel, table
 
 
 @dataclass
@@ -76,31 +83,32 @@ def combined_provenance(*frames) -> dict:
     return provenance.combine(*tagged) if tagged else provenance.make("real")
 
 
-def _covers(panel: pd.DataFrame, code: str) -> bool:
-    have = set(panel["municipality_code"].unique())
-    return set(areas.municipalities(code)) <= have
+def compute_report_data(area, reference, start, end, lang="fi", panel_path="", table_path="") -> ReportData:
+    """Load the data and compute the area's and the reference's indicators and the shift-share.
 
+    Which data serve the area and the reference is decided by :mod:`kasvudata_utils.data.sources`
+    (one coverage rule): the main data (own panel, else ``table_path``, else the embedded panel) and,
+    for a reference they do not cover, the companion business table.
+    """
 
-def compute_report_data(area, reference, start, end, lang="fi", panel_path="") -> ReportData:
-    """Load the data and compute the area's and the reference's indicators and the shift-share."""
-
-    panel = load_firm_panel(panel_path or None)
-    if _covers(panel, reference):
+    source = sources.resolve_source("default", panel_path, table_path)
+    main, companion = sources.load_main_and_companion(source)
+    ref_data = sources.reference_data_for(main, companion, [reference])
+    if ref_data is None:
         # one cell table for both: the area against the reference, the reference against itself
-        ind = compute_indicators_many(panel, [area, reference], reference, start, end)
+        ind = compute_indicators_many(main, [area, reference], reference, start, end)
         ind = ind[((ind["area_code"] == area) | (ind["area_code"] == reference))]
-        ss = compute_shift_share(panel, area, reference, start, end)
-        outputs, from_table = [panel, ind, ss], False
-    else:  # e.g. MK17 against SSS: the reference from the business table
-        table = load_business_table()
-        ind_area = compute_indicators(panel, area, reference, start, end, reference_data=table)
-        ind_ref = compute_indicators(table, reference, reference, start, end)
+        ss = compute_shift_share(main, area, reference, start, end)
+        outputs, from_table = [main, ind, ss], False
+    else:  # e.g. MK17 against SSS: the reference from the companion business table
+        ind_area = compute_indicators(main, area, reference, start, end, reference_data=ref_data)
+        ind_ref = compute_indicators(ref_data, reference, reference, start, end)
         ind = pd.concat([ind_area[ind_area["area_code"] == area], ind_ref[ind_ref["area_code"] == reference]],
                         ignore_index=True)
-        ss = compute_shift_share(panel, area, reference, start, end, reference_data=table)
-        outputs, from_table = [panel, table, ind_area, ind_ref, ss], True
+        ss = compute_shift_share(main, area, reference, start, end, reference_data=ref_data)
+        outputs, from_table = [main, ref_data, ind_area, ind_ref, ss], True
     prov = combined_provenance(*outputs)
-    return ReportData(area, reference, start, end, lang, ind, ss, panel, prov, from_table)
+    return ReportData(area, reference, start, end, lang, ind, ss, main, prov, from_table)
 
 
 def wide(ind: pd.DataFrame, area: str, indicators, year=None, industries_=None) -> pd.DataFrame:

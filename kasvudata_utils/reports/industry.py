@@ -17,7 +17,7 @@ from kasvudata_utils.reports.area import REAL_PROV, _h2, _p, _show
 from kasvudata_utils.reports.common import (attribution_html, badge_html, combined_provenance, html_table, normalise_parameters,
                              shared_table,
                              save_table)
-from kasvudata_utils.data import load_business_table, load_firm_panel
+from kasvudata_utils.data import sources
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many
 from kasvudata_utils.data import load_web_geojson
 
@@ -37,29 +37,36 @@ class IndustryProfile:
 
     @classmethod
     def build(cls, industry, area="MK17", reference="", start_year=2018, end_year=2023, lang="fi", panel_path="",
-              output_dir=""):
-        """Compute the industry's indicators for the region, its sub-regions and municipalities."""
-        region, ref, start, end, lang, panel = normalise_parameters(area, reference, start_year, end_year, lang,
-                                                                    panel_path)
+              output_dir="", table_path=""):
+        """Compute the industry's indicators for the region, its sub-regions and municipalities.
+
+        ``table_path``: a SPEC §3 business table the figures come from (:mod:`kasvudata_utils.data.sources`).
+        """
+        region, ref, start, end, lang, panel, table = normalise_parameters(area, reference, start_year, end_year,
+                                                                           lang, panel_path, table_path)
         code = industries.normalise_industry(industry)
         level = "section" if code.isalpha() else "division"
         codes = list(dict.fromkeys([region] + areas.members(region, "SK") + areas.members(region, "KU")))
 
         def compute():
-            panel_ = load_firm_panel(panel or None)
-            table_ = load_business_table()
+            main, companion = sources.load_main_and_companion(sources.resolve_source("default", panel, table))
+            refs = [ref] + [areas.default_reference(c) for c in codes[1:]]
+            table_ = sources.reference_data_for(main, companion, refs)
             # one cell table for all areas; each area against its default reference (the region, or SSS for it)
-            ind_region = compute_indicators(panel_, region, ref, start, end, level=level, reference_data=table_)
+            ind_region = compute_indicators(main, region, ref, start, end, level=level, reference_data=table_)
             if len(codes) > 1:
-                ind_ = compute_indicators_many(panel_, codes[1:], None, start, end, level=level,
+                ind_ = compute_indicators_many(main, codes[1:], None, start, end, level=level,
                                                reference_data=table_)
                 ind_ = pd.concat([ind_region, ind_], ignore_index=True)
             else:
                 ind_ = ind_region
-            return ind_, combined_provenance(panel_, table_, ind_region, ind_)
+            used = [main] + ([table_] if table_ is not None else [])
+            return ind_, combined_provenance(*used, ind_region, ind_)
 
         # the same industry-independent table for every profile of a batch: computed once, kept on disk
-        ind, prov = shared_table(("industry_profiles", codes, ref, start, end, level), panel, compute)
+        key = ("industry_profiles", codes, ref, start, end, level) + ((table, sources.file_sha256(table)) if table
+                                                                      else ())
+        ind, prov = shared_table(key, panel, compute)
         ind = ind[(ind["industry_code"] == code) & ind["indicator"].isin(COLUMNS)]
         rows = []
         for c in codes:

@@ -108,7 +108,7 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     map_file = _map_png(out, lang)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<h1>{esc(t('site_title', lang))}</h1>", f"<p>{esc(t('site_intro', lang))}</p>",
-             _site_badge(reps, lang),
+             _site_badge(reps, lang, manifest.get("data_source")),
              f'<p><a href="insights.html">{esc(t("insights_region_title", lang))}</a></p>']
     if map_file:
         parts.append(f'<img src="{map_file}" alt="{esc(t("site_map_title", lang))}" width="560">')
@@ -148,13 +148,19 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     return atomic_write_text(out / "index.html", _page(t("site_title", lang), "".join(parts), lang))
 
 
-def _site_badge(reps: dict, lang: str) -> str:
-    """The home page's data badge: synthetic for the embedded panel, real for a researcher's own panel."""
+def _site_badge(reps: dict, lang: str, data_source: dict | None = None) -> str:
+    """The home page's data badge: the batch's data source and vintage (``manifest["data_source"]``).
 
-    own = any((e.get("panel") or {}).get("source") == "own" for e in reps.values())
-    prov = provenance.make("real", [t("own_panel", lang)]) if own else SYNTHETIC_PROV
+    Without that entry (a manifest from an older batch): synthetic for the embedded panel, real for a
+    researcher's own panel.
+    """
+    if data_source:
+        prov = provenance.make(data_source.get("kind", "real"), data_source.get("sources", []))
+    else:
+        own = any((e.get("panel") or {}).get("source") == "own" for e in reps.values())
+        prov = provenance.make("real", [t("own_panel", lang)]) if own else SYNTHETIC_PROV
     out = f'<p><span class="kd-data-badge kd-{prov["kind"]}">{esc(provenance.badge_text(prov, lang))}</span></p>'
-    if not own:
+    if prov["kind"] in ("synthetic", "mixed"):
         out += f'<p class="kd-note">{esc(t("synthetic_note", lang))}</p>'
     return out
 

@@ -1,0 +1,255 @@
+"""``kasvudata data fetch``: the public StatFin tables the project uses, into ``data/real/``.
+
+Fetched (PxWeb API v1, :mod:`kasvudata_utils.data.pxweb`; table ids in :data:`REAL_TABLES`):
+
+* ``business_table.parquet`` — regional statistics on entrepreneurial activity (alyr, table 13wz):
+  establishments, personnel and turnover by municipality × TOL division × year for *every*
+  municipality, so that Northern Ostrobothnia can be compared with the whole country; the SPEC §3
+  regional business table (StatFin's ``..``/``.`` kept as ``suppressed``);
+* ``openings_closures.parquet`` — enterprise openings and closures (aly, table 11yq): register
+  events, never demographic births and deaths (METHODS.md);
+* ``population.parquet`` — population on 31 December by municipality (vaerak, table 11re), newer
+  than the embedded copy (which ends in 2022).
+
+Each file is written atomically and recorded in ``data/real/manifest.json`` (table id, query, fetch
+time, sha256, rows, licence, attribution); ``--data statfin`` and :func:`kasvudata_utils.data.sources.load_table`
+label figures from it with the table and the fetch date. Polite: at most :data:`MAX_REQUESTS`
+requests in any :data:`WINDOW_S` seconds (StatFin's limit), queries above StatFin's cell limit split
+(:meth:`PxWebClient.fetch`), every response cached under ``data/cache/pxweb/`` so that an interrupted
+fetch resumes where it stopped. Without a network: :class:`~kasvudata_utils.data.pxweb.StatFinUnavailable`
+(one line, exit 2) and nothing under ``data/processed/`` changes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from kasvudata_utils import areas, provenance
+from kasvudata_utils.data import pxweb_business as pb
+from kasvudata_utils.data.pxweb import MAX_AGE_S, PxWebClient, variable_base
+from kasvudata_utils.data.sources import REAL_MANIFEST, file_sha256, read_real_manifest, real_dir
+from kasvudata_utils.errors import InputError
+
+#: StatFin's request limit: at most this many requests in any window of WINDOW_S seconds.
+MAX_REQUESTS = 10
+WINDOW_S = 10.0
+LICENCE = "CC BY 4.0"
+ATTRIBUTION = "Lähde: Tilastokeskus / Source: Statistics Finland, StatFin, CC BY 4.0"
+
+
+@dataclass(frozen=True)
+class RealTable:
+    """One public table fetched by ``kasvudata data fetch``."""
+
+    name: str  # output file stem under data/real/
+    table_id: str  # StatFin short id
+    kind: str  # "business", "events" or "population"
+    title_fi: str
+    title_en: str
+
+
+REAL_TABLES = (
+    RealTable("business_table", "13wz", "business", "alueellinen yritystoimintatilasto",
+              "regional statistics on entrepreneurial activity"),
+    RealTable("openings_closures", "11yq", "events", "aloittaneet ja lopettaneet yritykset",
+              "enterprise openings and closures"),
+    RealTable("population", "11re", "population", "väestörakenne", "population structure"),
+)
+
+
+class PoliteSession:
+    """A ``requests``-like session that keeps to StatFin's request limit.
+
+    At most ``max_requests`` requests start within any ``window_s`` seconds; a request that would
+    exceed it waits. ``clock`` and ``sleep`` are injectable so tests check the spacing without waiting.
+
+    Examples
+    --------
+    >>> t = [0.0]
+    >>> s = PoliteSession(session=type("S", (), {"request": lambda self, *a, **k: "ok"})(), max_requests=2,
+    ...                   window_s=10, clock=lambda: t[0], sleep=lambda d: t.__setitem__(0, t[0] + d))
+    >>> [s.request("GET", "u", timeout=1) for _ in range(3)], t[0]
+    (['ok', 'ok', 'ok'], 10.0)
+    """
+
+    def __init__(self, session=None, max_requests: int = MAX_REQUESTS, window_s: float = WINDOW_S,
+                 clock=time.monotonic, sleep=time.sleep, on_request=None):
+        self._session = session
+        self.max_requests, self.window_s = int(max_requests), float(window_s)
+        self.clock, self.sleep, self.on_request = clock, sleep, on_request
+        self.started: deque = deque()
+        self.waited_s = 0.0
+
+    @property
+    def session(self):
+        """The underlying session (a ``requests.Session`` made on first use)."""
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+            self._session.headers["User-Agent"] = "kasvudata data fetch (+StatFin PxWeb client)"
+        return self._session
+
+    def request(self, method, url, json=None, timeout=None):
+        """Wait until the window has room, then pass the request on."""
+        now = self.clock()
+        while self.started and now - self.started[0] >= self.window_s:
+            self.started.popleft()
+        if len(self.started) >= self.max_requests:
+            wait = self.started[0] + self.window_s - now
+            if wait > 0:
+                self.sleep(wait)
+                self.waited_s += wait
+            now = self.clock()
+            self.started.popleft()
+        self.started.append(now)
+        if self.on_request is not None:
+            self.on_request(method, url)
+        return self.session.request(method, url, json=json, timeout=timeout)
+
+
+def make_client(refresh: bool = False, session=None, on_request=None) -> PxWebClient:
+    """A StatFin client whose requests pass :class:`PoliteSession` (cache as usual, unless ``refresh``)."""
+    polite = PoliteSession(session, on_request=on_request)
+    return PxWebClient(session=polite, max_age_s=0 if refresh else MAX_AGE_S)
+
+
+def _municipalities(wanted) -> list[str] | None:
+    """``--areas`` as municipality codes (a region or sub-region → its municipalities); None = all."""
+    if not wanted:
+        return None
+    out = []
+    for a in wanted:
+        code = areas.normalise_area(a)
+        out += areas.municipalities(code)
+    return list(dict.fromkeys(out))
+
+
+def _table_municipalities(meta: dict, wanted) -> list[str]:
+    """The table's municipality codes (explicit, so a large query can be split by area)."""
+    area_var = next(v for v in meta["variables"] if variable_base(v["code"]) in pb.AREA_BASES)
+    have = [c for c in area_var["values"] if str(c).startswith("KU")]
+    if wanted is None:
+        return have
+    missing = [m for m in wanted if m not in set(have)]
+    if len(missing) == len(wanted):
+        raise InputError(f"--areas: none of {', '.join(wanted[:3])} is in StatFin's table: expected municipality, "
+                         "sub-region or region codes of the current division")
+    return [m for m in wanted if m in set(have)]
+
+
+def fetch_population(client: PxWebClient, table_id: str, munis=None, years=None) -> pd.DataFrame:
+    """Population on 31 Dec by municipality: ``municipality_code, year, population`` (provenance real)."""
+    meta = client.metadata(table_id)
+    by_base = {variable_base(v["code"]): v for v in meta["variables"]}
+    found = pb.discover(meta)
+    sel = {found["area"]: _table_municipalities(meta, munis), found["time"]: pb._time_values(
+        by_base[variable_base(found["time"])], years)}
+    for base, v in by_base.items():
+        if v["code"] in sel:
+            continue
+        if base.startswith(("ika", "sukupuoli")):
+            sel[v["code"]] = ["SSS"]
+        elif v["code"] == found.get("measures"):
+            sel[v["code"]] = [v["values"][0]]
+    frame = client.fetch(table_id, sel, meta=meta)
+    out = pd.DataFrame({"municipality_code": frame[found["area"]].astype(str).to_numpy(),
+                        "year": frame[found["time"]].str[:4].astype("int64").to_numpy(),
+                        "population": frame["value"].astype("float64").to_numpy()})
+    out = out[out["municipality_code"].str.startswith("KU")].sort_values(["municipality_code", "year"],
+                                                                         ignore_index=True)
+    return provenance.tag(out, "real", [pb._source(table_id, meta.get("title"))])
+
+
+def _fetch_one(spec: RealTable, client: PxWebClient, munis, years, codes=None) -> tuple[pd.DataFrame, dict]:
+    meta = client.metadata(spec.table_id)
+    if spec.kind == "business":
+        sel_areas = _table_municipalities(meta, munis)
+        df = pb.fetch_business_table(spec.table_id, areas=sel_areas, years=years, level="division", client=client)
+        query = {"areas": "all municipalities" if munis is None else sel_areas, "years": years or "all",
+                 "level": "division"}
+    elif spec.kind == "events":
+        df = pb.fetch_openings_closures(spec.table_id, areas=codes, years=years, client=client)
+        query = {"areas": "all" if codes is None else codes, "years": years or "all"}
+    else:
+        df = fetch_population(client, spec.table_id, munis, years)
+        query = {"areas": "all municipalities" if munis is None else munis, "years": years or "all",
+                 "age": "total", "sex": "total"}
+    query["url"] = client.table_url(spec.table_id)
+    return df, {"statfin_title": meta.get("title", ""), "query": query}
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame = df.copy()
+    frame.attrs = {}
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _write_manifest(folder: Path, manifest: dict) -> None:
+    p = folder / REAL_MANIFEST
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, p)
+
+
+def fetch_all(years=None, areas_=None, refresh: bool = False, out_dir=None, client: PxWebClient | None = None,
+              tables=REAL_TABLES, progress: bool = False, log=None) -> list[Path]:
+    """Fetch every table of ``tables`` into ``out_dir`` (default ``data/real``) and record it.
+
+    Parameters
+    ----------
+    years : list of int, optional
+        Default: every year StatFin has.
+    areas_ : list of area codes, optional
+        Default: every municipality (the country's comparison needs them all).
+    refresh : bool
+        Ask StatFin again even where a cached response exists.
+    out_dir : path, optional
+        Default :func:`kasvudata_utils.data.sources.real_dir`.
+    client : PxWebClient, optional
+        Default :func:`make_client` (tests pass one with recorded responses).
+    progress : bool
+        Show a progress bar (tqdm) over the tables.
+    log : callable, optional
+        Called with one line per table written.
+
+    Returns
+    -------
+    list of Path
+        The files written. A table that fails stops the fetch with one line; the tables written
+        before it stay (a rerun resumes from the cache).
+    """
+    from tqdm import tqdm
+
+    client = client or make_client(refresh)
+    munis = _municipalities(areas_)
+    codes = [areas.normalise_area(a) for a in areas_] if areas_ else None
+    folder = Path(out_dir) if out_dir is not None else real_dir()
+    written = []
+    bar = tqdm(tables, desc="kasvudata data fetch", unit="table", disable=not progress)
+    for spec in bar:
+        bar.set_postfix_str(f"{spec.table_id}: {spec.name}")
+        df, info = _fetch_one(spec, client, munis, years, codes)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{spec.name}.parquet"
+        _write_parquet(df, path)
+        manifest = read_real_manifest(folder)
+        manifest["files"][path.name] = {
+            "table_id": spec.table_id, "title_fi": spec.title_fi, "title_en": spec.title_en,
+            "fetched_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "sha256": file_sha256(path),
+            "rows": len(df), "licence": LICENCE, "attribution": ATTRIBUTION, **info}
+        _write_manifest(folder, manifest)
+        written.append(path)
+        if log:
+            log(f"{path}: {len(df)} rows from StatFin table {spec.table_id}")
+    bar.close()
+    return written

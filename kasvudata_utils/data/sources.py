@@ -1,0 +1,223 @@
+"""Which data a command reads, and which data set serves an area: one owner for both decisions.
+
+A *data source* is chosen once per command (CLI options, papermill parameters):
+
+* the embedded default: the synthetic MK17 firm panel, with the synthetic business table of every
+  municipality of Finland as its *companion table* (the reference ``SSS`` comes from it);
+* ``--panel FILE``: a researcher's own firm panel (SPEC §3), companion table only if one is given;
+* ``--table FILE``: any regional business table (SPEC §3, CSV or Parquet): figures are labelled
+  "user data" with the file name, never "real", unless the file is exactly (same sha256) a table
+  that ``kasvudata data fetch`` wrote and recorded in ``data/real/manifest.json``;
+* ``--data statfin``: the business table ``kasvudata data fetch`` wrote into ``data/real/``,
+  labelled with its real source and vintage.
+
+Coverage rule (METHODS.md "Data sources"): a data set *covers* an area when every municipality of
+the area (2025 division) has at least one row in it. An area is served by the main data when they
+cover it, otherwise by the companion table when that covers it, otherwise the input is refused in one
+line. Synthetic data never fills in for user or real data: an own panel or table without a companion
+must cover its reference itself.
+
+>>> covers({"KU009"}, "KU009"), covers({"KU009"}, "SSS")
+(True, False)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+import kasvudata_utils.data as loaders  # through the package: tests and notebooks may replace a loader there
+from kasvudata_utils import areas, provenance
+from kasvudata_utils.data.panel_io import read_business_table
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.labels import t
+from kasvudata_utils.paths import data_dir
+
+DATA_CHOICES = ("default", "statfin")
+REAL_MANIFEST = "manifest.json"
+REAL_BUSINESS_TABLE = "business_table.parquet"
+
+
+def real_dir() -> Path:
+    """Folder of the public tables fetched by ``kasvudata data fetch``: ``<data>/real``."""
+    return data_dir() / "real"
+
+
+def municipalities_in(data) -> frozenset:
+    """Municipality codes with at least one row in a firm panel, a business table or a set of codes."""
+    if isinstance(data, (set, frozenset, list, tuple)):
+        return frozenset(data)
+    if "municipality_code" in data.columns:
+        return frozenset(data["municipality_code"].astype("string").dropna().unique())
+    codes = data["area_code"].astype("string").dropna()
+    return frozenset(codes[codes.str.startswith("KU")].unique())
+
+
+def covers(data, area: str) -> bool:
+    """True when every municipality of ``area`` has a row in ``data`` (the one coverage rule).
+
+    Parameters
+    ----------
+    data : DataFrame or set of str
+        A firm panel, a regional business table (its ``KUxxx`` rows) or municipality codes.
+    area : str
+        A normalised area code (``KU009``, ``SK177``, ``MK17``, ``SSS``).
+
+    Examples
+    --------
+    >>> covers({"KU009", "KU071"}, "KU071")
+    True
+    """
+    have = municipalities_in(data)
+    need = _members(area)
+    return bool(need) and all(m in have for m in need)
+
+
+@lru_cache(maxsize=1024)
+def _members(area: str) -> tuple:
+    return tuple(areas.municipalities(area))
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """The data chosen for a command: own panel and/or business table file, or the embedded default."""
+
+    panel_path: str = ""
+    table_path: str = ""
+    origin: str = "embedded"  # "embedded", "statfin" (data fetch) or "user"
+
+    @property
+    def uses_table_only(self) -> bool:
+        """True when the figures come from a business table alone (no firm panel)."""
+        return bool(self.table_path) and not self.panel_path
+
+
+def resolve_source(data: str = "default", panel_path: str = "", table_path: str = "") -> DataSource:
+    """Check the CLI/papermill choice of data and return it as a :class:`DataSource`.
+
+    Parameters
+    ----------
+    data : {"default", "statfin"}
+        ``statfin`` reads the business table that ``kasvudata data fetch`` wrote into ``data/real/``.
+    panel_path, table_path : str
+        An own firm panel and/or a business table file (CSV or Parquet, SPEC §3).
+
+    Raises
+    ------
+    InputError
+        Unknown choice, a missing file, ``statfin`` before a fetch, or ``statfin`` with ``--table``.
+    """
+    choice = str(data or "default").strip().lower()
+    if choice not in DATA_CHOICES:
+        raise InputError(f"--data {data!r}: expected one of {', '.join(DATA_CHOICES)}")
+    panel = str(panel_path or "").strip()
+    table = str(table_path or "").strip()
+    if panel and not Path(panel).is_file():
+        raise InputError(f"--panel {panel!r}: no such file, expected a CSV or Parquet firm panel")
+    if table and not Path(table).is_file():
+        raise InputError(f"--table {table!r}: no such file, expected a CSV or Parquet business table (SPEC §3)")
+    if choice == "statfin":
+        if table:
+            raise InputError(f"--data statfin and --table {table!r}: expected only one of them")
+        p = real_dir() / REAL_BUSINESS_TABLE
+        if not p.is_file():
+            raise InputError(f"--data statfin: {p} missing, expected it fetched first by `kasvudata data fetch`")
+        return DataSource(str(Path(panel).resolve()) if panel else "", str(p.resolve()), "statfin")
+    origin = "user" if (panel or table) else "embedded"
+    return DataSource(str(Path(panel).resolve()) if panel else "", str(Path(table).resolve()) if table else "",
+                      origin)
+
+
+def file_sha256(path) -> str:
+    """sha256 (hex) of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_real_manifest(folder=None) -> dict:
+    """``data/real/manifest.json`` as a dict (``{"files": {name: entry}}``; empty when absent)."""
+    p = Path(folder or real_dir()) / REAL_MANIFEST
+    if not p.is_file():
+        return {"files": {}}
+    try:
+        out = json.loads(p.read_text(encoding="utf-8"))
+    except ValueError:
+        raise InputError(f"{p} is not valid JSON: fetch again with `kasvudata data fetch --refresh`") from None
+    out.setdefault("files", {})
+    return out
+
+
+def real_entry(path) -> dict | None:
+    """The manifest entry of a fetched file when ``path`` is byte-identical to it, else None."""
+    p = Path(path)
+    entry = read_real_manifest(p.parent).get("files", {}).get(p.name)
+    if entry and entry.get("sha256") == file_sha256(p):
+        return entry
+    return None
+
+
+def source_label(entry: dict, lang: str = "fi") -> str:
+    """"Tilastokeskus, alueellinen yritystoimintatilasto, taulukko 13wz, haettu 2026-05-04" from an entry."""
+    day = str(entry.get("fetched_utc", ""))[:10]
+    return t("source_statfin_table", lang, title=entry.get("title_" + lang) or entry.get("title_fi", ""),
+             table=entry.get("table_id", ""), date=day)
+
+
+def load_table(path) -> pd.DataFrame:
+    """A business table file, validated (pandera) and tagged: real (fetched, unchanged) or user data.
+
+    The file is read with :func:`kasvudata_utils.data.panel_io.read_business_table`. A file that
+    ``kasvudata data fetch`` recorded (same sha256) keeps the kind ``real`` and the source label of
+    :func:`source_label` (with its fetch date); any other file is ``user`` data named by its file name.
+    """
+    p = Path(path)
+    df = read_business_table(p)
+    entry = real_entry(p)
+    if entry is not None:
+        return provenance.tag(df, "real", [source_label(entry, "fi")], {c: "real" for c in df.columns})
+    return provenance.tag(df, "user", [p.name], {c: "user" for c in df.columns})
+
+
+def load_main_and_companion(source: DataSource) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The main data (own panel, else the table, else the embedded panel) and its companion table.
+
+    The companion table serves areas the main data do not cover (:func:`serving`): the given table
+    beside an own panel, the embedded business table beside the embedded panel, none otherwise.
+    """
+    table = load_table(source.table_path) if source.table_path else None
+    if source.panel_path:
+        return loaders.load_firm_panel(source.panel_path), table
+    if table is not None:
+        return table, None
+    return loaders.load_firm_panel(), loaders.load_business_table()
+
+
+def serving(code: str, main, companion=None, what: str = "reference"):
+    """The data set that serves ``code``: ``main`` when it covers it, else ``companion``, else an error."""
+    if covers(main, code):
+        return main
+    if companion is not None and covers(companion, code):
+        return companion
+    hint = (" or give a business table that does (--table FILE or --data statfin)" if companion is None
+            else "")
+    raise InputError(f"{what} {code} ({areas.area_name(code)}) is not covered by the data: expected an area "
+                     f"all of whose municipalities are in it{hint}")
+
+
+def reference_data_for(main, companion, references) -> pd.DataFrame | None:
+    """What the indicator engine takes as ``reference_data``: None when ``main`` covers every reference.
+
+    Each reference outside ``main`` must be covered by ``companion`` (:func:`serving` raises otherwise).
+    """
+    have = municipalities_in(main)
+    outside = [r for r in dict.fromkeys(references) if not covers(have, r)]
+    for r in outside:
+        serving(r, have, companion)
+    return companion if outside else None

@@ -1,0 +1,50 @@
+"""The workshop apps on a ``--table`` business table (``kasvudata workshop --table FILE``).
+
+The table is constructed (not statistics): every municipality of Finland, divisions 10 and 47,
+2018–2023, personnel by a formula of the municipality's position in the sorted code list.
+"""
+import pytest
+from test_reports_table import expected, hand_table
+
+from kasvudata_utils.apps import cache
+from kasvudata_utils.data import sources
+from kasvudata_utils.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def table_data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("apps_table")
+    path = folder / "workshop_table.csv"
+    hand_table().to_csv(path, index=False)
+    src = sources.resolve_source("default", table_path=str(path))
+    out = cache.ensure_app_data(folder / "cache", source=src)
+    return cache.AppData.load(out)
+
+
+def test_app_cache_holds_the_tables_figures(table_data):
+    s = table_data.series("KU009", "personnel").set_index("year")["value"]
+    assert s[2023] == expected("KU009", 2023) and s[2018] == expected("KU009", 2018)
+    assert table_data.value("MK17", "personnel", 2020) == expected("MK17", 2020)
+    assert table_data.value("SSS", "personnel", 2023) == expected("SSS", 2023)
+    assert table_data.prov["kind"] == "user" and table_data.prov["sources"] == ["workshop_table.csv"]
+
+
+def test_explorer_and_scenario_say_user_data(table_data):
+    from kasvudata_utils.apps.area_explorer import AreaExplorer
+    from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop
+
+    ex = AreaExplorer("KU009", "en", data=table_data, map=False)
+    assert "User data · workshop_table.csv" in ex.badge.value and "SYNTHETIC" not in ex.badge.value
+    assert f"{int(expected('KU009', 2023))} person-years" in ex.summary.value
+    sc = ScenarioWorkshop("KU009", "en", data=table_data)
+    assert "User data · workshop_table.csv" in sc.badge.value
+    # the scenario starts from the table's personnel in its last year
+    assert sc.inputs["personnel"].sum() == pytest.approx(expected("KU009", 2023))
+
+
+def test_env_names_the_table_for_app_kernels(monkeypatch, tmp_path):
+    monkeypatch.setenv(cache.ENV_TABLE, str(tmp_path / "gone.csv"))
+    with pytest.raises(InputError, match="no such file"):
+        cache.source_from_env()
+    monkeypatch.setenv(cache.ENV_TABLE, "")
+    assert cache.source_from_env() == sources.DataSource()

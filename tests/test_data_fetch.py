@@ -1,0 +1,152 @@
+"""``kasvudata data fetch`` offline: recorded PxWeb responses, the polite rate limit, resuming, no network.
+
+Responses: ``tests/fixtures/pxweb_recorded/`` (13wz, 11yq: constructed numbers in StatFin's current
+API shape, see the README there) and ``tests/fixtures/jsonstat_fixtures/pxweb_v1_statfin_mcp/`` (11re
+population: recorded from StatFin). The values asserted are read off those files by hand.
+"""
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+from test_pxweb import ROUTES, FakeSession
+
+from kasvudata_utils import cli, paths
+from kasvudata_utils.data import fetch, pxweb, sources
+
+
+def run(capsys, *argv):
+    try:
+        rc = cli.main(list(argv))
+    except SystemExit as exc:
+        rc = exc.code
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    d = tmp_path / "data"
+    (d / "processed").mkdir(parents=True)
+    (d / "raw").symlink_to(paths.raw_dir())  # the classification keys (area codes) stay readable
+    (d / "processed" / "business_table.parquet").write_bytes(b"embedded bytes")  # must stay untouched
+    monkeypatch.setenv("KASVUDATA_DATA_DIR", str(d))
+    monkeypatch.setenv("KASVUDATA_PXWEB_CACHE", str(tmp_path / "cache"))
+    return d
+
+
+@pytest.fixture
+def fetched(data_dir):
+    session = FakeSession(ROUTES)
+    client = fetch.make_client(session=session)
+    written = fetch.fetch_all(client=client)
+    return data_dir, written, session
+
+
+def test_fetch_writes_the_tables_with_manifest(fetched):
+    data_dir, written, _ = fetched
+    real = data_dir / "real"
+    assert sorted(p.name for p in written) == ["business_table.parquet", "openings_closures.parquet",
+                                                "population.parquet"]
+    manifest = json.loads((real / "manifest.json").read_text(encoding="utf-8"))["files"]
+    entry = manifest["business_table.parquet"]
+    assert entry["table_id"] == "13wz" and entry["licence"] == "CC BY 4.0" and "Tilastokeskus" in entry["attribution"]
+    assert entry["sha256"] == hashlib.sha256((real / "business_table.parquet").read_bytes()).hexdigest()
+    assert entry["query"]["areas"] == "all municipalities" and entry["query"]["url"].endswith("/StatFin/13wz.px")
+    assert entry["fetched_utc"].endswith("Z")
+    assert entry["rows"] == 12  # 2 municipalities × 3 divisions (01, 10, 62) × 2 years
+
+    bt = pd.read_parquet(real / "business_table.parquet")
+    row = bt[(bt.area_code == "KU009") & (bt.industry_code == "01") & (bt.year == 2023)].iloc[0]
+    assert row["establishments"] == 38 and row["personnel"] == 29.0 and row["turnover_eur"] == 4350 * 1000
+    conf = bt[(bt.area_code == "KU009") & (bt.industry_code == "10") & (bt.year == 2023)].iloc[0]
+    assert bool(conf["suppressed"]) and pd.isna(conf["turnover_eur"])  # StatFin's '..' stays suppressed
+
+    pop = pd.read_parquet(real / "population.parquet").set_index("municipality_code")
+    assert pop.loc["KU091", "population"] == 694392 and pop.loc["KU091", "year"] == 2025  # Helsinki, recorded
+
+    ev = pd.read_parquet(real / "openings_closures.parquet")
+    assert set(ev["event"]) <= {"register_opening", "register_closure", "register_stock"}  # never births
+    assert (data_dir / "processed" / "business_table.parquet").read_bytes() == b"embedded bytes"
+
+
+def test_fetched_table_feeds_indicators_labelled_with_source_and_date(fetched, capsys):
+    data_dir, _, _ = fetched
+    rc, out, err = run(capsys, "indicators", "--area", "KU009", "--reference", "KU009", "--data", "statfin",
+                       "--level", "division", "--format", "json")
+    assert rc == 0, err
+    recs = pd.DataFrame(json.loads(out))
+    p = recs[(recs.indicator == "personnel") & (recs.industry_code == "01") & (recs.year == 2023)].iloc[0]
+    assert p["value"] == 29.0
+    day = json.loads((data_dir / "real" / "manifest.json").read_text())["files"]["business_table.parquet"][
+        "fetched_utc"][:10]
+    assert f"Real data · Tilastokeskus, alueellinen yritystoimintatilasto, taulukko 13wz, haettu {day}" in err
+
+
+def test_edited_fetched_file_is_user_data_not_real(fetched):
+    data_dir, _, _ = fetched
+    path = data_dir / "real" / "business_table.parquet"
+    df = pd.read_parquet(path)
+    df.loc[0, "personnel"] = 1.0
+    df.to_parquet(path, index=False)
+    prov = sources.load_table(path).attrs["provenance"]
+    assert prov["kind"] == "user" and prov["sources"] == ["business_table.parquet"]
+
+
+def test_rerun_resumes_from_the_cache(fetched):
+    _, _, session = fetched
+    first = len(session.calls)
+    assert first > 0
+    fetch.fetch_all(client=fetch.make_client(session=session))
+    assert len(session.calls) == first  # every response came from the cache: nothing asked twice
+
+
+def test_large_query_is_split_under_the_cell_limit(data_dir, monkeypatch):
+    monkeypatch.setattr(pxweb, "MAX_CELLS", 40)  # 13wz query: 2 areas × 6 industries × 2 years × 3 contents = 72
+    session = FakeSession(ROUTES)
+    fetch.fetch_all(client=fetch.make_client(session=session), tables=fetch.REAL_TABLES[:1])
+    posts = [body for method, url, body in session.calls if method == "POST"]
+    assert len(posts) >= 2
+    for body in posts:
+        sizes = [len(q["selection"]["values"]) for q in body["query"] if q["selection"]["filter"] == "item"]
+        cells = 6  # industries: all six
+        for n in sizes:
+            cells *= n
+        assert cells <= 40
+
+
+def test_polite_session_keeps_to_ten_requests_in_ten_seconds():
+    clock = [0.0]
+    inner = FakeSession({("GET", "/x"): {}})
+    polite = fetch.PoliteSession(inner, clock=lambda: clock[0], sleep=lambda d: clock.__setitem__(0, clock[0] + d))
+    starts = []
+    for _ in range(25):
+        polite.request("GET", "https://example.invalid/x", timeout=1)
+        starts.append(clock[0])
+        clock[0] += 0.1  # a fast server
+    for s in starts:
+        assert sum(s <= u < s + 10.0 for u in starts) <= 10
+    assert starts[10] >= 10.0 and polite.waited_s > 0
+
+
+def test_offline_one_line_exit_2_embedded_untouched(data_dir, capsys, monkeypatch):
+    monkeypatch.setenv("KASVUDATA_PXWEB_URL", "http://127.0.0.1:9/api/v1")  # nothing listens: refused
+    rc, out, err = run(capsys, "data", "fetch", "--quiet")
+    assert rc == 2
+    assert len(err.strip().splitlines()) == 1 and "StatFin unreachable" in err and "Traceback" not in err
+    assert (data_dir / "processed" / "business_table.parquet").read_bytes() == b"embedded bytes"
+    assert not (data_dir / "real").exists()
+
+
+def test_api_error_one_line_exit_2(data_dir, capsys, monkeypatch):
+    down = FakeSession({("GET", "/StatFin/13wz.px"): pxweb_response(503)})
+    monkeypatch.setattr(fetch, "make_client", lambda refresh=False, session=None, on_request=None:
+                        pxweb.PxWebClient(session=fetch.PoliteSession(down)))
+    rc, _, err = run(capsys, "data", "fetch", "--quiet")
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "HTTP 503" in err
+
+
+def pxweb_response(status):
+    from test_pxweb import FakeResponse
+
+    return FakeResponse({}, status)

@@ -1,0 +1,110 @@
+"""``kasvudata reports --table FILE``: the report batch on a hand-made business table.
+
+The table is constructed (not statistics): every municipality of Finland, TOL divisions 10 and 47,
+2018–2023, with personnel given by a formula of the municipality's position ``k`` in the sorted code
+list, so the test knows every total. Two areas (a municipality against its region, the region against
+the country) keep the run short; the batch code is the same for all 38.
+"""
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from kasvudata_utils import areas, cli
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.reports import batch
+
+YEARS = range(2018, 2024)
+
+
+def personnel(k: int, division: str, year: int) -> float:
+    """Constructed personnel: division 10 grows linearly, division 47 stays flat."""
+    return float((k % 7 + 3) * (year - 2017)) if division == "10" else float(2 * (k % 5 + 4))
+
+
+def hand_table() -> pd.DataFrame:
+    rows = []
+    for k, m in enumerate(sorted(areas.municipalities("SSS"))):
+        for y in YEARS:
+            for div in ("10", "47"):
+                p = personnel(k, div, y)
+                rows.append([m, div, y, 4, p, 1000.0 * p, None, False])
+    return pd.DataFrame(rows, columns=["area_code", "industry_code", "year", "establishments", "personnel",
+                                       "turnover_eur", "exports_eur", "suppressed"])
+
+
+def expected(area: str, year: int, division=None) -> float:
+    index = {m: k for k, m in enumerate(sorted(areas.municipalities("SSS")))}
+    divs = [division] if division else ["10", "47"]
+    return sum(personnel(index[m], d, year) for m in areas.municipalities(area) for d in divs)
+
+
+@pytest.fixture(scope="module")
+def batch_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("table_reports")
+    table = folder / "hand_national.csv"
+    hand_table().to_csv(table, index=False)
+    out = folder / "reports"
+    rc = cli.main(["reports", "--areas", "KU009,MK17", "--table", str(table), "--out", str(out), "--lang", "en",
+                   "--jobs", "2", "--no-industries"])
+    return rc, out
+
+
+def _indicator(out, area, name, industry="ALL", year=2023):
+    df = pd.read_csv(out / area / "tables" / "indicators.csv", dtype={"industry_code": str})
+    row = df[(df.area_code == area) & (df.indicator == name) & (df.industry_code == industry) & (df.year == year)]
+    assert len(row) == 1, (area, name, industry, year)
+    return row.iloc[0]
+
+
+def test_batch_ok_on_the_table(batch_run):
+    rc, out = batch_run
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert rc == 0, manifest
+    assert manifest["data_source"]["kind"] == "user"
+    assert manifest["data_source"]["sources"] == ["hand_national.csv"]
+    assert len(manifest["data_source"]["files"][0]["sha256"]) == 64
+
+
+def test_report_figures_are_the_tables_own(batch_run):
+    _, out = batch_run
+    assert _indicator(out, "MK17", "personnel")["value"] == expected("MK17", 2023)
+    assert _indicator(out, "KU009", "personnel", year=2018)["value"] == expected("KU009", 2018)
+    # the reference's figures come from the same table: Finland's personnel in section C
+    ref = pd.read_csv(out / "MK17" / "tables" / "indicators.csv", dtype={"industry_code": str})
+    sss = ref[(ref.area_code == "SSS") & (ref.indicator == "personnel") & (ref.industry_code == "C")
+              & (ref.year == 2023)]
+    assert sss["value"].iloc[0] == expected("SSS", 2023, "10")
+    lq = _indicator(out, "MK17", "lq_personnel", "C")["value"]
+    want = (expected("MK17", 2023, "10") / expected("MK17", 2023)) / (expected("SSS", 2023, "10")
+                                                                       / expected("SSS", 2023))
+    assert lq == pytest.approx(want)
+    growth = _indicator(out, "KU009", "personnel_growth_pct")["value"]
+    assert growth == pytest.approx((expected("KU009", 2023) / expected("KU009", 2018) - 1) * 100)
+
+
+def _text(path) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+
+
+def test_source_label_on_the_first_screen_and_no_synthetic_badge(batch_run):
+    _, out = batch_run
+    for page in (out / "KU009" / "report.html", out / "MK17" / "report.html"):
+        raw = page.read_text(encoding="utf-8")
+        text = _text(page)
+        assert "User data · hand_national.csv" in text
+        assert text.index("User data · hand_national.csv") < text.index("Key findings")
+        assert "SYNTHETIC" not in raw and "kd-synthetic" not in raw
+        # what a table cannot give is marked not available, not filled in
+        assert "Not available: firm-level figures cannot be computed from a regional business table" in text
+    index = _text(out / "index.html")
+    assert "User data · hand_national.csv" in index and "SYNTHETIC" not in index
+    assert index.index("User data · hand_national.csv") < index.index("Areas")
+
+
+def test_statfin_choice_and_table_together_is_one_line(capsys, tmp_path):
+    path = tmp_path / "t.csv"
+    hand_table().head(4).to_csv(path, index=False)
+    with pytest.raises(InputError, match="only one of them"):
+        batch.run_reports("KU009", 1, str(tmp_path / "out"), data="statfin", table_path=str(path))
