@@ -172,6 +172,14 @@ LABELS: dict[str, dict[str, str]] = {
     "group_trade_transport": {"fi": "Kauppa, kuljetus, majoitus", "en": "Trade, transport, accommodation"},
     "group_business_services": {"fi": "Liike-elämän palvelut", "en": "Business services"},
     "group_other_services": {"fi": "Muut palvelut", "en": "Other services"},
+    "group_other": {"fi": "Muut toimialat (ei eritelty)", "en": "Other industries (not shown separately)"},
+    "lever_inactive_empty": {
+        "fi": "ei vaikutusta tällä alueella: ryhmän luvut ovat salattuja (mukana ryhmässä "
+              "”Muut toimialat (ei eritelty)”)",
+        "en": "no effect in this area: the group's figures are suppressed (counted in "
+              "\"Other industries (not shown separately)\")"},
+    "lever_inactive_no_exports": {"fi": "ei vaikutusta tällä alueella: ryhmällä ei ole julkaistua vientiä",
+                                  "en": "no effect in this area: the group has no published exports"},
     "baseline": {"fi": "Perusura", "en": "Baseline"},
     "scenario": {"fi": "Skenaario", "en": "Scenario"},
     "scenario_chart_title": {"fi": "Henkilöstö (htv) vuonna {year}", "en": "Personnel (person-years) in {year}"},
@@ -191,8 +199,13 @@ LABELS: dict[str, dict[str, str]] = {
               "viennin työllisyysvaikutus kohdistuu ryhmän vientiasteen osuuteen työpaikoista.",
         "en": "One extra firm = {new_firm} person-years; a growing micro-firm = +3.31 persons per 3 years; "
               "the employment effect of exports applies to the group's export-intensity share of jobs."},
-    "assumption_suppressed": {"fi": "Salatut toimialasolut ({n}) eivät ole mukana luvuissa.",
-                              "en": "Suppressed industry cells ({n}) are left out of the figures."},
+    "assumption_suppressed": {
+        "fi": "Salattujen toimialojen ({n}) henkilöstö on ryhmässä ”Muut toimialat (ei eritelty)”: alueen "
+              "julkaistu kokonaismäärä miinus näkyvät toimialat; se kehittyy vertailualueen samojen toimialojen "
+              "trendin mukaan.",
+        "en": "The personnel of the suppressed industries ({n}) is in \"Other industries (not shown "
+              "separately)\": the area's published total minus the visible industries, growing at the "
+              "reference's trend of the same industries."},
     "reset": {"fi": "Palauta perusura", "en": "Reset to baseline"},
     "scenario_note": {"fi": "Ryhmän perustelu tai muistiinpano", "en": "The group's reasoning or a note"},
     "save_scenario": {"fi": "Tallenna skenaario", "en": "Save scenario"},

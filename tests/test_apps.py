@@ -202,10 +202,14 @@ def test_scenario_baseline_by_hand(data):
     assert app.levers["birth_rate_pct"] == 8.0 and app.levers["survival_rate_pct"] == 94.0
     assert app.levers["micro_growth_share_pct"] == 7.0
     tot = app.totals()
-    # manufacturing grows at MK17's 10 %/yr for 8 years: 60 · 1.1⁸ = 128.615; trade flat 40 → 168.615
-    assert tot["personnel_baseline"] == pytest.approx(60 * 1.1 ** 8 + 40)
+    # the groups add up to the published total: 120 = C 60 + G 40 + 20 not shown separately
+    assert tot["personnel_start"] == pytest.approx(120.0)
+    # manufacturing grows at MK17's 10 %/yr for 8 years: 60 · 1.1⁸ = 128.615; trade flat 40; the other 20
+    # (no hidden section to take a trend from) at MK17's total trend 1000 → 1100 in 4 years: 20 · 1.1² = 24.2
+    assert tot["personnel_baseline"] == pytest.approx(60 * 1.1 ** 8 + 40 + 24.2)
     assert tot["personnel_diff"] == pytest.approx(0.0)
-    assert "Alavieska (KU009), in 2031: jobs 169 (0 against the baseline)" in app.summary.value
+    assert "Alavieska (KU009), in 2031: jobs 193 (0 against the baseline)" in app.summary.value
+    assert ">Other industries (not shown separately)<" in app.chart.value
     assert "Base year 2023" in app.assumptions.value
     assert app.chart.value.startswith("<svg") and ">Manufacturing and energy<" in app.chart.value
 
@@ -223,6 +227,15 @@ def test_scenario_slider_changes_summary_and_reset_restores_it(data):
     assert "baseline 8.00" in app.assumptions.value
     app.reset_button.click()
     assert app.summary.value == before and app.levers["birth_rate_pct"] == 8.0
+
+
+def test_scenario_lever_on_an_empty_or_export_free_group_says_so(data):
+    app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    # Alavieska's fixture has no business-services section (empty) and trade with 0 exports (G)
+    assert app.inactive == {"export_business_services": "empty", "export_trade_transport": "no_exports"}
+    assert app.assumptions.value.count("no effect in this area") == 2
+    app.sliders["export_business_services"].value = 10.0
+    assert app.totals()["personnel_diff"] == pytest.approx(0.0)
 
 
 def test_scenario_sliders_are_debounced_and_labelled(data):
