@@ -134,7 +134,7 @@ def test_explorer_changes_area_years_and_reference(data):
     app.year_range.value = (2020, 2023)  # 390 → 380: −2.6 %
     assert "2020–2023" in app.summary.value and "-2.6 %" in app.summary.value
     app.reference_select.value = "SK177"  # the sub-region, flat at 500: 0.0 %
-    assert "reference Ylivieska 0.0 %" in app.summary.value
+    assert "reference Ylivieska sub-region 0.0 %" in app.summary.value  # not the municipality KU977
 
 
 def test_explorer_map_click_selects_a_municipality(data):

@@ -129,7 +129,7 @@ def test_sub_region_board_shows_its_municipalities(store):
     store.add("KU009", "trend", "Alavieskasta")
     store.add("SK177", "trend", "seudulta")
     sk = board(store, area="SK177")
-    assert len(items(sk)) == 2 and sk.summary.value == "2 havaintoa alueelta Ylivieska"
+    assert len(items(sk)) == 2 and sk.summary.value == "2 havaintoa alueelta Ylivieskan seutukunta"
     assert any("Alue: Alavieska" in body for _, body in items(sk))
     ku = board(store, area="KU009")
     assert len(items(ku)) == 1

@@ -207,7 +207,7 @@ class AreaExplorer(BaseApp):
                   indicator=t(f"ind_{ind}", L).lower() if L == "fi" else t(f"ind_{ind}", L),
                   value=format_number(last, L, decimals) if not math.isnan(last) else t("suppressed", L),
                   change=t("change_since", L, change=self._change_text(s, ind)[0]),
-                  reference=areas.area_name(self.reference, L), ref_change=self._change_text(r, ind)[0])
+                  reference=areas.official_name(self.reference, L), ref_change=self._change_text(r, ind)[0])
         firms = self.data.value(self.area, "establishments", y1)
         pers = self.data.value(self.area, "personnel", y1)
         exports = self.data.value(self.area, "exports_eur", y1)
@@ -232,8 +232,8 @@ class AreaExplorer(BaseApp):
     def _table_html(self, df) -> str:
         L, ind = self.lang, self.indicator_select.value
         dec = 1 if ind in RATE_INDICATORS else 0
-        head = (f"<tr><th>{html.escape(t('year', L))}</th><th>{html.escape(areas.area_name(self.area, L))}</th>"
-                f"<th>{html.escape(areas.area_name(self.reference, L))}</th></tr>")
+        head = (f"<tr><th>{html.escape(t('year', L))}</th><th>{html.escape(areas.official_name(self.area, L))}</th>"
+                f"<th>{html.escape(areas.official_name(self.reference, L))}</th></tr>")
         rows = "".join(
             f"<tr><td>{int(y)}</td><td>{t('suppressed', L) if bool(sup) else format_number(v, L, dec)}</td>"
             f"<td>{format_number(rv, L, dec)}</td></tr>"
@@ -253,8 +253,8 @@ class AreaExplorer(BaseApp):
             label += f" ({t('index_note', L, start=int(df['year'].iloc[0]))})"
             dec = 0
         return svg_line_chart([int(y) for y in df["year"]],
-                              [(areas.area_name(self.area, L), list(a), "#e6550d", ""),
-                               (areas.area_name(self.reference, L), list(r), "#3182bd", "6 4")],
+                              [(areas.official_name(self.area, L), list(a), "#e6550d", ""),
+                               (areas.official_name(self.reference, L), list(r), "#3182bd", "6 4")],
                               label, lambda v: format_number(v, L, dec))
 
     def _map_values(self, ind, year) -> tuple[dict, dict]:

@@ -189,7 +189,7 @@ class InsightsBoard(BaseApp):
         shown = self.shown_insights(recs)
         n = sum(1 for r in recs if r["kind"] != "scenario")
         self.summary.value = html.escape(t("insights_summary", self.lang, n=n,
-                                           area=areas.area_name(self.area, self.lang)))
+                                           area=areas.official_name(self.area, self.lang)))
         children = [self._item(r) for r in shown[:MAX_ITEMS_SHOWN]]
         if len(shown) > MAX_ITEMS_SHOWN:
             self._more.value = html.escape(t("insights_more", self.lang, shown=MAX_ITEMS_SHOWN, total=len(shown)))
@@ -219,7 +219,7 @@ class InsightsBoard(BaseApp):
         if refs:
             meta.append(t("insight_refers_to", lang, what=", ".join(refs)))
         if rec["area_code"] != self.area:
-            meta.append(t("insight_in_area", lang, area=areas.area_name(rec["area_code"], lang)))
+            meta.append(t("insight_in_area", lang, area=areas.official_name(rec["area_code"], lang)))
         if rec.get("author"):
             meta.append(rec["author"])
         body = (f'<span class="kd-insight-body">{_text_html(rec["text"])}</span><br>'

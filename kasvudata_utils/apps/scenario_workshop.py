@@ -281,7 +281,7 @@ class ScenarioWorkshop(BaseApp):
 
     def assumptions_html(self) -> str:
         L = self.lang
-        lines = [t("assumption_base", L, year=self.base_year, reference=areas.area_name(self.reference, L),
+        lines = [t("assumption_base", L, year=self.base_year, reference=areas.official_name(self.reference, L),
                    n=scenarios.TREND_YEARS),
                  t("assumption_constants", L, new_firm=format_number(scenarios.NEW_FIRM_PERSONNEL, L, 1))]
         for k, v in self.levers.items():

@@ -128,8 +128,8 @@ class AreaReport:
         self.d = data
         self.lang = data.lang
         self.out = output_dir
-        self.name = areas.area_name(data.area, self.lang)
-        self.ref_name = areas.area_name(data.reference, self.lang)
+        self.name = areas.official_name(data.area, self.lang)
+        self.ref_name = areas.official_name(data.reference, self.lang)
         self.ind = data.indicators
 
     @classmethod

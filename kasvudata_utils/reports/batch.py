@@ -116,7 +116,7 @@ def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end
     for code in area_codes:
         code = str(code)
         try:
-            name = areas.area_name(code, "en" if lang == "en" else "fi")
+            name = areas.official_name(code, "en" if lang == "en" else "fi")
             ref = areas.default_reference(code)
         except InputError:
             name, ref = code, ""

@@ -96,7 +96,7 @@ def _ind_name(code: str, lang: str) -> str:
 
 def _area_name(code: str, lang: str) -> str:
     try:
-        return areas.area_name(code, lang)
+        return areas.official_name(code, lang)
     except InputError:
         return code
 
