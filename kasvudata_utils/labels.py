@@ -311,6 +311,12 @@ LABELS: dict[str, dict[str, str]] = {
               "{median} %). Kasvutekijöistä alueen puolella: {pro}; sitä vastaan: {con}.",
         "en": "{name}: personnel changed by {growth} % in {start}–{end} (median of mainland municipalities "
               "{median} %). Growth factors in its favour: {pro}; against it: {con}."},
+    "factor_context_median": {
+        "fi": "{name}: kuntien henkilöstömuutoksen mediaani oli {growth} % vuosina {start}–{end} (Manner-Suomen "
+              "kuntien mediaani {median} %). Kasvutekijöistä alueen puolella: {pro}; sitä vastaan: {con}.",
+        "en": "{name}: the median personnel change of its municipalities was {growth} % in {start}–{end} "
+              "(median of mainland municipalities {median} %). Growth factors in its favour: {pro}; "
+              "against it: {con}."},
     "factor_none": {"fi": "ei mikään", "en": "none"},
     "factor_pop_growth_log_pa": {"fi": "väestönkasvu", "en": "population growth"},
     "factor_distance_to_centre_100km": {"fi": "etäisyys maakuntakeskukseen", "en": "distance to the regional centre"},
@@ -318,8 +324,8 @@ LABELS: dict[str, dict[str, str]] = {
     "factor_broadband_10pp": {"fi": "laajakaistan kattavuus", "en": "broadband coverage"},
     "factor_rd_1000eur_per_capita": {"fi": "T&K-menot asukasta kohden", "en": "R&D spending per capita"},
     "spatial_context_uncorrected": {
-        "fi": "Ilman monen testin korjausta (p = {p:.3f}) kunta sijoittuisi luokkaan {quadrant}; tulkitse varoen.",
-        "en": "Without the multiple-testing correction (p = {p:.3f}) it would fall in class {quadrant}; read with care."},
+        "fi": "Ilman monen testin korjausta (p = {p}) kunta sijoittuisi luokkaan {quadrant}; tulkitse varoen.",
+        "en": "Without the multiple-testing correction (p = {p}) it would fall in class {quadrant}; read with care."},
     "spatial_context_area_HH": {
         "fi": "{name}: {n}/{total} kunnasta kuuluu korkean kasvun klusteriin (HH) vuosina {start}–{end}.",
         "en": "{name}: {n} of {total} municipalities belong to a high-growth cluster (HH) in {start}–{end}."},
@@ -387,6 +393,24 @@ LABELS: dict[str, dict[str, str]] = {
     "sec_labour": {"fi": "Työmarkkinat ja väestö", "en": "Labour market and population"},
     "sec_map": {"fi": "Sijainti Pohjois-Pohjanmaalla", "en": "Location in Northern Ostrobothnia"},
     "sec_spatial": {"fi": "Alueellinen kasvuklusteri", "en": "Spatial growth cluster"},
+    "sec_research": {"fi": "Tutkijoille: kasvuklusterit ja kasvutekijät",
+                     "en": "For researchers: growth clusters and growth factors"},
+    "research_synthetic_omitted": {
+        "fi": "Mallipohjaisia tuloksia (paikalliset kasvuklusterit eli LISA, kasvutekijämalli) ei esitetä tässä "
+              "raportissa, koska niiden aineisto on synteettinen: merkitsevyys synteettisestä aineistosta kuvaa "
+              "aineiston tuottanutta mallia, ei aluetta. Menetelmät ja esimerkit: tutkijan muistikirjat "
+              "10_spatial_patterns ja 11_growth_factors.",
+        "en": "Model-based results (local growth clusters, i.e. LISA, and the growth-factor model) are not "
+              "shown in this report because their data are synthetic: significance on synthetic data describes "
+              "the model that generated the data, not the area. Methods and examples: the research notebooks "
+              "10_spatial_patterns and 11_growth_factors."},
+    "research_caveat": {
+        "fi": "Tutkimustuloksia, ei yrityspalvelujen havaintoja: klusterit ja kasvutekijät ovat tilastollisia "
+              "malleja (LISA väärien löydösten korjauksella, pienimmän neliösumman malli 95 %:n luottamusväleillä), "
+              "eivät syy-yhteyksiä. Kuntien lukumäärä on pieni; tulkitse varoen.",
+        "en": "Research results, not findings for business advisers: the clusters and growth factors are "
+              "statistical models (LISA with a false-discovery-rate correction, least squares with 95 % "
+              "intervals), not causal effects. Few municipalities stand behind them; read with care."},
     "sec_about": {"fi": "Tietoja raportista", "en": "About this report"},
     "structure_intro": {"fi": "Toimipaikat, henkilöstö ja liikevaihto toimialoittain vuonna {year}.",
                         "en": "Establishments, personnel and turnover by industry in {year}."},

@@ -298,16 +298,73 @@ def test_cached_spatial_sentence_equals_spatial_module():
 
     from kasvudata_utils.reports.area import AreaReport
 
-    for code, name in (("KU977", "Ylivieska"), ("SK177", "Ylivieska")):
+    for code, name in (("KU977", "Ylivieska"), ("SK177", "Ylivieska sub-region")):
         rep = AreaReport.__new__(AreaReport)
         rep.lang, rep.name = "en", name
         rep.d = mock.Mock(area=code, start=2018, end=2023)
         shown = []
-        with mock.patch("kasvudata_utils.reports.area._show", shown.append):
+        # as if the models' data were real: the embedded data are synthetic (see the next test)
+        with mock.patch("kasvudata_utils.reports.area._show", shown.append), \
+                mock.patch("kasvudata_utils.reports.area.models_on_real_data", lambda: True):
             rep.spatial_context()
+        assert "For researchers" in shown[0] and "not causal effects" in shown[0]
         expected = area_spatial_context(code, "en", start=2018, end=2023)
         assert expected in html.unescape(shown[0])
         # and the growth-factor context (issue 7) from the batch's cached model equals a fresh fit
         from kasvudata_utils.research.factors import area_factor_context
 
         assert area_factor_context(code, "en", start=2018) in html.unescape(shown[0])
+
+
+def test_no_significance_claim_on_synthetic_data_in_the_report_text():
+    """Issue 13: with the embedded synthetic data the report's research section holds no model result."""
+    from unittest import mock
+
+    from kasvudata_utils.reports.area import AreaReport, models_on_real_data
+
+    assert models_on_real_data() is False  # the embedded business table is synthetic
+    for lang in ("fi", "en"):
+        rep = AreaReport.__new__(AreaReport)
+        rep.lang, rep.name = lang, "Ylivieska"
+        rep.d = mock.Mock(area="KU977", start=2018, end=2023)
+        shown = []
+        with mock.patch("kasvudata_utils.reports.area._show", shown.append):
+            rep.spatial_context()
+        text = html.unescape(shown[0]).lower()
+        for claim in ("merkitsevä", "significant", "fdr", "p = ", "(hh)", "(ll)", "alueen puolella",
+                      "in its favour", "95 %"):
+            assert claim not in text, (lang, claim)
+        assert ("synteettinen" if lang == "fi" else "synthetic") in text
+
+
+@pytest.mark.slow
+def test_sk177_personnel_change_reads_the_same_on_every_surface(batch):
+    """Issue 13: one definition, one default period. SK177's personnel change 2018–2023 is the area's
+    own sum (person-years 2023 / 2018 − 1), and the report's findings, its CSV, the index and the
+    explorer opened on SK177 all show that figure."""
+    from kasvudata_utils.apps.area_explorer import AreaExplorer
+    from kasvudata_utils.apps.cache import AppData
+
+    out, _ = batch
+    ind = pd.read_csv(out / "SK177" / "tables" / "indicators.csv", dtype={"area_code": str, "industry_code": str})
+
+    def v(name, year):
+        r = ind[(ind["area_code"] == "SK177") & (ind["indicator"] == name) & (ind["industry_code"] == "ALL")
+                & (ind["year"] == year)]
+        return float(r["value"].iloc[0])
+
+    own = (v("personnel", 2023) / v("personnel", 2018) - 1) * 100  # the definition (METHODS "Growth")
+    assert v("personnel_growth_pct", 2023) == pytest.approx(own, abs=1e-6)
+    figure = format_pct(own, "fi", 1, signed=True)  # e.g. "−11,8 %"
+    report = html.unescape((out / "SK177" / "report.html").read_text(encoding="utf-8"))
+    findings = report.split("Keskeiset havainnot", 1)[1].split("</ul>", 1)[0]
+    assert f"Ylivieskan seutukunta: henkilöstöä {format_number(v('personnel', 2023), 'fi')}" in findings
+    assert f"muutos jaksolla {figure}" in findings
+    index = html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    row = re.search(r"<tr><td>Ylivieskan seutukunta</td><td>SK177</td>(.*?)</tr>", index).group(1)
+    assert f"<td>{format_number(own, 'fi', 1)}</td>" in row
+    app = AreaExplorer(area="SK177", lang="fi", data=AppData.load(), map=False)
+    assert app.year_range.value == (2018, 2023) and app.indicator_select.value == "personnel"
+    assert "Ylivieskan seutukunta (SK177), 2018–2023: henkilöstö" in app.summary.value
+    number = format_pct(own, "fi", 1, signed=True).split("\u00a0")[0]  # "−11,8", the same digits and sign
+    assert f"(muutos {number} %)" in app.summary.value

@@ -36,6 +36,7 @@ from kasvudata_utils.apps.common import (
     signed,
 )
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
 
@@ -104,7 +105,10 @@ class AreaExplorer(BaseApp):
         self.area_select.add_class("kd-area-select")
         self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="400px"))
         self.reference_select.add_class("kd-reference-select")
-        self.year_range = widgets.IntRangeSlider(min=y0, max=y1, value=(y0, y1), step=1, description=t("years", L),
+        # the reports' default period, so that the explorer opens on the same change figure (issue 13)
+        d0, d1 = max(y0, DEFAULT_START_YEAR), min(y1, DEFAULT_END_YEAR)
+        self.year_range = widgets.IntRangeSlider(min=y0, max=y1, value=(d0, d1) if d0 < d1 else (y0, y1),
+                                                 step=1, description=t("years", L),
                                                  continuous_update=False, layout=widgets.Layout(width="440px"))
         self.year_range.add_class("kd-year-range")
         self.indicator_select = widgets.Dropdown(options=[(t(f"ind_{i}", L), i) for i in self.indicator_codes],

@@ -121,6 +121,15 @@ def cached_factor_model(start: int):
     return ds, est, int(meta["start"]), int(meta["end"])
 
 
+def models_on_real_data() -> bool:
+    """True where the LISA and growth-factor models of the report run on real data.
+
+    Both read the embedded business table (all of Finland's municipalities); with the
+    synthetic embedded data their significance statements describe the generator, not an area.
+    """
+    return provenance.get(load_business_table()).get("kind") == "real"
+
+
 class AreaReport:
     """Sections of the area report for one area against its reference."""
 
@@ -404,7 +413,13 @@ class AreaReport:
         _show(fig)
 
     def spatial_context(self) -> None:
-        """The area's LISA class of personnel growth (``spatial``), from a LISA table cached on disk.
+        """"Tutkijoille / For researchers": the LISA growth cluster and the growth-factor model.
+
+        Model-based statements (a LISA class with its FDR, growth factors with 95 % intervals) are
+        research output, not findings for business advisers (issue 13). They appear only in this
+        separate section, with their caveats, and only where the models' data are real: on the
+        embedded synthetic data the section says why it holds no model results instead, so the
+        report never makes a significance claim on a synthetic outcome.
 
         The LISA over all mainland municipalities is the same for every area of one batch, so the
         first report computes it (:func:`kasvudata_utils.research.spatial.growth_lisa`) and the others read it;
@@ -412,20 +427,24 @@ class AreaReport:
         keeps the two equal).
         """
         L = self.lang
+        head = _h2(t("sec_research", L))
+        if not models_on_real_data():
+            _show(head + _p(t("research_synthetic_omitted", L), "kd-note"))
+            return
         try:
-
             table = cached_growth_lisa(self.d.start, self.d.end)
             info = lisa_class_for_area(table, self.d.area)
             key = "spatial_context_ku_" if info["level"] == "KU" else "spatial_context_area_"
             text = t(key + info["cluster"], L, name=self.name, start=self.d.start, end=self.d.end,
                      n=info["counts"].get(info["cluster"], 0), total=info["n"])
             if info["cluster"] == "ns" and info.get("p_sim", 1.0) <= 0.05:  # as spatial.area_spatial_context
-                text += " " + t("spatial_context_uncorrected", L, quadrant=info["quadrant"], p=info["p_sim"])
+                text += " " + t("spatial_context_uncorrected", L, quadrant=info["quadrant"],
+                                p=format_number(info["p_sim"], L, 3))
         except ImportError as exc:  # shown, never silent: the section says why it is empty
             text = t("section_unavailable", L, reason=f"{type(exc).__name__}: {exc}")
 
         factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
-        _show(_h2(t("sec_spatial", L)) + _p(text) + _p(factors))
+        _show(head + _p(t("research_caveat", L), "kd-note") + _p(text) + _p(factors))
 
     def insights(self) -> None:
         """"Yrityspalvelujen havainnot / What the business services said" from the insights store."""

@@ -37,6 +37,7 @@ from pathlib import Path
 from kasvudata_utils import areas, industries
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.labels import normalise_lang
+from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 from kasvudata_utils.paths import PROJECT_ROOT
 from kasvudata_utils.reports.cluster import dispatch_dask
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint, job_fingerprint, package_version
@@ -50,7 +51,7 @@ NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 AREA_NOTEBOOK = "01_area_report.ipynb"
 INDUSTRY_NOTEBOOK = "02_industry_profile.ipynb"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-DEFAULT_START, DEFAULT_END = 2018, 2023
+DEFAULT_START, DEFAULT_END = DEFAULT_START_YEAR, DEFAULT_END_YEAR  # one default period (indicators.growth)
 
 
 @dataclass
