@@ -361,10 +361,14 @@ LABELS: dict[str, dict[str, str]] = {
                                   "{growth}.",
                             "en": "{area}: {personnel} person-years of personnel in {year}; change over the period "
                                   "{growth}."},
-    "finding_top": {"fi": "Vertailualueeseen ({reference}) nähden nopeimmin kasvoivat: {items}.",
-                    "en": "Fastest growth against the reference ({reference}): {items}."},
-    "finding_lag": {"fi": "Alue jäi jälkeen vertailualueesta ({reference}) eniten näillä toimialoilla: {items}.",
-                    "en": "The area lagged the reference ({reference}) most in: {items}."},
+    "finding_top": {"fi": "Eniten henkilötyövuosia vertailualueen ({reference}) kehitykseen nähden lisäsivät: "
+                          "{items}.",
+                    "en": "Largest gains in person-years against the reference's ({reference}) trend: {items}."},
+    "finding_lag": {"fi": "Eniten henkilötyövuosia vertailualueen ({reference}) kehitykseen nähden menettivät: "
+                          "{items}.",
+                    "en": "Largest losses in person-years against the reference's ({reference}) trend: {items}."},
+    "finding_item": {"fi": "{industry} ({contribution} htv; muutos {growth}, {reference} {ref_growth})",
+                     "en": "{industry} ({contribution} person-years; change {growth}, {reference} {ref_growth})"},
     "finding_lq": {"fi": "{area} on erikoistunut ({reference} = 1): {items}.",
                    "en": "{area} is specialised ({reference} = 1): {items}."},
     "finding_shift_pos": {"fi": "Alueen oma kilpailukyky (shift-share, alueellinen osuus) lisäsi henkilöstöä "
