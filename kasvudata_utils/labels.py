@@ -461,6 +461,18 @@ LABELS: dict[str, dict[str, str]] = {
     "section_unavailable": {"fi": "Osio ei ole käytettävissä: {reason}", "en": "Section not available: {reason}"},
     "no_data_period": {"fi": "Ei tietoja tälle alueelle ja jaksolle.", "en": "No data for this area and period."},
     "suppressed_or_missing": {"fi": "salattu tai puuttuu", "en": "suppressed or missing"},
+    "not_applicable": {"fi": "ei sovellu tai ei vielä havaittavissa", "en": "not applicable or not yet observable"},
+    "small_number": {"fi": "pieni lukumäärä: satunnaisvaihtelu on suurta", "en": "few firms: large chance variation"},
+    "symbol_legend": {"fi": "Symbolit: .. = salattu (alle 3 yritystä tai yksi yritys hallitsee) tai ei saatavilla; "
+                            ". = ei sovellu tai ei vielä havaittavissa (esim. kokonaismäärän osuus, viimeisen vuoden "
+                            "lopettaneet); 0 = ei yhtään.",
+                      "en": "Symbols: .. = confidential (fewer than 3 firms, or one firm dominates) or not available; "
+                            ". = not applicable or not yet observable (e.g. a total's share, deaths in the last "
+                            "year); 0 = none."},
+    "small_number_legend": {"fi": "* = osuus perustuu alle {n} yritykseen ja on pyöristetty kokonaisluvuksi: "
+                                  "satunnaisvaihtelu on suurta.",
+                            "en": "* = the rate rests on fewer than {n} firms and is rounded to a whole number: "
+                                  "chance variation is large."},
     "total": {"fi": "Yhteensä", "en": "Total"},
     "all_firms": {"fi": "Kaikki yritykset", "en": "All firms"},
     "col_code": {"fi": "Koodi", "en": "Code"},

@@ -88,8 +88,8 @@ def test_site_from_manifest_links_resolve_and_failed_status_shown(tmp_path, monk
     assert broken_links(tmp_path) == []
     assert "abc123" in index and "epäonnistui" in index and "InputError: unknown area" in index
     row = re.search(r"<tr><td>Alavieska</td>.*?</tr>", index).group(0)
-    # personnel 1234.5 → 1 234 (Finnish, no decimals); suppressed growth → "–"; 9.25 → 9,2 (half-even)
-    assert format_number(1234.5, "fi") in row and "<td>–</td>" in row and "<td>9,2</td>" in row
+    # personnel 1234.5 → 1 234 (Finnish, no decimals); suppressed growth → ".." (StatFin); 9.25 → 9,2 (half-even)
+    assert format_number(1234.5, "fi") in row and "<td>..</td>" in row and "<td>9,2</td>" in row
     assert 'href="KU999/report.html"' not in index  # no link to a report that failed
 
 
@@ -255,7 +255,7 @@ def test_suppressed_cells_are_dashes_never_the_hidden_number(batch):
     p.feed((out / "KU009" / "report.html").read_text(encoding="utf-8"))
     for code in hidden:
         row = next(r for r in p.rows if r and r[0].startswith(f"{code} "))
-        assert row[2] == "–"  # personnel column
+        assert row[2] == ".."  # personnel column: StatFin's confidential symbol
         if raw.get(code, 0) >= 10:  # a small hidden number could coincide with another cell's value
             assert format_number(raw[code], "fi") not in row
 
@@ -368,3 +368,27 @@ def test_sk177_personnel_change_reads_the_same_on_every_surface(batch):
     assert "Ylivieskan seutukunta (SK177), 2018–2023: henkilöstö" in app.summary.value
     number = format_pct(own, "fi", 1, signed=True).split("\u00a0")[0]  # "−11,8", the same digits and sign
     assert f"(muutos {number} %)" in app.summary.value
+
+
+def test_table_symbols_and_small_number_marks():
+    """Issue 13: StatFin's symbols with a legend; a rate on few firms is a whole number with a mark."""
+    from kasvudata_utils.reports.common import html_table, rate_bases
+
+    df = pd.DataFrame({"share": [12.345, None, 50.0, 0.0], "share__suppressed": [False, False, True, False]},
+                      index=["C", "ALL", "D", "F"])
+    out = html_table(df, {"share": ("Osuus", 1)}, "fi", small={("F", "share")})
+    assert "<td>C</td><td>12,3</td>" in out
+    assert '<td>ALL</td><td title="ei sovellu tai ei vielä havaittavissa">.</td>' in out  # a total's share
+    assert '<td>D</td><td title="salattu">..</td>' in out and "50" not in out  # confidential
+    assert '<td>F</td><td title="pieni lukumäärä: satunnaisvaihtelu on suurta">0*</td>' in out
+    assert "Symbolit: .. = salattu" in out and "* = osuus perustuu alle 20 yritykseen" in out
+    assert "* =" not in html_table(df, {"share": ("Osuus", 1)}, "en")  # no mark used, no mark explained
+    # Alavieska's births of 2017: 12.745 % of 102 active firms = 13 → the 1-year survival of 2018 rests on 13
+    ind = pd.DataFrame({"area_code": "KU009", "industry_code": "ALL", "suppressed": False,
+                        "indicator": ["establishments", "birth_rate_pct", "establishments", "survival_rate_1y_pct",
+                                      "death_rate_pct"],
+                        "year": [2017, 2017, 2018, 2018, 2018], "value": [102.0, 12.745098, 104.0, 76.923077, 5.77]})
+    bases = rate_bases(ind, "KU009")
+    assert bases[("survival_rate_1y_pct", 2018)] == 13.0
+    assert bases[("death_rate_pct", 2018)] == 104.0 and bases[("birth_rate_pct", 2017)] == 102.0
+    assert ("survival_rate_1y_pct", 2017) not in bases

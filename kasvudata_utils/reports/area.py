@@ -21,6 +21,7 @@ from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart, format_number, line_chart
 from kasvudata_utils.reports.common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
                              normalise_parameters, save_table, shared_table, size_classes, wide)
+from kasvudata_utils.reports.common import SMALL_NUMBER_FIRMS, rate_bases
 from kasvudata_utils.data import load_business_table, load_geometries
 from kasvudata_utils.research.spatial import growth_lisa
 from kasvudata_utils.research.factors import factor_model
@@ -89,7 +90,8 @@ def _merge_tables(tables: list[str]) -> str:
         return ""
     head, _, rest = tables[0].partition("</thead><tbody>")
     bodies = [tb.partition("</thead><tbody>")[2].partition("</tbody>")[0] for tb in tables]
-    note = rest.partition("</tbody></table>")[2]
+    # the longest legend (the one that also explains the small-number mark, where a row uses it)
+    note = max((tb.partition("</tbody></table>")[2] for tb in tables), key=len)
     return head + "</thead><tbody>" + "".join(bodies) + "</tbody></table>" + note
 
 
@@ -295,7 +297,8 @@ class AreaReport:
 
         Years run across (six columns fit an A4 page); the CSV keeps the long form.
         """
-        L, rows, long = self.lang, {}, []
+        L, rows, long, small = self.lang, {}, [], set()
+        bases = {a: rate_bases(self.ind, a) for a in (self.d.area, self.d.reference)}
         for name, (label, dec) in names.items():
             for area, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
                 years, vals, sup = series(self.ind, area, name)
@@ -305,7 +308,13 @@ class AreaReport:
                 row = {}
                 for y, v, s in pairs:
                     row[y], row[f"{y}__suppressed"] = v, s
-                    long.append({"area_code": area, "indicator": name, "year": y, "value": v, "suppressed": s})
+                    firms = bases[area].get((name, y))
+                    # a rate on few firms: one decimal would be spurious precision (METHODS "Small numbers")
+                    few = firms is not None and firms < SMALL_NUMBER_FIRMS
+                    if few:
+                        small.add((f"{label} – {who}", y))
+                    long.append({"area_code": area, "indicator": name, "year": y, "value": v, "suppressed": s,
+                                 "small_number": few})
                 rows[f"{label} – {who}"] = (row, dec)
         if not rows:
             _show(_p(t("no_data_period", L)))
@@ -317,7 +326,7 @@ class AreaReport:
         df = pd.concat(parts)
         decs = [dec for _, dec in rows.values()]
         html_rows = [html_table(df.iloc[[i]], {y: (str(y), decs[i]) for y in years}, L,
-                                first_col=t("insight_indicator_label", L))
+                                first_col=t("insight_indicator_label", L), small=small)
                      for i in range(len(df))]
         _show(_merge_tables(html_rows))
         out = pd.DataFrame(long)

@@ -27,6 +27,7 @@ from kasvudata_utils.reports.findings import HEADLINE
 from kasvudata_utils.plots import format_number
 from kasvudata_utils.reports.sources import national_panel_path
 from kasvudata_utils.reports.manifest import write_manifest
+from kasvudata_utils.reports.common import CONFIDENTIAL_MARK, symbol_legend
 
 SYNTHETIC_PROV = provenance.make("synthetic", ["KasvuDATA synthetic firm panel (calibrated to Statistics Finland)"])
 esc = html.escape
@@ -116,7 +117,7 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
         cells = [esc(e.get("name") or key), esc(key)]
         for name, dec in HEADLINE:
             v, _y = hl.get(name, (None, None))
-            cells.append(esc(format_number(v, lang, dec)))
+            cells.append(esc(format_number(v, lang, dec, missing=CONFIDENTIAL_MARK)))
         cells.append(_status_cell(e, lang))
         cells.append(_links(e, lang))
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
@@ -124,7 +125,7 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     parts.append('<table class="kd-table"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in heads)
                  + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     year = _end_year(reps)
-    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year))}</p>')
+    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year))}</p>' + symbol_legend(lang))
     ind_keys = sorted(k for k, e in reps.items() if e.get("kind") == "industry")
     if ind_keys:
         parts.append(f"<h2>{esc(t('site_industries', lang))}</h2><ul>")
