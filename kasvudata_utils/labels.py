@@ -16,6 +16,10 @@ LABELS: dict[str, dict[str, str]] = {
     "years": {"fi": "Vuodet", "en": "Years"},
     "industry": {"fi": "Toimiala", "en": "Industry"},
     "all_industries": {"fi": "Kaikki toimialat", "en": "All industries"},
+    "coverage_note": {"fi": "Kaikki toimialat = yritystoiminnan toimialat {first}–{last} paitsi {left_out}: "
+                            "{names} eivät ole mukana yritysaineistossa.",
+                      "en": "All industries = sections {first}–{last} except {left_out} (business sectors): "
+                            "{names} are not in the firm data."},
     "data_real": {"fi": "Todellinen data", "en": "Real data"},
     "data_synthetic": {"fi": "SYNTEETTINEN data", "en": "SYNTHETIC data"},
     "data_mixed": {"fi": "Todellinen ja synteettinen data", "en": "Real and synthetic data"},

@@ -4,6 +4,7 @@ The apps run on a small inline indicator table (SPEC §4 long shape) so that eve
 figure they show can be checked against arithmetic written beside the assertion.
 """
 import base64
+import html
 import math
 
 import pandas as pd
@@ -363,3 +364,16 @@ def test_server_extension_config_for_binder(tmp_path):
     # no MathJax from a CDN under the server extension (standalone Voilà sets the same two settings)
     assert server["ServerApp"]["tornado_settings"] == {"mathjax_url": None, "mathjax_config": None}
     assert (tmp_path / "data" / "voila" / "templates" / "kasvudata" / "index.html.j2").exists()
+
+
+def test_coverage_line_wherever_all_industries_are_shown(data):
+    """Issue 13: "all industries" is sections B–S without K, O, P, Q; agriculture (A) is not in the data."""
+    from kasvudata_utils import industries
+
+    fi = industries.coverage_text("fi")
+    assert fi.startswith("Kaikki toimialat = yritystoiminnan toimialat B–S paitsi K, O, P, Q")
+    assert "maatalous, metsätalous ja kalatalous (A)" in fi
+    explorer = AreaExplorer(area="KU009", lang="fi", map=False)
+    assert fi in html.unescape(explorer.coverage.value)
+    scenario = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    assert industries.coverage_text("en") in html.unescape(scenario.assumptions.value)

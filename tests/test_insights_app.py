@@ -240,3 +240,11 @@ def test_change_token_moves_with_every_kind_of_change(store):
     tokens.append(store.change_token())
     assert len(set(tokens)) == 6
     assert store.change_token() == tokens[-1]  # reading changes nothing
+
+
+def test_board_industry_list_matches_the_data(store):
+    """Issue 13: the board offers the sections the firm data hold (no "A Maatalous")."""
+    b = board(store)
+    codes = [v for _, v in b.industry.options if v]
+    assert codes == ["B", "C", "D", "E", "F", "G", "H", "I", "J", "L", "M", "N", "R", "S"]
+    assert [v for _, v in b.filter_industry.options if v] == codes

@@ -21,7 +21,7 @@ import math
 
 import ipywidgets as widgets
 
-from kasvudata_utils import areas
+from kasvudata_utils import areas, industries
 from kasvudata_utils.apps.cache import AppData
 from kasvudata_utils.apps.charts import svg_line_chart
 from kasvudata_utils.apps.common import (
@@ -140,7 +140,10 @@ class AreaExplorer(BaseApp):
         controls = widgets.HBox([widgets.VBox([self.area_select, self.reference_select]),
                                  widgets.VBox([self.indicator_select, self.year_range])])
         left = widgets.VBox([self.map.map, hint] if self.map else [hint], layout=widgets.Layout(width="48%"))
-        right = widgets.VBox([self.chart, self.table, self.download], layout=widgets.Layout(width="50%"))
+        # what "all industries" covers, beside the figures (issue 13)
+        self.coverage = widgets.HTML(f"<small>{html.escape(industries.coverage_text(L))}</small>")
+        self.coverage.add_class("kd-coverage")
+        right = widgets.VBox([self.chart, self.table, self.download, self.coverage], layout=widgets.Layout(width="50%"))
         self.finish_view([self.title, self.badge, controls, self.summary,
                           widgets.HBox([left, right], layout=widgets.Layout(width="100%", align_items="flex-start"))])
         self.refresh()

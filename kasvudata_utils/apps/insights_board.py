@@ -94,7 +94,8 @@ class InsightsBoard(BaseApp):
         self.kind = widgets.Dropdown(options=[(t(f"insight_kind_{k}", lang), k) for k in INSIGHT_KINDS],
                                      value="trend", description=t("insight_kind_label", lang))
         self.kind.add_class("kd-insight-kind")
-        sections = [(industry_label(s, lang), s) for s in industries.sections()]
+        # the sections the data hold (issue 13: no "A Maatalous" where agriculture is not in the data)
+        sections = [(industry_label(s, lang), s) for s in industries.BUSINESS_SECTIONS]
         self.industry = widgets.Dropdown(options=[(none, "")] + sections, value="",
                                          description=t("industry", lang))
         self.industry.add_class("kd-insight-industry")

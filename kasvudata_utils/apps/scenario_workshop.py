@@ -16,7 +16,7 @@ import math
 import ipywidgets as widgets
 import pandas as pd
 
-from kasvudata_utils import areas, scenarios
+from kasvudata_utils import areas, industries, scenarios
 from kasvudata_utils.apps.area_explorer import _data
 from kasvudata_utils.apps.cache import SECTION_INDICATORS, AppData
 from kasvudata_utils.apps.charts import svg_bar_chart
@@ -294,6 +294,7 @@ class ScenarioWorkshop(BaseApp):
             lines.append(f"{t(f'lever_{k}', L)}: {format_number(v, L, 2)} {unit}{mark}")
         if self.n_suppressed:
             lines.append(t("assumption_suppressed", L, n=self.n_suppressed))
+        lines.append(industries.coverage_text(L))
         items = "".join(f"<li>{html.escape(x)}</li>" for x in lines)
         return f"<b>{html.escape(t('assumptions', L))}</b><ul style='margin:2px 0;padding-left:18px'>{items}</ul>"
 

@@ -15,7 +15,7 @@ import html
 
 import pandas as pd
 
-from kasvudata_utils import areas, provenance
+from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.reports.findings import findings_markdown, key_findings
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart, format_number, line_chart
@@ -193,7 +193,7 @@ class AreaReport:
         spec = {"establishments": (t("col_establishments", L), 0), "personnel": (t("col_personnel", L), 0),
                 "turnover_meur": (t("col_turnover_meur", L), 1), "share_personnel_pct": (t("col_share_pct", L), 1)}
         spec = {k: v for k, v in spec.items() if k in w}
-        _show(html_table(w, spec, L, index_label=self._label))
+        _show(html_table(w, spec, L, index_label=self._label) + _p(industries.coverage_text(L), "kd-note kd-coverage"))
         save_table(w.reset_index(), self.out, "structure")
         s = self._sections(w)
         if "personnel" in s:

@@ -13,7 +13,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from kasvudata_utils import areas, provenance
+from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.labels import t
 from kasvudata_utils.reports.html import site_css
 from kasvudata_utils.insights.render import render_area_insights_html
@@ -125,7 +125,8 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     parts.append('<table class="kd-table"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in heads)
                  + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     year = _end_year(reps)
-    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year))}</p>' + symbol_legend(lang))
+    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year))}</p>' + symbol_legend(lang)
+                 + f'<p class="kd-note kd-coverage">{esc(industries.coverage_text(lang))}</p>')
     ind_keys = sorted(k for k, e in reps.items() if e.get("kind") == "industry")
     if ind_keys:
         parts.append(f"<h2>{esc(t('site_industries', lang))}</h2><ul>")
