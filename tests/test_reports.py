@@ -392,3 +392,32 @@ def test_table_symbols_and_small_number_marks():
     assert bases[("survival_rate_1y_pct", 2018)] == 13.0
     assert bases[("death_rate_pct", 2018)] == 104.0 and bases[("birth_rate_pct", 2017)] == 102.0
     assert ("survival_rate_1y_pct", 2017) not in bases
+
+
+def test_one_vocabulary_and_a_glossary_in_every_report():
+    """Issue 13: births, deaths, survival and high growth carry one name on every surface (board
+    ``indicator_*``, explorer ``ind_*``, report tables ``col_*``), defined in the report's glossary."""
+    from unittest import mock
+
+    from kasvudata_utils.labels import t
+    from kasvudata_utils.reports.area import GLOSSARY, AreaReport
+
+    same = {"birth_rate_pct": "col_birth_rate", "death_rate_pct": "col_death_rate",
+            "survival_rate_1y_pct": "col_survival_1y", "hge_count": "col_hge", "micro_hge_count": "col_micro_hge"}
+    for lang in ("fi", "en"):
+        for ind, col in same.items():
+            assert t(f"ind_{ind}", lang) == t(f"indicator_{ind}", lang) == t(col, lang), (lang, ind)
+    assert t("ind_birth_rate_pct", "fi") == "Yritysten syntyvyys (%)"  # never "Aloittaneiden osuus"
+    assert t("ind_hge_count", "fi") == "Nopeasti kasvavat yritykset (kpl)"  # never "Kasvuyritykset"
+    # the scenario's lever is not called survival: it is 100 − the death rate
+    assert "eloonjäänti" not in t("lever_survival_rate_pct", "fi").lower()
+    rep = AreaReport.__new__(AreaReport)
+    rep.lang, rep.d = "fi", mock.Mock(prov={"kind": "synthetic", "sources": []})
+    shown = []
+    with mock.patch("kasvudata_utils.reports.area._show", shown.append):
+        rep.footer()
+    text = html.unescape(shown[0])
+    assert "<h2" in text and "Käsitteet" in text
+    for k in GLOSSARY:
+        assert f"<b>{t(f'ind_{k}', 'fi')}</b>: {t(f'glossary_{k}', 'fi')}" in text
+    assert "B–S paitsi K, O, P, Q" in text and "Symbolit: .. = salattu" in text

@@ -21,7 +21,7 @@ from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart, format_number, line_chart
 from kasvudata_utils.reports.common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
                              normalise_parameters, save_table, shared_table, size_classes, wide)
-from kasvudata_utils.reports.common import SMALL_NUMBER_FIRMS, rate_bases
+from kasvudata_utils.reports.common import SMALL_NUMBER_FIRMS, rate_bases, symbol_legend
 from kasvudata_utils.data import load_business_table, load_geometries
 from kasvudata_utils.research.spatial import growth_lisa
 from kasvudata_utils.research.factors import factor_model
@@ -32,6 +32,10 @@ from kasvudata_utils.research.factors import area_factor_context
 from kasvudata_utils.research.spatial import lisa_class_for_area
 from kasvudata_utils.reports.site import area_insights_html
 from kasvudata_utils.reports.findings import value_of
+
+#: The report glossary: indicator names as every surface writes them (labels ``ind_*``) and their definitions.
+GLOSSARY = ("birth_rate_pct", "death_rate_pct", "survival_rate_1y_pct", "hge_count", "micro_hge_count",
+            "personnel")
 
 REAL_PROV = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
 
@@ -475,6 +479,11 @@ class AreaReport:
         return f"{format_number(value, self.lang, dec)} ({y})"
 
     def footer(self) -> None:
-        """Closing lines: badge, attribution and the methods note."""
+        """Closing lines: the glossary (one vocabulary, METHODS), badge, attribution and the methods note."""
         L = self.lang
-        _show(_h2(t("sec_about", L)) + _p(t("about_methods", L)) + badge_html(self.d.prov, L) + attribution_html(L))
+        items = "".join(f"<li><b>{html.escape(t(f'ind_{k}', L))}</b>: {html.escape(t(f'glossary_{k}', L))}</li>"
+                        for k in GLOSSARY)
+        glossary = (_h2(t("sec_glossary", L)) + f'<ul class="kd-glossary">{items}</ul>'
+                    + _p(industries.coverage_text(L)) + symbol_legend(L, small=True))
+        _show(glossary + _h2(t("sec_about", L)) + _p(t("about_methods", L)) + badge_html(self.d.prov, L)
+              + attribution_html(L))
