@@ -392,6 +392,9 @@ def test_table_symbols_and_small_number_marks():
     assert bases[("survival_rate_1y_pct", 2018)] == 13.0
     assert bases[("death_rate_pct", 2018)] == 104.0 and bases[("birth_rate_pct", 2017)] == 102.0
     assert ("survival_rate_1y_pct", 2017) not in bases
+    # with the births counted in the panel, a survival rate whose births precede the table is sized too
+    ind.loc[ind["indicator"] == "survival_rate_1y_pct", "year"] = 2017
+    assert rate_bases(ind, "KU009", births={2016: 6})[("survival_rate_1y_pct", 2017)] == 6.0
 
 
 def test_one_vocabulary_and_a_glossary_in_every_report():
@@ -421,3 +424,22 @@ def test_one_vocabulary_and_a_glossary_in_every_report():
     for k in GLOSSARY:
         assert f"<b>{t(f'ind_{k}', 'fi')}</b>: {t(f'glossary_{k}', 'fi')}" in text
     assert "B–S paitsi K, O, P, Q" in text and "Symbolit: .. = salattu" in text
+
+
+@pytest.mark.slow
+def test_alavieska_survival_on_few_births_is_marked(batch):
+    """Issue 13: Alavieska's 1-year survival 2018 rests on the 13 firms born in 2017 (10 of them alive)."""
+    from kasvudata_utils.data import load_firm_panel
+    from kasvudata_utils.reports.common import births_by_year
+
+    assert births_by_year(load_firm_panel(), "KU009")[2017] == 13
+    out, _ = batch
+    demo = pd.read_csv(out / "KU009" / "tables" / "demography.csv")
+    row = demo[(demo["area_code"] == "KU009") & (demo["indicator"] == "survival_rate_1y_pct") & (demo["year"] == 2018)]
+    assert row["value"].iloc[0] == pytest.approx(10 / 13 * 100) and bool(row["small_number"].iloc[0])
+    ref = demo[(demo["area_code"] == "MK17") & (demo["indicator"] == "survival_rate_1y_pct")]
+    assert not ref["small_number"].astype(bool).any()  # the region's rates rest on hundreds of births
+    p = _Tables()
+    p.feed((out / "KU009" / "report.html").read_text(encoding="utf-8"))
+    row = next(r for r in p.rows if r and r[0] == "1 vuoden eloonjäänti (%) – Alavieska")
+    assert row[1] == "77*"  # 76.9 % as a whole number with the mark

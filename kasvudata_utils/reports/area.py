@@ -21,7 +21,7 @@ from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart, format_number, line_chart
 from kasvudata_utils.reports.common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
                              normalise_parameters, save_table, shared_table, size_classes, wide)
-from kasvudata_utils.reports.common import SMALL_NUMBER_FIRMS, rate_bases, symbol_legend
+from kasvudata_utils.reports.common import SMALL_NUMBER_FIRMS, births_by_year, rate_bases, symbol_legend
 from kasvudata_utils.data import load_business_table, load_geometries
 from kasvudata_utils.research.spatial import growth_lisa
 from kasvudata_utils.research.factors import factor_model
@@ -302,7 +302,9 @@ class AreaReport:
         Years run across (six columns fit an A4 page); the CSV keeps the long form.
         """
         L, rows, long, small = self.lang, {}, [], set()
-        bases = {a: rate_bases(self.ind, a) for a in (self.d.area, self.d.reference)}
+        # the area's births from its firm panel (exact, also before the period); the reference's from its table
+        bases = {self.d.reference: rate_bases(self.ind, self.d.reference),
+                 self.d.area: rate_bases(self.ind, self.d.area, births_by_year(self.d.panel, self.d.area))}
         for name, (label, dec) in names.items():
             for area, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
                 years, vals, sup = series(self.ind, area, name)

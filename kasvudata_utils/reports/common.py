@@ -160,12 +160,34 @@ RATE_BASES = {"birth_rate_pct": ("active", 0), "death_rate_pct": ("active", 0), 
               "survival_rate_5y_pct": ("births", 5)}
 
 
-def rate_bases(ind: pd.DataFrame, area: str) -> dict:
+def births_by_year(panel: pd.DataFrame, area: str) -> dict:
+    """Demographic births per year in ``area`` from a firm panel (METHODS "Business demography").
+
+    A birth in ``t`` is a firm whose first active row is ``t`` (``t`` after the panel's first
+    year), counted in the municipality of that row.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"firm_id": ["a", "a", "b", "c", "c"], "year": [2020, 2021, 2021, 2021, 2022],
+    ...                       "municipality_code": ["KU009"] * 5})
+    >>> births_by_year(panel, "KU009")  # "a" is in the panel's first year: not a birth
+    {2021: 2}
+    """
+    munis = set(areas.municipalities(area))
+    first = panel.sort_values("year", kind="stable").drop_duplicates("firm_id")
+    first = first[(first["year"] > panel["year"].min()) & first["municipality_code"].isin(munis)]
+    counts = first["year"].astype(int).value_counts().sort_index()
+    return {int(y): int(n) for y, n in counts.items()}
+
+
+def rate_bases(ind: pd.DataFrame, area: str, births: dict | None = None) -> dict:
     """How many firms each published rate of ``area`` rests on: ``(indicator, year) → firms``.
 
     Birth, death and churn rates rest on the firms active in the year (``establishments``);
-    the n-year survival rate in ``t`` on the births of ``t − n`` (birth rate × active firms of
-    ``t − n``, METHODS "Business demography"). Rates whose base cannot be derived are absent.
+    the n-year survival rate in ``t`` on the births of ``t − n``: from ``births``
+    (:func:`births_by_year`, exact, also for years before the table starts) or else from
+    the table (birth rate × active firms of ``t − n``). Rates whose base cannot be derived
+    are absent.
 
     Examples
     --------
@@ -190,6 +212,8 @@ def rate_bases(ind: pd.DataFrame, area: str) -> dict:
         for y in by_year(name):
             if base == "active" and y in active:
                 out[(name, y)] = active[y]
+            elif base == "births" and births is not None:
+                out[(name, y)] = float(births.get(y - lag, 0))
             elif base == "births" and (y - lag) in active and (y - lag) in birth:
                 out[(name, y)] = float(round(birth[y - lag] * active[y - lag] / 100))
     return out
