@@ -377,3 +377,15 @@ def test_coverage_line_wherever_all_industries_are_shown(data):
     assert fi in html.unescape(explorer.coverage.value)
     scenario = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
     assert industries.coverage_text("en") in html.unescape(scenario.assumptions.value)
+
+
+def test_explorer_names_the_years_a_later_starting_series_compares():
+    """Issue 13: a survival series starting in 2021 is not reported as a change over 2019–2023."""
+    rows = _rows("KU009", "personnel", [100] * 5) + _rows("MK17", "personnel", [1000] * 5)
+    rows += [r for r in _rows("KU009", "survival_rate_1y_pct", [0, 0, 60, 70, 80]) if r["year"] >= 2021]
+    rows += _rows("MK17", "survival_rate_1y_pct", [50, 60, 70, 80, 90])
+    app = AreaExplorer(area="KU009", lang="en", data=AppData(pd.DataFrame(rows)), map=False)
+    app.indicator_select.value = "survival_rate_1y_pct"
+    # the area: 60 → 80 over 2021–2023 = +20 points; the reference over the same years: 70 → 90 = +20 points
+    assert "Alavieska (KU009), 2021–2023:" in app.summary.value
+    assert "(change +20.0 pp); reference North Ostrobothnia +20.0 pp" in app.summary.value

@@ -208,6 +208,9 @@ class AreaExplorer(BaseApp):
         L, ind = self.lang, self.indicator_select.value
         y0, y1 = self.year_range.value
         s, r = self._window(self.area, ind), self._window(self.reference, ind)
+        if len(s):  # a series that starts later (survival: births needed first) says the years it compares
+            y0, y1 = int(s["year"].iloc[0]), int(s["year"].iloc[-1])
+            r = r[(r["year"] >= y0) & (r["year"] <= y1)].reset_index(drop=True)
         last = s["value"].iloc[-1] if len(s) else float("nan")
         decimals = 1 if ind in RATE_INDICATORS else 0
         first = t("explorer_summary", L, area=area_label(self.area, L), start=y0, end=y1,
