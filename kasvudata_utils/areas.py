@@ -110,6 +110,41 @@ def area_name(code, lang: str = "fi") -> str:
     return get_area(code).name(lang)
 
 
+#: Finnish genitives of the home region's sub-region names, as Statistics Finland writes them
+#: ("Ylivieskan seutukunta"); Finnish consonant gradation makes a general rule unsafe
+#: (Helsinki → Helsingin), so other sub-regions read "Name (seutukunta)".
+SUBREGION_GENITIVE_FI = {"Oulu": "Oulun", "Oulunkaari": "Oulunkaaren", "Raahe": "Raahen",
+                         "Haapavesi-Siikalatva": "Haapavesi-Siikalatvan", "Nivala-Haapajärvi": "Nivala-Haapajärven",
+                         "Ylivieska": "Ylivieskan", "Koillismaa": "Koillismaan"}
+_SUBREGION_SUFFIX = {"fi": "seutukunta", "sv": "ekonomiska region", "en": "sub-region"}
+
+
+def official_name(code, lang: str = "fi") -> str:
+    """The name that says the level, for titles, headings, pickers and indexes.
+
+    A sub-region carries its level word the way Statistics Finland writes it
+    (``Ylivieskan seutukunta``, ``Ylivieska sub-region``), so that it never reads
+    like the municipality of the same name; municipalities, regions and the
+    country keep their official names (:func:`area_name`). The forms of the
+    home region's areas are accepted back by :func:`normalise_area`.
+
+    Examples
+    --------
+    >>> official_name("SK177"), official_name("SK177", "en"), official_name("KU977")
+    ('Ylivieskan seutukunta', 'Ylivieska sub-region', 'Ylivieska')
+    >>> official_name("SK173"), normalise_area(official_name("SK176"))
+    ('Oulunkaaren seutukunta', 'SK176')
+    """
+    a = get_area(code)
+    if a.level != "SK":
+        return a.name(lang)
+    lang = lang if lang in _SUBREGION_SUFFIX else "fi"
+    if lang == "fi":
+        gen = SUBREGION_GENITIVE_FI.get(a.name_fi)
+        return f"{gen} seutukunta" if gen else f"{a.name_fi} (seutukunta)"
+    return f"{a.name(lang)} {_SUBREGION_SUFFIX[lang]}"
+
+
 def parent(code) -> str | None:
     """The next level up: KU → SK, SK → MK, MK → SSS, SSS → None."""
     a = get_area(code)

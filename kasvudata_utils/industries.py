@@ -18,6 +18,7 @@ import re
 from functools import lru_cache
 
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.labels import t
 from kasvudata_utils.paths import raw_dir
 
 ALL = "ALL"
@@ -55,6 +56,24 @@ def _table() -> dict[str, dict]:
 def sections() -> list[str]:
     """All section letters A…U in order."""
     return [c for c, r in _table().items() if r["level"] == "section"]
+
+
+def coverage_text(lang: str = "fi") -> str:
+    """What "all industries" covers in the firm data: one line for every place that shows the total.
+
+    Built from :data:`BUSINESS_SECTIONS`, so the line cannot drift from the data.
+
+    >>> coverage_text("en").startswith("All industries = sections B–S except K, O, P, Q")
+    True
+    """
+    first, last = BUSINESS_SECTIONS[0], BUSINESS_SECTIONS[-1]
+    left_out = [s for s in sections() if first <= s <= last and s not in BUSINESS_SECTIONS]
+    sep = " ja " if lang == "fi" else " and "
+    names = [industry_name(s, lang).split(";")[0] for s in ("A", *left_out)]
+    names = [f"{n[0].lower() + n[1:] if lang == 'fi' else n} ({s})" for n, s in zip(names, ("A", *left_out),
+                                                                                  strict=True)]
+    return t("coverage_note", lang, first=first, last=last, left_out=", ".join(left_out),
+             names=", ".join(names[:-1]) + sep + names[-1])
 
 
 def divisions(section: str | None = None) -> list[str]:

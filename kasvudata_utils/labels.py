@@ -16,6 +16,10 @@ LABELS: dict[str, dict[str, str]] = {
     "years": {"fi": "Vuodet", "en": "Years"},
     "industry": {"fi": "Toimiala", "en": "Industry"},
     "all_industries": {"fi": "Kaikki toimialat", "en": "All industries"},
+    "coverage_note": {"fi": "Kaikki toimialat = yritystoiminnan toimialat {first}–{last} paitsi {left_out}: "
+                            "{names} eivät ole mukana yritysaineistossa.",
+                      "en": "All industries = sections {first}–{last} except {left_out} (business sectors): "
+                            "{names} are not in the firm data."},
     "data_real": {"fi": "Todellinen data", "en": "Real data"},
     "data_synthetic": {"fi": "SYNTEETTINEN data", "en": "SYNTHETIC data"},
     "data_mixed": {"fi": "Sekoitettu data (useita lähteitä)", "en": "Mixed data (several sources)"},
@@ -114,15 +118,15 @@ LABELS: dict[str, dict[str, str]] = {
     "indicator_cagr_personnel_pct": {"fi": "Henkilöstön vuosikasvu (%)", "en": "Personnel CAGR (%)"},
     "indicator_lq_personnel": {"fi": "Sijaintiosamäärä (henkilöstö)", "en": "Location quotient (personnel)"},
     "indicator_share_personnel_pct": {"fi": "Osuus henkilöstöstä (%)", "en": "Share of personnel (%)"},
-    "indicator_birth_rate_pct": {"fi": "Aloittaneiden osuus (%)", "en": "Birth rate (%)"},
-    "indicator_death_rate_pct": {"fi": "Lopettaneiden osuus (%)", "en": "Death rate (%)"},
+    "indicator_birth_rate_pct": {"fi": "Yritysten syntyvyys (%)", "en": "Enterprise birth rate (%)"},
+    "indicator_death_rate_pct": {"fi": "Yritysten kuolleisuus (%)", "en": "Enterprise death rate (%)"},
     "indicator_churn_rate_pct": {"fi": "Yritysten vaihtuvuus (%)", "en": "Churn rate (%)"},
-    "indicator_survival_rate_1y_pct": {"fi": "Eloonjäänti 1 v (%)", "en": "1-year survival (%)"},
-    "indicator_survival_rate_3y_pct": {"fi": "Eloonjäänti 3 v (%)", "en": "3-year survival (%)"},
-    "indicator_survival_rate_5y_pct": {"fi": "Eloonjäänti 5 v (%)", "en": "5-year survival (%)"},
-    "indicator_hge_count": {"fi": "Kasvuyritykset (lkm)", "en": "High-growth enterprises"},
-    "indicator_hge_share_pct": {"fi": "Kasvuyritysten osuus (%)", "en": "High-growth share (%)"},
-    "indicator_micro_hge_count": {"fi": "Mikrokasvuyritykset (lkm)", "en": "Micro high-growth firms"},
+    "indicator_survival_rate_1y_pct": {"fi": "1 vuoden eloonjäänti (%)", "en": "1-year survival (%)"},
+    "indicator_survival_rate_3y_pct": {"fi": "3 vuoden eloonjäänti (%)", "en": "3-year survival (%)"},
+    "indicator_survival_rate_5y_pct": {"fi": "5 vuoden eloonjäänti (%)", "en": "5-year survival (%)"},
+    "indicator_hge_count": {"fi": "Nopeasti kasvavat yritykset (kpl)", "en": "High-growth enterprises"},
+    "indicator_hge_share_pct": {"fi": "Nopeasti kasvavien osuus (%)", "en": "High-growth share (%)"},
+    "indicator_micro_hge_count": {"fi": "Nopeasti kasvavat mikroyritykset (kpl, kokeellinen)", "en": "Micro high-growth firms (experimental)"},
     "indicator_gazelle_count": {"fi": "Gasellit (lkm)", "en": "Gazelles"},
     "indicator_exporter_count": {"fi": "Viejäyritykset (lkm)", "en": "Exporting firms"},
     "indicator_export_intensity_pct": {"fi": "Vientiaste (%)", "en": "Export intensity (%)"},
@@ -156,13 +160,13 @@ LABELS: dict[str, dict[str, str]] = {
     "ind_personnel": {"fi": "Henkilöstö (htv)", "en": "Personnel (person-years)"},
     "ind_turnover_eur": {"fi": "Liikevaihto (€)", "en": "Turnover (EUR)"},
     "ind_exports_eur": {"fi": "Vienti (€)", "en": "Exports (EUR)"},
-    "ind_birth_rate_pct": {"fi": "Syntyvyys (%)", "en": "Birth rate (%)"},
-    "ind_death_rate_pct": {"fi": "Kuolleisuus (%)", "en": "Death rate (%)"},
+    "ind_birth_rate_pct": {"fi": "Yritysten syntyvyys (%)", "en": "Enterprise birth rate (%)"},
+    "ind_death_rate_pct": {"fi": "Yritysten kuolleisuus (%)", "en": "Enterprise death rate (%)"},
     "ind_churn_rate_pct": {"fi": "Vaihtuvuus (%)", "en": "Churn rate (%)"},
     "ind_survival_rate_1y_pct": {"fi": "1 vuoden eloonjäänti (%)", "en": "1-year survival (%)"},
     "ind_survival_rate_3y_pct": {"fi": "3 vuoden eloonjäänti (%)", "en": "3-year survival (%)"},
-    "ind_hge_count": {"fi": "Kasvuyritykset (kpl)", "en": "High-growth enterprises"},
-    "ind_micro_hge_count": {"fi": "Kasvavat mikroyritykset (kpl, kokeellinen)",
+    "ind_hge_count": {"fi": "Nopeasti kasvavat yritykset (kpl)", "en": "High-growth enterprises"},
+    "ind_micro_hge_count": {"fi": "Nopeasti kasvavat mikroyritykset (kpl, kokeellinen)",
                             "en": "Micro high-growth firms (experimental)"},
     "ind_exporter_count": {"fi": "Viejäyritykset (kpl)", "en": "Exporting firms"},
     "ind_export_intensity_pct": {"fi": "Vientiaste (%)", "en": "Export intensity (%)"},
@@ -174,8 +178,8 @@ LABELS: dict[str, dict[str, str]] = {
     "lever_export_trade_transport": {"fi": "Vienti: kauppa, kuljetus", "en": "Exports: trade, transport"},
     "lever_export_business_services": {"fi": "Vienti: liike-elämän palvelut", "en": "Exports: business services"},
     "lever_export_elasticity": {"fi": "Työllisyyden jousto viennistä", "en": "Job elasticity of exports"},
-    "lever_birth_rate_pct": {"fi": "Yritysten syntyvyys", "en": "Firm birth rate"},
-    "lever_survival_rate_pct": {"fi": "Yritysten vuotuinen eloonjäänti", "en": "Annual firm survival"},
+    "lever_birth_rate_pct": {"fi": "Yritysten syntyvyys", "en": "Enterprise birth rate"},
+    "lever_survival_rate_pct": {"fi": "Jatkavat yritykset (100 − kuolleisuus)", "en": "Firms continuing (100 − death rate)"},
     "lever_micro_growth_share_pct": {"fi": "Kasvavat mikroyritykset", "en": "Micro-firms that grow"},
     "unit_pct_per_year": {"fi": "% / vuosi", "en": "% per year"},
     "unit_elasticity": {"fi": "0 = ei vaikutusta, 1 = sama %", "en": "0 = none, 1 = same %"},
@@ -185,6 +189,14 @@ LABELS: dict[str, dict[str, str]] = {
     "group_trade_transport": {"fi": "Kauppa, kuljetus, majoitus", "en": "Trade, transport, accommodation"},
     "group_business_services": {"fi": "Liike-elämän palvelut", "en": "Business services"},
     "group_other_services": {"fi": "Muut palvelut", "en": "Other services"},
+    "group_other": {"fi": "Muut toimialat (ei eritelty)", "en": "Other industries (not shown separately)"},
+    "lever_inactive_empty": {
+        "fi": "ei vaikutusta tällä alueella: ryhmän luvut ovat salattuja (mukana ryhmässä "
+              "”Muut toimialat (ei eritelty)”)",
+        "en": "no effect in this area: the group's figures are suppressed (counted in "
+              "\"Other industries (not shown separately)\")"},
+    "lever_inactive_no_exports": {"fi": "ei vaikutusta tällä alueella: ryhmällä ei ole julkaistua vientiä",
+                                  "en": "no effect in this area: the group has no published exports"},
     "baseline": {"fi": "Perusura", "en": "Baseline"},
     "scenario": {"fi": "Skenaario", "en": "Scenario"},
     "scenario_chart_title": {"fi": "Henkilöstö (htv) vuonna {year}", "en": "Personnel (person-years) in {year}"},
@@ -204,8 +216,13 @@ LABELS: dict[str, dict[str, str]] = {
               "viennin työllisyysvaikutus kohdistuu ryhmän vientiasteen osuuteen työpaikoista.",
         "en": "One extra firm = {new_firm} person-years; a growing micro-firm = +3.31 persons per 3 years; "
               "the employment effect of exports applies to the group's export-intensity share of jobs."},
-    "assumption_suppressed": {"fi": "Salatut toimialasolut ({n}) eivät ole mukana luvuissa.",
-                              "en": "Suppressed industry cells ({n}) are left out of the figures."},
+    "assumption_suppressed": {
+        "fi": "Salattujen toimialojen ({n}) henkilöstö on ryhmässä ”Muut toimialat (ei eritelty)”: alueen "
+              "julkaistu kokonaismäärä miinus näkyvät toimialat; se kehittyy vertailualueen samojen toimialojen "
+              "trendin mukaan.",
+        "en": "The personnel of the suppressed industries ({n}) is in \"Other industries (not shown "
+              "separately)\": the area's published total minus the visible industries, growing at the "
+              "reference's trend of the same industries."},
     "reset": {"fi": "Palauta perusura", "en": "Reset to baseline"},
     "scenario_note": {"fi": "Ryhmän perustelu tai muistiinpano", "en": "The group's reasoning or a note"},
     "save_scenario": {"fi": "Tallenna skenaario", "en": "Save scenario"},
@@ -313,6 +330,12 @@ LABELS: dict[str, dict[str, str]] = {
               "{median} %). Kasvutekijöistä alueen puolella: {pro}; sitä vastaan: {con}.",
         "en": "{name}: personnel changed by {growth} % in {start}–{end} (median of mainland municipalities "
               "{median} %). Growth factors in its favour: {pro}; against it: {con}."},
+    "factor_context_median": {
+        "fi": "{name}: kuntien henkilöstömuutoksen mediaani oli {growth} % vuosina {start}–{end} (Manner-Suomen "
+              "kuntien mediaani {median} %). Kasvutekijöistä alueen puolella: {pro}; sitä vastaan: {con}.",
+        "en": "{name}: the median personnel change of its municipalities was {growth} % in {start}–{end} "
+              "(median of mainland municipalities {median} %). Growth factors in its favour: {pro}; "
+              "against it: {con}."},
     "factor_none": {"fi": "ei mikään", "en": "none"},
     "factor_pop_growth_log_pa": {"fi": "väestönkasvu", "en": "population growth"},
     "factor_distance_to_centre_100km": {"fi": "etäisyys maakuntakeskukseen", "en": "distance to the regional centre"},
@@ -320,9 +343,8 @@ LABELS: dict[str, dict[str, str]] = {
     "factor_broadband_10pp": {"fi": "laajakaistan kattavuus", "en": "broadband coverage"},
     "factor_rd_1000eur_per_capita": {"fi": "T&K-menot asukasta kohden", "en": "R&D spending per capita"},
     "spatial_context_uncorrected": {
-        "fi": "Ilman monen testin korjausta (p = {p:.3f}) kunta sijoittuisi luokkaan {quadrant}; tulkitse varoen.",
-        "en": ("Without the multiple-testing correction (p = {p:.3f}) it would fall in class {quadrant}; "
-               "read with care.")},
+        "fi": "Ilman monen testin korjausta (p = {p}) kunta sijoittuisi luokkaan {quadrant}; tulkitse varoen.",
+        "en": "Without the multiple-testing correction (p = {p}) it would fall in class {quadrant}; read with care."},
     "spatial_context_area_HH": {
         "fi": "{name}: {n}/{total} kunnasta kuuluu korkean kasvun klusteriin (HH) vuosina {start}–{end}.",
         "en": "{name}: {n} of {total} municipalities belong to a high-growth cluster (HH) in {start}–{end}."},
@@ -359,10 +381,14 @@ LABELS: dict[str, dict[str, str]] = {
                                   "{growth}.",
                             "en": "{area}: {personnel} person-years of personnel in {year}; change over the period "
                                   "{growth}."},
-    "finding_top": {"fi": "Vertailualueeseen ({reference}) nähden nopeimmin kasvoivat: {items}.",
-                    "en": "Fastest growth against the reference ({reference}): {items}."},
-    "finding_lag": {"fi": "Alue jäi jälkeen vertailualueesta ({reference}) eniten näillä toimialoilla: {items}.",
-                    "en": "The area lagged the reference ({reference}) most in: {items}."},
+    "finding_top": {"fi": "Eniten henkilötyövuosia vertailualueen ({reference}) kehitykseen nähden lisäsivät: "
+                          "{items}.",
+                    "en": "Largest gains in person-years against the reference's ({reference}) trend: {items}."},
+    "finding_lag": {"fi": "Eniten henkilötyövuosia vertailualueen ({reference}) kehitykseen nähden menettivät: "
+                          "{items}.",
+                    "en": "Largest losses in person-years against the reference's ({reference}) trend: {items}."},
+    "finding_item": {"fi": "{industry} ({contribution} htv; muutos {growth}, {reference} {ref_growth})",
+                     "en": "{industry} ({contribution} person-years; change {growth}, {reference} {ref_growth})"},
     "finding_lq": {"fi": "{area} on erikoistunut ({reference} = 1): {items}.",
                    "en": "{area} is specialised ({reference} = 1): {items}."},
     "finding_shift_pos": {"fi": "Alueen oma kilpailukyky (shift-share, alueellinen osuus) lisäsi henkilöstöä "
@@ -373,8 +399,8 @@ LABELS: dict[str, dict[str, str]] = {
                                 "henkilötyövuotta jälkeen siitä, mitä toimialarakenne ja yleinen kehitys selittävät.",
                           "en": "The area's own competitiveness (shift-share regional shift) fell {value} "
                                 "person-years short of what the industry mix and the overall trend explain."},
-    "finding_births": {"fi": "Uusien yritysten osuus vuonna {year}: {area} {rate}, {reference} {ref_rate}.",
-                       "en": "Birth rate of enterprises in {year}: {area} {rate}, {reference} {ref_rate}."},
+    "finding_births": {"fi": "Yritysten syntyvyys vuonna {year}: {area} {rate}, {reference} {ref_rate}.",
+                       "en": "Enterprise birth rate in {year}: {area} {rate}, {reference} {ref_rate}."},
     "finding_none": {"fi": "Havaintoja ei voitu muodostaa: tarvittavat luvut puuttuvat tai ovat salattuja.",
                      "en": "No findings: the figures they need are missing or suppressed."},
     "report_title": {"fi": "Alueraportti: {area}", "en": "Area report: {area}"},
@@ -390,7 +416,54 @@ LABELS: dict[str, dict[str, str]] = {
     "sec_exports": {"fi": "Vienti", "en": "Exports"},
     "sec_labour": {"fi": "Työmarkkinat ja väestö", "en": "Labour market and population"},
     "sec_map": {"fi": "Sijainti Pohjois-Pohjanmaalla", "en": "Location in Northern Ostrobothnia"},
+    "sec_glossary": {"fi": "Käsitteet", "en": "Glossary"},
+    "glossary_birth_rate_pct": {
+        "fi": "vuonna syntyneet yritykset prosentteina toimivista yrityksistä (demografinen syntymä, "
+              "Eurostat–OECD; ei Tilastokeskuksen rekisterin aloittaneita yrityksiä).",
+        "en": "enterprises born in the year as a percentage of active enterprises (demographic birth, "
+              "Eurostat–OECD; not Statistics Finland's register openings)."},
+    "glossary_death_rate_pct": {
+        "fi": "vuoden aikana toimintansa lopettaneet yritykset prosentteina toimivista; aineiston viimeiselle "
+              "vuodelle ei vielä havaittavissa (.). Skenaariotyöpajan ”jatkavat yritykset” = 100 − kuolleisuus.",
+        "en": "enterprises that ceased in the year as a percentage of active ones; not yet observable for the "
+              "data's last year (.). The scenario workshop's \"firms continuing\" = 100 − the death rate."},
+    "glossary_survival_rate_1y_pct": {
+        "fi": "edellisenä vuonna syntyneistä yrityksistä vuoden päästä yhä toimivien osuus (3 ja 5 vuoden "
+              "eloonjäänti vastaavasti); EU:n vertailutaso noin 80 %.",
+        "en": "the share of the enterprises born a year earlier that are still active (3- and 5-year survival "
+              "likewise); EU reference level about 80 %."},
+    "glossary_hge_count": {
+        "fi": "vähintään 10 henkilöä kolme vuotta aiemmin ja henkilöstö kasvanut keskimäärin yli 10 % vuodessa "
+              "(EU 439/2014); gaselli on enintään 5 vuotta vanha nopeasti kasvava yritys.",
+        "en": "at least 10 persons three years earlier and personnel growth of more than 10 % a year on average "
+              "(EU 439/2014); a gazelle is a high-growth enterprise at most 5 years old."},
+    "glossary_micro_hge_count": {
+        "fi": "1–9 henkilön yritys, jonka henkilöstö kasvoi kolmessa vuodessa yli 3,31 henkilöllä "
+              "(Eurostatin kokeellinen tilasto).",
+        "en": "a 1–9 person enterprise whose personnel grew by more than 3.31 persons in three years "
+              "(Eurostat's experimental statistic)."},
+    "glossary_personnel": {
+        "fi": "henkilötyövuodet (htv); alueen muutos on alueen yritysten summan muutos jaksolla.",
+        "en": "person-years; an area's change is the change in the sum over the area's firms."},
     "sec_spatial": {"fi": "Alueellinen kasvuklusteri", "en": "Spatial growth cluster"},
+    "sec_research": {"fi": "Tutkijoille: kasvuklusterit ja kasvutekijät",
+                     "en": "For researchers: growth clusters and growth factors"},
+    "research_synthetic_omitted": {
+        "fi": "Mallipohjaisia tuloksia (paikalliset kasvuklusterit eli LISA, kasvutekijämalli) ei esitetä tässä "
+              "raportissa, koska niiden aineisto on synteettinen: merkitsevyys synteettisestä aineistosta kuvaa "
+              "aineiston tuottanutta mallia, ei aluetta. Menetelmät ja esimerkit: tutkijan muistikirjat "
+              "10_spatial_patterns ja 11_growth_factors.",
+        "en": "Model-based results (local growth clusters, i.e. LISA, and the growth-factor model) are not "
+              "shown in this report because their data are synthetic: significance on synthetic data describes "
+              "the model that generated the data, not the area. Methods and examples: the research notebooks "
+              "10_spatial_patterns and 11_growth_factors."},
+    "research_caveat": {
+        "fi": "Tutkimustuloksia, ei yrityspalvelujen havaintoja: klusterit ja kasvutekijät ovat tilastollisia "
+              "malleja (LISA väärien löydösten korjauksella, pienimmän neliösumman malli 95 %:n luottamusväleillä), "
+              "eivät syy-yhteyksiä. Kuntien lukumäärä on pieni; tulkitse varoen.",
+        "en": "Research results, not findings for business advisers: the clusters and growth factors are "
+              "statistical models (LISA with a false-discovery-rate correction, least squares with 95 % "
+              "intervals), not causal effects. Few municipalities stand behind them; read with care."},
     "sec_about": {"fi": "Tietoja raportista", "en": "About this report"},
     "structure_intro": {"fi": "Toimipaikat, henkilöstö ja liikevaihto toimialoittain vuonna {year}.",
                         "en": "Establishments, personnel and turnover by industry in {year}."},
@@ -437,6 +510,18 @@ LABELS: dict[str, dict[str, str]] = {
     "section_unavailable": {"fi": "Osio ei ole käytettävissä: {reason}", "en": "Section not available: {reason}"},
     "no_data_period": {"fi": "Ei tietoja tälle alueelle ja jaksolle.", "en": "No data for this area and period."},
     "suppressed_or_missing": {"fi": "salattu tai puuttuu", "en": "suppressed or missing"},
+    "not_applicable": {"fi": "ei sovellu tai ei vielä havaittavissa", "en": "not applicable or not yet observable"},
+    "small_number": {"fi": "pieni lukumäärä: satunnaisvaihtelu on suurta", "en": "few firms: large chance variation"},
+    "symbol_legend": {"fi": "Symbolit: .. = salattu (alle 3 yritystä tai yksi yritys hallitsee) tai ei saatavilla; "
+                            ". = ei sovellu tai ei vielä havaittavissa (esim. kokonaismäärän osuus, viimeisen vuoden "
+                            "lopettaneet); 0 = ei yhtään.",
+                      "en": "Symbols: .. = confidential (fewer than 3 firms, or one firm dominates) or not available; "
+                            ". = not applicable or not yet observable (e.g. a total's share, deaths in the last "
+                            "year); 0 = none."},
+    "small_number_legend": {"fi": "* = osuus perustuu alle {n} yritykseen ja on pyöristetty kokonaisluvuksi: "
+                                  "satunnaisvaihtelu on suurta.",
+                            "en": "* = the rate rests on fewer than {n} firms and is rounded to a whole number: "
+                                  "chance variation is large."},
     "total": {"fi": "Yhteensä", "en": "Total"},
     "all_firms": {"fi": "Kaikki yritykset", "en": "All firms"},
     "col_code": {"fi": "Koodi", "en": "Code"},
@@ -457,16 +542,17 @@ LABELS: dict[str, dict[str, str]] = {
     "col_im": {"fi": "Toimialarakenne", "en": "Industry mix"},
     "col_rs": {"fi": "Alueellinen osuus", "en": "Regional shift"},
     "col_lq": {"fi": "Sijaintiosamäärä (LQ)", "en": "Location quotient (LQ)"},
-    "col_birth_rate": {"fi": "Syntyneet (%)", "en": "Birth rate (%)"},
-    "col_death_rate": {"fi": "Kuolleet (%)", "en": "Death rate (%)"},
+    "col_birth_rate": {"fi": "Yritysten syntyvyys (%)", "en": "Enterprise birth rate (%)"},
+    "col_death_rate": {"fi": "Yritysten kuolleisuus (%)", "en": "Enterprise death rate (%)"},
     "col_churn_rate": {"fi": "Vaihtuvuus (%)", "en": "Churn (%)"},
-    "col_survival_1y": {"fi": "1 v eloonjääneet (%)", "en": "1-year survival (%)"},
-    "col_survival_3y": {"fi": "3 v eloonjääneet (%)", "en": "3-year survival (%)"},
-    "col_survival_5y": {"fi": "5 v eloonjääneet (%)", "en": "5-year survival (%)"},
-    "col_hge": {"fi": "Nopeasti kasvavat", "en": "High-growth enterprises"},
+    "col_survival_1y": {"fi": "1 vuoden eloonjäänti (%)", "en": "1-year survival (%)"},
+    "col_survival_3y": {"fi": "3 vuoden eloonjäänti (%)", "en": "3-year survival (%)"},
+    "col_survival_5y": {"fi": "5 vuoden eloonjäänti (%)", "en": "5-year survival (%)"},
+    "col_hge": {"fi": "Nopeasti kasvavat yritykset (kpl)", "en": "High-growth enterprises"},
     "col_hge_share": {"fi": "Nopeasti kasvavien osuus (%)", "en": "High-growth share (%)"},
     "col_gazelles": {"fi": "Gasellit", "en": "Gazelles"},
-    "col_micro_hge": {"fi": "Mikroyritysten nopea kasvu (kokeellinen)", "en": "Micro high-growth (experimental)"},
+    "col_micro_hge": {"fi": "Nopeasti kasvavat mikroyritykset (kpl, kokeellinen)",
+                      "en": "Micro high-growth firms (experimental)"},
     "col_exporters": {"fi": "Viejäyritykset", "en": "Exporting firms"},
     "col_export_intensity": {"fi": "Vientiaste (%)", "en": "Export intensity (%)"},
     "col_status": {"fi": "Tila", "en": "Status"},
@@ -531,7 +617,7 @@ LABELS: dict[str, dict[str, str]] = {
                              "succeeded ·"},
     "headline_personnel": {"fi": "Henkilöstö (htv)", "en": "Personnel (person-years)"},
     "headline_personnel_growth_pct": {"fi": "Henkilöstön muutos (%)", "en": "Personnel change (%)"},
-    "headline_birth_rate_pct": {"fi": "Syntyneet yritykset (%)", "en": "Birth rate (%)"},
+    "headline_birth_rate_pct": {"fi": "Yritysten syntyvyys (%)", "en": "Enterprise birth rate (%)"},
     "status_ok": {"fi": "valmis", "en": "ok"},
     "status_failed": {"fi": "epäonnistui", "en": "failed"},
     "status_stale": {"fi": "vanhentunut: uusin ajo epäonnistui, alla edellinen onnistunut raportti ({when})",

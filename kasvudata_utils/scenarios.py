@@ -5,6 +5,11 @@ A projection runs from the last observed year ``T`` to a horizon ``T + n``
 sections). Inputs per group: personnel ``P``, firms ``F``, exports ``X`` and
 turnover ``R`` in ``T``, and the reference area's recent annual personnel
 trend ``b`` (percent, compound growth over the last :data:`TREND_YEARS` years).
+Industries whose cells are suppressed in the area form their own group
+:data:`OTHER_GROUP` ("other industries, not shown separately"): the published
+area total minus the visible sections, at the reference's trend of the hidden
+sections. The groups therefore add up to the published total, and at the
+default levers the first projected year continues the published series.
 
 Baseline (the industry-mix view of shift-share: every group grows at its
 reference trend)::
@@ -61,6 +66,11 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 #: Groups that get their own export lever (the exporting parts of the region's economy).
 EXPORT_GROUPS = ("manufacturing", "trade_transport", "business_services")
+#: The group of the industries hidden in the area's published section table (suppressed cells):
+#: published total minus the visible sections, projected at the reference's trend of those sections.
+OTHER_GROUP = "other"
+#: The industry code of a published all-industries total.
+ALL_CODE = "ALL"
 TREND_YEARS = 5
 HORIZON_YEARS = 8
 #: Person-years of one extra (new or surviving) firm: a young micro-firm's typical size.
@@ -144,6 +154,12 @@ def cagr_pct(x0: float, x1: float, years: int) -> float:
     return ((x1 / x0) ** (1.0 / years) - 1.0) * 100.0
 
 
+def _sum_visible(values: pd.Series) -> float:
+    """Sum of the published (non-missing) values; 0 when none is published."""
+    v = values.dropna()
+    return float(v.sum()) if len(v) else 0.0
+
+
 def baseline_inputs(area: pd.DataFrame, reference: pd.DataFrame, last_year: int | None = None,
                     trend_years: int = TREND_YEARS) -> pd.DataFrame:
     """Model inputs per group from section-level yearly totals of the area and its reference.
@@ -151,17 +167,36 @@ def baseline_inputs(area: pd.DataFrame, reference: pd.DataFrame, last_year: int 
     Parameters
     ----------
     area, reference
-        Frames with ``industry_code`` (TOL section), ``year``, ``personnel``,
-        ``establishments``, ``exports_eur``, ``turnover_eur`` (missing values count as 0).
+        Frames with ``industry_code`` (TOL section, or ``ALL`` for the published
+        area total), ``year``, ``personnel``, ``establishments``, ``exports_eur``,
+        ``turnover_eur``. A missing (suppressed) section value is left out of its
+        group. Where ``area`` has ``ALL`` rows, the part of the published total
+        that no visible section carries forms the group :data:`OTHER_GROUP`
+        ("other industries, not shown separately"), so that the groups add up to
+        the published total; without ``ALL`` rows missing values count as 0.
     last_year
         The base year ``T`` (default: the last year of ``area``).
     trend_years
         The reference trend is the personnel CAGR of the group over ``T − trend_years … T``
-        (shortened to the first year available).
+        (shortened to the first year available). The trend of :data:`OTHER_GROUP` is
+        the reference's trend over the sections hidden in the area (personnel missing
+        in ``T``), or the reference's ``ALL`` trend when no section is hidden.
 
     Returns
     -------
     DataFrame with :data:`INPUT_COLUMNS`, one row per group present in the area.
+
+    Examples
+    --------
+    >>> area = pd.DataFrame({"industry_code": ["ALL", "C", "F"], "year": [2023] * 3,
+    ...                      "personnel": [100.0, None, 60.0], "establishments": [10.0, None, 6.0],
+    ...                      "exports_eur": [0.0, None, 0.0], "turnover_eur": [1.0, None, 1.0]})
+    >>> ref = pd.DataFrame({"industry_code": ["C", "C", "F", "F"], "year": [2022, 2023, 2022, 2023],
+    ...                     "personnel": [100.0, 110.0, 50.0, 50.0], "establishments": [1.0] * 4,
+    ...                     "exports_eur": [0.0] * 4, "turnover_eur": [1.0] * 4})
+    >>> got = baseline_inputs(area, ref, trend_years=1).set_index("group")
+    >>> float(got.loc["other", "personnel"]), round(float(got.loc["other", "trend_pct"]), 6)
+    (40.0, 10.0)
     """
     need = {"industry_code", "year", "personnel", "establishments", "exports_eur", "turnover_eur"}
     for name, df in (("area", area), ("reference", reference)):
@@ -171,28 +206,74 @@ def baseline_inputs(area: pd.DataFrame, reference: pd.DataFrame, last_year: int 
     if area.empty:
         raise InputError("scenario area table is empty: expected yearly section totals")
     t1 = int(last_year if last_year is not None else area["year"].max())
+    cols = ["personnel", "establishments", "exports_eur", "turnover_eur"]
 
     def by_group(df):
         d = df.assign(group=df["industry_code"].map(group_of)).dropna(subset=["group"])
-        cols = ["personnel", "establishments", "exports_eur", "turnover_eur"]
         return d.groupby(["group", "year"], as_index=False)[cols].sum(min_count=0)
 
     a, r = by_group(area), by_group(reference)
     t0 = max(t1 - trend_years, int(r["year"].min()) if not r.empty else t1)
+
+    def ref_trend(rows):
+        trend = cagr_pct(rows[rows["year"] == t0]["personnel"].sum(), rows[rows["year"] == t1]["personnel"].sum(),
+                         t1 - t0)
+        return float("nan") if math.isnan(trend) else trend
+
     rows = []
     for g in GROUPS:
         cur = a[(a["group"] == g) & (a["year"] == t1)]
-        if cur.empty:
-            continue
-        r0 = r[(r["group"] == g) & (r["year"] == t0)]["personnel"].sum()
-        r1 = r[(r["group"] == g) & (r["year"] == t1)]["personnel"].sum()
-        trend = cagr_pct(r0, r1, t1 - t0)
+        if cur.empty or not (cur["personnel"].sum() > 0 or cur["establishments"].sum() > 0):
+            continue  # a group without published jobs or firms: nothing to project (see inactive_levers)
+        trend = ref_trend(r[r["group"] == g])
         rows.append({"group": g, "personnel": float(cur["personnel"].sum()),
                      "firms": float(cur["establishments"].sum()),
                      "exports_eur": float(cur["exports_eur"].fillna(0).sum()),
                      "turnover_eur": float(cur["turnover_eur"].fillna(0).sum()),
                      "trend_pct": 0.0 if math.isnan(trend) else trend})
+    total = area[(area["industry_code"] == ALL_CODE) & (area["year"] == t1)]
+    if not total.empty:
+        sections = area[(area["industry_code"].map(group_of).notna()) & (area["year"] == t1)]
+        rest = {}
+        for col in cols:
+            published = total[col].iloc[0]
+            # an unpublished total cannot say how much is hidden: the visible parts stand alone
+            rest[col] = 0.0 if pd.isna(published) else max(0.0, float(published) - _sum_visible(sections[col]))
+        if rest["personnel"] > 1e-9 or rest["establishments"] > 1e-9:
+            hidden = set(sections.loc[sections["personnel"].isna(), "industry_code"])
+            ref_t = reference[reference["industry_code"].isin(hidden)] if hidden else reference.iloc[0:0]
+            trend = ref_trend(ref_t) if not ref_t.empty else float("nan")
+            if math.isnan(trend):
+                trend = ref_trend(reference[reference["industry_code"] == ALL_CODE])
+            rows.append({"group": OTHER_GROUP, "personnel": rest["personnel"], "firms": rest["establishments"],
+                         "exports_eur": rest["exports_eur"], "turnover_eur": rest["turnover_eur"],
+                         "trend_pct": 0.0 if math.isnan(trend) else trend})
     return pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
+
+
+def inactive_levers(inputs: pd.DataFrame) -> dict[str, str]:
+    """Export levers that cannot act in this area, with the reason.
+
+    An export lever acts on its group's export-dependent jobs: it does nothing where
+    the group has no published jobs (``"empty"``: its industries are hidden, so
+    they sit in :data:`OTHER_GROUP`) or no published exports (``"no_exports"``).
+
+    Examples
+    --------
+    >>> inputs = pd.DataFrame({"group": ["construction", "trade_transport"], "personnel": [5.0, 8.0],
+    ...                        "firms": [1.0, 2.0], "exports_eur": [0.0, 0.0], "turnover_eur": [1.0, 1.0],
+    ...                        "trend_pct": [0.0, 0.0]})
+    >>> inactive_levers(inputs)["export_manufacturing"], inactive_levers(inputs)["export_trade_transport"]
+    ('empty', 'no_exports')
+    """
+    out = {}
+    by = inputs.set_index("group")
+    for g in EXPORT_GROUPS:
+        if g not in by.index or not by.loc[g, "personnel"] > 0:
+            out[f"export_{g}"] = "empty"
+        elif not (by.loc[g, "exports_eur"] > 0 and by.loc[g, "turnover_eur"] > 0):
+            out[f"export_{g}"] = "no_exports"
+    return out
 
 
 def project(inputs: pd.DataFrame, levers: dict | None = None, horizon_years: int = HORIZON_YEARS,

@@ -4,6 +4,7 @@ The apps run on a small inline indicator table (SPEC §4 long shape) so that eve
 figure they show can be checked against arithmetic written beside the assertion.
 """
 import base64
+import html
 import math
 
 import pandas as pd
@@ -134,7 +135,7 @@ def test_explorer_changes_area_years_and_reference(data):
     app.year_range.value = (2020, 2023)  # 390 → 380: −2.6 %
     assert "2020–2023" in app.summary.value and "-2.6 %" in app.summary.value
     app.reference_select.value = "SK177"  # the sub-region, flat at 500: 0.0 %
-    assert "reference Ylivieska 0.0 %" in app.summary.value
+    assert "reference Ylivieska sub-region 0.0 %" in app.summary.value  # not the municipality KU977
 
 
 def test_explorer_map_click_selects_a_municipality(data):
@@ -202,10 +203,14 @@ def test_scenario_baseline_by_hand(data):
     assert app.levers["birth_rate_pct"] == 8.0 and app.levers["survival_rate_pct"] == 94.0
     assert app.levers["micro_growth_share_pct"] == 7.0
     tot = app.totals()
-    # manufacturing grows at MK17's 10 %/yr for 8 years: 60 · 1.1⁸ = 128.615; trade flat 40 → 168.615
-    assert tot["personnel_baseline"] == pytest.approx(60 * 1.1 ** 8 + 40)
+    # the groups add up to the published total: 120 = C 60 + G 40 + 20 not shown separately
+    assert tot["personnel_start"] == pytest.approx(120.0)
+    # manufacturing grows at MK17's 10 %/yr for 8 years: 60 · 1.1⁸ = 128.615; trade flat 40; the other 20
+    # (no hidden section to take a trend from) at MK17's total trend 1000 → 1100 in 4 years: 20 · 1.1² = 24.2
+    assert tot["personnel_baseline"] == pytest.approx(60 * 1.1 ** 8 + 40 + 24.2)
     assert tot["personnel_diff"] == pytest.approx(0.0)
-    assert "Alavieska (KU009), in 2031: jobs 169 (0 against the baseline)" in app.summary.value
+    assert "Alavieska (KU009), in 2031: jobs 193 (0 against the baseline)" in app.summary.value
+    assert ">Other industries (not shown separately)<" in app.chart.value
     assert "Base year 2023" in app.assumptions.value
     assert app.chart.value.startswith("<svg") and ">Manufacturing and energy<" in app.chart.value
 
@@ -223,6 +228,15 @@ def test_scenario_slider_changes_summary_and_reset_restores_it(data):
     assert "baseline 8.00" in app.assumptions.value
     app.reset_button.click()
     assert app.summary.value == before and app.levers["birth_rate_pct"] == 8.0
+
+
+def test_scenario_lever_on_an_empty_or_export_free_group_says_so(data):
+    app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    # Alavieska's fixture has no business-services section (empty) and trade with 0 exports (G)
+    assert app.inactive == {"export_business_services": "empty", "export_trade_transport": "no_exports"}
+    assert app.assumptions.value.count("no effect in this area") == 2
+    app.sliders["export_business_services"].value = 10.0
+    assert app.totals()["personnel_diff"] == pytest.approx(0.0)
 
 
 def test_scenario_sliders_are_debounced_and_labelled(data):
@@ -351,3 +365,28 @@ def test_server_extension_config_for_binder(tmp_path):
     # no MathJax from a CDN under the server extension (standalone Voilà sets the same two settings)
     assert server["ServerApp"]["tornado_settings"] == {"mathjax_url": None, "mathjax_config": None}
     assert (tmp_path / "data" / "voila" / "templates" / "kasvudata" / "index.html.j2").exists()
+
+
+def test_coverage_line_wherever_all_industries_are_shown(data):
+    """Issue 13: "all industries" is sections B–S without K, O, P, Q; agriculture (A) is not in the data."""
+    from kasvudata_utils import industries
+
+    fi = industries.coverage_text("fi")
+    assert fi.startswith("Kaikki toimialat = yritystoiminnan toimialat B–S paitsi K, O, P, Q")
+    assert "maatalous, metsätalous ja kalatalous (A)" in fi
+    explorer = AreaExplorer(area="KU009", lang="fi", map=False)
+    assert fi in html.unescape(explorer.coverage.value)
+    scenario = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    assert industries.coverage_text("en") in html.unescape(scenario.assumptions.value)
+
+
+def test_explorer_names_the_years_a_later_starting_series_compares():
+    """Issue 13: a survival series starting in 2021 is not reported as a change over 2019–2023."""
+    rows = _rows("KU009", "personnel", [100] * 5) + _rows("MK17", "personnel", [1000] * 5)
+    rows += [r for r in _rows("KU009", "survival_rate_1y_pct", [0, 0, 60, 70, 80]) if r["year"] >= 2021]
+    rows += _rows("MK17", "survival_rate_1y_pct", [50, 60, 70, 80, 90])
+    app = AreaExplorer(area="KU009", lang="en", data=AppData(pd.DataFrame(rows)), map=False)
+    app.indicator_select.value = "survival_rate_1y_pct"
+    # the area: 60 → 80 over 2021–2023 = +20 points; the reference over the same years: 70 → 90 = +20 points
+    assert "Alavieska (KU009), 2021–2023:" in app.summary.value
+    assert "(change +20.0 pp); reference North Ostrobothnia +20.0 pp" in app.summary.value

@@ -67,6 +67,24 @@ def test_names_and_urban_rural():
     assert areas.area_name("SK177", "fi") == "Ylivieska"
 
 
+def test_official_names_tell_a_sub_region_from_its_municipality():
+    # issue 13: SK177 and KU977 (and SK171/KU564, SK174/KU678) must not share a title
+    assert areas.official_name("SK177", "fi") == "Ylivieskan seutukunta"
+    assert areas.official_name("SK177", "en") == "Ylivieska sub-region"
+    assert areas.official_name("KU977", "fi") == "Ylivieska"
+    assert areas.official_name("SK171", "fi") == "Oulun seutukunta"
+    assert areas.official_name("SK174", "fi") == "Raahen seutukunta"
+    assert areas.official_name("SK173", "fi") == "Oulunkaaren seutukunta"
+    assert areas.official_name("MK17", "fi") == "Pohjois-Pohjanmaa"
+    for lang in ("fi", "en"):
+        names = [areas.official_name(c, lang) for c in areas.home_region_areas()]
+        assert len(set(names)) == 38, lang
+        for c, n in zip(areas.home_region_areas(), names, strict=True):
+            assert areas.normalise_area(n) == c
+    # outside the home region no genitive is guessed (Helsinki → Helsingin would need gradation)
+    assert areas.official_name("SK011", "fi") == "Helsinki (seutukunta)"
+
+
 def test_municipality_map_levels():
     m = areas.municipality_map("SK")
     assert m["KU009"] == "SK177" and m["KU564"] == "SK171"

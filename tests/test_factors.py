@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kasvudata_utils import data
+from kasvudata_utils import areas, data
 from kasvudata_utils.data.synthetic import generate
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.research import convergence, factors, spatial
@@ -205,5 +205,12 @@ def test_area_factor_context_sentence(real_inputs):
         if name in text:
             assert f"{name} (SYNTHETIC data)" in text
     assert factors.area_factor_context("KU977", "fi", 2013, 2022, inputs=inp).startswith("Ylivieska: henkilöstö")
+    # issue 13: a sub-region's figure is the median of its municipalities, and is worded as one
+    growth = spatial.municipal_growth(inp.business_table, 2013, 2022).set_index("area_code")["growth_pct"]
+    med = growth.loc[[c for c in areas.municipalities("SK177") if c in growth.index]].median()
+    sk = factors.area_factor_context("SK177", "en", 2013, 2022, inputs=inp)
+    assert sk.startswith(f"Ylivieska sub-region: the median personnel change of its municipalities was {med:+.1f} %")
+    assert "kuntien henkilöstömuutoksen mediaani" in factors.area_factor_context("SK177", "fi", 2013, 2022,
+                                                                                 inputs=inp)
     with pytest.raises(InputError, match="KU478"):
         factors.area_factor_context("KU478", "en", 2013, 2022, inputs=inp)

@@ -129,7 +129,7 @@ def test_sub_region_board_shows_its_municipalities(store):
     store.add("KU009", "trend", "Alavieskasta")
     store.add("SK177", "trend", "seudulta")
     sk = board(store, area="SK177")
-    assert len(items(sk)) == 2 and sk.summary.value == "2 havaintoa alueelta Ylivieska"
+    assert len(items(sk)) == 2 and sk.summary.value == "2 havaintoa alueelta Ylivieskan seutukunta"
     assert any("Alue: Alavieska" in body for _, body in items(sk))
     ku = board(store, area="KU009")
     assert len(items(ku)) == 1
@@ -240,3 +240,11 @@ def test_change_token_moves_with_every_kind_of_change(store):
     tokens.append(store.change_token())
     assert len(set(tokens)) == 6
     assert store.change_token() == tokens[-1]  # reading changes nothing
+
+
+def test_board_industry_list_matches_the_data(store):
+    """Issue 13: the board offers the sections the firm data hold (no "A Maatalous")."""
+    b = board(store)
+    codes = [v for _, v in b.industry.options if v]
+    assert codes == ["B", "C", "D", "E", "F", "G", "H", "I", "J", "L", "M", "N", "R", "S"]
+    assert [v for _, v in b.filter_industry.options if v] == codes

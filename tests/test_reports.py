@@ -88,8 +88,8 @@ def test_site_from_manifest_links_resolve_and_failed_status_shown(tmp_path, monk
     assert broken_links(tmp_path) == []
     assert "abc123" in index and "epäonnistui" in index and "InputError: unknown area" in index
     row = re.search(r"<tr><td>Alavieska</td>.*?</tr>", index).group(0)
-    # personnel 1234.5 → 1 234 (Finnish, no decimals); suppressed growth → "–"; 9.25 → 9,2 (half-even)
-    assert format_number(1234.5, "fi") in row and "<td>–</td>" in row and "<td>9,2</td>" in row
+    # personnel 1234.5 → 1 234 (Finnish, no decimals); suppressed growth → ".." (StatFin); 9.25 → 9,2 (half-even)
+    assert format_number(1234.5, "fi") in row and "<td>..</td>" in row and "<td>9,2</td>" in row
     assert 'href="KU999/report.html"' not in index  # no link to a report that failed
 
 
@@ -255,7 +255,7 @@ def test_suppressed_cells_are_dashes_never_the_hidden_number(batch):
     p.feed((out / "KU009" / "report.html").read_text(encoding="utf-8"))
     for code in hidden:
         row = next(r for r in p.rows if r and r[0].startswith(f"{code} "))
-        assert row[2] == "–"  # personnel column
+        assert row[2] == ".."  # personnel column: StatFin's confidential symbol
         if raw.get(code, 0) >= 10:  # a small hidden number could coincide with another cell's value
             assert format_number(raw[code], "fi") not in row
 
@@ -298,16 +298,148 @@ def test_cached_spatial_sentence_equals_spatial_module():
 
     from kasvudata_utils.reports.area import AreaReport
 
-    for code, name in (("KU977", "Ylivieska"), ("SK177", "Ylivieska")):
+    for code, name in (("KU977", "Ylivieska"), ("SK177", "Ylivieska sub-region")):
         rep = AreaReport.__new__(AreaReport)
         rep.lang, rep.name = "en", name
         rep.d = mock.Mock(area=code, start=2018, end=2023)
         shown = []
-        with mock.patch("kasvudata_utils.reports.area._show", shown.append):
+        # as if the models' data were real: the embedded data are synthetic (see the next test)
+        with mock.patch("kasvudata_utils.reports.area._show", shown.append), \
+                mock.patch("kasvudata_utils.reports.area.models_on_real_data", lambda: True):
             rep.spatial_context()
+        assert "For researchers" in shown[0] and "not causal effects" in shown[0]
         expected = area_spatial_context(code, "en", start=2018, end=2023)
         assert expected in html.unescape(shown[0])
         # and the growth-factor context (issue 7) from the batch's cached model equals a fresh fit
         from kasvudata_utils.research.factors import area_factor_context
 
         assert area_factor_context(code, "en", start=2018) in html.unescape(shown[0])
+
+
+def test_no_significance_claim_on_synthetic_data_in_the_report_text():
+    """Issue 13: with the embedded synthetic data the report's research section holds no model result."""
+    from unittest import mock
+
+    from kasvudata_utils.reports.area import AreaReport, models_on_real_data
+
+    assert models_on_real_data() is False  # the embedded business table is synthetic
+    for lang in ("fi", "en"):
+        rep = AreaReport.__new__(AreaReport)
+        rep.lang, rep.name = lang, "Ylivieska"
+        rep.d = mock.Mock(area="KU977", start=2018, end=2023)
+        shown = []
+        with mock.patch("kasvudata_utils.reports.area._show", shown.append):
+            rep.spatial_context()
+        text = html.unescape(shown[0]).lower()
+        for claim in ("merkitsevä", "significant", "fdr", "p = ", "(hh)", "(ll)", "alueen puolella",
+                      "in its favour", "95 %"):
+            assert claim not in text, (lang, claim)
+        assert ("synteettinen" if lang == "fi" else "synthetic") in text
+
+
+@pytest.mark.slow
+def test_sk177_personnel_change_reads_the_same_on_every_surface(batch):
+    """Issue 13: one definition, one default period. SK177's personnel change 2018–2023 is the area's
+    own sum (person-years 2023 / 2018 − 1), and the report's findings, its CSV, the index and the
+    explorer opened on SK177 all show that figure."""
+    from kasvudata_utils.apps.area_explorer import AreaExplorer
+    from kasvudata_utils.apps.cache import AppData
+
+    out, _ = batch
+    ind = pd.read_csv(out / "SK177" / "tables" / "indicators.csv", dtype={"area_code": str, "industry_code": str})
+
+    def v(name, year):
+        r = ind[(ind["area_code"] == "SK177") & (ind["indicator"] == name) & (ind["industry_code"] == "ALL")
+                & (ind["year"] == year)]
+        return float(r["value"].iloc[0])
+
+    own = (v("personnel", 2023) / v("personnel", 2018) - 1) * 100  # the definition (METHODS "Growth")
+    assert v("personnel_growth_pct", 2023) == pytest.approx(own, abs=1e-6)
+    figure = format_pct(own, "fi", 1, signed=True)  # e.g. "−11,8 %"
+    report = html.unescape((out / "SK177" / "report.html").read_text(encoding="utf-8"))
+    findings = report.split("Keskeiset havainnot", 1)[1].split("</ul>", 1)[0]
+    assert f"Ylivieskan seutukunta: henkilöstöä {format_number(v('personnel', 2023), 'fi')}" in findings
+    assert f"muutos jaksolla {figure}" in findings
+    index = html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    row = re.search(r"<tr><td>Ylivieskan seutukunta</td><td>SK177</td>(.*?)</tr>", index).group(1)
+    assert f"<td>{format_number(own, 'fi', 1)}</td>" in row
+    app = AreaExplorer(area="SK177", lang="fi", data=AppData.load(), map=False)
+    assert app.year_range.value == (2018, 2023) and app.indicator_select.value == "personnel"
+    assert "Ylivieskan seutukunta (SK177), 2018–2023: henkilöstö" in app.summary.value
+    number = format_pct(own, "fi", 1, signed=True).split("\u00a0")[0]  # "−11,8", the same digits and sign
+    assert f"(muutos {number} %)" in app.summary.value
+
+
+def test_table_symbols_and_small_number_marks():
+    """Issue 13: StatFin's symbols with a legend; a rate on few firms is a whole number with a mark."""
+    from kasvudata_utils.reports.common import html_table, rate_bases
+
+    df = pd.DataFrame({"share": [12.345, None, 50.0, 0.0], "share__suppressed": [False, False, True, False]},
+                      index=["C", "ALL", "D", "F"])
+    out = html_table(df, {"share": ("Osuus", 1)}, "fi", small={("F", "share")})
+    assert "<td>C</td><td>12,3</td>" in out
+    assert '<td>ALL</td><td title="ei sovellu tai ei vielä havaittavissa">.</td>' in out  # a total's share
+    assert '<td>D</td><td title="salattu">..</td>' in out and "50" not in out  # confidential
+    assert '<td>F</td><td title="pieni lukumäärä: satunnaisvaihtelu on suurta">0*</td>' in out
+    assert "Symbolit: .. = salattu" in out and "* = osuus perustuu alle 20 yritykseen" in out
+    assert "* =" not in html_table(df, {"share": ("Osuus", 1)}, "en")  # no mark used, no mark explained
+    # Alavieska's births of 2017: 12.745 % of 102 active firms = 13 → the 1-year survival of 2018 rests on 13
+    ind = pd.DataFrame({"area_code": "KU009", "industry_code": "ALL", "suppressed": False,
+                        "indicator": ["establishments", "birth_rate_pct", "establishments", "survival_rate_1y_pct",
+                                      "death_rate_pct"],
+                        "year": [2017, 2017, 2018, 2018, 2018], "value": [102.0, 12.745098, 104.0, 76.923077, 5.77]})
+    bases = rate_bases(ind, "KU009")
+    assert bases[("survival_rate_1y_pct", 2018)] == 13.0
+    assert bases[("death_rate_pct", 2018)] == 104.0 and bases[("birth_rate_pct", 2017)] == 102.0
+    assert ("survival_rate_1y_pct", 2017) not in bases
+    # with the births counted in the panel, a survival rate whose births precede the table is sized too
+    ind.loc[ind["indicator"] == "survival_rate_1y_pct", "year"] = 2017
+    assert rate_bases(ind, "KU009", births={2016: 6})[("survival_rate_1y_pct", 2017)] == 6.0
+
+
+def test_one_vocabulary_and_a_glossary_in_every_report():
+    """Issue 13: births, deaths, survival and high growth carry one name on every surface (board
+    ``indicator_*``, explorer ``ind_*``, report tables ``col_*``), defined in the report's glossary."""
+    from unittest import mock
+
+    from kasvudata_utils.labels import t
+    from kasvudata_utils.reports.area import GLOSSARY, AreaReport
+
+    same = {"birth_rate_pct": "col_birth_rate", "death_rate_pct": "col_death_rate",
+            "survival_rate_1y_pct": "col_survival_1y", "hge_count": "col_hge", "micro_hge_count": "col_micro_hge"}
+    for lang in ("fi", "en"):
+        for ind, col in same.items():
+            assert t(f"ind_{ind}", lang) == t(f"indicator_{ind}", lang) == t(col, lang), (lang, ind)
+    assert t("ind_birth_rate_pct", "fi") == "Yritysten syntyvyys (%)"  # never "Aloittaneiden osuus"
+    assert t("ind_hge_count", "fi") == "Nopeasti kasvavat yritykset (kpl)"  # never "Kasvuyritykset"
+    # the scenario's lever is not called survival: it is 100 − the death rate
+    assert "eloonjäänti" not in t("lever_survival_rate_pct", "fi").lower()
+    rep = AreaReport.__new__(AreaReport)
+    rep.lang, rep.d = "fi", mock.Mock(prov={"kind": "synthetic", "sources": []})
+    shown = []
+    with mock.patch("kasvudata_utils.reports.area._show", shown.append):
+        rep.footer()
+    text = html.unescape(shown[0])
+    assert "<h2" in text and "Käsitteet" in text
+    for k in GLOSSARY:
+        assert f"<b>{t(f'ind_{k}', 'fi')}</b>: {t(f'glossary_{k}', 'fi')}" in text
+    assert "B–S paitsi K, O, P, Q" in text and "Symbolit: .. = salattu" in text
+
+
+@pytest.mark.slow
+def test_alavieska_survival_on_few_births_is_marked(batch):
+    """Issue 13: Alavieska's 1-year survival 2018 rests on the 13 firms born in 2017 (10 of them alive)."""
+    from kasvudata_utils.data import load_firm_panel
+    from kasvudata_utils.reports.common import births_by_year
+
+    assert births_by_year(load_firm_panel(), "KU009")[2017] == 13
+    out, _ = batch
+    demo = pd.read_csv(out / "KU009" / "tables" / "demography.csv")
+    row = demo[(demo["area_code"] == "KU009") & (demo["indicator"] == "survival_rate_1y_pct") & (demo["year"] == 2018)]
+    assert row["value"].iloc[0] == pytest.approx(10 / 13 * 100) and bool(row["small_number"].iloc[0])
+    ref = demo[(demo["area_code"] == "MK17") & (demo["indicator"] == "survival_rate_1y_pct")]
+    assert not ref["small_number"].astype(bool).any()  # the region's rates rest on hundreds of births
+    p = _Tables()
+    p.feed((out / "KU009" / "report.html").read_text(encoding="utf-8"))
+    row = next(r for r in p.rows if r and r[0] == "1 vuoden eloonjäänti (%) – Alavieska")
+    assert row[1] == "77*"  # 76.9 % as a whole number with the mark

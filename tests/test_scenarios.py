@@ -126,3 +126,89 @@ def test_project_does_not_mutate_inputs_and_is_deterministic():
 def test_cagr_is_nan_for_zero_base():
     assert math.isnan(sc.cagr_pct(0, 10, 3))
     assert sc.cagr_pct(100, 121, 2) == pytest.approx(10.0)
+
+
+def _area_with_hidden_sections():
+    # 2023: published total 100 persons, 12 firms; C is suppressed, F (30) and G (20) are visible → 50 hidden
+    return pd.DataFrame({
+        "industry_code": ["ALL", "C", "F", "G"], "year": [2023] * 4,
+        "personnel": [100.0, None, 30.0, 20.0], "establishments": [12.0, None, 5.0, 4.0],
+        "exports_eur": [10.0, None, 0.0, 4.0], "turnover_eur": [50.0, None, 10.0, 20.0],
+    })
+
+
+def _reference():
+    # C: 200 → 242 over 2021–2023 (+10 %/yr); F flat; G 100 → 81 (−10 %/yr); ALL 400 → 423
+    return pd.DataFrame({
+        "industry_code": ["C", "C", "F", "F", "G", "G", "ALL", "ALL"],
+        "year": [2021, 2023] * 4,
+        "personnel": [200.0, 242.0, 100.0, 100.0, 100.0, 81.0, 400.0, 423.0],
+        "establishments": [1.0] * 8, "exports_eur": [0.0] * 8, "turnover_eur": [1.0] * 8,
+    })
+
+
+def test_hidden_sections_form_their_own_group_from_the_published_total():
+    got = sc.baseline_inputs(_area_with_hidden_sections(), _reference(), trend_years=2).set_index("group")
+    assert "manufacturing" not in got.index  # C hidden: no published jobs or firms in the group
+    assert got.loc[sc.OTHER_GROUP, "personnel"] == pytest.approx(50.0)  # 100 − 30 − 20
+    assert got.loc[sc.OTHER_GROUP, "firms"] == pytest.approx(3.0)  # 12 − 5 − 4
+    assert got.loc[sc.OTHER_GROUP, "exports_eur"] == pytest.approx(6.0)  # 10 − 0 − 4
+    assert got.loc[sc.OTHER_GROUP, "turnover_eur"] == pytest.approx(20.0)  # 50 − 10 − 20
+    # the hidden group grows at the reference's trend of the hidden section C: (242/200)^(1/2) − 1 = 10 %
+    assert got.loc[sc.OTHER_GROUP, "trend_pct"] == pytest.approx(10.0)
+    assert got["personnel"].sum() == pytest.approx(100.0)
+    # first projected year: 30 · 1 + 20 · 0.9 + 50 · 1.1 = 103
+    res = sc.summarise(sc.project(got.reset_index(), None, horizon_years=1, rates=RATES))
+    assert res["personnel_baseline"] == pytest.approx(103.0)
+
+
+def test_without_hidden_sections_the_rest_takes_the_reference_total_trend():
+    area = _area_with_hidden_sections().assign(personnel=[100.0, 40.0, 30.0, 20.0])  # 10 not in any section
+    got = sc.baseline_inputs(area, _reference(), trend_years=2).set_index("group")
+    assert got.loc[sc.OTHER_GROUP, "personnel"] == pytest.approx(10.0)
+    assert got.loc[sc.OTHER_GROUP, "trend_pct"] == pytest.approx(((423 / 400) ** 0.5 - 1) * 100)
+
+
+def test_unpublished_total_leaves_the_visible_groups_alone():
+    area = _area_with_hidden_sections()
+    area.loc[area["industry_code"] == "ALL", "personnel"] = None
+    area.loc[area["industry_code"] == "ALL", "establishments"] = None
+    got = sc.baseline_inputs(area, _reference(), trend_years=2)
+    assert sc.OTHER_GROUP not in set(got["group"])
+    assert got["personnel"].sum() == pytest.approx(50.0)
+
+
+def test_inactive_levers_name_empty_and_export_free_groups():
+    got = sc.baseline_inputs(_area_with_hidden_sections(), _reference(), trend_years=2)
+    # manufacturing hidden → empty; trade (G) exports 4 of turnover 20 → acts; business services absent → empty
+    assert sc.inactive_levers(got) == {"export_manufacturing": "empty", "export_business_services": "empty"}
+    res = sc.project(got, {"export_manufacturing": 10.0}, horizon_years=3, rates=RATES)
+    assert res["jobs_from_exports"].sum() == pytest.approx(0.0)
+
+
+def test_every_home_area_starts_from_its_published_total():
+    """Issue 13: for the 38 areas, the groups add up to the published last-year personnel and the
+    first projected year stays within the reference trends (a weighted mean of the group trends)."""
+    from kasvudata_utils import areas
+    from kasvudata_utils.apps.cache import AppData
+    from kasvudata_utils.apps.scenario_workshop import scenario_inputs
+
+    data = AppData.load()
+    year = data.years()[1]
+    codes = areas.home_region_areas()
+    assert len(codes) == 38
+    for code in codes:
+        published = data.value(code, "personnel", year)
+        assert published > 0, code
+        inputs, _ = scenario_inputs(data, code, areas.default_reference(code), year)
+        assert inputs["personnel"].sum() == pytest.approx(published, abs=0.01), code
+        first = sc.summarise(sc.project(inputs, None, horizon_years=1))["personnel_baseline"]
+        lo, hi = inputs["trend_pct"].min(), inputs["trend_pct"].max()
+        assert published * (1 + lo / 100) - 1e-6 <= first <= published * (1 + hi / 100) + 1e-6, code
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(sc)
+    assert result.failed == 0 and result.attempted >= 6

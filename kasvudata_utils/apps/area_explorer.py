@@ -21,7 +21,7 @@ import math
 
 import ipywidgets as widgets
 
-from kasvudata_utils import areas
+from kasvudata_utils import areas, industries
 from kasvudata_utils.apps.cache import AppData
 from kasvudata_utils.apps.charts import svg_line_chart
 from kasvudata_utils.apps.common import (
@@ -36,6 +36,7 @@ from kasvudata_utils.apps.common import (
     signed,
 )
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
 
@@ -105,7 +106,10 @@ class AreaExplorer(BaseApp):
         self.area_select.add_class("kd-area-select")
         self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="400px"))
         self.reference_select.add_class("kd-reference-select")
-        self.year_range = widgets.IntRangeSlider(min=y0, max=y1, value=(y0, y1), step=1, description=t("years", L),
+        # the reports' default period, so that the explorer opens on the same change figure (issue 13)
+        d0, d1 = max(y0, DEFAULT_START_YEAR), min(y1, DEFAULT_END_YEAR)
+        self.year_range = widgets.IntRangeSlider(min=y0, max=y1, value=(d0, d1) if d0 < d1 else (y0, y1),
+                                                 step=1, description=t("years", L),
                                                  continuous_update=False, layout=widgets.Layout(width="440px"))
         self.year_range.add_class("kd-year-range")
         self.indicator_select = widgets.Dropdown(options=[(t(f"ind_{i}", L), i) for i in self.indicator_codes],
@@ -137,7 +141,10 @@ class AreaExplorer(BaseApp):
         controls = widgets.HBox([widgets.VBox([self.area_select, self.reference_select]),
                                  widgets.VBox([self.indicator_select, self.year_range])])
         left = widgets.VBox([self.map.map, hint] if self.map else [hint], layout=widgets.Layout(width="48%"))
-        right = widgets.VBox([self.chart, self.table, self.download], layout=widgets.Layout(width="50%"))
+        # what "all industries" covers, beside the figures (issue 13)
+        self.coverage = widgets.HTML(f"<small>{html.escape(industries.coverage_text(L))}</small>")
+        self.coverage.add_class("kd-coverage")
+        right = widgets.VBox([self.chart, self.table, self.download, self.coverage], layout=widgets.Layout(width="50%"))
         self.finish_view([self.title, self.badge, controls, self.summary,
                           widgets.HBox([left, right], layout=widgets.Layout(width="100%", align_items="flex-start"))])
         self.refresh()
@@ -203,13 +210,16 @@ class AreaExplorer(BaseApp):
         L, ind = self.lang, self.indicator_select.value
         y0, y1 = self.year_range.value
         s, r = self._window(self.area, ind), self._window(self.reference, ind)
+        if len(s):  # a series that starts later (survival: births needed first) says the years it compares
+            y0, y1 = int(s["year"].iloc[0]), int(s["year"].iloc[-1])
+            r = r[(r["year"] >= y0) & (r["year"] <= y1)].reset_index(drop=True)
         last = s["value"].iloc[-1] if len(s) else float("nan")
         decimals = 1 if ind in RATE_INDICATORS else 0
         first = t("explorer_summary", L, area=area_label(self.area, L), start=y0, end=y1,
                   indicator=t(f"ind_{ind}", L).lower() if L == "fi" else t(f"ind_{ind}", L),
                   value=format_number(last, L, decimals) if not math.isnan(last) else t("suppressed", L),
                   change=t("change_since", L, change=self._change_text(s, ind)[0]),
-                  reference=areas.area_name(self.reference, L), ref_change=self._change_text(r, ind)[0])
+                  reference=areas.official_name(self.reference, L), ref_change=self._change_text(r, ind)[0])
         firms = self.data.value(self.area, "establishments", y1)
         pers = self.data.value(self.area, "personnel", y1)
         exports = self.data.value(self.area, "exports_eur", y1)
@@ -234,8 +244,8 @@ class AreaExplorer(BaseApp):
     def _table_html(self, df) -> str:
         L, ind = self.lang, self.indicator_select.value
         dec = 1 if ind in RATE_INDICATORS else 0
-        head = (f"<tr><th>{html.escape(t('year', L))}</th><th>{html.escape(areas.area_name(self.area, L))}</th>"
-                f"<th>{html.escape(areas.area_name(self.reference, L))}</th></tr>")
+        head = (f"<tr><th>{html.escape(t('year', L))}</th><th>{html.escape(areas.official_name(self.area, L))}</th>"
+                f"<th>{html.escape(areas.official_name(self.reference, L))}</th></tr>")
         rows = "".join(
             f"<tr><td>{int(y)}</td><td>{t('suppressed', L) if bool(sup) else format_number(v, L, dec)}</td>"
             f"<td>{format_number(rv, L, dec)}</td></tr>"
@@ -256,8 +266,8 @@ class AreaExplorer(BaseApp):
             label += f" ({t('index_note', L, start=int(df['year'].iloc[0]))})"
             dec = 0
         return svg_line_chart([int(y) for y in df["year"]],
-                              [(areas.area_name(self.area, L), list(a), "#e6550d", ""),
-                               (areas.area_name(self.reference, L), list(r), "#3182bd", "6 4")],
+                              [(areas.official_name(self.area, L), list(a), "#e6550d", ""),
+                               (areas.official_name(self.reference, L), list(r), "#3182bd", "6 4")],
                               label, lambda v: format_number(v, L, dec))
 
     def _map_values(self, ind, year) -> tuple[dict, dict]:

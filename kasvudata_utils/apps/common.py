@@ -142,9 +142,9 @@ def resolve_params(params: dict, area=areas.DEFAULT_AREA, lang: str = "fi",
 
 
 def area_label(code: str, lang: str = "fi") -> str:
-    """``'Alavieska (KU009)'``: the name as users know it, with the code facilitators hand out."""
+    """``'Alavieska (KU009)'``, ``'Ylivieskan seutukunta (SK177)'``: the name with its level, and the code."""
     try:
-        return f"{areas.area_name(code, lang)} ({code})"
+        return f"{areas.official_name(code, lang)} ({code})"
     except InputError:
         return str(code)
 

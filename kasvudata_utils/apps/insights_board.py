@@ -94,7 +94,8 @@ class InsightsBoard(BaseApp):
         self.kind = widgets.Dropdown(options=[(t(f"insight_kind_{k}", lang), k) for k in INSIGHT_KINDS],
                                      value="trend", description=t("insight_kind_label", lang))
         self.kind.add_class("kd-insight-kind")
-        sections = [(industry_label(s, lang), s) for s in industries.sections()]
+        # the sections the data hold (issue 13: no "A Maatalous" where agriculture is not in the data)
+        sections = [(industry_label(s, lang), s) for s in industries.BUSINESS_SECTIONS]
         self.industry = widgets.Dropdown(options=[(none, "")] + sections, value="",
                                          description=t("industry", lang))
         self.industry.add_class("kd-insight-industry")
@@ -189,7 +190,7 @@ class InsightsBoard(BaseApp):
         shown = self.shown_insights(recs)
         n = sum(1 for r in recs if r["kind"] != "scenario")
         self.summary.value = html.escape(t("insights_summary", self.lang, n=n,
-                                           area=areas.area_name(self.area, self.lang)))
+                                           area=areas.official_name(self.area, self.lang)))
         children = [self._item(r) for r in shown[:MAX_ITEMS_SHOWN]]
         if len(shown) > MAX_ITEMS_SHOWN:
             self._more.value = html.escape(t("insights_more", self.lang, shown=MAX_ITEMS_SHOWN, total=len(shown)))
@@ -219,7 +220,7 @@ class InsightsBoard(BaseApp):
         if refs:
             meta.append(t("insight_refers_to", lang, what=", ".join(refs)))
         if rec["area_code"] != self.area:
-            meta.append(t("insight_in_area", lang, area=areas.area_name(rec["area_code"], lang)))
+            meta.append(t("insight_in_area", lang, area=areas.official_name(rec["area_code"], lang)))
         if rec.get("author"):
             meta.append(rec["author"])
         body = (f'<span class="kd-insight-body">{_text_html(rec["text"])}</span><br>'

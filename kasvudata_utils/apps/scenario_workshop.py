@@ -15,10 +15,11 @@ import html
 import math
 
 import ipywidgets as widgets
+import pandas as pd
 
-from kasvudata_utils import areas, scenarios
+from kasvudata_utils import areas, industries, scenarios
 from kasvudata_utils.apps.area_explorer import _data
-from kasvudata_utils.apps.cache import AppData
+from kasvudata_utils.apps.cache import SECTION_INDICATORS, AppData
 from kasvudata_utils.apps.charts import svg_bar_chart
 from kasvudata_utils.apps.common import (
     BaseApp,
@@ -62,6 +63,39 @@ def area_rates(data: AppData, area: str, year: int) -> dict:
         if firms > 0 and micro_share > 0 and not math.isnan(micro_hge):
             out["micro_growth_share_pct"] = micro_hge / (firms * micro_share / 100) * 100
     return out
+
+
+def _with_totals(data: AppData, area: str):
+    """The area's section table plus its published all-industries totals (``industry_code`` ``ALL``)."""
+    tab = data.section_table(area)
+    total = None
+    for col in SECTION_INDICATORS:
+        s = data.series(area, col)[["year", "value"]].rename(columns={"value": col})
+        total = s if total is None else total.merge(s, on="year", how="outer")
+    if total is None or total.empty:
+        return tab
+    return pd.concat([tab, total.assign(industry_code=scenarios.ALL_CODE)[tab.columns]], ignore_index=True)
+
+
+def scenario_inputs(data: AppData, area: str, reference: str, year: int):
+    """The scenario model's inputs for ``area`` in base year ``year`` and the number of hidden sections.
+
+    Suppressed sections are not counted as 0: the published total minus the visible
+    sections forms the group ``scenarios.OTHER_GROUP`` (see :func:`scenarios.baseline_inputs`),
+    so the groups add up to the area's published total.
+
+    Returns
+    -------
+    ``(inputs, n_hidden)``: the :func:`scenarios.baseline_inputs` frame and the number of
+    sections whose personnel is suppressed in ``year``.
+    """
+    area_tab = _with_totals(data, area)
+    ref_tab = _with_totals(data, reference)
+    if ref_tab.empty:  # no data for the reference: the area's own trend is the best we have
+        ref_tab = area_tab
+    sections = area_tab[(area_tab["year"] == year) & (area_tab["industry_code"] != scenarios.ALL_CODE)]
+    n_hidden = int(sections["personnel"].isna().sum())
+    return scenarios.baseline_inputs(area_tab, ref_tab, last_year=year), n_hidden
 
 
 class ScenarioWorkshop(BaseApp):
@@ -162,14 +196,8 @@ class ScenarioWorkshop(BaseApp):
         """Take ``code`` as the area: model inputs, observed rates, sliders at the baseline."""
         self.area = code
         self.reference = areas.default_reference(code)
-        area_tab = self.data.section_table(code)
-        ref_tab = self.data.section_table(self.reference)
-        if ref_tab.empty:  # no section data for the reference: the area's own trend is the best we have
-            ref_tab = area_tab
-        self.n_suppressed = int(area_tab[area_tab["year"] == self.base_year][["personnel"]].isna().sum().iloc[0])
-        self.inputs = scenarios.baseline_inputs(area_tab.fillna({"personnel": 0, "establishments": 0}),
-                                                ref_tab.fillna({"personnel": 0, "establishments": 0}),
-                                                last_year=self.base_year)
+        self.inputs, self.n_suppressed = scenario_inputs(self.data, code, self.reference, self.base_year)
+        self.inactive = scenarios.inactive_levers(self.inputs)
         self.rates = area_rates(self.data, code, self.base_year)
         # the area's export total is confidential: never show the model's export figures as if known
         self.exports_suppressed = math.isnan(self.data.value(code, "exports_eur", self.base_year))
@@ -259,7 +287,7 @@ class ScenarioWorkshop(BaseApp):
     def assumptions_html(self) -> str:
         """HTML list of the assumptions: base year and reference, constants, levers moved from the baseline."""
         L = self.lang
-        lines = [t("assumption_base", L, year=self.base_year, reference=areas.area_name(self.reference, L),
+        lines = [t("assumption_base", L, year=self.base_year, reference=areas.official_name(self.reference, L),
                    n=scenarios.TREND_YEARS),
                  t("assumption_constants", L, new_firm=format_number(scenarios.NEW_FIRM_PERSONNEL, L, 1))]
         for k, v in self.levers.items():
@@ -267,9 +295,12 @@ class ScenarioWorkshop(BaseApp):
             unit = f"({t(unit_key, L)})" if unit_key == "unit_elasticity" else t(unit_key, L)
             base = self.defaults[k]
             mark = "" if abs(v - base) < 1e-9 else f" ({t('baseline', L).lower()} {format_number(base, L, 2)})"
+            if k in self.inactive:  # say so rather than let a lever silently do nothing
+                mark += " — " + t(f"lever_inactive_{self.inactive[k]}", L)
             lines.append(f"{t(f'lever_{k}', L)}: {format_number(v, L, 2)} {unit}{mark}")
         if self.n_suppressed:
             lines.append(t("assumption_suppressed", L, n=self.n_suppressed))
+        lines.append(industries.coverage_text(L))
         items = "".join(f"<li>{html.escape(x)}</li>" for x in lines)
         return f"<b>{html.escape(t('assumptions', L))}</b><ul style='margin:2px 0;padding-left:18px'>{items}</ul>"
 

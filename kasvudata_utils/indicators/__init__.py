@@ -17,7 +17,7 @@ Figures from a firm panel pass disclosure control (:mod:`kasvudata_utils.indicat
 """
 from kasvudata_utils.indicators.compute import INDICATORS, compute_indicators, compute_indicators_many, note_text
 from kasvudata_utils.indicators.engine import CellData, prepare
-from kasvudata_utils.indicators.growth import cagr_pct, growth_pct
+from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YEAR, cagr_pct, growth_pct
 from kasvudata_utils.indicators.shiftshare import METHODS as SHIFT_SHARE_METHODS
 from kasvudata_utils.indicators.shiftshare import compute_shift_share, shift_share_components
 from kasvudata_utils.indicators.specialisation import (
@@ -27,7 +27,8 @@ from kasvudata_utils.indicators.specialisation import (
            location_quotient,
 )
 
-__all__ = ["INDICATORS", "SHIFT_SHARE_METHODS", "CellData", "cagr_pct", "compute_indicators",
+__all__ = ["DEFAULT_END_YEAR", "DEFAULT_START_YEAR",
+           "INDICATORS", "SHIFT_SHARE_METHODS", "CellData", "cagr_pct", "compute_indicators",
            "compute_indicators_many", "compute_shift_share", "growth_pct", "herfindahl_index",
            "herfindahl_normalised", "krugman_index", "location_quotient", "note_text", "prepare",
            "shift_share_components"]

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The default period of every change figure (issue 13: one definition, one default period): the
+#: area reports, the index and the area explorer open on it; the report notebooks' parameters
+#: cells repeat it as literals (papermill needs literals there).
+DEFAULT_START_YEAR, DEFAULT_END_YEAR = 2018, 2023
+
 
 def growth_pct(x0, x1):
     """Percentage change from ``x0`` to ``x1``; NaN where ``x0`` is 0 or NaN."""

@@ -16,12 +16,13 @@ import html
 
 import pandas as pd
 
-from kasvudata_utils import areas, provenance
+from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.reports.findings import findings_markdown, key_findings
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart, figure_png, format_number, line_chart
 from kasvudata_utils.reports.common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
                              normalise_parameters, save_table, shared_table, size_classes, wide)
+from kasvudata_utils.reports.common import SMALL_NUMBER_FIRMS, births_by_year, rate_bases, symbol_legend
 from kasvudata_utils.data import load_business_table, load_geometries
 from kasvudata_utils.data.sources import file_sha256, load_table
 from kasvudata_utils.errors import InputError
@@ -34,6 +35,10 @@ from kasvudata_utils.research.factors import area_factor_context
 from kasvudata_utils.research.spatial import spatial_context_text
 from kasvudata_utils.reports.site import area_insights_html
 from kasvudata_utils.reports.findings import value_of
+
+#: The report glossary: indicator names as every surface writes them (labels ``ind_*``) and their definitions.
+GLOSSARY = ("birth_rate_pct", "death_rate_pct", "survival_rate_1y_pct", "hge_count", "micro_hge_count",
+            "personnel")
 
 REAL_PROV = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
 
@@ -73,7 +78,8 @@ def _merge_tables(tables: list[str]) -> str:
         return ""
     head, _, rest = tables[0].partition("</thead><tbody>")
     bodies = [tb.partition("</thead><tbody>")[2].partition("</tbody>")[0] for tb in tables]
-    note = rest.partition("</tbody></table>")[2]
+    # the longest legend (the one that also explains the small-number mark, where a row uses it)
+    note = max((tb.partition("</tbody></table>")[2] for tb in tables), key=len)
     return head + "</thead><tbody>" + "".join(bodies) + "</tbody></table>" + note
 
 
@@ -106,6 +112,15 @@ def cached_factor_model(start: int):
     return ds, est, int(meta["start"]), int(meta["end"])
 
 
+def models_on_real_data() -> bool:
+    """True where the LISA and growth-factor models of the report run on real data.
+
+    Both read the embedded business table (all of Finland's municipalities); with the
+    synthetic embedded data their significance statements describe the generator, not an area.
+    """
+    return provenance.get(load_business_table()).get("kind") == "real"
+
+
 class AreaReport:
     """Sections of the area report for one area against its reference."""
 
@@ -116,8 +131,8 @@ class AreaReport:
         self.d = data
         self.lang = data.lang
         self.out = output_dir
-        self.name = areas.area_name(data.area, self.lang)
-        self.ref_name = areas.area_name(data.reference, self.lang)
+        self.name = areas.official_name(data.area, self.lang)
+        self.ref_name = areas.official_name(data.reference, self.lang)
         self.ind = data.indicators
         # a business table alone holds no firms: firm-level sections say so instead of borrowing figures
         self.table_only = "firm_id" not in data.panel.columns
@@ -178,7 +193,7 @@ class AreaReport:
         spec = {"establishments": (t("col_establishments", L), 0), "personnel": (t("col_personnel", L), 0),
                 "turnover_meur": (t("col_turnover_meur", L), 1), "share_personnel_pct": (t("col_share_pct", L), 1)}
         spec = {k: v for k, v in spec.items() if k in w}
-        _show(html_table(w, spec, L, index_label=self._label))
+        _show(html_table(w, spec, L, index_label=self._label) + _p(industries.coverage_text(L), "kd-note kd-coverage"))
         save_table(w.reset_index(), self.out, "structure")
         s = self._sections(w)
         if "personnel" in s:
@@ -285,7 +300,10 @@ class AreaReport:
 
         Years run across (six columns fit an A4 page); the CSV keeps the long form.
         """
-        L, rows, long = self.lang, {}, []
+        L, rows, long, small = self.lang, {}, [], set()
+        # the area's births from its firm panel (exact, also before the period); the reference's from its table
+        bases = {self.d.reference: rate_bases(self.ind, self.d.reference),
+                 self.d.area: rate_bases(self.ind, self.d.area, births_by_year(self.d.panel, self.d.area))}
         for name, (label, dec) in names.items():
             for area, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
                 years, vals, sup = series(self.ind, area, name)
@@ -295,7 +313,13 @@ class AreaReport:
                 row = {}
                 for y, v, s in pairs:
                     row[y], row[f"{y}__suppressed"] = v, s
-                    long.append({"area_code": area, "indicator": name, "year": y, "value": v, "suppressed": s})
+                    firms = bases[area].get((name, y))
+                    # a rate on few firms: one decimal would be spurious precision (METHODS "Small numbers")
+                    few = firms is not None and firms < SMALL_NUMBER_FIRMS
+                    if few:
+                        small.add((f"{label} – {who}", y))
+                    long.append({"area_code": area, "indicator": name, "year": y, "value": v, "suppressed": s,
+                                 "small_number": few})
                 rows[f"{label} – {who}"] = (row, dec)
         if not rows:
             _show(_p(t("no_data_period", L)))
@@ -307,7 +331,7 @@ class AreaReport:
         df = pd.concat(parts)
         decs = [dec for _, dec in rows.values()]
         html_rows = [html_table(df.iloc[[i]], {y: (str(y), decs[i]) for y in years}, L,
-                                first_col=t("insight_indicator_label", L))
+                                first_col=t("insight_indicator_label", L), small=small)
                      for i in range(len(df))]
         _show(_merge_tables(html_rows))
         out = pd.DataFrame(long)
@@ -412,7 +436,13 @@ class AreaReport:
         _show(fig)
 
     def spatial_context(self) -> None:
-        """The area's LISA class of personnel growth (``spatial``), from a LISA table cached on disk.
+        """"Tutkijoille / For researchers": the LISA growth cluster and the growth-factor model.
+
+        Model-based statements (a LISA class with its FDR, growth factors with 95 % intervals) are
+        research output, not findings for business advisers (issue 13). They appear only in this
+        separate section, with their caveats, and only where the models' data are real: on the
+        embedded synthetic data the section says why it holds no model results instead, so the
+        report never makes a significance claim on a synthetic outcome.
 
         The LISA over all mainland municipalities is the same for every area of one batch, so the
         first report computes it (:func:`kasvudata_utils.research.spatial.growth_lisa`) and the others read it;
@@ -420,6 +450,10 @@ class AreaReport:
         :func:`~kasvudata_utils.research.spatial.area_spatial_context` uses.
         """
         L = self.lang
+        head = _h2(t("sec_research", L))
+        if not models_on_real_data():
+            _show(head + _p(t("research_synthetic_omitted", L), "kd-note"))
+            return
         try:
             table = cached_growth_lisa(self.d.start, self.d.end, self.table_path)
             text = spatial_context_text(table, self.d.area, L, self.d.start, self.d.end)
@@ -429,7 +463,7 @@ class AreaReport:
             factors = t("not_available_from_table", L, what=t("sec_spatial", L))
         else:
             factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
-        _show(_h2(t("sec_spatial", L)) + _p(text) + _p(factors))
+        _show(head + _p(t("research_caveat", L), "kd-note") + _p(text) + _p(factors))
 
     def insights(self) -> None:
         """"Yrityspalvelujen havainnot / What the business services said" from the insights store."""
@@ -451,6 +485,11 @@ class AreaReport:
         return f"{format_number(value, self.lang, dec)} ({y})"
 
     def footer(self) -> None:
-        """Closing lines: badge, attribution and the methods note."""
+        """Closing lines: the glossary (one vocabulary, METHODS), badge, attribution and the methods note."""
         L = self.lang
-        _show(_h2(t("sec_about", L)) + _p(t("about_methods", L)) + badge_html(self.d.prov, L) + attribution_html(L))
+        items = "".join(f"<li><b>{html.escape(t(f'ind_{k}', L))}</b>: {html.escape(t(f'glossary_{k}', L))}</li>"
+                        for k in GLOSSARY)
+        glossary = (_h2(t("sec_glossary", L)) + f'<ul class="kd-glossary">{items}</ul>'
+                    + _p(industries.coverage_text(L)) + symbol_legend(L, small=True))
+        _show(glossary + _h2(t("sec_about", L)) + _p(t("about_methods", L)) + badge_html(self.d.prov, L)
+              + attribution_html(L))

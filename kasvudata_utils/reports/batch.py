@@ -37,6 +37,7 @@ from kasvudata_utils.data import load_firm_panel, sources
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import claim_folder
 from kasvudata_utils.labels import normalise_lang
+from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 from kasvudata_utils.paths import PROJECT_ROOT
 from kasvudata_utils.reports.cluster import dispatch_dask
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint, job_fingerprint, package_version
@@ -56,7 +57,7 @@ NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 AREA_NOTEBOOK = "01_area_report.ipynb"
 INDUSTRY_NOTEBOOK = "02_industry_profile.ipynb"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-DEFAULT_START, DEFAULT_END = 2018, 2023
+DEFAULT_START, DEFAULT_END = DEFAULT_START_YEAR, DEFAULT_END_YEAR  # one default period (indicators.growth)
 
 
 @dataclass
@@ -126,7 +127,7 @@ def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end
     for code in area_codes:
         code = str(code)
         try:
-            name = areas.area_name(code, "en" if lang == "en" else "fi")
+            name = areas.official_name(code, "en" if lang == "en" else "fi")
             ref = areas.default_reference(code)
         except InputError:
             name, ref = code, ""

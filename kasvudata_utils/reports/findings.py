@@ -26,11 +26,17 @@ from dataclasses import dataclass, field
 from kasvudata_utils import areas, industries
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.labels import normalise_lang, t
+from kasvudata_utils.numbers import signed
 from kasvudata_utils.plots import format_number, format_pct
 
 REQUIRED = ("area_code", "indicator", "industry_code", "year", "value")
 #: Headline figures shown per area on the knowledge-base home page (indicator, decimals).
 HEADLINE = (("personnel", 0), ("personnel_growth_pct", 1), ("birth_rate_pct", 1))
+#: An industry is headlined (fastest growers, laggards) only where it had at least this many
+#: person-years at the start or the end of the period ...
+MIN_HEADLINE_PERSONNEL = 10.0
+#: ... and at least this share (%) of the area's personnel: 23 → 30 person-years is +28 % but no headline.
+MIN_HEADLINE_SHARE_PCT = 2.0
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ def _ind_name(code: str, lang: str) -> str:
 
 def _area_name(code: str, lang: str) -> str:
     try:
-        return areas.area_name(code, lang)
+        return areas.official_name(code, lang)
     except InputError:
         return code
 
@@ -114,12 +120,14 @@ def key_findings(ind, area: str, reference: str, shift_share=None, lang: str = "
         Classic shift-share table of the area (SPEC §4 columns with a ``TOTAL`` row).
     lang : {"fi", "en"}
     n : int
-        How many industries to name as the fastest growers against the reference.
+        How many industries to name as the largest gainers against the reference (ranked by
+        person-years, :func:`industry_contributions`; small industries are never headlined).
 
     Returns
     -------
     list of Finding
-        In reading order: total change, fastest growers against the reference, laggards,
+        In reading order: total change, largest gains and losses in person-years against the
+        reference's trend,
         specialisation, own competitiveness (shift-share), business births. A finding whose
         numbers are missing or suppressed is left out.
     """
@@ -139,20 +147,23 @@ def key_findings(ind, area: str, reference: str, shift_share=None, lang: str = "
                                       ref_growth=format_pct(g_ref, lang, 1, signed=True)), vals))
 
     ga, gr = _by_industry(ind, area, "personnel_growth_pct"), _by_industry(ind, reference, "personnel_growth_pct")
-    diffs = {c: ga[c] - gr[c] for c in ga if c in gr}
-    ranked = sorted(diffs, key=lambda c: (-diffs[c], c))
-    top = [c for c in ranked if diffs[c] > 0][:n]
+    contrib = industry_contributions(ind, area, reference, total=pers)
+    ranked = sorted(contrib, key=lambda c: (-contrib[c], c))
+
+    def item(c):
+        return t("finding_item", lang, industry=_ind_name(c, lang), contribution=signed(contrib[c], lang, 0),
+                 growth=format_pct(ga[c], lang, 1, signed=True), reference=rname,
+                 ref_growth=format_pct(gr[c], lang, 1, signed=True))
+
+    top = [c for c in ranked if contrib[c] > 0][:n]
     if top:
-        items = ", ".join(f"{_ind_name(c, lang)} ({format_pct(ga[c], lang, 1, signed=True)}; "
-                          f"{rname} {format_pct(gr[c], lang, 1, signed=True)})" for c in top)
-        out.append(Finding("top_growth", t("finding_top", lang, n=len(top), reference=rname, items=items),
-                           {c: (ga[c], gr[c]) for c in top}))
-    lag = [c for c in reversed(ranked) if diffs[c] < 0 and c not in top][:2]
+        out.append(Finding("top_growth", t("finding_top", lang, n=len(top), reference=rname,
+                                           items=", ".join(item(c) for c in top)),
+                           {c: (ga[c], gr[c], contrib[c]) for c in top}))
+    lag = [c for c in reversed(ranked) if contrib[c] < 0 and c not in top][:2]
     if lag:
-        items = ", ".join(f"{_ind_name(c, lang)} ({format_pct(ga[c], lang, 1, signed=True)}; "
-                          f"{rname} {format_pct(gr[c], lang, 1, signed=True)})" for c in lag)
-        out.append(Finding("lagging", t("finding_lag", lang, reference=rname, items=items),
-                           {c: (ga[c], gr[c]) for c in lag}))
+        out.append(Finding("lagging", t("finding_lag", lang, reference=rname, items=", ".join(item(c) for c in lag)),
+                           {c: (ga[c], gr[c], contrib[c]) for c in lag}))
 
     lq = _by_industry(ind, area, "lq_personnel")
     if lq:
@@ -179,6 +190,41 @@ def key_findings(ind, area: str, reference: str, shift_share=None, lang: str = "
                                        rate=format_pct(b_area, lang, 1), reference=rname,
                                        ref_rate=format_pct(b_ref, lang, 1)),
                            {"birth_rate_pct": b_area, "reference_birth_rate_pct": b_ref, "year": byear}))
+    return out
+
+
+def industry_contributions(ind, area: str, reference: str, total: float | None = None) -> dict:
+    """Person-years each industry gained or lost against the reference's trend in that industry.
+
+    The regional shift of shift-share (METHODS "Shift-share"), from the table's own figures:
+    ``e_i0 · (r_i − g_i)`` with ``e_i0 = e_i1 / (1 + r_i)``, where ``e_i1`` is the industry's
+    personnel in the latest year, ``r_i`` its growth and ``g_i`` the reference's growth in the
+    same industry. Industries too small to headline (below :data:`MIN_HEADLINE_PERSONNEL`
+    person-years, or below :data:`MIN_HEADLINE_SHARE_PCT` % of ``total``, at both ends of the
+    period) and industries with a missing or suppressed figure are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = [("A1", "personnel", "C", 120.0), ("A1", "personnel_growth_pct", "C", 20.0),
+    ...         ("R1", "personnel_growth_pct", "C", 5.0), ("A1", "personnel", "D", 18.0),
+    ...         ("A1", "personnel_growth_pct", "D", 80.0), ("R1", "personnel_growth_pct", "D", 0.0)]
+    >>> ind = pd.DataFrame(rows, columns=["area_code", "indicator", "industry_code", "value"])
+    >>> ind["year"], ind["suppressed"] = 2023, False
+    >>> {k: round(v, 6) for k, v in industry_contributions(ind, "A1", "R1", total=1000.0).items()}  # D: 10 → 18
+    {'C': 15.0}
+    """
+    ga, gr = _by_industry(ind, area, "personnel_growth_pct"), _by_industry(ind, reference, "personnel_growth_pct")
+    e1 = _by_industry(ind, area, "personnel")
+    floor = max(MIN_HEADLINE_PERSONNEL, (MIN_HEADLINE_SHARE_PCT / 100 * total) if total else 0.0)
+    out = {}
+    for c in ga:
+        if c not in gr or c not in e1 or ga[c] <= -100:
+            continue
+        e0 = e1[c] / (1 + ga[c] / 100)
+        if max(e0, e1[c]) < floor:
+            continue
+        out[c] = e0 * (ga[c] - gr[c]) / 100
     return out
 
 

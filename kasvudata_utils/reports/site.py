@@ -13,7 +13,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from kasvudata_utils import areas, provenance
+from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.labels import t
 from kasvudata_utils.reports.html import site_css
 from kasvudata_utils.insights.render import render_area_insights_html
@@ -34,6 +34,7 @@ from kasvudata_utils.plots import area_map, figure_png
 from kasvudata_utils.reports.findings import HEADLINE
 from kasvudata_utils.plots import format_number
 from kasvudata_utils.reports.manifest import write_manifest
+from kasvudata_utils.reports.common import CONFIDENTIAL_MARK, symbol_legend
 
 SYNTHETIC_PROV = provenance.make("synthetic", ["KasvuDATA synthetic firm panel (calibrated to Statistics Finland)"])
 esc = html.escape
@@ -123,7 +124,7 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
         cells = [esc(e.get("name") or key), esc(key)]
         for name, dec in HEADLINE:
             v, _y = hl.get(name, (None, None))
-            cells.append(esc(format_number(v, lang, dec)))
+            cells.append(esc(format_number(v, lang, dec, missing=CONFIDENTIAL_MARK)))
         cells.append(_status_cell(e, lang))
         cells.append(_links(e, lang))
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
@@ -131,7 +132,8 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     parts.append('<table class="kd-table"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in heads)
                  + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     year = _end_year(reps)
-    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year))}</p>')
+    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year))}</p>' + symbol_legend(lang)
+                 + f'<p class="kd-note kd-coverage">{esc(industries.coverage_text(lang))}</p>')
     ind_keys = sorted(k for k, e in reps.items() if e.get("kind") == "industry")
     if ind_keys:
         parts.append(f"<h2>{esc(t('site_industries', lang))}</h2><ul>")

@@ -455,7 +455,7 @@ def area_factor_context(area_code, lang: str = "fi", start: int | None = None, e
     Fits the municipality model (:func:`fit_ols`, :data:`DEFAULT_FACTORS`)
     over all mainland municipalities; a factor "matters" where its 95 %
     interval excludes 0. The area (the median of its municipalities for a
-    sub-region or region) is in a factor's favour where it lies on the
+    sub-region or region, worded as a median) is in a factor's favour where it lies on the
     growth-raising side of the mainland median. ``inputs`` is a
     :class:`kasvudata_utils.research.inputs.ResearchInputs` (loaded from the
     embedded data when None). Synthetic factors are marked as such.
@@ -485,7 +485,10 @@ def area_factor_context(area_code, lang: str = "fi", start: int | None = None, e
                                                    if term in ("broadband_10pp", "rd_1000eur_per_capita") else "")
         (pro if side > 0 else con).append(name)
     none = labels.t("factor_none", lang)
-    return labels.t("factor_context", lang, name=areas.area_name(code, lang), start=start, end=end,
+    # a sub-region's or region's figure is the median of its municipalities: say so (issue 13), never
+    # word it as the area's own change (that is the area's sum, in the report's key findings)
+    key = "factor_context" if len(mine) == 1 and areas.level_of(code) == "KU" else "factor_context_median"
+    return labels.t(key, lang, name=areas.official_name(code, lang), start=start, end=end,
                     growth=signed(mine["growth_pct"].median(), lang, 1),
                     median=signed(ds["growth_pct"].median(), lang, 1),
                     pro=", ".join(pro) or none, con=", ".join(con) or none)

@@ -34,6 +34,7 @@ import pandas as pd
 
 from kasvudata_utils import areas, data, labels
 from kasvudata_utils.errors import InputError, require_columns
+from kasvudata_utils.numbers import format_number
 
 ALAND = "MK21"
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
@@ -479,7 +480,8 @@ def spatial_context_text(lisa_table: pd.DataFrame, area_code, lang: str, start: 
                     n=info["counts"].get(info["cluster"], 0), total=info["n"])
     if info["cluster"] == "ns" and info.get("p_sim", 1.0) <= 0.05:
         # significant alone but not after the false-discovery-rate correction: say so, as a hint only
-        text += " " + labels.t("spatial_context_uncorrected", lang, quadrant=info["quadrant"], p=info["p_sim"])
+        text += " " + labels.t("spatial_context_uncorrected", lang, quadrant=info["quadrant"],
+                               p=format_number(info["p_sim"], lang, 3))
     return text
 
 

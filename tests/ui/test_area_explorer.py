@@ -26,7 +26,7 @@ def test_opens_on_the_url_area_and_follows_area_changes(voila_server, page, ui):
     expect(selected.first).not_to_have_attribute("d", before_map, timeout=30_000)
 
     # a sub-region outlines all of its municipalities (Ylivieska sub-region: 6)
-    box.fill("Ylivieska (SK177)")
+    box.fill("Ylivieskan seutukunta (SK177)")
     box.press("Enter")
     expect(summary).to_contain_text("SK177", timeout=30_000)
     expect(selected).to_have_count(6, timeout=30_000)
