@@ -1,4 +1,4 @@
-"""Read a researcher's own extract (CSV or Parquet) as a validated firm panel or business table.
+r"""Read a researcher's own extract (CSV or Parquet) as a validated firm panel or business table.
 
 This is what every ``--panel PATH`` option and ``load_firm_panel(path)`` use.
 A researcher's extract is real data: the frame comes back tagged with
@@ -18,8 +18,8 @@ Examples
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (d / "panel.csv").write_text(
 ...     "firm_id;year;municipality_code;industry_code;personnel;turnover_eur;"
-...     "exports_goods_eur;exports_services_eur;founded_year\\n"
-...     "A1;2020;91;1;2,5;100000;0;0;2010\\n", encoding="utf-8")
+...     "exports_goods_eur;exports_services_eur;founded_year\n"
+...     "A1;2020;91;1;2,5;100000;0;0;2010\n", encoding="utf-8")
 >>> df = read_firm_panel(d / "panel.csv")
 >>> df.loc[0, "municipality_code"], float(df.loc[0, "personnel"]), df.attrs["provenance"]["sources"]
 ('KU091', 2.5, ['own extract: panel.csv'])
@@ -33,12 +33,15 @@ from pathlib import Path
 import pandas as pd
 
 from kasvudata_utils import provenance
-from kasvudata_utils.data.schemas import validate_business_table, validate_firm_panel
+from kasvudata_utils.data.schemas import FIRM_PANEL_MEASURES, validate_business_table, validate_firm_panel
 from kasvudata_utils.errors import InputError
 
 CSV_SUFFIXES = (".csv", ".txt", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _ENCODINGS = ("utf-8-sig", "cp1252")
+MEASURE_COLUMNS = FIRM_PANEL_MEASURES
+_DEFAULT_NA = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+               "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
 TEXT_COLUMNS = ("firm_id", "municipality_code", "industry_code", "area_code", "suppressed")
 
 
@@ -84,6 +87,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     # schemas to read or flag.
     names = next(csv.reader([header], delimiter=sep)) if header else []
     dtype = {n: str for n in names if n.strip().lower() in TEXT_COLUMNS}
+    # "nan"/"NA" spelled out in a measure column must reach the schema as text (and be refused
+    # there), not be read as an empty cell; other columns keep pandas' usual missing-value words.
+    na_values = {n: ([""] if n.strip().lower() in MEASURE_COLUMNS else list(_DEFAULT_NA)) for n in names}
     last = None
     for enc in _ENCODINGS:
         try:
@@ -92,6 +98,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 return pd.read_csv(path, sep=sep, dtype=dtype, encoding=enc, compression=compression,
                                    skipinitialspace=True, index_col=False,
+                                   keep_default_na=False, na_values=na_values,
                                    decimal="," if sep == ";" else ".")
         except pd.errors.ParserWarning:
             raise InputError(f"cannot read CSV file {path.name!r}: a data row has more fields than the header "
