@@ -640,6 +640,8 @@ LABELS: dict[str, dict[str, str]] = {
     "note_reference_not_contains": {"fi": "vertailualue ei sisällä aluetta",
                                     "en": "reference does not contain the area"},
     "note_not_for_publication": {"fi": "ei julkaistavaksi", "en": "not for publication"},
+    "note_total_hidden": {"fi": "yhteensä-rivin osatekijät salattu, koska jokin rivi on salattu",
+                          "en": "total components suppressed: a row is suppressed"},
 }
 
 

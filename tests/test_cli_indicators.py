@@ -1,6 +1,7 @@
 """``kasvudata indicators`` and ``kasvudata shift-share`` (SPEC §4) on a toy extract via ``--panel``."""
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -168,7 +169,8 @@ def test_embedded_reference_outside_panel_comes_from_the_table(capsys, monkeypat
 def test_console_script_runs(panel_csv):
     proc = subprocess.run([sys.executable, "-m", "kasvudata_utils", "shift-share", "--area", "Kuusamo",
                            "--reference", "SK178", "--start", "2020", "--end", "2022", "--panel", panel_csv,
-                           "--method", "dynamic"], capture_output=True, text=True, timeout=300)
+                           "--method", "dynamic"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "KASVUDATA_DISCLOSURE": "off"})
     assert proc.returncode == 0, proc.stderr
     df = pd.read_csv(io.StringIO(proc.stdout)).set_index("industry_code")
     assert df.loc["TOTAL", ["national_share", "industry_mix", "regional_shift"]].sum() == pytest.approx(15.0)

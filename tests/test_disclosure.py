@@ -126,9 +126,11 @@ def test_engine_switch_off(monkeypatch):
 
 def test_shift_share_rows_are_protected():
     ss = compute_shift_share(engine_panel(), "KU305", "SK178", 2021, 2022).set_index("industry_code")
-    # G (2 firms) and F (dominated) rows are empty; the TOTAL stays published
+    # G (2 firms) and F (dominated) rows are empty; the TOTAL's base and end (the area's published
+    # total) stay, its components go (issue 12: TOTAL minus the visible rows gave G and F back)
     assert ss.loc["G", "suppressed"] and ss.loc[["G", "F"], ["base", "end", "regional_shift"]].isna().all().all()
-    assert not ss.loc["TOTAL", "suppressed"] and ss.loc["TOTAL", "base"] == 103
+    assert ss.loc["TOTAL", "base"] == 103 and ss.loc["TOTAL", "suppressed"]
+    assert ss.loc["TOTAL", ["national_share", "industry_mix", "regional_shift"]].isna().all()
 
 
 @st.composite

@@ -33,12 +33,15 @@ from pathlib import Path
 import pandas as pd
 
 from kasvudata_utils import provenance
-from kasvudata_utils.data.schemas import validate_business_table, validate_firm_panel
+from kasvudata_utils.data.schemas import FIRM_PANEL_MEASURES, validate_business_table, validate_firm_panel
 from kasvudata_utils.errors import InputError
 
 CSV_SUFFIXES = (".csv", ".txt", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _ENCODINGS = ("utf-8-sig", "cp1252")
+MEASURE_COLUMNS = FIRM_PANEL_MEASURES
+_DEFAULT_NA = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+               "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
 TEXT_COLUMNS = ("firm_id", "municipality_code", "industry_code", "area_code", "suppressed")
 
 
@@ -84,6 +87,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     # schemas to read or flag.
     names = next(csv.reader([header], delimiter=sep)) if header else []
     dtype = {n: str for n in names if n.strip().lower() in TEXT_COLUMNS}
+    # "nan"/"NA" spelled out in a measure column must reach the schema as text (and be refused
+    # there), not be read as an empty cell; other columns keep pandas' usual missing-value words.
+    na_values = {n: ([""] if n.strip().lower() in MEASURE_COLUMNS else list(_DEFAULT_NA)) for n in names}
     last = None
     for enc in _ENCODINGS:
         try:
@@ -92,6 +98,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 return pd.read_csv(path, sep=sep, dtype=dtype, encoding=enc, compression=compression,
                                    skipinitialspace=True, index_col=False,
+                                   keep_default_na=False, na_values=na_values,
                                    decimal="," if sep == ";" else ".")
         except pd.errors.ParserWarning:
             raise InputError(f"cannot read CSV file {path.name!r}: a data row has more fields than the header "

@@ -56,6 +56,17 @@ BUSINESS_TABLE_KEY = ("area_code", "industry_code", "year")
 YEAR_MIN, YEAR_MAX = 1950, 2100
 FOUNDED_MIN = 1800
 
+#: Upper bounds of a single firm-year's values in a firm panel. Finland's largest employer has
+#: well under 100 000 persons and the largest turnover of any Finnish firm is below 10^11 EUR;
+#: a value beyond these is a unit or export error (or a planted overflow), never a firm.
+MAX_FIRM_PERSONNEL = 1_000_000.0
+MAX_FIRM_EUR = 1e12
+FIRM_PANEL_BOUNDS = {"personnel": MAX_FIRM_PERSONNEL, "turnover_eur": MAX_FIRM_EUR,
+                     "exports_goods_eur": MAX_FIRM_EUR, "exports_services_eur": MAX_FIRM_EUR,
+                     "support_eur": MAX_FIRM_EUR}
+#: Spellings of "not a number" and infinity that float parsers accept but no statistic may hold.
+NON_FINITE_SPELLINGS = ("nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity")
+
 #: Statistics Finland's symbols for values that are not published (SVT symbol conventions).
 STATFIN_SYMBOLS = ("..", ".", "-", "...", "....")
 
@@ -123,8 +134,15 @@ def _numeric(series: pd.Series, name: str, what: str, allow_symbols: bool) -> tu
     if pd.api.types.is_bool_dtype(series):
         raise InputError(f"{what}: column {name!r} holds true/false values: expected numbers")
     if pd.api.types.is_numeric_dtype(series):
-        return series.astype("float64"), flagged
+        values = series.astype("float64")
+        _check_finite(values, series, name, what)
+        return values, flagged
     text = series.astype("string").str.strip()
+    spelled = text.str.lower().isin(NON_FINITE_SPELLINGS).fillna(False).astype(bool)
+    if spelled.any():
+        pos = int(np.flatnonzero(spelled.to_numpy())[0])
+        raise InputError(f"{what}: column {name!r} holds {str(text.iloc[pos])!r} at row {_row(pos)}: expected a "
+                         f"finite number")
     symbol = text.isin(STATFIN_SYMBOLS).fillna(False).astype(bool)
     if symbol.any():
         pos = int(np.flatnonzero(symbol.to_numpy())[0])
@@ -146,7 +164,32 @@ def _numeric(series: pd.Series, name: str, what: str, allow_symbols: bool) -> tu
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(f"{what}: column {name!r} must be numeric; first bad value {_fmt(series.iloc[pos])} "
                          f"at row {_row(pos)}")
+    _check_finite(values, series, name, what)
     return values.astype("float64"), symbol
+
+
+def _check_finite(values: pd.Series, raw: pd.Series, name: str, what: str) -> None:
+    """Refuse ±inf (also a number too long for float64, which parses as inf) with one line."""
+    inf = np.isinf(values.to_numpy(dtype=np.float64, na_value=np.nan))
+    if inf.any():
+        pos = int(np.flatnonzero(inf)[0])
+        shown = _fmt(raw.iloc[pos])
+        if len(shown) > 40:
+            shown = shown[:20] + f"… ({len(shown)} characters)"
+        raise InputError(f"{what}: column {name!r} holds a non-finite or overflowing value {shown} at row "
+                         f"{_row(pos)}: expected a finite number")
+
+
+def _check_bounds(df: pd.DataFrame, bounds: dict, what: str) -> None:
+    """Refuse a value above its column's stated bound (:data:`FIRM_PANEL_BOUNDS`) with one line."""
+    for col, bound in bounds.items():
+        if col not in df.columns:
+            continue
+        over = (df[col].to_numpy(dtype=np.float64, na_value=np.nan) > bound)
+        if over.any():
+            pos = int(np.flatnonzero(over)[0])
+            raise InputError(f"{what}: column {col!r} value {df[col].iloc[pos]:.6g} at row {_row(pos)} is beyond "
+                             f"the bound {bound:.6g} for one firm-year: expected a plausible value (check units)")
 
 
 def _integer(series: pd.Series, name: str, what: str) -> pd.Series:
@@ -365,6 +408,7 @@ def validate_firm_panel(df: pd.DataFrame, what: str = "firm panel") -> pd.DataFr
     for col in FIRM_PANEL_MEASURES:
         if col in out.columns:
             out[col], _ = _numeric(out[col], col, what, allow_symbols=False)
+    _check_bounds(out, FIRM_PANEL_BOUNDS, what)
     for col in ("firm_id", "municipality_code", "industry_code"):
         out[col] = out[col].astype(str)
     return _validate(out, firm_panel_schema(), what, FIRM_PANEL_KEY)

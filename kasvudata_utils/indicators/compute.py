@@ -13,7 +13,8 @@ every figure from a firm panel. Choices where METHODS leaves room:
 * ``establishments`` from a firm panel counts firms (the business table's own column otherwise);
 * ``share_personnel_pct`` is the industry's share of the area's personnel (e_i / e × 100);
   ``lq_personnel`` and ``share_personnel_pct`` have no ``ALL`` row;
-* ``krugman_index`` and ``herfindahl_index`` use personnel shares over the industries of ``level``;
+* ``krugman_index`` and ``herfindahl_index`` use personnel shares over the industries of ``level``
+  and are suppressed where any share they sum is (Krugman: the area's or the reference's);
 * births cannot be seen in the panel's first year and deaths not in its last: those rows are left
   out; n-year survival starts at first year + 1 + n; high growth at first year + 3;
 * ``hge_share_pct`` = HGEs / firms active in t with ≥ 10 persons in t − 3; a firm's HGE, gazelle and
@@ -21,7 +22,11 @@ every figure from a firm panel. Choices where METHODS leaves room:
 * what each figure rests on for the threshold rule: levels, rates and counts on the cell's firms
   (``exports_eur`` and ``export_intensity_pct`` also on its exporters), survival on the births it
   follows, HGE figures on the firms with ≥ 10 persons in t − 3, micro-HGE on the 1–9-person
-  firms; a ratio is suppressed where its numerator or denominator is.
+  firms; a ratio is suppressed where its numerator or denominator is;
+* a count of firms with a property derived from confidential figures (``exporter_count``,
+  ``hge_count``, ``gazelle_count``, ``micro_hge_count``, and the size classes behind
+  ``micro_share_pct``) is suppressed where 1 or 2 firms have the property, with secondary
+  suppression across industries and areas; births and deaths are register events and stay public.
 """
 from __future__ import annotations
 
@@ -207,15 +212,25 @@ def _structure(w, all_code: int):
     lq = np.where(S > 0, s / np.where(S > 0, S, 1.0), np.nan)
     out = [_rows(x, "share_personnel_pct", s * 100.0, f_share), _rows(x, "lq_personnel", lq, f_lq)]
     # Krugman and Herfindahl over the industries of the chosen level; unknown where a share is unknown
+    # Both are equations in the shares: published beside the total and the visible shares they
+    # give suppressed cells back (two suppressed sections, two equations). So each is published
+    # only where every share it sums is publishable: Herfindahl needs the area's cells, Krugman
+    # the reference's too.
     k = pd.DataFrame({"area_code": x["area_code"], "year": x["year"], "absdiff": np.abs(s - np.nan_to_num(S)),
-                      "sq": s * s, "unknown": np.isnan(s) & (x["tot_personnel"].to_numpy() > 0)})
+                      "sq": s * s, "unknown": np.isnan(s) & (x["tot_personnel"].to_numpy() > 0),
+                      "hidden": x["f_personnel"].to_numpy(dtype=bool),
+                      "ref_hidden": x["ref_f_personnel"].to_numpy(dtype=bool)})
     g = k.groupby(["area_code", "year"], sort=False).agg(krugman=("absdiff", "sum"), herf=("sq", "sum"),
-                                                       unknown=("unknown", "max")).reset_index()
+                                                       unknown=("unknown", "max"), hidden=("hidden", "max"),
+                                                       ref_hidden=("ref_hidden", "max")).reset_index()
     allrows = w.loc[w["industry_code"] == all_code].merge(g, on=["area_code", "year"], how="left")
     has = (allrows["personnel"].to_numpy(dtype=np.float64) > 0)
     unknown = allrows["unknown"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    flag = allrows["f_personnel"].to_numpy(dtype=bool) | unknown
-    out.append(_rows(allrows, "krugman_index", np.where(has, allrows["krugman"], np.nan), flag))
+    hidden = allrows["hidden"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    ref_hidden = allrows["ref_hidden"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    flag = allrows["f_personnel"].to_numpy(dtype=bool) | unknown | hidden
+    k_flag = flag | ref_hidden | allrows["ref_f_personnel"].to_numpy(dtype=bool)
+    out.append(_rows(allrows, "krugman_index", np.where(has, allrows["krugman"], np.nan), k_flag))
     out.append(_rows(allrows, "herfindahl_index", np.where(has, allrows["herf"], np.nan), flag))
     return out
 
@@ -255,10 +270,10 @@ def _panel_only(w, data_years, enabled: bool):
     out += [
         _rows(w, "hge_count", w["hge"], w["f_hge"], mask=hge_ok),
         _rows(w, "hge_share_pct", _ratio(w["hge"], w["hge_base"]), w["f_hge"], mask=hge_ok),
-        _rows(w, "gazelle_count", w["gazelles"], w["f_hge"], mask=hge_ok),
+        _rows(w, "gazelle_count", w["gazelles"], w["f_gazelles"], mask=hge_ok),
         _rows(w, "micro_hge_count", w["micro_hge"], w["f_micro_hge"], NOTE_EXPERIMENTAL, hge_ok),
         _rows(w, "exporter_count", w["exporters"], w["f_exporters"]),
-        _rows(w, "micro_share_pct", _ratio(w["micro"], w["n_firms"]), f_est),
+        _rows(w, "micro_share_pct", _ratio(w["micro"], w["n_firms"]), w["f_micro"]),
     ]
     return out
 
@@ -308,6 +323,7 @@ _NOTE_KEYS = {
     "absent from reference: left out of industry mix": "note_absent_reference",
     "reference contains the area": "note_reference_contains",
     "reference does not contain the area": "note_reference_not_contains",
+    "total components suppressed: a row is suppressed": "note_total_hidden",
     disclosure.NOT_FOR_PUBLICATION: "note_not_for_publication",
 }
 

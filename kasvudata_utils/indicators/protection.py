@@ -24,7 +24,8 @@ from kasvudata_utils.indicators import disclosure
 PROTECTED = {"establishments": ("n_firms", "n_firms"), "personnel": ("personnel", "n_firms"),
              "turnover_eur": ("turnover_eur", "n_firms"), "exports_eur": ("exports_eur", "exporters"),
              "exporters": ("exporters", "n_firms"), "hge": ("hge", "hge_base"),
-             "micro_hge": ("micro_hge", "micro_hge_base")}
+             "gazelles": ("gazelles", "hge_base"), "micro_hge": ("micro_hge", "micro_hge_base"),
+             "micro": ("micro", "n_firms")}
 
 
 def covered_areas(cd) -> list[str]:
@@ -63,9 +64,17 @@ def primary(t: pd.DataFrame, kind: str) -> pd.DataFrame:
     t["f_turnover_eur"] = disclosure.primary_flags(n, t["turnover_eur"], t["turnover_eur_max"])
     t["f_exports_eur"] = (disclosure.primary_flags(n, t["exports_eur"], t["exports_eur_max"])
                           | disclosure.threshold_flags(t["exporters"]))
-    t["f_exporters"] = disclosure.threshold_flags(n)
-    t["f_hge"] = disclosure.threshold_flags(t["hge_base"])
-    t["f_micro_hge"] = disclosure.threshold_flags(t["micro_hge_base"])
+    # Counts of firms with a property derived from confidential figures (exporter, high growth,
+    # gazelle, micro high growth, size class) rest on the firms that have the property: 1 or 2 such
+    # firms is suppressed like a cell of 1 or 2 firms (a zero count is a structural zero).
+    t["f_exporters"] = disclosure.threshold_flags(n) | disclosure.threshold_flags(t["exporters"])
+    t["f_hge"] = disclosure.threshold_flags(t["hge_base"]) | disclosure.threshold_flags(t["hge"])
+    t["f_gazelles"] = t["f_hge"] | disclosure.threshold_flags(t["gazelles"])
+    t["f_micro_hge"] = (disclosure.threshold_flags(t["micro_hge_base"])
+                        | disclosure.threshold_flags(t["micro_hge"]))
+    # the size classes < 10 and >= 10 persons: both counts must be 0 or at least 3
+    t["f_micro"] = (disclosure.threshold_flags(n) | disclosure.threshold_flags(t["micro"])
+                    | disclosure.threshold_flags(n - t["micro"]))
     return t
 
 
@@ -123,7 +132,7 @@ def protected_table(cd) -> pd.DataFrame:
 
     Columns: ``area_code, industry_code, year``, the cell quantities, ``establishments`` and the
     flags ``f_establishments, f_personnel, f_turnover_eur, f_exports_eur, f_exporters, f_hge,
-    f_micro_hge``, plus ``_ind_level`` (``ALL``/``section``/``division``).
+    f_gazelles, f_micro_hge, f_micro``, plus ``_ind_level`` (``ALL``/``section``/``division``).
     """
     cached = getattr(cd, "_protected", None)
     if cached is not None:

@@ -11,6 +11,9 @@ G = E1/E0 − 1, g_i = E_i1/E_i0 − 1, r_i = e_i1/e_i0 − 1.
 * An industry absent from the area at the start contributes its whole change to RS (net
   competitive in Esteban-Marquillas); one absent from the reference is reported (``note``) and
   left out of IM (g_i := G).
+* Disclosure control: a row is suppressed where the area's cell is (start or end year, every
+  year for dynamic) or the reference's cell is (its components carry g_i); where any row is
+  suppressed, TOTAL is suppressed too (its components minus the visible rows would return them).
 
 >>> c = shift_share_components([100.0], [130.0], [1000.0], [1200.0], 10000.0, 11000.0)
 >>> [round(float(c[k][0]), 9) for k in ("national_share", "industry_mix", "regional_shift")]
@@ -31,6 +34,7 @@ NOTE_ABSENT_START = "absent at start: whole change in regional shift"
 NOTE_ABSENT_REFERENCE = "absent from reference: left out of industry mix"
 NOTE_CONTAINS = "reference contains the area"
 NOTE_NOT_CONTAINS = "reference does not contain the area"
+NOTE_TOTAL_HIDDEN = "total components suppressed: a row is suppressed"
 
 
 def shift_share_components(e0, e1, E0_i, E1_i, E0, E1, e_total0=None) -> dict:
@@ -102,8 +106,9 @@ def compute_shift_share(data, area, reference=None, start=None, end=None, measur
     DataFrame
         One row per industry plus ``TOTAL``: ``industry_code, base, end, national_share,
         industry_mix, regional_shift`` (Esteban-Marquillas adds ``net_competitive, allocation``),
-        then ``suppressed`` and ``note``. ``attrs`` carry ``area``, ``reference``,
-        ``reference_contains_area``, ``method``, ``measure``, ``start``, ``end`` and provenance.
+        then ``suppressed`` (True where any value of the row is empty) and ``note``. ``attrs``
+        carry ``area``, ``reference``, ``reference_contains_area``, ``method``, ``measure``,
+        ``start``, ``end`` and provenance.
 
     Examples
     --------
@@ -128,12 +133,13 @@ def compute_shift_share(data, area, reference=None, start=None, end=None, measur
     ind = w.loc[w["industry_code"] != "ALL"]
     tot = w.loc[w["industry_code"] == "ALL"].set_index("year")
     piv = {col: ind.pivot(index="industry_code", columns="year", values=col).reindex(columns=range(start, end + 1))
-           for col in (m, f"ref_{m}", fm)}
+           for col in (m, f"ref_{m}", fm, f"ref_{fm}")}
     e, E, flag = piv[m].fillna(0.0), piv[f"ref_{m}"].fillna(0.0), piv[fm].fillna(False).astype(bool)
+    ref_flag = piv[f"ref_{fm}"].fillna(False).astype(bool)
     e_tot = tot[m].reindex(range(start, end + 1))
     E_tot = tot[f"ref_{m}"].reindex(range(start, end + 1))
     keep = (e.abs().sum(axis=1) + E.abs().sum(axis=1)) > 0
-    e, E, flag = e.loc[keep], E.loc[keep], flag.loc[keep]
+    e, E, flag, ref_flag = e.loc[keep], E.loc[keep], flag.loc[keep], ref_flag.loc[keep]
     steps = [(start, end)] if method != "dynamic" else [(t, t + 1) for t in range(start, end)]
     comp_names = ["national_share", "industry_mix", "regional_shift"]
     if method == "esteban-marquillas":
@@ -157,19 +163,32 @@ def compute_shift_share(data, area, reference=None, start=None, end=None, measur
     notes = np.where(absent_ref, np.where(notes == "", NOTE_ABSENT_REFERENCE, np.char.add(
         notes.astype(str), "; " + NOTE_ABSENT_REFERENCE)), notes)
     out["note"] = notes
-    years_flag = flag[[start, end]] if method != "dynamic" else flag
-    out["suppressed"] = years_flag.any(axis=1).to_numpy() if enabled and cd.kind == "panel" else False
+    years = [start, end] if method != "dynamic" else list(range(start, end + 1))
+    protect = enabled and cd.kind == "panel"
+    own_hidden = flag[years].any(axis=1).to_numpy() if protect else np.zeros(len(out), bool)
+    # a row's components also hold the reference industry's growth g_i: hidden where that cell is
+    comp_hidden = own_hidden | (ref_flag[years].any(axis=1).to_numpy() if protect else False)
     if cd.kind == "table":  # StatFin's own suppression: unknown values stay unknown
-        out["suppressed"] = out[["base", "end"] + comp_names].isna().any(axis=1)
+        own_hidden = comp_hidden = out[["base", "end"] + comp_names].isna().any(axis=1).to_numpy()
     contains = areas.contains(ref, code)
+    # TOTAL's components are sums over the rows: with a row hidden, TOTAL minus the visible rows
+    # (and the reference's growth rates) gives the hidden rows back, so they are hidden with it.
+    tot_hidden = bool(protect and (tot.loc[start, fm] or tot.loc[end, fm]))
+    total_comp_hidden = tot_hidden or bool(protect and np.asarray(comp_hidden, dtype=bool).any())
     total = {"industry_code": "TOTAL", "base": float(e_tot[start]), "end": float(e_tot[end]),
              **{k: float(np.nansum(sums[k])) if not np.isnan(sums[k]).any() else np.nan for k in comp_names},
-             "note": NOTE_CONTAINS if contains else NOTE_NOT_CONTAINS,
-             "suppressed": bool(enabled and cd.kind == "panel" and (tot.loc[start, fm] or tot.loc[end, fm]))}
-    out = pd.concat([out.sort_values("industry_code"), pd.DataFrame([total])], ignore_index=True)
-    out["suppressed"] = out["suppressed"].astype(bool)
+             "note": NOTE_CONTAINS if contains else NOTE_NOT_CONTAINS}
+    if total_comp_hidden and not tot_hidden:
+        total["note"] = f"{total['note']}; {NOTE_TOTAL_HIDDEN}"
+    out = out.assign(_own=own_hidden, _comp=comp_hidden).sort_values("industry_code")
+    total.update(_own=tot_hidden, _comp=total_comp_hidden)
+    out = pd.concat([out, pd.DataFrame([total])], ignore_index=True)
     num = ["base", "end"] + comp_names
-    out[num] = out[num].astype("float64").mask(out["suppressed"], np.nan)
+    own, comp = out.pop("_own").astype(bool), out.pop("_comp").astype(bool)
+    out["suppressed"] = own | comp
+    out[num] = out[num].astype("float64")
+    out[["base", "end"]] = out[["base", "end"]].mask(own, np.nan)
+    out[comp_names] = out[comp_names].mask(comp | own, np.nan)
     out["note"] = out["note"].astype("string")
     out = out[["industry_code"] + num + ["suppressed", "note"]]
     prov = provenance.combine(cd.prov, ref_cd.prov) if uses_extra else cd.prov
