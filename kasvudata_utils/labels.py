@@ -130,8 +130,10 @@ LABELS: dict[str, dict[str, str]] = {
     "indicator": {"fi": "Indikaattori", "en": "Indicator"},
     "search_area": {"fi": "Kirjoita alueen nimi", "en": "Type an area's name"},
     "map_hint": {"fi": "Valitse kunta klikkaamalla karttaa.", "en": "Click a municipality on the map to select it."},
-    "explorer_summary": {"fi": "{area}, {start}–{end}: {indicator} {value} ({change}); vertailualue {reference} {ref_change}.",
-                         "en": "{area}, {start}–{end}: {indicator} {value} ({change}); reference {reference} {ref_change}."},
+    "explorer_summary": {"fi": "{area}, {start}–{end}: {indicator} {value} ({change}); "
+                               "vertailualue {reference} {ref_change}.",
+                         "en": "{area}, {start}–{end}: {indicator} {value} ({change}); "
+                               "reference {reference} {ref_change}."},
     "explorer_headline": {"fi": "Vuonna {year}: {firms} toimipaikkaa, {personnel} henkilötyövuotta, vienti {exports}.",
                           "en": "In {year}: {firms} establishments, {personnel} person-years, exports {exports}."},
     "million_eur": {"fi": "{value} milj. €", "en": "EUR {value} million"},
@@ -218,13 +220,15 @@ LABELS: dict[str, dict[str, str]] = {
     "research_sigma_title": {"fi": "Henkilöstö asukasta kohden: kuntien välinen hajonta (σ)",
                              "en": "Personnel per capita: spread between municipalities (σ)"},
     "research_sigma_axis": {"fi": "Logaritmin keskihajonta", "en": "Standard deviation of the log"},
-    "research_beta_title": {"fi": "β-konvergenssi: lähtötaso ja vuosikasvu", "en": "β-convergence: initial level and annual growth"},
+    "research_beta_title": {"fi": "β-konvergenssi: lähtötaso ja vuosikasvu",
+                            "en": "β-convergence: initial level and annual growth"},
     "research_beta_x": {"fi": "Henkilöstö asukasta kohden alussa (log)", "en": "Personnel per capita at start (log)"},
     "research_beta_y": {"fi": "Vuosikasvu (log-pistettä)", "en": "Annual growth (log points)"},
     "research_event_title": {"fi": "Tuen vaikutus henkilöstöön vuosi vuodelta (tapahtumatutkimus)",
                              "en": "Effect of support on personnel, year by year (event study)"},
     "research_event_x": {"fi": "Vuosia tuen myöntämisestä", "en": "Years since the grant"},
-    "research_event_y": {"fi": "Ero kaltaisyrityksiin (log-pistettä)", "en": "Difference to matched firms (log points)"},
+    "research_event_y": {"fi": "Ero kaltaisyrityksiin (log-pistettä)",
+                         "en": "Difference to matched firms (log points)"},
     "research_exporters_title": {"fi": "Viejäyritykset sekä viennin aloittaneet ja lopettaneet",
                                  "en": "Exporters, and firms that started or stopped exporting"},
     "research_firms": {"fi": "yrityksiä", "en": "firms"},
@@ -306,7 +310,8 @@ LABELS: dict[str, dict[str, str]] = {
     "factor_rd_1000eur_per_capita": {"fi": "T&K-menot asukasta kohden", "en": "R&D spending per capita"},
     "spatial_context_uncorrected": {
         "fi": "Ilman monen testin korjausta (p = {p:.3f}) kunta sijoittuisi luokkaan {quadrant}; tulkitse varoen.",
-        "en": "Without the multiple-testing correction (p = {p:.3f}) it would fall in class {quadrant}; read with care."},
+        "en": "Without the multiple-testing correction (p = {p:.3f}) it would fall in class {quadrant}; "
+              "read with care."},
     "spatial_context_area_HH": {
         "fi": "{name}: {n}/{total} kunnasta kuuluu korkean kasvun klusteriin (HH) vuosina {start}–{end}.",
         "en": "{name}: {n} of {total} municipalities belong to a high-growth cluster (HH) in {start}–{end}."},
@@ -333,7 +338,8 @@ LABELS: dict[str, dict[str, str]] = {
     "source_population": {"fi": "THL Sotkanet / Tilastokeskus, väestö 31.12., CC BY 4.0",
                           "en": "THL Sotkanet / Statistics Finland, population on 31 Dec, CC BY 4.0"},
     "source_unemployment": {"fi": "Työ- ja elinkeinoministeriö, työnvälitystilasto, CC BY 4.0",
-                            "en": "Ministry of Economic Affairs and Employment, employment service statistics, CC BY 4.0"},
+                            "en": "Ministry of Economic Affairs and Employment, employment service statistics, "
+                                  "CC BY 4.0"},
     "finding_total": {"fi": "{area}: henkilöstöä {personnel} henkilötyövuotta vuonna {year}; muutos jaksolla "
                             "{growth} (vertailualue {reference} {ref_growth}).",
                       "en": "{area}: {personnel} person-years of personnel in {year}; change over the period "
@@ -463,7 +469,8 @@ LABELS: dict[str, dict[str, str]] = {
     "chart_regional_shift": {"fi": "Alueellinen osuus toimialoittain {start}–{end}",
                              "en": "Regional shift by industry {start}–{end}"},
     "chart_lq": {"fi": "Sijaintiosamäärät, {area}", "en": "Location quotients, {area}"},
-    "chart_births_deaths": {"fi": "Syntyneet ja kuolleet yritykset, {area}", "en": "Enterprise births and deaths, {area}"},
+    "chart_births_deaths": {"fi": "Syntyneet ja kuolleet yritykset, {area}",
+                            "en": "Enterprise births and deaths, {area}"},
     "chart_goods_exports": {"fi": "Tavaravienti, {region}", "en": "Goods exports, {region}"},
     "chart_population": {"fi": "Väestön kehitys (indeksi {start} = 100)", "en": "Population (index {start} = 100)"},
     "chart_unemployment": {"fi": "Työttömyysaste", "en": "Unemployment rate"},
@@ -484,14 +491,16 @@ LABELS: dict[str, dict[str, str]] = {
     "sec_profile_specialisation": {"fi": "Kuka on erikoistunut?", "en": "Who is specialised?"},
     "sec_profile_growth": {"fi": "Kuka kasvaa?", "en": "Who grows?"},
     "sec_profile_exports": {"fi": "Mistä vienti tulee?", "en": "Where do the exports come from?"},
-    "chart_profile_lq": {"fi": "Sijaintiosamäärä kunnittain: {industry}", "en": "Location quotient by municipality: {industry}"},
+    "chart_profile_lq": {"fi": "Sijaintiosamäärä kunnittain: {industry}",
+                         "en": "Location quotient by municipality: {industry}"},
     "chart_profile_map": {"fi": "Erikoistuneet kunnat (LQ > 1): {industry}",
                           "en": "Specialised municipalities (LQ > 1): {industry}"},
     "chart_profile_growth": {"fi": "Henkilöstön muutos seutukunnittain {start}–{end}: {industry}",
                              "en": "Personnel change by sub-region {start}–{end}: {industry}"},
     "chart_profile_exporters": {"fi": "Viejäyritykset seutukunnittain {year}: {industry}",
                                 "en": "Exporting firms by sub-region {year}: {industry}"},
-    "site_title": {"fi": "KasvuDATA – Pohjois-Pohjanmaan yritysten kasvu", "en": "KasvuDATA – business growth in Northern Ostrobothnia"},
+    "site_title": {"fi": "KasvuDATA – Pohjois-Pohjanmaan yritysten kasvu",
+                   "en": "KasvuDATA – business growth in Northern Ostrobothnia"},
     "site_intro": {"fi": "Alueraportit Pohjois-Pohjanmaan 30 kunnalle, 7 seutukunnalle ja maakunnalle sekä "
                          "toimialaprofiilit. Raporteissa ei näy ohjelmakoodia.",
                    "en": "Area reports for the 30 municipalities, 7 sub-regions and the region of Northern "
@@ -529,8 +538,11 @@ LABELS: dict[str, dict[str, str]] = {
     "note_absent_reference": {"fi": "puuttuu vertailualueelta: ei toimialarakenneosassa",
                               "en": "absent from reference: left out of industry mix"},
     "note_reference_contains": {"fi": "vertailualue sisältää alueen", "en": "reference contains the area"},
-    "note_reference_not_contains": {"fi": "vertailualue ei sisällä aluetta", "en": "reference does not contain the area"},
+    "note_reference_not_contains": {"fi": "vertailualue ei sisällä aluetta",
+                                    "en": "reference does not contain the area"},
     "note_not_for_publication": {"fi": "ei julkaistavaksi", "en": "not for publication"},
+    # custom areas and similar areas (areas.py, research/similar.py, issue 19)
+    "custom_area_name": {"fi": "{name} (käyttäjän ryhmittely)", "en": "{name} (user's grouping)"},
 }
 
 
