@@ -154,3 +154,15 @@ def test_cli_within_and_bad_input(capsys):
                  ["--area", "KU009", "--within", "KU009"]):
         rc, out, err = run(capsys, "similar", *argv)
         assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_cli_custom_area_is_compared_without_its_parts(capsys):
+    rc, out, err = run(capsys, "similar", "--area", "SK173+SK178", "--n", "10", "--by", "size,structure")
+    assert rc == 0, err
+    df = pd.read_csv(io.StringIO(out))
+    assert df.loc[0, "area_code"] == "SK173+SK178" and "käyttäjän ryhmittely" in df.loc[0, "name_fi"]
+    assert df["area_code"][1:].str.startswith("SK").all()  # compared with sub-regions
+    assert not df["area_code"].isin(["SK173", "SK178"]).any()  # its own parts are not its peers
+    # its population is the sum of the two sub-regions' (hand check against the sub-region rows)
+    f = similar.load_similarity_features("SK")
+    assert df.loc[0, "population"] == pytest.approx(f.loc["SK173", "population"] + f.loc["SK178", "population"])

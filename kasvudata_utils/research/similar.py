@@ -246,20 +246,29 @@ def find_similar(features: pd.DataFrame, area: str, n: int = 10, within=None, gr
     ft = feature_table(groups)
     z = standardise(features, groups)
     d = distances(z, area, ft.set_index("feature")["weight"]).drop(area)
+    if areas.is_custom(area):  # a custom area's own parts are not its peers
+        d = d[[not (c in areas.all_areas() and areas.contains(area, c)) for c in d.index]]
     if within is not None:
         w = areas.normalise_area(within)
         d = d[[areas.contains(w, c) if c in areas.all_areas() else False for c in d.index]]
         if d.empty:
             raise InputError(f"--within {w}: no other area of the same level lies inside it")
     d = d.dropna().sort_values(kind="stable").head(n)
-    names = names or {c: a.name_fi for c, a in areas.all_areas().items()}
+    names = names if names is not None else {c: a.name_fi for c, a in areas.all_areas().items()}
     codes = [area, *d.index]
-    out = pd.DataFrame({"area_code": codes, "name_fi": [names.get(c, c) for c in codes],
+    out = pd.DataFrame({"area_code": codes, "name_fi": [names.get(c) or _name(c) for c in codes],
                         "distance": [0.0, *d.to_numpy()], "rank": range(len(codes))})
     out = pd.concat([out, features.loc[codes, ft["feature"]].reset_index(drop=True)], axis=1)
     prov = provenance.combine(*(provenance.make(k, sorted(set(ft.loc[ft["kind"] == k, "source"])))
                                 for k in ft["kind"].unique()))
     return provenance.tag(out, prov)
+
+
+def _name(code: str) -> str:
+    try:
+        return areas.area_name(code)
+    except InputError:  # hand-made codes in tests and examples
+        return code
 
 
 def _regional_centre_distances(population: pd.Series) -> pd.Series:
