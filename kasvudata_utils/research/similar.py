@@ -355,3 +355,64 @@ def load_similarity_features(level: str = "KU", groups=DEFAULT_GROUPS, extra: di
     kinds = set(feature_table(groups)["kind"])
     return provenance.tag(out, "mixed" if len(kinds) > 1 else kinds.pop(),
                           sorted(set(feature_table(groups)["source"])))
+
+
+MAX_SIDE_BY_SIDE = 10  # areas in one comparison table or chart, the area itself included
+DEFAULT_COMPARE_N = 5
+
+
+def similar_codes(area, n: int = DEFAULT_COMPARE_N, within=None, groups=DEFAULT_GROUPS) -> list[str]:
+    """Codes of the ``n`` areas most similar to ``area`` (the area itself left out), from the real data.
+
+    A custom area is compared with the areas of its largest part's level, its own parts left out.
+
+    >>> similar_codes("KU564", 2)
+    ['KU179', 'KU297']
+    """
+    code = areas.normalise_area(area)
+    level = areas.level_of(code)
+    if level == areas.COUNTRY:
+        raise InputError(f"area {code}: the whole country has no peers; expected a KU, SK or MK area")
+    extra = None
+    if areas.is_custom(code):
+        level = max((areas.level_of(p) for p in code.split("+")), key=("KU", "SK", "MK").index)
+        extra = {code: areas.municipalities(code)}
+    feats = load_similarity_features(level, groups, extra=extra)
+    return find_similar(feats, code, n, within, groups)["area_code"].tolist()[1:]
+
+
+def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
+    """The areas shown side by side with ``area``: ``area`` first, then ``compare``.
+
+    Parameters
+    ----------
+    area : str
+        The area (any accepted spelling).
+    compare : str or list, optional
+        Comma-separated codes or names (custom areas ``KU009+KU977`` allowed), or ``"similar"`` /
+        None for the ``n`` most similar areas (:func:`similar_codes`).
+    n : int
+        How many similar areas when ``compare`` asks for them.
+
+    Returns
+    -------
+    list of str
+        Normalised codes, at most :data:`MAX_SIDE_BY_SIDE`, without duplicates.
+
+    >>> comparison_set("KU009", "977, Haapavesi")
+    ['KU009', 'KU977', 'KU071']
+    """
+    code = areas.normalise_area(area)
+    if compare is None or (isinstance(compare, str) and compare.strip().lower() in ("", "similar")):
+        return [code, *similar_codes(code, n)]
+    items = compare.split(",") if isinstance(compare, str) else list(compare)
+    items = [str(i).strip() for i in items if str(i).strip()]
+    out = [code]
+    for item in items:
+        c = areas.normalise_area(item)
+        if c not in out:
+            out.append(c)
+    if len(out) > MAX_SIDE_BY_SIDE:
+        raise InputError(f"compare {compare!r}: {len(out)} areas with {code}; expected at most "
+                         f"{MAX_SIDE_BY_SIDE} side by side")
+    return out
