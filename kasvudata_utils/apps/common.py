@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import html
 import os
@@ -65,10 +66,8 @@ APP_CSS = """
 
 def _log_exception(exc: BaseException) -> None:
     """Write a traceback to the server's log (the process's real stderr), never to the page."""
-    try:
+    with contextlib.suppress(Exception):  # logging must never break an app
         print("".join(traceback.format_exception(exc)), file=sys.__stderr__, flush=True)
-    except Exception:  # logging must never break an app
-        pass
 
 
 def query_params(environ=None) -> dict[str, str]:
@@ -204,6 +203,7 @@ class BaseApp:
         self.notice.layout.display = None if text else "none"  # no empty bar on the projector
 
     def clear_notice(self) -> None:
+        """Hide the notice line."""
         self.show_notice(None)
 
     def fail(self, exc: BaseException) -> None:
@@ -256,6 +256,11 @@ class BaseApp:
             return ErrorApp(exc, lang)
         if notice:
             app.show_notice(notice)
+        if hasattr(app, "apply_url"):  # app-specific parameters (the explorer's ?compare=)
+            try:
+                app.apply_url(params)
+            except Exception as exc:
+                app.fail(exc)
         return app
 
 
