@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import csv
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kasvudata_utils import labels
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.paths import raw_dir
 
@@ -35,6 +37,12 @@ COUNTRY = "SSS"
 HOME_REGION = "MK17"
 DEFAULT_AREA = HOME_REGION
 LEVELS = ("KU", "SK", "MK", "SSS")
+CUSTOM = "CU"  # level of a user's grouping of areas, code "KU009+KU071+KU977"
+MAX_GROUP_PARTS = 10
+GROUPS_ENV = "KASVUDATA_GROUPS"  # a groups file (name: CODE+CODE) read on first use, for apps and reports
+_GROUP_CODES: dict[str, str] = {}  # casefolded group name → custom code
+_GROUP_NAMES: dict[str, str] = {}  # custom code → group name
+_ENV_GROUPS_READ: list[str] = []  # the groups file already read from GROUPS_ENV
 _URBAN_RURAL = {"1": "urban", "2": "semi-urban", "3": "rural"}
 _COUNTRY_NAMES = {"sss", "finland", "suomi", "koko maa", "whole country", "hela landet", "finland total"}
 _SUBREGION_WORDS = ("seutukunta", "sub-region", "subregion", "ekonomisk region", "ekonomiska region")
@@ -96,8 +104,9 @@ def all_areas() -> dict[str, Area]:
 
 
 def get_area(code) -> Area:
-    """The :class:`Area` for any accepted spelling of a code or name."""
-    return all_areas()[normalise_area(code)]
+    """The :class:`Area` for any accepted spelling of a code or name (a custom area is built on the fly)."""
+    c = normalise_area(code)
+    return all_areas().get(c) or _custom_area(c)
 
 
 def level_of(code) -> str:
@@ -152,9 +161,12 @@ def parent(code) -> str | None:
 
 
 def default_reference(code) -> str:
-    """SPEC §1: municipality and sub-region → their region; region → SSS; SSS → SSS."""
+    """SPEC §1: municipality and sub-region → their region; region → SSS; SSS → SSS.
+
+    A custom area → the region holding all its parts, else SSS.
+    """
     a = get_area(code)
-    return {"KU": a.region_code, "SK": a.region_code}.get(a.level, COUNTRY)
+    return {"KU": a.region_code, "SK": a.region_code, CUSTOM: a.region_code or COUNTRY}.get(a.level, COUNTRY)
 
 
 def contains(outer, inner) -> bool:
@@ -162,6 +174,8 @@ def contains(outer, inner) -> bool:
     o, i = get_area(outer), get_area(inner)
     if o.code == COUNTRY or o.code == i.code:
         return True
+    if CUSTOM in (o.level, i.level):
+        return set(municipalities(i.code)) <= set(municipalities(o.code))
     return (o.level == "MK" and i.region_code == o.code) or (o.level == "SK" and i.subregion_code == o.code)
 
 
@@ -176,7 +190,10 @@ def members(within=COUNTRY, level: str = "KU") -> list[str]:
 
 def municipalities(area) -> list[str]:
     """Municipality codes making up ``area`` (an area that is a municipality gives itself)."""
-    return members(area, "KU")
+    code = normalise_area(area)
+    if is_custom(code):
+        return sorted({m for part in code.split("+") for m in members(part, "KU")})
+    return members(code, "KU")
 
 
 def home_region_areas() -> list[str]:
@@ -254,7 +271,7 @@ def _code_from_pattern(compact: str) -> str | None:
 
 
 def _code_from_name(key: str) -> str | None:
-    """The code of a casefolded country, municipality, region or "<name> seutukunta" name, or None."""
+    """The code of a casefolded name (country, municipality, region, sub-region, named group), or None."""
     if key in _COUNTRY_NAMES:
         return COUNTRY
     ku, mk, sk = _name_index()
@@ -267,7 +284,8 @@ def _code_from_name(key: str) -> str | None:
             stem = key[: -len(word) - 1].strip()
             if stem in sk:
                 return sk[stem]
-    return None
+    _read_env_groups()
+    return _GROUP_CODES.get(key)
 
 
 def normalise_area(value) -> str:
@@ -283,6 +301,10 @@ def normalise_area(value) -> str:
     if isinstance(value, int):
         return _known(f"KU{value:03d}", value)
     text = _clean(str(value))
+    if "+" in text:
+        return _custom_code(text)
+    if re.fullmatch(r"(?:(?:KU|SK|MK)\d{1,3} +)+(?:KU|SK|MK)\d{1,3}", text.upper()):
+        return _custom_code(text.replace(" ", "+"))  # a URL query decodes "KU009+KU977" to "KU009 KU977"
     code = _code_from_pattern(text.replace(" ", "").upper())
     if code is not None:
         return _known(code, value)
@@ -290,6 +312,106 @@ def normalise_area(value) -> str:
     if code is None:
         raise _unknown(value)
     return code
+
+
+# ----------------------------------------------------------------------- custom areas (the user's groupings)
+def is_custom(code) -> bool:
+    """True for a normalised custom area code such as ``KU009+KU071+KU977``."""
+    return isinstance(code, str) and "+" in code
+
+
+def _custom_code(text: str) -> str:
+    """``KU009+977+Kalajoki`` → ``KU009+KU071+KU977``: parts normalised, checked and sorted."""
+    parts = text.split("+")
+    if any(not p.strip() for p in parts):
+        raise InputError(f"custom area {text!r}: an empty part; expected codes joined by '+', such as KU009+KU977")
+    codes = []
+    for p in parts:
+        try:
+            c = normalise_area(p)
+        except InputError as exc:
+            raise InputError(f"custom area {text!r}: {exc}") from None
+        if c == COUNTRY or is_custom(c):
+            raise InputError(f"custom area {text!r}: part {p.strip()!r} is {c}; expected municipalities, "
+                             f"sub-regions or regions")
+        codes.append(c)
+    if len(codes) > MAX_GROUP_PARTS:
+        raise InputError(f"custom area {text!r}: {len(codes)} parts; expected at most {MAX_GROUP_PARTS}")
+    for i, a in enumerate(codes):
+        for b in codes[i + 1:]:
+            if contains(a, b) or contains(b, a):
+                raise InputError(f"custom area {text!r}: {b} and {a} overlap (one lies inside the other); "
+                                 f"expected parts that do not nest, e.g. municipalities of different sub-regions")
+    return "+".join(sorted(codes))
+
+
+def _custom_area(code: str) -> Area:
+    parts = [all_areas()[c] for c in code.split("+")]
+    subs = {a.subregion_code if a.level == "KU" else (a.code if a.level == "SK" else "") for a in parts}
+    regions = {a.region_code for a in parts}
+
+    def name(lang: str) -> str:
+        base = _GROUP_NAMES.get(code) or " + ".join(a.name(lang) for a in parts)
+        return labels.t("custom_area_name", "en" if lang == "en" else "fi", name=base)
+
+    return Area(code, name("fi"), name("sv"), name("en"), CUSTOM,
+                subs.pop() if len(subs) == 1 else "", regions.pop() if len(regions) == 1 else "")
+
+
+def register_group(name: str, expression) -> str:
+    """Register a named group (``"Oulunkaari ja Koillismaa"``, ``"SK173+SK178"``); returns its code.
+
+    After this, the name is accepted wherever an area code is (case-insensitive).
+
+    >>> register_group("Kalajokilaakso", "KU009+KU071+KU977")
+    'KU009+KU071+KU977'
+    >>> normalise_area("kalajokilaakso"), area_name("Kalajokilaakso", "en")
+    ('KU009+KU071+KU977', "Kalajokilaakso (user's grouping)")
+    """
+    label = _clean(str(name))
+    if not label or "+" in label:
+        raise InputError(f"group name {name!r}: expected a non-empty name without '+'")
+    text = "+".join(str(x) for x in expression) if isinstance(expression, (list, tuple)) else str(expression)
+    code = _custom_code(text)
+    _GROUP_CODES[label.casefold()] = code
+    _GROUP_NAMES[code] = label
+    return code
+
+
+def load_groups(path) -> dict[str, str]:
+    """Read a groups file (a YAML mapping ``name: CODE+CODE`` or ``name: [CODE, CODE]``) and register it.
+
+    Returns the group names with their codes. A file that is missing or not such a mapping, or a
+    group with a bad code, raises :class:`InputError` (one line).
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise InputError(f"groups file {str(path)!r}: {exc.strerror or exc}; expected a readable YAML file") from None
+    import yaml  # third-party, needed only when a groups file is given
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"groups file {str(path)!r}: not YAML ({' '.join(str(exc).split())[:120]})") from None
+    if not isinstance(doc, dict) or not doc:
+        raise InputError(f"groups file {str(path)!r}: expected a mapping such as "
+                         f"'Oulunkaari ja Koillismaa: SK173+SK178'")
+    out = {}
+    for name, expr in doc.items():
+        try:
+            out[str(name)] = register_group(str(name), expr)
+        except InputError as exc:
+            raise InputError(f"groups file {str(path)!r}, group {str(name)!r}: {exc}") from None
+    return out
+
+
+def _read_env_groups() -> None:
+    path = os.environ.get(GROUPS_ENV, "")
+    if path and path not in _ENV_GROUPS_READ:
+        _ENV_GROUPS_READ.append(path)
+        load_groups(path)
 
 
 def areas_rows(within=COUNTRY, level: str | None = None) -> list[dict]:

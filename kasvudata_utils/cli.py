@@ -12,10 +12,11 @@ import importlib
 import os
 import sys
 
+from kasvudata_utils import areas
 from kasvudata_utils.errors import InputError
 
 # Module names under kasvudata_utils.commands, in the order shown by --help.
-COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "reports", "workshop", "insights")
+COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "similar", "reports", "workshop", "insights")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # command not built yet
             raise
         module.register(sub)
+    for p in sub.choices.values():  # every command accepts named custom areas (areas.load_groups)
+        if not any("--groups" in a.option_strings for a in p._actions):
+            p.add_argument("--groups", metavar="FILE", help="YAML file of named custom areas, e.g. "
+                                                            "'Oulunkaari ja Koillismaa: SK173+SK178'")
     return parser
 
 
@@ -47,6 +52,10 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
+        if getattr(args, "groups", None):
+            areas.load_groups(args.groups)
+            # report kernels and app servers started by this command read the same groups
+            os.environ[areas.GROUPS_ENV] = os.path.abspath(args.groups)
         rc = args.func(args)
         return int(rc or 0)
     except InputError as exc:

@@ -642,6 +642,14 @@ LABELS: dict[str, dict[str, str]] = {
     "note_not_for_publication": {"fi": "ei julkaistavaksi", "en": "not for publication"},
     "note_total_hidden": {"fi": "yhteensä-rivin osatekijät salattu, koska jokin rivi on salattu",
                           "en": "total components suppressed: a row is suppressed"},
+    # custom areas and similar areas (areas.py, research/similar.py, issue 19)
+    "custom_area_name": {"fi": "{name} (käyttäjän ryhmittely)", "en": "{name} (user's grouping)"},
+    "compare": {"fi": "Vertaa", "en": "Compare"},
+    "compare_placeholder": {"fi": "KU977,KU071 tai similar", "en": "KU977,KU071 or similar"},
+    "compare_missing_notice": {"fi": "Sovelluksen aineistossa ei ole alueita {areas}: ne jätettiin vertailusta.",
+                               "en": "The app's data has no areas {areas}: they are left out of the comparison."},
+    "explorer_compare_summary": {"fi": "Vertailussa {start}–{end}: {items}.",
+                                 "en": "Compared, {start}–{end}: {items}."},
 }
 
 

@@ -8,6 +8,10 @@ the headline figures (``kd-summary``), a table with a CSV download and the
 data badge (``kd-data-badge``). Figures come from the app cache
 (:class:`~kasvudata_utils.apps.cache.AppData`), computed with disclosure control.
 
+Side by side (issue 19): ``?area=KU009&compare=KU977,KU071`` (or the ``kd-compare`` box) puts up
+to ten areas in one chart and table; ``compare=similar`` takes the most similar areas of the
+region (:mod:`kasvudata_utils.research.similar`). Areas outside the app cache give a notice.
+
 Examples
 --------
 >>> app = AreaExplorer(area="KU009", lang="en")
@@ -39,6 +43,7 @@ from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YEAR
 from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
+from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, comparison_set, similar_codes
 
 #: Indicators offered in the picker (those present in the cache are shown).
 INDICATORS = ("personnel", "establishments", "turnover_eur", "exports_eur", "birth_rate_pct", "death_rate_pct",
@@ -47,6 +52,10 @@ INDICATORS = ("personnel", "establishments", "turnover_eur", "exports_eur", "bir
 #: Levels are compared as growth (%) and charted as an index; rates as points and charted as they are.
 RATE_INDICATORS = {"birth_rate_pct", "death_rate_pct", "churn_rate_pct", "survival_rate_1y_pct",
                    "survival_rate_3y_pct", "export_intensity_pct", "micro_share_pct"}
+
+#: Line colours of the side-by-side chart (Okabe & Ito 2008, then two greys): the area itself first.
+COMPARE_COLOURS = ("#e6550d", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+                   "#999999", "#666666")
 
 _DATA: AppData | None = None
 
@@ -116,7 +125,13 @@ class AreaExplorer(BaseApp):
                                                  value=self.indicator_codes[0], description=t("indicator", L),
                                                  layout=widgets.Layout(width="440px"))
         self.indicator_select.add_class("kd-indicator-select")
-        for w in (self.area_select, self.reference_select, self.year_range, self.indicator_select):
+        self.compare_box = widgets.Text(value="", placeholder=t("compare_placeholder", L),
+                                        description=t("compare", L), continuous_update=False,
+                                        layout=widgets.Layout(width="440px"))
+        self.compare_box.add_class("kd-compare")
+        self.compare: list[str] = []
+        for w in (self.area_select, self.reference_select, self.year_range, self.indicator_select,
+                  self.compare_box):
             w.style.description_width = "130px"
         self.summary = widgets.HTML("")
         self.summary.add_class("kd-summary")
@@ -136,10 +151,11 @@ class AreaExplorer(BaseApp):
         self.area_select.observe(self.safe(self._on_area), names="value")
         for w in (self.reference_select, self.year_range, self.indicator_select):
             w.observe(self.safe(self._on_change), names="value")
+        self.compare_box.observe(self.safe(self._on_compare), names="value")
 
         # two columns of controls: the map and the chart stay above the fold of a 1280×720 projector
         controls = widgets.HBox([widgets.VBox([self.area_select, self.reference_select]),
-                                 widgets.VBox([self.indicator_select, self.year_range])])
+                                 widgets.VBox([self.indicator_select, self.year_range, self.compare_box])])
         left = widgets.VBox([self.map.map, hint] if self.map else [hint], layout=widgets.Layout(width="48%"))
         # what "all industries" covers, beside the figures (issue 13)
         self.coverage = widgets.HTML(f"<small>{html.escape(industries.coverage_text(L))}</small>")
@@ -162,12 +178,40 @@ class AreaExplorer(BaseApp):
         if not code or code == self.area or not self.data.has(code):
             return
         self.area = code
+        self.compare = [c for c in self.compare if c != code]
         self._set_reference_options()
         self.refresh()
 
     def _on_change(self, change) -> None:
         if not self._updating:
             self.refresh()
+
+    def apply_url(self, params: dict) -> None:
+        """Extra URL parameters after the area: ``compare=CODE,CODE…`` or ``compare=similar``."""
+        if params.get("compare"):
+            self.compare_box.value = str(params["compare"])[:400]  # triggers _on_compare
+
+    def _on_compare(self, change) -> None:
+        self.clear_notice()
+        self.compare = []
+        try:
+            self.set_compare(change["new"])
+        finally:
+            self.refresh()
+
+    def set_compare(self, value) -> None:
+        """Areas side by side with the current one; those outside the app cache give a notice."""
+        text = str(value or "").strip()
+        if not text:
+            codes = []
+        elif text.lower() == "similar":
+            codes = similar_codes(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION)
+        else:
+            codes = comparison_set(self.area, text)[1:]
+        missing = [c for c in codes if not self.data.has(c)]
+        self.compare = [c for c in codes if self.data.has(c) and c != self.area]
+        if missing:
+            self.show_notice(t("compare_missing_notice", self.lang, areas=", ".join(missing)))
 
     _updating = False
 
@@ -227,7 +271,49 @@ class AreaExplorer(BaseApp):
                    personnel=format_number(pers, L),
                    exports=t("million_eur", L, value=format_number(exports / 1e6, L, 1))
                    if not math.isnan(exports) else t("suppressed", L))
-        return f"{first} {second}".replace("..", ".")
+        text = f"{first} {second}".replace("..", ".")
+        if self.compare:
+            items = "; ".join(f"{area_label(c, L)} {self._change_text(self._window(c, ind), ind)[0]}"
+                              for c in self.compare)
+            text += " " + t("explorer_compare_summary", L, start=y0, end=y1, items=items)
+        return text
+
+    def compare_frame(self):
+        """Long ``area_code, indicator, year, value, suppressed`` of the area and the compared areas."""
+        import pandas as pd
+
+        ind = self.indicator_select.value
+        parts = [self._window(c, ind).assign(area_code=c) for c in [self.area, *self.compare]]
+        out = pd.concat(parts, ignore_index=True).assign(indicator=ind)
+        return out[["area_code", "indicator", "year", "value", "suppressed"]]
+
+    def _compare_table_html(self, df) -> str:
+        L, ind = self.lang, self.indicator_select.value
+        dec = 1 if ind in RATE_INDICATORS else 0
+        codes = [self.area, *self.compare]
+        head = "".join(f"<th>{html.escape(areas.area_name(c, L))}</th>" for c in codes)
+        wide = df.pivot_table(index="year", columns="area_code", values="value", aggfunc="first", dropna=False)
+        rows = "".join(f"<tr><td>{int(y)}</td>" + "".join(
+            f"<td>{format_number(wide.at[y, c], L, dec) if c in wide else ''}</td>" for c in codes) + "</tr>"
+            for y in sorted(df["year"].unique()))
+        return (f'<table class="kd-table kd-compare-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>'
+                f"<tr><th>{html.escape(t('year', L))}</th>{head}</tr>{rows}</table>")
+
+    def _compare_chart_svg(self, df) -> str:
+        """Every compared area in one chart: levels as an index (first year = 100), rates as they are."""
+        L, ind = self.lang, self.indicator_select.value
+        years = sorted(int(y) for y in df["year"].unique())
+        label, dec, series = t(f"ind_{ind}", L), 1, []
+        if ind not in RATE_INDICATORS:
+            label += f" ({t('index_note', L, start=years[0])})"
+            dec = 0
+        for i, c in enumerate([self.area, *self.compare]):
+            v = df[df["area_code"] == c].set_index("year")["value"].astype(float).reindex(years)
+            if ind not in RATE_INDICATORS:
+                v0 = v.dropna().iloc[0] if v.notna().any() else float("nan")
+                v = v / v0 * 100
+            series.append((areas.area_name(c, L), list(v), COMPARE_COLOURS[i % len(COMPARE_COLOURS)], ""))
+        return svg_line_chart(years, series, label, lambda x: format_number(x, L, dec))
 
     def table_frame(self):
         """The table behind the chart: year, area value, reference value (suppressed → empty)."""
@@ -288,9 +374,15 @@ class AreaExplorer(BaseApp):
         L, ind = self.lang, self.indicator_select.value
         df = self.table_frame()
         self.summary.value = html.escape(self.summary_text())
-        self.table.value = self._table_html(df)
-        self.download.value = csv_download_html(df, f"kasvudata_{self.area}_{ind}.csv", L)
-        self.chart.value = self._chart_svg(df)
+        if self.compare:
+            cf = self.compare_frame()
+            self.table.value = self._compare_table_html(cf)
+            self.download.value = csv_download_html(cf, f"kasvudata_{self.area}_compare_{ind}.csv", L)
+            self.chart.value = self._compare_chart_svg(cf)
+        else:
+            self.table.value = self._table_html(df)
+            self.download.value = csv_download_html(df, f"kasvudata_{self.area}_{ind}.csv", L)
+            self.chart.value = self._chart_svg(df)
         self.badge.value = badge_html(self.data.prov, L)
         if self.map is not None:
             y1 = self.year_range.value[1]

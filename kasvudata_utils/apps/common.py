@@ -266,6 +266,11 @@ class BaseApp:
             return ErrorApp(exc, lang)
         if notice:
             app.show_notice(notice)
+        if hasattr(app, "apply_url"):  # app-specific parameters (the explorer's ?compare=)
+            try:
+                app.apply_url(params)
+            except Exception as exc:
+                app.fail(exc)
         return app
 
 

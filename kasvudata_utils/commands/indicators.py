@@ -1,7 +1,7 @@
 """``kasvudata indicators``: every SPEC §5 indicator of an area as a long CSV/JSON table (SPEC §4).
 
 ``kasvudata indicators --area CODE [--reference CODE] [--start YEAR] [--end YEAR] [--panel PATH]
-[--table PATH] [--data default|statfin] [--format csv|json] [--level section|division]``
+[--table PATH] [--data default|statfin] [--format csv|json] [--level section|division] [--compare CODE,CODE…|similar]``
 
 The embedded synthetic firm panel is used unless ``--panel`` names a researcher's own extract or
 ``--table`` / ``--data statfin`` a regional business table. Where the panel does not cover the
@@ -31,6 +31,9 @@ def register(sub):
     add_common(p)
     p.add_argument("--start", type=int, help="first year (default: first year of the data)")
     p.add_argument("--end", type=int, help="last year (default: last year of the data)")
+    p.add_argument("--compare", nargs="?", const="similar", metavar="CODE,CODE…",
+                   help="areas side by side with --area in one table (at most 10 in all); bare --compare or "
+                        "'similar': the 5 most similar areas (kasvudata similar)")
     p.set_defaults(func=run)
 
 
@@ -89,11 +92,45 @@ def write(df, fmt: str, columns) -> None:
 
 
 def run(args) -> int:
-    """Write every indicator of ``--area`` against its reference as CSV or JSON on stdout."""
+    """Print the indicators of ``args.area`` (and of the ``--compare`` areas) as CSV or JSON."""
     from kasvudata_utils.indicators import compute_indicators
 
+    if args.compare is not None:
+        return run_compare(args)
     area, reference, panel, reference_data = load_inputs(args)
     out = compute_indicators(panel, area, reference, args.start, args.end, level=args.level,
                              reference_data=reference_data)
+    write(out, args.format, COLUMNS)
+    return 0
+
+
+def run_compare(args) -> int:
+    """``--compare``: the area and the compared areas in one long table, each against its reference.
+
+    The firm panel is used where it covers every area; otherwise (the embedded panel covers only
+    Northern Ostrobothnia) every area comes from the regional business table, so that all figures
+    in the table are of one kind, and a notice on stderr says so.
+    """
+    from kasvudata_utils.data import load_business_table, load_firm_panel
+    from kasvudata_utils.errors import InputError
+    from kasvudata_utils.indicators import compute_indicators_many, prepare
+    from kasvudata_utils.research.similar import comparison_set
+
+    codes = comparison_set(args.area, args.compare)
+    reference = None if args.reference is None else areas.normalise_area(args.reference)
+    refs = [reference or areas.default_reference(c) for c in codes]
+    data = prepare(load_firm_panel(args.panel))
+    table = None if args.panel is not None else load_business_table()
+    if not all(data.covers(c) for c in codes):
+        if args.panel is not None:
+            missing = next(c for c in codes if not data.covers(c))
+            raise InputError(f"--compare: {missing} ({areas.area_name(missing)}) is not covered by the panel "
+                             f"{args.panel}: expected areas inside the extract")
+        data = prepare(table)
+        print("kasvudata: --compare: some areas lie outside the firm panel; every area comes from the regional "
+              "business table", file=sys.stderr)
+    reference_data = table if not all(data.covers(r) for r in refs) else None
+    out = compute_indicators_many(data, codes, reference, args.start, args.end, level=args.level,
+                                  reference_data=reference_data)
     write(out, args.format, COLUMNS)
     return 0

@@ -402,7 +402,8 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
     cells : DataFrame
         Output of :func:`build_cells` or :func:`table_cells`.
     area_codes : iterable of str
-        Normalised area codes of any level (KU, SK, MK, SSS); duplicates are ignored.
+        Normalised area codes of any level (KU, SK, MK, SSS) or custom areas (``KU009+KU977``);
+        duplicates are ignored.
     level : {"section", "division"}
         Industry level of the rows; an ``ALL`` row per area and year is added.
     kind : {"panel", "table"}
@@ -425,14 +426,15 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
         c = c.assign(industry_code=sec.astype("string"))
     codes = list(dict.fromkeys(area_codes))
     by_level: dict[str, list[str]] = {}
-    for code in codes:
-        by_level.setdefault(areas.level_of(code), []).append(code)
+    for code in codes:  # a custom area (KU009+KU977) is summed on its own: its municipalities also sit elsewhere
+        by_level.setdefault(code if areas.is_custom(code) else areas.level_of(code), []).append(code)
     value_cols = [col for col in c.columns if col not in KEYS]
     max_cols = [col for col in value_cols if col.endswith("_max")]
     sum_cols = [col for col in value_cols if col not in max_cols]
     pieces = []
     for lvl, wanted in by_level.items():
-        a = _map_codes(c["municipality_code"], _municipality_map(lvl))
+        mapping = dict.fromkeys(areas.municipalities(lvl), lvl) if areas.is_custom(lvl) else _municipality_map(lvl)
+        a = _map_codes(c["municipality_code"], mapping)
         sel = a.isin(wanted).to_numpy()
         if not sel.any():
             continue

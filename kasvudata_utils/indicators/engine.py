@@ -50,6 +50,8 @@ def municipality_map(level: str) -> dict:
 @lru_cache(maxsize=1024)
 def area_municipalities(code: str) -> tuple:
     """Municipality codes of a normalised area code (cached)."""
+    if areas.is_custom(code):
+        return tuple(areas.municipalities(code))
     level = areas.level_of(code)
     return tuple(m for m, a in municipality_map(level).items() if a == code)
 
@@ -161,6 +163,9 @@ def _select(cd: CellData, codes, start: int, end: int, level: str, enabled: bool
         t = cache[key]
     else:
         t = protection.protected_table(cd)
+        custom = [c for c in codes if areas.is_custom(c)]
+        if custom:  # the user's groupings: published only where all their parts are
+            t = pd.concat([t, protection.protected_custom(cd, custom, t)], ignore_index=True)
     sel = t["area_code"].isin(codes) & t["year"].between(start, end) & t["_ind_level"].isin(["ALL", level])
     out = t.loc[sel].drop(columns="_ind_level").reset_index(drop=True)
     if cd.kind == "panel" and not enabled:

@@ -8,6 +8,10 @@ by one). So the engine decides the flags once per data set, on the table of *all
 covers at both industry levels, and every call reads its cells from that table: the same cell is
 always suppressed or always published (:func:`protected_table`).
 
+A custom area (the user's grouping ``KU009+KU977``, :func:`protected_custom`) publishes a cell only
+where every part's cell is published: its figures are then sums of published figures and reveal
+nothing new, whatever grouping a user asks for.
+
 Rules: :mod:`kasvudata_utils.indicators.disclosure` (threshold < 3 firms; dominance > 80 % for sums;
 secondary suppression repeated until no group has a single suppressed member).
 """
@@ -17,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, industries
+from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import cells as _cells
 from kasvudata_utils.indicators import disclosure
 
@@ -156,3 +161,50 @@ def protected_table(cd) -> pd.DataFrame:
     t = t.drop(columns=["_parent_ind", "_parent_area"])
     cd._protected = t
     return t
+
+
+def protected_custom(cd, codes, table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of custom areas in the shape of :func:`protected_table`, under the same rules.
+
+    A custom area's cell gets the threshold and dominance rules itself and is also suppressed
+    wherever the cell of any of its parts is suppressed in ``table`` (the protected table), so a
+    published custom figure is exactly the sum of its parts' published figures.
+
+    Parameters
+    ----------
+    cd : CellData
+        The prepared firm panel.
+    codes : list of str
+        Custom area codes (``KU009+KU071+KU977``).
+    table : pandas.DataFrame
+        :func:`protected_table` of ``cd``.
+
+    Raises
+    ------
+    InputError
+        Where a part of a custom area is not covered by the data.
+    """
+    parts = {c: c.split("+") for c in codes}
+    missing = [p for ps in parts.values() for p in ps if not cd.covers(p)]
+    if missing:
+        raise InputError(f"custom area part {missing[0]} ({areas.area_name(missing[0])}) is not covered by the data: "
+                         f"expected parts whose municipalities are in the firm panel")
+    sec = _cells.aggregate_cells(cd.cells, codes, "section", cd.kind)
+    div = _cells.aggregate_cells(cd.cells, codes, "division", cd.kind)
+    div = div.loc[div["industry_code"] != industries.ALL].assign(_ind_level="division")
+    sec = sec.assign(_ind_level=np.where(sec["industry_code"] == industries.ALL, "ALL", "section"))
+    t = primary(with_measures(pd.concat([sec, div], ignore_index=True)), cd.kind)
+    flags = [f"f_{m}" for m in PROTECTED]
+    keys = ["area_code", "industry_code", "year", "_ind_level"]
+    link = pd.DataFrame([(p, c) for c, ps in parts.items() for p in ps], columns=["_part", "_custom"])
+    part_flags = table.loc[table["area_code"].isin(link["_part"]), keys + flags].rename(columns={"area_code": "_part"})
+    part_flags = part_flags.astype({"_part": object}).merge(link, on="_part")
+    any_part = part_flags.groupby(["_custom", "industry_code", "year", "_ind_level"], observed=True)[flags].any()
+    any_part = any_part.reset_index().rename(columns={"_custom": "area_code"})
+    t = t.astype({"area_code": object, "industry_code": object, "_ind_level": object})
+    any_part = any_part.astype({"industry_code": object})
+    t = t.merge(any_part, on=keys, how="left", suffixes=("", "_part"))
+    for f in flags:
+        t[f] = t[f].astype(bool) | t[f"{f}_part"].astype("boolean").fillna(False).astype(bool)
+    t = t.drop(columns=[f"{f}_part" for f in flags])
+    return t.astype({"area_code": "string", "industry_code": "string"})[list(table.columns)]

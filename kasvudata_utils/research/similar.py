@@ -1,0 +1,418 @@
+"""Similar areas: the areas of the same level that look most like a given one.
+
+METHODS.md "Similar areas". Each area is described by a few features in groups
+(``structure``, ``size``, ``trend``, ``labour``, ``access`` from real open data,
+and an optional ``business`` group from the synthetic business table). Every
+feature is standardised over *all* areas of the level in Finland (z-score), each
+group gets the same total weight, shared equally among its features, and the
+distance between two areas is the weighted Euclidean distance of their z-scores
+
+    d(a, b) = sqrt( Σ_f w_f (z_af − z_bf)² / Σ_f w_f ),   Σ over features known for both areas.
+
+This is the standardised Euclidean distance OECD Regional Well-Being uses to show
+"regions similar to yours" (OECD 2014, *How's Life in Your Region?*, ch. 2;
+OECD Regional Well-Being web tool), with feature groups weighted equally as in
+OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §6.
+
+Municipalities are the building blocks: sub-regions, regions and custom groups of
+municipalities (``KU009+KU977``) take sums of counts (population, workplaces,
+unemployed, labour force) and population-weighted means of distances and of the
+urban–rural class.
+
+Examples
+--------
+>>> feats = load_similarity_features("KU")
+>>> find_similar(feats, "KU564", n=3)["name_fi"].tolist()
+['Oulu', 'Jyväskylä', 'Kuopio', 'Turku']
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kasvudata_utils import areas, data, provenance
+from kasvudata_utils.data import loaders, processing
+from kasvudata_utils.errors import InputError
+
+# Paavo 2017 workplaces: broad groups of TOL 2008 sections (the other sections R–U, X count in the total).
+SECTION_GROUPS = {
+    "wp_primary_pct": "A",
+    "wp_industry_pct": "BCDE",
+    "wp_construction_pct": "F",
+    "wp_trade_transport_pct": "GHI",
+    "wp_business_services_pct": "JKLMN",
+    "wp_public_pct": "OPQ",
+}
+POPULATION_YEAR = 2022
+TREND_YEARS = 10
+UNEMPLOYMENT_YEAR = 2020
+WORKPLACES_YEAR = 2017
+_CLASS = {"urban": 1.0, "semi-urban": 2.0, "rural": 3.0}
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature: its column, group, how it is measured and where it comes from."""
+
+    name: str
+    group: str
+    description: str
+    source: str
+    kind: str = "real"  # provenance of the figures: real or synthetic
+    log: bool = False  # standardised on log10 of the value
+
+
+FEATURES: tuple[Feature, ...] = (
+    *(Feature(c, "structure", f"share of workplaces in TOL 2008 {s[0] + '–' + s[-1] if len(s) > 1 else s}"
+              f" (%, {WORKPLACES_YEAR})", loaders.SRC_PAAVO) for c, s in SECTION_GROUPS.items()),
+    Feature("population", "size", f"population {POPULATION_YEAR} (standardised on log10)", loaders.SRC_SOTKANET,
+            log=True),
+    Feature("population_change_pct", "trend",
+            f"population change {POPULATION_YEAR - TREND_YEARS}–{POPULATION_YEAR} (%)", loaders.SRC_SOTKANET),
+    Feature("unemployment_rate_pct", "labour", f"unemployment rate {UNEMPLOYMENT_YEAR} (%, annual mean)",
+            loaders.SRC_TEM),
+    Feature("jobs_per_100_residents", "labour", f"workplaces per 100 residents ({WORKPLACES_YEAR})",
+            f"{loaders.SRC_PAAVO}; {loaders.SRC_SOTKANET}"),
+    Feature("distance_to_centre_km", "access", "straight-line km from the central locality to the regional "
+            "centre's (the region's most populous municipality); population-weighted for aggregates",
+            loaders.SRC_NLS),
+    Feature("urban_rural_class", "access", "urban–rural class 1 urban, 2 semi-urban, 3 rural "
+            "(population-weighted mean for aggregates)", loaders.SRC_STATFIN),
+    Feature("establishments_per_1000", "business", "establishments per 1,000 residents (last year of the table)",
+            loaders.SRC_SYNTHETIC, kind="synthetic"),
+    Feature("business_personnel_change_pct", "business", "personnel change over the business table's years (%)",
+            loaders.SRC_SYNTHETIC, kind="synthetic"),
+)
+GROUPS = ("structure", "size", "trend", "labour", "access", "business")
+DEFAULT_GROUPS = ("structure", "size", "trend", "labour", "access")
+_BASE_SUMS = ("population", "population_start", "population_wp_year", "workplaces_total",
+              *(f"wp_{s}" for s in "ABCDEFGHIJKLMNOPQ"),
+              "unemployed", "labour_force", "establishments", "personnel_start", "personnel_end")
+_BASE_MEANS = ("distance_to_centre_km", "urban_rural_class")
+
+
+def parse_groups(by=None) -> tuple[str, ...]:
+    """The feature groups of ``--by``: a comma-separated string or a list; default :data:`DEFAULT_GROUPS`.
+
+    >>> parse_groups("size, trend")
+    ('size', 'trend')
+    """
+    if by is None or (isinstance(by, str) and not by.strip()):
+        return DEFAULT_GROUPS
+    items = [s.strip().lower() for s in (by.split(",") if isinstance(by, str) else by) if str(s).strip()]
+    bad = [s for s in items if s not in GROUPS]
+    if bad:
+        raise InputError(f"unknown feature group {bad[0]!r}: expected some of {', '.join(GROUPS)}")
+    return tuple(dict.fromkeys(items))
+
+
+def feature_table(groups=DEFAULT_GROUPS) -> pd.DataFrame:
+    """The features of ``groups`` with their weights: ``feature, group, weight, description, source, kind``.
+
+    Each group weighs 1/len(groups) in total, shared equally among its features.
+
+    >>> w = feature_table(("size", "labour")).set_index("feature")["weight"]
+    >>> float(w["population"]), float(w["unemployment_rate_pct"])
+    (0.5, 0.25)
+    """
+    groups = parse_groups(groups)
+    rows = []
+    for g in groups:
+        feats = [f for f in FEATURES if f.group == g]
+        rows += [{"feature": f.name, "group": g, "weight": 1.0 / len(groups) / len(feats),
+                  "description": f.description, "source": f.source, "kind": f.kind} for f in feats]
+    return pd.DataFrame(rows)
+
+
+def aggregate_features(base: pd.DataFrame, membership: dict) -> pd.DataFrame:
+    """Features of areas made of municipalities.
+
+    Parameters
+    ----------
+    base : pandas.DataFrame
+        One row per municipality (index ``municipality_code``) with the counts of ``_BASE_SUMS``
+        (``population``, ``population_start``, ``workplaces_total``, ``wp_A`` … ``wp_Q``, ``unemployed``,
+        ``labour_force``, optional ``population_wp_year`` (population in the workplaces' year, else
+        ``population`` is used), ``establishments``, ``personnel_start``, ``personnel_end``) and
+        ``distance_to_centre_km``, ``urban_rural_class``. Missing columns give NaN features.
+    membership : dict
+        Area code → list of municipality codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``area_code``, one column per feature of :data:`FEATURES`.
+    """
+    rows = {}
+    for code, munis in membership.items():
+        b = base.reindex(list(munis))
+        s = {c: b[c].sum(min_count=1) if c in b else np.nan for c in _BASE_SUMS}
+        w = b["population"] if "population" in b else pd.Series(np.nan, index=b.index)
+        m = {}
+        for c in _BASE_MEANS:
+            ok = b[c].notna() & w.notna() if c in b else pd.Series(False, index=b.index)
+            m[c] = float((b.loc[ok, c] * w[ok]).sum() / w[ok].sum()) if ok.any() and w[ok].sum() > 0 else np.nan
+        total = s["workplaces_total"]
+        r = {name: _pct(sum(s.get(f"wp_{x}", np.nan) for x in secs), total) for name, secs in SECTION_GROUPS.items()}
+        r["population"] = s["population"]
+        r["population_change_pct"] = _pct(s["population"] - s["population_start"], s["population_start"])
+        r["unemployment_rate_pct"] = _pct(s["unemployed"], s["labour_force"])
+        r["jobs_per_100_residents"] = _pct(total, s["population_wp_year"] if "population_wp_year" in b
+                                           else s["population"])
+        r.update(m)
+        r["establishments_per_1000"] = _pct(s["establishments"], s["population"]) * 10
+        r["business_personnel_change_pct"] = _pct(s["personnel_end"] - s["personnel_start"], s["personnel_start"])
+        rows[code] = r
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=[f.name for f in FEATURES])
+    out.index.name = "area_code"
+    return out.astype(float)
+
+
+def _pct(num, den) -> float:
+    try:
+        num, den = float(num), float(den)
+    except (TypeError, ValueError):
+        return np.nan
+    return 100.0 * num / den if den and not math.isnan(den) and not math.isnan(num) else np.nan
+
+
+def standardise(features: pd.DataFrame, groups=DEFAULT_GROUPS) -> pd.DataFrame:
+    """z-scores (population standard deviation) of the features of ``groups``; log10 where a feature says so.
+
+    A feature with no spread gives zeros (it separates nobody).
+    """
+    cols = feature_table(groups)["feature"].tolist()
+    x = features[cols].astype(float)
+    for f in FEATURES:
+        if f.log and f.name in x:
+            x[f.name] = np.log10(x[f.name].where(x[f.name] > 0))
+    sd = x.std(ddof=0).replace(0.0, np.nan)
+    return ((x - x.mean()) / sd).fillna({c: 0.0 for c in cols if np.isnan(sd[c])})
+
+
+def distances(z: pd.DataFrame, area: str, weights: pd.Series) -> pd.Series:
+    """Weighted Euclidean distance of every row of ``z`` to row ``area`` (METHODS "Similar areas").
+
+    Features missing for either area are left out and the weights of the rest renormalised.
+
+    >>> z = pd.DataFrame({"a": [0.0, 3.0], "b": [0.0, 4.0]}, index=["X", "Y"])
+    >>> float(distances(z, "X", pd.Series({"a": 0.5, "b": 0.5}))["Y"])  # sqrt((9 + 16) / 2)
+    3.5355339059327378
+    """
+    z = z[weights.index]
+    diff2 = (z - z.loc[area]) ** 2
+    w = pd.DataFrame(np.broadcast_to(weights.to_numpy(), diff2.shape), index=diff2.index, columns=diff2.columns)
+    w = w.where(diff2.notna())
+    return np.sqrt((diff2 * w).sum(axis=1, min_count=1) / w.sum(axis=1).replace(0.0, np.nan))
+
+
+def find_similar(features: pd.DataFrame, area: str, n: int = 10, within=None, groups=DEFAULT_GROUPS,
+                 names: dict | None = None) -> pd.DataFrame:
+    """The ``n`` areas nearest to ``area`` among the rows of ``features`` (the area itself first, rank 0).
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Index ``area_code``, feature columns (:func:`aggregate_features`); every row is used to
+        standardise, so pass all areas of one level.
+    area : str
+        A row of ``features``.
+    n : int
+        How many similar areas (1–100).
+    within : str, optional
+        Only candidates inside this area (``MK17``); standardisation still uses every row.
+    groups : str or sequence
+        Feature groups (:data:`GROUPS`).
+    names : dict, optional
+        Code → Finnish name; default from :mod:`kasvudata_utils.areas`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_code, name_fi, distance, rank`` and the raw feature values of ``groups``.
+    """
+    groups = parse_groups(groups)
+    try:
+        n = int(n)
+    except (TypeError, ValueError):
+        raise InputError(f"--n {n!r}: expected a whole number from 1 to 100") from None
+    if not 1 <= n <= 100:
+        raise InputError(f"--n {n}: expected a whole number from 1 to 100")
+    if area not in features.index:
+        raise InputError(f"area {area!r} has no features at this level: expected one of the {len(features)} areas")
+    ft = feature_table(groups)
+    z = standardise(features, groups)
+    d = distances(z, area, ft.set_index("feature")["weight"]).drop(area)
+    if areas.is_custom(area):  # a custom area's own parts are not its peers
+        d = d[[not (c in areas.all_areas() and areas.contains(area, c)) for c in d.index]]
+    if within is not None:
+        w = areas.normalise_area(within)
+        d = d[[areas.contains(w, c) if c in areas.all_areas() else False for c in d.index]]
+        if d.empty:
+            raise InputError(f"--within {w}: no other area of the same level lies inside it")
+    d = d.dropna().sort_values(kind="stable").head(n)
+    names = names if names is not None else {c: a.name_fi for c, a in areas.all_areas().items()}
+    codes = [area, *d.index]
+    out = pd.DataFrame({"area_code": codes, "name_fi": [names.get(c) or _name(c) for c in codes],
+                        "distance": [0.0, *d.to_numpy()], "rank": range(len(codes))})
+    out = pd.concat([out, features.loc[codes, ft["feature"]].reset_index(drop=True)], axis=1)
+    prov = provenance.combine(*(provenance.make(k, sorted(set(ft.loc[ft["kind"] == k, "source"])))
+                                for k in ft["kind"].unique()))
+    return provenance.tag(out, prov)
+
+
+def _name(code: str) -> str:
+    try:
+        return areas.area_name(code)
+    except InputError:  # hand-made codes in tests and examples
+        return code
+
+
+def _regional_centre_distances(population: pd.Series) -> pd.Series:
+    """Kilometres from each municipality's central locality to its region's most populous municipality's."""
+    pts = processing.central_localities().set_index("municipality_code")
+    kus = {c: a for c, a in areas.all_areas().items() if a.level == "KU"}
+    centre = {}
+    for c, a in kus.items():
+        best = centre.get(a.region_code)
+        if best is None or population.get(c, 0) > population.get(best, 0):
+            centre[a.region_code] = c
+    out = {}
+    for c, a in kus.items():
+        cc = centre[a.region_code]
+        if c in pts.index and cc in pts.index:
+            out[c] = processing.haversine_km(pts.at[c, "lon"], pts.at[c, "lat"], pts.at[cc, "lon"], pts.at[cc, "lat"])
+    return pd.Series(out, name="distance_to_centre_km", dtype=float)
+
+
+def municipality_base(business_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Counts per municipality from the embedded real data (and the business table, if given)."""
+    pop = data.load_population()
+    p = pop.pivot_table(index="municipality_code", columns="year", values="population", aggfunc="sum")
+    base = pd.DataFrame({"population": p[POPULATION_YEAR], "population_start": p[POPULATION_YEAR - TREND_YEARS],
+                         "population_wp_year": p[WORKPLACES_YEAR]})
+    wp = data.load_workplaces_2017()
+    wp = wp[wp["area_code"].str.startswith("KU")].pivot_table(index="area_code", columns="section",
+                                                               values="workplaces", aggfunc="sum")
+    base["workplaces_total"] = wp.sum(axis=1)
+    for s in "ABCDEFGHIJKLMNOPQ":
+        base[f"wp_{s}"] = wp.get(s, 0.0)
+    un = data.load_unemployment()
+    un = un[un["year"] == UNEMPLOYMENT_YEAR].set_index("municipality_code")
+    base["unemployed"], base["labour_force"] = un["unemployed"], un["labour_force"]
+    base["distance_to_centre_km"] = _regional_centre_distances(base["population"])
+    base["urban_rural_class"] = pd.Series({c: _CLASS.get(a.urban_rural, np.nan)
+                                           for c, a in areas.all_areas().items() if a.level == "KU"})
+    if business_table is not None:
+        bt = business_table
+        last, first = int(bt["year"].max()), int(bt["year"].min())
+        g = bt.groupby(["area_code", "year"])[["establishments", "personnel"]].sum()
+        base["establishments"] = g.xs(last, level="year")["establishments"]
+        base["personnel_end"] = g.xs(last, level="year")["personnel"]
+        base["personnel_start"] = g.xs(first, level="year")["personnel"]
+    base.index.name = "municipality_code"
+    return base
+
+
+def load_similarity_features(level: str = "KU", groups=DEFAULT_GROUPS, extra: dict | None = None) -> pd.DataFrame:
+    """Features of every area of ``level`` in Finland (plus ``extra`` custom areas: code → municipalities).
+
+    Parameters
+    ----------
+    level : {"KU", "SK", "MK"}
+        Area level.
+    groups : str or sequence
+        Feature groups; the synthetic business table is read only for ``business``.
+    extra : dict, optional
+        Custom areas to add (code → list of municipality codes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``area_code``; columns of :data:`FEATURES`; provenance real (mixed with ``business``).
+
+    Examples
+    --------
+    >>> f = load_similarity_features("MK")
+    >>> len(f), round(float(f.loc["MK17", "population"]) / 1000)
+    (19, 417)
+    """
+    level = str(level).upper()
+    if level not in ("KU", "SK", "MK"):
+        raise InputError(f"similar areas at level {level!r}: expected KU, SK or MK")
+    groups = parse_groups(groups)
+    bt = data.load_business_table() if "business" in groups else None
+    base = municipality_base(bt)
+    mm = areas.municipality_map(level)
+    membership = {}
+    for ku, code in mm.items():
+        membership.setdefault(code, []).append(ku)
+    membership.update(extra or {})
+    out = aggregate_features(base, membership)
+    kinds = set(feature_table(groups)["kind"])
+    return provenance.tag(out, "mixed" if len(kinds) > 1 else kinds.pop(),
+                          sorted(set(feature_table(groups)["source"])))
+
+
+MAX_SIDE_BY_SIDE = 10  # areas in one comparison table or chart, the area itself included
+DEFAULT_COMPARE_N = 5
+
+
+def similar_codes(area, n: int = DEFAULT_COMPARE_N, within=None, groups=DEFAULT_GROUPS) -> list[str]:
+    """Codes of the ``n`` areas most similar to ``area`` (the area itself left out), from the real data.
+
+    A custom area is compared with the areas of its largest part's level, its own parts left out.
+
+    >>> similar_codes("KU564", 2)
+    ['KU179', 'KU297']
+    """
+    code = areas.normalise_area(area)
+    level = areas.level_of(code)
+    if level == areas.COUNTRY:
+        raise InputError(f"area {code}: the whole country has no peers; expected a KU, SK or MK area")
+    extra = None
+    if areas.is_custom(code):
+        level = max((areas.level_of(p) for p in code.split("+")), key=("KU", "SK", "MK").index)
+        extra = {code: areas.municipalities(code)}
+    feats = load_similarity_features(level, groups, extra=extra)
+    return find_similar(feats, code, n, within, groups)["area_code"].tolist()[1:]
+
+
+def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
+    """The areas shown side by side with ``area``: ``area`` first, then ``compare``.
+
+    Parameters
+    ----------
+    area : str
+        The area (any accepted spelling).
+    compare : str or list, optional
+        Comma-separated codes or names (custom areas ``KU009+KU977`` allowed), or ``"similar"`` /
+        None for the ``n`` most similar areas (:func:`similar_codes`).
+    n : int
+        How many similar areas when ``compare`` asks for them.
+
+    Returns
+    -------
+    list of str
+        Normalised codes, at most :data:`MAX_SIDE_BY_SIDE`, without duplicates.
+
+    >>> comparison_set("KU009", "977, Haapavesi")
+    ['KU009', 'KU977', 'KU071']
+    """
+    code = areas.normalise_area(area)
+    if compare is None or (isinstance(compare, str) and compare.strip().lower() in ("", "similar")):
+        return [code, *similar_codes(code, n)]
+    items = compare.split(",") if isinstance(compare, str) else list(compare)
+    items = [str(i).strip() for i in items if str(i).strip()]
+    out = [code]
+    for item in items:
+        c = areas.normalise_area(item)
+        if c not in out:
+            out.append(c)
+    if len(out) > MAX_SIDE_BY_SIDE:
+        raise InputError(f"compare {compare!r}: {len(out)} areas with {code}; expected at most "
+                         f"{MAX_SIDE_BY_SIDE} side by side")
+    return out

@@ -1,0 +1,52 @@
+"""The explorer's side-by-side view (``?area=KU009&compare=KU977,SK177``) on the hand-made app data of test_apps."""
+import pytest
+from test_apps import make_data
+
+from kasvudata_utils.apps import area_explorer
+from kasvudata_utils.apps.area_explorer import AreaExplorer
+
+
+@pytest.fixture
+def data(monkeypatch):
+    d = make_data()
+    monkeypatch.setattr(area_explorer, "_DATA", d)
+    return d
+
+
+def test_compare_from_the_url_puts_three_areas_side_by_side(data, monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "area=KU009&compare=KU977,SK177&lang=en")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    app = AreaExplorer.from_url("MK17", "fi")
+    assert app.area == "KU009" and app.compare == ["KU977", "SK177"]
+    assert app.compare_box.value == "KU977,SK177" and app.notice.value == ""
+    # chart: three lines; personnel indexed to the first year (Alavieska 120/100 → 120, Ylivieska 380/400 → 95)
+    # four polylines: Alavieska's breaks at its suppressed 2021, Ylivieska and the sub-region are whole
+    assert app.chart.value.count("<polyline") == 4
+    assert app.chart.value.count("stroke-width=\"3\"") == 3  # three legend entries
+    for name in ("Alavieska", "Ylivieska"):
+        assert name in app.chart.value and name in app.table.value
+    assert "kd-compare-table" in app.table.value
+    # summary: Ylivieska 400 → 380 is −5.0 %, the sub-region 500 → 500 is 0.0 %
+    assert "Ylivieska (KU977) -5.0 %" in app.summary.value
+    assert "(SK177) 0.0 %" in app.summary.value or "(SK177) +0.0 %" in app.summary.value
+
+
+def test_compare_frame_holds_each_area_once_per_year(data):
+    app = AreaExplorer(area="KU009", lang="fi")
+    app.compare_box.value = "KU977"
+    f = app.compare_frame()
+    assert sorted(set(f["area_code"])) == ["KU009", "KU977"] and len(f) == 2 * 5
+    assert f[(f.area_code == "KU977") & (f.year == 2023)]["value"].tolist() == [380.0]
+    assert f[(f.area_code == "KU009") & (f.year == 2021)]["value"].isna().all()  # suppressed stays empty
+
+
+def test_compare_bad_input_is_a_notice(data):
+    app = AreaExplorer(area="KU009", lang="en")
+    app.compare_box.value = "KU977,KU999"
+    assert app.compare == [] and "KU999" in app.notice.value and "Traceback" not in app.notice.value
+    app.compare_box.value = "KU977,KU564"  # Oulu is not in this app data
+    assert app.compare == ["KU977"] and "KU564" in app.notice.value
+    app.compare_box.value = ",".join(f"KU{c:03d}" for c in (5, 10, 16, 18, 19, 20, 35, 43, 46, 47))
+    assert app.compare == [] and "at most 10" in app.notice.value
+    app.compare_box.value = ""
+    assert app.compare == [] and app.notice.value == "" and "kd-compare-table" not in app.table.value
