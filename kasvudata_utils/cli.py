@@ -15,7 +15,7 @@ import sys
 from kasvudata_utils.errors import InputError
 
 # Module names under kasvudata_utils.commands, in the order shown by --help.
-COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "reports", "workshop", "insights")
+COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "reports", "workshop", "insights", "research")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,6 +24,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``kasvudata`` parser with every command module's subcommand registered."""
     parser = _Parser(prog="kasvudata", description="KasvuDATA: regional business analytics and co-learning "
                                                    "workshops for Northern Ostrobothnia.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run one command; return its exit code (0 ok, 2 bad input in one line, 1 internal error)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
