@@ -16,7 +16,8 @@ from kasvudata_utils import areas
 from kasvudata_utils.errors import InputError
 
 # Module names under kasvudata_utils.commands, in the order shown by --help.
-COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "similar", "reports", "workshop", "insights")
+COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "similar", "reports", "workshop", "insights",
+            "research")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -650,6 +650,35 @@ LABELS: dict[str, dict[str, str]] = {
                                "en": "The app's data has no areas {areas}: they are left out of the comparison."},
     "explorer_compare_summary": {"fi": "Vertailussa {start}–{end}: {items}.",
                                  "en": "Compared, {start}–{end}: {items}."},
+    # research method checks and generated notebook takeaways (issue 20)
+    "research_lisa_stability": {
+        "fi": "FDR-merkitsevät kunnat permutaatiosiemenillä {seeds} ({perm} permutaatiota): {counts} — {verdict}",
+        "en": "FDR-significant municipalities under permutation seeds {seeds} ({perm} permutations): {counts} — "
+              "{verdict}"},
+    "research_stable_yes": {"fi": "sama joukko kaikilla siemenillä.", "en": "the same set under every seed."},
+    "research_stable_no": {"fi": "joukko VAIHTELEE siemenen mukaan: tulkitse varoen.",
+                           "en": "the set CHANGES with the seed: read it with care."},
+    "takeaway_title": {"fi": "**Opit (laskettu yllä olevista tuloksista)**",
+                       "en": "**Takeaways (computed from the results above)**"},
+    "takeaway_moran_sig": {
+        "fi": "Kasvu on alueellisesti kasautunutta: Moranin I = {i:.3f} (p = {p:.4f}, {perm} permutaatiota).",
+        "en": "Growth is spatially clustered: Moran's I = {i:.3f} (p = {p:.4f}, {perm} permutations)."},
+    "takeaway_moran_ns": {
+        "fi": "Kasvu ei ole merkitsevästi kasautunutta: Moranin I = {i:.3f} (p = {p:.4f}).",
+        "en": "Growth is not significantly clustered: Moran's I = {i:.3f} (p = {p:.4f})."},
+    "takeaway_lisa": {
+        "fi": "{n}/{total} kuntaa on merkitsevässä LISA-klusterissa (FDR {alpha:.0%}): {counts}; "
+              "alueella {area}: {n_area}.",
+        "en": "{n} of {total} municipalities are in a significant LISA cluster (FDR {alpha:.0%}): {counts}; "
+              "in {area}: {n_area}."},
+    "takeaway_lisa_unstable": {
+        "fi": "Merkitsevä joukko riippuu permutaatiosiemenestä: lisää permutaatioita ennen kuin nimeät klustereita.",
+        "en": "The significant set depends on the permutation seed: add permutations before naming clusters."},
+    "takeaway_synthetic": {
+        "fi": "Aineisto on synteettinen: tulos kertoo menetelmästä ja istutetusta mallista, ei todellisista "
+              "yrityksistä.",
+        "en": "The data is synthetic: the result speaks about the method and the planted model, not about real "
+              "firms."},
 }
 
 

@@ -6,9 +6,13 @@ statistics) following METHODS.md "Spatial statistics":
 - :func:`build_weights` — row-standardised queen contiguity (islands such as
   Hailuoto are attached to their nearest neighbour, so nobody is
   neighbourless) or k-nearest neighbours on centroids, in EPSG:3067;
-- :func:`moran_global` — ``esda.Moran`` with 999 permutations and a fixed seed;
-- :func:`lisa` — ``esda.Moran_Local`` with a fixed seed, FDR-corrected
-  (``esda.fdr``) quadrant labels ``HH``/``LH``/``LL``/``HL``/``ns``;
+- :func:`moran_global` — ``esda.Moran`` with 9,999 permutations and a fixed seed;
+- :func:`lisa` — ``esda.Moran_Local`` with 99,999 permutations and a fixed
+  seed, FDR-corrected (``esda.fdr``) quadrant labels ``HH``/``LH``/``LL``/``HL``/``ns``;
+- :func:`lisa_stability` — the FDR-significant set under two permutation seeds
+  (with 999 permutations the smallest pseudo p-value is 0.001 and the
+  Benjamini–Hochberg cut-off over ~290 municipalities sits at that floor, so
+  the set flipped with the seed; 99,999 permutations make it stable);
 - :func:`moran_rate` — empirical-Bayes ``esda.Moran_Rate`` for rates with
   small denominators (birth rates);
 - :func:`lisa_class_for_area` and :func:`area_spatial_context` — the sentence
@@ -41,6 +45,10 @@ QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 CLUSTER_LABELS = ("HH", "LH", "LL", "HL", "ns")
 ANALYSIS_CRS = 3067
 DEFAULT_SEED = 20240917
+# Pseudo p-values are at least 1 / (permutations + 1): the Benjamini–Hochberg cut-off over ~290
+# municipalities needs p-values well below 0.001, which 999 permutations cannot resolve.
+MORAN_PERMUTATIONS = 9_999
+LISA_PERMUTATIONS = 99_999
 
 
 @contextlib.contextmanager
@@ -180,7 +188,7 @@ def _aligned(y, w, name="y"):
     return _vector(y, w, name)
 
 
-def moran_global(y, w, permutations: int = 999, seed: int = DEFAULT_SEED) -> MoranResult:
+def moran_global(y, w, permutations: int = MORAN_PERMUTATIONS, seed: int = DEFAULT_SEED) -> MoranResult:
     """Global Moran's I of ``y`` under weights ``w`` (``esda.Moran``).
 
     ``y`` is an array in ``w.id_order`` or a Series indexed by the weight ids.
@@ -216,7 +224,7 @@ def _classify(q, p, alpha, use_fdr):
 
 
 def lisa(y, w, seed: int = DEFAULT_SEED, alpha: float = 0.05, fdr: bool = True,
-         permutations: int = 999) -> pd.DataFrame:
+         permutations: int = LISA_PERMUTATIONS) -> pd.DataFrame:
     """Local Moran's I with quadrant labels (``esda.Moran_Local``).
 
     Parameters
@@ -231,6 +239,12 @@ def lisa(y, w, seed: int = DEFAULT_SEED, alpha: float = 0.05, fdr: bool = True,
     fdr : bool
         Use the Benjamini–Hochberg false-discovery-rate cut-off
         (``esda.fdr``) instead of ``alpha`` for each area.
+    permutations : int
+        Conditional permutations (default 99,999: the smallest pseudo p-value
+        is 1 / (permutations + 1), and the FDR cut-off needs values far below
+        0.001). ``p_sim`` is esda's *directed* one-sided pseudo p-value:
+        ``(min(#{I_perm ≥ I}, #{I_perm < I}) + 1) / (permutations + 1)``, the
+        tail the observed local I falls in, about half a two-sided p-value.
 
     Returns
     -------
@@ -268,7 +282,7 @@ def lisa(y, w, seed: int = DEFAULT_SEED, alpha: float = 0.05, fdr: bool = True,
     return out
 
 
-def moran_rate(events, base, w, permutations: int = 999, seed: int = DEFAULT_SEED) -> MoranResult:
+def moran_rate(events, base, w, permutations: int = MORAN_PERMUTATIONS, seed: int = DEFAULT_SEED) -> MoranResult:
     """Empirical-Bayes Moran's I of the rate ``events / base`` (``esda.Moran_Rate``).
 
     Use it for birth rates and other rates whose denominators are small in
@@ -298,7 +312,7 @@ def moran_rate(events, base, w, permutations: int = 999, seed: int = DEFAULT_SEE
 
 
 def lisa_rate(events, base, w, seed: int = DEFAULT_SEED, alpha: float = 0.05, fdr: bool = True,
-              permutations: int = 999) -> pd.DataFrame:
+              permutations: int = LISA_PERMUTATIONS) -> pd.DataFrame:
     """Local Moran of empirical-Bayes standardised rates (``esda.Moran_Local_Rate``).
 
     Same columns as :func:`lisa`; ``value`` is the raw rate events / base.
@@ -320,6 +334,39 @@ def lisa_rate(events, base, w, seed: int = DEFAULT_SEED, alpha: float = 0.05, fd
     out["cluster"] = out["cluster"].astype(str)
     out.attrs["p_cutoff"] = cut
     return out
+
+
+def lisa_stability(y, w, seeds=(DEFAULT_SEED, DEFAULT_SEED + 1), alpha: float = 0.05, fdr: bool = True,
+                   permutations: int = LISA_PERMUTATIONS) -> pd.DataFrame:
+    """Compare the significant LISA set under each permutation seed (a result should not hinge on the seed).
+
+    Returns one row per seed: ``seed, n_significant, significant`` (the
+    significant area codes, comma-separated, with their cluster after a
+    colon), ``p_cutoff`` and ``same_as_first``; ``attrs["stable"]`` is True
+    where every seed gives the same significant areas with the same labels.
+
+    Examples
+    --------
+    >>> from libpysal.weights import lat2W
+    >>> w = lat2W(6, 6); w.transform = "r"
+    >>> lisa_stability(np.arange(36) // 6, w, seeds=(1, 2), permutations=9_999).attrs["stable"]
+    True
+    """
+    seeds = [int(s) for s in seeds]
+    if len(seeds) < 2:
+        raise InputError(f"seeds {seeds!r}: expected at least two permutation seeds to compare")
+    rows, first = [], None
+    for seed in seeds:
+        out = lisa(y, w, seed=seed, alpha=alpha, fdr=fdr, permutations=permutations)
+        sig = out[out["cluster"] != "ns"]
+        found = tuple(f"{a}:{c}" for a, c in zip(sig["area_code"], sig["cluster"], strict=True))
+        first = found if first is None else first
+        rows.append({"seed": seed, "n_significant": len(found), "significant": ", ".join(found),
+                     "p_cutoff": out.attrs["p_cutoff"], "same_as_first": found == first})
+    table = pd.DataFrame(rows)
+    table.attrs["stable"] = bool(table["same_as_first"].all())
+    table.attrs["permutations"] = int(permutations)
+    return table
 
 
 def moran_scatter_data(y, w) -> pd.DataFrame:
