@@ -6,7 +6,8 @@ disclosed output (suppressed cells show as ``–``, never as a number) or from r
 and each carries its source and the data badge. Tables are also written as CSV files under
 ``output_dir`` for download.
 
->>> rep = AreaReport.build("KU009", "", 2018, 2023, "fi")
+>>> from kasvudata_utils.reports.common import normalise_parameters
+>>> rep = AreaReport.build(normalise_parameters("KU009", "", 2018, 2023, "fi"))
 >>> rep.name, rep.ref_name  # each section method (``rep.key_findings()`` …) displays its part
 ('Alavieska', 'Pohjois-Pohjanmaa')
 """
@@ -21,7 +22,7 @@ from kasvudata_utils.reports.findings import findings_markdown, key_findings
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart, figure_png, format_number, line_chart
 from kasvudata_utils.reports.common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
-                             normalise_parameters, save_table, shared_table, size_classes, wide)
+                             ReportParameters, save_table, shared_table, size_classes, wide)
 from kasvudata_utils.reports.common import SMALL_NUMBER_FIRMS, births_by_year, rate_bases, symbol_legend
 from kasvudata_utils.data import load_business_table, load_geometries
 from kasvudata_utils.data.sources import file_sha256, load_table
@@ -138,16 +139,14 @@ class AreaReport:
         self.table_only = "firm_id" not in data.panel.columns
 
     @classmethod
-    def build(cls, area, reference, start_year, end_year, lang="fi", panel_path="", output_dir="", table_path=""):
-        """Normalise the parameters, compute the indicators and save the full disclosed table.
+    def build(cls, params: ReportParameters, output_dir: str = ""):
+        """Compute the indicators of the notebook's normalised parameters and save the full disclosed table.
 
-        ``table_path`` names a SPEC §3 business table (``--table`` / ``--data statfin``) the figures
+        ``params.table_path`` names a SPEC §3 business table (``--table`` / ``--data statfin``) the figures
         come from (:mod:`kasvudata_utils.data.sources`).
         """
-        a, r, s, e, lang, panel, table = normalise_parameters(area, reference, start_year, end_year, lang,
-                                                              panel_path, table_path)
-        rep = cls(compute_report_data(a, r, s, e, lang, panel, table), output_dir)
-        rep.table_path = table
+        rep = cls(compute_report_data(params), output_dir)
+        rep.table_path = params.table_path
         save_table(rep.ind, output_dir, "indicators")
         return rep
 

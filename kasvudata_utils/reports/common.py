@@ -27,15 +27,36 @@ from kasvudata_utils.indicators.disclosure import apply_disclosure, disclosure_e
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint
 
 
-def normalise_parameters(area, reference, start_year, end_year, lang, panel_path="", table_path=None):
-    """The report parameters normalised: ``(area, reference, start, end, lang, panel_path)``.
+@dataclass(frozen=True)
+class ReportParameters:
+    """A report's parameters, normalised once (:func:`normalise_parameters`) and passed on as they are.
+
+    Codes are SPEC §1 codes (``KU009``), the years integers with ``start < end``, ``lang`` ``fi`` or ``en``,
+    the paths ``""`` or an existing file. Everything downstream (report data, sections, tables) trusts it.
+    """
+
+    area: str
+    reference: str
+    start: int
+    end: int
+    lang: str
+    panel_path: str = ""
+    table_path: str = ""
+
+
+def normalise_parameters(area, reference, start_year, end_year, lang, panel_path="",
+                         table_path="") -> ReportParameters:
+    """The notebook's parameters as one :class:`ReportParameters`, or one-line :class:`InputError`.
 
     ``area`` arriving as the integer 9 (papermill's type coercion of ``-p area 009``) gives ``KU009``;
     an empty ``reference`` gives the SPEC default (the parent region, or ``SSS`` for a region).
-    Given ``table_path`` (a SPEC §3 business table file, ``""`` for none), the tuple ends with it
-    too: ``(…, panel_path, table_path)``; notebooks without that parameter keep the six values.
-    """
+    ``table_path`` names a SPEC §3 business table file (``""`` for none).
 
+    Examples
+    --------
+    >>> normalise_parameters(9, "", "2018", 2023, "EN")
+    ReportParameters(area='KU009', reference='MK17', start=2018, end=2023, lang='en', panel_path='', table_path='')
+    """
     area = areas.normalise_area(area)
     reference = areas.normalise_area(reference) if str(reference or "").strip() else areas.default_reference(area)
     try:
@@ -50,12 +71,10 @@ def normalise_parameters(area, reference, start_year, end_year, lang, panel_path
     panel = str(panel_path or "").strip()
     if panel and not Path(panel).is_file():
         raise InputError(f"panel_path {panel!r}: no such file, expected a CSV or Parquet firm panel")
-    if table_path is None:
-        return area, reference, start, end, lang_n, panel
     table = str(table_path or "").strip()
     if table and not Path(table).is_file():
         raise InputError(f"table_path {table!r}: no such file, expected a CSV or Parquet business table (SPEC §3)")
-    return area, reference, start, end, lang_n, panel, table
+    return ReportParameters(area, reference, start, end, lang_n, panel, table)
 
 
 @dataclass
@@ -83,7 +102,7 @@ def combined_provenance(*frames) -> dict:
     return provenance.combine(*tagged) if tagged else provenance.make("real")
 
 
-def compute_report_data(area, reference, start, end, lang="fi", panel_path="", table_path="") -> ReportData:
+def compute_report_data(params: ReportParameters) -> ReportData:
     """Load the data and compute the area's and the reference's indicators and the shift-share.
 
     Which data serve the area and the reference is decided by :mod:`kasvudata_utils.data.sources`
@@ -91,7 +110,8 @@ def compute_report_data(area, reference, start, end, lang="fi", panel_path="", t
     for a reference they do not cover, the companion business table.
     """
 
-    source = sources.resolve_source("default", panel_path, table_path)
+    area, reference, start, end, lang = params.area, params.reference, params.start, params.end, params.lang
+    source = sources.resolve_source("default", params.panel_path, params.table_path)
     main, companion = sources.load_main_and_companion(source)
     ref_data = sources.reference_data_for(main, companion, [reference])
     if ref_data is None:

@@ -14,7 +14,7 @@ from kasvudata_utils import areas, industries
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart
 from kasvudata_utils.reports.area import REAL_PROV, _h2, _p, _show
-from kasvudata_utils.reports.common import (attribution_html, badge_html, combined_provenance, html_table, normalise_parameters,
+from kasvudata_utils.reports.common import (attribution_html, badge_html, combined_provenance, html_table, ReportParameters,
                              shared_table,
                              save_table)
 from kasvudata_utils.data import sources
@@ -36,14 +36,14 @@ class IndustryProfile:
         self.iname = industries.industry_name(industry, lang)
 
     @classmethod
-    def build(cls, industry, area="MK17", reference="", start_year=2018, end_year=2023, lang="fi", panel_path="",
-              output_dir="", table_path=""):
+    def build(cls, industry, params: ReportParameters, output_dir: str = ""):
         """Compute the industry's indicators for the region, its sub-regions and municipalities.
 
-        ``table_path``: a SPEC §3 business table the figures come from (:mod:`kasvudata_utils.data.sources`).
+        ``params`` are the notebook's normalised parameters (:func:`~kasvudata_utils.reports.common.normalise_parameters`);
+        ``params.table_path``: a SPEC §3 business table the figures come from (:mod:`kasvudata_utils.data.sources`).
         """
-        region, ref, start, end, lang, panel, table = normalise_parameters(area, reference, start_year, end_year,
-                                                                           lang, panel_path, table_path)
+        region, ref, start, end, lang = params.area, params.reference, params.start, params.end, params.lang
+        panel, table = params.panel_path, params.table_path
         code = industries.normalise_industry(industry)
         level = "section" if code.isalpha() else "division"
         codes = list(dict.fromkeys([region] + areas.members(region, "SK") + areas.members(region, "KU")))
