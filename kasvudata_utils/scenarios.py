@@ -54,7 +54,7 @@ import math
 
 import pandas as pd
 
-from kasvudata_utils.errors import InputError
+from kasvudata_utils.errors import InputError, require_columns
 
 #: Industry groups of the model (TOL 2008 sections of the firm panel, ``industries.BUSINESS_SECTIONS``).
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -200,9 +200,7 @@ def baseline_inputs(area: pd.DataFrame, reference: pd.DataFrame, last_year: int 
     """
     need = {"industry_code", "year", "personnel", "establishments", "exports_eur", "turnover_eur"}
     for name, df in (("area", area), ("reference", reference)):
-        missing = need - set(df.columns)
-        if missing:
-            raise InputError(f"scenario {name} table lacks columns {sorted(missing)}: expected {sorted(need)}")
+        require_columns(df, sorted(need), f"scenario {name} table")
     if area.empty:
         raise InputError("scenario area table is empty: expected yearly section totals")
     t1 = int(last_year if last_year is not None else area["year"].max())

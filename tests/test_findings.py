@@ -92,7 +92,7 @@ def test_value_of_and_headline():
 
 
 def test_bad_table_is_one_line_input_error():
-    with pytest.raises(InputError, match="lacks columns"):
+    with pytest.raises(InputError, match="lacks column"):
         key_findings(pd.DataFrame({"x": [1]}), A, R)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, industries
-from kasvudata_utils.errors import InputError
+from kasvudata_utils.errors import InputError, require_columns
 
 PANEL_COLUMNS = ("firm_id", "year", "municipality_code", "industry_code", "personnel", "turnover_eur",
                  "exports_goods_eur", "exports_services_eur", "founded_year")
@@ -58,16 +58,11 @@ def detect_kind(data) -> str:
                          f"{type(data).__name__}")
     cols = set(data.columns)
     if "firm_id" in cols:
-        missing = [c for c in PANEL_COLUMNS if c not in cols]
-        if missing:
-            raise InputError(f"firm panel lacks column(s) {', '.join(missing)}: expected the SPEC §3 "
-                             f"firm-panel columns")
+        require_columns(data, PANEL_COLUMNS, "firm panel", expected="the SPEC §3 firm-panel columns")
         return "panel"
     if "area_code" in cols:
-        missing = [c for c in TABLE_COLUMNS if c not in cols]
-        if missing:
-            raise InputError(f"business table lacks column(s) {', '.join(missing)}: expected the SPEC §3 "
-                             f"regional business table columns")
+        require_columns(data, TABLE_COLUMNS, "business table",
+                        expected="the SPEC §3 regional business table columns")
         return "table"
     raise InputError(f"data has columns {sorted(cols)[:8]}: expected a firm panel (firm_id, year, …) or a "
                      f"regional business table (area_code, industry_code, year, …)")

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 
 from kasvudata_utils import areas, industries
-from kasvudata_utils.errors import InputError
+from kasvudata_utils.errors import InputError, require_columns
 from kasvudata_utils.labels import normalise_lang, t
 from kasvudata_utils.numbers import signed
 from kasvudata_utils.plots import format_number, format_pct
@@ -49,10 +49,8 @@ class Finding:
 
 
 def _check(ind) -> None:
-    missing = [c for c in REQUIRED if c not in ind.columns]
-    if missing:
-        raise InputError(f"indicator table lacks columns {missing}: expected the long table of compute_indicators "
-                         f"({', '.join(REQUIRED)}, suppressed)")
+    require_columns(ind, REQUIRED, "indicator table",
+                    expected=f"the long table of compute_indicators ({', '.join(REQUIRED)}, suppressed)")
 
 
 def _ok(value, suppressed) -> bool:

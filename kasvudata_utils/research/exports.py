@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas
-from kasvudata_utils.errors import InputError
+from kasvudata_utils.errors import InputError, require_columns
 from kasvudata_utils.indicators import disclosure
 from kasvudata_utils.industries import division_section_map
 from kasvudata_utils.research.support import size_class
@@ -26,9 +26,7 @@ REQUIRED = ["firm_id", "year", "municipality_code", "industry_code", "turnover_e
 
 
 def _area_panel(panel: pd.DataFrame, area) -> pd.DataFrame:
-    missing = [c for c in REQUIRED if c not in panel.columns]
-    if missing:
-        raise InputError(f"panel lacks column(s) {missing}: expected the firm panel columns of SPEC §3")
+    require_columns(panel, REQUIRED, "panel", expected="the firm panel columns of SPEC §3")
     code = areas.normalise_area(area)
     munis = set(areas.municipalities(code))
     p = panel[panel["municipality_code"].isin(munis)].copy()
@@ -174,8 +172,7 @@ def goods_trend_vs_customs(panel: pd.DataFrame, exports_regional: pd.DataFrame, 
     if areas.level_of(code) != "MK":
         raise InputError(f"region {code}: expected a region code (MKxx); Customs' statistics are regional")
     need = ["region_code", "year", "exports_goods_eur"]
-    if any(c not in exports_regional.columns for c in need):
-        raise InputError(f"exports_regional lacks columns: expected {need}")
+    require_columns(exports_regional, need, "exports_regional")
     p = _area_panel(panel, code)
     mine = p.groupby("year", as_index=False)["exports_goods_eur"].sum().rename(
         columns={"exports_goods_eur": "panel_goods_eur"})
@@ -199,8 +196,7 @@ def municipal_export_intensity(business_table: pd.DataFrame, start: int, end: in
     [15.0]
     """
     need = ["area_code", "year", "turnover_eur", "exports_eur"]
-    if any(c not in business_table.columns for c in need):
-        raise InputError(f"business_table lacks columns: expected {need}")
+    require_columns(business_table, need, "business_table")
     bt = business_table[business_table["area_code"].astype(str).str.startswith("KU")
                         & business_table["year"].between(int(start), int(end))]
     if "suppressed" in bt.columns:
