@@ -33,6 +33,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import IO
 
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.paths import PROJECT_ROOT
@@ -63,8 +64,9 @@ def atomic_open(path, mode: str = "w", encoding: str | None = "utf-8", newline: 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     binary = "b" in mode
     try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": encoding,
-                                                                           "newline": newline})) as f:
+        f: IO
+        f = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline=newline)
+        with f:
             yield f
             f.flush()
             os.fsync(f.fileno())
