@@ -444,3 +444,15 @@ def test_alavieska_survival_on_few_births_is_marked(batch):
     p.feed((out / "KU009" / "report.html").read_text(encoding="utf-8"))
     row = next(r for r in p.rows if r and r[0] == "1 vuoden eloonjäänti (%) – Alavieska")
     assert row[1] == "77*"  # 76.9 % as a whole number with the mark
+
+
+@pytest.mark.slow
+def test_batch_reports_make_no_significance_claim_on_synthetic_data(batch):
+    out, _ = batch
+    for code in ("KU009", "SK177"):
+        text = html.unescape((out / code / "report.html").read_text(encoding="utf-8"))
+        body = re.sub(r"<[^>]+>", " ", text.split("<body", 1)[1]).lower()
+        assert "synteettinen" in body
+        for claim in ("tilastollisesti merkitsev", "fdr 5", "p = 0", "kasvutekijöistä alueen puolella",
+                      "luottamusväl"):
+            assert claim not in body, (code, claim)
