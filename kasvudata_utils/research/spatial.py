@@ -457,7 +457,7 @@ def area_spatial_context(area_code, lang: str = "fi", start: int | None = None, 
     end = int(years.max()) if end is None else int(end)
     table = growth_lisa(geometries, business_table, start, end, seed=seed)
     info = lisa_class_for_area(table, code)
-    name = areas.area_name(code, lang)
+    name = areas.official_name(code, lang)
     key = "spatial_context_ku_" if info["level"] == "KU" else "spatial_context_area_"
     text = labels.t(key + info["cluster"], lang, name=name, start=start, end=end,
                     n=info["counts"].get(info["cluster"], 0), total=info["n"])
