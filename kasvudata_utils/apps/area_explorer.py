@@ -264,15 +264,23 @@ class AreaExplorer(BaseApp):
         dec = 1 if ind in RATE_INDICATORS else 0
         head = (f"<tr><th>{html.escape(t('year', L))}</th><th>{html.escape(areas.official_name(self.area, L))}</th>"
                 f"<th>{html.escape(areas.official_name(self.reference, L))}</th></tr>")
-        sup_text = t("suppressed", L)
+        # Statistics Finland's symbols, as in the reports: ".." confidential, "." not applicable / not yet observable
+        sup_cell = f'<td title="{html.escape(t("suppressed", L))}">..</td>'
+        na_cell = f'<td title="{html.escape(t("not_applicable", L))}">.</td>'
+
+        def cell(area, y, v):
+            if v is None or math.isnan(float(v)):
+                return na_cell
+            return f"<td>{self._value_text(area, ind, y, v, dec)}</td>"
+
         rows = "".join(
-            f"<tr><td>{int(y)}</td><td>{sup_text if bool(sup) else self._value_text(self.area, ind, y, v, dec)}"
-            f"</td><td>{self._value_text(self.reference, ind, y, rv, dec)}</td></tr>"
+            f"<tr><td>{int(y)}</td>{sup_cell if bool(sup) else cell(self.area, y, v)}{cell(self.reference, y, rv)}</tr>"
             for y, v, sup, rv in zip(df["year"], df["value"], df["suppressed"].fillna(False), df["reference_value"],
                                      strict=False))
-        note = ""
+        note = t("symbol_legend", L)
         if any(self._few(a, ind, df["year"]) for a in (self.area, self.reference)):
-            note = f"<small>{html.escape(t('small_number_legend', L, n=SMALL_NUMBER_FIRMS))}</small>"
+            note += " " + t("small_number_legend", L, n=SMALL_NUMBER_FIRMS)
+        note = f"<small>{html.escape(note)}</small>"
         return f'<table class="kd-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>{head}{rows}</table>{note}'
 
     def _chart_svg(self, df) -> str:
