@@ -149,7 +149,8 @@ def test_explorer_table_csv_and_suppression(data):
     df = app.table_frame()
     row = df[df["year"] == 2021].iloc[0]
     assert bool(row["suppressed"]) and math.isnan(row["value"])
-    assert "salattu" in app.table.value
+    assert '<td>2021</td><td title="salattu">..</td>' in app.table.value  # StatFin's symbol, explained
+    assert "Symbolit: .. = salattu" in app.table.value
     payload = app.download.value.split("base64,")[1].split('"')[0]
     csv = base64.b64decode(payload).decode("utf-8").splitlines()
     assert csv[0] == "area_code,reference_code,indicator,year,value,suppressed,reference_value"
@@ -390,3 +391,19 @@ def test_explorer_names_the_years_a_later_starting_series_compares():
     # the area: 60 → 80 over 2021–2023 = +20 points; the reference over the same years: 70 → 90 = +20 points
     assert "Alavieska (KU009), 2021–2023:" in app.summary.value
     assert "(change +20.0 pp); reference North Ostrobothnia +20.0 pp" in app.summary.value
+
+
+def test_explorer_marks_rates_on_few_firms():
+    """Issue 13: survival on 5 births (4 alive = 80 %) reads "80*" with the rule beside it, not "80.0"."""
+    rows = _rows("KU009", "personnel", [100] * 5) + _rows("MK17", "personnel", [1000] * 5)
+    rows += _rows("KU009", "establishments", [50] * 5) + _rows("MK17", "establishments", [1000] * 5)
+    rows += _rows("KU009", "birth_rate_pct", [10] * 5)  # 10 % of 50 firms = 5 births a year
+    rows += _rows("MK17", "birth_rate_pct", [10] * 5)  # 100 births a year
+    rows += _rows("KU009", "survival_rate_1y_pct", [50, 60, 70, 75, 80])
+    rows += _rows("MK17", "survival_rate_1y_pct", [80, 80, 80, 80, 82.5])
+    app = AreaExplorer(area="KU009", lang="en", data=AppData(pd.DataFrame(rows)), map=False)
+    app.indicator_select.value = "survival_rate_1y_pct"
+    # 2019 has no births of 2018 in the data, so the window's 2019 value carries no base; 2020–2023 rest on 5
+    assert "<td>2023</td><td>80*</td><td>82.5</td>" in app.table.value
+    assert "fewer than 20 firms" in app.table.value
+    assert "survival (%) 80*" in app.summary.value and "(change +30* pp)" in app.summary.value

@@ -372,7 +372,8 @@ def test_sk177_personnel_change_reads_the_same_on_every_surface(batch):
 
 def test_table_symbols_and_small_number_marks():
     """Issue 13: StatFin's symbols with a legend; a rate on few firms is a whole number with a mark."""
-    from kasvudata_utils.reports.common import html_table, rate_bases
+    from kasvudata_utils.indicators.smallnumbers import rate_bases
+    from kasvudata_utils.reports.common import html_table
 
     df = pd.DataFrame({"share": [12.345, None, 50.0, 0.0], "share__suppressed": [False, False, True, False]},
                       index=["C", "ALL", "D", "F"])
@@ -430,7 +431,7 @@ def test_one_vocabulary_and_a_glossary_in_every_report():
 def test_alavieska_survival_on_few_births_is_marked(batch):
     """Issue 13: Alavieska's 1-year survival 2018 rests on the 13 firms born in 2017 (10 of them alive)."""
     from kasvudata_utils.data import load_firm_panel
-    from kasvudata_utils.reports.common import births_by_year
+    from kasvudata_utils.indicators.smallnumbers import births_by_year
 
     assert births_by_year(load_firm_panel(), "KU009")[2017] == 13
     out, _ = batch
@@ -443,3 +444,15 @@ def test_alavieska_survival_on_few_births_is_marked(batch):
     p.feed((out / "KU009" / "report.html").read_text(encoding="utf-8"))
     row = next(r for r in p.rows if r and r[0] == "1 vuoden eloonjäänti (%) – Alavieska")
     assert row[1] == "77*"  # 76.9 % as a whole number with the mark
+
+
+@pytest.mark.slow
+def test_batch_reports_make_no_significance_claim_on_synthetic_data(batch):
+    out, _ = batch
+    for code in ("KU009", "SK177"):
+        text = html.unescape((out / code / "report.html").read_text(encoding="utf-8"))
+        body = re.sub(r"<[^>]+>", " ", text.split("<body", 1)[1]).lower()
+        assert "synteettinen" in body
+        for claim in ("tilastollisesti merkitsev", "fdr 5", "p = 0", "kasvutekijöistä alueen puolella",
+                      "luottamusväl"):
+            assert claim not in body, (code, claim)

@@ -41,6 +41,7 @@ from kasvudata_utils.apps.common import (
 )
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK, rate_bases
 from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
 from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, comparison_set, similar_codes
@@ -102,6 +103,7 @@ class AreaExplorer(BaseApp):
         if code not in codes:
             raise InputError(f"area {area!r}: expected one of the {len(codes)} Northern Ostrobothnia areas")
         self.area = code
+        self._bases: dict = {}  # area → rate_bases, computed on first use
         L = self.lang
         y0, y1 = self.data.years()
         present = set(self.data.indicators["indicator"].unique())
@@ -236,18 +238,34 @@ class AreaExplorer(BaseApp):
         y0, y1 = self.year_range.value
         return s[(s["year"] >= y0) & (s["year"] <= y1)].reset_index(drop=True)
 
-    def _change_text(self, s, indicator) -> tuple[str, float]:
+    def _change_text(self, s, indicator, area=None) -> tuple[str, float]:
         """``(text, number)`` of the change over the window: growth % for levels, points for rates."""
         if len(s) < 2 or s["value"].isna().iloc[0] or s["value"].isna().iloc[-1]:
             return t("no_data", self.lang), float("nan")
         v0, v1 = float(s["value"].iloc[0]), float(s["value"].iloc[-1])
         if indicator in RATE_INDICATORS:
             d = v1 - v0
-            return signed(d, self.lang, 1) + (" %-yks." if self.lang == "fi" else " pp"), d
+            unit = " %-yks." if self.lang == "fi" else " pp"
+            if self._few(area or self.area, indicator, (int(s["year"].iloc[0]), int(s["year"].iloc[-1]))):
+                return signed(d, self.lang, 0) + SMALL_NUMBER_MARK + unit, d  # few firms: whole points, marked
+            return signed(d, self.lang, 1) + unit, d
         if v0 == 0:
             return t("no_data", self.lang), float("nan")
         g = (v1 / v0 - 1) * 100
         return signed(g, self.lang, 1) + " %", g
+
+    def _few(self, area, indicator, years) -> bool:
+        """True where the rate of ``area`` in any of ``years`` rests on fewer than SMALL_NUMBER_FIRMS firms."""
+        if area not in self._bases:
+            self._bases[area] = rate_bases(self.data.indicators, area)
+        bases = self._bases[area]
+        return any(bases.get((indicator, int(y)), SMALL_NUMBER_FIRMS) < SMALL_NUMBER_FIRMS for y in years)
+
+    def _value_text(self, area, indicator, year, value, decimals) -> str:
+        """A value as the tables show it: a rate on few firms as a whole number with the mark."""
+        if self._few(area, indicator, (year,)):
+            return format_number(value, self.lang, 0) + SMALL_NUMBER_MARK
+        return format_number(value, self.lang, decimals)
 
     def summary_text(self) -> str:
         """The ``kd-summary`` sentence(s): area, window, indicator, change, reference change, headline figures."""
@@ -261,9 +279,11 @@ class AreaExplorer(BaseApp):
         decimals = 1 if ind in RATE_INDICATORS else 0
         first = t("explorer_summary", L, area=area_label(self.area, L), start=y0, end=y1,
                   indicator=t(f"ind_{ind}", L).lower() if L == "fi" else t(f"ind_{ind}", L),
-                  value=format_number(last, L, decimals) if not math.isnan(last) else t("suppressed", L),
-                  change=t("change_since", L, change=self._change_text(s, ind)[0]),
-                  reference=areas.official_name(self.reference, L), ref_change=self._change_text(r, ind)[0])
+                  value=self._value_text(self.area, ind, y1, last, decimals) if not math.isnan(last)
+                  else t("suppressed", L),
+                  change=t("change_since", L, change=self._change_text(s, ind, self.area)[0]),
+                  reference=areas.official_name(self.reference, L),
+                  ref_change=self._change_text(r, ind, self.reference)[0])
         firms = self.data.value(self.area, "establishments", y1)
         pers = self.data.value(self.area, "personnel", y1)
         exports = self.data.value(self.area, "exports_eur", y1)
@@ -332,12 +352,24 @@ class AreaExplorer(BaseApp):
         dec = 1 if ind in RATE_INDICATORS else 0
         head = (f"<tr><th>{html.escape(t('year', L))}</th><th>{html.escape(areas.official_name(self.area, L))}</th>"
                 f"<th>{html.escape(areas.official_name(self.reference, L))}</th></tr>")
+        # Statistics Finland's symbols, as in the reports: ".." confidential, "." not applicable / not yet observable
+        sup_cell = f'<td title="{html.escape(t("suppressed", L))}">..</td>'
+        na_cell = f'<td title="{html.escape(t("not_applicable", L))}">.</td>'
+
+        def cell(area, y, v):
+            if v is None or math.isnan(float(v)):
+                return na_cell
+            return f"<td>{self._value_text(area, ind, y, v, dec)}</td>"
+
         rows = "".join(
-            f"<tr><td>{int(y)}</td><td>{t('suppressed', L) if bool(sup) else format_number(v, L, dec)}</td>"
-            f"<td>{format_number(rv, L, dec)}</td></tr>"
+            f"<tr><td>{int(y)}</td>{sup_cell if bool(sup) else cell(self.area, y, v)}{cell(self.reference, y, rv)}</tr>"
             for y, v, sup, rv in zip(df["year"], df["value"], df["suppressed"].fillna(False), df["reference_value"],
                                      strict=False))
-        return f'<table class="kd-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>{head}{rows}</table>'
+        note = t("symbol_legend", L)
+        if any(self._few(a, ind, df["year"]) for a in (self.area, self.reference)):
+            note += " " + t("small_number_legend", L, n=SMALL_NUMBER_FIRMS)
+        note = f"<small>{html.escape(note)}</small>"
+        return f'<table class="kd-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>{head}{rows}</table>{note}'
 
     def _chart_svg(self, df) -> str:
         """Area against reference over the window; levels as an index (first year = 100), rates as they are."""

@@ -23,7 +23,8 @@ from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart, figure_png, format_number, line_chart
 from kasvudata_utils.reports.common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
                              ReportParameters, save_table, shared_table, size_classes, wide)
-from kasvudata_utils.reports.common import SMALL_NUMBER_FIRMS, births_by_year, rate_bases, symbol_legend
+from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, births_by_year, rate_bases
+from kasvudata_utils.reports.common import symbol_legend
 from kasvudata_utils.data import load_business_table, load_geometries
 from kasvudata_utils.data.sources import file_sha256, load_table
 from kasvudata_utils.errors import InputError

@@ -24,6 +24,7 @@ from kasvudata_utils.labels import normalise_lang
 from kasvudata_utils.data import sources
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
 from kasvudata_utils.indicators.disclosure import apply_disclosure, disclosure_enabled
+from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint
 
 
@@ -179,75 +180,6 @@ CONFIDENTIAL_MARK = ".."
 #: … and logically impossible, not applicable or not yet observable (a total's share of itself,
 #: deaths in the panel's last year). A nil value is printed as 0.
 NOT_APPLICABLE_MARK = "."
-#: The mark of a rate that rests on fewer than :data:`SMALL_NUMBER_FIRMS` firms (shown as a whole number).
-SMALL_NUMBER_MARK = "*"
-SMALL_NUMBER_FIRMS = 20
-#: Rates and the firms they rest on: ``indicator → (base, lag)``, ``base`` ``"active"`` (the firms
-#: active in the year) or ``"births"`` (the firms born ``lag`` years before).
-RATE_BASES = {"birth_rate_pct": ("active", 0), "death_rate_pct": ("active", 0), "churn_rate_pct": ("active", 0),
-              "survival_rate_1y_pct": ("births", 1), "survival_rate_3y_pct": ("births", 3),
-              "survival_rate_5y_pct": ("births", 5)}
-
-
-def births_by_year(panel: pd.DataFrame, area: str) -> dict:
-    """Demographic births per year in ``area`` from a firm panel (METHODS "Business demography").
-
-    A birth in ``t`` is a firm whose first active row is ``t`` (``t`` after the panel's first
-    year), counted in the municipality of that row.
-
-    Examples
-    --------
-    >>> panel = pd.DataFrame({"firm_id": ["a", "a", "b", "c", "c"], "year": [2020, 2021, 2021, 2021, 2022],
-    ...                       "municipality_code": ["KU009"] * 5})
-    >>> births_by_year(panel, "KU009")  # "a" is in the panel's first year: not a birth
-    {2021: 2}
-    """
-    munis = set(areas.municipalities(area))
-    first = panel.sort_values("year", kind="stable").drop_duplicates("firm_id")
-    first = first[(first["year"] > panel["year"].min()) & first["municipality_code"].isin(munis)]
-    counts = first["year"].astype(int).value_counts().sort_index()
-    return {int(y): int(n) for y, n in counts.items()}
-
-
-def rate_bases(ind: pd.DataFrame, area: str, births: dict | None = None) -> dict:
-    """How many firms each published rate of ``area`` rests on: ``(indicator, year) → firms``.
-
-    Birth, death and churn rates rest on the firms active in the year (``establishments``);
-    the n-year survival rate in ``t`` on the births of ``t − n``: from ``births``
-    (:func:`births_by_year`, exact, also for years before the table starts) or else from
-    the table (birth rate × active firms of ``t − n``). Rates whose base cannot be derived
-    are absent.
-
-    Examples
-    --------
-    >>> rows = [("A", "establishments", y, v) for y, v in ((2020, 40.0), (2021, 50.0))]
-    >>> rows += [("A", "birth_rate_pct", 2020, 25.0), ("A", "survival_rate_1y_pct", 2021, 80.0)]
-    >>> ind = pd.DataFrame(rows, columns=["area_code", "indicator", "year", "value"])
-    >>> ind["industry_code"], ind["suppressed"] = "ALL", False
-    >>> b = rate_bases(ind, "A")
-    >>> b[("birth_rate_pct", 2020)], b[("survival_rate_1y_pct", 2021)]  # 25 % of 40 firms born in 2020
-    (40.0, 10.0)
-    """
-    sub = ind[(ind["area_code"] == area) & (ind["industry_code"] == "ALL")]
-    sub = sub[~sub["suppressed"].astype(bool) & sub["value"].notna()]
-
-    def by_year(name):
-        s = sub[sub["indicator"] == name]
-        return dict(zip(s["year"].astype(int), s["value"].astype(float), strict=True))
-
-    active, birth = by_year("establishments"), by_year("birth_rate_pct")
-    out = {}
-    for name, (base, lag) in RATE_BASES.items():
-        for y in by_year(name):
-            if base == "active" and y in active:
-                out[(name, y)] = active[y]
-            elif base == "births" and births is not None:
-                out[(name, y)] = float(births.get(y - lag, 0))
-            elif base == "births" and (y - lag) in active and (y - lag) in birth:
-                out[(name, y)] = float(round(birth[y - lag] * active[y - lag] / 100))
-    return out
-
-
 def html_table(df: pd.DataFrame, columns: dict, lang: str, first_col: str | None = None, index_label=None,
                caption: str = "", small=frozenset()) -> str:
     """An escaped HTML table with language-aware numbers and Statistics Finland's symbols.

@@ -71,7 +71,7 @@ class IndustryProfile:
         rows = []
         for c in codes:
             sub = ind[ind["area_code"] == c]
-            row = {"area_code": c, "level": areas.level_of(c), "name": areas.area_name(c, lang)}
+            row = {"area_code": c, "level": areas.level_of(c), "name": areas.official_name(c, lang)}
             for name in COLUMNS:
                 s = sub[sub["indicator"] == name]
                 if s.empty:

@@ -523,7 +523,7 @@ def spatial_context_text(lisa_table: pd.DataFrame, area_code, lang: str, start: 
     code = areas.normalise_area(area_code)
     info = lisa_class_for_area(lisa_table, code)
     key = "spatial_context_ku_" if info["level"] == "KU" else "spatial_context_area_"
-    text = labels.t(key + info["cluster"], lang, name=areas.area_name(code, lang), start=start, end=end,
+    text = labels.t(key + info["cluster"], lang, name=areas.official_name(code, lang), start=start, end=end,
                     n=info["counts"].get(info["cluster"], 0), total=info["n"])
     if info["cluster"] == "ns" and info.get("p_sim", 1.0) <= 0.05:
         # significant alone but not after the false-discovery-rate correction: say so, as a hint only
