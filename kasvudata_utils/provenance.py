@@ -17,6 +17,8 @@ frames pass it on with :func:`tag`).
 """
 from __future__ import annotations
 
+import html
+
 from kasvudata_utils.labels import t
 
 KINDS = ("real", "synthetic", "user", "mixed")
@@ -67,3 +69,12 @@ def badge_text(prov: dict, lang: str = "fi") -> str:
     if prov.get("not_for_publication"):
         text = t("not_for_publication", lang) + " · " + text
     return text
+
+
+def badge_html(prov: dict, lang: str = "fi", css_class: str = "kd-data-badge") -> str:
+    """The data badge as an HTML ``<span>`` (text escaped): the one builder behind every badge.
+
+    >>> badge_html(make("synthetic", ["A & B"]), "en", "kd-data-badge kd-synthetic")
+    '<span class="kd-data-badge kd-synthetic">SYNTHETIC data · A &amp; B</span>'
+    """
+    return f'<span class="{css_class}">{html.escape(badge_text(prov, lang))}</span>'

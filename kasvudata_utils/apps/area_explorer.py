@@ -25,14 +25,14 @@ import math
 
 import ipywidgets as widgets
 
-from kasvudata_utils import areas, industries
+from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.apps.cache import AppData
 from kasvudata_utils.apps.charts import svg_line_chart
 from kasvudata_utils.apps.common import (
     BaseApp,
     area_label,
     area_options,
-    badge_html,
+    badge_css,
     code_from_label,
     csv_download_html,
     data_badge,
@@ -415,7 +415,7 @@ class AreaExplorer(BaseApp):
             self.table.value = self._table_html(df)
             self.download.value = csv_download_html(df, f"kasvudata_{self.area}_{ind}.csv", L)
             self.chart.value = self._chart_svg(df)
-        self.badge.value = badge_html(self.data.prov, L)
+        self.badge.value = provenance.badge_html(self.data.prov, L, badge_css(self.data.prov))
         if self.map is not None:
             y1 = self.year_range.value[1]
             vals, labels = self._map_values(ind, y1)

@@ -169,16 +169,15 @@ def notice_widget() -> widgets.HTML:
     return w
 
 
-def badge_html(prov: dict | None, lang: str = "fi") -> str:
-    """HTML of the data badge: real/synthetic/mixed plus sources (synthetic is shown in bold red)."""
-    prov = prov or dict(provenance.UNKNOWN)
-    css = "kd-badge-synthetic" if prov.get("kind") in ("synthetic", "mixed") else "kd-badge-real"
-    return f'<span class="{css}">{html.escape(provenance.badge_text(prov, lang))}</span>'
+def badge_css(prov: dict | None) -> str:
+    """The apps' badge class: synthetic (and mixed) data in bold red, real data plain."""
+    return "kd-badge-synthetic" if (prov or {}).get("kind") in ("synthetic", "mixed") else "kd-badge-real"
 
 
 def data_badge(prov: dict | None = None, lang: str = "fi") -> widgets.HTML:
     """The ``kd-data-badge`` widget (SPEC §7): says whether figures are real, synthetic or mixed."""
-    w = widgets.HTML(badge_html(prov, lang))
+    prov = prov or dict(provenance.UNKNOWN)
+    w = widgets.HTML(provenance.badge_html(prov, lang, badge_css(prov)))
     w.add_class(BADGE_CLASS)
     return w
 

@@ -18,53 +18,44 @@ import html
 import pandas as pd
 
 from kasvudata_utils import areas, industries, provenance
-from kasvudata_utils.reports.findings import findings_markdown, key_findings
-from kasvudata_utils.labels import t
-from kasvudata_utils.plots import area_map, bar_chart, figure_png, format_number, line_chart
-from kasvudata_utils.reports.common import (attribution_html, badge_html, compute_report_data, html_table, industry_label,
-                             ReportParameters, save_table, shared_table, size_classes, wide)
-from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, births_by_year, rate_bases
-from kasvudata_utils.reports.common import symbol_legend
-from kasvudata_utils.data import load_business_table, load_geometries
+from kasvudata_utils.data import (
+    load_business_table,
+    load_exports_regional,
+    load_geometries,
+    load_population,
+    load_unemployment,
+    load_web_geojson,
+)
 from kasvudata_utils.data.sources import file_sha256, load_table
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.research.spatial import growth_lisa
-from kasvudata_utils.research.factors import factor_model
-from kasvudata_utils.data import load_exports_regional
-from kasvudata_utils.data import load_population, load_unemployment
-from kasvudata_utils.data import load_web_geojson
-from kasvudata_utils.research.factors import area_factor_context
-from kasvudata_utils.research.spatial import spatial_context_text
+from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, births_by_year, rate_bases
+from kasvudata_utils.labels import t
+from kasvudata_utils.plots import area_map, bar_chart, format_number, line_chart
+from kasvudata_utils.reports.common import (
+    REAL_PROV,
+    ReportParameters,
+    attribution_html,
+    badge_block,
+    compute_report_data,
+    h2,
+    html_table,
+    industry_label,
+    para,
+    save_table,
+    shared_table,
+    show,
+    size_classes,
+    symbol_legend,
+    wide,
+)
+from kasvudata_utils.reports.findings import findings_markdown, key_findings, value_of
 from kasvudata_utils.reports.site import area_insights_html
-from kasvudata_utils.reports.findings import value_of
+from kasvudata_utils.research.factors import area_factor_context, factor_model
+from kasvudata_utils.research.spatial import growth_lisa, spatial_context_text
 
 #: The report glossary: indicator names as every surface writes them (labels ``ind_*``) and their definitions.
 GLOSSARY = ("birth_rate_pct", "death_rate_pct", "survival_rate_1y_pct", "hge_count", "micro_hge_count",
             "personnel")
-
-REAL_PROV = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
-
-
-def _show(obj) -> None:
-    """Display HTML text or a matplotlib figure (closed afterwards so it is not shown twice)."""
-    from IPython.display import HTML, display
-
-    if isinstance(obj, str):
-        display(HTML(obj))
-        return
-    from IPython.display import Image
-
-    display(Image(data=figure_png(obj, compress_level=1), format="png"))
-
-
-def _h2(text: str) -> str:
-    return f"<h2>{html.escape(text)}</h2>"
-
-
-def _p(text: str, cls: str = "") -> str:
-    c = f' class="{cls}"' if cls else ""
-    return f"<p{c}>{html.escape(text)}</p>"
-
 
 def series(ind: pd.DataFrame, area: str, indicator: str, industry: str = "ALL"):
     """``(years, values, suppressed)`` of one indicator over the years, suppressed values as NaN."""
@@ -168,14 +159,14 @@ class AreaReport:
         title = t("report_title", L, area=self.name)
         meta = t("report_meta", L, code=self.d.area, reference=f"{self.ref_name} ({self.d.reference})",
                  start=self.d.start, end=self.d.end)
-        _show(f"<h1>{html.escape(title)}</h1>" + _p(meta) + badge_html(self.d.prov, L) + attribution_html(L))
+        show(f"<h1>{html.escape(title)}</h1>" + para(meta) + badge_block(self.d.prov, L) + attribution_html(L))
 
     def key_findings(self) -> list:
         """Key findings generated from the indicator table (:mod:`kasvudata_utils.reports.findings`)."""
         found = key_findings(self.ind, self.d.area, self.d.reference, self.d.shift_share, self.lang)
         items = "".join(f"<li>{html.escape(f.text)}</li>" for f in found)
-        body = f"<ul>{items}</ul>" if found else _p(findings_markdown([], self.lang))
-        _show(_h2(t("sec_findings", self.lang)) + body)
+        body = f"<ul>{items}</ul>" if found else para(findings_markdown([], self.lang))
+        show(h2(t("sec_findings", self.lang)) + body)
         return found
 
     def business_structure(self) -> None:
@@ -183,9 +174,9 @@ class AreaReport:
         L, end = self.lang, self.d.end
         cols = ["establishments", "personnel", "turnover_eur", "share_personnel_pct"]
         w = wide(self.ind, self.d.area, cols, year=end)
-        _show(_h2(t("sec_structure", L)) + _p(t("structure_intro", L, year=end)))
+        show(h2(t("sec_structure", L)) + para(t("structure_intro", L, year=end)))
         if w.empty:
-            _show(_p(t("no_data_period", L)))
+            show(para(t("no_data_period", L)))
             return
         if "turnover_eur" in w:
             w["turnover_meur"] = w["turnover_eur"] / 1e6
@@ -193,33 +184,33 @@ class AreaReport:
         spec = {"establishments": (t("col_establishments", L), 0), "personnel": (t("col_personnel", L), 0),
                 "turnover_meur": (t("col_turnover_meur", L), 1), "share_personnel_pct": (t("col_share_pct", L), 1)}
         spec = {k: v for k, v in spec.items() if k in w}
-        _show(html_table(w, spec, L, index_label=self._label) + _p(industries.coverage_text(L), "kd-note kd-coverage"))
+        show(html_table(w, spec, L, index_label=self._label) + para(industries.coverage_text(L), "kd-note kd-coverage"))
         save_table(w.reset_index(), self.out, "structure")
         s = self._sections(w)
         if "personnel" in s:
             fig = bar_chart([self._label(c) for c in s.index], s["personnel"], suppressed=s["personnel__suppressed"],
                             title=t("chart_personnel_by_industry", L, area=self.name, year=end),
                             unit=t("unit_person_years", L), prov=self.d.prov, lang=L)
-            _show(fig)
+            show(fig)
         if self.table_only:
-            _show(_p(t("not_available_from_table", L, what=t("col_size_class", L)), "kd-note kd-not-available"))
+            show(para(t("not_available_from_table", L, what=t("col_size_class", L)), "kd-note kd-not-available"))
             return
         sc = size_classes(self.d.panel, self.d.area, end)
         save_table(sc, self.out, "size_classes")
         sc_idx = sc.set_index("size_class")
-        _show(html_table(sc_idx, {"firms": (t("col_firms", L), 0), "share_pct": (t("col_share_firms_pct", L), 1)},
+        show(html_table(sc_idx, {"firms": (t("col_firms", L), 0), "share_pct": (t("col_share_firms_pct", L), 1)},
                          L, first_col=t("col_size_class", L),
                          index_label=lambda c: t("all_firms", L) if c == "ALL" else c))
 
     def growth(self) -> None:
         """Personnel and turnover growth over the period, area against reference, by section."""
         L, a, r = self.lang, self.d.area, self.d.reference
-        _show(_h2(t("sec_growth", L)) + _p(t("growth_intro", L, start=self.d.start, end=self.d.end,
+        show(h2(t("sec_growth", L)) + para(t("growth_intro", L, start=self.d.start, end=self.d.end,
                                                  reference=self.ref_name)))
         wa = wide(self.ind, a, ["personnel_growth_pct", "turnover_growth_pct", "cagr_personnel_pct"])
         wr = wide(self.ind, r, ["personnel_growth_pct", "turnover_growth_pct"])
         if wa.empty:
-            _show(_p(t("no_data_period", L)))
+            show(para(t("no_data_period", L)))
             return
         wr = wr.add_prefix("ref_") if not wr.empty else pd.DataFrame(index=wa.index)
         w = wa.join(wr, how="left")
@@ -229,7 +220,7 @@ class AreaReport:
                 "ref_turnover_growth_pct": (t("col_turnover_growth_area", L, area=self.ref_name), 1),
                 "cagr_personnel_pct": (t("col_cagr_pct", L), 1)}
         spec = {k: v for k, v in spec.items() if k in w}
-        _show(html_table(w, spec, L, index_label=self._label))
+        show(html_table(w, spec, L, index_label=self._label))
         save_table(w.reset_index(), self.out, "growth")
         years, va, _ = series(self.ind, a, "personnel")
         yr, vr, _ = series(self.ind, r, "personnel")
@@ -237,7 +228,7 @@ class AreaReport:
             fig = line_chart({self.name: (years, va), self.ref_name: (yr, vr)}, index_base=True,
                              title=t("chart_personnel_index", L, start=years[0]),
                              unit=t("unit_index", L, start=years[0]), prov=self.d.prov, lang=L)
-            _show(fig)
+            show(fig)
         s = self._sections(w)
         if "personnel_growth_pct" in s:
             fig = bar_chart([self._label(c) for c in s.index], s["personnel_growth_pct"],
@@ -245,14 +236,14 @@ class AreaReport:
                             reference_values=s.get("ref_personnel_growth_pct"), area_label=self.name,
                             reference_label=self.ref_name, unit=t("unit_pct", L), prov=self.d.prov, lang=L,
                             title=t("chart_growth_by_industry", L, start=self.d.start, end=self.d.end))
-            _show(fig)
+            show(fig)
 
     def shift_share(self) -> None:
         """Classic shift-share of personnel: national share, industry mix, regional shift."""
         L, ss = self.lang, self.d.shift_share
-        _show(_h2(t("sec_shift_share", L)) + _p(t("shift_share_intro", L, reference=self.ref_name)))
+        show(h2(t("sec_shift_share", L)) + para(t("shift_share_intro", L, reference=self.ref_name)))
         if ss is None or ss.empty:
-            _show(_p(t("no_data_period", L)))
+            show(para(t("no_data_period", L)))
             return
         w = ss.set_index("industry_code")
         sup = w["suppressed"] if "suppressed" in w else pd.Series(False, index=w.index)
@@ -264,35 +255,35 @@ class AreaReport:
         spec = {"base": (t("col_base", L, year=self.d.start), 0), "end": (t("col_end", L, year=self.d.end), 0),
                 "national_share": (t("col_ns", L), 0), "industry_mix": (t("col_im", L), 0),
                 "regional_shift": (t("col_rs", L), 0)}
-        _show(html_table(w, spec, L, index_label=lambda c: t("total", L) if c == "TOTAL" else self._label(c)))
+        show(html_table(w, spec, L, index_label=lambda c: t("total", L) if c == "TOTAL" else self._label(c)))
         save_table(ss, self.out, "shift_share")
         s = w.loc[[c for c in w.index if c != "TOTAL"]]
         fig = bar_chart([self._label(c) for c in s.index], s["regional_shift"], suppressed=sup.loc[s.index],
                         colour_by_sign=True, title=t("chart_regional_shift", L, start=self.d.start, end=self.d.end),
                         unit=t("unit_person_years", L), prov=self.d.prov, lang=L)
-        _show(fig)
+        show(fig)
 
     def specialisation(self) -> None:
         """Location quotients by section; Krugman and Herfindahl indices."""
         L, a = self.lang, self.d.area
-        _show(_h2(t("sec_specialisation", L)) + _p(t("specialisation_intro", L, reference=self.ref_name)))
+        show(h2(t("sec_specialisation", L)) + para(t("specialisation_intro", L, reference=self.ref_name)))
         w = wide(self.ind, a, ["lq_personnel", "krugman_index", "herfindahl_index"])
         if w.empty:
-            _show(_p(t("no_data_period", L)))
+            show(para(t("no_data_period", L)))
             return
         tot = w.loc["ALL"] if "ALL" in w.index else None
         if tot is not None:
             k, h = tot.get("krugman_index"), tot.get("herfindahl_index")
-            _show(_p(t("krugman_sentence", L, area=self.name, reference=self.ref_name,
+            show(para(t("krugman_sentence", L, area=self.name, reference=self.ref_name,
                        k=format_number(k, L, 2), h=format_number(h, L, 3))))
         s = self._sections(w)
         if "lq_personnel" in s:
-            _show(html_table(s, {"lq_personnel": (t("col_lq", L), 2)}, L, index_label=self._label))
+            show(html_table(s, {"lq_personnel": (t("col_lq", L), 2)}, L, index_label=self._label))
             fig = bar_chart([self._label(c) for c in s.index], s["lq_personnel"], decimals=2,
                             suppressed=s["lq_personnel__suppressed"], title=t("chart_lq", L, area=self.name),
                             unit=t("unit_lq", L, reference=self.ref_name), prov=self.d.prov, lang=L)
             fig.axes[0].axvline(1.0, color="#000000", linestyle="--", linewidth=1.2)
-            _show(fig)
+            show(fig)
         save_table(w.reset_index(), self.out, "specialisation")
 
     def _yearly_table(self, names: dict, key: str):
@@ -322,7 +313,7 @@ class AreaReport:
                                  "small_number": few})
                 rows[f"{label} – {who}"] = (row, dec)
         if not rows:
-            _show(_p(t("no_data_period", L)))
+            show(para(t("no_data_period", L)))
             return None
         years = sorted({y for row, _ in rows.values() for y in row if isinstance(y, int)})
         parts = []
@@ -333,7 +324,7 @@ class AreaReport:
         html_rows = [html_table(df.iloc[[i]], {y: (str(y), decs[i]) for y in years}, L,
                                 first_col=t("insight_indicator_label", L), small=small)
                      for i in range(len(df))]
-        _show(_merge_tables(html_rows))
+        show(_merge_tables(html_rows))
         out = pd.DataFrame(long)
         save_table(out, self.out, key)
         return out
@@ -341,9 +332,9 @@ class AreaReport:
     def demography(self) -> None:
         """Births, deaths, churn and survival rates by year (Eurostat–OECD definitions)."""
         L = self.lang
-        _show(_h2(t("sec_demography", L)) + _p(t("demography_intro", L)))
+        show(h2(t("sec_demography", L)) + para(t("demography_intro", L)))
         if self.table_only:
-            _show(_p(t("not_available_from_table", L, what=t("sec_demography", L)), "kd-note kd-not-available"))
+            show(para(t("not_available_from_table", L, what=t("sec_demography", L)), "kd-note kd-not-available"))
             return
         self._yearly_table({"birth_rate_pct": (t("col_birth_rate", L), 1), "death_rate_pct": (t("col_death_rate", L), 1),
                             "churn_rate_pct": (t("col_churn_rate", L), 1),
@@ -353,16 +344,16 @@ class AreaReport:
         ya, ba, _ = series(self.ind, self.d.area, "birth_rate_pct")
         yd, da, _ = series(self.ind, self.d.area, "death_rate_pct")
         if len(ya) > 1:
-            _show(line_chart({t("col_birth_rate", L): (ya, ba), t("col_death_rate", L): (yd, da)}, decimals=1,
+            show(line_chart({t("col_birth_rate", L): (ya, ba), t("col_death_rate", L): (yd, da)}, decimals=1,
                              title=t("chart_births_deaths", L, area=self.name), unit=t("unit_pct", L),
                              prov=self.d.prov, lang=L))
 
     def high_growth(self) -> None:
         """High-growth enterprises, gazelles and micro high-growth enterprises (experimental)."""
         L = self.lang
-        _show(_h2(t("sec_high_growth", L)) + _p(t("high_growth_intro", L)) + _p(t("micro_hge_experimental", L), "kd-note"))
+        show(h2(t("sec_high_growth", L)) + para(t("high_growth_intro", L)) + para(t("micro_hge_experimental", L), "kd-note"))
         if self.table_only:
-            _show(_p(t("not_available_from_table", L, what=t("sec_high_growth", L)), "kd-note kd-not-available"))
+            show(para(t("not_available_from_table", L, what=t("sec_high_growth", L)), "kd-note kd-not-available"))
             return
         self._yearly_table({"hge_count": (t("col_hge", L), 0), "hge_share_pct": (t("col_hge_share", L), 1),
                             "gazelle_count": (t("col_gazelles", L), 0),
@@ -372,9 +363,9 @@ class AreaReport:
         """Exporters and export intensity (firm data); goods exports trend of the region (Customs)."""
 
         L = self.lang
-        _show(_h2(t("sec_exports", L)) + _p(t("exports_intro", L)))
+        show(h2(t("sec_exports", L)) + para(t("exports_intro", L)))
         if self.table_only:
-            _show(_p(t("not_available_from_table", L, what=t("col_exporters", L)), "kd-note kd-not-available"))
+            show(para(t("not_available_from_table", L, what=t("col_exporters", L)), "kd-note kd-not-available"))
         else:
             self._yearly_table({"exporter_count": (t("col_exporters", L), 0),
                                 "export_intensity_pct": (t("col_export_intensity", L), 1)}, "exports")
@@ -386,15 +377,15 @@ class AreaReport:
             fig = line_chart({areas.area_name(region, L): (ex["year"].tolist(), (ex["exports_goods_eur"] / 1e6).tolist())},
                              title=t("chart_goods_exports", L, region=areas.area_name(region, L)),
                              unit=t("unit_meur", L), prov=provenance.get(ex), lang=L, source=t("source_customs", L))
-            _show(fig)
+            show(fig)
             if region != self.d.area:
-                _show(_p(t("goods_exports_region_note", L, region=areas.area_name(region, L)), "kd-note"))
+                show(para(t("goods_exports_region_note", L, region=areas.area_name(region, L)), "kd-note"))
 
     def labour_market(self) -> None:
         """Population and unemployment rate (real public data), area against reference."""
 
         L = self.lang
-        _show(_h2(t("sec_labour", L)) + _p(t("labour_intro", L)))
+        show(h2(t("sec_labour", L)) + para(t("labour_intro", L)))
         pop, un = load_population(), load_unemployment()
         series_pop, series_un, rows = {}, {}, []
         for code, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
@@ -411,13 +402,13 @@ class AreaReport:
         save_table(table, self.out, "population_labour_market")
         py = series_pop[self.name][0]
         if py:
-            _show(_p(t("population_sentence", L, area=self.name, y0=py[0], y1=py[-1],
+            show(para(t("population_sentence", L, area=self.name, y0=py[0], y1=py[-1],
                        p0=format_number(series_pop[self.name][1][0], L), p1=format_number(series_pop[self.name][1][-1], L))))
-            _show(line_chart(series_pop, index_base=True, title=t("chart_population", L, start=py[0]),
+            show(line_chart(series_pop, index_base=True, title=t("chart_population", L, start=py[0]),
                              unit=t("unit_index", L, start=py[0]), prov=provenance.get(pop), lang=L,
                              source=t("source_population", L)))
         if series_un[self.name][0]:
-            _show(line_chart(series_un, decimals=1, title=t("chart_unemployment", L), unit=t("unit_pct", L),
+            show(line_chart(series_un, decimals=1, title=t("chart_unemployment", L), unit=t("unit_pct", L),
                              prov=provenance.get(un), lang=L, source=t("source_unemployment", L)))
 
     def map(self) -> None:
@@ -432,8 +423,8 @@ class AreaReport:
         labels = munis if len(munis) <= 7 else []
         fig = area_map(feats, munis, title=t("chart_map", L, area=self.name), prov=REAL_PROV, lang=L,
                        label_codes=labels, names=names, colour_by="subregion" if whole else None)
-        _show(_h2(t("sec_map", L)))
-        _show(fig)
+        show(h2(t("sec_map", L)))
+        show(fig)
 
     def spatial_context(self) -> None:
         """"Tutkijoille / For researchers": the LISA growth cluster and the growth-factor model.
@@ -450,9 +441,9 @@ class AreaReport:
         :func:`~kasvudata_utils.research.spatial.area_spatial_context` uses.
         """
         L = self.lang
-        head = _h2(t("sec_research", L))
+        head = h2(t("sec_research", L))
         if not models_on_real_data():
-            _show(head + _p(t("research_synthetic_omitted", L), "kd-note"))
+            show(head + para(t("research_synthetic_omitted", L), "kd-note"))
             return
         try:
             table = cached_growth_lisa(self.d.start, self.d.end, self.table_path)
@@ -463,12 +454,12 @@ class AreaReport:
             factors = t("not_available_from_table", L, what=t("sec_spatial", L))
         else:
             factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
-        _show(head + _p(t("research_caveat", L), "kd-note") + _p(text) + _p(factors))
+        show(head + para(t("research_caveat", L), "kd-note") + para(text) + para(factors))
 
     def insights(self) -> None:
         """"Yrityspalvelujen havainnot / What the business services said" from the insights store."""
 
-        _show(area_insights_html(self.d.area, self.lang, figure_for=self.figure_for))
+        show(area_insights_html(self.d.area, self.lang, figure_for=self.figure_for))
 
     def figure_for(self, record: dict):
         """The report's figure an insight refers to (indicator, industry, year), formatted; None if absent."""
@@ -489,7 +480,7 @@ class AreaReport:
         L = self.lang
         items = "".join(f"<li><b>{html.escape(t(f'ind_{k}', L))}</b>: {html.escape(t(f'glossary_{k}', L))}</li>"
                         for k in GLOSSARY)
-        glossary = (_h2(t("sec_glossary", L)) + f'<ul class="kd-glossary">{items}</ul>'
-                    + _p(industries.coverage_text(L)) + symbol_legend(L, small=True))
-        _show(glossary + _h2(t("sec_about", L)) + _p(t("about_methods", L)) + badge_html(self.d.prov, L)
+        glossary = (h2(t("sec_glossary", L)) + f'<ul class="kd-glossary">{items}</ul>'
+                    + para(industries.coverage_text(L)) + symbol_legend(L, small=True))
+        show(glossary + h2(t("sec_about", L)) + para(t("about_methods", L)) + badge_block(self.d.prov, L)
               + attribution_html(L))

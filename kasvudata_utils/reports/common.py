@@ -16,15 +16,14 @@ from pathlib import Path
 import pandas as pd
 
 from kasvudata_utils import areas, industries, provenance
+from kasvudata_utils.data import sources
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import atomic_write_text, frame_csv_text
-from kasvudata_utils.labels import t
-from kasvudata_utils.plots import format_number
-from kasvudata_utils.labels import normalise_lang
-from kasvudata_utils.data import sources
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
 from kasvudata_utils.indicators.disclosure import apply_disclosure, disclosure_enabled
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK
+from kasvudata_utils.labels import normalise_lang, t
+from kasvudata_utils.plots import figure_png, format_number
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint
 
 
@@ -235,11 +234,10 @@ def save_table(df: pd.DataFrame, output_dir: str, name: str) -> Path | None:
     return atomic_write_text(Path(output_dir) / f"{name}.csv", frame_csv_text(df))
 
 
-def badge_html(prov: dict, lang: str) -> str:
-    """The data badge (``kd-data-badge``) and, for synthetic data, the explanation beside it."""
+def badge_block(prov: dict, lang: str) -> str:
+    """The data badge (``kd-data-badge``) as a paragraph and, for synthetic data, the explanation beside it."""
     kind = prov.get("kind", "real")
-    text = html.escape(provenance.badge_text(prov, lang))
-    out = f'<p><span class="kd-data-badge kd-{kind}">{text}</span></p>'
+    out = f"<p>{provenance.badge_html(prov, lang, f'kd-data-badge kd-{kind}')}</p>"
     if kind in ("synthetic", "mixed"):
         out += f'<p class="kd-note">{html.escape(t("synthetic_note", lang))}</p>'
     return out
@@ -313,3 +311,36 @@ def shared_table(key, panel_path, compute):
     except (OSError, ValueError, TypeError):
         pass  # no cache this time; the result is still right
     return frame, prov
+
+
+#: Provenance of the real open data shown beside the firm figures (maps, population, labour market).
+REAL_PROV = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
+
+
+def show(obj) -> None:
+    """Display HTML text or a matplotlib figure in the report (a figure is closed, so it is shown once)."""
+    from IPython.display import HTML, Image, display
+
+    if isinstance(obj, str):
+        display(HTML(obj))
+    else:
+        display(Image(data=figure_png(obj, compress_level=1), format="png"))
+
+
+def h2(text: str) -> str:
+    """A section heading, escaped.
+
+    >>> h2("Rakenne & kasvu")
+    '<h2>Rakenne &amp; kasvu</h2>'
+    """
+    return f"<h2>{html.escape(text)}</h2>"
+
+
+def para(text: str, cls: str = "") -> str:
+    """A paragraph of plain text, escaped, with an optional CSS class.
+
+    >>> para("Huom. < 3 yritystä", "kd-note")
+    '<p class="kd-note">Huom. &lt; 3 yritystä</p>'
+    """
+    c = f' class="{cls}"' if cls else ""
+    return f"<p{c}>{html.escape(text)}</p>"

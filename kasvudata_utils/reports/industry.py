@@ -11,15 +11,23 @@ import html
 import pandas as pd
 
 from kasvudata_utils import areas, industries
+from kasvudata_utils.data import load_web_geojson, sources
+from kasvudata_utils.indicators import compute_indicators, compute_indicators_many
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart
-from kasvudata_utils.reports.area import REAL_PROV, _h2, _p, _show
-from kasvudata_utils.reports.common import (attribution_html, badge_html, combined_provenance, html_table, ReportParameters,
-                             shared_table,
-                             save_table)
-from kasvudata_utils.data import sources
-from kasvudata_utils.indicators import compute_indicators, compute_indicators_many
-from kasvudata_utils.data import load_web_geojson
+from kasvudata_utils.reports.common import (
+    REAL_PROV,
+    ReportParameters,
+    attribution_html,
+    badge_block,
+    combined_provenance,
+    h2,
+    html_table,
+    para,
+    save_table,
+    shared_table,
+    show,
+)
 
 COLUMNS = ("personnel", "personnel_growth_pct", "lq_personnel", "establishments", "exporter_count",
            "export_intensity_pct", "hge_count")
@@ -94,7 +102,7 @@ class IndustryProfile:
         title = t("profile_title", L, industry=f"{self.industry} {self.iname}",
                   region=areas.area_name(self.region, L))
         meta = t("profile_meta", L, start=self.start, end=self.end)
-        _show(f"<h1>{html.escape(title)}</h1>" + _p(meta) + badge_html(self.prov, L) + attribution_html(L))
+        show(f"<h1>{html.escape(title)}</h1>" + para(meta) + badge_block(self.prov, L) + attribution_html(L))
 
     def _spec(self):
         L = self.lang
@@ -106,9 +114,9 @@ class IndustryProfile:
     def overview(self) -> None:
         """The table of all areas, region and sub-regions first."""
         L = self.lang
-        _show(_h2(t("sec_profile_table", L)) + _p(t("profile_table_intro", L, year=self.end)))
+        show(h2(t("sec_profile_table", L)) + para(t("profile_table_intro", L, year=self.end)))
         spec = {k: v for k, v in self._spec().items() if k in self.table}
-        _show(html_table(self.table, spec, L, first_col=t("area", L),
+        show(html_table(self.table, spec, L, first_col=t("area", L),
                          index_label=lambda c: f"{self.table.loc[c, 'name']} ({c})"))
 
     def _munis(self):
@@ -118,30 +126,30 @@ class IndustryProfile:
         """Location quotients of the municipalities and a map of the specialised ones."""
         L = self.lang
         m = self._munis()
-        _show(_h2(t("sec_profile_specialisation", L)))
+        show(h2(t("sec_profile_specialisation", L)))
         if "lq_personnel" not in m or m.empty:
-            _show(_p(t("no_data_period", L)))
+            show(para(t("no_data_period", L)))
             return
         m = m.sort_values("lq_personnel", ascending=False, na_position="last")
-        _show(bar_chart(m["name"], m["lq_personnel"], suppressed=m["lq_personnel__suppressed"], decimals=2,
+        show(bar_chart(m["name"], m["lq_personnel"], suppressed=m["lq_personnel__suppressed"], decimals=2,
                         title=t("chart_profile_lq", L, industry=self.iname),
                         unit=t("unit_lq", L, reference=areas.area_name(self.region, L)), prov=self.prov, lang=L))
         spec = m[(m["lq_personnel"] > 1.0) & ~m["lq_personnel__suppressed"].astype(bool)].index.tolist()
 
         feats = load_web_geojson("KU")["features"]
         names = {c: areas.area_name(c, L) for c in spec}
-        _show(area_map(feats, spec, title=t("chart_profile_map", L, industry=self.iname), prov=REAL_PROV, lang=L,
+        show(area_map(feats, spec, title=t("chart_profile_map", L, industry=self.iname), prov=REAL_PROV, lang=L,
                        label_codes=spec if len(spec) <= 8 else [], names=names))
 
     def growth(self) -> None:
         """Personnel growth of the industry by sub-region."""
         L = self.lang
         s = self.table[self.table["level"] == "SK"]
-        _show(_h2(t("sec_profile_growth", L)))
+        show(h2(t("sec_profile_growth", L)))
         if "personnel_growth_pct" not in s or s.empty:
-            _show(_p(t("no_data_period", L)))
+            show(para(t("no_data_period", L)))
             return
-        _show(bar_chart(s["name"], s["personnel_growth_pct"], suppressed=s["personnel_growth_pct__suppressed"],
+        show(bar_chart(s["name"], s["personnel_growth_pct"], suppressed=s["personnel_growth_pct__suppressed"],
                         decimals=1, colour_by_sign=True, unit=t("unit_pct", L), prov=self.prov, lang=L,
                         title=t("chart_profile_growth", L, industry=self.iname, start=self.start, end=self.end)))
 
@@ -149,14 +157,14 @@ class IndustryProfile:
         """Where the industry's exports come from: exporters and export intensity by sub-region."""
         L = self.lang
         s = self.table[self.table["level"] == "SK"]
-        _show(_h2(t("sec_profile_exports", L)))
+        show(h2(t("sec_profile_exports", L)))
         if "exporter_count" not in s or s.empty:
-            _show(_p(t("no_data_period", L)))
+            show(para(t("no_data_period", L)))
             return
-        _show(bar_chart(s["name"], s["exporter_count"], suppressed=s["exporter_count__suppressed"],
+        show(bar_chart(s["name"], s["exporter_count"], suppressed=s["exporter_count__suppressed"],
                         title=t("chart_profile_exporters", L, industry=self.iname, year=self.end),
                         unit=t("unit_firms", L), prov=self.prov, lang=L))
 
     def footer(self) -> None:
         L = self.lang
-        _show(_h2(t("sec_about", L)) + _p(t("about_methods", L)) + badge_html(self.prov, L) + attribution_html(L))
+        show(h2(t("sec_about", L)) + para(t("about_methods", L)) + badge_block(self.prov, L) + attribution_html(L))

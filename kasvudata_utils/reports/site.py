@@ -14,12 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kasvudata_utils import areas, industries, provenance
-from kasvudata_utils.labels import t
-from kasvudata_utils.reports.html import site_css
-from kasvudata_utils.insights.render import render_area_insights_html
-from kasvudata_utils.paths import insights_db
-from kasvudata_utils.insights.render import render_region_page_html
-from kasvudata_utils.reports.findings import headline_figures
+from kasvudata_utils.data import load_web_geojson
 from kasvudata_utils.errors import DataError
 from kasvudata_utils.fileio import (
     atomic_write_bytes,
@@ -29,12 +24,14 @@ from kasvudata_utils.fileio import (
     replace_folder,
     staging_folder,
 )
-from kasvudata_utils.data import load_web_geojson
-from kasvudata_utils.plots import area_map, figure_png
-from kasvudata_utils.reports.findings import HEADLINE
-from kasvudata_utils.plots import format_number
+from kasvudata_utils.insights.render import render_area_insights_html, render_region_page_html
+from kasvudata_utils.labels import t
+from kasvudata_utils.paths import insights_db
+from kasvudata_utils.plots import area_map, figure_png, format_number
+from kasvudata_utils.reports.common import CONFIDENTIAL_MARK, badge_block, symbol_legend
+from kasvudata_utils.reports.findings import HEADLINE, headline_figures
+from kasvudata_utils.reports.html import site_css
 from kasvudata_utils.reports.manifest import write_manifest
-from kasvudata_utils.reports.common import CONFIDENTIAL_MARK, symbol_legend
 
 SYNTHETIC_PROV = provenance.make("synthetic", ["KasvuDATA synthetic firm panel (calibrated to Statistics Finland)"])
 esc = html.escape
@@ -161,10 +158,7 @@ def _site_badge(reps: dict, lang: str, data_source: dict | None = None) -> str:
     else:
         own = any((e.get("panel") or {}).get("source") == "own" for e in reps.values())
         prov = provenance.make("real", [t("own_panel", lang)]) if own else SYNTHETIC_PROV
-    out = f'<p><span class="kd-data-badge kd-{prov["kind"]}">{esc(provenance.badge_text(prov, lang))}</span></p>'
-    if prov["kind"] in ("synthetic", "mixed"):
-        out += f'<p class="kd-note">{esc(t("synthetic_note", lang))}</p>'
-    return out
+    return badge_block(prov, lang)
 
 
 def _end_year(reps: dict) -> str:
