@@ -270,7 +270,9 @@ def staging_folder(target) -> Path:
     """An empty temporary folder beside ``target`` (same file system, so :func:`replace_folder` is a rename)."""
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    stage.chmod(0o755)  # mkdtemp's 0700 would make a published folder unreadable to a web server
+    return stage
 
 
 # ------------------------------------------------------------------ CSV

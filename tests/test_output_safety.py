@@ -73,6 +73,7 @@ def test_site_replaces_its_own_folder_completely(tmp_path):
     target = tmp_path / "site"
     site.publish_site(out, target)
     assert fileio.owns_folder(target) and (target / "KU009" / "report.html").read_text() == "<p>ok</p>"
+    assert target.stat().st_mode & 0o777 == 0o755  # readable by a web server, as a plain mkdir would be
     (target / "leftover.html").write_text("old")  # a file of an earlier publish, in the tool's own folder
     site.publish_site(out, target)
     assert not (target / "leftover.html").exists() and (target / "index.html").is_file()
@@ -180,6 +181,13 @@ def test_notebook_and_manifest_name_no_local_path(tmp_path, monkeypatch):
     import hashlib
     assert entry["panel"] == {"file": "confidential_panel.csv", "source": "own",
                               "sha256": hashlib.sha256(b"firm_id\n1\n").hexdigest()}
+
+
+def test_workshop_folder_serves_only_the_three_apps():
+    from kasvudata_utils.commands.workshop import WORKSHOPS_DIR
+
+    assert sorted(p.name for p in WORKSHOPS_DIR.glob("*.ipynb")) == [
+        "area_explorer.ipynb", "insights_board.ipynb", "scenario_workshop.ipynb"]
 
 
 # --- atomic writes ---------------------------------------------------------------------------------
