@@ -245,3 +245,33 @@ def test_read_only_store_lists_and_exports_but_refuses_writes(tmp_path, monkeypa
     assert rc == 0 and json.loads(out)["records"][0]["uuid"] == uid
     rc, out, err = run(capsys, "insights", "--db", str(db), "delete", uid)
     assert rc == 2 and "vain luettavissa" in err and err.count("\n") == 1
+
+
+def test_kernel_comm_errors_reach_the_server_log_not_the_page(tmp_path):
+    """A comm_open to an unknown target, or a failing widget model, sends nothing to the browser."""
+    import uuid
+
+    from jupyter_client.manager import start_new_kernel
+
+    env = dict(os.environ, KASVUDATA_INSIGHTS_DB=str(tmp_path / "ins.sqlite"), PYTHONPATH=str(PROJECT_ROOT))
+    km, kc = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        kc.execute_interactive("import kasvudata_utils.apps.common", timeout=60)
+        for target, data in [("no_such_target", {}), ("jupyter.widget", {"state": {"_model_name": "Nope"}})]:
+            kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": uuid.uuid4().hex,
+                                                               "target_name": target, "data": data}))
+        kc.execute_interactive("1", timeout=60)  # the comm messages are handled before this one
+        streams = []
+        while True:
+            try:
+                m = kc.get_iopub_msg(timeout=2)
+            except Exception:  # queue.Empty: nothing more
+                break
+            if m["msg_type"] in ("stream", "error"):
+                streams.append(m["content"])
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert streams == []
+    log = (tmp_path / "kernel-errors.log").read_text()
+    assert "No such comm target registered: no_such_target" in log and "Traceback" in log
