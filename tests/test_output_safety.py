@@ -275,3 +275,25 @@ def test_kernel_comm_errors_reach_the_server_log_not_the_page(tmp_path):
     assert streams == []
     log = (tmp_path / "kernel-errors.log").read_text()
     assert "No such comm target registered: no_such_target" in log and "Traceback" in log
+
+
+@pytest.mark.slow
+def test_real_batch_failure_keeps_the_good_report_and_the_index_says_stale(tmp_path, monkeypatch):
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
+    out = tmp_path / "reports"
+    jobs = batch.plan_jobs(["KU009"], "en", industry_profiles=False)
+    m1 = batch.run_jobs(jobs, out, n_jobs=1, progress=False)
+    assert m1["reports"]["KU009"]["status"] == "ok"
+    good = (out / "KU009" / "report.html").read_bytes()
+    broken = batch.plan_jobs(["KU009"], "en", industry_profiles=False)
+    broken[0].parameters["reference"] = "KU9999"  # past the CLI's checks: the notebook itself fails
+    m2 = batch.run_jobs(broken, out, n_jobs=1, progress=False)
+    e = m2["reports"]["KU009"]
+    assert e["status"] == "failed" and "KU9999" in e["error"] and e["stale"] is True
+    assert e["last_ok"] == m1["reports"]["KU009"]["finished"]
+    assert (out / "KU009" / "report.html").read_bytes() == good
+    site.build_site(out, m2, "en")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "stale: the latest run failed" in index and 'href="KU009/report.html"' in index
+    assert site.broken_links(out) == []
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name or ".old-" in p.name]
