@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
@@ -59,8 +60,11 @@ def atomic_open(path, mode: str = "w", encoding: str | None = "utf-8", newline: 
     'hei'
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with unwritable_is_input_error(path):
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     binary = "b" in mode
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": encoding,
@@ -120,6 +124,23 @@ def fsync_replace(tmp, path) -> Path:
     os.replace(tmp, path)
     _fsync_dir(Path(path).parent)
     return Path(path)
+
+
+# A path the user chose that cannot be written is bad input (exit 2); a full disk is not.
+_USER_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.EROFS,
+                errno.ENAMETOOLONG, errno.EEXIST}
+
+
+@contextlib.contextmanager
+def unwritable_is_input_error(path):
+    """Turn "permission denied", "read-only file system", "is a folder", … on ``path`` into :class:`InputError`."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _USER_ERRNOS:
+            raise
+        raise InputError(f"cannot write {str(path)!r}: {exc.strerror or exc}: expected a writable "
+                         "location") from None
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -228,7 +249,8 @@ def claim_folder(folder, option: str = "--out") -> Path:
     """
     p = check_output_folder(folder, option)
     if not p.exists():
-        p.mkdir(parents=True)
+        with unwritable_is_input_error(folder):
+            p.mkdir(parents=True)
     elif not owns_folder(p) and not _is_empty(p) and not _adoptable(p):
         raise InputError(f"{option} {str(folder)!r} holds files KasvuDATA did not write (no {MARKER} marker): "
                          "expected a new or empty folder, or one written by kasvudata")

@@ -92,6 +92,22 @@ def test_nul_bytes_in_arguments_are_exit_2(argv):
     assert rc == 2 and "NUL" in err and err.count("\n") == 1
 
 
+def test_unwritable_or_unreadable_paths_are_exit_2(tmp_path):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    junk = tmp_path / "junk.sqlite"
+    junk.write_text("not a database " * 100)
+    cases = [(["insights", "export", "--out", tmp_path], "is a folder"),
+             (["insights", "export", "--out", a_file / "x.json"], "cannot write"),  # a file as a folder
+             (["reports", "--out", a_file / "sub", "--areas", "KU009"], "cannot write"),
+             (["insights", "--db", tmp_path, "list"], "is a folder"),
+             (["insights", "--db", junk, "list"], "not a database")]
+    for argv, message in cases:
+        rc, out, err = call(*argv)
+        assert rc == 2 and message in err and err.count("\n") == 1, (argv, err)
+    assert a_file.read_text() == "x"
+
+
 # --- fuzz: command-line arguments ------------------------------------------------------------------
 
 TOKEN = st.one_of(
