@@ -108,6 +108,13 @@ def test_unwritable_or_unreadable_paths_are_exit_2(tmp_path):
     assert a_file.read_text() == "x"
 
 
+def test_a_junk_line_is_not_called_an_empty_panel(tmp_path):
+    p = tmp_path / "junk.csv"
+    p.write_text("Zm9vYmFy" * 100_000)  # one long line, no header, no rows
+    rc, out, err = call("indicators", "--area", "KU009", "--panel", p)
+    assert rc == 2 and "no header line" in err and "no rows" not in err and err.count("\n") == 1
+
+
 # --- fuzz: command-line arguments ------------------------------------------------------------------
 
 TOKEN = st.one_of(
