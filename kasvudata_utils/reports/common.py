@@ -17,7 +17,7 @@ import pandas as pd
 
 from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.fileio import atomic_write_text, frame_csv_text
+from kasvudata_utils.fileio import atomic_target, atomic_write_text, frame_csv_text
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import SUPPRESSED_MARK, format_number
 from kasvudata_utils.labels import normalise_lang
@@ -230,7 +230,6 @@ def shared_table(key, panel_path, compute):
     """
     import hashlib
     import json
-    import os
     import tempfile
     from pathlib import Path
 
@@ -251,11 +250,9 @@ def shared_table(key, panel_path, compute):
     frame, prov = compute()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tag = f".{os.getpid()}.tmp"
-        frame.to_parquet(str(pq) + tag)
-        Path(str(meta) + tag).write_text(json.dumps(prov, default=str), encoding="utf-8")
-        os.replace(str(meta) + tag, meta)
-        os.replace(str(pq) + tag, pq)
+        with atomic_target(pq) as tmp:
+            frame.to_parquet(tmp)
+        atomic_write_text(meta, json.dumps(prov, default=str))
     except (OSError, ValueError, TypeError):
         pass  # no cache this time; the result is still right
     return frame, prov
