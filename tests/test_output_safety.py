@@ -130,6 +130,21 @@ def test_reports_empty_panel_is_exit_2(tmp_path, capsys):
     assert rc == 2 and stdout == "" and err.count("\n") == 1
 
 
+def test_period_check_reads_the_national_panel_years(tmp_path, monkeypatch):
+    from kasvudata_utils.data import load_firm_panel
+    from kasvudata_utils.reports.sources import national_panel_path
+
+    small = load_firm_panel().head(40).copy()
+    small["year"] = [2016 + i % 4 for i in range(len(small))]  # years 2016–2019
+    monkeypatch.setenv("KASVUDATA_DATA_DIR", str(tmp_path))
+    nat = national_panel_path()
+    nat.parent.mkdir(parents=True)
+    small.to_parquet(nat, index=False)
+    batch.check_panel_years(str(nat), 2016, 2019)  # inside: fine
+    with pytest.raises(InputError, match="2016–2019"):
+        batch.check_panel_years(str(nat), 2015, 2019)
+
+
 # --- a failing run keeps the last good report --------------------------------------------------
 
 def _fake_run(fail: bool, panel=""):

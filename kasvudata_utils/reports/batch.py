@@ -272,7 +272,12 @@ def check_panel_years(panel_path: str, start_year, end_year) -> None:
         raise InputError(f"years {start_year!r}–{end_year!r}: expected whole numbers such as 2018 and 2023") from None
     if start >= end:
         raise InputError(f"start year {start} is not before end year {end}: expected start < end")
-    years = load_firm_panel(panel_path or None)["year"]
+    if panel_path and Path(panel_path).resolve() == national_panel_path().resolve():
+        import pandas as pd  # the national panel is large: its year column only
+
+        years = pd.read_parquet(panel_path, columns=["year"])["year"]
+    else:  # the embedded panel (cached) or an own one (read and validated: a broken file is exit 2 here)
+        years = load_firm_panel(panel_path or None)["year"]
     name = Path(panel_path).name if panel_path else "the embedded firm panel"
     if len(years) == 0:
         raise InputError(f"firm panel {name} has no rows: expected firms by year (SPEC §3)")
