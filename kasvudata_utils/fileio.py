@@ -234,6 +234,15 @@ def _adoptable(folder: Path) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("reports"), dict) and "data_fingerprint" in doc
 
 
+def check_claimable(folder, option: str = "--out") -> Path:
+    """Raise :class:`InputError` now (writing nothing) if :func:`claim_folder` would refuse ``folder``."""
+    p = check_output_folder(folder, option)
+    if p.exists() and not owns_folder(p) and not _is_empty(p) and not _adoptable(p):
+        raise InputError(f"{option} {str(folder)!r} holds files KasvuDATA did not write (no {MARKER} marker): "
+                         "expected a new or empty folder, or one written by kasvudata")
+    return p
+
+
 def claim_folder(folder, option: str = "--out") -> Path:
     """Make ``folder`` an output folder of the tool, or refuse it with one line.
 
@@ -247,13 +256,10 @@ def claim_folder(folder, option: str = "--out") -> Path:
         ``folder`` is a file, ``/``, the home folder, the checkout root, or a folder without the
         marker that is not empty.
     """
-    p = check_output_folder(folder, option)
+    p = check_claimable(folder, option)
     if not p.exists():
         with unwritable_is_input_error(folder):
             p.mkdir(parents=True)
-    elif not owns_folder(p) and not _is_empty(p) and not _adoptable(p):
-        raise InputError(f"{option} {str(folder)!r} holds files KasvuDATA did not write (no {MARKER} marker): "
-                         "expected a new or empty folder, or one written by kasvudata")
     if not owns_folder(p):
         atomic_write_text(p / MARKER, MARKER_TEXT)
     return p

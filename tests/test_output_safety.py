@@ -99,6 +99,17 @@ def test_reports_cli_refuses_unsafe_folders_before_running(tmp_path, capsys, arg
     assert (out / "KU009" / "report.html").read_text() == "<p>ok</p>"
 
 
+def test_foreign_site_is_refused_before_the_batch_runs(tmp_path, capsys, monkeypatch):
+    def must_not_run(*a, **k):
+        raise AssertionError("the batch ran before --site was checked")
+
+    monkeypatch.setattr(batch, "run_reports", must_not_run)
+    target = _foreign(tmp_path / "precious")
+    rc, _, err = run(capsys, "reports", "--out", str(tmp_path / "r"), "--areas", "KU009", "--site", str(target))
+    assert rc == 2 and "did not write" in err and not (tmp_path / "r").exists()
+    assert (target / "precious.txt").read_text() == "keep me"
+
+
 def test_reports_out_foreign_or_a_file_is_refused(tmp_path, capsys):
     foreign = _foreign(tmp_path / "mine")
     (foreign / "index.html").write_text("my own page")
