@@ -204,6 +204,8 @@ def test_notebook_and_manifest_name_no_local_path(tmp_path, monkeypatch):
     text = json.dumps(entry) + nb
     assert str(tmp_path) not in text and "secret_dir" not in text
     assert "confidential_panel.csv" in nb
+    failed = batch._entry(job, {"status": "failed", "error": f"InputError: cannot read {panel}"}, "fp")
+    assert str(tmp_path) not in failed["error"] and "confidential_panel.csv" in failed["error"]
     import hashlib
     assert entry["panel"] == {"file": "confidential_panel.csv", "source": "own",
                               "sha256": hashlib.sha256(b"firm_id\n1\n").hexdigest()}
