@@ -191,6 +191,19 @@ def test_failed_run_keeps_last_good_report_marked_stale(tmp_path, monkeypatch):
     assert "stale" in index and 'href="KU009/report.html"' in index
 
 
+def test_scrubbing_leaves_image_data_alone(tmp_path):
+    home = str(Path.home())
+    png = "iVBORw0KGgo" + home + "AAAA"  # base64 text may contain the home folder's name by chance
+    nb = {"cells": [{"source": f"open('{home}/x.csv')",
+                     "outputs": [{"data": {"image/png": png, "text/plain": f"{home}/y"}}]}], "metadata": {}}
+    p = tmp_path / "r.ipynb"
+    p.write_text(json.dumps(nb))
+    out = json.loads(worker.strip_local_paths(p).read_text())
+    cell = out["cells"][0]
+    assert cell["source"] == "open('~/x.csv')" and cell["outputs"][0]["data"]["text/plain"] == "~/y"
+    assert cell["outputs"][0]["data"]["image/png"] == png
+
+
 def test_notebook_and_manifest_name_no_local_path(tmp_path, monkeypatch):
     panel = tmp_path / "secret_dir" / "confidential_panel.csv"
     panel.parent.mkdir()

@@ -49,6 +49,7 @@ from kasvudata_utils.reports.worker import (
     _batch_worker,
     _now,
     execute_job,
+    scrub_paths,
     worker_failure,
 )
 
@@ -224,28 +225,12 @@ def _entry(job: Job, entry: dict, data_fp: str, prev: dict | None = None, out: P
     if panel:
         e["panel"] = panel_identity(panel)
     if e.get("error"):  # an error message may quote a path: published files name none
-        e["error"] = scrub_paths(e["error"], panel)
+        e["error"] = scrub_paths(e["error"], [(panel, None)])
     prev = prev or {}
     if e["status"] != "ok" and out is not None and (out / job.out_subdir / "report.html").is_file():
         e["stale"] = True  # the previous good report stays (the worker replaces a folder only when complete)
         e["last_ok"] = prev.get("last_ok") or (prev.get("finished", "") if prev.get("status") == "ok" else "")
     return e
-
-
-def scrub_paths(text: str, panel_path: str = "") -> str:
-    """``text`` with the panel's path (→ its file name), the checkout (→ ``.``) and home (→ ``~``) removed.
-
-    Examples
-    --------
-    >>> scrub_paths("cannot read /home/ann/secret/panel.csv", "/home/ann/secret/panel.csv")
-    'cannot read panel.csv'
-    """
-    pairs = [(str(panel_path), Path(panel_path).name)] if panel_path else []
-    pairs += [(str(PROJECT_ROOT), "."), (str(Path.home()), "~")]
-    for old, new in sorted(pairs, key=lambda x: -len(x[0])):
-        if old not in ("", "/", "."):
-            text = text.replace(old, new)
-    return text
 
 
 def panel_identity(panel_path) -> dict:
