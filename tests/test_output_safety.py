@@ -191,6 +191,16 @@ def test_failed_run_keeps_last_good_report_marked_stale(tmp_path, monkeypatch):
     assert "stale" in index and 'href="KU009/report.html"' in index
 
 
+def test_entries_of_an_older_manifest_lose_their_local_paths(tmp_path):
+    old = {"kind": "area", "status": "failed", "error": f"cannot read {tmp_path}/gone/p.csv",
+           "parameters": {"area": "KU009", "panel_path": f"{tmp_path}/gone/p.csv"}}
+    e = batch._public_entry(old)
+    assert str(tmp_path) not in json.dumps(e)
+    assert e["parameters"]["panel_path"] == "p.csv" and e["panel"]["source"] == "own"
+    assert site._site_badge({"KU009": e}, "en").count("kd-real") == 1  # still badged as the user's own data
+    assert batch._public_entry({"parameters": {"panel_path": ""}}) == {"parameters": {"panel_path": ""}}
+
+
 def test_scrubbing_leaves_image_data_alone(tmp_path):
     home = str(Path.home())
     png = "iVBORw0KGgo" + home + "AAAA"  # base64 text may contain the home folder's name by chance

@@ -159,7 +159,7 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     """
     out = claim_folder(out, "--out")  # only a new, empty or KasvuDATA-written folder is written into
     data_fp, code_fp = data_fingerprint(panel_path or None), code_fingerprint()
-    old = load_manifest(out).get("reports", {})
+    old = {k: _public_entry(e) for k, e in load_manifest(out).get("reports", {}).items() if isinstance(e, dict)}
     manifest = {"generated": _now(), "package_version": package_version(), "data_fingerprint": data_fp,
                 "code_fingerprint": code_fp, "reports": dict(old)}
     todo = []
@@ -230,6 +230,21 @@ def _entry(job: Job, entry: dict, data_fp: str, prev: dict | None = None, out: P
     if e["status"] != "ok" and out is not None and (out / job.out_subdir / "report.html").is_file():
         e["stale"] = True  # the previous good report stays (the worker replaces a folder only when complete)
         e["last_ok"] = prev.get("last_ok") or (prev.get("finished", "") if prev.get("status") == "ok" else "")
+    return e
+
+
+def _public_entry(e: dict) -> dict:
+    """An entry of an older manifest without local paths (its panel by file name, like :func:`_entry`)."""
+    panel = str((e.get("parameters") or {}).get("panel_path") or "")
+    if not Path(panel).is_absolute():
+        return e
+    e = {**e, "parameters": {**e["parameters"], "panel_path": Path(panel).name}}
+    if "panel" not in e:
+        national = Path(panel).resolve() == national_panel_path().resolve()
+        e["panel"] = (panel_identity(panel) if Path(panel).is_file()
+                      else {"file": Path(panel).name, "sha256": "", "source": "national" if national else "own"})
+    if e.get("error"):
+        e["error"] = scrub_paths(e["error"], [(panel, None)])
     return e
 
 
