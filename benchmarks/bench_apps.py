@@ -3,8 +3,8 @@
 Measured in headless Chromium against one Voilà server started with the project's
 configuration (``workshops/voila.json``, offline template):
 
-- navigation → visible ``.kd-summary`` for each app, and for ``workshops/trivial.ipynb``
-  (one widget: the floor of any Voilà page) on the same server; the ratio app / floor
+- navigation → visible ``.kd-summary`` for each app, and for ``benchmarks/trivial.ipynb``
+  (one widget: the floor of any Voilà page, copied beside the apps on the benchmark's server); the ratio app / floor
   (goals: ≤ 2 with preheated kernels, ≤ 3 without); both modes are run;
 - slider change (keyboard, one step) → updated ``.kd-summary`` in the scenario app, median
   over repeated changes (goal ≤ 300 ms);
@@ -100,7 +100,7 @@ def app_kernel_rss(browser, server) -> float:
 
 def run_mode(browser, preheat: bool, repeats: int, tmp: Path) -> dict:
     server = start_voila(tmp / ("preheat" if preheat else "cold"), pool_size=2 if preheat else None,
-                         preheat=preheat)
+                         preheat=preheat, extra_notebooks=[ROOT / "benchmarks" / FLOOR])
     try:
         if preheat:
             wait_pools(25)  # pools filled and their notebooks pre-executed

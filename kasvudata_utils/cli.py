@@ -22,7 +22,7 @@ COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "similar", 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors are bad input too: exit 2, one line
-        self.exit(2, f"kasvudata: error: {message}\n")
+        self.exit(2, f"kasvudata: error: {' '.join(str(message).split())}\n")  # a CR/LF typed in a value too
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run the command line on ``argv`` (default ``sys.argv[1:]``) and return the exit code: 0, 1 or 2."""
     parser = build_parser()
+    raw = sys.argv[1:] if argv is None else list(argv)
+    nul = next((a for a in raw if "\x00" in str(a)), None)
+    if nul is not None:  # a path with a NUL byte would surface as "ValueError: embedded null byte"
+        print(f"kasvudata: error: argument {str(nul)[:60]!r} contains a NUL byte: expected plain text",
+              file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -70,8 +76,8 @@ def main(argv=None) -> int:
     except Exception as exc:  # internal error: one line, traceback only on request
         if os.environ.get("KASVUDATA_DEBUG"):
             raise
-        print(f"kasvudata: internal error: {type(exc).__name__}: {exc} (set KASVUDATA_DEBUG=1 for details)",
-              file=sys.stderr)
+        print(f"kasvudata: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:500]} "
+              "(set KASVUDATA_DEBUG=1 for details)", file=sys.stderr)
         return 1
 
 

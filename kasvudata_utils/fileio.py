@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
@@ -60,8 +61,11 @@ def atomic_open(path, mode: str = "w", encoding: str | None = "utf-8", newline: 
     'hei'
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with unwritable_is_input_error(path):
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     binary = "b" in mode
     try:
         f: IO
@@ -122,6 +126,23 @@ def fsync_replace(tmp, path) -> Path:
     os.replace(tmp, path)
     _fsync_dir(Path(path).parent)
     return Path(path)
+
+
+# A path the user chose that cannot be written is bad input (exit 2); a full disk is not.
+_USER_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.EROFS,
+                errno.ENAMETOOLONG, errno.EEXIST}
+
+
+@contextlib.contextmanager
+def unwritable_is_input_error(path):
+    """Turn "permission denied", "read-only file system", "is a folder", … on ``path`` into :class:`InputError`."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _USER_ERRNOS:
+            raise
+        raise InputError(f"cannot write {str(path)!r}: {exc.strerror or exc}: expected a writable "
+                         "location") from None
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -215,6 +236,15 @@ def _adoptable(folder: Path) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("reports"), dict) and "data_fingerprint" in doc
 
 
+def check_claimable(folder, option: str = "--out") -> Path:
+    """Raise :class:`InputError` now (writing nothing) if :func:`claim_folder` would refuse ``folder``."""
+    p = check_output_folder(folder, option)
+    if p.exists() and not owns_folder(p) and not _is_empty(p) and not _adoptable(p):
+        raise InputError(f"{option} {str(folder)!r} holds files KasvuDATA did not write (no {MARKER} marker): "
+                         "expected a new or empty folder, or one written by kasvudata")
+    return p
+
+
 def claim_folder(folder, option: str = "--out") -> Path:
     """Make ``folder`` an output folder of the tool, or refuse it with one line.
 
@@ -228,12 +258,10 @@ def claim_folder(folder, option: str = "--out") -> Path:
         ``folder`` is a file, ``/``, the home folder, the checkout root, or a folder without the
         marker that is not empty.
     """
-    p = check_output_folder(folder, option)
+    p = check_claimable(folder, option)
     if not p.exists():
-        p.mkdir(parents=True)
-    elif not owns_folder(p) and not _is_empty(p) and not _adoptable(p):
-        raise InputError(f"{option} {str(folder)!r} holds files KasvuDATA did not write (no {MARKER} marker): "
-                         "expected a new or empty folder, or one written by kasvudata")
+        with unwritable_is_input_error(folder):
+            p.mkdir(parents=True)
     if not owns_folder(p):
         atomic_write_text(p / MARKER, MARKER_TEXT)
     return p
@@ -272,7 +300,9 @@ def staging_folder(target) -> Path:
     """An empty temporary folder beside ``target`` (same file system, so :func:`replace_folder` is a rename)."""
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    stage.chmod(0o755)  # mkdtemp's 0700 would make a published folder unreadable to a web server
+    return stage
 
 
 # ------------------------------------------------------------------ CSV

@@ -73,6 +73,7 @@ def test_site_replaces_its_own_folder_completely(tmp_path):
     target = tmp_path / "site"
     site.publish_site(out, target)
     assert fileio.owns_folder(target) and (target / "KU009" / "report.html").read_text() == "<p>ok</p>"
+    assert target.stat().st_mode & 0o777 == 0o755  # readable by a web server, as a plain mkdir would be
     (target / "leftover.html").write_text("old")  # a file of an earlier publish, in the tool's own folder
     site.publish_site(out, target)
     assert not (target / "leftover.html").exists() and (target / "index.html").is_file()
@@ -96,6 +97,17 @@ def test_reports_cli_refuses_unsafe_folders_before_running(tmp_path, capsys, arg
     rc, stdout, err = run(capsys, "reports", "--out", str(out), "--no-industries", *argv)
     assert rc == 2 and err.count("\n") == 1 and err.startswith("kasvudata: error:") and stdout == ""
     assert (out / "KU009" / "report.html").read_text() == "<p>ok</p>"
+
+
+def test_foreign_site_is_refused_before_the_batch_runs(tmp_path, capsys, monkeypatch):
+    def must_not_run(*a, **k):
+        raise AssertionError("the batch ran before --site was checked")
+
+    monkeypatch.setattr(batch, "run_reports", must_not_run)
+    target = _foreign(tmp_path / "precious")
+    rc, _, err = run(capsys, "reports", "--out", str(tmp_path / "r"), "--areas", "KU009", "--site", str(target))
+    assert rc == 2 and "did not write" in err and not (tmp_path / "r").exists()
+    assert (target / "precious.txt").read_text() == "keep me"
 
 
 def test_reports_out_foreign_or_a_file_is_refused(tmp_path, capsys):
@@ -127,6 +139,21 @@ def test_reports_empty_panel_is_exit_2(tmp_path, capsys):
     rc, stdout, err = run(capsys, "reports", "--out", str(tmp_path / "r"), "--areas", "KU009", "--no-industries",
                           "--panel", str(p))
     assert rc == 2 and stdout == "" and err.count("\n") == 1
+
+
+def test_period_check_reads_the_national_panel_years(tmp_path, monkeypatch):
+    from kasvudata_utils.data import load_firm_panel
+    from kasvudata_utils.reports.sources import national_panel_path
+
+    small = load_firm_panel().head(40).copy()
+    small["year"] = [2016 + i % 4 for i in range(len(small))]  # years 2016–2019
+    monkeypatch.setenv("KASVUDATA_DATA_DIR", str(tmp_path))
+    nat = national_panel_path()
+    nat.parent.mkdir(parents=True)
+    small.to_parquet(nat, index=False)
+    batch.check_panel_years(str(nat), 2016, 2019)  # inside: fine
+    with pytest.raises(InputError, match="2016–2019"):
+        batch.check_panel_years(str(nat), 2015, 2019)
 
 
 # --- a failing run keeps the last good report --------------------------------------------------
@@ -164,6 +191,29 @@ def test_failed_run_keeps_last_good_report_marked_stale(tmp_path, monkeypatch):
     assert "stale" in index and 'href="KU009/report.html"' in index
 
 
+def test_entries_of_an_older_manifest_lose_their_local_paths(tmp_path):
+    old = {"kind": "area", "status": "failed", "error": f"cannot read {tmp_path}/gone/p.csv",
+           "parameters": {"area": "KU009", "panel_path": f"{tmp_path}/gone/p.csv"}}
+    e = batch._public_entry(old)
+    assert str(tmp_path) not in json.dumps(e)
+    assert e["parameters"]["panel_path"] == "p.csv" and e["panel"]["source"] == "own"
+    assert site._site_badge({"KU009": e}, "en").count("kd-real") == 1  # still badged as the user's own data
+    assert batch._public_entry({"parameters": {"panel_path": ""}}) == {"parameters": {"panel_path": ""}}
+
+
+def test_scrubbing_leaves_image_data_alone(tmp_path):
+    home = str(Path.home())
+    png = "iVBORw0KGgo" + home + "AAAA"  # base64 text may contain the home folder's name by chance
+    nb = {"cells": [{"source": f"open('{home}/x.csv')",
+                     "outputs": [{"data": {"image/png": png, "text/plain": f"{home}/y"}}]}], "metadata": {}}
+    p = tmp_path / "r.ipynb"
+    p.write_text(json.dumps(nb))
+    out = json.loads(worker.strip_local_paths(p).read_text())
+    cell = out["cells"][0]
+    assert cell["source"] == "open('~/x.csv')" and cell["outputs"][0]["data"]["text/plain"] == "~/y"
+    assert cell["outputs"][0]["data"]["image/png"] == png
+
+
 def test_notebook_and_manifest_name_no_local_path(tmp_path, monkeypatch):
     panel = tmp_path / "secret_dir" / "confidential_panel.csv"
     panel.parent.mkdir()
@@ -177,9 +227,18 @@ def test_notebook_and_manifest_name_no_local_path(tmp_path, monkeypatch):
     text = json.dumps(entry) + nb
     assert str(tmp_path) not in text and "secret_dir" not in text
     assert "confidential_panel.csv" in nb
+    failed = batch._entry(job, {"status": "failed", "error": f"InputError: cannot read {panel}"}, "fp")
+    assert str(tmp_path) not in failed["error"] and "confidential_panel.csv" in failed["error"]
     import hashlib
     assert entry["panel"] == {"file": "confidential_panel.csv", "source": "own",
                               "sha256": hashlib.sha256(b"firm_id\n1\n").hexdigest()}
+
+
+def test_workshop_folder_serves_only_the_three_apps():
+    from kasvudata_utils.commands.workshop import WORKSHOPS_DIR
+
+    assert sorted(p.name for p in WORKSHOPS_DIR.glob("*.ipynb")) == [
+        "area_explorer.ipynb", "insights_board.ipynb", "scenario_workshop.ipynb"]
 
 
 # --- atomic writes ---------------------------------------------------------------------------------
@@ -237,3 +296,55 @@ def test_read_only_store_lists_and_exports_but_refuses_writes(tmp_path, monkeypa
     assert rc == 0 and json.loads(out)["records"][0]["uuid"] == uid
     rc, out, err = run(capsys, "insights", "--db", str(db), "delete", uid)
     assert rc == 2 and "vain luettavissa" in err and err.count("\n") == 1
+
+
+def test_kernel_comm_errors_reach_the_server_log_not_the_page(tmp_path):
+    """A comm_open to an unknown target, or a failing widget model, sends nothing to the browser."""
+    import uuid
+
+    from jupyter_client.manager import start_new_kernel
+
+    env = dict(os.environ, KASVUDATA_INSIGHTS_DB=str(tmp_path / "ins.sqlite"), PYTHONPATH=str(PROJECT_ROOT))
+    km, kc = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        kc.execute_interactive("import kasvudata_utils.apps.common", timeout=60)
+        for target, data in [("no_such_target", {}), ("jupyter.widget", {"state": {"_model_name": "Nope"}})]:
+            kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": uuid.uuid4().hex,
+                                                               "target_name": target, "data": data}))
+        kc.execute_interactive("1", timeout=60)  # the comm messages are handled before this one
+        streams = []
+        while True:
+            try:
+                m = kc.get_iopub_msg(timeout=2)
+            except Exception:  # queue.Empty: nothing more
+                break
+            if m["msg_type"] in ("stream", "error"):
+                streams.append(m["content"])
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert streams == []
+    log = (tmp_path / "kernel-errors.log").read_text()
+    assert "No such comm target registered: no_such_target" in log and "Traceback" in log
+
+
+@pytest.mark.slow
+def test_real_batch_failure_keeps_the_good_report_and_the_index_says_stale(tmp_path, monkeypatch):
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
+    out = tmp_path / "reports"
+    jobs = batch.plan_jobs(["KU009"], "en", industry_profiles=False)
+    m1 = batch.run_jobs(jobs, out, n_jobs=1, progress=False)
+    assert m1["reports"]["KU009"]["status"] == "ok"
+    good = (out / "KU009" / "report.html").read_bytes()
+    broken = batch.plan_jobs(["KU009"], "en", industry_profiles=False)
+    broken[0].parameters["reference"] = "KU9999"  # past the CLI's checks: the notebook itself fails
+    m2 = batch.run_jobs(broken, out, n_jobs=1, progress=False)
+    e = m2["reports"]["KU009"]
+    assert e["status"] == "failed" and "KU9999" in e["error"] and e["stale"] is True
+    assert e["last_ok"] == m1["reports"]["KU009"]["finished"]
+    assert (out / "KU009" / "report.html").read_bytes() == good
+    site.build_site(out, m2, "en")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "stale: the latest run failed" in index and 'href="KU009/report.html"' in index
+    assert site.broken_links(out) == []
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name or ".old-" in p.name]

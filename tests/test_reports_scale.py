@@ -196,7 +196,9 @@ def test_national_batch_reports_two_municipalities_outside_mk17(national_batch):
     assert m["summary"] == {"total": 2, "ok": 2, "up_to_date": 0, "failed": []}
     for code, region in (("KU091", "MK01"), ("KU853", "MK02")):  # Uusimaa, Varsinais-Suomi
         e = m["reports"][code]
-        assert e["parameters"]["panel_path"] == nat and e["parameters"]["reference"] == region
+        # published files name the panel by file name and checksum, never by its local path (issue 14)
+        assert e["parameters"]["panel_path"] == Path(nat).name and e["parameters"]["reference"] == region
+        assert e["panel"]["source"] == "national" and len(e["panel"]["sha256"]) == 64
         assert (out / code / "report.html").is_file()
     # Turku's personnel in 2023 = the sum over its firms' rows in the national panel (the definition)
     panel = pd.read_parquet(nat, columns=["municipality_code", "year", "personnel"],

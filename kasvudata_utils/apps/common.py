@@ -30,14 +30,16 @@ import base64
 import contextlib
 import functools
 import html
+import logging
 import os
 import sys
 import traceback
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 
-from kasvudata_utils import areas, provenance
+from kasvudata_utils import areas, paths, provenance
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import frame_csv_text
 from kasvudata_utils.labels import normalise_lang, t
@@ -160,6 +162,34 @@ def code_from_label(label) -> str:
 def area_options(codes, lang: str = "fi") -> list[str]:
     """Dropdown/Combobox option labels for ``codes``, in the given order."""
     return [area_label(c, lang) for c in codes]
+
+
+def keep_kernel_logs_on_server(log_file=None) -> None:
+    """Send the kernel's log records to a log file on the server, never to the page.
+
+    A kernel's stderr (``sys.stderr`` and, since ipykernel 6, file descriptor 2 as well) is streamed to
+    the browser, and Python's last-resort log handler writes there: a ``comm_open`` to an unknown target
+    (or a widget model that fails to open) showed every visitor a traceback with the server's paths.
+    The records go to ``log_file`` (default ``kernel-errors.log`` beside the insights store); where
+    that cannot be written they are dropped. Called when an app module is imported in a kernel.
+    """
+    path = log_file or paths.insights_db().parent / "kernel-errors.log"
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"))
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setLevel(logging.WARNING)
+    logging.lastResort = handler
+    for name in ("ipykernel.comm", "Comm"):
+        log = logging.getLogger(name)
+        log.handlers = [handler]
+        log.propagate = False
+
+
+if "ipykernel" in sys.modules:  # inside a Voilà kernel (not in the CLI or the tests' own process)
+    keep_kernel_logs_on_server()
 
 
 def notice_widget() -> widgets.HTML:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import sys
 
 from kasvudata_utils import areas
-from kasvudata_utils.fileio import frame_csv_text
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import frame_csv_text
 
 EPILOG = ("Figures from firm-level data pass disclosure control (cells of < 3 firms or dominated by one firm "
           "are empty, suppressed=True). Inside a secure environment KASVUDATA_DISCLOSURE=off switches it off; "

@@ -47,7 +47,7 @@ def register(sub):
 def run(args) -> int:
     """Run the report batch and optionally publish the site; exit code 1 if a report failed or a link is broken."""
     from kasvudata_utils.errors import InputError
-    from kasvudata_utils.fileio import check_output_folders
+    from kasvudata_utils.fileio import check_claimable, check_output_folders
     from kasvudata_utils.reports.batch import DEFAULT_END, DEFAULT_START, run_reports, summary_line
     from kasvudata_utils.reports.site import broken_links, publish_site
 
@@ -57,6 +57,9 @@ def run(args) -> int:
         raise InputError(f"--areas {args.areas!r}: expected 'all', '<AREA>-all' such as 'SSS-all', "
                          "or a comma-separated list of area codes")
     check_output_folders(args.out, args.site)  # before any work: unsafe or nested folders are refused
+    check_claimable(args.out, "--out")  # ... and folders of someone else's files, before a long batch
+    if args.site:
+        check_claimable(args.site, "--site")
     manifest = run_reports(args.areas, args.jobs, args.out, args.lang, args.force,
                            industry_profiles=not args.no_industries,
                            start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,

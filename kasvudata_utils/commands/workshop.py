@@ -11,6 +11,7 @@ the ``lab`` template without CDN links) found through ``JUPYTER_PATH``.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import subprocess
 import sys
@@ -50,6 +51,22 @@ def cell_timeout(cell) -> int | None:
     return CELL_TIMEOUT_S
 
 
+def check_ip(ip) -> str:
+    """The listening address if it is ``localhost`` or an IPv4/IPv6 address, else :class:`InputError`.
+
+    >>> check_ip("0.0.0.0")
+    '0.0.0.0'
+    """
+    text = str(ip).strip()
+    if text != "localhost":
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            raise InputError(f"--ip {str(ip)[:60]!r}: expected an address such as 127.0.0.1 (this machine) or "
+                             "0.0.0.0 (every network interface)") from None
+    return text
+
+
 def voila_command(port: int = 8866, workshops_dir: Path | None = None, preheat: bool | None = None,
                   env: dict | None = None, ip: str = "127.0.0.1") -> tuple[list[str], dict, Path]:
     """``(argv, environment, cwd)`` that start Voilà on the workshop apps.
@@ -71,6 +88,7 @@ def voila_command(port: int = 8866, workshops_dir: Path | None = None, preheat: 
     port = int(port)
     if not 0 < port < 65536:
         raise InputError(f"port {port}: expected a number from 1 to 65535")
+    check_ip(ip)
     wdir = Path(workshops_dir or WORKSHOPS_DIR).resolve()
     if not (wdir / "voila.json").exists():
         raise InputError(f"workshop folder {wdir}: expected a folder with voila.json and the app notebooks")

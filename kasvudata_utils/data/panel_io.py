@@ -72,9 +72,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
     compression = "gzip" if path.name.lower().endswith(".gz") else None
     if compression:
         import gzip
+        import zlib
 
-        with gzip.open(path, "rb") as fh:
-            head = fh.read(65536)
+        try:
+            with gzip.open(path, "rb") as fh:
+                head = fh.read(65536)
+                while fh.read(1 << 20):  # the whole stream: a truncated file fails here, not deep in pandas
+                    pass
+        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+            raise InputError(f"cannot read {path.name!r}: broken gzip file ({exc}); expected a gzip-compressed "
+                             "CSV") from None
     else:
         with open(path, "rb") as fh:
             head = fh.read(65536)
@@ -106,7 +113,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         except UnicodeDecodeError as exc:
             last = exc
             continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError, EOFError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputError(f"cannot read CSV file {path.name!r}: {first}") from None
     raise InputError(f"cannot read CSV file {path.name!r}: not UTF-8 or Windows-1252 text ({last})")

@@ -47,6 +47,7 @@ import pandas as pd
 
 from kasvudata_utils.data.jsonstat import parse_jsonstat
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.fileio import atomic_write_text
 from kasvudata_utils.paths import data_dir
 
 DEFAULT_BASE_URL = "https://pxdata.stat.fi/PxWeb/api/v1"
@@ -232,10 +233,7 @@ class PxWebClient:
         except ValueError:
             raise InputError(f"StatFin returned something other than JSON for {url}") from None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(path)  # atomic: a concurrent reader never sees half a file
+            atomic_write_text(path, json.dumps(data, ensure_ascii=False))  # a reader never sees half a file
         return data
 
     # ------------------------------------------------------------------ API

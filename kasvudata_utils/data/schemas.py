@@ -106,6 +106,11 @@ def _clean_columns(df: pd.DataFrame, what: str) -> pd.DataFrame:
     dupes = out.columns[out.columns.duplicated()].tolist()
     if dupes:
         raise InputError(f"{what}: column {dupes[0]!r} appears more than once")
+    if len(out) == 0 and not set(out.columns) & set(_required(what)):
+        # e.g. one long line of junk: it was read as a header, so "no rows" would mislead
+        raise InputError(f"{what}: no header line with the expected columns (the first line has "
+                         f"{len(out.columns)} field(s) starting {str(out.columns[0])[:30]!r}): expected a header "
+                         f"{', '.join(_required(what))}")
     if len(out) == 0:
         raise InputError(f"{what}: no rows (expected at least one data row with columns "
                          f"{', '.join(_required(what))})")

@@ -35,7 +35,7 @@ from kasvudata_utils.data.synthetic_inputs import YEARS, load_inputs, municipali
 from kasvudata_utils.data.synthetic_model import DEFAULT_EFFECTS, simulate
 from kasvudata_utils.data.synthetic_truth import describe
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.fileio import atomic_write_text
+from kasvudata_utils.fileio import atomic_target, atomic_write_text
 
 DEFAULT_SEED = 20240917
 SCALES = {"default": 1.0, "test": 0.1, "national": 1.0}
@@ -172,8 +172,9 @@ def _business_table(inp, sim) -> pd.DataFrame:
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     # pyarrow directly, without the pandas index or attrs, so rebuilds are byte-identical
     table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
-    pq.write_table(table, path, compression="zstd", compression_level=9, use_dictionary=True,
-                   write_statistics=True)
+    with atomic_target(path) as tmp:  # a crash mid-build never leaves a truncated table behind
+        pq.write_table(table, tmp, compression="zstd", compression_level=9, use_dictionary=True,
+                       write_statistics=True)
 
 
 def write(data: SyntheticData, out_dir) -> list[Path]:

@@ -10,18 +10,21 @@
   and Excel never runs a participant's text.
 * ``md``: a readable summary (not importable), text escaped.
 
-Import merges by UUID: unknown UUIDs are added, known ones are updated only when
-the incoming version is newer (votes: the larger count), history entries are
-added once. Importing the same file twice adds nothing.
+Import is a trustworthy merge (METHODS "Exchange"): every record is checked like
+``add()`` (:func:`~kasvudata_utils.insights.validate.validate_record`), unknown UUIDs
+are added, known ones replaced only when the incoming ``updated_utc`` is later as a
+parsed time (votes: the larger count); every change adds an ``import`` history entry
+naming the source file; all files of one command form one transaction, and
+``dry_run`` reports the changes without keeping them. Importing the same file twice
+changes nothing.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
-import uuid as _uuid_mod
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kasvudata_utils import areas
@@ -38,13 +41,10 @@ from kasvudata_utils.insights.schema import (
 )
 from kasvudata_utils.insights.validate import (
     KINDS,
-    clean_indicator,
-    clean_industry,
-    clean_kind,
-    clean_short,
-    clean_text,
-    clean_year,
+    VERSION_FIELDS,
     to_json,
+    validate_history,
+    validate_record,
 )
 from kasvudata_utils.labels import t
 
@@ -137,14 +137,7 @@ def write_export(store, format: str = "json", area=None, out=None, lang: str = "
 # the file's version with the limits of ``add()``, times are parsed (never compared as text), and all
 # files of one command are merged in one transaction, so a failing import changes nothing.
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
-MAX_VOTES = 100_000            # a workshop room, not a web poll
-MAX_JSON_CHARS = 20_000        # levers/results of one scenario
-FUTURE_SLACK = timedelta(days=1)
-HISTORY_ACTIONS = ("create", "edit", "delete", "restore", "import")
-HISTORY_FIELDS = ("uuid", "changed_utc", "action", "record", "source")
 DOC_FIELDS = ("format", "schema_version", "exported_utc", "area", "records", "history")
-# The record fields each export version may carry (version 1 had no session id).
-VERSION_FIELDS = {1: tuple(f for f in RECORD_FIELDS if f != "session_id"), 2: RECORD_FIELDS}
 _REQUIRED = ("uuid", "kind", "area_code", "created_utc")
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
@@ -245,122 +238,6 @@ def read_export(path) -> tuple[list[dict], list[dict]]:
     """Parse a JSON or CSV export into (records, history) (unchecked; see :func:`load_export`)."""
     doc = load_export(path)
     return doc.records, doc.history
-
-
-def _typed(rec: dict, name: str, types=(str,), required=False):
-    v = rec.get(name)
-    if v is None:
-        if required:
-            raise InputError(f"missing {name}")
-        return None
-    if isinstance(v, bool) or not isinstance(v, types):
-        raise InputError(f"{name} of type {type(v).__name__}: expected {' or '.join(t_.__name__ for t_ in types)}")
-    return v
-
-
-def _count(value, name: str) -> int:
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
-        value = int(value.strip())
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VOTES:
-        raise InputError(f"{name} {str(value)[:20]!r}: expected a whole number 0–{MAX_VOTES}")
-    return value
-
-
-def _flag(value) -> int:
-    m = {None: 0, False: 0, True: 1, "0": 0, "1": 1, "false": 0, "true": 1}  # 0 == False, 1 == True
-    key = value.strip().lower() if isinstance(value, str) else value
-    if isinstance(key, (dict, list, float)) or key not in m:
-        raise InputError(f"deleted {str(value)[:20]!r}: expected true or false")
-    return m[key]
-
-
-def _uuid(value, name: str = "uuid") -> str:
-    uid = _typed({name: value}, name, required=True)
-    try:
-        ok = str(_uuid_mod.UUID(uid)) == uid
-    except ValueError:
-        ok = False
-    if not ok:
-        raise InputError(f"{name} {uid[:40]!r}: expected a UUID such as 123e4567-e89b-12d3-a456-426614174000")
-    return uid
-
-
-def _json_field(value, name: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise InputError(f"{name} of type {type(value).__name__}: expected an object of name → value")
-    text = to_json(value)
-    if len(text) > MAX_JSON_CHARS:
-        raise InputError(f"{name} of {len(text)} characters: expected at most {MAX_JSON_CHARS}")
-    return text
-
-
-def validate_record(rec, where: str, version: int = SCHEMA_VERSION, now: datetime | None = None) -> dict:
-    """A record from a file → a row dict in :data:`COLUMNS`, with the checks and limits of ``add()``.
-
-    Strict: only the fields of the file's schema version, each of its type; UUIDs in canonical form;
-    ``created_utc``/``updated_utc`` ISO-8601 with a time zone (stored as UTC), updated not before created
-    nor more than a day in the future; votes 0–:data:`MAX_VOTES`. Raises :class:`InputError` naming ``where``.
-    """
-    now = now or datetime.now(UTC)
-    try:
-        if not isinstance(rec, dict):
-            raise InputError(f"a {type(rec).__name__}: expected an object with uuid, kind, area_code, …")
-        unknown = sorted(set(rec) - set(VERSION_FIELDS.get(version, RECORD_FIELDS)))
-        if unknown:
-            raise InputError(f"unknown field(s) {unknown[:3]} for schema version {version}")
-        kind = clean_kind(_typed(rec, "kind", required=True))
-        uid = _uuid(rec.get("uuid"))
-        created = parse_utc(_typed(rec, "created_utc", required=True))
-        updated = parse_utc(_typed(rec, "updated_utc") or rec["created_utc"])
-        if updated < created:
-            raise InputError(f"updated_utc {rec.get('updated_utc')!r} is before created_utc: expected a later time")
-        if updated > now + FUTURE_SLACK:
-            raise InputError(f"updated_utc {rec.get('updated_utc')!r} lies in the future: expected a past time")
-        return {
-            "uuid": uid, "created_utc": format_utc(created), "updated_utc": format_utc(updated),
-            "workshop": clean_short(_typed(rec, "workshop"), "workshop label") or "",
-            "area_code": areas.normalise_area(_typed(rec, "area_code", required=True)),
-            "industry_code": clean_industry(_typed(rec, "industry_code")),
-            "indicator": clean_indicator(_typed(rec, "indicator")),
-            "year": clean_year(_typed(rec, "year", (int, str))), "kind": kind,
-            "text": clean_text(_typed(rec, "text"), "en", allow_empty=kind == "scenario"),
-            "author": clean_short(_typed(rec, "author"), "author name") or None,
-            "votes": _count(rec.get("votes"), "votes"),
-            "levers_json": _json_field(rec.get("levers"), "levers"),
-            "results_json": _json_field(rec.get("results"), "results"),
-            "deleted": _flag(rec.get("deleted")),
-            "session_id": clean_short(_typed(rec, "session_id"), "session id") or None,
-        }
-    except (TypeError, ValueError, RecursionError) as exc:  # InputError is a ValueError
-        raise InputError(f"{where}: {exc}") from None
-
-
-def validate_history(entry, where: str, uuids: set, version: int = SCHEMA_VERSION) -> dict:
-    """A history entry from a file → ``uuid, changed_utc, action, record, source`` (checked like a record)."""
-    try:
-        if not isinstance(entry, dict):
-            raise InputError(f"a {type(entry).__name__}: expected an object with uuid, changed_utc, action, record")
-        unknown = sorted(set(entry) - set(HISTORY_FIELDS))
-        if unknown:
-            raise InputError(f"unknown field(s) {unknown[:3]}")
-        uid = _uuid(entry.get("uuid"))
-        if uid not in uuids:
-            raise InputError(f"uuid {uid} has no record in the file: expected the history of an exported record")
-        action = _typed(entry, "action", required=True)
-        if action not in HISTORY_ACTIONS:
-            raise InputError(f"action {action[:20]!r}: expected one of {', '.join(HISTORY_ACTIONS)}")
-        when = format_utc(parse_utc(_typed(entry, "changed_utc", required=True)))
-        row = validate_record(entry.get("record"), "record", version)
-        if row["uuid"] != uid:
-            raise InputError(f"record uuid {row['uuid']} differs from the entry's {uid}")
-        source = clean_short(_typed(entry, "source"), "source")
-        return {"uuid": uid, "changed_utc": when, "action": action, "row": row, "source": source}
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InputError(f"{where}: {exc}") from None
 
 
 def _snapshot(row: dict, source=None) -> str:

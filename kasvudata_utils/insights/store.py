@@ -124,11 +124,18 @@ class InsightStore:
         self.lang = lang
         # A store on a read-only mount (a copied USB stick, a CD, a read-only share) still lists and
         # exports; only writes are refused, with one line.
+        if self.path.is_dir():
+            raise InputError(f"insights store {str(self.path)!r} is a folder: expected a SQLite file such as "
+                             "workshop_data/insights.sqlite")
         self.read_only = not self._writable()
         if self.read_only and not self.path.is_file():
             raise InputError(f"insights store {self.path} does not exist and its folder is read-only: expected "
                              "an existing store or a writable folder")
-        with_retry(self._ensure_schema)
+        try:
+            with_retry(self._ensure_schema)
+        except sqlite3.DatabaseError as exc:  # not a database, cannot be opened, …
+            raise InputError(f"insights store {str(self.path)!r} cannot be opened ({exc}): expected a KasvuDATA "
+                             "insights file in a readable folder") from None
 
     def _writable(self) -> bool:
         try:

@@ -36,8 +36,8 @@ from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.data import load_firm_panel, sources
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import claim_folder
-from kasvudata_utils.labels import normalise_lang
 from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YEAR
+from kasvudata_utils.labels import normalise_lang
 from kasvudata_utils.paths import PROJECT_ROOT
 from kasvudata_utils.reports.cluster import dispatch_dask
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint, job_fingerprint, package_version
@@ -50,6 +50,7 @@ from kasvudata_utils.reports.worker import (
     _batch_worker,
     _now,
     execute_job,
+    scrub_paths,
     worker_failure,
 )
 
@@ -165,7 +166,7 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     data_fp, code_fp = data_fingerprint(panel_path or None), code_fingerprint()
     if table_path:  # the table's bytes, so a refreshed fetch or an edited file reruns the reports
         data_fp = hashlib.sha256(f"{data_fp}:{sources.file_sha256(table_path)}".encode()).hexdigest()[:16]
-    old = load_manifest(out).get("reports", {})
+    old = {k: _public_entry(e) for k, e in load_manifest(out).get("reports", {}).items() if isinstance(e, dict)}
     manifest = {"generated": _now(), "package_version": package_version(), "data_fingerprint": data_fp,
                 "code_fingerprint": code_fp, "reports": dict(old)}
     todo = []
@@ -230,10 +231,27 @@ def _entry(job: Job, entry: dict, data_fp: str, prev: dict | None = None, out: P
          "notebook": f"{job.out_subdir}/report.ipynb", "up_to_date": False}
     if panel:
         e["panel"] = panel_identity(panel)
+    if e.get("error"):  # an error message may quote a path: published files name none
+        e["error"] = scrub_paths(e["error"], [(panel, None)])
     prev = prev or {}
     if e["status"] != "ok" and out is not None and (out / job.out_subdir / "report.html").is_file():
         e["stale"] = True  # the previous good report stays (the worker replaces a folder only when complete)
         e["last_ok"] = prev.get("last_ok") or (prev.get("finished", "") if prev.get("status") == "ok" else "")
+    return e
+
+
+def _public_entry(e: dict) -> dict:
+    """An entry of an older manifest without local paths (its panel by file name, like :func:`_entry`)."""
+    panel = str((e.get("parameters") or {}).get("panel_path") or "")
+    if not Path(panel).is_absolute():
+        return e
+    e = {**e, "parameters": {**e["parameters"], "panel_path": Path(panel).name}}
+    if "panel" not in e:
+        national = Path(panel).resolve() == national_panel_path().resolve()
+        e["panel"] = (panel_identity(panel) if Path(panel).is_file()
+                      else {"file": Path(panel).name, "sha256": "", "source": "national" if national else "own"})
+    if e.get("error"):
+        e["error"] = scrub_paths(e["error"], [(panel, None)])
     return e
 
 
@@ -279,7 +297,12 @@ def check_panel_years(panel_path: str, start_year, end_year) -> None:
         raise InputError(f"years {start_year!r}–{end_year!r}: expected whole numbers such as 2018 and 2023") from None
     if start >= end:
         raise InputError(f"start year {start} is not before end year {end}: expected start < end")
-    years = load_firm_panel(panel_path or None)["year"]
+    if panel_path and Path(panel_path).resolve() == national_panel_path().resolve():
+        import pandas as pd  # the national panel is large: its year column only
+
+        years = pd.read_parquet(panel_path, columns=["year"])["year"]
+    else:  # the embedded panel (cached) or an own one (read and validated: a broken file is exit 2 here)
+        years = load_firm_panel(panel_path or None)["year"]
     name = Path(panel_path).name if panel_path else "the embedded firm panel"
     if len(years) == 0:
         raise InputError(f"firm panel {name} has no rows: expected firms by year (SPEC §3)")

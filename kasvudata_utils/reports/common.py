@@ -18,7 +18,7 @@ import pandas as pd
 from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.data import sources
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.fileio import atomic_write_text, frame_csv_text
+from kasvudata_utils.fileio import atomic_target, atomic_write_text, frame_csv_text
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
 from kasvudata_utils.indicators.disclosure import apply_disclosure, disclosure_enabled
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK
@@ -282,7 +282,6 @@ def shared_table(key, panel_path, compute):
     """
     import hashlib
     import json
-    import os
     import tempfile
     from pathlib import Path
 
@@ -303,11 +302,9 @@ def shared_table(key, panel_path, compute):
     frame, prov = compute()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tag = f".{os.getpid()}.tmp"
-        frame.to_parquet(str(pq) + tag)
-        Path(str(meta) + tag).write_text(json.dumps(prov, default=str), encoding="utf-8")
-        os.replace(str(meta) + tag, meta)
-        os.replace(str(pq) + tag, pq)
+        with atomic_target(pq) as tmp:
+            frame.to_parquet(tmp)
+        atomic_write_text(meta, json.dumps(prov, default=str))
     except (OSError, ValueError, TypeError):
         pass  # no cache this time; the result is still right
     return frame, prov

@@ -76,8 +76,8 @@ def _shows(area: str, code) -> bool:
         return False
 
 
-def job_fingerprint(job: Job, data_fp: str, code_fp: str) -> str:
-    """Fingerprint of one report: data, notebook bytes, package code and version, parameters, insights."""
+def job_fingerprint(job, data_fp: str, code_fp: str) -> str:
+    """Fingerprint of one report (a batch ``Job``): data, notebook bytes, package code and version, parameters, insights."""
     h = hashlib.sha256()
     h.update(data_fp.encode())
     h.update(code_fp.encode())

@@ -64,12 +64,44 @@ def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
     return entry
 
 
+def scrub_paths(text: str, replacements=()) -> str:
+    """Return ``text`` without local paths.
+
+    Each ``(path, new)`` of ``replacements`` becomes ``new`` (``None``: the path's file name), then the
+    checkout becomes ``.`` and the home folder ``~`` (longest first).
+
+    Examples
+    --------
+    >>> scrub_paths("cannot read /srv/secret/panel.csv", [("/srv/secret/panel.csv", None)])
+    'cannot read panel.csv'
+    """
+    pairs = [(str(old), Path(old).name if new is None else new) for old, new in replacements if old]
+    pairs += [(str(PROJECT_ROOT), "."), (str(Path.home()), "~")]
+    for old, new in sorted(pairs, key=lambda x: -len(x[0])):  # longest first: a panel under home
+        if old not in ("", "/", "."):
+            text = text.replace(old, new)
+    return text
+
+
+def _scrub_tree(obj, replacements, key: str = ""):
+    """:func:`scrub_paths` on every string of a notebook's JSON except image data (base64 may hold ``/root``)."""
+    if key.startswith("image/"):
+        return obj
+    if isinstance(obj, str):
+        return scrub_paths(obj, replacements)
+    if isinstance(obj, list):
+        return [_scrub_tree(v, replacements) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _scrub_tree(v, replacements, k) for k, v in obj.items()}
+    return obj
+
+
 def strip_local_paths(ipynb, replacements=()) -> Path:
     """Rewrite an executed notebook so that it names no local path (it is published beside the report).
 
-    papermill's ``input_path``/``output_path`` become file names; each ``(path, new)`` of ``replacements``
-    is replaced by ``new`` (``None``: the file name), then the checkout and the home folder by ``.``/``~``.
-    The firm panel is named by its file name (its checksum is in ``manifest.json``).
+    papermill's ``input_path``/``output_path`` become file names; every text (sources, outputs, metadata;
+    not image data) goes through :func:`scrub_paths`. The firm panel is named by its file name (its
+    checksum is in ``manifest.json``).
     """
     p = Path(ipynb)
     nb = json.loads(p.read_text(encoding="utf-8"))
@@ -77,13 +109,7 @@ def strip_local_paths(ipynb, replacements=()) -> Path:
     for key in ("input_path", "output_path"):
         if pm.get(key):
             pm[key] = Path(str(pm[key])).name
-    text = json.dumps(nb, ensure_ascii=False, indent=1)
-    pairs = [(str(old), Path(old).name if new is None else new) for old, new in replacements if old]
-    pairs += [(str(PROJECT_ROOT), "."), (str(Path.home()), "~")]
-    for old, new in sorted(pairs, key=lambda x: -len(x[0])):  # longest first: a panel under home
-        if old not in ("", "/", "."):
-            text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
-    atomic_write_text(p, text + "\n")
+    atomic_write_text(p, json.dumps(_scrub_tree(nb, list(replacements)), ensure_ascii=False, indent=1) + "\n")
     return p
 
 

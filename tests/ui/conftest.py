@@ -67,14 +67,21 @@ class VoilaServer:
                     os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def start_voila(tmp: Path, pool_size: int | None = 1, preheat: bool | None = None) -> VoilaServer:
-    """Voilà on a copy of ``workshops/`` in ``tmp`` (pool sizes set to ``pool_size``; ``None`` keeps them)."""
+def start_voila(tmp: Path, pool_size: int | None = 1, preheat: bool | None = None,
+                extra_notebooks=()) -> VoilaServer:
+    """Voilà on a copy of ``workshops/`` in ``tmp`` (pool sizes set to ``pool_size``; ``None`` keeps them).
+
+    ``extra_notebooks`` are copied beside the apps (the benchmark's ``benchmarks/trivial.ipynb``): the
+    real ``workshops/`` folder holds the three apps only, which is all ``kasvudata workshop`` serves.
+    """
     from kasvudata_utils.apps.cache import ensure_app_data
     from kasvudata_utils.commands.workshop import WORKSHOPS_DIR, voila_command
 
     ensure_app_data()  # built here, once, not inside a kernel while a test waits
     wdir = Path(tmp) / "workshops"
     shutil.copytree(WORKSHOPS_DIR, wdir, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    for nb in extra_notebooks:
+        shutil.copy2(nb, wdir / Path(nb).name)
     if pool_size is not None:
         cfg = json.loads((wdir / "voila.json").read_text())
         for pool in cfg["VoilaKernelManager"]["kernel_pools_config"].values():
