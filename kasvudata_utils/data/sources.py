@@ -221,3 +221,19 @@ def reference_data_for(main, companion, references) -> pd.DataFrame | None:
     for r in outside:
         serving(r, have, companion)
     return companion if outside else None
+
+
+def fetched_beside(table_path, name: str) -> pd.DataFrame | None:
+    """A file ``kasvudata data fetch`` wrote beside ``table_path`` (e.g. ``population.parquet``), or None.
+
+    Only a file recorded unchanged in that folder's ``manifest.json`` counts; it comes back tagged real
+    with its source label (table and fetch date).
+    """
+    if not table_path:
+        return None
+    p = Path(table_path).parent / name
+    entry = real_entry(p) if p.is_file() else None
+    if entry is None:
+        return None
+    df = pd.read_parquet(p)
+    return provenance.tag(df, "real", [source_label(entry, "fi")], {c: "real" for c in df.columns})
