@@ -158,3 +158,25 @@ def test_statfin_before_fetch_is_one_line(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("KASVUDATA_DATA_DIR", str(tmp_path))
     rc, out, err = run(capsys, "indicators", "--area", "KU009", "--data", "statfin")
     assert rc == 2 and "kasvudata data fetch" in err and len(err.strip().splitlines()) == 1
+
+
+def test_own_panel_with_table_reference_is_labelled_mixed(capsys, tmp_path):
+    # the toy panel covers Koillismaa (KU305, KU832); the reference MK17 comes from the --table file
+    from test_indicators_growth import toy_panel
+    from test_reports_table import expected
+    from test_reports_table import hand_table as national_table
+
+    panel, table = tmp_path / "toy.csv", tmp_path / "national.csv"
+    toy_panel().to_csv(panel, index=False)
+    national_table().to_csv(table, index=False)
+    rc, out, err = run(capsys, "indicators", "--area", "KU305", "--reference", "MK17", "--panel", str(panel),
+                       "--table", str(table), "--format", "json")
+    assert rc == 0, err
+    assert "Mixed data" in err and "own extract: toy.csv" in err and "national.csv" in err
+    recs = pd.DataFrame(json.loads(out))
+    lq = recs[(recs.indicator == "lq_personnel") & (recs.industry_code == "C") & (recs.year == 2022)]
+    # LQ's denominator is MK17's section C share, from the table: division 10 of all personnel
+    mk17_share = expected("MK17", 2022, "10") / expected("MK17", 2022)
+    # KU305 in 2022 (toy panel): section C = division 10 firms of 25 + 11 + 4 persons, of 68 in all
+    assert len(lq) == 1 and not bool(lq.iloc[0]["suppressed"])
+    assert lq.iloc[0]["value"] == pytest.approx((40 / 68) / mk17_share)
