@@ -36,6 +36,7 @@ def test_explorer_and_scenario_say_user_data(table_data):
     ex = AreaExplorer("KU009", "en", data=table_data, map=False)
     assert "User data · workshop_table.csv" in ex.badge.value and "SYNTHETIC" not in ex.badge.value
     assert f"{int(expected('KU009', 2023))} person-years" in ex.summary.value
+    assert "exports no data" in ex.summary.value  # the table holds no exports: missing, not confidential
     sc = ScenarioWorkshop("KU009", "en", data=table_data)
     assert "User data · workshop_table.csv" in sc.badge.value
     # the scenario starts from the table's personnel in its last year
