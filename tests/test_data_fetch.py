@@ -93,6 +93,14 @@ def test_edited_fetched_file_is_user_data_not_real(fetched):
     assert prov["kind"] == "user" and prov["sources"] == ["business_table.parquet"]
 
 
+def test_check_real_verifies_the_fetched_files(fetched):
+    data_dir, _, _ = fetched
+    assert [ok for _, ok, _ in sources.check_real()] == [True, True, True]
+    (data_dir / "real" / "population.parquet").write_bytes(b"edited")
+    bad = [(p, reason) for p, ok, reason in sources.check_real() if not ok]
+    assert bad == [("real/population.parquet", "sha256 differs from data/real/manifest.json (changed since the fetch)")]
+
+
 def test_rerun_resumes_from_the_cache(fetched):
     _, _, session = fetched
     first = len(session.calls)

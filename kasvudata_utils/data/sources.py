@@ -237,3 +237,23 @@ def fetched_beside(table_path, name: str) -> pd.DataFrame | None:
         return None
     df = pd.read_parquet(p)
     return provenance.tag(df, "real", [source_label(entry, "fi")], {c: "real" for c in df.columns})
+
+
+def check_real(folder=None) -> list[tuple[str, bool, str]]:
+    """``(path, ok, reason)`` for every file recorded in ``data/real/manifest.json`` (sha256 unchanged).
+
+    Empty when nothing was fetched. A changed file fails: its figures would be labelled "user data"
+    from then on, not "real".
+    """
+    folder = Path(folder or real_dir())
+    out = []
+    for name, entry in sorted(read_real_manifest(folder).get("files", {}).items()):
+        p = folder / name
+        rel = f"real/{name}"
+        if not p.is_file():
+            out.append((rel, False, "missing: fetch again with `kasvudata data fetch`"))
+        elif file_sha256(p) != entry.get("sha256"):
+            out.append((rel, False, "sha256 differs from data/real/manifest.json (changed since the fetch)"))
+        else:
+            out.append((rel, True, f"table {entry.get('table_id')}, fetched {str(entry.get('fetched_utc'))[:10]}"))
+    return out
