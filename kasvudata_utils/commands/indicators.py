@@ -64,7 +64,7 @@ def load_inputs(args):
     what = "panel" if data.kind == "panel" else "table"
     if not data.covers(area):
         raise InputError(f"area {area} ({areas.area_name(area)}) is not covered by the {what}: expected an area "
-                         f"whose municipalities are all in the data")
+                         f"with at least half of its municipalities in the data")
     reference_data = sources.reference_data_for(data.municipalities, companion, [reference])
     return area, reference, data, reference_data
 

@@ -11,8 +11,9 @@ A *data source* is chosen once per command (CLI options, papermill parameters):
 * ``--data statfin``: the business table ``kasvudata data fetch`` wrote into ``data/real/``,
   labelled with its real source and vintage.
 
-Coverage rule (METHODS.md "Data sources"): a data set *covers* an area when every municipality of
-the area (2025 division) has at least one row in it. An area is served by the main data when they
+Coverage rule (METHODS.md "Data sources"): a data set *covers* an area when at least half of the
+area's municipalities (2025 division), and at least one, have a row in it (an extract may lack a
+municipality without firms; a table of one sub-region does not cover the region). An area is served by the main data when they
 cover it, otherwise by the companion table when that covers it, otherwise the input is refused in one
 line. Synthetic data never fills in for user or real data: an own panel or table without a companion
 must cover its reference itself.
@@ -58,7 +59,9 @@ def municipalities_in(data) -> frozenset:
 
 
 def covers(data, area: str) -> bool:
-    """True when every municipality of ``area`` has a row in ``data`` (the one coverage rule).
+    """True when at least half of ``area``'s municipalities (and at least one) have a row in ``data``.
+
+    The one coverage rule of the package (METHODS.md "Data sources and coverage").
 
     Parameters
     ----------
@@ -74,7 +77,8 @@ def covers(data, area: str) -> bool:
     """
     have = municipalities_in(data)
     need = _members(area)
-    return bool(need) and all(m in have for m in need)
+    n = sum(m in have for m in need)
+    return n > 0 and 2 * n >= len(need)
 
 
 @lru_cache(maxsize=1024)
@@ -208,7 +212,7 @@ def serving(code: str, main, companion=None, what: str = "reference"):
     hint = (" or give a business table that does (--table FILE or --data statfin)" if companion is None
             else "")
     raise InputError(f"{what} {code} ({areas.area_name(code)}) is not covered by the data: expected an area "
-                     f"all of whose municipalities are in it{hint}")
+                     f"with at least half of its municipalities in it{hint}")
 
 
 def reference_data_for(main, companion, references) -> pd.DataFrame | None:
