@@ -24,6 +24,7 @@ COLUMNS = ["area_code", "reference_code", "indicator", "industry_code", "year", 
 
 
 def register(sub):
+    """Add ``indicators`` to the CLI."""
     p = sub.add_parser("indicators", help="all indicators of an area against a reference (long table)",
                        epilog=EPILOG)
     add_common(p)
@@ -87,6 +88,7 @@ def write(df, fmt: str, columns) -> None:
 
 
 def run(args) -> int:
+    """``kasvudata indicators``: the long table on stdout."""
     from kasvudata_utils.indicators import compute_indicators
 
     area, reference, panel, reference_data = load_inputs(args)
