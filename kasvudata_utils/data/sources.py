@@ -15,8 +15,8 @@ Coverage rule (METHODS.md "Data sources"): a data set *covers* an area when at l
 area's municipalities (2025 division), and at least one, have a row in it (an extract may lack a
 municipality without firms; a table of one sub-region does not cover the region). An area is served
 by the main data when they cover it, otherwise by the companion table when that covers it, otherwise
-the input is refused in one line. Synthetic data never fills in for user or real data: an own panel or table without a companion
-must cover its reference itself.
+the input is refused in one line. Synthetic data never fills in for user or real data: an own panel
+or table without a companion must cover its reference itself.
 
 >>> covers({"KU009"}, "KU009"), covers({"KU009"}, "SSS")
 (True, False)
