@@ -249,6 +249,7 @@ def fetch_all(years=None, areas_=None, refresh: bool = False, out_dir=None, clie
             "rows": len(df), "licence": LICENCE, "attribution": ATTRIBUTION, **info}
         _write_manifest(folder, manifest)
         written.append(path)
+        bar.set_postfix_str(f"{spec.table_id}: {len(df)} rows, {client.requests_made} requests so far")
         if log:
             log(f"{path}: {len(df)} rows from StatFin table {spec.table_id}")
     bar.close()
