@@ -158,3 +158,19 @@ def pxweb_response(status):
     from test_pxweb import FakeResponse
 
     return FakeResponse({}, status)
+
+
+def test_fetched_table_feeds_shift_share(fetched, capsys):
+    # recorded 13wz (constructed numbers): Alavieska A 30.5 → 29.0; Oulu A 95.0 → 97.5, total
+    # 95 + 800 + 5200 = 6095 → 97.5 + 820 + 5400 = 6317.5 (Alavieska's J 2023 is confidential)
+    import io
+
+    rc, out, err = run(capsys, "shift-share", "--area", "KU009", "--reference", "KU564", "--start", "2022",
+                       "--end", "2023", "--data", "statfin")
+    assert rc == 0, err
+    df = pd.read_csv(io.StringIO(out), dtype={"industry_code": str}).set_index("industry_code")
+    G = 6317.5 / 6095 - 1
+    assert df.loc["A", "national_share"] == pytest.approx(30.5 * G)
+    assert df.loc["A", "industry_mix"] == pytest.approx(30.5 * (97.5 / 95 - 1 - G))
+    assert df.loc["A", "regional_shift"] == pytest.approx(30.5 * (29.0 / 30.5 - 97.5 / 95))
+    assert "taulukko 13wz" in err
