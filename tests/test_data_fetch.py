@@ -6,6 +6,9 @@ population: recorded from StatFin). The values asserted are read off those files
 """
 import hashlib
 import json
+import os
+import time
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -101,12 +104,19 @@ def test_check_real_verifies_the_fetched_files(fetched):
     assert bad == [("real/population.parquet", "sha256 differs from data/real/manifest.json (changed since the fetch)")]
 
 
-def test_rerun_resumes_from_the_cache(fetched):
-    _, _, session = fetched
+def test_rerun_resumes_from_the_cache_and_keeps_the_fetch_time(fetched, tmp_path):
+    data_dir, _, session = fetched
     first = len(session.calls)
     assert first > 0
+    two_days_ago = time.time() - 2 * 24 * 3600  # cached responses younger than a week are reused
+    for f in (tmp_path / "cache").glob("*.json"):
+        os.utime(f, (two_days_ago, two_days_ago))
     fetch.fetch_all(client=fetch.make_client(session=session))
     assert len(session.calls) == first  # every response came from the cache: nothing asked twice
+    entry = json.loads((data_dir / "real" / "manifest.json").read_text())["files"]["business_table.parquet"]
+    # the manifest says when StatFin answered, not when the cache was read
+    want = datetime.fromtimestamp(two_days_ago, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert entry["fetched_utc"] == want
 
 
 def test_large_query_is_split_under_the_cell_limit(data_dir, monkeypatch):
