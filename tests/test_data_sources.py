@@ -183,3 +183,33 @@ def test_own_panel_with_table_reference_is_labelled_mixed(capsys, tmp_path, monk
     # KU305 in 2022 (toy panel): section C = division 10 firms of 25 + 11 + 4 persons, of 68 in all
     assert len(lq) == 1 and not bool(lq.iloc[0]["suppressed"])
     assert lq.iloc[0]["value"] == pytest.approx((40 / 68) / mk17_share)
+
+
+def test_synthetic_firm_data_only_when_asked_and_marked(capsys, table_csv, monkeypatch):
+    # births from the synthetic panel replace the "not available" rows only with --synthetic-firm-data
+    from kasvudata_utils.data.synthetic import generate
+
+    small = generate(scale="test")
+    import kasvudata_utils.data as data
+
+    monkeypatch.setattr(data, "load_firm_panel", lambda path=None: small.firm_panel)
+    rc, out, err = run(capsys, "indicators", "--area", "KU009", "--reference", "SK177", "--table", table_csv,
+                       "--format", "json", "--synthetic-firm-data")
+    assert rc == 0, err
+    recs = pd.DataFrame(json.loads(out))
+    births = recs[(recs.indicator == "birth_rate_pct") & (recs.industry_code == "ALL") & (recs.year == 2021)]
+    assert len(births) == 1 and births.iloc[0]["note"].endswith("synthetic firm panel")
+    # the value is the panel's own: births in 2021 / firms active in 2021 in Alavieska
+    p = small.firm_panel
+    first = p.groupby("firm_id")["year"].transform("min")
+    ku = p[(p.municipality_code == "KU009") & (p.year == 2021)]
+    born = int((first[ku.index] == 2021).sum())  # 2021 is after the panel's first year (2013)
+    assert not bool(births.iloc[0]["suppressed"])
+    assert births.iloc[0]["value"] == pytest.approx(born / len(ku) * 100)
+    # personnel still comes from the table; the badge says mixed
+    pers = recs[(recs.indicator == "personnel") & (recs.industry_code == "ALL") & (recs.year == 2021)]
+    assert pers.iloc[0]["value"] == 17 and "Mixed data" in err
+    rc, out, err = run(capsys, "indicators", "--area", "KU009", "--reference", "SK177", "--table", table_csv,
+                       "--format", "json")
+    plain = pd.DataFrame(json.loads(out))
+    assert (plain[plain.indicator == "birth_rate_pct"]["note"] == "not available from aggregate table").all()

@@ -30,6 +30,10 @@ def register(sub):
     add_common(p)
     p.add_argument("--start", type=int, help="first year (default: first year of the data)")
     p.add_argument("--end", type=int, help="last year (default: last year of the data)")
+    p.add_argument("--synthetic-firm-data", action="store_true",
+                   help="with --table/--data statfin: take the firm-level indicators a table cannot give "
+                        "(births, survival, high growth, exporters) from the embedded SYNTHETIC panel, "
+                        "marked 'synthetic firm panel' (default: not available)")
     p.set_defaults(func=run)
 
 
@@ -94,5 +98,18 @@ def run(args) -> int:
     area, reference, panel, reference_data = load_inputs(args)
     out = compute_indicators(panel, area, reference, args.start, args.end, level=args.level,
                              reference_data=reference_data)
+    if getattr(args, "synthetic_firm_data", False):
+        out = _with_synthetic_firm_data(out, panel, args.level)
     write(out, args.format, COLUMNS)
     return 0
+
+
+def _with_synthetic_firm_data(out, data, level):
+    """``--synthetic-firm-data``: firm-level rows of a table run from the embedded synthetic panel."""
+    from kasvudata_utils.data import load_firm_panel
+    from kasvudata_utils.indicators.fill import fill_firm_level
+
+    if data.kind != "table":
+        raise InputError("--synthetic-firm-data: expected --table FILE or --data statfin (the firm panel "
+                         "already gives firm-level figures)")
+    return fill_firm_level(out, load_firm_panel(), level)
