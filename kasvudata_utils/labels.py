@@ -26,7 +26,17 @@ LABELS: dict[str, dict[str, str]] = {
     "data_user": {"fi": "Käyttäjän data", "en": "User data"},
     "source_statfin_table": {"fi": "Tilastokeskus, {title}, taulukko {table}, haettu {date}",
                              "en": "Statistics Finland, {title}, table {table}, fetched {date}"},
-    "data_source_line": {"fi": "Aineisto: {source}", "en": "Data: {source}"},
+    "register_events_title": {
+        "fi": "Aloittaneet ja lopettaneet yritykset (yritysrekisterin tapahtumia, eivät demografisia syntyneitä "
+              "tai kuolleita yrityksiä)",
+        "en": "Enterprise openings and closures (business register events, not demographic births or deaths)"},
+    "research_no_export_intensity": {
+        "fi": "Vientiintensiteetti ei ole saatavilla: yritystaulussa ei ole vientiä (esim. Tilastokeskuksen "
+              "taulukko 13wz).",
+        "en": "Export intensity is not available: the business table holds no exports (e.g. Statistics "
+              "Finland's table 13wz)."},
+    "col_register_opening": {"fi": "Aloittaneet yritykset", "en": "Enterprise openings"},
+    "col_register_closure": {"fi": "Lopettaneet yritykset", "en": "Enterprise closures"},
     "not_available_from_table": {
         "fi": "Ei saatavilla: aluetason yritystaulukosta ei voi laskea yritystason lukuja ({what}).",
         "en": "Not available: firm-level figures cannot be computed from a regional business table ({what})."},

@@ -36,6 +36,7 @@ def test_explorer_and_scenario_say_user_data(table_data):
     ex = AreaExplorer("KU009", "en", data=table_data, map=False)
     assert "User data · workshop_table.csv" in ex.badge.value and "SYNTHETIC" not in ex.badge.value
     assert f"{int(expected('KU009', 2023))} person-years" in ex.summary.value
+    assert "exports no data" in ex.summary.value  # the table holds no exports: missing, not confidential
     sc = ScenarioWorkshop("KU009", "en", data=table_data)
     assert "User data · workshop_table.csv" in sc.badge.value
     # the scenario starts from the table's personnel in its last year
@@ -48,3 +49,22 @@ def test_env_names_the_table_for_app_kernels(monkeypatch, tmp_path):
         cache.source_from_env()
     monkeypatch.setenv(cache.ENV_TABLE, "")
     assert cache.source_from_env() == sources.DataSource()
+
+
+def test_workshop_command_hands_the_table_to_the_kernels(tmp_path, monkeypatch):
+    # `kasvudata workshop --table FILE`: the cache is built before Voilà starts and the kernels get the path
+    import subprocess
+
+    from kasvudata_utils import cli
+    from kasvudata_utils.commands import workshop
+
+    path = tmp_path / "workshop_table.csv"
+    hand_table().to_csv(path, index=False)
+    seen = {}
+    built = []
+    monkeypatch.setattr(subprocess, "call", lambda argv, env, cwd: seen.update(env=env) or 0)
+    monkeypatch.setattr(cache, "ensure_app_data", lambda out_dir=None, source=None: built.append(source))
+    assert cli.main(["workshop", "--table", str(path), "--port", "8899"]) == 0
+    assert seen["env"][cache.ENV_TABLE] == str(path.resolve())
+    assert built and built[0].table_path == str(path.resolve())
+    assert workshop.WORKSHOPS_DIR.is_dir()

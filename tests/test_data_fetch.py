@@ -6,6 +6,9 @@ population: recorded from StatFin). The values asserted are read off those files
 """
 import hashlib
 import json
+import os
+import time
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -93,12 +96,27 @@ def test_edited_fetched_file_is_user_data_not_real(fetched):
     assert prov["kind"] == "user" and prov["sources"] == ["business_table.parquet"]
 
 
-def test_rerun_resumes_from_the_cache(fetched):
-    _, _, session = fetched
+def test_check_real_verifies_the_fetched_files(fetched):
+    data_dir, _, _ = fetched
+    assert [ok for _, ok, _ in sources.check_real()] == [True, True, True]
+    (data_dir / "real" / "population.parquet").write_bytes(b"edited")
+    bad = [(p, reason) for p, ok, reason in sources.check_real() if not ok]
+    assert bad == [("real/population.parquet", "sha256 differs from data/real/manifest.json (changed since the fetch)")]
+
+
+def test_rerun_resumes_from_the_cache_and_keeps_the_fetch_time(fetched, tmp_path):
+    data_dir, _, session = fetched
     first = len(session.calls)
     assert first > 0
+    two_days_ago = time.time() - 2 * 24 * 3600  # cached responses younger than a week are reused
+    for f in (tmp_path / "cache").glob("*.json"):
+        os.utime(f, (two_days_ago, two_days_ago))
     fetch.fetch_all(client=fetch.make_client(session=session))
     assert len(session.calls) == first  # every response came from the cache: nothing asked twice
+    entry = json.loads((data_dir / "real" / "manifest.json").read_text())["files"]["business_table.parquet"]
+    # the manifest says when StatFin answered, not when the cache was read
+    want = datetime.fromtimestamp(two_days_ago, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert entry["fetched_utc"] == want
 
 
 def test_large_query_is_split_under_the_cell_limit(data_dir, monkeypatch):
@@ -150,3 +168,19 @@ def pxweb_response(status):
     from test_pxweb import FakeResponse
 
     return FakeResponse({}, status)
+
+
+def test_fetched_table_feeds_shift_share(fetched, capsys):
+    # recorded 13wz (constructed numbers): Alavieska A 30.5 → 29.0; Oulu A 95.0 → 97.5, total
+    # 95 + 800 + 5200 = 6095 → 97.5 + 820 + 5400 = 6317.5 (Alavieska's J 2023 is confidential)
+    import io
+
+    rc, out, err = run(capsys, "shift-share", "--area", "KU009", "--reference", "KU564", "--start", "2022",
+                       "--end", "2023", "--data", "statfin")
+    assert rc == 0, err
+    df = pd.read_csv(io.StringIO(out), dtype={"industry_code": str}).set_index("industry_code")
+    G = 6317.5 / 6095 - 1
+    assert df.loc["A", "national_share"] == pytest.approx(30.5 * G)
+    assert df.loc["A", "industry_mix"] == pytest.approx(30.5 * (97.5 / 95 - 1 - G))
+    assert df.loc["A", "regional_shift"] == pytest.approx(30.5 * (29.0 / 30.5 - 97.5 / 95))
+    assert "taulukko 13wz" in err

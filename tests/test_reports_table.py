@@ -64,6 +64,7 @@ def test_batch_ok_on_the_table(batch_run):
     assert rc == 0, manifest
     assert manifest["data_source"]["kind"] == "user"
     assert manifest["data_source"]["sources"] == ["hand_national.csv"]
+    assert manifest["data_source"]["files"][0]["name"] == "hand_national.csv"
     assert len(manifest["data_source"]["files"][0]["sha256"]) == 64
 
 

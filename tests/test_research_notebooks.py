@@ -17,7 +17,7 @@ import pytest
 from kasvudata_utils.paths import PROJECT_ROOT
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
-SPEC_PARAMS = {"area", "reference", "start_year", "end_year", "lang", "panel_path"}
+SPEC_PARAMS = {"area", "reference", "start_year", "end_year", "lang", "panel_path", "table_path"}
 OWN_PARAMS = {
     "10_spatial_patterns.ipynb": {"synthetic_scale", "seed", "k_neighbours", "alpha"},
     "11_growth_factors.ipynb": {"synthetic_scale", "seed", "firm_model"},

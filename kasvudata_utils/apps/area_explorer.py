@@ -290,7 +290,8 @@ class AreaExplorer(BaseApp):
         second = t("explorer_headline", L, year=y1, firms=format_number(firms, L),
                    personnel=format_number(pers, L),
                    exports=t("million_eur", L, value=format_number(exports / 1e6, L, 1))
-                   if not math.isnan(exports) else t("suppressed", L))
+                   if not math.isnan(exports)
+                   else t("suppressed" if self.data.is_suppressed(self.area, "exports_eur", y1) else "no_data", L))
         text = f"{first} {second}".replace("..", ".")
         if self.compare:
             items = "; ".join(f"{area_label(c, L)} {self._change_text(self._window(c, ind), ind)[0]}"

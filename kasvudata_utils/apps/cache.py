@@ -179,6 +179,12 @@ class AppData:
         s = s[s["year"] == year]
         return float(s["value"].iloc[0]) if len(s) and s["value"].notna().iloc[0] else float("nan")
 
+    def is_suppressed(self, area, indicator, year, industry="ALL") -> bool:
+        """True where the value is confidential (not merely missing, e.g. exports a table does not hold)."""
+        s = self.series(area, indicator, industry)
+        s = s[s["year"] == year]
+        return bool(len(s) and bool(s["suppressed"].iloc[0]))
+
     def section_table(self, area):
         """Wide ``industry_code, year`` + :data:`SECTION_INDICATORS` for one area (suppressed → NaN)."""
         d = self.indicators

@@ -70,14 +70,19 @@ def run_fetch(args) -> int:
 
 def run_check(args) -> int:
     """Check every data file against the manifest; exit code 2 if any file fails."""
-    from kasvudata_utils.data import manifest
+    from kasvudata_utils.data import manifest, sources
 
     results = manifest.check()
     for r in results:
         print(r.line())
     failed = [r for r in results if not r.ok]
+    real = sources.check_real()  # tables fetched by `kasvudata data fetch`: unchanged since the fetch?
+    for path, ok, reason in real:
+        print(f"OK {path}: {reason}" if ok else f"FAIL {path}: {reason}")
+        if not ok:
+            failed.append(path)
     if failed:
-        print(f"{len(failed)} of {len(results)} files failed the check", file=sys.stderr)
+        print(f"{len(failed)} of {len(results) + len(real)} files failed the check", file=sys.stderr)
         return 2
     return 0
 

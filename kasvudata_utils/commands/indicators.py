@@ -34,6 +34,10 @@ def register(sub):
     p.add_argument("--compare", nargs="?", const="similar", metavar="CODE,CODE…",
                    help="areas side by side with --area in one table (at most 10 in all); bare --compare or "
                         "'similar': the 5 most similar areas (kasvudata similar)")
+    p.add_argument("--synthetic-firm-data", action="store_true",
+                   help="with --table/--data statfin: take the firm-level indicators a table cannot give "
+                        "(births, survival, high growth, exporters) from the embedded SYNTHETIC panel, "
+                        "marked 'synthetic firm panel' (default: not available)")
     p.set_defaults(func=run)
 
 
@@ -69,7 +73,7 @@ def load_inputs(args):
     what = "panel" if data.kind == "panel" else "table"
     if not data.covers(area):
         raise InputError(f"area {area} ({areas.area_name(area)}) is not covered by the {what}: expected an area "
-                         f"whose municipalities are all in the data")
+                         f"with at least half of its municipalities in the data")
     reference_data = sources.reference_data_for(data.municipalities, companion, [reference])
     return area, reference, data, reference_data
 
@@ -100,6 +104,8 @@ def run(args) -> int:
     area, reference, panel, reference_data = load_inputs(args)
     out = compute_indicators(panel, area, reference, args.start, args.end, level=args.level,
                              reference_data=reference_data)
+    if getattr(args, "synthetic_firm_data", False):
+        out = _with_synthetic_firm_data(out, panel, args.level)
     write(out, args.format, COLUMNS)
     return 0
 
@@ -134,3 +140,14 @@ def run_compare(args) -> int:
                                   reference_data=reference_data)
     write(out, args.format, COLUMNS)
     return 0
+
+
+def _with_synthetic_firm_data(out, data, level):
+    """``--synthetic-firm-data``: firm-level rows of a table run from the embedded synthetic panel."""
+    from kasvudata_utils.data import load_firm_panel
+    from kasvudata_utils.indicators.fill import fill_firm_level
+
+    if data.kind != "table":
+        raise InputError("--synthetic-firm-data: expected --table FILE or --data statfin (the firm panel "
+                         "already gives firm-level figures)")
+    return fill_firm_level(out, load_firm_panel(), level)

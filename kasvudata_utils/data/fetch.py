@@ -238,18 +238,26 @@ def fetch_all(years=None, areas_=None, refresh: bool = False, out_dir=None, clie
     bar = tqdm(tables, desc="kasvudata data fetch", unit="table", disable=not progress)
     for spec in bar:
         bar.set_postfix_str(f"{spec.table_id}: {spec.name}")
+        client.oldest_cached = None
+        asked = datetime.now(UTC)
         df, info = _fetch_one(spec, client, munis, years, codes)
+        # the fetch time is that of the oldest response used: a cached one may be days old
+        fetched = (datetime.fromtimestamp(client.oldest_cached, UTC) if client.oldest_cached is not None
+                   else asked)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{spec.name}.parquet"
         _write_parquet(df, path)
         manifest = read_real_manifest(folder)
         manifest["files"][path.name] = {
             "table_id": spec.table_id, "title_fi": spec.title_fi, "title_en": spec.title_en,
-            "fetched_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "sha256": file_sha256(path),
+            "fetched_utc": fetched.strftime("%Y-%m-%dT%H:%M:%SZ"), "sha256": file_sha256(path),
             "rows": len(df), "licence": LICENCE, "attribution": ATTRIBUTION, **info}
         _write_manifest(folder, manifest)
         written.append(path)
+        bar.set_postfix_str(f"{spec.table_id}: {len(df)} rows, {client.requests_made} requests so far")
         if log:
             log(f"{path}: {len(df)} rows from StatFin table {spec.table_id}")
     bar.close()
+    if client.stale and log:  # --refresh while offline: the cached copies were used, say so
+        log("StatFin unreachable: older cached responses were used (their fetch time is in the manifest)")
     return written

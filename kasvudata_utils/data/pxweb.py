@@ -170,6 +170,7 @@ class PxWebClient:
         self._folders: dict[str, str] = {}
         self.requests_made = 0
         self.stale = False
+        self.oldest_cached: float | None = None  # fetch time of the oldest cached response served
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -198,6 +199,7 @@ class PxWebClient:
             except ValueError:
                 cached = None  # a damaged cache file is fetched again
             if cached is not None and time.time() - path.stat().st_mtime <= self.max_age_s:
+                self._note_cached(path)
                 return cached
         import requests
 
@@ -208,6 +210,7 @@ class PxWebClient:
             except requests.exceptions.RequestException as exc:
                 if cached is not None:  # offline with an old copy: the old copy is better than nothing
                     self.stale = True
+                    self._note_cached(path)
                     return cached
                 raise StatFinUnavailable(f"StatFin unreachable ({_short(exc, url)}); the embedded data stays "
                                          f"in use") from None
@@ -235,6 +238,11 @@ class PxWebClient:
         if path is not None:
             atomic_write_text(path, json.dumps(data, ensure_ascii=False))  # a reader never sees half a file
         return data
+
+    def _note_cached(self, path: Path) -> None:
+        """Remember when the oldest cached response served was fetched (``oldest_cached``, epoch seconds)."""
+        t = path.stat().st_mtime
+        self.oldest_cached = t if self.oldest_cached is None else min(self.oldest_cached, t)
 
     # ------------------------------------------------------------------ API
     def list_tables(self, path: str = "", refresh: bool = False) -> pd.DataFrame:

@@ -26,8 +26,9 @@ from kasvudata_utils.data import (
     load_unemployment,
     load_web_geojson,
 )
-from kasvudata_utils.data.sources import file_sha256, load_table
+from kasvudata_utils.data.sources import fetched_beside, file_sha256, load_table
 from kasvudata_utils.errors import InputError
+from kasvudata_utils.indicators.register_events import area_register_events
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, births_by_year, rate_bases
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart, format_number, line_chart
@@ -335,6 +336,7 @@ class AreaReport:
         show(h2(t("sec_demography", L)) + para(t("demography_intro", L)))
         if self.table_only:
             show(para(t("not_available_from_table", L, what=t("sec_demography", L)), "kd-note kd-not-available"))
+            self.register_events()
             return
         self._yearly_table({"birth_rate_pct": (t("col_birth_rate", L), 1), "death_rate_pct": (t("col_death_rate", L), 1),
                             "churn_rate_pct": (t("col_churn_rate", L), 1),
@@ -347,6 +349,27 @@ class AreaReport:
             show(line_chart({t("col_birth_rate", L): (ya, ba), t("col_death_rate", L): (yd, da)}, decimals=1,
                              title=t("chart_births_deaths", L, area=self.name), unit=t("unit_pct", L),
                              prov=self.d.prov, lang=L))
+
+    def register_events(self) -> None:
+        """Openings and closures from the register-event table fetched beside the business table, if any.
+
+        Named as register events, never as births or deaths (METHODS.md); StatFin's confidential cells
+        stay suppressed.
+        """
+        L = self.lang
+        ev = fetched_beside(self.table_path, "openings_closures.parquet")
+        if ev is None:
+            return
+        for code, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
+            yearly = area_register_events(ev, code)
+            if yearly.empty:
+                continue
+            w = yearly.set_index("year")
+            show(para(f"{t('register_events_title', L)} – {who}"))
+            show(html_table(w, {"register_opening": (t("col_register_opening", L), 0),
+                                 "register_closure": (t("col_register_closure", L), 0)}, L,
+                             first_col=t("years", L), caption=provenance.badge_text(provenance.get(ev), L)))
+            save_table(yearly.assign(area_code=code), self.out, f"register_events_{code}")
 
     def high_growth(self) -> None:
         """High-growth enterprises, gazelles and micro high-growth enterprises (experimental)."""
@@ -386,7 +409,10 @@ class AreaReport:
 
         L = self.lang
         show(h2(t("sec_labour", L)) + para(t("labour_intro", L)))
-        pop, un = load_population(), load_unemployment()
+        # a population table fetched with the business table (`kasvudata data fetch`) is newer than the embedded one
+        pop, un = fetched_beside(self.table_path, "population.parquet"), load_unemployment()
+        fetched_pop = pop is not None
+        pop = load_population() if pop is None else provenance.tag(pop[pop["year"] >= 2000], provenance.get(pop))
         series_pop, series_un, rows = {}, {}, []
         for code, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
             munis = set(areas.municipalities(code))
@@ -406,7 +432,8 @@ class AreaReport:
                        p0=format_number(series_pop[self.name][1][0], L), p1=format_number(series_pop[self.name][1][-1], L))))
             show(line_chart(series_pop, index_base=True, title=t("chart_population", L, start=py[0]),
                              unit=t("unit_index", L, start=py[0]), prov=provenance.get(pop), lang=L,
-                             source=t("source_population", L)))
+                             source="; ".join(provenance.get(pop)["sources"]) if fetched_pop
+                             else t("source_population", L)))
         if series_un[self.name][0]:
             show(line_chart(series_un, decimals=1, title=t("chart_unemployment", L), unit=t("unit_pct", L),
                              prov=provenance.get(un), lang=L, source=t("source_unemployment", L)))

@@ -345,17 +345,17 @@ def data_source_entry(panel_path: str = "", table_path: str = "") -> dict:
     """What the batch's figures come from, for the manifest and the index's first screen.
 
     ``kind`` (``synthetic``, ``real``, ``user`` or ``mixed``), ``sources`` (labels with the vintage of a
-    fetched table) and the files with their sha256.
+    fetched table) and the files by name (no local path) with their sha256.
     """
     provs, files = [], []
     if panel_path and Path(panel_path).resolve() == national_panel_path().resolve():
         provs.append(SYNTHETIC_PROV)
     elif panel_path:
         provs.append(provenance.get(load_firm_panel(panel_path)))
-        files.append({"path": str(panel_path), "sha256": sources.file_sha256(panel_path)})
+        files.append({"name": Path(panel_path).name, "sha256": sources.file_sha256(panel_path)})
     if table_path:
         provs.append(provenance.get(sources.load_table(table_path)))
-        files.append({"path": str(table_path), "sha256": sources.file_sha256(table_path)})
+        files.append({"name": Path(table_path).name, "sha256": sources.file_sha256(table_path)})
     if not provs:
         provs.append(SYNTHETIC_PROV)
     prov = provenance.combine(*provs)

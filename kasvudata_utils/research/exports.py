@@ -187,8 +187,8 @@ def municipal_export_intensity(business_table: pd.DataFrame, start: int, end: in
     """Export intensity per municipality over ``start``…``end`` from the regional business table.
 
     ``export_intensity_pct = Σ exports_eur / Σ turnover_eur × 100`` over the
-    years and industries (suppressed cells left out). Returns ``area_code,
-    exports_eur, turnover_eur, export_intensity_pct``.
+    years and industries (suppressed cells left out; a municipality without any exports value gets NaN,
+    not 0). Returns ``area_code, exports_eur, turnover_eur, export_intensity_pct``.
 
     >>> bt = pd.DataFrame({"area_code": ["KU009"] * 2, "industry_code": ["10", "46"], "year": 2020,
     ...                    "turnover_eur": [100.0, 300.0], "exports_eur": [40.0, 20.0], "suppressed": False})
@@ -201,6 +201,7 @@ def municipal_export_intensity(business_table: pd.DataFrame, start: int, end: in
                         & business_table["year"].between(int(start), int(end))]
     if "suppressed" in bt.columns:
         bt = bt[~bt["suppressed"].astype(bool)]
-    out = bt.groupby("area_code", as_index=False)[["exports_eur", "turnover_eur"]].sum()
+    # min_count: a municipality whose table holds no exports (e.g. StatFin's 13wz) has unknown, not 0 %
+    out = bt.groupby("area_code", as_index=False)[["exports_eur", "turnover_eur"]].sum(min_count=1)
     out["export_intensity_pct"] = out["exports_eur"] / out["turnover_eur"].where(out["turnover_eur"] > 0) * 100
     return out

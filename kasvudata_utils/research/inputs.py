@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kasvudata_utils import data, provenance
+from kasvudata_utils.data import sources
 from kasvudata_utils.data.synthetic import DEFAULT_SEED, generate
 from kasvudata_utils.errors import InputError
 
@@ -45,7 +46,8 @@ class ResearchInputs:
         return provenance.get(self.business_table)
 
 
-def load_research_inputs(panel_path: str = "", synthetic_scale: str = "", seed: int | None = None) -> ResearchInputs:
+def load_research_inputs(panel_path: str = "", synthetic_scale: str = "", seed: int | None = None,
+                         table_path: str = "") -> ResearchInputs:
     """Real files plus the firm panel, business table, factors and planted truth.
 
     Parameters
@@ -59,6 +61,10 @@ def load_research_inputs(panel_path: str = "", synthetic_scale: str = "", seed: 
         the synthetic data in memory at that scale (``test`` is small and fast).
     seed : int, optional
         Seed of the generated data (default: the generator's own).
+    table_path : str
+        A regional business table (CSV/Parquet, SPEC §3: ``kasvudata data fetch`` or a StatFin export)
+        replacing the embedded synthetic one, labelled real (fetched, unchanged) or user data
+        (:func:`kasvudata_utils.data.sources.load_table`).
     """
     if synthetic_scale not in SCALES:
         raise InputError(f"synthetic_scale {synthetic_scale!r}: expected '' (embedded files), 'test' or 'default'")
@@ -75,6 +81,8 @@ def load_research_inputs(panel_path: str = "", synthetic_scale: str = "", seed: 
     if own:
         panel = data.load_firm_panel(str(panel_path).strip())
         truth = {}
+    if str(table_path or "").strip():
+        table = sources.load_table(sources.resolve_source("default", table_path=table_path).table_path)
     return ResearchInputs(
         geometries=data.load_geometries(level="KU", crs=3067), population=data.load_population(),
         distances=data.load_distances(), unemployment=data.load_unemployment(),
