@@ -549,6 +549,34 @@ LABELS: dict[str, dict[str, str]] = {
                                "en": "The app's data has no areas {areas}: they are left out of the comparison."},
     "explorer_compare_summary": {"fi": "Vertailussa {start}–{end}: {items}.",
                                  "en": "Compared, {start}–{end}: {items}."},
+    "sec_similar": {"fi": "Samankaltaiset alueet", "en": "Similar areas"},
+    "similar_intro": {"fi": "Suomen {n} aluetta, jotka muistuttavat aluetta eniten elinkeinorakenteen, koon, "
+                            "väestökehityksen, työmarkkinoiden ja sijainnin osalta (vakioitu etäisyys, ks. "
+                            "menetelmät), ja miten niissä kävi jaksolla {start}–{end}.",
+                      "en": "The {n} areas of Finland most like this one in industry structure, size, population "
+                            "trend, labour market and location (standardised distance, see methods), and how "
+                            "they fared over {start}–{end}."},
+    "similar_fared": {"fi": "{area}: henkilöstö {growth} jaksolla, samankaltaiset alueet {median} (mediaani): "
+                            "sija {rank}/{n}.",
+                      "en": "{area}: personnel {growth} over the period, the similar areas {median} (median): "
+                            "number {rank} of {n}."},
+    "similar_fared_unknown": {"fi": "{area}: henkilöstön muutosta ei voi verrata (salattu tai puuttuu).",
+                              "en": "{area}: the personnel change cannot be compared (suppressed or missing)."},
+    "col_similarity_distance": {"fi": "Etäisyys (vakioitu)", "en": "Distance (standardised)"},
+    "col_population_year": {"fi": "Väestö {year}", "en": "Population {year}"},
+    "col_population_change_pct": {"fi": "Väestön muutos {start}–{end}, %", "en": "Population change {start}–{end}, %"},
+    "col_personnel_growth_pct": {"fi": "Henkilöstön muutos {start}–{end}, %",
+                                 "en": "Personnel change {start}–{end}, %"},
+    "similar_source_note": {"fi": "Väestö: THL Sotkanet (todellinen). Henkilöstö: alueellinen yritystaulukko, "
+                                  "joka kattaa koko Suomen (upotetussa aineistossa synteettinen).",
+                            "en": "Population: THL Sotkanet (real). Personnel: the regional business table, "
+                                  "which covers all of Finland (synthetic in the embedded data)."},
+    "similar_insights_title": {"fi": "Mitä samankaltaisten alueiden neuvojat ovat huomanneet",
+                               "en": "What advisers in areas like yours noticed"},
+    "similar_insights_note": {"fi": "Nämä havainnot on kirjattu muilla alueilla, ei tällä alueella.",
+                              "en": "These insights were recorded for other areas, not for this one."},
+    "similar_insights_none": {"fi": "Samankaltaisille alueille ei ole vielä kirjattu havaintoja.",
+                              "en": "No insights have been recorded for the similar areas yet."},
 }
 
 

@@ -369,6 +369,17 @@ def similar_codes(area, n: int = DEFAULT_COMPARE_N, within=None, groups=DEFAULT_
     >>> similar_codes("KU564", 2)
     ['KU179', 'KU297']
     """
+    return similar_areas(area, n, within, groups)["area_code"].tolist()[1:]
+
+
+def similar_areas(area, n: int = 10, within=None, groups=DEFAULT_GROUPS) -> pd.DataFrame:
+    """:func:`find_similar` on the real data of ``area``'s level (what ``kasvudata similar`` prints).
+
+    A custom area is compared with the areas of its largest part's level, its own parts left out.
+
+    >>> similar_areas("KU564", 2)["name_fi"].tolist()
+    ['Oulu', 'Jyväskylä', 'Kuopio']
+    """
     code = areas.normalise_area(area)
     level = areas.level_of(code)
     if level == areas.COUNTRY:
@@ -378,7 +389,7 @@ def similar_codes(area, n: int = DEFAULT_COMPARE_N, within=None, groups=DEFAULT_
         level = max((areas.level_of(p) for p in code.split("+")), key=("KU", "SK", "MK").index)
         extra = {code: areas.municipalities(code)}
     feats = load_similarity_features(level, groups, extra=extra)
-    return find_similar(feats, code, n, within, groups)["area_code"].tolist()[1:]
+    return find_similar(feats, code, n, within, groups)
 
 
 def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
