@@ -135,3 +135,20 @@ def test_cli_indicators_with_custom_area_and_groups_file(capsys, tmp_path, monke
                                                                         "--area", "KU009"]):
         rc, out, err = run(capsys, "indicators", *argv)
         assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_a_group_code_gets_its_name_from_the_environment(tmp_path, monkeypatch):
+    f = tmp_path / "g.yaml"
+    f.write_text("Kalajokilaakso: KU009+KU977+KU071\n", encoding="utf-8")
+    for name, value in (("_GROUP_CODES", {}), ("_GROUP_NAMES", {}), ("_ENV_GROUPS_READ", [])):
+        monkeypatch.setattr(areas, name, value)
+    monkeypatch.setenv(areas.GROUPS_ENV, str(f))
+    # a report kernel receives the code, never the name: the name still comes from the groups file
+    assert areas.area_name(GROUP) == "Kalajokilaakso (käyttäjän ryhmittely)"
+
+
+def test_reports_accept_a_custom_area_inside_the_region_only():
+    from kasvudata_utils.reports.batch import run_reports
+
+    with pytest.raises(InputError, match="outside Northern Ostrobothnia"):
+        run_reports("KU009+KU091", out="/nonexistent", industry_profiles=False, progress=False)

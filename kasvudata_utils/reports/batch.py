@@ -25,13 +25,10 @@ Layout written (``out`` defaults to ``reports/``)::
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from kasvudata_utils import areas, industries
@@ -43,8 +40,14 @@ from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerpri
 from kasvudata_utils.reports.manifest import load_manifest, write_manifest
 from kasvudata_utils.reports.site import build_site
 from kasvudata_utils.reports.sources import resolve_panel
-from kasvudata_utils.reports.worker import (EXECUTION_TIMEOUT_S, START_TIMEOUT_S, _batch_worker, _now, execute_job,
-                                            worker_failure)
+from kasvudata_utils.reports.worker import (
+    EXECUTION_TIMEOUT_S,
+    START_TIMEOUT_S,
+    _batch_worker,
+    _now,
+    execute_job,
+    worker_failure,
+)
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 AREA_NOTEBOOK = "01_area_report.ipynb"
@@ -240,7 +243,7 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
     """
     panel = resolve_panel(data, panel_path)
     codes = parse_areas(area_spec)
-    outside = [c for c in codes if c in areas.all_areas() and not areas.contains(areas.HOME_REGION, c)]
+    outside = [c for c in codes if not areas.contains(areas.HOME_REGION, c)]  # custom areas (KU009+KU977) too
     if outside and not panel:
         raise InputError(f"--areas {area_spec!r} includes {outside[0]} outside Northern Ostrobothnia: expected "
                          "--data national (or --panel with your own panel), the embedded panel covers MK17 only")
