@@ -50,3 +50,23 @@ def test_compare_bad_input_is_a_notice(data):
     assert app.compare == [] and "at most 10" in app.notice.value
     app.compare_box.value = ""
     assert app.compare == [] and app.notice.value == "" and "kd-compare-table" not in app.table.value
+
+
+def test_custom_area_from_the_url_is_computed_on_demand_and_sums_its_parts(monkeypatch):
+    """Real app cache: ``?area=KU009+KU977`` (the '+' arrives as a space) is the sum of Alavieska and Ylivieska."""
+    from kasvudata_utils.apps.cache import AppData
+
+    monkeypatch.setattr(area_explorer, "_DATA", AppData.load())
+    monkeypatch.setenv("QUERY_STRING", "area=KU009+KU977&compare=KU071")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    app = AreaExplorer.from_url("MK17", "fi", map=False)
+    assert app.area == "KU009+KU977" and app.compare == ["KU071"] and app.notice.value == ""
+    assert "käyttäjän ryhmittely" in app.summary.value
+    d = app.data
+    for year in (2013, 2023):
+        parts = [d.value(c, "personnel", year) for c in ("KU009", "KU977")]
+        assert d.value("KU009+KU977", "personnel", year) == pytest.approx(sum(parts))
+    # a custom area outside the region is not offered: default area and a notice
+    monkeypatch.setenv("QUERY_STRING", "area=KU009+KU091")
+    app = AreaExplorer.from_url("MK17", "fi", map=False)
+    assert app.area == "MK17" and "KU009" in app.notice.value

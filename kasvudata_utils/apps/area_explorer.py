@@ -66,6 +66,13 @@ def _data() -> AppData:
     return _DATA
 
 
+class _AllowedAreas(set):
+    """The cache's areas; also contains any custom area inside the home region (computed on demand)."""
+
+    def __contains__(self, code) -> bool:
+        return set.__contains__(self, code) or (areas.is_custom(code) and areas.contains(areas.HOME_REGION, code))
+
+
 class AreaExplorer(BaseApp):
     """The area explorer app; ``AreaExplorer(area="KU009", lang="fi").view`` is the widget to show.
 
@@ -88,8 +95,8 @@ class AreaExplorer(BaseApp):
 
     @classmethod
     def allowed_areas(cls):
-        """The areas of the app cache."""
-        return set(_data().area_codes())
+        """The areas of the app cache, and custom areas (``KU009+KU977``) inside the home region."""
+        return _AllowedAreas(_data().area_codes())
 
     def __init__(self, area=areas.DEFAULT_AREA, lang: str = "fi", data: AppData | None = None, map: bool = True):
         super().__init__(lang)
@@ -98,6 +105,9 @@ class AreaExplorer(BaseApp):
         if not codes:
             raise InputError("the app cache has no areas: run `kasvudata data build`")
         code = areas.normalise_area(area)
+        if areas.is_custom(code) and areas.contains(areas.HOME_REGION, code):
+            self.data.add_areas([code])  # the user's grouping, computed on demand
+            codes = [*codes, code] if code not in codes else codes
         if code not in codes:
             raise InputError(f"area {area!r}: expected one of the {len(codes)} Northern Ostrobothnia areas")
         self.area = code
@@ -201,6 +211,9 @@ class AreaExplorer(BaseApp):
             codes = similar_codes(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION)
         else:
             codes = comparison_set(self.area, text)[1:]
+        custom = [c for c in codes if areas.is_custom(c) and areas.contains(areas.HOME_REGION, c)]
+        if custom:
+            self.data.add_areas(custom)
         missing = [c for c in codes if not self.data.has(c)]
         self.compare = [c for c in codes if self.data.has(c) and c != self.area]
         if missing:

@@ -49,13 +49,7 @@ def precompute_app_data(out_dir=None):
     for ref in EXTRA_REFERENCES:  # the reference's own series, for "area vs reference" charts
         parts.append(compute_indicators_many(table, [ref], reference=ref))
     provs = [provenance.get(p) for p in parts]
-    keep = []
-    for p in parts:
-        cols = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed"]
-        p = p[cols]
-        mask = (p["industry_code"] == "ALL") | p["indicator"].isin(SECTION_INDICATORS)
-        keep.append(p[mask])
-    out = pd.concat(keep, ignore_index=True).sort_values(
+    out = pd.concat([_cache_rows(p) for p in parts], ignore_index=True).sort_values(
         ["area_code", "reference_code", "indicator", "industry_code", "year"], kind="stable", ignore_index=True)
     folder = app_cache_dir(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -64,6 +58,13 @@ def precompute_app_data(out_dir=None):
     (folder / APP_META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True),
                                         encoding="utf-8")
     return folder
+
+
+def _cache_rows(p):
+    """The rows the cache keeps: every indicator for ``ALL``, the levels of :data:`SECTION_INDICATORS` per section."""
+    cols = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed"]
+    p = p[cols]
+    return p[(p["industry_code"] == "ALL") | p["indicator"].isin(SECTION_INDICATORS)]
 
 
 def ensure_app_data(out_dir=None):
@@ -111,7 +112,25 @@ class AppData:
         return cls(ind, meta.get("provenance"), geo)
 
     def has(self, code) -> bool:
+        """True where the cache holds ``code``'s figures."""
         return code in self._codes
+
+    def add_areas(self, codes) -> None:
+        """Compute and add custom areas (``KU009+KU977``) of the home region, on demand, like the cache's own.
+
+        Loads the firm panel once per call (seconds), so only a user's grouping asks for it.
+        """
+        import pandas as pd
+
+        new = [c for c in dict.fromkeys(codes) if not self.has(c)]
+        if not new:
+            return
+        bad = [c for c in new if not areas.contains(areas.HOME_REGION, c)]
+        if bad:
+            raise InputError(f"area {bad[0]}: expected an area inside {areas.HOME_REGION}, the app's data")
+        rows = _cache_rows(compute_indicators_many(load_firm_panel(), new, reference_data=load_business_table()))
+        self.indicators = pd.concat([self.indicators, rows], ignore_index=True)
+        self._codes |= set(new)
 
     def area_codes(self) -> list[str]:
         """Areas with data, in the order of a picker: region, sub-regions, then municipalities by name."""
@@ -131,6 +150,7 @@ class AppData:
         return [c for c in out if self.has(c)] or out[:1]
 
     def years(self) -> tuple[int, int]:
+        """First and last year of the cache."""
         y = self.indicators["year"]
         return int(y.min()), int(y.max())
 
