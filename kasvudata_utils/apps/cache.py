@@ -14,6 +14,7 @@ from kasvudata_utils.data import load_business_table, load_firm_panel, load_web_
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import compute_indicators_many
 from kasvudata_utils.paths import processed_dir
+from kasvudata_utils.research.similar import similar_map
 
 APP_CACHE_DIR = "app_cache"
 APP_CACHE_FILE = "app_indicators.parquet"
@@ -54,7 +55,9 @@ def precompute_app_data(out_dir=None):
     folder = app_cache_dir(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     out.to_parquet(folder / APP_CACHE_FILE, index=False)
-    meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist())}
+    meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist()),
+            # the insights board (no pandas in its kernel) reads these for "what advisers in areas like yours noticed"
+            "similar": similar_map(areas.home_region_areas())}
     (folder / APP_META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True),
                                         encoding="utf-8")
     return folder

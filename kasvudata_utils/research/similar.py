@@ -427,3 +427,25 @@ def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
         raise InputError(f"compare {compare!r}: {len(out)} areas with {code}; expected at most "
                          f"{MAX_SIDE_BY_SIDE} side by side")
     return out
+
+
+def similar_map(codes, n: int = DEFAULT_COMPARE_N) -> dict[str, list[str]]:
+    """``{code: [its n most similar areas]}`` for standard areas (the features of each level loaded once).
+
+    ``SSS`` and custom areas are left out. The app cache stores this for the 38 home areas so that the
+    insights board (a lean kernel without pandas) can show what advisers in similar areas noticed.
+
+    >>> similar_map(["KU564", "SSS"], 2)
+    {'KU564': ['KU179', 'KU297']}
+    """
+    by_level: dict[str, list[str]] = {}
+    for c in codes:
+        code = areas.normalise_area(c)
+        if not areas.is_custom(code) and areas.level_of(code) != areas.COUNTRY:
+            by_level.setdefault(areas.level_of(code), []).append(code)
+    out = {}
+    for level, members in by_level.items():
+        feats = load_similarity_features(level)
+        for code in members:
+            out[code] = find_similar(feats, code, n)["area_code"].tolist()[1:]
+    return out
