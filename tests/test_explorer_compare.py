@@ -70,3 +70,21 @@ def test_custom_area_from_the_url_is_computed_on_demand_and_sums_its_parts(monke
     monkeypatch.setenv("QUERY_STRING", "area=KU009+KU091")
     app = AreaExplorer.from_url("MK17", "fi", map=False)
     assert app.area == "MK17" and "KU009" in app.notice.value
+
+
+def test_compare_similar_shows_distances_features_weights_and_sources(monkeypatch):
+    from kasvudata_utils.apps.cache import AppData
+    from kasvudata_utils.labels import LABELS
+    from kasvudata_utils.research.similar import FEATURES, feature_table
+
+    monkeypatch.setattr(area_explorer, "_DATA", AppData.load())
+    app = AreaExplorer(area="KU009", lang="fi", map=False)
+    app.compare_box.value = "similar"
+    assert len(app.compare) == 5 and all(c.startswith("KU") for c in app.compare)  # municipalities of MK17
+    info = app.similar_info.value
+    assert "Kärsämäki (KU317)" in info  # Alavieska's nearest in the region (as `kasvudata similar --within MK17`)
+    assert "Väestön muutos 2012–2022, %" in info and "Paavo" in info and "paino 0,033" in info  # 0.2 / 6
+    assert len(feature_table()) == info.count("<li>")
+    assert all(f"feature_{f.name}" in LABELS for f in FEATURES)  # every feature has a Finnish and English label
+    app.compare_box.value = "KU977"
+    assert app.similar_info.value == ""

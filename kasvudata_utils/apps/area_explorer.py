@@ -42,7 +42,7 @@ from kasvudata_utils.apps.common import (
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
-from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, comparison_set, similar_codes
+from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, comparison_set, feature_table, similar_areas
 
 #: Indicators offered in the picker (those present in the cache are shown).
 INDICATORS = ("personnel", "establishments", "turnover_eur", "exports_eur", "birth_rate_pct", "death_rate_pct",
@@ -146,6 +146,8 @@ class AreaExplorer(BaseApp):
         self.table = widgets.HTML("")
         self.table.add_class("kd-table")
         self.download = widgets.HTML("")
+        self.similar_info = widgets.HTML("")  # with compare=similar: distances, features, weights, sources
+        self.similar_info.add_class("kd-similar")
         self.badge = data_badge(self.data.prov, L)
         self.map = None
         if map and self.data.geojson:
@@ -163,7 +165,8 @@ class AreaExplorer(BaseApp):
         controls = widgets.HBox([widgets.VBox([self.area_select, self.reference_select]),
                                  widgets.VBox([self.indicator_select, self.year_range, self.compare_box])])
         left = widgets.VBox([self.map.map, hint] if self.map else [hint], layout=widgets.Layout(width="48%"))
-        right = widgets.VBox([self.chart, self.table, self.download], layout=widgets.Layout(width="50%"))
+        right = widgets.VBox([self.chart, self.table, self.download, self.similar_info],
+                             layout=widgets.Layout(width="50%"))
         self.finish_view([self.title, self.badge, controls, self.summary,
                           widgets.HBox([left, right], layout=widgets.Layout(width="100%", align_items="flex-start"))])
         self.refresh()
@@ -205,10 +208,13 @@ class AreaExplorer(BaseApp):
     def set_compare(self, value) -> None:
         """Areas side by side with the current one; those outside the app cache give a notice."""
         text = str(value or "").strip()
+        self.similar_info.value = ""
         if not text:
             codes = []
         elif text.lower() == "similar":
-            codes = similar_codes(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION)
+            sim = similar_areas(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION)
+            codes = sim["area_code"].tolist()[1:]
+            self.similar_info.value = self._similar_html(sim)
         else:
             codes = comparison_set(self.area, text)[1:]
         custom = [c for c in codes if areas.is_custom(c) and areas.contains(areas.HOME_REGION, c)]
@@ -280,6 +286,19 @@ class AreaExplorer(BaseApp):
                               for c in self.compare)
             text += " " + t("explorer_compare_summary", L, start=y0, end=y1, items=items)
         return text
+
+    def _similar_html(self, sim) -> str:
+        """The similar areas with their distance, and every feature with its weight and source."""
+        L = self.lang
+        rows = "".join(f"<tr><td>{html.escape(area_label(c, L))}</td><td>{format_number(d, L, 2)}</td></tr>"
+                       for c, d in zip(sim["area_code"][1:], sim["distance"][1:], strict=True))
+        feats = "".join(f"<li>{html.escape(t('feature_' + r.feature, L))}: {t('similar_weight', L)} "
+                        f"{format_number(r.weight, L, 3)}"
+                        f" · {html.escape(r.source)}</li>" for r in feature_table().itertuples())
+        return (f'<table class="kd-table"><caption>{html.escape(t("sec_similar", L))}</caption>'
+                f"<tr><th>{html.escape(t('area', L))}</th><th>{html.escape(t('col_similarity_distance', L))}</th>"
+                f"</tr>{rows}</table><p class='kd-note'>{html.escape(t('similar_features_note', L))}</p>"
+                f"<ul class='kd-note'>{feats}</ul>")
 
     def compare_frame(self):
         """Long ``area_code, indicator, year, value, suppressed`` of the area and the compared areas."""
