@@ -571,6 +571,10 @@ LABELS: dict[str, dict[str, str]] = {
                                   "joka kattaa koko Suomen (upotetussa aineistossa synteettinen).",
                             "en": "Population: THL Sotkanet (real). Personnel: the regional business table, "
                                   "which covers all of Finland (synthetic in the embedded data)."},
+    "compare_structure_caption": {"fi": "Toimialarakenne {year}: osuus henkilöstöstä, % (sijaintiosamäärä, "
+                                        "vertailuna {region})",
+                                  "en": "Industry structure {year}: share of personnel, % (location quotient "
+                                        "against {region})"},
     "similar_weight": {"fi": "paino", "en": "weight"},
     "similar_features_note": {"fi": "Samankaltaisuus: vakioitu euklidinen etäisyys näistä piirteistä (pienempi = "
                                     "samankaltaisempi); ehdokkaina Pohjois-Pohjanmaan saman tason alueet.",

@@ -88,3 +88,15 @@ def test_compare_similar_shows_distances_features_weights_and_sources(monkeypatc
     assert all(f"feature_{f.name}" in LABELS for f in FEATURES)  # every feature has a Finnish and English label
     app.compare_box.value = "KU977"
     assert app.similar_info.value == ""
+
+
+def test_structure_side_by_side_by_hand(data):
+    app = AreaExplorer(area="KU009", lang="en")
+    app.compare_box.value = "KU977"
+    f = app.structure_frame().set_index(["area_code", "industry_code"])
+    # Alavieska 2023: C 60, G 40 of 120 person-years; the region: C 1000·1.1⁴ = 1464.1, G 500 of 1100
+    assert f.loc[("KU009", "C"), "share_pct"] == pytest.approx(50.0)
+    assert f.loc[("KU009", "G"), "share_pct"] == pytest.approx(100 * 40 / 120)
+    assert f.loc[("KU009", "C"), "lq"] == pytest.approx((60 / 120) / (1464.1 / 1100))
+    assert f.loc[("KU009", "G"), "lq"] == pytest.approx((40 / 120) / (500 / 1100))
+    assert "kd-compare-structure" in app.table.value and "0.38" in app.table.value

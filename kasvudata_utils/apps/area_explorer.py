@@ -321,6 +321,53 @@ class AreaExplorer(BaseApp):
         return (f'<table class="kd-table kd-compare-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>'
                 f"<tr><th>{html.escape(t('year', L))}</th>{head}</tr>{rows}</table>")
 
+    def structure_frame(self):
+        """Per section and compared area: personnel share (%) and LQ against the home region, last year of the window.
+
+        ``share_pct = 100 · e_i / e``; ``lq = (e_i / e) / (E_i / E)`` with E = Northern Ostrobothnia, shown only
+        where the area cell has at least 3 establishments (METHODS "Specialisation"); suppressed cells stay empty.
+        """
+        import pandas as pd
+
+        year = self.year_range.value[1]
+        ref = self.data.section_table(areas.HOME_REGION)
+        ref = ref[ref["year"] == year].set_index("industry_code")["personnel"]
+        ref_total = self.data.value(areas.HOME_REGION, "personnel", year)
+        rows = []
+        for c in [self.area, *self.compare]:
+            st = self.data.section_table(c)
+            st = st[st["year"] == year].set_index("industry_code")
+            total = self.data.value(c, "personnel", year)
+            for sec, r in st.iterrows():
+                share = r["personnel"] / total * 100 if total and total == total else float("nan")
+                big = r["establishments"] >= 3 if r["establishments"] == r["establishments"] else False
+                base = ref.get(sec, float("nan")) / ref_total * 100 if ref_total else float("nan")
+                lq = share / base if big and base and base == base else float("nan")
+                rows.append({"area_code": c, "industry_code": sec, "year": year, "share_pct": share, "lq": lq})
+        return pd.DataFrame(rows, columns=["area_code", "industry_code", "year", "share_pct", "lq"])
+
+    def _structure_html(self) -> str:
+        L = self.lang
+        df = self.structure_frame()
+        if df.empty:
+            return ""
+        codes = [self.area, *self.compare]
+        cell = {(a, i): (s, q) for a, i, s, q in zip(df["area_code"], df["industry_code"], df["share_pct"],
+                                                     df["lq"], strict=True)}
+        head = "".join(f"<th>{html.escape(areas.area_name(c, L))}</th>" for c in codes)
+        rows = []
+        for sec in sorted(df["industry_code"].unique()):
+            tds = []
+            for c in codes:
+                share, lq = cell.get((c, sec), (float("nan"), float("nan")))
+                lq_txt = f" ({format_number(lq, L, 2)})" if lq == lq else ""
+                tds.append(f"<td>{format_number(share, L, 1)}{lq_txt}</td>")
+            rows.append(f"<tr><td>{html.escape(sec)}</td>{''.join(tds)}</tr>")
+        caption = t("compare_structure_caption", L, year=int(df["year"].iloc[0]),
+                    region=areas.area_name(areas.HOME_REGION, L))
+        return (f'<table class="kd-table kd-compare-structure"><caption>{html.escape(caption)}</caption>'
+                f"<tr><th>{html.escape(t('industry', L))}</th>{head}</tr>{''.join(rows)}</table>")
+
     def _compare_chart_svg(self, df) -> str:
         """Every compared area in one chart: levels as an index (first year = 100), rates as they are."""
         L, ind = self.lang, self.indicator_select.value
@@ -398,7 +445,7 @@ class AreaExplorer(BaseApp):
         self.summary.value = html.escape(self.summary_text())
         if self.compare:
             cf = self.compare_frame()
-            self.table.value = self._compare_table_html(cf)
+            self.table.value = self._compare_table_html(cf) + self._structure_html()
             self.download.value = csv_download_html(cf, f"kasvudata_{self.area}_compare_{ind}.csv", L)
             self.chart.value = self._compare_chart_svg(cf)
         else:
