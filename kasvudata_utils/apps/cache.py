@@ -115,7 +115,7 @@ class AppData:
         return cls(ind, meta.get("provenance"), geo)
 
     def has(self, code) -> bool:
-        """True where the cache holds ``code``'s figures."""
+        """Whether the cache holds indicators of the area ``code``."""
         return code in self._codes
 
     def add_areas(self, codes) -> None:
@@ -153,7 +153,7 @@ class AppData:
         return [c for c in out if self.has(c)] or out[:1]
 
     def years(self) -> tuple[int, int]:
-        """First and last year of the cache."""
+        """First and last year of the cached indicators."""
         y = self.indicators["year"]
         return int(y.min()), int(y.max())
 

@@ -25,10 +25,13 @@ Layout written (``out`` defaults to ``reports/``)::
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from kasvudata_utils import areas, industries
@@ -40,14 +43,8 @@ from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerpri
 from kasvudata_utils.reports.manifest import load_manifest, write_manifest
 from kasvudata_utils.reports.site import build_site
 from kasvudata_utils.reports.sources import resolve_panel
-from kasvudata_utils.reports.worker import (
-    EXECUTION_TIMEOUT_S,
-    START_TIMEOUT_S,
-    _batch_worker,
-    _now,
-    execute_job,
-    worker_failure,
-)
+from kasvudata_utils.reports.worker import (EXECUTION_TIMEOUT_S, START_TIMEOUT_S, _batch_worker, _now, execute_job,
+                                            worker_failure)
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 AREA_NOTEBOOK = "01_area_report.ipynb"
