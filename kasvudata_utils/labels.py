@@ -37,14 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
     "unknown_area_notice": {"fi": "Tuntematon alue {value!r}: näytetään {default}.",
                             "en": "Unknown area {value!r}: showing {default}."},
     "error_notice": {"fi": "Jotain meni pieleen: {message}", "en": "Something went wrong: {message}"},
-    # custom areas and similar areas (areas.py, research/similar.py, issue 19)
-    "custom_area_name": {"fi": "{name} (käyttäjän ryhmittely)", "en": "{name} (user's grouping)"},
-    "compare": {"fi": "Vertaa", "en": "Compare"},
-    "compare_placeholder": {"fi": "KU977,KU071 tai similar", "en": "KU977,KU071 or similar"},
-    "compare_missing_notice": {"fi": "Sovelluksen aineistossa ei ole alueita {areas}: ne jätettiin vertailusta.",
-                               "en": "The app's data has no areas {areas}: they are left out of the comparison."},
-    "explorer_compare_summary": {"fi": "Vertailussa {start}–{end}: {items}.",
-                                 "en": "Compared, {start}–{end}: {items}."},
+    # similar areas: report section, explorer and board (issue 19)
     "sec_similar": {"fi": "Samankaltaiset alueet", "en": "Similar areas"},
     "similar_intro": {"fi": "Suomen {n} aluetta, jotka muistuttavat aluetta eniten elinkeinorakenteen, koon, "
                             "väestökehityksen, työmarkkinoiden ja sijainnin osalta (vakioitu etäisyys, ks. "
@@ -613,6 +606,14 @@ LABELS: dict[str, dict[str, str]] = {
     "note_reference_not_contains": {"fi": "vertailualue ei sisällä aluetta",
                                     "en": "reference does not contain the area"},
     "note_not_for_publication": {"fi": "ei julkaistavaksi", "en": "not for publication"},
+    # custom areas and similar areas (areas.py, research/similar.py, issue 19)
+    "custom_area_name": {"fi": "{name} (käyttäjän ryhmittely)", "en": "{name} (user's grouping)"},
+    "compare": {"fi": "Vertaa", "en": "Compare"},
+    "compare_placeholder": {"fi": "KU977,KU071 tai similar", "en": "KU977,KU071 or similar"},
+    "compare_missing_notice": {"fi": "Sovelluksen aineistossa ei ole alueita {areas}: ne jätettiin vertailusta.",
+                               "en": "The app's data has no areas {areas}: they are left out of the comparison."},
+    "explorer_compare_summary": {"fi": "Vertailussa {start}–{end}: {items}.",
+                                 "en": "Compared, {start}–{end}: {items}."},
 }
 
 
