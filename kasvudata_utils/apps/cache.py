@@ -25,13 +25,6 @@ SECTION_INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eu
 EXTRA_REFERENCES = ("SSS",)
 
 
-def _cache_rows(p):
-    """The rows the cache keeps: every indicator for ``ALL``, the levels of :data:`SECTION_INDICATORS` per section."""
-    cols = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed"]
-    p = p[cols]
-    return p[(p["industry_code"] == "ALL") | p["indicator"].isin(SECTION_INDICATORS)]
-
-
 def app_cache_dir(out_dir=None):
     """Folder of the app cache (default ``data/processed/app_cache``)."""
     return Path(out_dir) if out_dir is not None else processed_dir() / APP_CACHE_DIR
@@ -187,3 +180,10 @@ class AppData:
                 wide[c] = float("nan")
         wide.columns.name = None
         return wide[["industry_code", "year", *SECTION_INDICATORS]]
+
+
+def _cache_rows(p):
+    """The rows the cache keeps: every indicator for ``ALL``, the levels of :data:`SECTION_INDICATORS` per section."""
+    cols = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed"]
+    p = p[cols]
+    return p[(p["industry_code"] == "ALL") | p["indicator"].isin(SECTION_INDICATORS)]
