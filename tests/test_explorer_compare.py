@@ -100,3 +100,15 @@ def test_structure_side_by_side_by_hand(data):
     assert f.loc[("KU009", "C"), "lq"] == pytest.approx((60 / 120) / (1464.1 / 1100))
     assert f.loc[("KU009", "G"), "lq"] == pytest.approx((40 / 120) / (500 / 1100))
     assert "kd-compare-structure" in app.table.value and "0.38" in app.table.value
+
+
+def test_scenario_workshop_opens_a_custom_area_from_the_url(monkeypatch):
+    from kasvudata_utils.apps.cache import AppData
+    from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop
+
+    monkeypatch.setattr(area_explorer, "_DATA", AppData.load())  # the scenario shares the explorer's cache
+    monkeypatch.setenv("QUERY_STRING", "area=KU009+KU977")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    app = ScenarioWorkshop.from_url("MK17", "fi")
+    assert app.area == "KU009+KU977" and app.notice.value == ""
+    assert app.summary.value.startswith("Alavieska + Ylivieska (käyttäjän ryhmittely)")

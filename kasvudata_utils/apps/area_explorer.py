@@ -29,6 +29,7 @@ from kasvudata_utils import areas
 from kasvudata_utils.apps.cache import AppData
 from kasvudata_utils.apps.charts import svg_line_chart
 from kasvudata_utils.apps.common import (
+    AllowedAreas,
     BaseApp,
     area_label,
     area_options,
@@ -66,13 +67,6 @@ def _data() -> AppData:
     return _DATA
 
 
-class _AllowedAreas(set):
-    """The cache's areas; also contains any custom area inside the home region (computed on demand)."""
-
-    def __contains__(self, code) -> bool:
-        return set.__contains__(self, code) or (areas.is_custom(code) and areas.contains(areas.HOME_REGION, code))
-
-
 class AreaExplorer(BaseApp):
     """The area explorer app; ``AreaExplorer(area="KU009", lang="fi").view`` is the widget to show.
 
@@ -96,7 +90,7 @@ class AreaExplorer(BaseApp):
     @classmethod
     def allowed_areas(cls):
         """The areas of the app cache, and custom areas (``KU009+KU977``) inside the home region."""
-        return _AllowedAreas(_data().area_codes())
+        return AllowedAreas(_data().area_codes())
 
     def __init__(self, area=areas.DEFAULT_AREA, lang: str = "fi", data: AppData | None = None, map: bool = True):
         super().__init__(lang)
