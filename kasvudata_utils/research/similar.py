@@ -182,15 +182,17 @@ def _pct(num, den) -> float:
 def standardise(features: pd.DataFrame, groups=DEFAULT_GROUPS) -> pd.DataFrame:
     """z-scores (population standard deviation) of the features of ``groups``; log10 where a feature says so.
 
-    A feature with no spread gives zeros (it separates nobody).
+    A feature with no spread gives zeros (it separates nobody). Mean and spread come from the standard
+    areas only: a custom area (``KU009+KU977``) is scored on their scale and does not shift it.
     """
     cols = feature_table(groups)["feature"].tolist()
     x = features[cols].astype(float)
     for f in FEATURES:
         if f.log and f.name in x:
             x[f.name] = np.log10(x[f.name].where(x[f.name] > 0))
-    sd = x.std(ddof=0).replace(0.0, np.nan)
-    return ((x - x.mean()) / sd).fillna({c: 0.0 for c in cols if np.isnan(sd[c])})
+    ref = x[[not areas.is_custom(c) for c in x.index]]
+    sd = ref.std(ddof=0).replace(0.0, np.nan)
+    return ((x - ref.mean()) / sd).fillna({c: 0.0 for c in cols if np.isnan(sd[c])})
 
 
 def distances(z: pd.DataFrame, area: str, weights: pd.Series) -> pd.Series:
