@@ -52,3 +52,17 @@ def test_insights_of_similar_areas_are_marked_as_from_elsewhere(tmp_path, peers)
     assert "kirjattu muilla alueilla" in out and peers[1] in out
     empty = rs.similar_insights_html(peers[2:], "en", store=store)
     assert "No insights have been recorded for the similar areas yet." in empty
+
+
+def test_report_fingerprint_follows_insights_of_similar_areas(tmp_path, monkeypatch, peers):
+    from kasvudata_utils.reports.fingerprint import insights_fingerprint
+
+    db = tmp_path / "i.sqlite"
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(db))
+    store = InsightStore(db)
+    store.add("KU009", "trend", "Oma havainto")
+    before = insights_fingerprint("KU009")
+    store.add("KU091", "trend", "Helsingin havainto")  # Helsinki is no peer of Alavieska
+    assert insights_fingerprint("KU009") == before
+    store.add(peers[1], "trend", "Samankaltaisen alueen havainto")
+    assert insights_fingerprint("KU009") != before  # the report shows it: it must be rebuilt

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -390,8 +391,15 @@ def similar_areas(area, n: int = 10, within=None, groups=DEFAULT_GROUPS) -> pd.D
     if areas.is_custom(code):
         level = max((areas.level_of(p) for p in code.split("+")), key=("KU", "SK", "MK").index)
         extra = {code: areas.municipalities(code)}
-    feats = load_similarity_features(level, groups, extra=extra)
+    groups = parse_groups(groups)
+    feats = _cached_features(level, groups) if extra is None else load_similarity_features(level, groups, extra)
     return find_similar(feats, code, n, within, groups)
+
+
+@lru_cache(maxsize=8)
+def _cached_features(level: str, groups: tuple) -> pd.DataFrame:
+    """The features of a level, loaded once per process (report batches ask for many areas)."""
+    return load_similarity_features(level, groups)
 
 
 def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
