@@ -346,6 +346,7 @@ def _custom_code(text: str) -> str:
 
 
 def _custom_area(code: str) -> Area:
+    _read_env_groups()  # a report kernel gets the code, and the group's name from KASVUDATA_GROUPS
     parts = [all_areas()[c] for c in code.split("+")]
     subs = {a.subregion_code if a.level == "KU" else (a.code if a.level == "SK" else "") for a in parts}
     regions = {a.region_code for a in parts}

@@ -58,6 +58,71 @@ LABELS: dict[str, dict[str, str]] = {
     "unknown_area_notice": {"fi": "Tuntematon alue {value!r}: näytetään {default}.",
                             "en": "Unknown area {value!r}: showing {default}."},
     "error_notice": {"fi": "Jotain meni pieleen: {message}", "en": "Something went wrong: {message}"},
+    # similar areas: report section, explorer and board (issue 19)
+    "sec_similar": {"fi": "Samankaltaiset alueet", "en": "Similar areas"},
+    "similar_intro": {"fi": "Suomen {n} aluetta, jotka muistuttavat aluetta eniten elinkeinorakenteen, koon, "
+                            "väestökehityksen, työmarkkinoiden ja sijainnin osalta (vakioitu etäisyys, ks. "
+                            "menetelmät), ja miten niissä kävi jaksolla {start}–{end}.",
+                      "en": "The {n} areas of Finland most like this one in industry structure, size, population "
+                            "trend, labour market and location (standardised distance, see methods), and how "
+                            "they fared over {start}–{end}."},
+    "similar_fared": {"fi": "{area}: henkilöstö {growth} jaksolla, samankaltaiset alueet {median} (mediaani): "
+                            "sija {rank}/{n}.",
+                      "en": "{area}: personnel {growth} over the period, the similar areas {median} (median): "
+                            "number {rank} of {n}."},
+    "similar_fared_unknown": {"fi": "{area}: henkilöstön muutosta ei voi verrata (salattu tai puuttuu).",
+                              "en": "{area}: the personnel change cannot be compared (suppressed or missing)."},
+    "col_similarity_distance": {"fi": "Etäisyys (vakioitu)", "en": "Distance (standardised)"},
+    "col_population_year": {"fi": "Väestö {year}", "en": "Population {year}"},
+    "col_population_change_pct": {"fi": "Väestön muutos {start}–{end}, %", "en": "Population change {start}–{end}, %"},
+    "col_personnel_growth_pct": {"fi": "Henkilöstön muutos {start}–{end}, %",
+                                 "en": "Personnel change {start}–{end}, %"},
+    "similar_source_note": {"fi": "Väestö: THL Sotkanet (todellinen). Henkilöstö: alueellinen yritystaulukko, "
+                                  "joka kattaa koko Suomen (upotetussa aineistossa synteettinen).",
+                            "en": "Population: THL Sotkanet (real). Personnel: the regional business table, "
+                                  "which covers all of Finland (synthetic in the embedded data)."},
+    "compare_structure_caption": {"fi": "Toimialarakenne {year}: osuus henkilöstöstä, % (sijaintiosamäärä, "
+                                        "vertailuna {region})",
+                                  "en": "Industry structure {year}: share of personnel, % (location quotient "
+                                        "against {region})"},
+    "similar_weight": {"fi": "paino", "en": "weight"},
+    "similar_features_note": {"fi": "Samankaltaisuus: vakioitu euklidinen etäisyys näistä piirteistä (pienempi = "
+                                    "samankaltaisempi); ehdokkaina Pohjois-Pohjanmaan saman tason alueet.",
+                              "en": "Similarity: standardised Euclidean distance over these features (smaller = "
+                                    "more alike); candidates are the areas of the same level in Northern "
+                                    "Ostrobothnia."},
+    "feature_wp_primary_pct": {"fi": "Alkutuotannon (A) osuus työpaikoista 2017, %",
+                               "en": "Primary production (A), share of workplaces 2017, %"},
+    "feature_wp_industry_pct": {"fi": "Teollisuuden ja energian (B–E) osuus työpaikoista 2017, %",
+                                "en": "Industry and energy (B–E), share of workplaces 2017, %"},
+    "feature_wp_construction_pct": {"fi": "Rakentamisen (F) osuus työpaikoista 2017, %",
+                                    "en": "Construction (F), share of workplaces 2017, %"},
+    "feature_wp_trade_transport_pct": {"fi": "Kaupan, kuljetuksen ja majoituksen (G–I) osuus työpaikoista 2017, %",
+                                       "en": "Trade, transport and hospitality (G–I), share of workplaces 2017, %"},
+    "feature_wp_business_services_pct": {"fi": "Liike- ja asiantuntijapalvelujen (J–N) osuus työpaikoista 2017, %",
+                                         "en": "Business and professional services (J–N), share of workplaces "
+                                               "2017, %"},
+    "feature_wp_public_pct": {"fi": "Julkisten palvelujen (O–Q) osuus työpaikoista 2017, %",
+                              "en": "Public services (O–Q), share of workplaces 2017, %"},
+    "feature_population": {"fi": "Väkiluku 2022 (logaritmina)", "en": "Population 2022 (as a logarithm)"},
+    "feature_population_change_pct": {"fi": "Väestön muutos 2012–2022, %", "en": "Population change 2012–2022, %"},
+    "feature_unemployment_rate_pct": {"fi": "Työttömyysaste 2020, %", "en": "Unemployment rate 2020, %"},
+    "feature_jobs_per_100_residents": {"fi": "Työpaikkoja sataa asukasta kohden 2017",
+                                       "en": "Workplaces per 100 residents 2017"},
+    "feature_distance_to_centre_km": {"fi": "Etäisyys maakuntakeskukseen, km",
+                                      "en": "Distance to the regional centre, km"},
+    "feature_urban_rural_class": {"fi": "Kuntaryhmä (1 kaupunki, 2 taajama, 3 maaseutu)",
+                                  "en": "Urban–rural class (1 urban, 2 semi-urban, 3 rural)"},
+    "feature_establishments_per_1000": {"fi": "Toimipaikkoja tuhatta asukasta kohden",
+                                        "en": "Establishments per 1,000 residents"},
+    "feature_business_personnel_change_pct": {"fi": "Henkilöstön muutos yritystaulukossa, %",
+                                              "en": "Personnel change in the business table, %"},
+    "similar_insights_title": {"fi": "Mitä samankaltaisten alueiden neuvojat ovat huomanneet",
+                               "en": "What advisers in areas like yours noticed"},
+    "similar_insights_note": {"fi": "Nämä havainnot on kirjattu muilla alueilla, ei tällä alueella.",
+                              "en": "These insights were recorded for other areas, not for this one."},
+    "similar_insights_none": {"fi": "Samankaltaisille alueille ei ole vielä kirjattu havaintoja.",
+                              "en": "No insights have been recorded for the similar areas yet."},
     # insights store, board and report sections (kasvudata_utils.insights.store*)
     "insight_kind_trend": {"fi": "Trendi", "en": "Trend"},
     "insight_kind_bottleneck": {"fi": "Pullonkaula", "en": "Bottleneck"},

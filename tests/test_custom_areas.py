@@ -135,3 +135,45 @@ def test_cli_indicators_with_custom_area_and_groups_file(capsys, tmp_path, monke
                                                                         "--area", "KU009"]):
         rc, out, err = run(capsys, "indicators", *argv)
         assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_a_group_code_gets_its_name_from_the_environment(tmp_path, monkeypatch):
+    f = tmp_path / "g.yaml"
+    f.write_text("Kalajokilaakso: KU009+KU977+KU071\n", encoding="utf-8")
+    for name, value in (("_GROUP_CODES", {}), ("_GROUP_NAMES", {}), ("_ENV_GROUPS_READ", [])):
+        monkeypatch.setattr(areas, name, value)
+    monkeypatch.setenv(areas.GROUPS_ENV, str(f))
+    # a report kernel receives the code, never the name: the name still comes from the groups file
+    assert areas.area_name(GROUP) == "Kalajokilaakso (käyttäjän ryhmittely)"
+
+
+def test_reports_accept_a_custom_area_inside_the_region_only():
+    from kasvudata_utils.reports.batch import run_reports
+
+    with pytest.raises(InputError, match="outside Northern Ostrobothnia"):
+        run_reports("KU009+KU091", out="/nonexistent", industry_profiles=False, progress=False)
+
+
+def test_shift_share_of_a_custom_area_sums_its_parts(capsys):
+    totals = {}
+    for code in ("KU009", "KU977", "KU009+KU977"):
+        rc, out, err = run(capsys, "shift-share", "--area", code, "--start", "2015", "--end", "2022")
+        assert rc == 0, err
+        df = pd.read_csv(io.StringIO(out), dtype={"industry_code": str}).set_index("industry_code")
+        totals[code] = df.loc["TOTAL", ["base", "end"]].astype(float)
+    assert totals["KU009+KU977"]["base"] == pytest.approx(totals["KU009"]["base"] + totals["KU977"]["base"])
+    assert totals["KU009+KU977"]["end"] == pytest.approx(totals["KU009"]["end"] + totals["KU977"]["end"])
+
+
+def test_insights_about_a_custom_area(tmp_path):
+    from kasvudata_utils.apps.insights_board import InsightsBoard
+    from kasvudata_utils.insights.render import render_area_insights_html
+    from kasvudata_utils.insights.store import InsightStore
+
+    store = InsightStore(tmp_path / "s.sqlite")
+    store.add("KU009 + KU977", "trend", "Yhteinen havainto")
+    assert [r["area_code"] for r in store.list()] == ["KU009+KU977"]
+    assert "Yhteinen havainto" in render_area_insights_html(store, "MK17")  # inside the region
+    assert "Yhteinen havainto" not in render_area_insights_html(store, "SK175")  # Ylivieska is in SK177
+    board = InsightsBoard(area="KU009+KU977", store=store)
+    assert "käyttäjän ryhmittely" in board.summary.value and board.summary.value.startswith("1 ")

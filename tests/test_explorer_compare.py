@@ -50,3 +50,65 @@ def test_compare_bad_input_is_a_notice(data):
     assert app.compare == [] and "at most 10" in app.notice.value
     app.compare_box.value = ""
     assert app.compare == [] and app.notice.value == "" and "kd-compare-table" not in app.table.value
+
+
+def test_custom_area_from_the_url_is_computed_on_demand_and_sums_its_parts(monkeypatch):
+    """Real app cache: ``?area=KU009+KU977`` (the '+' arrives as a space) is the sum of Alavieska and Ylivieska."""
+    from kasvudata_utils.apps.cache import AppData
+
+    monkeypatch.setattr(area_explorer, "_DATA", AppData.load())
+    monkeypatch.setenv("QUERY_STRING", "area=KU009+KU977&compare=KU071")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    app = AreaExplorer.from_url("MK17", "fi", map=False)
+    assert app.area == "KU009+KU977" and app.compare == ["KU071"] and app.notice.value == ""
+    assert "käyttäjän ryhmittely" in app.summary.value
+    d = app.data
+    for year in (2013, 2023):
+        parts = [d.value(c, "personnel", year) for c in ("KU009", "KU977")]
+        assert d.value("KU009+KU977", "personnel", year) == pytest.approx(sum(parts))
+    # a custom area outside the region is not offered: default area and a notice
+    monkeypatch.setenv("QUERY_STRING", "area=KU009+KU091")
+    app = AreaExplorer.from_url("MK17", "fi", map=False)
+    assert app.area == "MK17" and "KU009" in app.notice.value
+
+
+def test_compare_similar_shows_distances_features_weights_and_sources(monkeypatch):
+    from kasvudata_utils.apps.cache import AppData
+    from kasvudata_utils.labels import LABELS
+    from kasvudata_utils.research.similar import FEATURES, feature_table
+
+    monkeypatch.setattr(area_explorer, "_DATA", AppData.load())
+    app = AreaExplorer(area="KU009", lang="fi", map=False)
+    app.compare_box.value = "similar"
+    assert len(app.compare) == 5 and all(c.startswith("KU") for c in app.compare)  # municipalities of MK17
+    info = app.similar_info.value
+    assert "Kärsämäki (KU317)" in info  # Alavieska's nearest in the region (as `kasvudata similar --within MK17`)
+    assert "Väestön muutos 2012–2022, %" in info and "Paavo" in info and "paino 0,033" in info  # 0.2 / 6
+    assert len(feature_table()) == info.count("<li>")
+    assert all(f"feature_{f.name}" in LABELS for f in FEATURES)  # every feature has a Finnish and English label
+    app.compare_box.value = "KU977"
+    assert app.similar_info.value == ""
+
+
+def test_structure_side_by_side_by_hand(data):
+    app = AreaExplorer(area="KU009", lang="en")
+    app.compare_box.value = "KU977"
+    f = app.structure_frame().set_index(["area_code", "industry_code"])
+    # Alavieska 2023: C 60, G 40 of 120 person-years; the region: C 1000·1.1⁴ = 1464.1, G 500 of 1100
+    assert f.loc[("KU009", "C"), "share_pct"] == pytest.approx(50.0)
+    assert f.loc[("KU009", "G"), "share_pct"] == pytest.approx(100 * 40 / 120)
+    assert f.loc[("KU009", "C"), "lq"] == pytest.approx((60 / 120) / (1464.1 / 1100))
+    assert f.loc[("KU009", "G"), "lq"] == pytest.approx((40 / 120) / (500 / 1100))
+    assert "kd-compare-structure" in app.table.value and "0.38" in app.table.value
+
+
+def test_scenario_workshop_opens_a_custom_area_from_the_url(monkeypatch):
+    from kasvudata_utils.apps.cache import AppData
+    from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop
+
+    monkeypatch.setattr(area_explorer, "_DATA", AppData.load())  # the scenario shares the explorer's cache
+    monkeypatch.setenv("QUERY_STRING", "area=KU009+KU977")
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    app = ScenarioWorkshop.from_url("MK17", "fi")
+    assert app.area == "KU009+KU977" and app.notice.value == ""
+    assert app.summary.value.startswith("Alavieska + Ylivieska (käyttäjän ryhmittely)")

@@ -166,3 +166,12 @@ def test_cli_custom_area_is_compared_without_its_parts(capsys):
     # its population is the sum of the two sub-regions' (hand check against the sub-region rows)
     f = similar.load_similarity_features("SK")
     assert df.loc[0, "population"] == pytest.approx(f.loc["SK173", "population"] + f.loc["SK178", "population"])
+
+
+def test_a_custom_row_does_not_shift_the_standardisation():
+    f = toy_features([0.0, 2.0, 4.0, 6.0])
+    with_custom = pd.concat([f, f.loc[["A"]].rename(index={"A": "KU009+KU977"}).assign(population_change_pct=100.0)])
+    z = similar.standardise(with_custom, "trend")
+    # mean 3 and population sd sqrt(5) of A–D still: A → −3/√5, the custom row → 97/√5
+    assert z.loc["A", "population_change_pct"] == pytest.approx(-3 / math.sqrt(5))
+    assert z.loc["KU009+KU977", "population_change_pct"] == pytest.approx(97 / math.sqrt(5))

@@ -29,6 +29,7 @@ from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.apps.cache import AppData
 from kasvudata_utils.apps.charts import svg_line_chart
 from kasvudata_utils.apps.common import (
+    AllowedAreas,
     BaseApp,
     area_label,
     area_options,
@@ -44,7 +45,7 @@ from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YE
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK, rate_bases
 from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
-from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, comparison_set, similar_codes
+from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, comparison_set, feature_table, similar_areas
 
 #: Indicators offered in the picker (those present in the cache are shown).
 INDICATORS = ("personnel", "establishments", "turnover_eur", "exports_eur", "birth_rate_pct", "death_rate_pct",
@@ -90,8 +91,8 @@ class AreaExplorer(BaseApp):
 
     @classmethod
     def allowed_areas(cls):
-        """Area codes the explorer can show: those in the app cache."""
-        return set(_data().area_codes())
+        """The areas of the app cache, and custom areas (``KU009+KU977``) inside the home region."""
+        return AllowedAreas(_data().area_codes())
 
     def __init__(self, area=areas.DEFAULT_AREA, lang: str = "fi", data: AppData | None = None, map: bool = True):
         super().__init__(lang)
@@ -100,6 +101,9 @@ class AreaExplorer(BaseApp):
         if not codes:
             raise InputError("the app cache has no areas: run `kasvudata data build`")
         code = areas.normalise_area(area)
+        if areas.is_custom(code) and areas.contains(areas.HOME_REGION, code):
+            self.data.add_areas([code])  # the user's grouping, computed on demand
+            codes = [*codes, code] if code not in codes else codes
         if code not in codes:
             raise InputError(f"area {area!r}: expected one of the {len(codes)} Northern Ostrobothnia areas")
         self.area = code
@@ -142,6 +146,8 @@ class AreaExplorer(BaseApp):
         self.table = widgets.HTML("")
         self.table.add_class("kd-table")
         self.download = widgets.HTML("")
+        self.similar_info = widgets.HTML("")  # with compare=similar: distances, features, weights, sources
+        self.similar_info.add_class("kd-similar")
         self.badge = data_badge(self.data.prov, L)
         self.map = None
         if map and self.data.geojson:
@@ -162,7 +168,8 @@ class AreaExplorer(BaseApp):
         # what "all industries" covers, beside the figures (issue 13)
         self.coverage = widgets.HTML(f"<small>{html.escape(industries.coverage_text(L))}</small>")
         self.coverage.add_class("kd-coverage")
-        right = widgets.VBox([self.chart, self.table, self.download, self.coverage], layout=widgets.Layout(width="50%"))
+        right = widgets.VBox([self.chart, self.table, self.download, self.similar_info, self.coverage],
+                             layout=widgets.Layout(width="50%"))
         self.finish_view([self.title, self.badge, controls, self.summary,
                           widgets.HBox([left, right], layout=widgets.Layout(width="100%", align_items="flex-start"))])
         self.refresh()
@@ -204,12 +211,18 @@ class AreaExplorer(BaseApp):
     def set_compare(self, value) -> None:
         """Areas side by side with the current one; those outside the app cache give a notice."""
         text = str(value or "").strip()
+        self.similar_info.value = ""
         if not text:
             codes = []
         elif text.lower() == "similar":
-            codes = similar_codes(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION)
+            sim = similar_areas(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION)
+            codes = sim["area_code"].tolist()[1:]
+            self.similar_info.value = self._similar_html(sim)
         else:
             codes = comparison_set(self.area, text)[1:]
+        custom = [c for c in codes if areas.is_custom(c) and areas.contains(areas.HOME_REGION, c)]
+        if custom:
+            self.data.add_areas(custom)
         missing = [c for c in codes if not self.data.has(c)]
         self.compare = [c for c in codes if self.data.has(c) and c != self.area]
         if missing:
@@ -299,6 +312,19 @@ class AreaExplorer(BaseApp):
             text += " " + t("explorer_compare_summary", L, start=y0, end=y1, items=items)
         return text
 
+    def _similar_html(self, sim) -> str:
+        """The similar areas with their distance, and every feature with its weight and source."""
+        L = self.lang
+        rows = "".join(f"<tr><td>{html.escape(area_label(c, L))}</td><td>{format_number(d, L, 2)}</td></tr>"
+                       for c, d in zip(sim["area_code"][1:], sim["distance"][1:], strict=True))
+        feats = "".join(f"<li>{html.escape(t('feature_' + r.feature, L))}: {t('similar_weight', L)} "
+                        f"{format_number(r.weight, L, 3)}"
+                        f" · {html.escape(r.source)}</li>" for r in feature_table().itertuples())
+        return (f'<table class="kd-table"><caption>{html.escape(t("sec_similar", L))}</caption>'
+                f"<tr><th>{html.escape(t('area', L))}</th><th>{html.escape(t('col_similarity_distance', L))}</th>"
+                f"</tr>{rows}</table><p class='kd-note'>{html.escape(t('similar_features_note', L))}</p>"
+                f"<ul class='kd-note'>{feats}</ul>")
+
     def compare_frame(self):
         """Long ``area_code, indicator, year, value, suppressed`` of the area and the compared areas."""
         import pandas as pd
@@ -319,6 +345,53 @@ class AreaExplorer(BaseApp):
             for y in sorted(df["year"].unique()))
         return (f'<table class="kd-table kd-compare-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>'
                 f"<tr><th>{html.escape(t('year', L))}</th>{head}</tr>{rows}</table>")
+
+    def structure_frame(self):
+        """Per section and compared area: personnel share (%) and LQ against the home region, last year of the window.
+
+        ``share_pct = 100 · e_i / e``; ``lq = (e_i / e) / (E_i / E)`` with E = Northern Ostrobothnia, shown only
+        where the area cell has at least 3 establishments (METHODS "Specialisation"); suppressed cells stay empty.
+        """
+        import pandas as pd
+
+        year = self.year_range.value[1]
+        ref = self.data.section_table(areas.HOME_REGION)
+        ref = ref[ref["year"] == year].set_index("industry_code")["personnel"]
+        ref_total = self.data.value(areas.HOME_REGION, "personnel", year)
+        rows = []
+        for c in [self.area, *self.compare]:
+            st = self.data.section_table(c)
+            st = st[st["year"] == year].set_index("industry_code")
+            total = self.data.value(c, "personnel", year)
+            for sec, r in st.iterrows():
+                share = r["personnel"] / total * 100 if total and total == total else float("nan")
+                big = r["establishments"] >= 3 if r["establishments"] == r["establishments"] else False
+                base = ref.get(sec, float("nan")) / ref_total * 100 if ref_total else float("nan")
+                lq = share / base if big and base and base == base else float("nan")
+                rows.append({"area_code": c, "industry_code": sec, "year": year, "share_pct": share, "lq": lq})
+        return pd.DataFrame(rows, columns=["area_code", "industry_code", "year", "share_pct", "lq"])
+
+    def _structure_html(self) -> str:
+        L = self.lang
+        df = self.structure_frame()
+        if df.empty:
+            return ""
+        codes = [self.area, *self.compare]
+        cell = {(a, i): (s, q) for a, i, s, q in zip(df["area_code"], df["industry_code"], df["share_pct"],
+                                                     df["lq"], strict=True)}
+        head = "".join(f"<th>{html.escape(areas.area_name(c, L))}</th>" for c in codes)
+        rows = []
+        for sec in sorted(df["industry_code"].unique()):
+            tds = []
+            for c in codes:
+                share, lq = cell.get((c, sec), (float("nan"), float("nan")))
+                lq_txt = f" ({format_number(lq, L, 2)})" if lq == lq else ""
+                tds.append(f"<td>{format_number(share, L, 1)}{lq_txt}</td>")
+            rows.append(f"<tr><td>{html.escape(sec)}</td>{''.join(tds)}</tr>")
+        caption = t("compare_structure_caption", L, year=int(df["year"].iloc[0]),
+                    region=areas.area_name(areas.HOME_REGION, L))
+        return (f'<table class="kd-table kd-compare-structure"><caption>{html.escape(caption)}</caption>'
+                f"<tr><th>{html.escape(t('industry', L))}</th>{head}</tr>{''.join(rows)}</table>")
 
     def _compare_chart_svg(self, df) -> str:
         """Every compared area in one chart: levels as an index (first year = 100), rates as they are."""
@@ -409,7 +482,7 @@ class AreaExplorer(BaseApp):
         self.summary.value = html.escape(self.summary_text())
         if self.compare:
             cf = self.compare_frame()
-            self.table.value = self._compare_table_html(cf)
+            self.table.value = self._compare_table_html(cf) + self._structure_html()
             self.download.value = csv_download_html(cf, f"kasvudata_{self.area}_compare_{ind}.csv", L)
             self.chart.value = self._compare_chart_svg(cf)
         else:

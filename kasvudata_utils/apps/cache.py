@@ -11,11 +11,12 @@ import os
 from pathlib import Path
 
 from kasvudata_utils import areas, provenance
-from kasvudata_utils.data import load_web_geojson, sources
+from kasvudata_utils.data import load_business_table, load_firm_panel, load_web_geojson, sources
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import atomic_target, atomic_write_text
 from kasvudata_utils.indicators import compute_indicators_many
 from kasvudata_utils.paths import processed_dir
+from kasvudata_utils.research.similar import similar_map
 
 APP_CACHE_DIR = "app_cache"
 APP_CACHE_FILE = "app_indicators.parquet"
@@ -71,19 +72,15 @@ def precompute_app_data(out_dir=None, source=None):
     for ref in EXTRA_REFERENCES:  # the reference's own series, for "area vs reference" charts
         parts.append(compute_indicators_many(sources.serving(ref, main, companion), [ref], reference=ref))
     provs = [provenance.get(p) for p in parts]
-    keep = []
-    for p in parts:
-        cols = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed"]
-        p = p[cols]
-        mask = (p["industry_code"] == "ALL") | p["indicator"].isin(SECTION_INDICATORS)
-        keep.append(p[mask])
-    out = pd.concat(keep, ignore_index=True).sort_values(
+    out = pd.concat([_cache_rows(p) for p in parts], ignore_index=True).sort_values(
         ["area_code", "reference_code", "indicator", "industry_code", "year"], kind="stable", ignore_index=True)
     folder = app_cache_dir(out_dir, source)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_target(folder / APP_CACHE_FILE) as tmp:
         out.to_parquet(tmp, index=False)
-    meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist())}
+    meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist()),
+            # the insights board (no pandas in its kernel) reads these for "what advisers in areas like yours noticed"
+            "similar": similar_map(areas.home_region_areas())}
     atomic_write_text(folder / APP_META_FILE, json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True))
     return folder
 
@@ -139,6 +136,23 @@ class AppData:
     def has(self, code) -> bool:
         """Whether the cache holds indicators of the area ``code``."""
         return code in self._codes
+
+    def add_areas(self, codes) -> None:
+        """Compute and add custom areas (``KU009+KU977``) of the home region, on demand, like the cache's own.
+
+        Loads the firm panel once per call (seconds), so only a user's grouping asks for it.
+        """
+        import pandas as pd
+
+        new = [c for c in dict.fromkeys(codes) if not self.has(c)]
+        if not new:
+            return
+        bad = [c for c in new if not areas.contains(areas.HOME_REGION, c)]
+        if bad:
+            raise InputError(f"area {bad[0]}: expected an area inside {areas.HOME_REGION}, the app's data")
+        rows = _cache_rows(compute_indicators_many(load_firm_panel(), new, reference_data=load_business_table()))
+        self.indicators = pd.concat([self.indicators, rows], ignore_index=True)
+        self._codes |= set(new)
 
     def area_codes(self) -> list[str]:
         """Areas with data, in the order of a picker: region, sub-regions, then municipalities by name."""
@@ -198,3 +212,10 @@ class AppData:
                 wide[c] = float("nan")
         wide.columns.name = None
         return wide[["industry_code", "year", *SECTION_INDICATORS]]
+
+
+def _cache_rows(p):
+    """The rows the cache keeps: every indicator for ``ALL``, the levels of :data:`SECTION_INDICATORS` per section."""
+    cols = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed"]
+    p = p[cols]
+    return p[(p["industry_code"] == "ALL") | p["indicator"].isin(SECTION_INDICATORS)]

@@ -303,6 +303,16 @@ class BaseApp:
         return app
 
 
+class AllowedAreas(set):
+    """Areas an app can show: the cache's, and any custom area (``KU009+KU977``) inside the home region.
+
+    The apps compute a custom area on demand (:meth:`kasvudata_utils.apps.cache.AppData.add_areas`).
+    """
+
+    def __contains__(self, code) -> bool:
+        return set.__contains__(self, code) or (areas.is_custom(code) and areas.contains(areas.HOME_REGION, code))
+
+
 class ErrorApp(BaseApp):
     """Stand-in shown when an app cannot start (e.g. data not built): one friendly line."""
 

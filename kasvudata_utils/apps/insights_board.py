@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import time
 import uuid
 
@@ -25,11 +26,25 @@ from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.render import indicator_label, industry_label, scenarios_table_html
 from kasvudata_utils.insights.store import INDICATORS, KINDS, InsightStore
 from kasvudata_utils.labels import t
+from kasvudata_utils.paths import processed_dir
 
 INSIGHT_KINDS = tuple(k for k in KINDS if k != "scenario")
 YEARS = tuple(range(2013, 2026))
 MAX_SCENARIOS_SHOWN = 6
 MAX_ITEMS_SHOWN = 120          # a longer list is cut (with a note): widgets cost ~10 ms each to create
+MAX_SIMILAR_SHOWN = 12         # insights from similar areas shown (most votes first)
+#: The app cache's meta file (written by :func:`kasvudata_utils.apps.cache.precompute_app_data`, read here
+#: without pandas): its ``similar`` entry maps each home area to its most similar areas of Finland.
+APP_META_PATH = ("app_cache", "app_meta.json")
+
+
+def similar_areas_of(area: str) -> list[str]:
+    """The most similar areas of ``area`` from the app cache (empty when the cache lacks them)."""
+    try:
+        meta = json.loads(processed_dir().joinpath(*APP_META_PATH).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return list((meta.get("similar") or {}).get(area, []))
 
 
 def _text_html(text: str) -> str:
@@ -76,6 +91,7 @@ class InsightsBoard(BaseApp):
         self._task = None
         self._items: dict[str, tuple] = {}   # uuid → (item box, vote button, body) reused across refreshes
         self._visible_cache: dict[str, bool] = {}
+        self.similar = similar_areas_of(self.area)
         self._build()
         self.refresh()
         self._start_auto_refresh()
@@ -134,14 +150,16 @@ class InsightsBoard(BaseApp):
         self._more.add_class("kd-insight-more")
         self.scenario_panel = widgets.HTML()
         self.scenario_panel.add_class("kd-scenario-panel")
+        self.similar_panel = widgets.HTML()
+        self.similar_panel.add_class("kd-similar-insights")
 
         form = widgets.VBox([self.kind, self.industry, self.indicator, self.year, self.author, self.text,
                              self.submit])
         form.add_class("kd-insight-form")
         filters = widgets.HBox([self.filter_kind, self.filter_industry])
         scen_title = widgets.HTML(f"<h4>{html.escape(t('insights_scenarios_title', lang))}</h4>")
-        self.finish_view([self.title, self.summary, self.badge, form, filters, self.list_box, scen_title,
-                          self.scenario_panel])
+        self.finish_view([self.title, self.summary, self.badge, form, filters, self.list_box, self.similar_panel,
+                          scen_title, self.scenario_panel])
 
     # ------------------------------------------------------------ data
     def _visible(self, rec: dict) -> bool:
@@ -153,9 +171,30 @@ class InsightsBoard(BaseApp):
                 self._visible_cache[code] = False
         return self._visible_cache[code]
 
-    def records(self) -> list[dict]:
+    def records(self, all_records: list[dict] | None = None) -> list[dict]:
         """Live records of this area (and the areas inside it), newest first."""
-        return [r for r in self.store.list(order="newest") if self._visible(r)]
+        recs = self.store.list(order="newest") if all_records is None else all_records
+        return [r for r in recs if self._visible(r)]
+
+    def similar_insights(self, all_records: list[dict] | None = None) -> list[dict]:
+        """Insights recorded for the similar areas (from elsewhere), most votes first, then newest."""
+        recs = self.store.list(order="newest") if all_records is None else all_records
+        similar = set(self.similar)
+        out = [r for r in recs if r.get("area_code") in similar and r["kind"] != "scenario"]
+        return sorted(out, key=lambda r: -int(r["votes"]))
+
+    def similar_html(self, recs: list[dict]) -> str:
+        """The read-only panel "what advisers in areas like yours noticed", clearly marked as from elsewhere."""
+        lang = self.lang
+        head = (f"<h4>{html.escape(t('similar_insights_title', lang))}</h4>"
+                f"<p class='kd-note'>{html.escape(t('similar_insights_note', lang))}</p>")
+        if not self.similar or not recs:
+            return head + f"<p>{html.escape(t('similar_insights_none', lang))}</p>"
+        items = "".join(
+            f"<li>{_text_html(r['text'])}<br><small>{html.escape(t('insight_kind_' + r['kind'], lang))} · "
+            f"{html.escape(t('insight_in_area', lang, area=areas.area_name(r['area_code'], lang)))}</small></li>"
+            for r in recs[:MAX_SIMILAR_SHOWN])
+        return head + f"<ul>{items}</ul>"
 
     def shown_insights(self, records: list[dict] | None = None) -> list[dict]:
         """The insights the list shows after the filters: most votes first, then newest."""
@@ -186,7 +225,9 @@ class InsightsBoard(BaseApp):
         if not force and token == self._signature:
             return False
         self._signature = token
-        recs = self.records()
+        all_recs = self.store.list(order="newest")
+        recs = self.records(all_recs)
+        self.similar_panel.value = self.similar_html(self.similar_insights(all_recs))
         shown = self.shown_insights(recs)
         n = sum(1 for r in recs if r["kind"] != "scenario")
         self.summary.value = html.escape(t("insights_summary", self.lang, n=n,

@@ -22,6 +22,7 @@ from kasvudata_utils.apps.area_explorer import _data
 from kasvudata_utils.apps.cache import SECTION_INDICATORS, AppData
 from kasvudata_utils.apps.charts import svg_bar_chart
 from kasvudata_utils.apps.common import (
+    AllowedAreas,
     BaseApp,
     area_label,
     area_options,
@@ -120,8 +121,8 @@ class ScenarioWorkshop(BaseApp):
 
     @classmethod
     def allowed_areas(cls):
-        """Area codes the workshop can show: those in the app cache."""
-        return set(_data().area_codes())
+        """The areas of the app cache, and custom areas inside the home region (computed on demand)."""
+        return AllowedAreas(_data().area_codes())
 
     def __init__(self, area=areas.DEFAULT_AREA, lang: str = "fi", data: AppData | None = None, store=None):
         super().__init__(lang)
@@ -129,6 +130,9 @@ class ScenarioWorkshop(BaseApp):
         self._store = store
         codes = self.data.area_codes()
         code = areas.normalise_area(area)
+        if code not in codes and code in AllowedAreas(codes):  # the user's grouping, computed on demand
+            self.data.add_areas([code])
+            codes = [*codes, code]
         if code not in codes:
             raise InputError(f"area {area!r}: expected one of the {len(codes)} Northern Ostrobothnia areas")
         L = self.lang

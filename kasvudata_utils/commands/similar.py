@@ -31,20 +31,11 @@ def register(sub):
 
 def run(args) -> int:
     """Print the similar areas of ``args.area`` (CSV or JSON); the features and their weights go to stderr."""
-    from kasvudata_utils.errors import InputError
     from kasvudata_utils.research import similar
 
     area = areas.normalise_area(args.area)
-    level = areas.level_of(area)
-    if level == areas.COUNTRY:
-        raise InputError(f"--area {area}: the whole country has no peers; expected a KU, SK or MK area")
-    extra = None
-    if areas.is_custom(area):  # compared with the areas of its largest part's level
-        level = max((areas.level_of(p) for p in area.split("+")), key=("KU", "SK", "MK").index)
-        extra = {area: areas.municipalities(area)}
     groups = similar.parse_groups(args.by)
-    features = similar.load_similarity_features(level, groups, extra=extra)
-    out = similar.find_similar(features, area, args.n, args.within, groups)
+    out = similar.similar_areas(area, args.n, args.within, groups)
     table = similar.feature_table(groups)
     if args.format == "json":
         doc = {"area": area, "features": table.to_dict(orient="records"),

@@ -50,6 +50,7 @@ from kasvudata_utils.reports.common import (
     wide,
 )
 from kasvudata_utils.reports.findings import findings_markdown, key_findings, value_of
+from kasvudata_utils.reports.similar import fared_sentence, similar_comparison, similar_insights_html
 from kasvudata_utils.reports.site import area_insights_html
 from kasvudata_utils.research.factors import area_factor_context, factor_model
 from kasvudata_utils.research.spatial import growth_lisa, spatial_context_text
@@ -482,6 +483,27 @@ class AreaReport:
         else:
             factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
         show(head + para(t("research_caveat", L), "kd-note") + para(text) + para(factors))
+
+    def similar_areas(self) -> None:
+        """"Samankaltaiset alueet / Similar areas": the areas most like this one, and how it fared.
+
+        The most similar areas of Finland (:mod:`kasvudata_utils.reports.similar`), the area's change against
+        theirs, and the insights recorded for them (marked as coming from elsewhere).
+        """
+        L = self.lang
+        df = similar_comparison(self.d.area, self.d.start, self.d.end)
+        save_table(df, self.out, "similar_areas")
+        y0, y1 = df.attrs["population_years"]
+        spec = {"distance": (t("col_similarity_distance", L), 2),
+                "population": (t("col_population_year", L, year=y1), 0),
+                "population_change_pct": (t("col_population_change_pct", L, start=y0, end=y1), 1),
+                "personnel_growth_pct": (t("col_personnel_growth_pct", L, start=self.d.start, end=self.d.end), 1)}
+        names = {c: f"{areas.area_name(c, L)} ({c})" for c in df["area_code"]}
+        show(h2(t("sec_similar", L)) + para(t("similar_intro", L, n=len(df) - 1, start=self.d.start, end=self.d.end))
+              + para(fared_sentence(df.assign(name_fi=[areas.area_name(c, L) for c in df["area_code"]]), L))
+              + html_table(df.set_index("area_code"), spec, L, first_col=t("area", L), index_label=names.get)
+              + para(t("similar_source_note", L), "kd-note")
+              + similar_insights_html(df["area_code"].tolist()[1:], L))
 
     def insights(self) -> None:
         """"Yrityspalvelujen havainnot / What the business services said" from the insights store."""

@@ -13,6 +13,7 @@ from kasvudata_utils import __version__, areas
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.store import InsightStore
 from kasvudata_utils.paths import insights_db, processed_dir
+from kasvudata_utils.research.similar import similar_codes
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole package: its code is fingerprinted
 
@@ -23,6 +24,7 @@ def package_version() -> str:
 
 
 def sha_file(path: Path, h=None):
+    """The sha256 object ``h`` (a new one by default) updated with the bytes of ``path``."""
     h = h or hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -55,18 +57,30 @@ def code_fingerprint() -> str:
 
 
 def insights_fingerprint(area: str) -> str:
-    """A digest of the insights the area's report shows: its own and its member areas' ('' without a store).
+    """A digest of the insights the area's report shows ('' without a store).
 
-    A municipality's new insight also reruns its sub-region's and the region's reports, which show it.
+    Its own insights, its member areas' and its similar areas'. A municipality's new insight also reruns
+    its sub-region's and the region's reports, which show it, and the reports of the areas it is similar
+    to ("Samankaltaiset alueet").
     """
     db = insights_db()
     if not db.exists():
         return ""
     try:
-        records = [r for r in InsightStore(db).list() if _shows(area, r.get("area_code"))]
+        recs = InsightStore(db).list()
+        similar = _similar_of(area) if recs else set()
+        records = [r for r in recs if _shows(area, r.get("area_code")) or r.get("area_code") in similar]
         return hashlib.sha256(json.dumps(records, default=str, sort_keys=True).encode()).hexdigest()[:16]
     except Exception:  # store unreadable or changed: fall back to the whole file (reruns more, never less)
         return sha_file(db).hexdigest()[:16]
+
+
+def _similar_of(area: str) -> set:
+    """The similar areas whose insights the report shows (none where they cannot be computed)."""
+    try:
+        return set(similar_codes(area))
+    except Exception:  # no data to compare with: the section shows none either
+        return set()
 
 
 def _shows(area: str, code) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -182,15 +183,17 @@ def _pct(num, den) -> float:
 def standardise(features: pd.DataFrame, groups=DEFAULT_GROUPS) -> pd.DataFrame:
     """z-scores (population standard deviation) of the features of ``groups``; log10 where a feature says so.
 
-    A feature with no spread gives zeros (it separates nobody).
+    A feature with no spread gives zeros (it separates nobody). Mean and spread come from the standard
+    areas only: a custom area (``KU009+KU977``) is scored on their scale and does not shift it.
     """
     cols = feature_table(groups)["feature"].tolist()
     x = features[cols].astype(float)
     for f in FEATURES:
         if f.log and f.name in x:
             x[f.name] = np.log10(x[f.name].where(x[f.name] > 0))
-    sd = x.std(ddof=0).replace(0.0, np.nan)
-    return ((x - x.mean()) / sd).fillna({c: 0.0 for c in cols if np.isnan(sd[c])})
+    ref = x[[not areas.is_custom(c) for c in x.index]]
+    sd = ref.std(ddof=0).replace(0.0, np.nan)
+    return ((x - ref.mean()) / sd).fillna({c: 0.0 for c in cols if np.isnan(sd[c])})
 
 
 def distances(z: pd.DataFrame, area: str, weights: pd.Series) -> pd.Series:
@@ -369,6 +372,17 @@ def similar_codes(area, n: int = DEFAULT_COMPARE_N, within=None, groups=DEFAULT_
     >>> similar_codes("KU564", 2)
     ['KU179', 'KU297']
     """
+    return similar_areas(area, n, within, groups)["area_code"].tolist()[1:]
+
+
+def similar_areas(area, n: int = 10, within=None, groups=DEFAULT_GROUPS) -> pd.DataFrame:
+    """:func:`find_similar` on the real data of ``area``'s level (what ``kasvudata similar`` prints).
+
+    A custom area is compared with the areas of its largest part's level, its own parts left out.
+
+    >>> similar_areas("KU564", 2)["name_fi"].tolist()
+    ['Oulu', 'Jyväskylä', 'Kuopio']
+    """
     code = areas.normalise_area(area)
     level = areas.level_of(code)
     if level == areas.COUNTRY:
@@ -377,8 +391,15 @@ def similar_codes(area, n: int = DEFAULT_COMPARE_N, within=None, groups=DEFAULT_
     if areas.is_custom(code):
         level = max((areas.level_of(p) for p in code.split("+")), key=("KU", "SK", "MK").index)
         extra = {code: areas.municipalities(code)}
-    feats = load_similarity_features(level, groups, extra=extra)
-    return find_similar(feats, code, n, within, groups)["area_code"].tolist()[1:]
+    groups = parse_groups(groups)
+    feats = _cached_features(level, groups) if extra is None else load_similarity_features(level, groups, extra)
+    return find_similar(feats, code, n, within, groups)
+
+
+@lru_cache(maxsize=8)
+def _cached_features(level: str, groups: tuple) -> pd.DataFrame:
+    """The features of a level, loaded once per process (report batches ask for many areas)."""
+    return load_similarity_features(level, groups)
 
 
 def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
@@ -415,4 +436,26 @@ def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
     if len(out) > MAX_SIDE_BY_SIDE:
         raise InputError(f"compare {compare!r}: {len(out)} areas with {code}; expected at most "
                          f"{MAX_SIDE_BY_SIDE} side by side")
+    return out
+
+
+def similar_map(codes, n: int = DEFAULT_COMPARE_N) -> dict[str, list[str]]:
+    """``{code: [its n most similar areas]}`` for standard areas (the features of each level loaded once).
+
+    ``SSS`` and custom areas are left out. The app cache stores this for the 38 home areas so that the
+    insights board (a lean kernel without pandas) can show what advisers in similar areas noticed.
+
+    >>> similar_map(["KU564", "SSS"], 2)
+    {'KU564': ['KU179', 'KU297']}
+    """
+    by_level: dict[str, list[str]] = {}
+    for c in codes:
+        code = areas.normalise_area(c)
+        if not areas.is_custom(code) and areas.level_of(code) != areas.COUNTRY:
+            by_level.setdefault(areas.level_of(code), []).append(code)
+    out = {}
+    for level, members in by_level.items():
+        feats = load_similarity_features(level)
+        for code in members:
+            out[code] = find_similar(feats, code, n)["area_code"].tolist()[1:]
     return out

@@ -1,0 +1,105 @@
+"""The area report's section "Samankaltaiset alueet / Similar areas" (issue 19).
+
+:func:`similar_comparison` lists the areas of Finland most similar to the report's area
+(:func:`kasvudata_utils.research.similar.similar_areas`, real open data) with how each fared over the
+report's period: population change (real) and personnel growth from the regional business table
+(the only firm-level source that covers all of Finland; synthetic in the embedded data, with
+disclosure flags). :func:`similar_insights_html` shows what workshops recorded for those areas,
+marked as coming from elsewhere (co-learning across similar areas).
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from kasvudata_utils import areas, provenance
+from kasvudata_utils.data import load_business_table, load_population
+from kasvudata_utils.indicators import compute_indicators_many
+from kasvudata_utils.insights.render import render_area_insights_html
+from kasvudata_utils.labels import t
+from kasvudata_utils.numbers import format_pct
+from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, similar_areas
+
+COLUMNS = ["area_code", "name_fi", "rank", "distance", "population", "population_change_pct",
+           "personnel_growth_pct", "personnel_growth_pct__suppressed"]
+
+
+def similar_comparison(area, start: int, end: int, n: int = DEFAULT_COMPARE_N, business_table=None,
+                       population=None) -> pd.DataFrame:
+    """The area (rank 0) and its ``n`` most similar areas with their change over ``start``–``end``.
+
+    Parameters
+    ----------
+    area : str
+        Any accepted area code (custom areas too).
+    start, end : int
+        The report's period.
+    n : int
+        Number of similar areas.
+    business_table, population : pandas.DataFrame, optional
+        Default the embedded regional business table and population (tests pass their own).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS`: ``population`` in ``end`` (or the last year with data), ``population_change_pct``
+        over the period's years that have data, ``personnel_growth_pct`` (all industries, business
+        table, NaN and flagged where suppressed).
+    """
+    sim = similar_areas(area, n)
+    codes = sim["area_code"].tolist()
+    table = load_business_table() if business_table is None else business_table
+    # growth does not depend on the reference: the area itself serves, so any table covering the areas will do
+    ind = compute_indicators_many(table, codes, codes[0], start, end)
+    g = ind[(ind["indicator"] == "personnel_growth_pct") & (ind["industry_code"] == "ALL")]
+    g = g.set_index("area_code")
+    pop = load_population() if population is None else population
+    y0, y1 = max(start, int(pop["year"].min())), min(end, int(pop["year"].max()))
+    pops = {}
+    for c in codes:
+        p = pop[pop["municipality_code"].isin(areas.municipalities(c))].groupby("year")["population"].sum()
+        pops[c] = (float(p.get(y0, np.nan)), float(p.get(y1, np.nan)))
+    out = pd.DataFrame({
+        "area_code": codes, "name_fi": sim["name_fi"], "rank": sim["rank"], "distance": sim["distance"],
+        "population": [pops[c][1] for c in codes],
+        "population_change_pct": [(pops[c][1] / pops[c][0] - 1) * 100 if pops[c][0] else np.nan for c in codes],
+        "personnel_growth_pct": [float(g["value"].get(c, np.nan)) for c in codes],
+        "personnel_growth_pct__suppressed": [bool(g["suppressed"].get(c, False)) for c in codes],
+    })
+    out.attrs["population_years"] = (y0, y1)
+    return provenance.tag(out, provenance.combine(provenance.get(sim), provenance.get(ind)))
+
+
+def fared_sentence(df: pd.DataFrame, lang: str = "fi") -> str:
+    """How the area (row 0) fared against the others: its personnel growth, the others' median, its rank.
+
+    >>> d = pd.DataFrame({"name_fi": ["A", "B", "C", "D"], "personnel_growth_pct": [5.0, -1.0, 2.0, 10.0],
+    ...                   "personnel_growth_pct__suppressed": [False] * 4})
+    >>> fared_sentence(d, "en")
+    'A: personnel +5.0% over the period, the similar areas +2.0% (median): number 2 of 4.'
+    """
+    g = df["personnel_growth_pct"].where(~df["personnel_growth_pct__suppressed"].astype(bool))
+    own, others = g.iloc[0], g.iloc[1:].dropna()
+    if pd.isna(own) or others.empty:
+        return t("similar_fared_unknown", lang, area=df["name_fi"].iloc[0])
+    rank = 1 + int((others > own).sum())
+    return t("similar_fared", lang, area=df["name_fi"].iloc[0], growth=format_pct(own, lang, signed=True),
+             median=format_pct(float(others.median()), lang, signed=True), rank=rank, n=1 + len(others))
+
+
+def similar_insights_html(codes, lang: str = "fi", store=None) -> str:
+    """Insights recorded for ``codes`` (the similar areas), each under its area, marked as from elsewhere."""
+    parts = []
+    for c in codes:
+        body = render_area_insights_html(store, c, lang=lang, include_members=False, title=False,
+                                         heading_level=4)
+        if "kd-insights-empty" in body:
+            continue
+        parts.append(f"<h4>{html.escape(areas.area_name(c, lang))} ({html.escape(c)})</h4>" + body)
+    head = (f'<section class="kd-similar-insights"><h3>{html.escape(t("similar_insights_title", lang))}</h3>'
+            f'<p class="kd-note">{html.escape(t("similar_insights_note", lang))}</p>')
+    if not parts:
+        return head + f'<p class="kd-insights-empty">{html.escape(t("similar_insights_none", lang))}</p></section>'
+    return head + "".join(parts) + "</section>"

@@ -1,0 +1,30 @@
+"""The explorer shows three areas side by side from the URL (issue 19), in a real headless Chromium."""
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("voila")]
+APP = "area_explorer.ipynb"
+
+
+def test_three_areas_side_by_side_from_the_url(voila_server, page, ui):
+    summary = ui.open_app(page, voila_server, APP, "area=KU009&compare=KU977,KU071")
+    expect(summary).to_contain_text("Alavieska (KU009)", timeout=ui.timeout_ms)
+    expect(summary).to_contain_text("Ylivieska (KU977)", timeout=30_000)
+    expect(summary).to_contain_text("Haapavesi (KU071)")
+    table = page.locator("table.kd-compare-table")
+    expect(table).to_have_count(1, timeout=30_000)
+    expect(table.locator("th")).to_have_text(["Vuosi", "Alavieska", "Ylivieska", "Haapavesi"])
+    chart = page.locator(".kd-chart svg")
+    for name in ("Alavieska", "Ylivieska", "Haapavesi"):
+        expect(chart).to_contain_text(name)
+    expect(page.locator(".kd-compare input")).to_have_value("KU977,KU071")
+
+    # emptying the box goes back to the area against its reference
+    box = page.locator(".kd-compare input")
+    box.fill("")
+    box.press("Enter")
+    expect(page.locator("table.kd-compare-table")).to_have_count(0, timeout=30_000)
+    expect(summary).not_to_contain_text("Haapavesi (KU071)")
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body
+    assert ui.external_urls(page.kd_urls) == []
