@@ -114,7 +114,8 @@ def test_cli_help_and_deploy_doc_document_the_options(capsys):
     with pytest.raises(SystemExit):
         main(["reports", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for word in ("SSS-all", "AREA-all", "--data {default,national}", "--scheduler ADDRESS", "--site"):
+    for word in ("SSS-all", "AREA-all", "--data {default,national,statfin}", "--table FILE", "--scheduler ADDRESS",
+                 "--site"):
         assert word in text
     doc = (PROJECT_ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     for needle in ("## Batch reports beyond one machine", "## Publishing the knowledge-base site",
