@@ -346,7 +346,7 @@ def test_scenario_never_shows_a_confidential_export_total(monkeypatch):
     monkeypatch.setattr(area_explorer, "_DATA", data)
     app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
     app.sliders["export_manufacturing"].value = 10.0
-    assert "exports suppressed (–)" in app.summary.value
+    assert "exports suppressed (..)" in app.summary.value
     assert "million" not in app.summary.value
 
 

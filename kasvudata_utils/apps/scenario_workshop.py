@@ -285,7 +285,7 @@ class ScenarioWorkshop(BaseApp):
                  firms=format_number(tot["firms_scenario"], L), firms_diff=signed(tot["firms_diff"], L),
                  exports=t("suppressed", L) if self.exports_suppressed else
                  t("million_eur", L, value=format_number(tot["exports_eur_scenario"] / 1e6, L, 1)),
-                 exports_diff="–" if self.exports_suppressed else
+                 exports_diff=".." if self.exports_suppressed else  # the tables' symbol for confidential
                  t("million_eur", L, value=signed(tot["exports_eur_diff"] / 1e6, L, 1)))
 
     def assumptions_html(self) -> str:
