@@ -560,6 +560,36 @@ LABELS: dict[str, dict[str, str]] = {
               "yrityksistä.",
         "en": "The data is synthetic: the result speaks about the method and the planted model, not about real "
               "firms."},
+    "research_lm_ambiguous": {
+        "fi": "LM-testit eivät erota viive- ja virhemallia (molemmat tavalliset testit merkitseviä, robustit eivät "
+              "erottele): käytetään spatiaalista Durbin-mallia, joka sisältää molemmat.",
+        "en": "The LM tests cannot tell the lag from the error model (both plain tests significant, the robust "
+              "ones do not discriminate): the spatial Durbin model, which nests both, is used."},
+    "takeaway_factors_found": {
+        "fi": "Tekijät, joiden 95 %:n väli ei sisällä nollaa ({model}, kokonaisvaikutus): {items}.",
+        "en": "Factors whose 95 % interval excludes 0 ({model}, total impact): {items}."},
+    "takeaway_factors_none": {
+        "fi": "Minkään tekijän 95 %:n väli ei sulje nollaa pois ({model}).",
+        "en": "No factor's 95 % interval excludes 0 ({model})."},
+    "takeaway_planted": {
+        "fi": "{which}: istutettu arvo osuu väliin {k}/{m} vaikutuksessa{missed}.",
+        "en": "{which}: the planted value lies inside the interval for {k} of {m} effects{missed}."},
+    "takeaway_planted_missed": {"fi": " (ohi: {names})", "en": " (missed: {names})"},
+    "takeaway_which_municipality": {"fi": "Kuntamalli", "en": "Municipality model"},
+    "takeaway_which_firm": {"fi": "Yritysmalli (CR2-keskivirheet)", "en": "Firm model (CR2 errors)"},
+    "takeaway_beta_sig": {
+        "fi": "β-konvergenssi: kunnat, joissa henkilöstöä asukasta kohden oli alussa vähän, kasvoivat nopeammin "
+              "(β = {beta:.4f}, p = {p:.3f}).",
+        "en": "β-convergence: municipalities with little personnel per capita at the start grew faster "
+              "(β = {beta:.4f}, p = {p:.3f})."},
+    "takeaway_beta_ns": {
+        "fi": "Ei merkitsevää β-konvergenssia (β = {beta:.4f}, p = {p:.3f}).",
+        "en": "No significant β-convergence (β = {beta:.4f}, p = {p:.3f})."},
+    "takeaway_sigma": {
+        "fi": "Kuntien välinen hajonta (σ) muuttui {a:.3f} → {b:.3f} vuosina {y0}–{y1}. Kuvaileva luku: "
+              "{n} peräkkäistä, toisiinsa kytkeytyvää vuosiarvoa on liian vähän trenditestiin.",
+        "en": "The spread between municipalities (σ) went from {a:.3f} to {b:.3f} in {y0}–{y1}. A descriptive "
+              "figure: {n} consecutive, autocorrelated yearly values are too few for a trend test."},
 }
 
 
