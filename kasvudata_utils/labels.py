@@ -590,6 +590,34 @@ LABELS: dict[str, dict[str, str]] = {
               "{n} peräkkäistä, toisiinsa kytkeytyvää vuosiarvoa on liian vähän trenditestiin.",
         "en": "The spread between municipalities (σ) went from {a:.3f} to {b:.3f} in {y0}–{y1}. A descriptive "
               "figure: {n} consecutive, autocorrelated yearly values are too few for a trend test."},
+    "research_leads_wald": {
+        "fi": "Ennakkovuosien yhteistesti (kaikki tukea edeltävät vuodet = 0): χ²({df}) = {stat:.2f}, p = {p:.3f}.",
+        "en": "Joint test of the leads (every year before the grant = 0): χ²({df}) = {stat:.2f}, p = {p:.3f}."},
+    "research_honest": {
+        "fi": "Herkkyys (suhteelliset suuruudet, Rambachan & Roth 2023, yksinkertaistettu): vaikutus pysyy "
+              "merkitsevänä, ellei tuen jälkeinen poikkeama rinnakkaisesta kasvusta ole yli {m:.1f} × suurin "
+              "tukea edeltävä poikkeama ({lead:.4f}).",
+        "en": "Sensitivity (relative magnitudes, Rambachan & Roth 2023, simplified): the effect stays significant "
+              "unless the deviation from parallel growth after the grant exceeds {m:.1f} × the largest deviation "
+              "before it ({lead:.4f})."},
+    "takeaway_support_sig": {
+        "fi": "Tuki nosti henkilöstön vuosikasvua {est:.3f} log-pistettä (95 %:n väli {low:.3f} … {high:.3f}) "
+              "kunakin kolmena tukea seuraavana vuonna ({n} kaltaistettua paria).",
+        "en": "Support raised annual personnel growth by {est:.3f} log points (95 % interval {low:.3f} … {high:.3f}) "
+              "in each of the three years after the grant ({n} matched pairs)."},
+    "takeaway_support_ns": {
+        "fi": "Tuen vaikutus ei ole merkitsevä: {est:.3f} log-pistettä, 95 %:n väli {low:.3f} … {high:.3f} sisältää "
+              "nollan ({n} kaltaistettua paria).",
+        "en": "No significant effect of support: {est:.3f} log points, the 95 % interval {low:.3f} … {high:.3f} "
+              "includes 0 ({n} matched pairs)."},
+    "takeaway_pretrend_ok": {
+        "fi": "Ei merkkiä esitrendistä: ennakkovuosien yhteistesti p = {p:.3f}, ennakkojakso p = {pp:.3f}.",
+        "en": "No sign of a pre-trend: joint test of the leads p = {p:.3f}, pre-window p = {pp:.3f}."},
+    "takeaway_pretrend_bad": {
+        "fi": "Esitrendi: tuetut kasvoivat eri tahtiin jo ennen tukea (yhteistesti p = {p:.3f}, ennakkojakso "
+              "p = {pp:.3f}); vertailu ei ole reilu, eikä vaikutusta voi lukea syy-yhteydeksi.",
+        "en": "Pre-trend: supported firms grew differently already before the grant (joint test p = {p:.3f}, "
+              "pre-window p = {pp:.3f}); the comparison is not fair and the effect cannot be read as causal."},
 }
 
 

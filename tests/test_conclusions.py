@@ -46,3 +46,24 @@ def test_factor_takeaways_list_only_factors_whose_interval_excludes_zero_and_nam
     assert "3 consecutive" in text
     none = conclusions.factor_takeaways(imp.iloc[:1], "OLS (HC3)", "en", synthetic=True)
     assert "No factor's 95 % interval excludes 0 (OLS (HC3))" in none and "synthetic" in none
+
+
+def _support_result(low, high, wald_p, pre_p):
+    did = pd.DataFrame({"term": ["support_effect", "pre_window"], "estimate": [(low + high) / 2, -0.02],
+                        "ci_low": [low, -0.04], "ci_high": [high, 0.0], "p_value": [0.01, pre_p]})
+    return {"did": did, "matches": pd.DataFrame({"pair_id": range(7)}),
+            "honest": {"breakdown": 1.5, "max_abs_lead": 0.012},
+            "leads_wald": {"statistic": 9.0, "df": 3, "p_value": wald_p}}
+
+
+def test_support_takeaways_state_significance_pre_trends_and_the_planted_value():
+    text = conclusions.support_takeaways(_support_result(0.01, 0.05, 0.6, 0.4), "en", planted=0.04, synthetic=True)
+    assert "raised annual personnel growth by 0.030" in text and "(7 matched pairs)" in text
+    assert "inside the interval" in text and "No sign of a pre-trend" in text
+    assert "1.5 × the largest deviation before it (0.0120)" in text and "synthetic" in text
+    # a significant joint lead test turns the verdict, even with an insignificant pre-window
+    bad = conclusions.support_takeaways(_support_result(-0.01, 0.05, 0.01, 0.4), "en", planted=0.08,
+                                        synthetic=False)
+    assert "No significant effect of support" in bad and "outside the interval" in bad
+    assert "Pre-trend:" in bad and "cannot be read as causal" in bad
+    assert "Sensitivity" not in bad            # no breakdown statement for an insignificant effect

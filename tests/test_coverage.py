@@ -75,6 +75,7 @@ def test_cli_bad_seeds_is_one_line_exit_2():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # ~2 minutes of CPU (1.2 s a seed); a shared machine can stretch it many times
 def test_monte_carlo_coverage_and_size_of_the_firm_model():
     draws = coverage.run_coverage(range(5000, 5100), "test", ["firm"])
     out = coverage.summarise_coverage(draws).set_index("parameter")

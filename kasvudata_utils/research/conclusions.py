@@ -10,6 +10,7 @@ and synthetic data adds the caveat that the result is about the method, not abou
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, labels
@@ -139,6 +140,47 @@ def factor_takeaways(impacts: pd.DataFrame, model: str, lang: str = "fi", ambigu
         first, last = sigma_years.iloc[0], sigma_years.iloc[-1]
         lines.append(labels.t("takeaway_sigma", lang, a=float(first["sigma_log"]), b=float(last["sigma_log"]),
                               y0=int(first["year"]), y1=int(last["year"]), n=len(sigma_years)))
+    if synthetic:
+        lines.append(labels.t("takeaway_synthetic", lang))
+    return _bullets(lines, lang)
+
+
+def support_takeaways(result: dict, lang: str = "fi", planted: float | None = None, synthetic: bool = True,
+                      alpha: float = 0.05) -> str:
+    """Notebook 12's takeaways from :func:`kasvudata_utils.research.support.evaluate_support`.
+
+    The effect sentence says "significant" only where the interval excludes 0; a pre-trend (joint
+    lead test or pre-window below ``alpha``) is stated before anything else is read; ``planted`` (the
+    synthetic support effect) adds whether the interval holds it.
+
+    Examples
+    --------
+    >>> did = pd.DataFrame({"term": ["support_effect", "pre_window"], "estimate": [0.035, -0.001],
+    ...                     "ci_low": [0.02, -0.01], "ci_high": [0.05, 0.008], "p_value": [0.0, 0.8]})
+    >>> r = {"did": did, "matches": pd.DataFrame({"pair_id": range(5)}), "honest": {"breakdown": 2.0,
+    ...      "max_abs_lead": 0.01}, "leads_wald": {"statistic": 1.0, "df": 3, "p_value": 0.8}}
+    >>> print(support_takeaways(r, "en", synthetic=False).splitlines()[3])
+    - No sign of a pre-trend: joint test of the leads p = 0.800, pre-window p = 0.800.
+    """
+    lang = labels.normalise_lang(lang)
+    d = result["did"].set_index("term")
+    eff = d.loc["support_effect"]
+    pre_p = float(d.loc["pre_window", "p_value"]) if "pre_window" in d.index else float("nan")
+    wald = result["leads_wald"]
+    lines = []
+    sig = eff["ci_low"] > 0 or eff["ci_high"] < 0
+    lines.append(labels.t("takeaway_support_sig" if sig else "takeaway_support_ns", lang, est=float(eff["estimate"]),
+                          low=float(eff["ci_low"]), high=float(eff["ci_high"]), n=len(result["matches"])))
+    if planted is not None:
+        inside = eff["ci_low"] <= planted <= eff["ci_high"]
+        lines.append(labels.t("research_planted_inside" if inside else "research_planted_outside", lang,
+                              value=planted))
+    bad = (wald["p_value"] < alpha) or (pre_p < alpha)
+    lines.append(labels.t("takeaway_pretrend_bad" if bad else "takeaway_pretrend_ok", lang, p=wald["p_value"],
+                          pp=pre_p))
+    if sig and np.isfinite(result["honest"]["breakdown"]):
+        lines.append(labels.t("research_honest", lang, m=result["honest"]["breakdown"],
+                              lead=result["honest"]["max_abs_lead"]))
     if synthetic:
         lines.append(labels.t("takeaway_synthetic", lang))
     return _bullets(lines, lang)
