@@ -195,23 +195,32 @@ def _nearest(treated: pd.DataFrame, cand: pd.DataFrame, by: list, on: list, cali
     bad = [c for c in on if c not in ("log_personnel", "log_entry_personnel")]
     if bad or not on:
         raise InputError(f"match_on {on!r}: expected some of 'log_personnel', 'log_entry_personnel'")
-    groups = {k: g for k, g in cand.groupby(by, sort=False)}
-    control, lp_c = [], []
-    for key, t in treated.groupby(by, sort=False):
-        c = groups.get(key)
-        if c is None:
-            control += [None] * len(t)
-            lp_c += [np.nan] * len(t)
+    # one integer code per exact cell, shared by treated and candidates; then plain numpy per cell
+    both = pd.concat([treated[by], cand[by]], ignore_index=True).astype(str)
+    codes = pd.MultiIndex.from_frame(both).codes
+    cell = np.zeros(len(both), dtype=np.int64)
+    for c in codes:
+        cell = cell * (int(c.max()) + 2) + (np.asarray(c) + 1)
+    t_cell, c_cell = cell[:len(treated)], cell[len(treated):]
+    t_x, c_x = treated[on].to_numpy(float), cand[on].to_numpy(float)
+    c_ids, c_lp = cand["firm_id"].to_numpy(), cand["log_personnel"].to_numpy(float)
+    c_order = np.argsort(c_cell, kind="stable")
+    c_sorted = c_cell[c_order]
+    control = np.full(len(treated), None, dtype=object)
+    lp_c = np.full(len(treated), np.nan)
+    for k in np.unique(t_cell):
+        ti = np.flatnonzero(t_cell == k)
+        lo, hi = np.searchsorted(c_sorted, k, "left"), np.searchsorted(c_sorted, k, "right")
+        if lo == hi:
             continue
-        diff = np.abs(t[on].to_numpy(float)[:, None, :] - c[on].to_numpy(float)[None, :, :])   # T × C × v
+        ci = c_order[lo:hi]
+        diff = np.abs(t_x[ti][:, None, :] - c_x[ci][None, :, :])                  # T × C × variables
         dist = np.where((diff <= caliper).all(axis=2), diff.sum(axis=2), np.inf)
         best = dist.argmin(axis=1)
-        found = np.isfinite(dist[np.arange(len(t)), best])
-        ids = c["firm_id"].to_numpy()[best]
-        control += [i if f else None for i, f in zip(ids, found, strict=True)]
-        lp_c += np.where(found, c["log_personnel"].to_numpy()[best], np.nan).tolist()
-    order = pd.concat([t for _, t in treated.groupby(by, sort=False)])
-    return order.assign(control_id=control, log_personnel_control=lp_c).rename(
+        found = np.isfinite(dist[np.arange(len(ti)), best])
+        control[ti[found]] = c_ids[ci[best[found]]]
+        lp_c[ti[found]] = c_lp[ci[best[found]]]
+    return treated.assign(control_id=control, log_personnel_control=lp_c).rename(
         columns={"firm_id": "treated_id", "log_personnel": "log_personnel_treated"})
 
 
