@@ -754,6 +754,64 @@ LABELS: dict[str, dict[str, str]] = {
               "yrityksistä.",
         "en": "The data is synthetic: the result speaks about the method and the planted model, not about real "
               "firms."},
+    "research_lm_ambiguous": {
+        "fi": "LM-testit eivät erota viive- ja virhemallia (molemmat tavalliset testit merkitseviä, robustit eivät "
+              "erottele): käytetään spatiaalista Durbin-mallia, joka sisältää molemmat.",
+        "en": "The LM tests cannot tell the lag from the error model (both plain tests significant, the robust "
+              "ones do not discriminate): the spatial Durbin model, which nests both, is used."},
+    "takeaway_factors_found": {
+        "fi": "Tekijät, joiden 95 %:n väli ei sisällä nollaa ({model}, kokonaisvaikutus): {items}.",
+        "en": "Factors whose 95 % interval excludes 0 ({model}, total impact): {items}."},
+    "takeaway_factors_none": {
+        "fi": "Minkään tekijän 95 %:n väli ei sulje nollaa pois ({model}).",
+        "en": "No factor's 95 % interval excludes 0 ({model})."},
+    "takeaway_planted": {
+        "fi": "{which}: istutettu arvo osuu väliin {k}/{m} vaikutuksessa{missed}.",
+        "en": "{which}: the planted value lies inside the interval for {k} of {m} effects{missed}."},
+    "takeaway_planted_missed": {"fi": " (ohi: {names})", "en": " (missed: {names})"},
+    "takeaway_which_municipality": {"fi": "Kuntamalli", "en": "Municipality model"},
+    "takeaway_which_firm": {"fi": "Yritysmalli (CR2-keskivirheet)", "en": "Firm model (CR2 errors)"},
+    "takeaway_beta_sig": {
+        "fi": "β-konvergenssi: kunnat, joissa henkilöstöä asukasta kohden oli alussa vähän, kasvoivat nopeammin "
+              "(β = {beta:.4f}, p = {p:.3f}).",
+        "en": "β-convergence: municipalities with little personnel per capita at the start grew faster "
+              "(β = {beta:.4f}, p = {p:.3f})."},
+    "takeaway_beta_ns": {
+        "fi": "Ei merkitsevää β-konvergenssia (β = {beta:.4f}, p = {p:.3f}).",
+        "en": "No significant β-convergence (β = {beta:.4f}, p = {p:.3f})."},
+    "takeaway_sigma": {
+        "fi": "Kuntien välinen hajonta (σ) muuttui {a:.3f} → {b:.3f} vuosina {y0}–{y1}. Kuvaileva luku: "
+              "{n} peräkkäistä, toisiinsa kytkeytyvää vuosiarvoa on liian vähän trenditestiin.",
+        "en": "The spread between municipalities (σ) went from {a:.3f} to {b:.3f} in {y0}–{y1}. A descriptive "
+              "figure: {n} consecutive, autocorrelated yearly values are too few for a trend test."},
+    "research_leads_wald": {
+        "fi": "Ennakkovuosien yhteistesti (kaikki tukea edeltävät vuodet = 0): χ²({df}) = {stat:.2f}, p = {p:.3f}.",
+        "en": "Joint test of the leads (every year before the grant = 0): χ²({df}) = {stat:.2f}, p = {p:.3f}."},
+    "research_honest": {
+        "fi": "Herkkyys (suhteelliset suuruudet, Rambachan & Roth 2023, yksinkertaistettu): vaikutus pysyy "
+              "merkitsevänä, ellei tuen jälkeinen poikkeama rinnakkaisesta kasvusta ole yli {m:.1f} × suurin "
+              "tukea edeltävä poikkeama ({lead:.4f}).",
+        "en": "Sensitivity (relative magnitudes, Rambachan & Roth 2023, simplified): the effect stays significant "
+              "unless the deviation from parallel growth after the grant exceeds {m:.1f} × the largest deviation "
+              "before it ({lead:.4f})."},
+    "takeaway_support_sig": {
+        "fi": "Tuki nosti henkilöstön vuosikasvua {est:.3f} log-pistettä (95 %:n väli {low:.3f} … {high:.3f}) "
+              "kunakin kolmena tukea seuraavana vuonna ({n} kaltaistettua paria).",
+        "en": "Support raised annual personnel growth by {est:.3f} log points (95 % interval {low:.3f} … {high:.3f}) "
+              "in each of the three years after the grant ({n} matched pairs)."},
+    "takeaway_support_ns": {
+        "fi": "Tuen vaikutus ei ole merkitsevä: {est:.3f} log-pistettä, 95 %:n väli {low:.3f} … {high:.3f} sisältää "
+              "nollan ({n} kaltaistettua paria).",
+        "en": "No significant effect of support: {est:.3f} log points, the 95 % interval {low:.3f} … {high:.3f} "
+              "includes 0 ({n} matched pairs)."},
+    "takeaway_pretrend_ok": {
+        "fi": "Ei merkkiä esitrendistä: ennakkovuosien yhteistesti p = {p:.3f}, ennakkojakso p = {pp:.3f}.",
+        "en": "No sign of a pre-trend: joint test of the leads p = {p:.3f}, pre-window p = {pp:.3f}."},
+    "takeaway_pretrend_bad": {
+        "fi": "Esitrendi: tuetut kasvoivat eri tahtiin jo ennen tukea (yhteistesti p = {p:.3f}, ennakkojakso "
+              "p = {pp:.3f}); vertailu ei ole reilu, eikä vaikutusta voi lukea syy-yhteydeksi.",
+        "en": "Pre-trend: supported firms grew differently already before the grant (joint test p = {p:.3f}, "
+              "pre-window p = {pp:.3f}); the comparison is not fair and the effect cannot be read as causal."},
 }
 
 

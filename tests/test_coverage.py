@@ -75,6 +75,7 @@ def test_cli_bad_seeds_is_one_line_exit_2():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # ~2 minutes of CPU (1.2 s a seed); a shared machine can stretch it many times
 def test_monte_carlo_coverage_and_size_of_the_firm_model():
     draws = coverage.run_coverage(range(5000, 5100), "test", ["firm"])
     out = coverage.summarise_coverage(draws).set_index("parameter")
@@ -84,3 +85,24 @@ def test_monte_carlo_coverage_and_size_of_the_firm_model():
         assert out.loc[f"{name}=0", "rejection_rate"] <= 0.12, out.loc[f"{name}=0"]
     # honest errors: mean SE within a third of the estimates' SD
     assert np.all(out.loc[["support", "distance", "broadband", "rd"], "se_sd_ratio"].between(0.75, 1.5))
+
+
+def test_spatial_estimator_reports_total_impacts_of_the_chosen_model():
+    from kasvudata_utils.research import spatial
+
+    draws = coverage.coverage_draws(17, "test", ["spatial"])
+    assert set(draws["parameter"]) == {"distance", "broadband", "rd", "population", "distance=0", "broadband=0",
+                                       "rd=0", "population=0"}
+    # the same fit run directly: its impacts table's total for distance
+    syn = generate(seed=17, scale="test")
+    pop = data.load_population()
+    md = factors.build_municipality_dataset(syn.business_table, pop, data.load_distances(), data.load_unemployment(),
+                                            syn.municipality_factors, 2013, 2022,
+                                            centre_distances=factors.regional_centre_distances(pop))
+    md = md.dropna(subset=["log_growth_pa", *factors.DEFAULT_FACTORS]).reset_index(drop=True)
+    geo = data.load_geometries(level="KU", crs=3067)
+    w = spatial.build_weights(geo[geo["area_code"].isin(md["municipality_code"])], "queen")
+    fit = factors.fit_spatial(md, "log_growth_pa", factors.DEFAULT_FACTORS, w)
+    total = fit.attrs["impacts"].set_index("term").loc["distance_to_centre_100km", "total"]
+    got = draws[(draws["scenario"] == "planted") & (draws["parameter"] == "distance")]["estimate"].iloc[0]
+    assert got == pytest.approx(total)

@@ -214,3 +214,70 @@ def test_area_factor_context_sentence(real_inputs):
                                                                                  inputs=inp)
     with pytest.raises(InputError, match="KU478"):
         factors.area_factor_context("KU478", "en", 2013, 2022, inputs=inp)
+
+
+# ---------------------------------------------------------------- spatial impacts (issue 20)
+def _grid_weights(n=12):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    g = gpd.GeoDataFrame({"municipality_code": [f"m{i:03d}" for i in range(n * n)]},
+                         geometry=[box(c, r, c + 1, r + 1) for r in range(n) for c in range(n)], crs=3067)
+    return g, spatial.build_weights(g, id_col="municipality_code")
+
+
+def test_lag_impacts_equal_the_dense_matrix_definition():
+    from kasvudata_utils.research.spatial_impacts import lag_impacts, weight_eigenvalues
+
+    _, w = _grid_weights(5)
+    W = w.full()[0]
+    S = np.linalg.inv(np.eye(25) - 0.4 * W)
+    beta, theta = np.array([0.3, -1.0]), np.array([0.1, 0.2])
+    # LeSage & Pace: direct = mean diag(S (I β + W θ)), total = mean row sum = (β + θ) / (1 − ρ)
+    direct = [np.trace(S @ (np.eye(25) * b + W * t)) / 25 for b, t in zip(beta, theta, strict=True)]
+    out = lag_impacts(beta, theta, 0.4, np.eye(5) * 1e-6, {"beta": [1, 2], "theta": [3, 4], "rho": 0},
+                      weight_eigenvalues(w), ["a", "b"])
+    assert out["direct"].to_numpy() == pytest.approx(direct)
+    assert out["total"].to_numpy() == pytest.approx((beta + theta) / 0.6)
+    assert out["indirect"].to_numpy() == pytest.approx((beta + theta) / 0.6 - np.array(direct))
+    assert (out["estimate"] == out["total"]).all()
+
+
+def test_spatial_lag_reports_impacts_and_the_total_covers_the_planted_total():
+    # y = 0.6 W y + x + e: the coefficient of x is 1, but the effect of raising x everywhere is 1 / 0.4 = 2.5
+    g, w = _grid_weights()
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=144)
+    y = np.linalg.solve(np.eye(144) - 0.6 * w.full()[0], x + rng.normal(scale=0.5, size=144))
+    d = pd.DataFrame({"municipality_code": g["municipality_code"], "x": x, "y": y})
+    out = factors.fit_spatial(d, "y", ["x"], w)
+    imp = out.attrs["impacts"].set_index("term").loc["x"]
+    est = out.set_index("term")
+    assert imp["total"] == pytest.approx(est.loc["x", "estimate"] / (1 - est.loc["rho", "estimate"]))
+    assert imp["ci_low"] < 2.5 < imp["ci_high"]
+    assert est.loc["x", "estimate"] < imp["direct"] < imp["total"]     # feedback raises the direct impact
+    assert not out.attrs["ambiguous"]
+    table = factors.truth_table(out.attrs["impacts"], {"x": 2.5}, {"x": ("x", 1.0)})
+    assert bool(table["covered"].iloc[0])
+
+
+def test_lm_rule_flags_the_ambiguous_case_and_fits_the_spatial_durbin_model():
+    # SARMA: lag (ρ = 0.5) and error (λ = 0.6) dependence at once; both plain and both robust LM tests
+    # reject, so the rule cannot choose between lag and error: flagged, and the Durbin model nests both
+    g, w = _grid_weights()
+    W = w.full()[0]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=144)
+    u = np.linalg.solve(np.eye(144) - 0.6 * W, rng.normal(scale=0.5, size=144))
+    y = np.linalg.solve(np.eye(144) - 0.5 * W, x + u)
+    d = pd.DataFrame({"municipality_code": g["municipality_code"], "x": x, "y": y})
+    diag = factors.lm_diagnostics(d, "y", ["x"], w)
+    p = diag["tests"].set_index("test")["p_value"]
+    assert (p[["LM_lag", "LM_error", "robust_LM_lag", "robust_LM_error"]] < 0.05).all()
+    assert diag["ambiguous"] and diag["choice"] == "durbin"
+    out = factors.fit_spatial(d, "y", ["x"], w)
+    assert out["term"].tolist() == ["const", "x", "W_x", "rho"]
+    imp = out.attrs["impacts"].set_index("term").loc["x"]
+    assert imp["ci_low"] < 2.0 < imp["ci_high"]                         # planted total 1 / (1 − 0.5)
+    with pytest.raises(InputError, match="'sarma'"):
+        factors.fit_spatial(d, "y", ["x"], w, model="sarma")

@@ -24,8 +24,8 @@ def register(sub):
     c.add_argument("--seeds", required=True, help="seeds A-B (inclusive) or A,B,C; e.g. 1000-1099")
     c.add_argument("--scale", choices=["test", "default"], default="test",
                    help="generator scale: test (one tenth of the firms, fast; default) or default")
-    c.add_argument("--estimators", default="firm,firm_cr1,municipality,support",
-                   help="comma-separated: firm (CR2), firm_cr1, municipality, support (default: all)")
+    c.add_argument("--estimators", default="firm,firm_cr1,municipality,spatial,support",
+                   help="comma-separated: firm (CR2), firm_cr1, municipality, spatial, support (default: all)")
     c.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
     c.add_argument("--draws", default="", metavar="PATH", help="also write every seed's estimates (CSV) to PATH")
     c.set_defaults(func=run)

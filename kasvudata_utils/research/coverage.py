@@ -16,6 +16,9 @@ Estimators (:data:`ESTIMATORS`):
 - ``firm_cr1`` — the same model with the CR1 errors it used before (for comparison);
 - ``municipality`` — notebook 11's municipality model (OLS, HC3). An aggregate of firms with
   births and deaths, so the firm-level sizes are a guide there, not its exact target;
+- ``spatial`` — notebook 11's spatial model chosen by the LM rule (queen weights), its *total*
+  impacts against the planted effects (equal to the coefficients where the rule keeps OLS or picks
+  the error model);
 - ``support`` — notebook 12's matched difference-in-differences (:func:`support.evaluate_support`):
   ``support_effect`` (planted: the support effect) and ``pre_window`` (planted 0: a pre-trend).
 
@@ -32,9 +35,9 @@ import pandas as pd
 from kasvudata_utils import data
 from kasvudata_utils.data.synthetic import generate
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.research import factors, support
+from kasvudata_utils.research import factors, spatial, support
 
-ESTIMATORS = ("firm", "firm_cr1", "municipality", "support")
+ESTIMATORS = ("firm", "firm_cr1", "municipality", "spatial", "support")
 ZERO_EFFECTS = {"support": 0.0, "distance": 0.0, "broadband": 0.0, "rd": 0.0, "population": 0.0}
 SCALES = ("test", "default")
 SUMMARY_COLUMNS = ["estimator", "parameter", "planted", "mean_estimate", "bias", "sd", "se_sd_ratio",
@@ -71,7 +74,7 @@ def parse_seeds(text) -> list[int]:
 def _real_inputs() -> dict:
     pop = data.load_population()
     return {"population": pop, "distances": data.load_distances(), "unemployment": data.load_unemployment(),
-            "centre": factors.regional_centre_distances(pop)}
+            "centre": factors.regional_centre_distances(pop), "geometries": data.load_geometries(level="KU", crs=3067)}
 
 
 def _rows(table, scenario, estimator, seed, planted_of, terms):
@@ -129,14 +132,20 @@ def coverage_draws(seed: int, scale: str = "test", estimators=ESTIMATORS, inputs
                 if est in estimators:
                     rows += _rows(factors.fit_firm_growth(ds, cluster_method=method), scenario, est, seed,
                                   planted_of, terms)
-        if "municipality" in estimators:
+        if {"municipality", "spatial"} & set(estimators):
             md = factors.build_municipality_dataset(
                 syn.business_table, inputs["population"], inputs["distances"], inputs["unemployment"],
                 syn.municipality_factors, start, end, centre_distances=inputs["centre"])
-            md = md.dropna(subset=["log_growth_pa", *factors.DEFAULT_FACTORS])
+            md = md.dropna(subset=["log_growth_pa", *factors.DEFAULT_FACTORS]).reset_index(drop=True)
             terms = {name: term for name, (term, _) in factors.MUNICIPALITY_TRUTH_MAP.items()}
-            rows += _rows(factors.fit_ols(md, "log_growth_pa", factors.DEFAULT_FACTORS), scenario, "municipality",
-                          seed, planted_of, terms)
+            if "municipality" in estimators:
+                rows += _rows(factors.fit_ols(md, "log_growth_pa", factors.DEFAULT_FACTORS), scenario,
+                              "municipality", seed, planted_of, terms)
+            if "spatial" in estimators:
+                geo = inputs["geometries"]
+                w = spatial.build_weights(geo[geo["area_code"].isin(md["municipality_code"])], "queen")
+                fit = factors.fit_spatial(md, "log_growth_pa", factors.DEFAULT_FACTORS, w)
+                rows += _rows(fit.attrs["impacts"], scenario, "spatial", seed, planted_of, terms)
         if "support" in estimators:
             did = support.evaluate_support(syn.firm_panel)["did"]
 

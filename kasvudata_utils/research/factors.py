@@ -38,6 +38,7 @@ from kasvudata_utils.numbers import signed
 from kasvudata_utils.research.inputs import load_research_inputs
 from kasvudata_utils.research.regression import COEF_COLUMNS, coef_frame, design, fit_ols, z_quantile  # noqa: F401
 from kasvudata_utils.research.spatial import municipal_growth
+from kasvudata_utils.research.spatial_impacts import coefficient_impacts, lag_impacts, weight_eigenvalues
 
 DEFAULT_FACTORS = ["pop_growth_log_pa", "distance_to_centre_100km", "semi_urban", "rural",
                    "unemployment_rate_pct", "broadband_10pp", "rd_1000eur_per_capita"]
@@ -179,13 +180,19 @@ def lm_diagnostics(df: pd.DataFrame, y: str, x: list[str], w, id_col: str = "mun
 
     Anselin's (2005) rule: if neither LM-lag nor LM-error is significant keep
     OLS; if one is, use that model; if both are, use the one whose *robust*
-    LM test is significant (the larger robust statistic if both are).
+    LM test alone is significant. Where both plain tests are significant and
+    the robust tests do not tell the models apart (both or neither
+    significant) the case is *ambiguous*: the dependence may be of both kinds
+    (SARMA), and the spatial Durbin model, which nests the lag and the error
+    model, is the safe choice (Elhorst 2010, "Applied spatial econometrics:
+    raising the bar", Spatial Economic Analysis 5(1)).
 
     Returns
     -------
     dict
         ``tests`` (DataFrame ``test, statistic, p_value``), ``choice``
-        (``"ols"``, ``"lag"`` or ``"error"``) and ``moran_residuals`` (I, p).
+        (``"ols"``, ``"lag"``, ``"error"`` or, in the ambiguous case,
+        ``"durbin"``), ``ambiguous`` (bool) and ``moran_residuals`` (I, p).
     """
     import spreg
 
@@ -199,6 +206,7 @@ def lm_diagnostics(df: pd.DataFrame, y: str, x: list[str], w, id_col: str = "mun
     p = tests.set_index("test")["p_value"]
     s = tests.set_index("test")["statistic"]
     lag, err = p["LM_lag"] < alpha, p["LM_error"] < alpha
+    ambiguous = False
     if lag and err:
         rlag, rerr = p["robust_LM_lag"] < alpha, p["robust_LM_error"] < alpha
         if rlag and not rerr:
@@ -206,25 +214,26 @@ def lm_diagnostics(df: pd.DataFrame, y: str, x: list[str], w, id_col: str = "mun
         elif rerr and not rlag:
             choice = "error"
         else:
-            choice = "lag" if s["robust_LM_lag"] >= s["robust_LM_error"] else "error"
+            ambiguous, choice = True, "durbin"
     elif lag:
         choice = "lag"
     elif err:
         choice = "error"
     else:
         choice = "ols"
-    return {"tests": tests, "choice": choice,
+    return {"tests": tests, "choice": choice, "ambiguous": ambiguous, "statistics": s.to_dict(),
             "moran_residuals": (float(ols.moran_res[0]), float(ols.moran_res[2]))}
 
 
 def fit_spatial(df: pd.DataFrame, y: str, x: list[str], w, model: str = "auto",
                 id_col: str = "municipality_code", level: float = 0.95, alpha: float = 0.05) -> pd.DataFrame:
-    """Spatial lag or spatial error model by maximum likelihood (``spreg``).
+    """Spatial lag, spatial error or spatial Durbin model by maximum likelihood (``spreg``).
 
     Parameters
     ----------
-    model : {"auto", "lag", "error", "ols"}
-        ``auto`` follows :func:`lm_diagnostics`; ``ols`` returns robust OLS.
+    model : {"auto", "lag", "error", "durbin", "ols"}
+        ``auto`` follows :func:`lm_diagnostics`; ``ols`` returns robust OLS;
+        ``durbin`` is the lag model with spatially lagged X (``W_<term>`` rows).
     w : libpysal.weights.W
         Weights over exactly the rows of ``df`` that have complete data, ids
         in ``df[id_col]``.
@@ -235,7 +244,12 @@ def fit_spatial(df: pd.DataFrame, y: str, x: list[str], w, model: str = "auto",
         The coefficient table; the spatial parameter is the row ``rho``
         (lag: y depends on neighbours' y) or ``lambda`` (error: neighbours'
         unexplained shocks are correlated). ``attrs`` holds ``choice``,
-        ``lm_tests`` and ``nobs``.
+        ``ambiguous`` (the LM rule could not tell lag from error), ``lm_tests``,
+        ``nobs`` and ``impacts``: direct, indirect and total impacts of each
+        term of ``x`` (:mod:`kasvudata_utils.research.spatial_impacts`). In a
+        lag or Durbin model a coefficient is not the effect of its variable;
+        compare planted effects with the *total* impact (``impacts`` has
+        ``estimate = total`` and its interval, so :func:`truth_table` takes it).
     """
     import contextlib
     import io
@@ -243,31 +257,45 @@ def fit_spatial(df: pd.DataFrame, y: str, x: list[str], w, model: str = "auto",
 
     import spreg
 
-    if model not in ("auto", "lag", "error", "ols"):
-        raise InputError(f"spatial model {model!r}: expected 'auto', 'lag', 'error' or 'ols'")
+    if model not in ("auto", "lag", "error", "durbin", "ols"):
+        raise InputError(f"spatial model {model!r}: expected 'auto', 'lag', 'error', 'durbin' or 'ols'")
     diag = lm_diagnostics(df, y, x, w, id_col, alpha)
     choice = diag["choice"] if model == "auto" else model
     if choice == "ols":
         out = fit_ols(df, y, x)
+        impacts = coefficient_impacts(out, x)
     else:
         yy, xx = _spreg_inputs(df, y, x, w, id_col)
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             # spreg prints the model name and warns about the Jacobian approximation: keep notebooks clean
             warnings.simplefilter("ignore")
-            if choice == "lag":
-                m = spreg.ML_Lag(yy, xx, w=w, name_y=y, name_x=list(x), spat_diag=False)
+            if choice in ("lag", "durbin"):
+                m = spreg.ML_Lag(yy, xx, w=w, name_y=y, name_x=list(x), spat_diag=False,
+                                 slx_lags=1 if choice == "durbin" else 0, spat_impacts=None)
             else:
                 m = spreg.ML_Error(yy, xx, w=w, name_y=y, name_x=list(x))
         se = np.sqrt(np.diag(m.vm)).reshape(-1)
         betas = np.asarray(m.betas).reshape(-1)
         zs = np.array([zp[0] for zp in m.z_stat])
         ps = np.array([zp[1] for zp in m.z_stat])
-        terms = ["const", *x, "rho" if choice == "lag" else "lambda"]
+        lagged = [f"W_{t}" for t in x] if choice == "durbin" else []
+        terms = ["const", *x, *lagged, "lambda" if choice == "error" else "rho"]
         n = len(terms)
+        names = {"lag": "spatial lag (ML)", "error": "spatial error (ML)", "durbin": "spatial Durbin (ML)"}
         out = coef_frame(terms, betas[:n], se[:n], ps[:n] if len(ps) >= n else 2 * (1 - _ncdf(np.abs(zs))),
-                          level, "spatial lag (ML)" if choice == "lag" else "spatial error (ML)")
+                          level, names[choice])
         out.attrs["nobs"] = int(m.n)
+        if choice == "error":
+            impacts = coefficient_impacts(out, x)
+        else:
+            k = len(x)
+            index = {"beta": list(range(1, 1 + k)), "theta": list(range(1 + k, 1 + 2 * k)) if lagged else None,
+                     "rho": n - 1}
+            impacts = lag_impacts(betas[1:1 + k], betas[1 + k:1 + 2 * k] if lagged else None, float(betas[n - 1]),
+                                  np.asarray(m.vm)[:n, :n], index, weight_eigenvalues(w), list(x), level=level)
     out.attrs["choice"] = choice
+    out.attrs["ambiguous"] = bool(diag["ambiguous"])
+    out.attrs["impacts"] = impacts
     out.attrs["lm_tests"] = diag["tests"]
     return out
 

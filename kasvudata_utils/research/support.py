@@ -40,7 +40,15 @@ SIZE_BOUNDS = (2.0, 5.0, 10.0, 50.0)          # persons: <2, 2–4, 5–9, 10–
 SIZE_LABELS = ("0-1", "2-4", "5-9", "10-49", "50+")
 AGE_BOUNDS = (3, 6, 11)                        # years: 0–2, 3–5, 6–10, 11+
 AGE_LABELS = ("0-2", "3-5", "6-10", "11+")
+# exact-match traits (optional extras: ``entry_size_class``, the size class in the firm's first panel
+# year, and ``pre_growth_class``, the sign of its growth t−2 → t−1); nearest-neighbour distances on
+# ``MATCH_ON`` (log personnel in t−1 and at entry: the pre-period path, issue 20)
 MATCH_KEYS = ("section", "size_class", "age_class", "area_type")
+PATH_KEYS = ("entry_size_class", "pre_growth_class")
+ALLOWED_KEYS = ("section", "size_class", "age_class", "area_type", *PATH_KEYS)
+GROWTH_BOUNDS = (-0.05, 0.05)                  # log points: falling, flat, rising
+GROWTH_LABELS = ("falling", "flat", "rising")
+MATCH_ON = ("log_personnel", "log_entry_personnel")
 PANEL_COLUMNS = ["firm_id", "year", "municipality_code", "industry_code", "personnel", "founded_year",
                  "support_eur"]
 
@@ -80,7 +88,7 @@ def support_events(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _traits(panel: pd.DataFrame) -> pd.DataFrame:
-    """Firm-year traits used for matching (section, size and age class, area type)."""
+    """Firm-year traits used for matching (section, size and age class, area type, pre-period path)."""
     area_type = {c: a.urban_rural for c, a in areas.all_areas().items() if a.level == "KU"}
     out = panel[["firm_id", "year", "municipality_code", "personnel"]].copy()
     out["section"] = panel["industry_code"].map(division_section_map()).fillna("?").astype(str)
@@ -88,11 +96,26 @@ def _traits(panel: pd.DataFrame) -> pd.DataFrame:
     out["age_class"] = age_class(panel["year"] - panel["founded_year"])
     out["area_type"] = panel["municipality_code"].map(area_type).fillna("").astype(str)
     out["log_personnel"] = np.log(np.maximum(panel["personnel"].astype(float), 0.01))
+    first_year = panel.groupby("firm_id")["year"].transform("min")
+    entry = panel.loc[panel["year"] == first_year].set_index("firm_id")["personnel"]
+    out["entry_size_class"] = size_class(panel["firm_id"].map(entry).to_numpy())
+    out["log_entry_personnel"] = np.log(np.maximum(panel["firm_id"].map(entry).astype(float).to_numpy(), 0.01))
+    # positional, so that a panel with a repeated index still works
+    order = np.lexsort((out["year"].to_numpy(), out["firm_id"].astype(str).to_numpy()))
+    fid, yr, lp = (out[c].to_numpy()[order] for c in ("firm_id", "year", "log_personnel"))
+    same = np.r_[False, (fid[1:] == fid[:-1]) & (yr[1:] == yr[:-1] + 1)]
+    g_sorted = np.where(same, lp - np.r_[np.nan, lp[:-1]], np.nan)
+    growth = np.empty(len(out))
+    growth[order] = g_sorted
+    idx = np.searchsorted(GROWTH_BOUNDS, growth, side="right")
+    out["pre_growth_class"] = np.where(np.isnan(growth), "none", np.array(GROWTH_LABELS, dtype=object)[
+        np.minimum(idx, len(GROWTH_LABELS) - 1)])
     return out
 
 
-def match_controls(panel: pd.DataFrame, keys=MATCH_KEYS, caliper: float = 0.5) -> pd.DataFrame:
-    """Nearest never-supported firm per supported firm, matched on the year before support.
+def match_controls(panel: pd.DataFrame, keys=MATCH_KEYS, caliper: float = 0.5, clean=(-7, 5),
+                   match_on=MATCH_ON) -> pd.DataFrame:
+    """Nearest clean control firm per supported firm, matched on the year before support.
 
     Parameters
     ----------
@@ -100,10 +123,29 @@ def match_controls(panel: pd.DataFrame, keys=MATCH_KEYS, caliper: float = 0.5) -
         SPEC §3 firm panel with ``support_eur``.
     keys : sequence of str
         Exact-match traits in year t−1, from ``section``, ``size_class``,
-        ``age_class``, ``area_type``.
+        ``age_class``, ``area_type`` and the pre-period path
+        ``entry_size_class`` (size class in the firm's first panel year) and
+        ``pre_growth_class`` (growth t−2 → t−1 below −0.05, within ±0.05 or
+        above 0.05 log points; ``none`` where t−2 is missing).
     caliper : float
-        Largest accepted difference in log personnel (t−1); pairs further
-        apart are dropped (reported in ``attrs["unmatched"]``).
+        Largest accepted difference in each ``match_on`` variable; pairs
+        further apart are dropped (reported in ``attrs["unmatched"]``).
+    match_on : sequence of str
+        Nearest neighbour within the exact cell by the sum of absolute
+        differences in these: ``log_personnel`` (t−1) and, by default,
+        ``log_entry_personnel`` (log personnel in the firm's first panel
+        year). At equal size in t−1 a firm that entered larger has grown less
+        before; where support goes with size at entry, matching on t−1 alone
+        builds a pre-trend into the comparison (Daw & Hatfield 2018 on
+        matching on pre-period levels). Matching on the path (entry and t−1)
+        removes it.
+    clean : (int, int)
+        Control firms have no grant in the years t + clean[0] … t + clean[1]
+        (default −7 … 5: the event window (−4, 5) and the three effect years
+        of a grant just before it). Firms supported later are valid controls
+        ("not yet treated", Callaway & Sant'Anna 2021); never-supported firms
+        are not required, which would select on the future (survivors have
+        more chances of a later grant).
 
     Returns
     -------
@@ -116,37 +158,70 @@ def match_controls(panel: pd.DataFrame, keys=MATCH_KEYS, caliper: float = 0.5) -
     """
     require_columns(panel, PANEL_COLUMNS, "panel", expected="the firm panel columns of SPEC §3")
     keys = list(keys)
-    bad = [k for k in keys if k not in MATCH_KEYS]
+    bad = [k for k in keys if k not in ALLOWED_KEYS]
     if bad:
-        raise InputError(f"matching keys {bad}: expected some of {list(MATCH_KEYS)}")
+        raise InputError(f"matching keys {bad}: expected some of {list(ALLOWED_KEYS)}")
+    lo, hi = int(clean[0]), int(clean[1])
+    if not lo <= 0 <= hi:
+        raise InputError(f"clean window {clean!r}: expected (years before ≤ 0, years after ≥ 0), e.g. (-7, 5)")
     if not caliper > 0:
         raise InputError(f"caliper={caliper!r}: expected a positive number of log points")
     events = support_events(panel)
     if events.empty:
         raise InputError("the panel has no supported firm (support_eur > 0 nowhere): nothing to evaluate")
     traits = _traits(panel)
-    ever = set(events["firm_id"])
     pre = traits.assign(event_year=traits["year"] + 1)
     treated = events[["firm_id", "event_year"]].merge(pre, on=["firm_id", "event_year"], how="inner")
     active = set(zip(panel["firm_id"], panel["year"], strict=False))
-    cand = pre[~pre["firm_id"].isin(ever)]
+    granted = panel.loc[panel["support_eur"] > 0, ["firm_id", "year"]]
+    dirty = pd.concat([granted.assign(event_year=granted["year"] - off) for off in range(lo, hi + 1)])
+    dirty = pd.MultiIndex.from_frame(dirty[["firm_id", "event_year"]].drop_duplicates())
+    cand = pre[~pd.MultiIndex.from_frame(pre[["firm_id", "event_year"]]).isin(dirty)]
     # a control must also be active in the event year itself
     cand = cand[[(f, y) in active for f, y in zip(cand["firm_id"], cand["event_year"], strict=False)]]
     by = ["event_year", *keys]
-    t_sorted = treated.sort_values("log_personnel")
-    c_sorted = cand.sort_values("log_personnel")[[*by, "firm_id", "log_personnel"]].rename(
-        columns={"firm_id": "control_id", "log_personnel": "log_personnel_control"})
-    c_sorted["_lp"] = c_sorted["log_personnel_control"]
-    t_sorted = t_sorted.assign(_lp=t_sorted["log_personnel"])
-    m = pd.merge_asof(t_sorted, c_sorted, on="_lp", by=by, direction="nearest")
-    m = m.rename(columns={"firm_id": "treated_id", "log_personnel": "log_personnel_treated"})
-    ok = m["control_id"].notna() & ((m["log_personnel_treated"] - m["log_personnel_control"]).abs() <= caliper)
+    m = _nearest(treated, cand, by, list(match_on), caliper)
+    ok = m["control_id"].notna()
     out = m.loc[ok, ["treated_id", "control_id", "event_year", *keys, "log_personnel_treated",
                      "log_personnel_control"]].sort_values(["event_year", "treated_id"]).reset_index(drop=True)
     out.insert(0, "pair_id", np.arange(len(out)))
     out.attrs["n_supported"] = int(len(events))
     out.attrs["unmatched"] = int(len(events) - len(out))
     return out
+
+
+def _nearest(treated: pd.DataFrame, cand: pd.DataFrame, by: list, on: list, caliper: float) -> pd.DataFrame:
+    """Per treated row the candidate of the same ``by`` cell nearest in ``on`` (L1), within ``caliper`` each."""
+    bad = [c for c in on if c not in ("log_personnel", "log_entry_personnel")]
+    if bad or not on:
+        raise InputError(f"match_on {on!r}: expected some of 'log_personnel', 'log_entry_personnel'")
+    # one integer code per exact cell, shared by treated and candidates; then plain numpy per cell
+    both = pd.concat([treated[by], cand[by]], ignore_index=True).astype(str)
+    codes = pd.MultiIndex.from_frame(both).codes
+    cell = np.zeros(len(both), dtype=np.int64)
+    for c in codes:
+        cell = cell * (int(c.max()) + 2) + (np.asarray(c) + 1)
+    t_cell, c_cell = cell[:len(treated)], cell[len(treated):]
+    t_x, c_x = treated[on].to_numpy(float), cand[on].to_numpy(float)
+    c_ids, c_lp = cand["firm_id"].to_numpy(), cand["log_personnel"].to_numpy(float)
+    c_order = np.argsort(c_cell, kind="stable")
+    c_sorted = c_cell[c_order]
+    control = np.full(len(treated), None, dtype=object)
+    lp_c = np.full(len(treated), np.nan)
+    for k in np.unique(t_cell):
+        ti = np.flatnonzero(t_cell == k)
+        lo, hi = np.searchsorted(c_sorted, k, "left"), np.searchsorted(c_sorted, k, "right")
+        if lo == hi:
+            continue
+        ci = c_order[lo:hi]
+        diff = np.abs(t_x[ti][:, None, :] - c_x[ci][None, :, :])                  # T × C × variables
+        dist = np.where((diff <= caliper).all(axis=2), diff.sum(axis=2), np.inf)
+        best = dist.argmin(axis=1)
+        found = np.isfinite(dist[np.arange(len(ti)), best])
+        control[ti[found]] = c_ids[ci[best[found]]]
+        lp_c[ti[found]] = c_lp[ci[best[found]]]
+    return treated.assign(control_id=control, log_personnel_control=lp_c).rename(
+        columns={"firm_id": "treated_id", "log_personnel": "log_personnel_treated"})
 
 
 def balance_table(panel: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
@@ -227,9 +302,10 @@ def _panel_fit(df, y, xcols, level):
                         "std_error": res.std_errors.to_numpy(), "p_value": res.pvalues.to_numpy()})
     out["ci_low"] = out["estimate"] - z * out["std_error"]
     out["ci_high"] = out["estimate"] + z * out["std_error"]
+    out = out[["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]].copy()
     out.attrs.update(nobs=int(res.nobs), n_units=int(d.index.get_level_values(0).nunique()),
-                     n_firms=int(d["firm_id"].nunique()))
-    return out[["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]]
+                     n_firms=int(d["firm_id"].nunique()), cov=res.cov.copy())
+    return out
 
 
 def fit_did(stacked: pd.DataFrame, post=(1, 3), level: float = 0.95) -> pd.DataFrame:
@@ -283,7 +359,12 @@ def fit_event_study(stacked: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     ``cumulative`` sums the yearly estimates from year 1 on: the level
     difference in log personnel the grant has built up.
 
-    Returns ``rel_year, estimate, std_error, ci_low, ci_high, p_value, cumulative``.
+    Returns ``rel_year, estimate, std_error, ci_low, ci_high, p_value, cumulative, n_treated,
+    band_low, band_high``: ``n_treated`` is the number of supported firms behind each relative year
+    (the window is unbalanced: the panel's first and last years cut the early and late grants),
+    ``band_*`` the simultaneous 95 % sup-t band (:func:`sup_t_critical_value`). ``attrs["leads_wald"]``
+    is the joint Wald test of all leads (:func:`joint_wald`): pre-trends are judged jointly, not
+    lead by lead.
     """
     require_columns(stacked, ["unit", "firm_id", "year", "treated", "rel_year", "growth_log"], "stacked",
                     expected="the firm panel columns of SPEC §3")
@@ -296,17 +377,106 @@ def fit_event_study(stacked: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         cols.append(name)
     out = _panel_fit(d, "growth_log", cols, level)
     out["rel_year"] = [int(t.replace("rel_", "").replace("m", "-")) for t in out["term"]]
+    cov_all = out.attrs["cov"]
     out = out.sort_values("rel_year").reset_index(drop=True)
+    out.attrs["cov"] = cov_all
     out["cumulative"] = out["estimate"].where(out["rel_year"] >= 1, 0.0).cumsum()
-    return out[["rel_year", "estimate", "std_error", "ci_low", "ci_high", "p_value", "cumulative"]]
+    # composition: the window is unbalanced (a 2014 grant has one lead, a 2022 grant one lag), so each
+    # relative year says how many supported firms it rests on
+    n = d[(d["treated"] == 1)].groupby("rel_year")["firm_id"].nunique()
+    out["n_treated"] = out["rel_year"].map(n).fillna(0).astype(int)
+    cov = out.attrs["cov"].loc[out["term"], out["term"]].to_numpy()
+    crit = sup_t_critical_value(cov, level)
+    out["band_low"] = out["estimate"] - crit * out["std_error"]
+    out["band_high"] = out["estimate"] + crit * out["std_error"]
+    leads = out["rel_year"] < 0
+    wald = joint_wald(out.loc[leads, "estimate"].to_numpy(), cov[np.ix_(leads.to_numpy(), leads.to_numpy())])
+    table = out[["rel_year", "estimate", "std_error", "ci_low", "ci_high", "p_value", "cumulative", "n_treated",
+                 "band_low", "band_high"]].copy()
+    table.attrs.update(leads_wald=wald, band_critical_value=crit)
+    return table
+
+
+def joint_wald(estimates, cov) -> dict:
+    """Joint Wald test that all ``estimates`` are 0: ``b' V^-1 b`` against χ² with len(b) degrees of freedom.
+
+    Used on the event study's leads: individually insignificant leads can still reject jointly.
+
+    >>> r = joint_wald([0.1, -0.1], np.diag([0.01, 0.01]))      # 1 + 1
+    >>> r["statistic"], r["df"], round(r["p_value"], 4)          # P(χ²₂ > 2) = e^-1
+    (2.0, 2, 0.3679)
+    """
+    from scipy.stats import chi2
+
+    b = np.asarray(estimates, float).reshape(-1)
+    if b.size == 0:
+        return {"statistic": float("nan"), "df": 0, "p_value": float("nan")}
+    stat = float(b @ np.linalg.pinv(np.asarray(cov, float)) @ b)
+    return {"statistic": stat, "df": int(b.size), "p_value": float(chi2.sf(stat, b.size))}
+
+
+def sup_t_critical_value(cov, level: float = 0.95, draws: int = 100_000, seed: int = 20240917) -> float:
+    """Critical value of simultaneous sup-t bands (Olea & Plagborg-Møller 2019).
+
+    The ``level`` quantile of ``max_i |Z_i|`` with Z normal with the correlation of the estimates:
+    bands ``estimate ± c · std_error`` cover all coefficients at once with probability ``level``.
+
+    >>> round(sup_t_critical_value(np.eye(1)), 2)                # one coefficient: the normal 1.96
+    1.96
+    """
+    cov = np.asarray(cov, float)
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd)
+    z = np.random.default_rng(seed).multivariate_normal(np.zeros(len(sd)), corr, size=draws, method="eigh")
+    return float(np.quantile(np.abs(z).max(axis=1), level))
+
+
+def honest_breakdown(did: pd.DataFrame, event_study: pd.DataFrame, level: float = 0.95) -> dict:
+    """How large a violation of parallel growth after the grant would overturn the DiD's conclusion.
+
+    A simplified relative-magnitudes bound in the spirit of Rambachan & Roth (2023): if the supported
+    firms' growth after the grant could deviate from the comparison's by up to M̄ times the largest
+    absolute lead of the event study, the interval of ``support_effect`` widens by M̄ · max|lead| on
+    each side. ``breakdown`` is the M̄ at which it first contains 0 (0 where it already does;
+    infinite without leads). Not the full HonestDiD procedure (no optimal inference over the
+    identified set); a statement to read next to the joint lead test.
+
+    >>> did = pd.DataFrame({"term": ["support_effect"], "estimate": [0.04], "std_error": [0.01]})
+    >>> es = pd.DataFrame({"rel_year": [-2, -1, 1], "estimate": [0.005, -0.01, 0.04]})
+    >>> round(honest_breakdown(did, es)["breakdown"], 3)          # (0.04 − 1.96 · 0.01) / 0.01
+    2.04
+    """
+    from scipy.stats import norm
+
+    r = did.set_index("term").loc["support_effect"]
+    q = float(norm.ppf(0.5 + level / 2))
+    leads = event_study.loc[event_study["rel_year"] < 0, "estimate"].abs()
+    max_lead = float(leads.max()) if len(leads) else 0.0
+    margin = abs(float(r["estimate"])) - q * float(r["std_error"])
+    if margin <= 0:
+        breakdown = 0.0
+    elif max_lead == 0:
+        breakdown = float("inf")
+    else:
+        breakdown = margin / max_lead
+    return {"breakdown": breakdown, "max_abs_lead": max_lead}
 
 
 def evaluate_support(panel: pd.DataFrame, window=(-4, 5), post=(1, 3), keys=MATCH_KEYS,
-                     caliper: float = 0.5, level: float = 0.95) -> dict:
-    """The whole pipeline: matches, balance, DiD and event study in one dict."""
-    matches = match_controls(panel, keys=keys, caliper=caliper)
+                     caliper: float = 0.5, level: float = 0.95, match_on=MATCH_ON) -> dict:
+    """The whole pipeline in one dict.
+
+    Keys ``matches`` (:func:`match_controls` on the path, with controls clean over the window and the
+    effect years before it), ``balance``, ``stacked``, ``did``, ``event_study``, ``leads_wald`` (joint
+    test of the leads) and ``honest`` (:func:`honest_breakdown`).
+    """
+    # clean controls: no grant in the window, nor in the effect years of a grant just before it
+    matches = match_controls(panel, keys=keys, caliper=caliper, match_on=match_on,
+                             clean=(int(window[0]) - int(post[1]), int(window[1])))
     if len(matches) < 10:
         raise InputError(f"only {len(matches)} supported firms could be matched: expected at least 10")
     stacked = stacked_panel(panel, matches, window)
+    did, es = fit_did(stacked, post, level), fit_event_study(stacked, level=level)
     return {"matches": matches, "balance": balance_table(panel, matches), "stacked": stacked,
-            "did": fit_did(stacked, post, level), "event_study": fit_event_study(stacked, level=level)}
+            "did": did, "event_study": es, "leads_wald": es.attrs["leads_wald"],
+            "honest": honest_breakdown(did, es, level)}
