@@ -208,7 +208,7 @@ class PxWebClient:
                 self.requests_made += 1
                 resp = self.session.request(method, url, json=body, timeout=self.timeout)
             except requests.exceptions.RequestException as exc:
-                if cached is not None:  # offline with an old copy: the old copy is better than nothing
+                if cached is not None and path is not None:  # offline with an old copy: better than nothing
                     self.stale = True
                     self._note_cached(path)
                     return cached

@@ -1,0 +1,1 @@
+"""The report batch, the per-report sections, the HTML export and the static site (docs/ARCHITECTURE.md)."""

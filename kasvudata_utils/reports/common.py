@@ -109,7 +109,6 @@ def compute_report_data(params: ReportParameters) -> ReportData:
     (one coverage rule): the main data (own panel, else ``table_path``, else the embedded panel) and,
     for a reference they do not cover, the companion business table.
     """
-
     area, reference, start, end, lang = params.area, params.reference, params.start, params.end, params.lang
     source = sources.resolve_source("default", params.panel_path, params.table_path)
     main, companion = sources.load_main_and_companion(source)
@@ -143,7 +142,7 @@ def wide(ind: pd.DataFrame, area: str, indicators, year=None, industries_=None) 
             continue
         y = int(sub["year"].max()) if year is None else int(year)
         sub = sub[sub["year"] == y]
-        for code, v, s in zip(sub["industry_code"], sub["value"], sub["suppressed"]):
+        for code, v, s in zip(sub["industry_code"], sub["value"], sub["suppressed"], strict=False):
             rows.setdefault(str(code), {})[name] = v
             rows[str(code)][f"{name}__suppressed"] = bool(s)
     df = pd.DataFrame.from_dict(rows, orient="index")
@@ -254,7 +253,6 @@ def size_classes(panel: pd.DataFrame, area: str, year: int, disclose: bool = Tru
     Each class is a count resting on its own firms: the threshold rule suppresses classes of 1–2
     firms, and secondary suppression protects them against total − others.
     """
-
     munis = set(areas.municipalities(area))
     sub = panel[(panel["year"] == int(year)) & panel["municipality_code"].isin(munis)]
     bins = [-0.5, 9.5, 49.5, 249.5, float("inf")]

@@ -88,7 +88,7 @@ def _by_industry(ind, area: str, indicator: str) -> dict:
     sub = _rows(ind, area, indicator)
     sub = sub[sub["industry_code"] != "ALL"]
     sup = sub["suppressed"] if "suppressed" in sub.columns else [False] * len(sub)
-    return {str(c): float(v) for c, v, s in zip(sub["industry_code"], sub["value"], sup) if _ok(v, s)}
+    return {str(c): float(v) for c, v, s in zip(sub["industry_code"], sub["value"], sup, strict=False) if _ok(v, s)}
 
 
 def _ind_name(code: str, lang: str) -> str:
@@ -178,8 +178,8 @@ def key_findings(ind, area: str, reference: str, shift_share=None, lang: str = "
             sup = bool(tot["suppressed"].iloc[0]) if "suppressed" in tot.columns else False
             if _ok(rs, sup):
                 key = "finding_shift_pos" if float(rs) >= 0 else "finding_shift_neg"
-                out.append(Finding("shift_share", t(key, lang, area=aname, value=format_number(abs(float(rs)), lang, 0)),
-                                   {"regional_shift": float(rs)}))
+                text = t(key, lang, area=aname, value=format_number(abs(float(rs)), lang, 0))
+                out.append(Finding("shift_share", text, {"regional_shift": float(rs)}))
 
     b_area, byear = value_of(ind, area, "birth_rate_pct")
     b_ref, _ = value_of(ind, reference, "birth_rate_pct", year=byear)

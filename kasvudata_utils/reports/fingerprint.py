@@ -91,7 +91,10 @@ def _shows(area: str, code) -> bool:
 
 
 def job_fingerprint(job, data_fp: str, code_fp: str) -> str:
-    """Fingerprint of one report (a batch ``Job``): data, notebook bytes, package code and version, parameters, insights."""
+    """Fingerprint of one report (a batch ``Job``).
+
+    It covers the data, the notebook's bytes, the package's code and version, the parameters and the insights.
+    """
     h = hashlib.sha256()
     h.update(data_fp.encode())
     h.update(code_fp.encode())

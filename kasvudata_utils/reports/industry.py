@@ -47,7 +47,8 @@ class IndustryProfile:
     def build(cls, industry, params: ReportParameters, output_dir: str = ""):
         """Compute the industry's indicators for the region, its sub-regions and municipalities.
 
-        ``params`` are the notebook's normalised parameters (:func:`~kasvudata_utils.reports.common.normalise_parameters`);
+        ``params`` are the notebook's normalised parameters
+        (:func:`~kasvudata_utils.reports.common.normalise_parameters`);
         ``params.table_path``: a SPEC §3 business table the figures come from (:mod:`kasvudata_utils.data.sources`).
         """
         region, ref, start, end, lang = params.area, params.reference, params.start, params.end, params.lang
@@ -98,6 +99,7 @@ class IndustryProfile:
         return prof
 
     def header(self) -> None:
+        """The profile's title, period, data badge and attribution."""
         L = self.lang
         title = t("profile_title", L, industry=f"{self.industry} {self.iname}",
                   region=areas.area_name(self.region, L))
@@ -166,5 +168,6 @@ class IndustryProfile:
                         unit=t("unit_firms", L), prov=self.prov, lang=L))
 
     def footer(self) -> None:
+        """"Tietoja raportista / About": methods, data badge and attribution."""
         L = self.lang
         show(h2(t("sec_about", L)) + para(t("about_methods", L)) + badge_block(self.prov, L) + attribution_html(L))

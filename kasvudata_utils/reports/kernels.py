@@ -15,6 +15,7 @@ kernel per report the ordinary way.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -94,10 +95,8 @@ class WarmKernel:
             finally:
                 await self.km.cleanup_resources()
 
-        try:
+        with contextlib.suppress(Exception):  # a kernel already gone needs no stopping
             asyncio.run(stop())
-        except Exception:
-            pass
 
 
 def enable(warm_code: str = WARM_CODE) -> None:
@@ -109,6 +108,7 @@ def enable(warm_code: str = WARM_CODE) -> None:
 
 
 def enabled() -> bool:
+    """Whether this worker pre-starts the next report's kernel."""
     return bool(_state["enabled"])
 
 
@@ -131,7 +131,7 @@ def next_kernel(kernel_name: str = "python3") -> WarmKernel:
 
 def execute_notebook(notebook, output, parameters: dict | None = None, cwd=None, start_timeout: int = 120,
                      execution_timeout: int = 600, kernel_name: str = "python3"):
-    """papermill on ``notebook`` → ``output`` in a fresh kernel: a pre-started one where :func:`enabled`.
+    """Papermill on ``notebook`` → ``output`` in a fresh kernel: a pre-started one where :func:`enabled`.
 
     The same call serves the batch and the benchmark's kernel-start floor, so both go through one
     mechanism. The kernel is shut down afterwards whatever happens.
