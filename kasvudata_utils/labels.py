@@ -126,7 +126,8 @@ LABELS: dict[str, dict[str, str]] = {
     "indicator_survival_rate_5y_pct": {"fi": "5 vuoden eloonjäänti (%)", "en": "5-year survival (%)"},
     "indicator_hge_count": {"fi": "Nopeasti kasvavat yritykset (kpl)", "en": "High-growth enterprises"},
     "indicator_hge_share_pct": {"fi": "Nopeasti kasvavien osuus (%)", "en": "High-growth share (%)"},
-    "indicator_micro_hge_count": {"fi": "Nopeasti kasvavat mikroyritykset (kpl, kokeellinen)", "en": "Micro high-growth firms (experimental)"},
+    "indicator_micro_hge_count": {"fi": "Nopeasti kasvavat mikroyritykset (kpl, kokeellinen)",
+                                  "en": "Micro high-growth firms (experimental)"},
     "indicator_gazelle_count": {"fi": "Gasellit (lkm)", "en": "Gazelles"},
     "indicator_exporter_count": {"fi": "Viejäyritykset (lkm)", "en": "Exporting firms"},
     "indicator_export_intensity_pct": {"fi": "Vientiaste (%)", "en": "Export intensity (%)"},
@@ -179,7 +180,8 @@ LABELS: dict[str, dict[str, str]] = {
     "lever_export_business_services": {"fi": "Vienti: liike-elämän palvelut", "en": "Exports: business services"},
     "lever_export_elasticity": {"fi": "Työllisyyden jousto viennistä", "en": "Job elasticity of exports"},
     "lever_birth_rate_pct": {"fi": "Yritysten syntyvyys", "en": "Enterprise birth rate"},
-    "lever_survival_rate_pct": {"fi": "Jatkavat yritykset (100 − kuolleisuus)", "en": "Firms continuing (100 − death rate)"},
+    "lever_survival_rate_pct": {"fi": "Jatkavat yritykset (100 − kuolleisuus)",
+                                "en": "Firms continuing (100 − death rate)"},
     "lever_micro_growth_share_pct": {"fi": "Kasvavat mikroyritykset", "en": "Micro-firms that grow"},
     "unit_pct_per_year": {"fi": "% / vuosi", "en": "% per year"},
     "unit_elasticity": {"fi": "0 = ei vaikutusta, 1 = sama %", "en": "0 = none, 1 = same %"},
@@ -607,6 +609,7 @@ LABELS: dict[str, dict[str, str]] = {
     "site_industries": {"fi": "Toimialaprofiilit", "en": "Industry profiles"},
     "site_about": {"fi": "Lähteet ja lisenssi", "en": "Sources and licence"},
     "site_home": {"fi": "Etusivu", "en": "Home"},
+    "figure_alt": {"fi": "Kuvio {n}", "en": "Figure {n}"},
     "site_headline_note": {"fi": "Henkilöstö ja syntyneiden osuus vuodelta {year}, muutos jakson yli; – = salattu tai "
                                  "puuttuu.",
                            "en": "Personnel and birth rate for {year}, change over the period; – = suppressed or "
