@@ -48,7 +48,7 @@ from kasvudata_utils.reports.common import (
     symbol_legend,
     wide,
 )
-from kasvudata_utils.reports.findings import findings_markdown, key_findings, value_of
+from kasvudata_utils.reports.findings import findings_markdown, insight_figure, key_findings
 from kasvudata_utils.reports.site import area_insights_html
 from kasvudata_utils.research.factors import area_factor_context, factor_model
 from kasvudata_utils.research.spatial import growth_lisa, spatial_context_text
@@ -298,7 +298,7 @@ class AreaReport:
         for name, (label, dec) in names.items():
             for area, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
                 years, vals, sup = series(self.ind, area, name)
-                pairs = [(y, v, s) for y, v, s in zip(years, vals, sup) if self.d.start <= y <= self.d.end]
+                pairs = [(y, v, s) for y, v, s in zip(years, vals, sup, strict=True) if self.d.start <= y <= self.d.end]
                 if not pairs or all(pd.isna(v) and not s for _, v, s in pairs):
                     continue  # e.g. firm-level indicators of a reference taken from the business table
                 row = {}
@@ -317,7 +317,7 @@ class AreaReport:
             return None
         years = sorted({y for row, _ in rows.values() for y in row if isinstance(y, int)})
         parts = []
-        for label, (row, dec) in rows.items():  # one-row tables share the header: decimals differ per row
+        for label, (row, _dec) in rows.items():  # one-row tables share the header: decimals differ per row
             parts.append(pd.DataFrame([row], index=[label]))
         df = pd.concat(parts)
         decs = [dec for _, dec in rows.values()]
@@ -336,7 +336,8 @@ class AreaReport:
         if self.table_only:
             show(para(t("not_available_from_table", L, what=t("sec_demography", L)), "kd-note kd-not-available"))
             return
-        self._yearly_table({"birth_rate_pct": (t("col_birth_rate", L), 1), "death_rate_pct": (t("col_death_rate", L), 1),
+        self._yearly_table({"birth_rate_pct": (t("col_birth_rate", L), 1),
+                            "death_rate_pct": (t("col_death_rate", L), 1),
                             "churn_rate_pct": (t("col_churn_rate", L), 1),
                             "survival_rate_1y_pct": (t("col_survival_1y", L), 1),
                             "survival_rate_3y_pct": (t("col_survival_3y", L), 1),
@@ -351,7 +352,8 @@ class AreaReport:
     def high_growth(self) -> None:
         """High-growth enterprises, gazelles and micro high-growth enterprises (experimental)."""
         L = self.lang
-        show(h2(t("sec_high_growth", L)) + para(t("high_growth_intro", L)) + para(t("micro_hge_experimental", L), "kd-note"))
+        show(h2(t("sec_high_growth", L)) + para(t("high_growth_intro", L))
+             + para(t("micro_hge_experimental", L), "kd-note"))
         if self.table_only:
             show(para(t("not_available_from_table", L, what=t("sec_high_growth", L)), "kd-note kd-not-available"))
             return
@@ -361,7 +363,6 @@ class AreaReport:
 
     def exports(self) -> None:
         """Exporters and export intensity (firm data); goods exports trend of the region (Customs)."""
-
         L = self.lang
         show(h2(t("sec_exports", L)) + para(t("exports_intro", L)))
         if self.table_only:
@@ -374,7 +375,8 @@ class AreaReport:
         ex = ex[ex["region_code"] == region].sort_values("year")
         if not ex.empty:
             save_table(ex, self.out, "goods_exports_customs")
-            fig = line_chart({areas.area_name(region, L): (ex["year"].tolist(), (ex["exports_goods_eur"] / 1e6).tolist())},
+            series_ex = {areas.area_name(region, L): (ex["year"].tolist(), (ex["exports_goods_eur"] / 1e6).tolist())}
+            fig = line_chart(series_ex,
                              title=t("chart_goods_exports", L, region=areas.area_name(region, L)),
                              unit=t("unit_meur", L), prov=provenance.get(ex), lang=L, source=t("source_customs", L))
             show(fig)
@@ -383,7 +385,6 @@ class AreaReport:
 
     def labour_market(self) -> None:
         """Population and unemployment rate (real public data), area against reference."""
-
         L = self.lang
         show(h2(t("sec_labour", L)) + para(t("labour_intro", L)))
         pop, un = load_population(), load_unemployment()
@@ -403,7 +404,8 @@ class AreaReport:
         py = series_pop[self.name][0]
         if py:
             show(para(t("population_sentence", L, area=self.name, y0=py[0], y1=py[-1],
-                       p0=format_number(series_pop[self.name][1][0], L), p1=format_number(series_pop[self.name][1][-1], L))))
+                       p0=format_number(series_pop[self.name][1][0], L),
+                       p1=format_number(series_pop[self.name][1][-1], L))))
             show(line_chart(series_pop, index_base=True, title=t("chart_population", L, start=py[0]),
                              unit=t("unit_index", L, start=py[0]), prov=provenance.get(pop), lang=L,
                              source=t("source_population", L)))
@@ -413,7 +415,6 @@ class AreaReport:
 
     def map(self) -> None:
         """Static map: the area among Northern Ostrobothnia's municipalities."""
-
         L = self.lang
         gj = load_web_geojson("KU")
         feats = gj["features"]
@@ -458,22 +459,11 @@ class AreaReport:
 
     def insights(self) -> None:
         """"Yrityspalvelujen havainnot / What the business services said" from the insights store."""
-
         show(area_insights_html(self.d.area, self.lang, figure_for=self.figure_for))
 
     def figure_for(self, record: dict):
         """The report's figure an insight refers to (indicator, industry, year), formatted; None if absent."""
-
-        name = record.get("indicator")
-        if not name or record.get("area_code") not in (self.d.area,):
-            return None
-        sub = self.ind[(self.ind["area_code"] == self.d.area) & (self.ind["indicator"] == name)]
-        if sub.empty:
-            return None
-        year = record.get("year") if record.get("year") in set(sub["year"].astype(int)) else None
-        value, y = value_of(self.ind, self.d.area, name, record.get("industry_code") or "ALL", year)
-        dec = 0 if name in ("personnel", "establishments", "turnover_eur", "exports_eur") or name.endswith("_count") else 1
-        return f"{format_number(value, self.lang, dec)} ({y})"
+        return insight_figure(self.ind, self.d.area, record, self.lang)
 
     def footer(self) -> None:
         """Closing lines: the glossary (one vocabulary, METHODS), badge, attribution and the methods note."""
@@ -484,3 +474,4 @@ class AreaReport:
                     + para(industries.coverage_text(L)) + symbol_legend(L, small=True))
         show(glossary + h2(t("sec_about", L)) + para(t("about_methods", L)) + badge_block(self.d.prov, L)
               + attribution_html(L))
+

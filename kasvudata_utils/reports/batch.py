@@ -40,8 +40,15 @@ from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YE
 from kasvudata_utils.labels import normalise_lang
 from kasvudata_utils.paths import PROJECT_ROOT
 from kasvudata_utils.reports.cluster import dispatch_dask
-from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint, job_fingerprint, package_version
+from kasvudata_utils.reports.fingerprint import (
+    base_fingerprint,
+    code_fingerprint,
+    data_fingerprint,
+    job_fingerprint,
+    package_version,
+)
 from kasvudata_utils.reports.manifest import load_manifest, write_manifest
+from kasvudata_utils.reports.refresh import refresh_insights
 from kasvudata_utils.reports.site import SYNTHETIC_PROV, build_site
 from kasvudata_utils.reports.sources import national_panel_path, resolve_panel
 from kasvudata_utils.reports.worker import (
@@ -172,11 +179,17 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     todo = []
     for job in jobs:
         job.fingerprint = job_fingerprint(job, data_fp, code_fp)
+        base = base_fingerprint(job, data_fp, code_fp)
+        job.extra = {**job.extra, "base_fingerprint": base}
         prev = old.get(job.key, {})
-        fresh = (not force and prev.get("status") == "ok" and prev.get("fingerprint") == job.fingerprint
-                 and (out / job.out_subdir / "report.html").exists())
-        if fresh:
+        kept = not force and prev.get("status") == "ok" and (out / job.out_subdir / "report.html").exists()
+        if kept and prev.get("fingerprint") == job.fingerprint:
             manifest["reports"][job.key] = {**prev, "up_to_date": True}
+        elif (kept and job.kind == "area" and prev.get("base_fingerprint") == base
+              and refresh_insights(out / job.out_subdir, job.parameters["area"], job.parameters.get("lang", "fi"))):
+            # only the insights changed: the section is rewritten in place (reports.refresh), no kernel
+            manifest["reports"][job.key] = {**prev, "fingerprint": job.fingerprint, "up_to_date": False,
+                                            "refreshed": "insights", "finished": _now()}
         else:
             todo.append(job)
     n_jobs = max(1, int(n_jobs or os.cpu_count() or 1))
@@ -227,7 +240,8 @@ def _entry(job: Job, entry: dict, data_fp: str, prev: dict | None = None, out: P
     if panel:
         params["panel_path"] = Path(panel).name
     e = {"kind": job.kind, "name": job.name, "parameters": params, "fingerprint": job.fingerprint,
-         "data_fingerprint": data_fp, **entry, "html": f"{job.out_subdir}/report.html",
+         "base_fingerprint": (job.extra or {}).get("base_fingerprint", ""), "data_fingerprint": data_fp,
+         **entry, "html": f"{job.out_subdir}/report.html",
          "notebook": f"{job.out_subdir}/report.ipynb", "up_to_date": False}
     if panel:
         e["panel"] = panel_identity(panel)
@@ -328,6 +342,7 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
         table = sources.resolve_source("default", table_path=table_path).table_path
     panel = resolve_panel(data, panel_path)
     codes = parse_areas(area_spec)
+    codes += [c for c in showing_areas(codes, out) if c not in codes]
     check_panel_years(panel, start_year, end_year)
     outside = [c for c in codes if c in areas.all_areas() and not areas.contains(areas.HOME_REGION, c)]
     if outside and not panel and not table:
@@ -339,6 +354,26 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
     write_manifest(out, manifest)
     build_site(out, manifest, lang)
     return manifest
+
+
+def showing_areas(codes, out) -> list[str]:
+    """Areas with a report in ``out`` that show the insights of one of ``codes`` (the areas containing it).
+
+    ``kasvudata reports --areas SK177`` also checks the region's report (MK17 shows SK177's insights):
+    it is refreshed when those insights changed, and skipped as up to date otherwise.
+    """
+    have = [k for k, e in load_manifest(out).get("reports", {}).items()
+            if isinstance(e, dict) and e.get("kind") == "area"] if Path(out).is_dir() else []
+    found = []
+    for key in have:
+        for code in codes:
+            try:
+                if key != code and areas.contains(key, code):
+                    found.append(key)
+                    break
+            except InputError:
+                break  # a custom or unknown key in an old manifest shows nobody's insights
+    return found
 
 
 def data_source_entry(panel_path: str = "", table_path: str = "") -> dict:

@@ -23,6 +23,7 @@ def package_version() -> str:
 
 
 def sha_file(path: Path, h=None):
+    """``h`` (a new sha256 when ``None``) updated with the bytes of ``path``, read in 1 MB chunks."""
     h = h or hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -76,13 +77,27 @@ def _shows(area: str, code) -> bool:
         return False
 
 
-def job_fingerprint(job, data_fp: str, code_fp: str) -> str:
-    """Fingerprint of one report (a batch ``Job``): data, notebook bytes, package code and version, parameters, insights."""
+def _base_hash(job, data_fp: str, code_fp: str):
     h = hashlib.sha256()
     h.update(data_fp.encode())
     h.update(code_fp.encode())
     sha_file(Path(job.notebook), h)
     h.update(json.dumps(job.parameters, sort_keys=True).encode())
+    return h
+
+
+def base_fingerprint(job, data_fp: str, code_fp: str) -> str:
+    """Fingerprint of one report without its insights: data, notebook bytes, package code, parameters.
+
+    Two runs with the same base fingerprint differ at most in the insights section, which
+    :mod:`kasvudata_utils.reports.refresh` updates in place.
+    """
+    return _base_hash(job, data_fp, code_fp).hexdigest()[:16]
+
+
+def job_fingerprint(job, data_fp: str, code_fp: str) -> str:
+    """Fingerprint of one report (a batch ``Job``): data, notebook, package code and version, parameters, insights."""
+    h = _base_hash(job, data_fp, code_fp)
     if job.kind == "area":
         h.update(insights_fingerprint(job.parameters["area"]).encode())
     return h.hexdigest()[:16]
