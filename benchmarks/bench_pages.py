@@ -52,13 +52,19 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """A static file handler that logs nothing."""
+
+    def log_message(self, *args) -> None:  # noqa: D102
+        pass
+
+
 def first_paint(site: Path, page_rel: str, latency: float, down: float, up: float) -> float:
     """FCP in seconds of ``site/page_rel`` served over HTTP from 127.0.0.1, network throttled by CDP."""
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    server.handle_error = lambda *a: None  # the browser closing a throttled download early is no error here
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as p:
