@@ -9,7 +9,7 @@
    and the whole country — and DuckDB — load the same panel and run one SQL query that computes the
    same firm-year features (births, deaths, HGE, gazelles, micro-HGE, exporters, survival) and the
    same additive area × section × year aggregates (plus ALL) for the same areas.
-3. Prints the ratio engine / DuckDB (best of ``--repeat`` alternating runs; goal ≤ 1.2 since issue 18, was 1.5; wall time
+3. Prints the ratio engine / DuckDB (best of ``--repeat`` alternating runs; goal ≤ 1.2; wall time
    and CPU time), the machine load (``/proc/loadavg``) and each step's peak memory (``VmHWM``;
    goal ≤ 4 GiB), then the time of all indicators for the 38 Northern
    Ostrobothnia areas on the embedded-size panel (goal: well under 1 s of compute).
