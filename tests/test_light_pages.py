@@ -103,6 +103,7 @@ def test_export_html_links_one_stylesheet_and_writes_figures_beside_the_page(tmp
     assert len(imgs) == 2
     assert 'src="figures/01.png"' in imgs[0] and 'width="300"' in imgs[0] and 'height="200"' in imgs[0]
     assert 'alt="Henkilöstö &lt;2023&gt;"' in imgs[0]  # the figure's title, escaped
+    assert all('loading="lazy"' in img for img in imgs)  # charts below the fold wait for the scroll
     assert 'src="figures/02.png"' in imgs[1] and 'width="40"' in imgs[1] and 'alt="Figure 2"' in imgs[1]
     assert (folder / "figures" / "01.png").read_bytes() == pngs[0]  # the kernel's bytes, not re-encoded
     assert (folder / "figures" / "02.png").read_bytes() == pngs[1]

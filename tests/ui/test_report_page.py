@@ -49,6 +49,9 @@ def test_report_page_renders_with_the_linked_stylesheet_and_figure_files(browser
     try:
         page.goto(page_file.as_uri())
         page.wait_for_load_state("load")
+        # the figure is loading="lazy": in the viewport it loads, perhaps after the load event
+        page.wait_for_function("(() => { const i = document.querySelector('img');"
+                               " return i.complete && i.naturalWidth > 0; })()", timeout=30_000)
         font = page.evaluate("getComputedStyle(document.body).fontFamily")
         assert "DejaVu Sans" in font  # report.css reached the page through ../style.css
         border = page.evaluate("getComputedStyle(document.querySelector('.kd-data-badge')).borderTopColor")
