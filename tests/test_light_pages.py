@@ -34,7 +34,7 @@ def _chart_png() -> bytes:
     ax.bar(["a", "b", "c"], [3, 1, 2], color="#0072B2")
     ax.set_title("Henkilöstö", loc="left")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+    fig.savefig(buf, format="png", dpi=100, pil_kwargs={"compress_level": 1})  # not the style's savefig.dpi
     plt.close(fig)
     return buf.getvalue()
 
