@@ -48,8 +48,8 @@ def test_new_insight_refreshes_one_report_in_place_as_a_fresh_run_would(tmp_path
     store = InsightStore(db)
     store.add("SK177", "best_practice", "Yhteinen rekrytointipäivä")
     out = tmp_path / "reports"
-    first = reports.run_reports("SK177,KU564", n_jobs=2, out=out, industry_profiles=False, progress=False)
-    assert first["summary"]["ok"] == 2
+    first = reports.run_reports("SK177,KU564,MK17", n_jobs=2, out=out, industry_profiles=False, progress=False)
+    assert first["summary"]["ok"] == 3
     oulu_page = (out / "KU564" / "report.html").read_bytes()
 
     store.add("SK177", "bottleneck", "Hitsaajista pulaa <kesällä>", indicator="personnel", year=2023)
@@ -60,8 +60,10 @@ def test_new_insight_refreshes_one_report_in_place_as_a_fresh_run_would(tmp_path
     t0 = time.perf_counter()
     m = reports.run_reports("SK177,KU564", n_jobs=2, out=out, industry_profiles=False, progress=False)
     refresh_s = time.perf_counter() - t0
-    assert ran == []  # no notebook ran: SK177 was refreshed in place, Oulu (KU564) is up to date
+    assert ran == []  # no notebook ran: SK177 (and MK17, which shows it) refreshed in place, KU564 up to date
     assert m["reports"]["SK177"]["refreshed"] == "insights" and m["reports"]["SK177"]["status"] == "ok"
+    assert m["reports"]["MK17"]["refreshed"] == "insights"  # the region's report shows SK177's insights
+    assert "Hitsaajista pulaa" in (out / "MK17" / "report.html").read_text(encoding="utf-8")
     assert m["reports"]["KU564"]["up_to_date"] is True
     assert (out / "KU564" / "report.html").read_bytes() == oulu_page
     page = (out / "SK177" / "report.html").read_text(encoding="utf-8")

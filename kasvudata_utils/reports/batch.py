@@ -154,8 +154,14 @@ def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end
 
 def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = False, progress: bool = True,
              panel_path: str = "", start_timeout: int = START_TIMEOUT_S,
-             execution_timeout: int = EXECUTION_TIMEOUT_S, scheduler: str = "", table_path: str = "") -> dict:
+             execution_timeout: int = EXECUTION_TIMEOUT_S, scheduler: str = "", table_path: str = "",
+             refresh_only: list[Job] | None = None) -> dict:
     """Run the jobs (skipping up-to-date ones unless ``force``) and write the manifest.
+
+    A job whose only changed input is its insights is not run: its insights section is rewritten in
+    place (:mod:`kasvudata_utils.reports.refresh`). ``refresh_only`` jobs (the reports that show a
+    requested area's insights, :func:`showing_areas`) are only ever refreshed that way, never run, not
+    even with ``force``; otherwise their entries stay as they are.
 
     The jobs run in ``n_jobs`` local worker processes or, with ``scheduler`` (a Dask scheduler
     address such as ``tcp://10.0.0.5:8786``), as tasks on that Dask distributed cluster
@@ -177,12 +183,13 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     manifest = {"generated": _now(), "package_version": package_version(), "data_fingerprint": data_fp,
                 "code_fingerprint": code_fp, "reports": dict(old)}
     todo = []
-    for job in jobs:
+    for job, only_refresh in [(j, False) for j in jobs] + [(j, True) for j in refresh_only or []]:
         job.fingerprint = job_fingerprint(job, data_fp, code_fp)
         base = base_fingerprint(job, data_fp, code_fp)
         job.extra = {**job.extra, "base_fingerprint": base}
         prev = old.get(job.key, {})
-        kept = not force and prev.get("status") == "ok" and (out / job.out_subdir / "report.html").exists()
+        kept = ((only_refresh or not force) and prev.get("status") == "ok"
+                and (out / job.out_subdir / "report.html").exists())
         if kept and prev.get("fingerprint") == job.fingerprint:
             manifest["reports"][job.key] = {**prev, "up_to_date": True}
         elif (kept and job.kind == "area" and prev.get("base_fingerprint") == base
@@ -190,7 +197,7 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
             # only the insights changed: the section is rewritten in place (reports.refresh), no kernel
             manifest["reports"][job.key] = {**prev, "fingerprint": job.fingerprint, "up_to_date": False,
                                             "refreshed": "insights", "finished": _now()}
-        else:
+        elif not only_refresh:
             todo.append(job)
     n_jobs = max(1, int(n_jobs or os.cpu_count() or 1))
     t0 = time.perf_counter()
@@ -342,14 +349,16 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
         table = sources.resolve_source("default", table_path=table_path).table_path
     panel = resolve_panel(data, panel_path)
     codes = parse_areas(area_spec)
-    codes += [c for c in showing_areas(codes, out) if c not in codes]
     check_panel_years(panel, start_year, end_year)
     outside = [c for c in codes if c in areas.all_areas() and not areas.contains(areas.HOME_REGION, c)]
     if outside and not panel and not table:
         raise InputError(f"--areas {area_spec!r} includes {outside[0]} outside Northern Ostrobothnia: expected "
                          "--data national (or --panel with your own panel), the embedded panel covers MK17 only")
     jobs = plan_jobs(codes, lang, start_year, end_year, panel, industry_profiles, table)
-    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler, table_path=table)
+    showing = [c for c in showing_areas(codes, out) if c not in codes]
+    refresh_jobs = plan_jobs(showing, lang, start_year, end_year, panel, False, table) if showing else []
+    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler, table_path=table,
+                        refresh_only=refresh_jobs)
     manifest["data_source"] = data_source_entry(panel, table)
     write_manifest(out, manifest)
     build_site(out, manifest, lang)
@@ -360,7 +369,8 @@ def showing_areas(codes, out) -> list[str]:
     """Areas with a report in ``out`` that show the insights of one of ``codes`` (the areas containing it).
 
     ``kasvudata reports --areas SK177`` also checks the region's report (MK17 shows SK177's insights):
-    it is refreshed when those insights changed, and skipped as up to date otherwise.
+    it is refreshed in place when only its insights changed, and otherwise left as it is
+    (``run_jobs(refresh_only=...)``).
     """
     have = [k for k, e in load_manifest(out).get("reports", {}).items()
             if isinstance(e, dict) and e.get("kind") == "area"] if Path(out).is_dir() else []
