@@ -35,6 +35,12 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}, {platform.platform()}"
 
 
+def is_headline(line: str) -> bool:
+    """A result line that states a goal, a ratio or the machine load (the summary's lines)."""
+    low = line.lower()
+    return "goal" in low or "ratio" in low or "load" in low
+
+
 def main(argv: list[str]) -> int:
     append = "--append" in argv
     wanted = set(argv) - {"--append"}
@@ -44,6 +50,7 @@ def main(argv: list[str]) -> int:
              "Each section is one script's own output: ratios against a floor measured in the same run "
              "first, absolute times after.\n"]
     failed = 0
+    headline = []  # every line that states a goal or a ratio, per script: the summary written first
     for script in scripts:
         t0 = time.perf_counter()
         print(f"== {script.name}", flush=True)
@@ -56,6 +63,12 @@ def main(argv: list[str]) -> int:
         if proc.returncode:
             body += "\n\n" + "\n".join(proc.stderr.strip().splitlines()[-5:])
         parts.append(f"\n## {script.stem} — {status}, {took:.0f} s\n\n```\n{body}\n```\n")
+        headline += [f"{script.stem}: {ln.strip()}" for ln in proc.stdout.splitlines() if is_headline(ln)]
+        if proc.returncode:
+            headline.append(f"{script.stem}: {status}")
+    summary = "\n## Ratios and goals (all scripts)\n\n```\n" + ("\n".join(headline) or "(none)") + "\n```\n"
+    print(summary, flush=True)
+    parts.insert(1, summary)
     out = ROOT / "docs" / ("benchmarks.md" if not wanted or append else f"benchmarks-{'-'.join(sorted(wanted))}.md")
     if append and out.exists():
         out.write_text(out.read_text() + "".join(parts[1:]))

@@ -185,7 +185,12 @@ def members(within=COUNTRY, level: str = "KU") -> list[str]:
     if level not in LEVELS:
         raise InputError(f"unknown level {level!r}: expected one of {', '.join(LEVELS)}")
     w = normalise_area(within)
-    return [c for c, a in all_areas().items() if a.level == level and contains(w, c)]
+    if is_custom(w):
+        return [c for c, a in all_areas().items() if a.level == level and contains(w, c)]
+    o = all_areas()[w]  # the rule of contains(), without normalising every code of the table again
+    return [c for c, a in all_areas().items() if a.level == level
+            and (o.code in (COUNTRY, c) or (o.level == "MK" and a.region_code == o.code)
+                 or (o.level == "SK" and a.subregion_code == o.code))]
 
 
 def municipalities(area) -> list[str]:

@@ -684,6 +684,7 @@ LABELS: dict[str, dict[str, str]] = {
     "site_industries": {"fi": "Toimialaprofiilit", "en": "Industry profiles"},
     "site_about": {"fi": "Lähteet ja lisenssi", "en": "Sources and licence"},
     "site_home": {"fi": "Etusivu", "en": "Home"},
+    "figure_alt": {"fi": "Kuvio {n}", "en": "Figure {n}"},
     "site_headline_note": {"fi": "Henkilöstö ja syntyneiden osuus vuodelta {year}, muutos jakson yli; – = salattu tai "
                                  "puuttuu.",
                            "en": "Personnel and birth rate for {year}, change over the period; – = suppressed or "

@@ -456,3 +456,23 @@ def test_batch_reports_make_no_significance_claim_on_synthetic_data(batch):
         for claim in ("tilastollisesti merkitsev", "fdr 5", "p = 0", "kasvutekijöistä alueen puolella",
                       "luottamusväl"):
             assert claim not in body, (code, claim)
+
+
+@pytest.mark.slow
+def test_batch_pages_are_light_and_their_figures_are_files(batch):
+    """Issue 18: no JupyterLab CSS or base64 figure in a page; every figure a file with size and alt."""
+    out, _ = batch
+    pages = [out / "KU009" / "report.html", out / "SK177" / "report.html", out / "industry" / "C" / "report.html"]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert page.stat().st_size <= 250_000 and "<style" not in text and "data:image" not in text
+        depth = len(page.relative_to(out).parts) - 1
+        assert f'href="{"../" * depth}style.css"' in text
+        imgs = re.findall(r"<img [^>]*>", text)
+        assert imgs  # every report has charts
+        for img in imgs:
+            src = re.search(r'src="([^"]+)"', img).group(1)
+            assert src.startswith("figures/") and (page.parent / src).is_file()
+            assert re.search(r'width="\d+"', img) and re.search(r'height="\d+"', img)
+            assert re.search(r'alt="[^"]+"', img) and "No description" not in img
+    assert (out / "style.css").is_file() and broken_links(out) == []

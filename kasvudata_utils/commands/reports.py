@@ -19,7 +19,9 @@ def register(sub):
     p.add_argument("--areas", default="all",
                    help="'all' (the 38 areas of MK17), 'SSS-all' (every municipality of Finland), "
                         "'AREA-all' (every municipality within AREA, e.g. MK01-all, SK177-all) or CODE,CODE,… "
-                        "(items combine; default: all). Areas outside MK17 need --data national")
+                        "(items combine; default: all). Areas outside MK17 need --data national. Up-to-date "
+                        "reports are skipped; a report whose only change is new insights is updated in place, "
+                        "and the reports of areas containing CODE are checked too")
     p.add_argument("--data", default="default", choices=["default", "national", "statfin"],
                    help="firm panel: the embedded MK17 panel (default) or the national synthetic panel "
                         "built by `kasvudata data build --scale national`; statfin: the real business table "

@@ -49,7 +49,7 @@ from kasvudata_utils.reports.common import (
     symbol_legend,
     wide,
 )
-from kasvudata_utils.reports.findings import findings_markdown, key_findings, value_of
+from kasvudata_utils.reports.findings import findings_markdown, insight_figure, key_findings
 from kasvudata_utils.reports.similar import fared_sentence, similar_comparison, similar_insights_html
 from kasvudata_utils.reports.site import area_insights_html
 from kasvudata_utils.research.factors import area_factor_context, factor_model
@@ -513,17 +513,7 @@ class AreaReport:
 
     def figure_for(self, record: dict):
         """The report's figure an insight refers to (indicator, industry, year), formatted; None if absent."""
-        name = record.get("indicator")
-        if not name or record.get("area_code") not in (self.d.area,):
-            return None
-        sub = self.ind[(self.ind["area_code"] == self.d.area) & (self.ind["indicator"] == name)]
-        if sub.empty:
-            return None
-        year = record.get("year") if record.get("year") in set(sub["year"].astype(int)) else None
-        value, y = value_of(self.ind, self.d.area, name, record.get("industry_code") or "ALL", year)
-        levels = ("personnel", "establishments", "turnover_eur", "exports_eur")
-        dec = 0 if name in levels or name.endswith("_count") else 1
-        return f"{format_number(value, self.lang, dec)} ({y})"
+        return insight_figure(self.ind, self.d.area, record, self.lang)
 
     def footer(self) -> None:
         """Closing lines: the glossary (one vocabulary, METHODS), badge, attribution and the methods note."""
@@ -534,3 +524,4 @@ class AreaReport:
                     + para(industries.coverage_text(L)) + symbol_legend(L, small=True))
         show(glossary + h2(t("sec_about", L)) + para(t("about_methods", L)) + badge_block(self.d.prov, L)
               + attribution_html(L))
+

@@ -40,8 +40,15 @@ from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YE
 from kasvudata_utils.labels import normalise_lang
 from kasvudata_utils.paths import PROJECT_ROOT
 from kasvudata_utils.reports.cluster import dispatch_dask
-from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint, job_fingerprint, package_version
+from kasvudata_utils.reports.fingerprint import (
+    base_fingerprint,
+    code_fingerprint,
+    data_fingerprint,
+    job_fingerprint,
+    package_version,
+)
 from kasvudata_utils.reports.manifest import load_manifest, write_manifest
+from kasvudata_utils.reports.refresh import refresh_insights
 from kasvudata_utils.reports.site import SYNTHETIC_PROV, build_site
 from kasvudata_utils.reports.sources import national_panel_path, resolve_panel
 from kasvudata_utils.reports.worker import (
@@ -147,8 +154,14 @@ def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end
 
 def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = False, progress: bool = True,
              panel_path: str = "", start_timeout: int = START_TIMEOUT_S,
-             execution_timeout: int = EXECUTION_TIMEOUT_S, scheduler: str = "", table_path: str = "") -> dict:
+             execution_timeout: int = EXECUTION_TIMEOUT_S, scheduler: str = "", table_path: str = "",
+             refresh_only: list[Job] | None = None) -> dict:
     """Run the jobs (skipping up-to-date ones unless ``force``) and write the manifest.
+
+    A job whose only changed input is its insights is not run: its insights section is rewritten in
+    place (:mod:`kasvudata_utils.reports.refresh`). ``refresh_only`` jobs (the reports that show a
+    requested area's insights, :func:`showing_areas`) are only ever refreshed that way, never run, not
+    even with ``force``; otherwise their entries stay as they are.
 
     The jobs run in ``n_jobs`` local worker processes or, with ``scheduler`` (a Dask scheduler
     address such as ``tcp://10.0.0.5:8786``), as tasks on that Dask distributed cluster
@@ -170,14 +183,21 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     manifest = {"generated": _now(), "package_version": package_version(), "data_fingerprint": data_fp,
                 "code_fingerprint": code_fp, "reports": dict(old)}
     todo = []
-    for job in jobs:
+    for job, only_refresh in [(j, False) for j in jobs] + [(j, True) for j in refresh_only or []]:
         job.fingerprint = job_fingerprint(job, data_fp, code_fp)
+        base = base_fingerprint(job, data_fp, code_fp)
+        job.extra = {**job.extra, "base_fingerprint": base}
         prev = old.get(job.key, {})
-        fresh = (not force and prev.get("status") == "ok" and prev.get("fingerprint") == job.fingerprint
-                 and (out / job.out_subdir / "report.html").exists())
-        if fresh:
+        kept = ((only_refresh or not force) and prev.get("status") == "ok"
+                and (out / job.out_subdir / "report.html").exists())
+        if kept and prev.get("fingerprint") == job.fingerprint:
             manifest["reports"][job.key] = {**prev, "up_to_date": True}
-        else:
+        elif (kept and job.kind == "area" and prev.get("base_fingerprint") == base
+              and refresh_insights(out / job.out_subdir, job.parameters["area"], job.parameters.get("lang", "fi"))):
+            # only the insights changed: the section is rewritten in place (reports.refresh), no kernel
+            manifest["reports"][job.key] = {**prev, "fingerprint": job.fingerprint, "up_to_date": False,
+                                            "refreshed": "insights", "finished": _now()}
+        elif not only_refresh:
             todo.append(job)
     n_jobs = max(1, int(n_jobs or os.cpu_count() or 1))
     t0 = time.perf_counter()
@@ -227,7 +247,8 @@ def _entry(job: Job, entry: dict, data_fp: str, prev: dict | None = None, out: P
     if panel:
         params["panel_path"] = Path(panel).name
     e = {"kind": job.kind, "name": job.name, "parameters": params, "fingerprint": job.fingerprint,
-         "data_fingerprint": data_fp, **entry, "html": f"{job.out_subdir}/report.html",
+         "base_fingerprint": (job.extra or {}).get("base_fingerprint", ""), "data_fingerprint": data_fp,
+         **entry, "html": f"{job.out_subdir}/report.html",
          "notebook": f"{job.out_subdir}/report.ipynb", "up_to_date": False}
     if panel:
         e["panel"] = panel_identity(panel)
@@ -334,11 +355,35 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
         raise InputError(f"--areas {area_spec!r} includes {outside[0]} outside Northern Ostrobothnia: expected "
                          "--data national (or --panel with your own panel), the embedded panel covers MK17 only")
     jobs = plan_jobs(codes, lang, start_year, end_year, panel, industry_profiles, table)
-    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler, table_path=table)
+    showing = [c for c in showing_areas(codes, out) if c not in codes]
+    refresh_jobs = plan_jobs(showing, lang, start_year, end_year, panel, False, table) if showing else []
+    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler, table_path=table,
+                        refresh_only=refresh_jobs)
     manifest["data_source"] = data_source_entry(panel, table)
     write_manifest(out, manifest)
     build_site(out, manifest, lang)
     return manifest
+
+
+def showing_areas(codes, out) -> list[str]:
+    """Areas with a report in ``out`` that show the insights of one of ``codes`` (the areas containing it).
+
+    ``kasvudata reports --areas SK177`` also checks the region's report (MK17 shows SK177's insights):
+    it is refreshed in place when only its insights changed, and otherwise left as it is
+    (``run_jobs(refresh_only=...)``).
+    """
+    have = [k for k, e in load_manifest(out).get("reports", {}).items()
+            if isinstance(e, dict) and e.get("kind") == "area"] if Path(out).is_dir() else []
+    found = []
+    for key in have:
+        for code in codes:
+            try:
+                if key != code and areas.contains(key, code):
+                    found.append(key)
+                    break
+            except InputError:
+                break  # a custom or unknown key in an old manifest shows nobody's insights
+    return found
 
 
 def data_source_entry(panel_path: str = "", table_path: str = "") -> dict:

@@ -23,7 +23,7 @@ from kasvudata_utils.indicators import compute_indicators, compute_indicators_ma
 from kasvudata_utils.indicators.disclosure import apply_disclosure, disclosure_enabled
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK
 from kasvudata_utils.labels import normalise_lang, t
-from kasvudata_utils.plots import figure_png, format_number
+from kasvudata_utils.plots import figure_alt, figure_png, format_number, optimise_png, png_size
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint
 
 
@@ -142,7 +142,7 @@ def wide(ind: pd.DataFrame, area: str, indicators, year=None, industries_=None) 
             continue
         y = int(sub["year"].max()) if year is None else int(year)
         sub = sub[sub["year"] == y]
-        for code, v, s in zip(sub["industry_code"], sub["value"], sub["suppressed"], strict=False):
+        for code, v, s in zip(sub["industry_code"], sub["value"], sub["suppressed"], strict=True):
             rows.setdefault(str(code), {})[name] = v
             rows[str(code)][f"{name}__suppressed"] = bool(s)
     df = pd.DataFrame.from_dict(rows, orient="index")
@@ -313,13 +313,21 @@ REAL_PROV = {"kind": "real", "sources": [], "columns": {}, "not_for_publication"
 
 
 def show(obj) -> None:
-    """Display HTML text or a matplotlib figure in the report (a figure is closed, so it is shown once)."""
+    """Display HTML text or a matplotlib figure in the report (a figure is closed, so it is shown once).
+
+    A figure is shown as a palette PNG (:func:`kasvudata_utils.plots.optimise_png`, about a third of
+    the bytes) with its pixel size and its title as the text alternative, so the report page's
+    ``<img>`` keeps ``width``, ``height`` and ``alt``.
+    """
     from IPython.display import HTML, Image, display
 
     if isinstance(obj, str):
         display(HTML(obj))
     else:
-        display(Image(data=figure_png(obj, compress_level=1), format="png"))
+        alt = figure_alt(obj) or None  # untitled: the page export gives it "Kuvio N" / "Figure N"
+        png = optimise_png(figure_png(obj, compress_level=1))
+        width, height = png_size(png)
+        display(Image(data=png, format="png", width=width, height=height, alt=alt))
 
 
 def h2(text: str) -> str:

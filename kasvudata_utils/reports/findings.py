@@ -88,7 +88,7 @@ def _by_industry(ind, area: str, indicator: str) -> dict:
     sub = _rows(ind, area, indicator)
     sub = sub[sub["industry_code"] != "ALL"]
     sup = sub["suppressed"] if "suppressed" in sub.columns else [False] * len(sub)
-    return {str(c): float(v) for c, v, s in zip(sub["industry_code"], sub["value"], sup, strict=False) if _ok(v, s)}
+    return {str(c): float(v) for c, v, s in zip(sub["industry_code"], sub["value"], sup, strict=True) if _ok(v, s)}
 
 
 def _ind_name(code: str, lang: str) -> str:
@@ -236,3 +236,23 @@ def findings_markdown(findings: list[Finding], lang: str = "fi") -> str:
 def headline_figures(ind, area: str) -> dict:
     """The three headline figures of the site's home page: indicator → ``(value or None, year)``."""
     return {name: value_of(ind, area, name) for name, _ in HEADLINE}
+
+
+def insight_figure(ind, area: str, record: dict, lang: str = "fi") -> str | None:
+    """The figure an insight refers to (its indicator, industry, year) in the report's indicators, formatted.
+
+    ``ind`` is the report's disclosed indicator table (as saved in ``tables/indicators.csv``); ``None``
+    when the insight names no indicator, is about another area, or the table lacks the figure. Used by
+    the report (:meth:`AreaReport.figure_for`) and by the insight-only refresh
+    (:mod:`kasvudata_utils.reports.refresh`), so both show the same text.
+    """
+    name = record.get("indicator")
+    if not name or record.get("area_code") not in (area,):
+        return None
+    sub = ind[(ind["area_code"] == area) & (ind["indicator"] == name)]
+    if sub.empty:
+        return None
+    year = record.get("year") if record.get("year") in set(sub["year"].astype(int)) else None
+    value, y = value_of(ind, area, name, record.get("industry_code") or "ALL", year)
+    dec = 0 if name in ("personnel", "establishments", "turnover_eur", "exports_eur") or name.endswith("_count") else 1
+    return f"{format_number(value, lang, dec)} ({y})"

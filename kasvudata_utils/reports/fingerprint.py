@@ -90,16 +90,31 @@ def _shows(area: str, code) -> bool:
         return False
 
 
-def job_fingerprint(job, data_fp: str, code_fp: str) -> str:
-    """Fingerprint of one report (a batch ``Job``).
-
-    It covers the data, the notebook's bytes, the package's code and version, the parameters and the insights.
-    """
+def _base_hash(job, data_fp: str, code_fp: str):
+    """The sha256 over everything of a report but its insights (see :func:`base_fingerprint`)."""
     h = hashlib.sha256()
     h.update(data_fp.encode())
     h.update(code_fp.encode())
     sha_file(Path(job.notebook), h)
     h.update(json.dumps(job.parameters, sort_keys=True).encode())
+    return h
+
+
+def base_fingerprint(job, data_fp: str, code_fp: str) -> str:
+    """Fingerprint of one report without its insights: data, notebook bytes, package code, parameters.
+
+    Two runs with the same base fingerprint differ at most in the insights section, which
+    :mod:`kasvudata_utils.reports.refresh` updates in place.
+    """
+    return _base_hash(job, data_fp, code_fp).hexdigest()[:16]
+
+
+def job_fingerprint(job, data_fp: str, code_fp: str) -> str:
+    """Fingerprint of one report (a batch ``Job``).
+
+    It covers the data, the notebook's bytes, the package's code and version, the parameters and the insights.
+    """
+    h = _base_hash(job, data_fp, code_fp)
     if job.kind == "area":
         h.update(insights_fingerprint(job.parameters["area"]).encode())
     return h.hexdigest()[:16]

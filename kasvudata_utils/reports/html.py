@@ -3,18 +3,27 @@
 nbconvert's ``HTMLExporter`` with ``exclude_input=True`` (papermill's ``--report-mode`` only sets
 metadata, papermill#130) and the project template ``reports/templates/kasvudata`` that drops every
 script loaded from the internet (require.js, MathJax, Mermaid), so the page works from disk.
+
+Light pages: the JupyterLab stylesheets (≈ 264 KB, unused by the reports) are left out; the page
+links the site's one ``style.css`` (``css_href``; without it the stylesheet is inlined, for a page
+outside a site), and every figure is written beside the page as ``figures/NN.png`` (the palette PNG
+of :func:`kasvudata_utils.plots.optimise_png`), linked by an ``<img>`` with ``width``, ``height`` and
+``alt``, instead of base64 inside the HTML.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from kasvudata_utils.fileio import atomic_write_text
+from kasvudata_utils.fileio import atomic_write_bytes, atomic_write_text
 from kasvudata_utils.labels import t
+from kasvudata_utils.plots import png_size
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 CSS_FILE = TEMPLATE_ROOT / "report.css"
 #: Cells with this tag (learning goals, takeaways for notebook users) are left out of the report page.
 NOTEBOOK_ONLY_TAG = "kd-notebook-only"
+#: Folder (beside the page) of the figures a report page links.
+FIGURES_DIR = "figures"
 
 
 def site_css() -> str:
@@ -36,7 +45,44 @@ def _clean(nb):
     return nb
 
 
-def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", title: str | None = None) -> Path:
+def extract_figures(nb, folder, lang: str = "fi") -> list[Path]:
+    """Write every PNG output of ``nb`` to ``folder/figures/NN.png`` and link it from the output.
+
+    The notebook node is changed in place (the caller's :func:`_clean` copy): each PNG output gets
+    ``metadata.filenames`` (nbconvert's ``<img src>``), its pixel ``width``/``height`` unless set, and
+    an ``alt`` text (the figure's title set by the report, else "Kuvio N" / "Figure N"). Stale figures
+    of an earlier export in that folder are removed.
+    """
+    import base64
+
+    fig_dir = Path(folder) / FIGURES_DIR
+    written = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = out.get("data", {})
+            if "image/png" not in data:
+                continue
+            raw = base64.b64decode(data["image/png"])
+            n = len(written) + 1
+            name = f"{n:02d}.png"
+            written.append(atomic_write_bytes(fig_dir / name, raw))
+            meta = out.setdefault("metadata", {})
+            meta.setdefault("filenames", {})["image/png"] = f"{FIGURES_DIR}/{name}"
+            png_meta = meta.setdefault("image/png", {})
+            if "width" not in png_meta and "width" not in meta:
+                png_meta["width"], png_meta["height"] = png_size(raw)
+            if not (png_meta.get("alt") or meta.get("alt")):
+                png_meta["alt"] = t("figure_alt", lang, n=n)
+    keep = {p.name for p in written}
+    if fig_dir.is_dir():
+        for p in fig_dir.glob("*.png"):
+            if p.name not in keep:
+                p.unlink()
+    return written
+
+
+def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", title: str | None = None,
+                css_href: str | None = None, figures: bool = True) -> Path:
     """Write the report page of an executed notebook.
 
     Parameters
@@ -47,17 +93,35 @@ def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", titl
         Language of the page furniture (link back to the home page, ``<html lang>``).
     home : str
         Relative link to the knowledge-base home page.
+    title : str, optional
+        The page title.
+    css_href : str, optional
+        Relative link to the site's stylesheet (``../style.css`` for ``reports/KU009/report.html``);
+        ``None`` inlines the stylesheet (a page read outside a site).
+    figures : bool
+        Write the figures as files beside the page (:func:`extract_figures`); ``False`` embeds them.
+
+    Returns
+    -------
+    Path
+        The page written.
     """
     import nbformat
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
     nb = _clean(nbformat.read(str(ipynb), as_version=4))
     if title:
         nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="kasvudata", extra_template_basedirs=[str(TEMPLATE_ROOT)],
+    if figures:
+        extract_figures(nb, Path(html).parent, lang)
+    config = Config()
+    config.CSSHTMLHeaderPreprocessor.enabled = False  # code highlighting CSS: the page shows no code
+    exporter = HTMLExporter(config=config, template_name="kasvudata", extra_template_basedirs=[str(TEMPLATE_ROOT)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             language_code=lang)
-    resources = {"kasvudata_css": site_css(), "kasvudata_home": home,
+    resources = {"kasvudata_css": "" if css_href else site_css(), "kasvudata_css_href": css_href or "",
+                 "kasvudata_home": home,
                  "kasvudata_home_label": "← " + t("site_home", lang), "language_code": lang,
                  "metadata": {"name": title or Path(html).parent.name}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)

@@ -50,7 +50,8 @@ def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
                                          execution_timeout)  # pre-started kernel in the batch's own pool
         strip_local_paths(ipynb, [(job["parameters"].get("panel_path") or "", None), (str(stage), ".")])
         export_html(ipynb, html, lang=job["parameters"].get("lang", "fi"), home=_home_link(job["out_subdir"]),
-                    title=f"{job['name'] or job['key']} · KasvuDATA")
+                    title=f"{job['name'] or job['key']} · KasvuDATA",
+                    css_href=_site_link(job["out_subdir"], "style.css"))  # written by reports.site.build_site
         replace_folder(stage, target, check=False)
         entry["status"] = "ok"
     except Exception as exc:  # isolation: any failure becomes this report's status, never the batch's
@@ -134,8 +135,13 @@ def _batch_worker() -> None:
         reports_kernels.enable()
 
 
+def _site_link(subdir: str, name: str) -> str:
+    """Relative link from a report folder (``KU009``, ``industries/C``) to a file at the site's root."""
+    return "../" * (subdir.count("/") + 1) + name
+
+
 def _home_link(subdir: str) -> str:
-    return "../" * (subdir.count("/") + 1) + "index.html"
+    return _site_link(subdir, "index.html")
 
 
 def worker_failure(exc) -> dict:
