@@ -22,7 +22,7 @@ import math
 from kasvudata_utils.areas import area_name
 from kasvudata_utils.labels import t
 from kasvudata_utils.numbers import MINUS, SUPPRESSED_MARK, THIN_SPACE, format_number, format_pct, is_missing  # noqa: F401
-from kasvudata_utils.provenance import badge_text
+from kasvudata_utils.provenance import badge_text, sources_text
 
 # Okabe & Ito (2008) colour-blind safe palette; first colour = the area, second = the reference.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -79,7 +79,7 @@ def add_footer(fig, prov: dict, lang: str = "fi", source: str | None = None) -> 
 
     ``source`` names the statistic's source; by default the sources recorded in ``prov``.
     """
-    src = source or "; ".join(prov.get("sources", [])) or t("attribution", lang)
+    src = source or sources_text(prov, lang) or t("attribution", lang)
     badge = t(f"data_{prov.get('kind', 'real')}", lang)
     if prov.get("not_for_publication"):
         badge = t("not_for_publication", lang) + " · " + badge

@@ -407,3 +407,15 @@ def test_explorer_marks_rates_on_few_firms():
     assert "<td>2023</td><td>80*</td><td>82.5</td>" in app.table.value
     assert "fewer than 20 firms" in app.table.value
     assert "survival (%) 80*" in app.summary.value and "(change +30* pp)" in app.summary.value
+
+
+def test_scenario_slider_readouts_use_the_page_number_format(data):
+    fi = ScenarioWorkshop(area="KU009", lang="fi", store=FakeStore())
+    fi.sliders["export_elasticity"].value = 0.5
+    fi.sliders["survival_rate_pct"].value = 92.0
+    assert fi.readouts["export_elasticity"][0].value == "0,50"
+    assert fi.readouts["survival_rate_pct"][0].value == "92,0"
+    assert all(s.readout is False for s in fi.sliders.values())  # no d3 "0.50" beside ours
+    en = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    en.sliders["export_elasticity"].value = 0.75
+    assert en.readouts["export_elasticity"][0].value == "0.75"

@@ -24,7 +24,7 @@ from kasvudata_utils.apps.common import BaseApp, area_label
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.render import indicator_label, industry_label, scenarios_table_html
 from kasvudata_utils.insights.store import INDICATORS, KINDS, InsightStore
-from kasvudata_utils.labels import t
+from kasvudata_utils.labels import t, tn
 
 INSIGHT_KINDS = tuple(k for k in KINDS if k != "scenario")
 YEARS = tuple(range(2013, 2026))
@@ -189,7 +189,7 @@ class InsightsBoard(BaseApp):
         recs = self.records()
         shown = self.shown_insights(recs)
         n = sum(1 for r in recs if r["kind"] != "scenario")
-        self.summary.value = html.escape(t("insights_summary", self.lang, n=n,
+        self.summary.value = html.escape(tn("insights_summary", n, self.lang,
                                            area=areas.official_name(self.area, self.lang)))
         children = [self._item(r) for r in shown[:MAX_ITEMS_SHOWN]]
         if len(shown) > MAX_ITEMS_SHOWN:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kasvudata_utils import areas, industries, paths
 from kasvudata_utils.insights.store import InsightStore
-from kasvudata_utils.labels import has, t
+from kasvudata_utils.labels import has, t, tn
 
 REGION = "MK17"
 INSIGHT_KINDS = ("trend", "bottleneck", "best_practice", "question", "action")
@@ -250,7 +250,7 @@ def render_area_insights_html(store_or_records=None, area=None, lang: str = "fi"
     if not recs:
         out.append(f'<p class="kd-insights-empty">{_esc(t("insights_none", lang))}</p></section>')
         return "\n".join(out)
-    out.append(f'<p class="kd-insights-source">{_esc(t("insights_source_note", lang, n=len(recs)))}</p>')
+    out.append(f'<p class="kd-insights-source">{_esc(tn("insights_source_note", len(recs), lang))}</p>')
     for kind in INSIGHT_KINDS:
         of_kind = [r for r in insights if r["kind"] == kind]
         if not of_kind:
@@ -311,7 +311,7 @@ def render_region_page_html(records=None, lang: str = "fi", link_template: str |
     if not recs:
         out.append(f'<p class="kd-insights-empty">{_esc(t("insights_none", lang))}</p></section>')
         return "\n".join(out)
-    out.append(f'<p class="kd-insights-source">{_esc(t("insights_source_note", lang, n=len(recs)))}</p>')
+    out.append(f'<p class="kd-insights-source">{_esc(tn("insights_source_note", len(recs), lang))}</p>')
 
     def area_key(code):
         try:
