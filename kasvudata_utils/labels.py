@@ -682,6 +682,11 @@ LABELS: dict[str, dict[str, str]] = {
     "takeaway_lisa_unstable": {
         "fi": "Merkitsevä joukko riippuu permutaatiosiemenestä: lisää permutaatioita ennen kuin nimeät klustereita.",
         "en": "The significant set depends on the permutation seed: add permutations before naming clusters."},
+    # report page furniture (issue 17): chart downloads, table of contents, print margins
+    "chart_download_csv": {"fi": "Lataa luvut (CSV)", "en": "Download the numbers (CSV)"},
+    "chart_download_png": {"fi": "Lataa kuva (PNG)", "en": "Download the image (PNG)"},
+    "report_toc": {"fi": "Sisällys", "en": "Contents"},
+    "report_page": {"fi": "Sivu", "en": "Page"},
     # data sources named in badges and chart footers (provenance.SOURCE_KEYS maps the recorded names)
     "source_name_synthetic_panel": {"fi": "KasvuDATAn synteettinen yritysaineisto",
                                     "en": "KasvuDATA synthetic firm panel"},

@@ -42,6 +42,39 @@ _RC = {
 _is_missing = is_missing
 
 
+def _value(v):
+    """A drawn value for the chart's data table: a float, or None where nothing is drawn."""
+    return None if _is_missing(v) else float(v)
+
+
+def chart_data(fig) -> list[dict]:
+    r"""The numbers a chart of this module draws, one dict per bar, point or map area.
+
+    Bar charts give ``label, value, suppressed`` (and ``reference_value``), line charts
+    ``series, year, value`` (indexed values where the chart is an index), maps ``area_code, name,
+    highlighted``; a suppressed value is ``None``, never a number. Reports offer it as the chart's CSV.
+
+    >>> fig = bar_chart(["C", "G"], [1.0, 2.0], suppressed=[False, True], title="t", unit="u",
+    ...                 prov={"kind": "real", "sources": []})
+    >>> chart_data(fig)
+    [{'label': 'C', 'value': 1.0, 'suppressed': False}, {'label': 'G', 'value': None, 'suppressed': True}]
+    >>> figure_png(fig)[:4]
+    b'\x89PNG'
+    """
+    return list(getattr(fig, "kd_data", []))
+
+
+def readable_ticks(axis, decimals: int = 0) -> None:
+    """Put an axis's ticks at 1-2-5 steps (2.5 is not one), whole numbers only with ``decimals=0``.
+
+    So no tick label repeats or skips after rounding (102, 100, 98, 95 … came from 2.5-point steps
+    shown as integers).
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=decimals == 0))
+
+
 def format_cell(value, suppressed: bool, lang: str = "fi", decimals: int = 0) -> str:
     """A table cell: the formatted number, or ``–`` where the cell is suppressed or missing."""
     return SUPPRESSED_MARK if suppressed else format_number(value, lang, decimals)
@@ -134,6 +167,7 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
     import numpy as np
 
     apply_style()
+    full_labels = [str(x) for x in labels]
     labels = [short_label(x) for x in labels]
     n = len(labels)
     vals = np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=float)
@@ -158,33 +192,52 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
             ax.text(v, yi + off, " " + format_number(v, lang, decimals) + " ", va="center",
                     ha="left" if v >= 0 else "right", fontsize=10)
     ax.set_yticks(y, labels)
+    readable_ticks(ax.xaxis, tick_decimals(span))
     ax.xaxis.set_major_formatter(number_formatter(lang, tick_decimals(span)))
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.margins(x=0.18)
     if reference_values is not None or area_label:  # below the axes: never over a bar or its value
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, frameon=False)
     has_legend = reference_values is not None or bool(area_label)
+    fig.kd_data = [{"label": str(lab), "value": _value(v), "suppressed": bool(s)} for lab, v, s
+                   in zip(full_labels, vals, sup, strict=False)]
+    if reference_values is not None:
+        for row, r in zip(fig.kd_data, rv, strict=False):
+            row["reference_value"] = _value(r)
     return _finish(fig, ax, title, unit, prov, lang, source, "x", left=_label_margin(labels),
                    bottom=1.45 if has_legend else 1.0)
 
 
 def line_chart(series: dict, *, title: str, unit: str, prov: dict, lang: str = "fi", source: str | None = None,
-               decimals: int = 0, index_base: bool = False):
+               decimals: int = 0, index_base: bool = False, zero_baseline: bool | None = None):
     """Line chart of several series over years: ``series`` maps label → (years, values).
 
     ``index_base=True`` rescales each series to 100 in its first year, so an area and its much larger
-    reference can share one axis.
+    reference can share one axis. ``zero_baseline`` starts the value axis at 0 (by default for a level
+    or a rate that is never negative, i.e. unless the chart is an index): an axis starting at 7.5 makes
+    small changes look large.
     """
     import matplotlib.pyplot as plt
     import numpy as np
 
     apply_style()
     fig, ax = plt.subplots()
+    fig.kd_data = []
+    lowest = math.inf
     for i, (label, (years, values)) in enumerate(series.items()):
         v = np.array([np.nan if _is_missing(x) else float(x) for x in values], dtype=float)
         if index_base and len(v) and np.isfinite(v[0]) and v[0] != 0:
             v = v / v[0] * 100.0
         ax.plot(list(years), v, marker="o", color=PALETTE[i % len(PALETTE)], label=label)
+        fig.kd_data += [{"series": str(label), "year": int(y), "value": _value(x)} for y, x in zip(years, v,
+                                                                                                   strict=False)]
+        if np.isfinite(v).any():
+            lowest = min(lowest, float(np.nanmin(v)))
+    if zero_baseline is None:
+        zero_baseline = not index_base and lowest >= 0
+    if zero_baseline and math.isfinite(lowest):
+        ax.set_ylim(bottom=0)
+    readable_ticks(ax.yaxis, decimals)
     ax.yaxis.set_major_formatter(number_formatter(lang, decimals))
     ax.xaxis.get_major_locator().set_params(integer=True)
     if len(series) > 1:
@@ -270,6 +323,10 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
             polys.append(ring)
             colours.append(colour)
     fig, ax = plt.subplots(figsize=(7.0, 7.5))
+    fig.kd_data = [{"area_code": f["properties"]["area_code"],
+                    "name": (names or {}).get(f["properties"]["area_code"], f["properties"].get("name_fi", "")),
+                    "subregion_code": f["properties"].get("subregion_code", ""),
+                    "highlighted": f["properties"]["area_code"] in highlight} for f in features]
     ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="white", linewidths=0.8))
     for f in features:
         p = f["properties"]

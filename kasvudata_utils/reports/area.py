@@ -149,6 +149,10 @@ class AreaReport:
     def _sections(self, df):
         return df.loc[[c for c in df.index if c != "ALL"]]
 
+    def _chart(self, fig, name: str) -> None:
+        """Show a figure with its data (CSV) and image (PNG) downloads beside it (when tables are written)."""
+        show(fig, name, self.out, self.lang)
+
     def _table_prov(self):
         return self.d.prov
 
@@ -191,7 +195,7 @@ class AreaReport:
             fig = bar_chart([self._label(c) for c in s.index], s["personnel"], suppressed=s["personnel__suppressed"],
                             title=t("chart_personnel_by_industry", L, area=self.name, year=end),
                             unit=t("unit_person_years", L), prov=self.d.prov, lang=L)
-            show(fig)
+            self._chart(fig, "personnel_by_industry")
         if self.table_only:
             show(para(t("not_available_from_table", L, what=t("col_size_class", L)), "kd-note kd-not-available"))
             return
@@ -228,7 +232,7 @@ class AreaReport:
             fig = line_chart({self.name: (years, va), self.ref_name: (yr, vr)}, index_base=True,
                              title=t("chart_personnel_index", L, start=years[0]),
                              unit=t("unit_index", L, start=years[0]), prov=self.d.prov, lang=L)
-            show(fig)
+            self._chart(fig, "personnel_index")
         s = self._sections(w)
         if "personnel_growth_pct" in s:
             fig = bar_chart([self._label(c) for c in s.index], s["personnel_growth_pct"],
@@ -236,7 +240,7 @@ class AreaReport:
                             reference_values=s.get("ref_personnel_growth_pct"), area_label=self.name,
                             reference_label=self.ref_name, unit=t("unit_pct", L), prov=self.d.prov, lang=L,
                             title=t("chart_growth_by_industry", L, start=self.d.start, end=self.d.end))
-            show(fig)
+            self._chart(fig, "growth_by_industry")
 
     def shift_share(self) -> None:
         """Classic shift-share of personnel: national share, industry mix, regional shift."""
@@ -261,7 +265,7 @@ class AreaReport:
         fig = bar_chart([self._label(c) for c in s.index], s["regional_shift"], suppressed=sup.loc[s.index],
                         colour_by_sign=True, title=t("chart_regional_shift", L, start=self.d.start, end=self.d.end),
                         unit=t("unit_person_years", L), prov=self.d.prov, lang=L)
-        show(fig)
+        self._chart(fig, "regional_shift")
 
     def specialisation(self) -> None:
         """Location quotients by section; Krugman and Herfindahl indices."""
@@ -283,7 +287,7 @@ class AreaReport:
                             suppressed=s["lq_personnel__suppressed"], title=t("chart_lq", L, area=self.name),
                             unit=t("unit_lq", L, reference=self.ref_name), prov=self.d.prov, lang=L)
             fig.axes[0].axvline(1.0, color="#000000", linestyle="--", linewidth=1.2)
-            show(fig)
+            self._chart(fig, "lq")
         save_table(w.reset_index(), self.out, "specialisation")
 
     def _yearly_table(self, names: dict, key: str):
@@ -298,7 +302,8 @@ class AreaReport:
         for name, (label, dec) in names.items():
             for area, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
                 years, vals, sup = series(self.ind, area, name)
-                pairs = [(y, v, s) for y, v, s in zip(years, vals, sup) if self.d.start <= y <= self.d.end]
+                pairs = [(y, v, s) for y, v, s in zip(years, vals, sup, strict=False)
+                         if self.d.start <= y <= self.d.end]
                 if not pairs or all(pd.isna(v) and not s for _, v, s in pairs):
                     continue  # e.g. firm-level indicators of a reference taken from the business table
                 row = {}
@@ -317,7 +322,7 @@ class AreaReport:
             return None
         years = sorted({y for row, _ in rows.values() for y in row if isinstance(y, int)})
         parts = []
-        for label, (row, dec) in rows.items():  # one-row tables share the header: decimals differ per row
+        for label, (row, _dec) in rows.items():  # one-row tables share the header: decimals differ per row
             parts.append(pd.DataFrame([row], index=[label]))
         df = pd.concat(parts)
         decs = [dec for _, dec in rows.values()]
@@ -336,7 +341,8 @@ class AreaReport:
         if self.table_only:
             show(para(t("not_available_from_table", L, what=t("sec_demography", L)), "kd-note kd-not-available"))
             return
-        self._yearly_table({"birth_rate_pct": (t("col_birth_rate", L), 1), "death_rate_pct": (t("col_death_rate", L), 1),
+        self._yearly_table({"birth_rate_pct": (t("col_birth_rate", L), 1),
+                            "death_rate_pct": (t("col_death_rate", L), 1),
                             "churn_rate_pct": (t("col_churn_rate", L), 1),
                             "survival_rate_1y_pct": (t("col_survival_1y", L), 1),
                             "survival_rate_3y_pct": (t("col_survival_3y", L), 1),
@@ -344,14 +350,15 @@ class AreaReport:
         ya, ba, _ = series(self.ind, self.d.area, "birth_rate_pct")
         yd, da, _ = series(self.ind, self.d.area, "death_rate_pct")
         if len(ya) > 1:
-            show(line_chart({t("col_birth_rate", L): (ya, ba), t("col_death_rate", L): (yd, da)}, decimals=1,
+            self._chart(line_chart({t("col_birth_rate", L): (ya, ba), t("col_death_rate", L): (yd, da)}, decimals=1,
                              title=t("chart_births_deaths", L, area=self.name), unit=t("unit_pct", L),
-                             prov=self.d.prov, lang=L))
+                             prov=self.d.prov, lang=L), "births_deaths")
 
     def high_growth(self) -> None:
         """High-growth enterprises, gazelles and micro high-growth enterprises (experimental)."""
         L = self.lang
-        show(h2(t("sec_high_growth", L)) + para(t("high_growth_intro", L)) + para(t("micro_hge_experimental", L), "kd-note"))
+        show(h2(t("sec_high_growth", L)) + para(t("high_growth_intro", L))
+             + para(t("micro_hge_experimental", L), "kd-note"))
         if self.table_only:
             show(para(t("not_available_from_table", L, what=t("sec_high_growth", L)), "kd-note kd-not-available"))
             return
@@ -361,7 +368,6 @@ class AreaReport:
 
     def exports(self) -> None:
         """Exporters and export intensity (firm data); goods exports trend of the region (Customs)."""
-
         L = self.lang
         show(h2(t("sec_exports", L)) + para(t("exports_intro", L)))
         if self.table_only:
@@ -374,16 +380,16 @@ class AreaReport:
         ex = ex[ex["region_code"] == region].sort_values("year")
         if not ex.empty:
             save_table(ex, self.out, "goods_exports_customs")
-            fig = line_chart({areas.area_name(region, L): (ex["year"].tolist(), (ex["exports_goods_eur"] / 1e6).tolist())},
+            drawn = {areas.area_name(region, L): (ex["year"].tolist(), (ex["exports_goods_eur"] / 1e6).tolist())}
+            fig = line_chart(drawn,
                              title=t("chart_goods_exports", L, region=areas.area_name(region, L)),
                              unit=t("unit_meur", L), prov=provenance.get(ex), lang=L, source=t("source_customs", L))
-            show(fig)
+            self._chart(fig, "goods_exports")
             if region != self.d.area:
                 show(para(t("goods_exports_region_note", L, region=areas.area_name(region, L)), "kd-note"))
 
     def labour_market(self) -> None:
         """Population and unemployment rate (real public data), area against reference."""
-
         L = self.lang
         show(h2(t("sec_labour", L)) + para(t("labour_intro", L)))
         pop, un = load_population(), load_unemployment()
@@ -403,17 +409,18 @@ class AreaReport:
         py = series_pop[self.name][0]
         if py:
             show(para(t("population_sentence", L, area=self.name, y0=py[0], y1=py[-1],
-                       p0=format_number(series_pop[self.name][1][0], L), p1=format_number(series_pop[self.name][1][-1], L))))
-            show(line_chart(series_pop, index_base=True, title=t("chart_population", L, start=py[0]),
-                             unit=t("unit_index", L, start=py[0]), prov=provenance.get(pop), lang=L,
-                             source=t("source_population", L)))
+                       p0=format_number(series_pop[self.name][1][0], L),
+                       p1=format_number(series_pop[self.name][1][-1], L))))
+            self._chart(line_chart(series_pop, index_base=True, title=t("chart_population", L, start=py[0]),
+                                   unit=t("unit_index", L, start=py[0]), prov=provenance.get(pop), lang=L,
+                                   source=t("source_population", L)), "population_index")
         if series_un[self.name][0]:
-            show(line_chart(series_un, decimals=1, title=t("chart_unemployment", L), unit=t("unit_pct", L),
-                             prov=provenance.get(un), lang=L, source=t("source_unemployment", L)))
+            self._chart(line_chart(series_un, decimals=1, title=t("chart_unemployment", L), unit=t("unit_pct", L),
+                                   prov=provenance.get(un), lang=L, source=t("source_unemployment", L)),
+                        "unemployment")
 
     def map(self) -> None:
         """Static map: the area among Northern Ostrobothnia's municipalities."""
-
         L = self.lang
         gj = load_web_geojson("KU")
         feats = gj["features"]
@@ -424,7 +431,7 @@ class AreaReport:
         fig = area_map(feats, munis, title=t("chart_map", L, area=self.name), prov=REAL_PROV, lang=L,
                        label_codes=labels, names=names, colour_by="subregion" if whole else None)
         show(h2(t("sec_map", L)))
-        show(fig)
+        self._chart(fig, "map")
 
     def spatial_context(self) -> None:
         """"Tutkijoille / For researchers": the LISA growth cluster and the growth-factor model.
@@ -458,12 +465,10 @@ class AreaReport:
 
     def insights(self) -> None:
         """"Yrityspalvelujen havainnot / What the business services said" from the insights store."""
-
         show(area_insights_html(self.d.area, self.lang, figure_for=self.figure_for))
 
     def figure_for(self, record: dict):
         """The report's figure an insight refers to (indicator, industry, year), formatted; None if absent."""
-
         name = record.get("indicator")
         if not name or record.get("area_code") not in (self.d.area,):
             return None
@@ -472,7 +477,8 @@ class AreaReport:
             return None
         year = record.get("year") if record.get("year") in set(sub["year"].astype(int)) else None
         value, y = value_of(self.ind, self.d.area, name, record.get("industry_code") or "ALL", year)
-        dec = 0 if name in ("personnel", "establishments", "turnover_eur", "exports_eur") or name.endswith("_count") else 1
+        levels = ("personnel", "establishments", "turnover_eur", "exports_eur")
+        dec = 0 if name in levels or name.endswith("_count") else 1
         return f"{format_number(value, self.lang, dec)} ({y})"
 
     def footer(self) -> None:

@@ -18,12 +18,12 @@ import pandas as pd
 from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.data import sources
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.fileio import atomic_target, atomic_write_text, frame_csv_text
+from kasvudata_utils.fileio import atomic_target, atomic_write_bytes, atomic_write_text, frame_csv_text
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
 from kasvudata_utils.indicators.disclosure import apply_disclosure, disclosure_enabled
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK
 from kasvudata_utils.labels import normalise_lang, t
-from kasvudata_utils.plots import figure_png, format_number
+from kasvudata_utils.plots import chart_data, figure_png, format_number
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint
 
 
@@ -109,7 +109,6 @@ def compute_report_data(params: ReportParameters) -> ReportData:
     (one coverage rule): the main data (own panel, else ``table_path``, else the embedded panel) and,
     for a reference they do not cover, the companion business table.
     """
-
     area, reference, start, end, lang = params.area, params.reference, params.start, params.end, params.lang
     source = sources.resolve_source("default", params.panel_path, params.table_path)
     main, companion = sources.load_main_and_companion(source)
@@ -143,7 +142,7 @@ def wide(ind: pd.DataFrame, area: str, indicators, year=None, industries_=None) 
             continue
         y = int(sub["year"].max()) if year is None else int(year)
         sub = sub[sub["year"] == y]
-        for code, v, s in zip(sub["industry_code"], sub["value"], sub["suppressed"]):
+        for code, v, s in zip(sub["industry_code"], sub["value"], sub["suppressed"], strict=False):
             rows.setdefault(str(code), {})[name] = v
             rows[str(code)][f"{name}__suppressed"] = bool(s)
     df = pd.DataFrame.from_dict(rows, orient="index")
@@ -254,7 +253,6 @@ def size_classes(panel: pd.DataFrame, area: str, year: int, disclose: bool = Tru
     Each class is a count resting on its own firms: the threshold rule suppresses classes of 1–2
     firms, and secondary suppression protects them against total − others.
     """
-
     munis = set(areas.municipalities(area))
     sub = panel[(panel["year"] == int(year)) & panel["municipality_code"].isin(munis)]
     bins = [-0.5, 9.5, 49.5, 249.5, float("inf")]
@@ -314,14 +312,47 @@ def shared_table(key, panel_path, compute):
 REAL_PROV = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
 
 
-def show(obj) -> None:
-    """Display HTML text or a matplotlib figure in the report (a figure is closed, so it is shown once)."""
+def show(obj, name: str = "", output_dir: str = "", lang: str = "fi") -> None:
+    """Display HTML text or a matplotlib figure in the report (a figure is closed, so it is shown once).
+
+    With ``name`` and ``output_dir`` a figure's numbers (:func:`kasvudata_utils.plots.chart_data`) and
+    its image are also written as ``chart_<name>.csv`` and ``chart_<name>.png`` in ``output_dir``, and
+    links to both follow the figure (:func:`chart_downloads_html`; the page sits beside that folder).
+    """
     from IPython.display import HTML, Image, display
 
     if isinstance(obj, str):
         display(HTML(obj))
-    else:
-        display(Image(data=figure_png(obj, compress_level=1), format="png"))
+        return
+    rows = chart_data(obj)
+    png = figure_png(obj, compress_level=1)
+    display(Image(data=png, format="png"))
+    if name and output_dir:
+        files = save_chart(rows, png, output_dir, name)
+        display(HTML(chart_downloads_html(files, output_dir, lang)))
+
+
+def save_chart(rows: list[dict], png: bytes, output_dir: str, name: str) -> dict:
+    """Write a chart's data (CSV, formula cells neutralised) and image (PNG); returns {"csv": path, "png": path}."""
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = atomic_write_text(folder / f"chart_{name}.csv", frame_csv_text(pd.DataFrame(rows)))
+    png_path = atomic_write_bytes(folder / f"chart_{name}.png", png)
+    return {"csv": Path(csv_path), "png": Path(png_path)}
+
+
+def chart_downloads_html(files: dict, output_dir: str, lang: str = "fi") -> str:
+    """Links to a chart's CSV and PNG, relative to a page that sits beside ``output_dir``.
+
+    >>> chart_downloads_html({"csv": Path("/x/tables/chart_a.csv"), "png": Path("/x/tables/chart_a.png")},
+    ...                      "/x/tables", "fi")  # doctest: +NORMALIZE_WHITESPACE
+    '<p class="kd-downloads"><a class="kd-download-csv" href="tables/chart_a.csv" download>Lataa luvut (CSV)</a>
+    · <a class="kd-download-png" href="tables/chart_a.png" download>Lataa kuva (PNG)</a></p>'
+    """
+    folder = Path(output_dir).name
+    links = [f'<a class="kd-download-{kind}" href="{html.escape(folder + "/" + files[kind].name, quote=True)}" '
+             f'download>{html.escape(t(f"chart_download_{kind}", lang))}</a>' for kind in ("csv", "png")]
+    return f'<p class="kd-downloads">{" · ".join(links)}</p>'
 
 
 def h2(text: str) -> str:

@@ -47,7 +47,8 @@ class IndustryProfile:
     def build(cls, industry, params: ReportParameters, output_dir: str = ""):
         """Compute the industry's indicators for the region, its sub-regions and municipalities.
 
-        ``params`` are the notebook's normalised parameters (:func:`~kasvudata_utils.reports.common.normalise_parameters`);
+        ``params`` are the notebook's normalised parameters
+        (:func:`~kasvudata_utils.reports.common.normalise_parameters`);
         ``params.table_path``: a SPEC §3 business table the figures come from (:mod:`kasvudata_utils.data.sources`).
         """
         region, ref, start, end, lang = params.area, params.reference, params.start, params.end, params.lang
@@ -98,6 +99,7 @@ class IndustryProfile:
         return prof
 
     def header(self) -> None:
+        """Title, parameters, data badge."""
         L = self.lang
         title = t("profile_title", L, industry=f"{self.industry} {self.iname}",
                   region=areas.area_name(self.region, L))
@@ -132,14 +134,15 @@ class IndustryProfile:
             return
         m = m.sort_values("lq_personnel", ascending=False, na_position="last")
         show(bar_chart(m["name"], m["lq_personnel"], suppressed=m["lq_personnel__suppressed"], decimals=2,
-                        title=t("chart_profile_lq", L, industry=self.iname),
-                        unit=t("unit_lq", L, reference=areas.area_name(self.region, L)), prov=self.prov, lang=L))
+                       title=t("chart_profile_lq", L, industry=self.iname),
+                       unit=t("unit_lq", L, reference=areas.area_name(self.region, L)), prov=self.prov, lang=L),
+             "profile_lq", self.out, L)
         spec = m[(m["lq_personnel"] > 1.0) & ~m["lq_personnel__suppressed"].astype(bool)].index.tolist()
 
         feats = load_web_geojson("KU")["features"]
         names = {c: areas.area_name(c, L) for c in spec}
         show(area_map(feats, spec, title=t("chart_profile_map", L, industry=self.iname), prov=REAL_PROV, lang=L,
-                       label_codes=spec if len(spec) <= 8 else [], names=names))
+                      label_codes=spec if len(spec) <= 8 else [], names=names), "profile_map", self.out, L)
 
     def growth(self) -> None:
         """Personnel growth of the industry by sub-region."""
@@ -151,7 +154,8 @@ class IndustryProfile:
             return
         show(bar_chart(s["name"], s["personnel_growth_pct"], suppressed=s["personnel_growth_pct__suppressed"],
                         decimals=1, colour_by_sign=True, unit=t("unit_pct", L), prov=self.prov, lang=L,
-                        title=t("chart_profile_growth", L, industry=self.iname, start=self.start, end=self.end)))
+                       title=t("chart_profile_growth", L, industry=self.iname, start=self.start, end=self.end)),
+             "profile_growth", self.out, L)
 
     def exports(self) -> None:
         """Where the industry's exports come from: exporters and export intensity by sub-region."""
@@ -163,8 +167,9 @@ class IndustryProfile:
             return
         show(bar_chart(s["name"], s["exporter_count"], suppressed=s["exporter_count__suppressed"],
                         title=t("chart_profile_exporters", L, industry=self.iname, year=self.end),
-                        unit=t("unit_firms", L), prov=self.prov, lang=L))
+                       unit=t("unit_firms", L), prov=self.prov, lang=L), "profile_exporters", self.out, L)
 
     def footer(self) -> None:
+        """About the methods, data badge and sources."""
         L = self.lang
         show(h2(t("sec_about", L)) + para(t("about_methods", L)) + badge_block(self.prov, L) + attribution_html(L))
