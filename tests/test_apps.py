@@ -419,3 +419,46 @@ def test_scenario_slider_readouts_use_the_page_number_format(data):
     en = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
     en.sliders["export_elasticity"].value = 0.75
     assert en.readouts["export_elasticity"][0].value == "0.75"
+
+
+@pytest.mark.parametrize("typed", ["Ylivieska", "ylivieska", "977", "KU977", "ku 977"])
+def test_explorer_area_box_accepts_a_typed_name_or_code(data, typed):
+    app = AreaExplorer(area="KU009", lang="en")
+    app.area_select.value = typed  # what the box sends on Enter (continuous_update=False)
+    assert app.area == "KU977"
+    assert app.area_select.value == "Ylivieska (KU977)"  # the box shows what the page shows
+    assert app.summary.value.startswith("Ylivieska (KU977)")
+
+
+def test_explorer_area_box_rejects_an_unknown_area_with_a_notice(data):
+    app = AreaExplorer(area="KU009", lang="en")
+    app.area_select.value = "Helsinki"  # a real municipality, but not in this app
+    assert app.area == "KU009" and app.area_select.value == "Alavieska (KU009)"
+    assert "Helsinki" in app.notice.value and app.notice.layout.display != "none"
+    app.area_select.value = "Nowhere at all"
+    assert app.area == "KU009" and "Nowhere" in app.notice.value
+
+
+def test_explorer_url_state_round_trip(data):
+    from urllib.parse import parse_qs
+
+    app = AreaExplorer(area="KU009", lang="en")
+    app.area_select.value = "Ylivieska (KU977)"
+    app.reference_select.value = "SK177"
+    app.year_range.value = (2020, 2023)
+    app.indicator_select.value = "establishments"
+    query = app.url_query()
+    params = {k: v[0] for k, v in parse_qs(query).items()}
+    assert params == {"area": "KU977", "reference": "SK177", "start": "2020", "end": "2023",
+                      "indicator": "establishments", "lang": "en"}
+    assert f'data-query="{html.escape(query)}"' in app.url_state.value  # what the page script copies
+    # a reload: the app built from that URL shows the same view
+    code, lang, notice = common.resolve_params(params)
+    again = AreaExplorer(area=code, lang=lang)
+    again.apply_url(params)
+    assert notice is None and again.url_query() == query
+    assert again.summary.value == app.summary.value
+    # an unusable year or indicator in a shared link keeps the defaults instead of failing
+    other = AreaExplorer(area="KU009", lang="en")
+    other.apply_url({"start": "x", "end": "1900", "indicator": "nope", "reference": "KU999"})
+    assert other.reference == "MK17" and other.indicator_select.value == "personnel"

@@ -35,7 +35,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import ipywidgets as widgets
 
@@ -159,6 +159,23 @@ def code_from_label(label) -> str:
     return s
 
 
+def area_from_text(text, codes) -> str:
+    """The area a participant typed in an area box: an option label, a code or a name (SPEC §1).
+
+    ``'Oulu'``, ``'564'``, ``'ku564'`` and ``'Oulu (KU564)'`` all give ``'KU564'``; an area the app
+    cannot show, or text that names no area, is an :class:`InputError` (one line, shown as a notice).
+
+    >>> area_from_text("Oulu", ["KU564", "SK177"]), area_from_text(" sk 177 ", ["KU564", "SK177"])
+    ('KU564', 'SK177')
+    """
+    raw = code_from_label(text)
+    codes = list(codes)
+    code = raw if raw in codes else areas.normalise_area(raw)
+    if code not in codes:
+        raise InputError(f"area {str(text)[:40]!r}: expected one of the {len(codes)} areas of this app")
+    return code
+
+
 def area_options(codes, lang: str = "fi") -> list[str]:
     """Dropdown/Combobox option labels for ``codes``, in the given order."""
     return [area_label(c, lang) for c in codes]
@@ -235,6 +252,8 @@ class BaseApp:
         self.lang = normalise_lang(lang)
         self.notice = notice_widget()
         self.style = widgets.HTML(APP_CSS)
+        self.url_state = widgets.HTML("", layout=widgets.Layout(display="none"))
+        self.url_state.add_class("kd-url-state")
         self.view = widgets.VBox([])
 
     # -- notices --------------------------------------------------------------------------
@@ -269,9 +288,25 @@ class BaseApp:
 
         return wrapper
 
+    def set_url_state(self, params: dict) -> str:
+        """Put the view's state in the page URL (the Voilà template copies it with ``history.replaceState``).
+
+        ``params`` in order (empty values left out) plus ``lang``; returns the query string.
+
+        >>> app = BaseApp("fi")
+        >>> app.set_url_state({"area": "KU564", "compare": "", "start": 2018})
+        'area=KU564&start=2018&lang=fi'
+        >>> 'data-query="area=KU564&amp;start=2018&amp;lang=fi"' in app.url_state.value
+        True
+        """
+        query = urlencode([(k, str(v)) for k, v in {**params, "lang": self.lang}.items()
+                           if v is not None and str(v) != ""])
+        self.url_state.value = f'<span class="kd-url-query" data-query="{html.escape(query, quote=True)}"></span>'
+        return query
+
     def finish_view(self, children) -> widgets.VBox:
         """The app's top-level box: style, notice line, then ``children``."""
-        self.view = widgets.VBox([self.style, self.notice, *children])
+        self.view = widgets.VBox([self.style, self.url_state, self.notice, *children])
         self.view.add_class(self.css_class)
         return self.view
 
