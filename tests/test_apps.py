@@ -462,3 +462,18 @@ def test_explorer_url_state_round_trip(data):
     other = AreaExplorer(area="KU009", lang="en")
     other.apply_url({"start": "x", "end": "1900", "indicator": "nope", "reference": "KU999"})
     assert other.reference == "MK17" and other.indicator_select.value == "personnel"
+
+
+def test_app_chart_text_is_readable_and_ticks_never_step_by_two_and_a_half(data):
+    import re
+
+    from kasvudata_utils.apps.charts import nice_ticks, svg_bar_chart, svg_line_chart
+
+    line = svg_line_chart([2019, 2020], [("A", [92.0, 100.0], "#000", "")], "T")
+    bars = svg_bar_chart(["C Teollisuus"], [("A", [5.0], "#000")], "T")
+    for svg in (line, bars, AreaExplorer(area="KU009", lang="fi").chart.value):
+        sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+        assert sizes and min(sizes) >= 14
+    # 85 … 102 by hand: about 6 ticks of a 1-2-5 step → step 5: 85, 90, 95, 100, 105
+    assert nice_ticks(85, 102) == [85.0, 90.0, 95.0, 100.0, 105.0]
+    assert 2.5 not in {b - a for a, b in zip(nice_ticks(0, 12), nice_ticks(0, 12)[1:], strict=False)}

@@ -54,14 +54,15 @@ APP_CSS = """
 <style>
 .kd-app { font-size: 15px; max-width: 1260px; }
 .kd-app .widget-label, .kd-app .widget-readout, .kd-app select, .kd-app input { font-size: 15px; }
-.kd-summary { font-size: 17px; line-height: 1.45; padding: 6px 10px; background: #f3f6fa;
+.kd-summary { font-size: 18px; line-height: 1.45; padding: 6px 10px; background: #f3f6fa;
               border-left: 4px solid #1f5f99; }
 .kd-notice { font-size: 15px; color: #7a4b00; }
 .kd-notice { padding: 4px 10px; background: #fff4dc; border-left: 4px solid #e0a100; }
-.kd-data-badge { font-size: 13px; }
+.kd-data-badge { font-size: 15px; }
 .kd-badge-synthetic { color: #8a1c1c; font-weight: bold; }
-.kd-assumptions { font-size: 14px; }
-.kd-app table.kd-table { border-collapse: collapse; font-size: 14px; }
+.kd-assumptions { font-size: 15px; }
+.kd-app table.kd-table { border-collapse: collapse; font-size: 15px; }
+/* issue 17: read from the back of a room: chart text 14 px or more (apps/charts.py), summary 18 px */
 .kd-app table.kd-table td, .kd-app table.kd-table th { padding: 2px 8px; text-align: right;
                                                         border-bottom: 1px solid #ddd; }
 .kd-app table.kd-table td:first-child, .kd-app table.kd-table th:first-child { text-align: left; }
