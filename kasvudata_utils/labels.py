@@ -80,6 +80,20 @@ LABELS: dict[str, dict[str, str]] = {
     "insight_indicator_label": {"fi": "Tunnusluku", "en": "Indicator"},
     "insight_year_label": {"fi": "Vuosi", "en": "Year"},
     "insight_author_label": {"fi": "Nimi", "en": "Name"},
+    "insight_author_placeholder": {"fi": "vapaaehtoinen: julkaistaan", "en": "optional: published"},
+    "insight_author_note": {"fi": "Nimi julkaistaan havainnon kanssa raporteissa ja sivustolla. Jätä kenttä "
+                                  "tyhjäksi, niin havainto julkaistaan nimettömänä.",
+                            "en": "The name is published with the insight in the reports and on the site. Leave "
+                                  "it empty to publish the insight anonymously."},
+    "insights_page_how": {
+        "fi": "Havainnot tulevat KasvuDATA-työpajoista: osallistujat kirjaavat ne havaintotaululle (sovellus "
+              "insights_board, käynnistys: kasvudata workshop), ja tämä sivu sekä alueraporttien "
+              "havaintososiot päivittyvät, kun raportit ajetaan uudelleen (kasvudata reports). Myös "
+              "tallennetut skenaariot näkyvät alueiden raporteissa.",
+        "en": "Insights come from KasvuDATA workshops: participants record them on the insights board (the "
+              "insights_board app, started with kasvudata workshop), and this page and the insights section of "
+              "each area report are updated when the reports are run again (kasvudata reports). Saved "
+              "scenarios appear in the area reports too."},
     "insight_none_option": {"fi": "(ei valittu)", "en": "(none)"},
     "insight_filter_all": {"fi": "Kaikki", "en": "All"},
     "insight_filter_kind": {"fi": "Näytä tyyppi", "en": "Show kind"},

@@ -105,9 +105,12 @@ class InsightsBoard(BaseApp):
         self.year = widgets.Dropdown(options=[(none, 0)] + [(str(y), y) for y in YEARS], value=0,
                                      description=t("insight_year_label", lang))
         self.year.add_class("kd-insight-year")
-        self.author = widgets.Text(value="", placeholder=t("insight_author_label", lang),
+        # the name is published with the insight (issue 17): the field says so, and empty means anonymous
+        self.author = widgets.Text(value="", placeholder=t("insight_author_placeholder", lang),
                                    description=t("insight_author_label", lang))
         self.author.add_class("kd-insight-author")
+        self.author_note = widgets.HTML(f"<small>{html.escape(t('insight_author_note', lang))}</small>")
+        self.author_note.add_class("kd-insight-author-note")
         self.text = widgets.Textarea(value="", placeholder=t("insight_text_placeholder", lang),
                                      layout=widgets.Layout(width="95%", height="90px"))
         self.text.add_class("kd-insight-text")
@@ -135,8 +138,8 @@ class InsightsBoard(BaseApp):
         self.scenario_panel = widgets.HTML()
         self.scenario_panel.add_class("kd-scenario-panel")
 
-        form = widgets.VBox([self.kind, self.industry, self.indicator, self.year, self.author, self.text,
-                             self.submit])
+        form = widgets.VBox([self.kind, self.industry, self.indicator, self.year, self.author, self.author_note,
+                             self.text, self.submit])
         form.add_class("kd-insight-form")
         filters = widgets.HBox([self.filter_kind, self.filter_industry])
         scen_title = widgets.HTML(f"<h4>{html.escape(t('insights_scenarios_title', lang))}</h4>")

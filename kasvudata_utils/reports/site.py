@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kasvudata_utils import areas, industries, provenance
@@ -44,7 +44,6 @@ def area_insights_html(area: str, lang: str = "fi", figure_for=None) -> str:
     :func:`kasvudata_utils.paths.insights_db` (a missing store gives the empty-state sentence);
     ``figure_for(record)`` returns the formatted figure an insight refers to.
     """
-
     return render_area_insights_html(insights_db(), area, lang=lang, figure_for=figure_for)
 
 
@@ -86,7 +85,6 @@ def _headline(out: Path, entry: dict) -> dict:
 
 def _map_png(out: Path, lang: str) -> str | None:
     """Write ``map.png`` (sub-regions of Northern Ostrobothnia); None when the geometries are missing."""
-
     try:
 
         feats = load_web_geojson("KU")["features"]
@@ -100,11 +98,10 @@ def _map_png(out: Path, lang: str) -> str | None:
 
 def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     """Write ``index.html``: map, table of areas (status, three headline figures, links), sources."""
-
     out = Path(out)
     reps = manifest.get("reports", {})
     map_file = _map_png(out, lang)
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<h1>{esc(t('site_title', lang))}</h1>", f"<p>{esc(t('site_intro', lang))}</p>",
              _site_badge(reps, lang, manifest.get("data_source")),
              f'<p><a href="insights.html">{esc(t("insights_region_title", lang))}</a></p>']
@@ -142,8 +139,9 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     s = manifest.get("summary", {})
     parts.append(f"<h2>{esc(t('site_about', lang))}</h2>")
     parts.append(f'<p class="kd-attribution">{esc(t("attribution", lang))}</p>')
-    parts.append(f'<p class="kd-note">{esc(t("site_generated", lang, date=now, fp=manifest.get("data_fingerprint", ""), version=manifest.get("package_version", ""), ok=s.get("ok", 0), total=s.get("total", 0)))}'
-                 f' <a href="manifest.json">manifest.json</a></p>')
+    generated = t("site_generated", lang, date=now, fp=manifest.get("data_fingerprint", ""),
+                  version=manifest.get("package_version", ""), ok=s.get("ok", 0), total=s.get("total", 0))
+    parts.append(f'<p class="kd-note">{esc(generated)} <a href="manifest.json">manifest.json</a></p>')
     return atomic_write_text(out / "index.html", _page(t("site_title", lang), "".join(parts), lang))
 
 
@@ -200,6 +198,7 @@ def _links(e: dict, lang: str) -> str:
 def build_insights_page(out, lang: str = "fi") -> Path:
     """Write ``insights.html``: bottlenecks and best practices across all areas (escaped text)."""
     body = (f'<nav class="kd-nav"><a href="index.html">← {esc(t("site_home", lang))}</a></nav>'
+            + f'<p class="kd-insights-how">{esc(t("insights_page_how", lang))}</p>'
             + region_insights_html(lang, out)
             + f'<p class="kd-attribution">{esc(t("attribution", lang))}</p>')
     return atomic_write_text(Path(out) / "insights.html", _page(t("insights_region_title", lang), body, lang))
@@ -207,7 +206,6 @@ def build_insights_page(out, lang: str = "fi") -> Path:
 
 def build_site(out, manifest: dict, lang: str = "fi") -> Path:
     """Write the manifest, the stylesheet, ``index.html`` and ``insights.html`` into the report folder."""
-
     out = Path(out)
     if not out.exists():
         claim_folder(out, "--out")  # a batch claims its folder first (reports.batch.run_jobs)
