@@ -277,7 +277,11 @@ class ScenarioWorkshop(BaseApp):
         tot = self.totals()
         results = {**{k: round(v, 3) for k, v in tot.items()}, "base_year": self.base_year,
                    "horizon_year": int(self.horizon.value), "reference_code": self.reference,
-                   "by_group": self.result().round(3).to_dict("records")}
+                   "by_group": self.result().round(3).to_dict("records"),
+                   # the stored JSON sorts its keys: the published table shows the levers in slider order,
+                   # each with its unit (issue 17)
+                   "lever_order": list(self.sliders),
+                   "lever_units": {k: spec[3] for k, spec in scenarios.LEVER_SPECS.items()}}
         uid = self.store().add_scenario(self.area, self.levers, results, self.note.value)
         n = len(self.store().list(area=self.area, kind="scenario"))
         self.save_status.value = html.escape(tn("scenario_saved", n, self.lang))
