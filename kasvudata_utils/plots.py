@@ -289,7 +289,8 @@ def _rings(geometry: dict):
 
 
 def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang: str = "fi",
-             label_codes=(), names: dict | None = None, colour_by: str | None = None):
+             label_codes=(), names: dict | None = None, colour_by: str | None = None, suppressed=(),
+             legend_labels: tuple[str, str] | None = None):
     """Static map of Northern Ostrobothnia's municipalities with some of them highlighted.
 
     Drawn with matplotlib from the simplified WGS84 GeoJSON (``web_mk17.geojson``) so a report kernel
@@ -305,16 +306,25 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
         Municipalities whose name is written on the map.
     colour_by : {"subregion", None}
         Colour every municipality by its sub-region instead of highlighting (the site's home map).
+    suppressed : collection of str
+        Municipalities whose value is confidential: hatched, never coloured as if known, and named
+        "salattu"/"suppressed" in the legend.
+    legend_labels : (str, str), optional
+        Legend texts of the highlighted and the other municipalities (a legend is drawn when given or
+        when any municipality is suppressed).
     """
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
 
     apply_style()
-    highlight = set(highlight)
+    highlight, suppressed = set(highlight), set(suppressed) - set(highlight)
     subregions = sorted({f["properties"].get("subregion_code", "") for f in features})
-    polys, colours = [], []
+    polys, colours, hatched = [], [], []
     for f in features:
         p = f["properties"]
+        if p["area_code"] in suppressed and colour_by != "subregion":
+            hatched += _rings(f["geometry"])
+            continue
         if colour_by == "subregion":
             colour = PALETTE[subregions.index(p.get("subregion_code", "")) % len(PALETTE)]
         else:
@@ -326,8 +336,12 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
     fig.kd_data = [{"area_code": f["properties"]["area_code"],
                     "name": (names or {}).get(f["properties"]["area_code"], f["properties"].get("name_fi", "")),
                     "subregion_code": f["properties"].get("subregion_code", ""),
-                    "highlighted": f["properties"]["area_code"] in highlight} for f in features]
+                    "highlighted": f["properties"]["area_code"] in highlight,
+                    "suppressed": f["properties"]["area_code"] in suppressed} for f in features]
     ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="white", linewidths=0.8))
+    if hatched:
+        ax.add_collection(PolyCollection(hatched, facecolors="white", edgecolors=NEUTRAL_COLOUR, hatch="///",
+                                         linewidths=0.8))
     for f in features:
         p = f["properties"]
         if p["area_code"] in set(label_codes):
@@ -343,6 +357,15 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
         handles = [Patch(facecolor=PALETTE[i % len(PALETTE)], label=f"{area_name(c, lang)} ({c})")
                    for i, c in enumerate(subregions) if c]
         ax.legend(handles=handles, loc="upper left", fontsize=10, frameon=False)
+    elif legend_labels or suppressed:
+        from matplotlib.patches import Patch
+
+        on, off = legend_labels or ("", "")
+        handles = [Patch(facecolor=AREA_COLOUR, label=on), Patch(facecolor="#E8E8E8", label=off)] if on else []
+        if suppressed:
+            handles.append(Patch(facecolor="white", edgecolor=NEUTRAL_COLOUR, hatch="///",
+                                 label=t("suppressed", lang)))
+        ax.legend(handles=handles, loc="upper left", fontsize=11, frameon=False)
     ax.autoscale_view()
     ax.set_aspect(1 / math.cos(math.radians(65.0)))
     ax.set_axis_off()

@@ -103,3 +103,19 @@ def test_rates_start_at_zero():
     # a series with negative values keeps its own range
     neg = plots.line_chart({"x": ([2020, 2021], [-3.0, 2.0])}, title="t", unit="%", prov=PROV)
     assert neg.axes[0].get_ylim()[0] < -3.0
+
+
+def test_map_hatches_suppressed_areas_and_names_them_in_the_legend():
+    square = lambda x: {"type": "Polygon", "coordinates": [[[x, 64], [x + 1, 64], [x + 1, 65], [x, 64]]]}  # noqa: E731
+    feats = [{"type": "Feature", "properties": {"area_code": c, "name_fi": c, "subregion_code": "SK177"},
+              "geometry": square(i)} for i, c in enumerate(["KU009", "KU977", "KU071"])]
+    fig = plots.area_map(feats, ["KU009"], suppressed=["KU977"], legend_labels=("LQ > 1", "LQ ≤ 1"),
+                         title="t", prov=PROV, lang="fi")
+    rows = {r["area_code"]: (r["highlighted"], r["suppressed"]) for r in plots.chart_data(fig)}
+    assert rows == {"KU009": (True, False), "KU977": (False, True), "KU071": (False, False)}
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["LQ > 1", "LQ ≤ 1", "salattu"]
+    assert [c.get_hatch() for c in ax.collections] == [None, "///"]
+    assert len(ax.collections[1].get_paths()) == 1  # the suppressed municipality alone is hatched
+    footer = " ".join(t.get_text() for t in fig.texts)
+    assert "SYNTEETTINEN data" in footer  # the colours' data, not "Todellinen data"

@@ -16,7 +16,6 @@ from kasvudata_utils.indicators import compute_indicators, compute_indicators_ma
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart
 from kasvudata_utils.reports.common import (
-    REAL_PROV,
     ReportParameters,
     attribution_html,
     badge_block,
@@ -137,12 +136,16 @@ class IndustryProfile:
                        title=t("chart_profile_lq", L, industry=self.iname),
                        unit=t("unit_lq", L, reference=areas.area_name(self.region, L)), prov=self.prov, lang=L),
              "profile_lq", self.out, L)
-        spec = m[(m["lq_personnel"] > 1.0) & ~m["lq_personnel__suppressed"].astype(bool)].index.tolist()
+        hidden = m["lq_personnel__suppressed"].astype(bool)
+        spec = m[(m["lq_personnel"] > 1.0) & ~hidden].index.tolist()
 
         feats = load_web_geojson("KU")["features"]
         names = {c: areas.area_name(c, L) for c in spec}
-        show(area_map(feats, spec, title=t("chart_profile_map", L, industry=self.iname), prov=REAL_PROV, lang=L,
-                      label_codes=spec if len(spec) <= 8 else [], names=names), "profile_map", self.out, L)
+        # the colours are the firm data's LQ: the map carries that data's badge, the geometry is the source line
+        show(area_map(feats, spec, title=t("chart_profile_map", L, industry=self.iname), prov=self.prov, lang=L,
+                      label_codes=spec if len(spec) <= 8 else [], names=names, suppressed=m.index[hidden].tolist(),
+                      legend_labels=(t("map_lq_above", L), t("map_lq_not_above", L))),
+             "profile_map", self.out, L)
 
     def growth(self) -> None:
         """Personnel growth of the industry by sub-region."""
