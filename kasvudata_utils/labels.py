@@ -638,6 +638,11 @@ LABELS: dict[str, dict[str, str]] = {
                        "en": "Generated {date} · data fingerprint {fp} · version {version} · {ok}/{total} reports "
                              "succeeded ·"},
     "headline_personnel": {"fi": "Henkilöstö (htv)", "en": "Personnel (person-years)"},
+    # the index's column headings carry their years (issue 17)
+    "site_col_personnel": {"fi": "Henkilöstö {end} (htv)", "en": "Personnel {end} (person-years)"},
+    "site_col_personnel_growth_pct": {"fi": "Henkilöstön muutos {start}–{end} (%)",
+                                      "en": "Personnel change {start}–{end} (%)"},
+    "site_col_birth_rate_pct": {"fi": "Yritysten syntyvyys {end} (%)", "en": "Enterprise birth rate {end} (%)"},
     "headline_personnel_growth_pct": {"fi": "Henkilöstön muutos (%)", "en": "Personnel change (%)"},
     "headline_birth_rate_pct": {"fi": "Yritysten syntyvyys (%)", "en": "Enterprise birth rate (%)"},
     "status_ok": {"fi": "valmis", "en": "ok"},

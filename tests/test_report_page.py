@@ -3,6 +3,7 @@ readable ticks and zero baselines. Expected values follow from the definitions, 
 from __future__ import annotations
 
 import csv
+import re
 
 import matplotlib
 
@@ -119,3 +120,16 @@ def test_map_hatches_suppressed_areas_and_names_them_in_the_legend():
     assert len(ax.collections[1].get_paths()) == 1  # the suppressed municipality alone is hatched
     footer = " ".join(t.get_text() for t in fig.texts)
     assert "SYNTEETTINEN data" in footer  # the colours' data, not "Todellinen data"
+
+
+def test_index_column_headings_carry_their_years(tmp_path, monkeypatch):
+    from kasvudata_utils.reports.site import build_index
+
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
+    m = {"reports": {"KU009": {"kind": "area", "name": "Alavieska", "status": "ok", "html": "KU009/report.html",
+                               "notebook": "KU009/report.ipynb", "tables": [],
+                               "parameters": {"area": "KU009", "start_year": 2018, "end_year": 2023}}}}
+    index = build_index(tmp_path, m, "fi").read_text(encoding="utf-8")
+    heads = re.findall(r"<th>([^<]*)</th>", index)
+    assert "Henkilöstö 2023 (htv)" in heads and "Henkilöstön muutos 2018–2023 (%)" in heads
+    assert "Yritysten syntyvyys 2023 (%)" in heads

@@ -25,7 +25,7 @@ from kasvudata_utils.fileio import (
     staging_folder,
 )
 from kasvudata_utils.insights.render import render_area_insights_html, render_region_page_html
-from kasvudata_utils.labels import t
+from kasvudata_utils.labels import has, t
 from kasvudata_utils.paths import insights_db
 from kasvudata_utils.plots import area_map, figure_png, format_number
 from kasvudata_utils.reports.common import CONFIDENTIAL_MARK, badge_block, symbol_legend
@@ -107,8 +107,10 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
              f'<p><a href="insights.html">{esc(t("insights_region_title", lang))}</a></p>']
     if map_file:
         parts.append(f'<img src="{map_file}" alt="{esc(t("site_map_title", lang))}" width="560">')
-    heads = [t("area", lang), t("col_code", lang)] + [t(f"headline_{n}", lang) for n, _ in HEADLINE] + \
-            [t("col_status", lang), t("col_links", lang)]
+    start, end = _period(reps)
+    heads = [t("area", lang), t("col_code", lang)] + \
+            [t(f"site_col_{n}", lang, start=start, end=end) if has(f"site_col_{n}") and end
+             else t(f"headline_{n}", lang) for n, _ in HEADLINE] + [t("col_status", lang), t("col_links", lang)]
     rows = []
     order = {c: i for i, c in enumerate(areas.home_region_areas())}
     area_keys = sorted((k for k, e in reps.items() if e.get("kind") == "area"), key=lambda k: (order.get(k, 999), k))
@@ -157,6 +159,15 @@ def _site_badge(reps: dict, lang: str, data_source: dict | None = None) -> str:
         own = any((e.get("panel") or {}).get("source") == "own" for e in reps.values())
         prov = provenance.make("real", [t("own_panel", lang)]) if own else SYNTHETIC_PROV
     return badge_block(prov, lang)
+
+
+def _period(reps: dict) -> tuple[str, str]:
+    """The batch's ``(start_year, end_year)`` as text (empty when no report names them)."""
+    for e in reps.values():
+        p = e.get("parameters", {})
+        if p.get("start_year") and p.get("end_year"):
+            return str(p["start_year"]), str(p["end_year"])
+    return "", ""
 
 
 def _end_year(reps: dict) -> str:
