@@ -705,6 +705,7 @@ LABELS: dict[str, dict[str, str]] = {
     "chart_download_csv": {"fi": "Lataa luvut (CSV)", "en": "Download the numbers (CSV)"},
     "chart_download_png": {"fi": "Lataa kuva (PNG)", "en": "Download the image (PNG)"},
     "report_toc": {"fi": "Sisällys", "en": "Contents"},
+    "switch_language": {"fi": "In English", "en": "Suomeksi"},
     "map_lq_above": {"fi": "Erikoistunut (LQ > 1)", "en": "Specialised (LQ > 1)"},
     "map_lq_not_above": {"fi": "Ei erikoistunut (LQ ≤ 1)", "en": "Not specialised (LQ ≤ 1)"},
     "report_page": {"fi": "Sivu", "en": "Page"},

@@ -477,3 +477,18 @@ def test_app_chart_text_is_readable_and_ticks_never_step_by_two_and_a_half(data)
     # 85 … 102 by hand: about 6 ticks of a 1-2-5 step → step 5: 85, 90, 95, 100, 105
     assert nice_ticks(85, 102) == [85.0, 90.0, 95.0, 100.0, 105.0]
     assert 2.5 not in {b - a for a, b in zip(nice_ticks(0, 12), nice_ticks(0, 12)[1:], strict=False)}
+
+
+def test_every_app_has_a_language_switch_that_keeps_the_view(data, tmp_path):
+    from kasvudata_utils.apps.insights_board import InsightsBoard
+    from kasvudata_utils.insights.store import InsightStore
+
+    ex = AreaExplorer(area="KU977", lang="fi")
+    assert ex.lang_switch in ex.view.children
+    assert ">In English</a>" in ex.lang_switch.value
+    href = html.unescape(ex.lang_switch.value.split('href="')[1].split('"')[0])
+    assert href.startswith("?area=KU977&reference=MK17&") and href.endswith("&lang=en")
+    sc = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    assert 'href="?area=KU009&amp;lang=fi"' in sc.lang_switch.value and ">Suomeksi</a>" in sc.lang_switch.value
+    board = InsightsBoard(area="KU009", lang="fi", store=InsightStore(tmp_path / "b.sqlite"))
+    assert 'href="?area=KU009&amp;lang=en"' in board.lang_switch.value

@@ -57,6 +57,7 @@ APP_CSS = """
 .kd-summary { font-size: 18px; line-height: 1.45; padding: 6px 10px; background: #f3f6fa;
               border-left: 4px solid #1f5f99; }
 .kd-notice { font-size: 15px; color: #7a4b00; }
+.kd-lang-switch { align-self: flex-end; font-size: 15px; }
 .kd-notice { padding: 4px 10px; background: #fff4dc; border-left: 4px solid #e0a100; }
 .kd-data-badge { font-size: 15px; }
 .kd-badge-synthetic { color: #8a1c1c; font-weight: bold; }
@@ -255,6 +256,8 @@ class BaseApp:
         self.style = widgets.HTML(APP_CSS)
         self.url_state = widgets.HTML("", layout=widgets.Layout(display="none"))
         self.url_state.add_class("kd-url-state")
+        self.lang_switch = widgets.HTML("")  # "In English" / "Suomeksi", filled by set_url_state
+        self.lang_switch.add_class("kd-lang-switch")
         self.view = widgets.VBox([])
 
     # -- notices --------------------------------------------------------------------------
@@ -300,14 +303,18 @@ class BaseApp:
         >>> 'data-query="area=KU564&amp;start=2018&amp;lang=fi"' in app.url_state.value
         True
         """
-        query = urlencode([(k, str(v)) for k, v in {**params, "lang": self.lang}.items()
-                           if v is not None and str(v) != ""])
+        pairs = [(k, str(v)) for k, v in params.items() if k != "lang" and v is not None and str(v) != ""]
+        query = urlencode([*pairs, ("lang", self.lang)])
         self.url_state.value = f'<span class="kd-url-query" data-query="{html.escape(query, quote=True)}"></span>'
+        other = "en" if self.lang == "fi" else "fi"
+        switch = urlencode([*pairs, ("lang", other)])
+        self.lang_switch.value = (f'<a class="kd-lang-link" href="?{html.escape(switch, quote=True)}" '
+                                  f'hreflang="{other}">{html.escape(t("switch_language", self.lang))}</a>')
         return query
 
     def finish_view(self, children) -> widgets.VBox:
         """The app's top-level box: style, notice line, then ``children``."""
-        self.view = widgets.VBox([self.style, self.url_state, self.notice, *children])
+        self.view = widgets.VBox([self.style, self.url_state, self.lang_switch, self.notice, *children])
         self.view.add_class(self.css_class)
         return self.view
 

@@ -66,6 +66,7 @@ class InsightsBoard(BaseApp):
                  workshop: str = "", refresh_s: float = 4.0, refresh_for_s: float = 4 * 3600):
         super().__init__(lang)
         self.area = areas.normalise_area(area)
+        self.set_url_state({"area": self.area})  # the language switch keeps the area
         self.store = store if isinstance(store, InsightStore) else InsightStore(store, lang=self.lang)
         self.store.lang = self.lang
         self.session_id = session_id or uuid.uuid4().hex

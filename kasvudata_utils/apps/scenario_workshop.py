@@ -211,6 +211,7 @@ class ScenarioWorkshop(BaseApp):
         self.exports_suppressed = math.isnan(self.data.value(code, "exports_eur", self.base_year))
         self.defaults = scenarios.default_levers(self.rates)
         self._set_levers(self.defaults)
+        self.set_url_state({"area": code})  # a shared link opens on this area; the language switch keeps it
 
     def _show_readout(self, name: str) -> None:
         """The lever's value beside its slider, in the page's number format ("0,50" in Finnish)."""
