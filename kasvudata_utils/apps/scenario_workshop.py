@@ -157,6 +157,7 @@ class ScenarioWorkshop(BaseApp):
             self.sliders[name] = s
             readout = widgets.HTML("", layout=widgets.Layout(width="60px"))
             readout.add_class("kd-slider-readout")
+            readout.add_class(f"kd-readout-{name.replace('_', '-')}")
             self.readouts[name] = (readout, 2 if step < 0.1 else 1)
             rows.append(widgets.HBox([s, readout,
                                       widgets.HTML(html.escape(t(unit, L)), layout=widgets.Layout(width="140px"))]))
