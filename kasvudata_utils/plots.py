@@ -374,6 +374,25 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
     return fig
 
 
+def map_hotspots(fig, features: list[dict], step: int = 3) -> dict[str, list[list[tuple[int, int]]]]:
+    """Pixel outlines of each map area in the PNG :func:`figure_png` writes (origin top left).
+
+    For an HTML image map (``<area shape="poly">``) that makes a static map clickable; every ``step``-th
+    vertex is kept (the outlines only need to catch a click). Call before :func:`figure_png`, which
+    closes the figure.
+    """
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    height = fig.get_size_inches()[1] * fig.dpi
+    out: dict[str, list] = {}
+    for f in features:
+        for ring in _rings(f["geometry"]):
+            pts = ax.transData.transform([(x, y) for x, y in ring[::max(1, step)]])
+            out.setdefault(f["properties"]["area_code"], []).append(
+                [(round(float(x)), round(float(height - y))) for x, y in pts])
+    return out
+
+
 def figure_png(fig, compress_level: int = 6) -> bytes:
     r"""Render a figure to PNG once, at its own dpi, and close it (also when saving fails).
 

@@ -133,3 +133,27 @@ def test_index_column_headings_carry_their_years(tmp_path, monkeypatch):
     heads = re.findall(r"<th>([^<]*)</th>", index)
     assert "Henkilöstö 2023 (htv)" in heads and "Henkilöstön muutos 2018–2023 (%)" in heads
     assert "Yritysten syntyvyys 2023 (%)" in heads
+
+
+def test_index_map_is_clickable_and_links_only_existing_reports(tmp_path, monkeypatch):
+    from kasvudata_utils.reports.site import broken_links, build_site
+
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
+    (tmp_path / "SK177").mkdir()
+    (tmp_path / "SK177" / "report.html").write_text('<section id="insights">x</section>')
+    m = {"reports": {"SK177": {"kind": "area", "name": "Ylivieskan seutukunta", "status": "ok",
+                               "html": "SK177/report.html", "notebook": "SK177/report.ipynb", "tables": [],
+                               "parameters": {"area": "SK177", "start_year": 2018, "end_year": 2023}}}}
+    (tmp_path / "SK177" / "report.ipynb").write_text("{}")
+    build_site(tmp_path, m, "fi")
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'<area shape="poly" coords="[\d,]+" href="([^"]+)"', index)
+    # the six municipalities of the Ylivieska sub-region (at least one outline each) link to its report
+    assert set(hrefs) == {"SK177/report.html"} and len(hrefs) >= 6
+    assert 'alt="Alavieska → Ylivieskan seutukunta"' in index and 'usemap="#kd-area-map"' in index
+    assert broken_links(tmp_path) == []
+    # every outline lies inside the picture
+    w, h = map(int, re.search(r'<img src="map.png" alt="[^"]*" width="(\d+)" height="(\d+)"', index).groups())
+    for coords in re.findall(r'coords="([\d,]+)"', index):
+        xy = list(map(int, coords.split(",")))
+        assert all(0 <= x <= w for x in xy[::2]) and all(0 <= y <= h for y in xy[1::2])
