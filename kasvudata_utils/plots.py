@@ -135,13 +135,27 @@ def _margins(fig, ax=None, left: float = 0.95, right: float = 0.35, top: float =
 
 def _label_margin(labels) -> float:
     """Left margin in inches for horizontal-bar category labels at 12 pt (about 0.1 inch a character)."""
-    return 0.3 + 0.1 * max((len(str(x)) for x in labels), default=4)
+    return 0.3 + 0.1 * max((len(line) for x in labels for line in str(x).split("\n")), default=4)
 
 
-def short_label(label: str, width: int = 34) -> str:
-    """A category label cut to ``width`` characters with an ellipsis (long TOL names squeeze charts)."""
-    label = str(label)
-    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
+def short_label(label: str, width: int = 30, lines: int = 2) -> str:
+    r"""A category label wrapped on word boundaries to at most ``lines`` lines of ``width`` characters.
+
+    Long TOL names are wrapped rather than cut (issue 17: "G Tukku- ja vähittäiskauppa; moot…" hid
+    the industry); only a name longer than ``lines`` full lines ends with an ellipsis.
+
+    >>> short_label("G Tukku- ja vähittäiskauppa; moottoriajoneuvojen ja moottoripyörien korjaus")
+    'G Tukku- ja vähittäiskauppa;\nmoottoriajoneuvojen ja…'
+    >>> short_label("C Teollisuus")
+    'C Teollisuus'
+    """
+    import textwrap
+
+    wrapped = textwrap.wrap(str(label), width, break_on_hyphens=False) or [""]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+    return "\n".join(wrapped)
 
 
 def _finish(fig, ax, title: str, unit: str, prov: dict, lang: str, source: str | None, axis: str,
@@ -173,7 +187,8 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
     vals = np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=float)
     sup = np.array(list(suppressed) if suppressed is not None else [False] * n, dtype=bool)
     vals = np.where(sup, np.nan, vals)
-    fig, ax = plt.subplots(figsize=(9.0, max(3.2, 0.36 * n * (1.6 if reference_values is not None else 1) + 1.8)))
+    per_bar = 0.36 * (1.25 if any("\n" in x for x in labels) else 1.0)  # room for two-line labels
+    fig, ax = plt.subplots(figsize=(9.0, max(3.2, per_bar * n * (1.6 if reference_values is not None else 1) + 1.8)))
     y = np.arange(n)[::-1]
     h = 0.4 if reference_values is not None else 0.7
     off = h / 2 if reference_values is not None else 0.0
