@@ -8,6 +8,8 @@ second copy of a wording elsewhere). Look up with :func:`t`.
 """
 from __future__ import annotations
 
+from kasvudata_utils.numbers import format_number
+
 LANGS = ("fi", "en")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -153,6 +155,20 @@ LABELS: dict[str, dict[str, str]] = {
     "insight_indicator_label": {"fi": "Tunnusluku", "en": "Indicator"},
     "insight_year_label": {"fi": "Vuosi", "en": "Year"},
     "insight_author_label": {"fi": "Nimi", "en": "Name"},
+    "insight_author_placeholder": {"fi": "vapaaehtoinen: julkaistaan", "en": "optional: published"},
+    "insight_author_note": {"fi": "Nimi julkaistaan havainnon kanssa raporteissa ja sivustolla. Jätä kenttä "
+                                  "tyhjäksi, niin havainto julkaistaan nimettömänä.",
+                            "en": "The name is published with the insight in the reports and on the site. Leave "
+                                  "it empty to publish the insight anonymously."},
+    "insights_page_how": {
+        "fi": "Havainnot tulevat KasvuDATA-työpajoista: osallistujat kirjaavat ne havaintotaululle (sovellus "
+              "insights_board, käynnistys: kasvudata workshop), ja tämä sivu sekä alueraporttien "
+              "havaintososiot päivittyvät, kun raportit ajetaan uudelleen (kasvudata reports). Myös "
+              "tallennetut skenaariot näkyvät alueiden raporteissa.",
+        "en": "Insights come from KasvuDATA workshops: participants record them on the insights board (the "
+              "insights_board app, started with kasvudata workshop), and this page and the insights section of "
+              "each area report are updated when the reports are run again (kasvudata reports). Saved "
+              "scenarios appear in the area reports too."},
     "insight_none_option": {"fi": "(ei valittu)", "en": "(none)"},
     "insight_filter_all": {"fi": "Kaikki", "en": "All"},
     "insight_filter_kind": {"fi": "Näytä tyyppi", "en": "Show kind"},
@@ -179,7 +195,8 @@ LABELS: dict[str, dict[str, str]] = {
     "insights_none": {"fi": "Ei vielä havaintoja.", "en": "No insights yet."},
     "insights_more": {"fi": "Näytetään {shown} / {total} havaintoa: rajaa tyypin tai toimialan mukaan.",
                       "en": "Showing {shown} of {total} insights: filter by kind or industry."},
-    "insights_summary": {"fi": "{n} havaintoa alueelta {area}", "en": "{n} insights about {area}"},
+    "insights_summary": {"fi": "{n} havaintoa alueelta {area}", "en": "{n} insights about {area}",
+                         "fi_one": "{n} havainto alueelta {area}", "en_one": "{n} insight about {area}"},
     "insights_export_title": {"fi": "Työpajojen havainnot", "en": "Workshop insights"},
     "insights_badge": {"fi": "Osallistujien havainnot (ei tilastolukuja) · tallennettu: {path}",
                        "en": "Participants' insights (no statistical figures) · stored in: {path}"},
@@ -210,7 +227,9 @@ LABELS: dict[str, dict[str, str]] = {
     "indicator_krugman_index": {"fi": "Krugmanin erikoistumisindeksi", "en": "Krugman specialisation index"},
     "indicator_herfindahl_index": {"fi": "Herfindahlin indeksi", "en": "Herfindahl index"},
     "insights_source_note": {"fi": "Lähde: KasvuDATA-työpajojen osallistujat ({n} kirjausta).",
-                             "en": "Source: participants of KasvuDATA workshops ({n} entries)."},
+                             "en": "Source: participants of KasvuDATA workshops ({n} entries).",
+                             "fi_one": "Lähde: KasvuDATA-työpajojen osallistujat ({n} kirjaus).",
+                             "en_one": "Source: participants of KasvuDATA workshops ({n} entry)."},
     # apps.common (workshop apps, issue 5)
     "internal_error_hint": {"fi": "sovellus ei pystynyt laskemaan tätä. Kokeile toista valintaa tai lataa sivu "
                                   "uudelleen.",
@@ -304,7 +323,8 @@ LABELS: dict[str, dict[str, str]] = {
     "scenario_note": {"fi": "Ryhmän perustelu tai muistiinpano", "en": "The group's reasoning or a note"},
     "save_scenario": {"fi": "Tallenna skenaario", "en": "Save scenario"},
     "scenario_saved": {"fi": "Skenaario tallennettu ({n} tallennettua tälle alueelle).",
-                       "en": "Scenario saved ({n} saved for this area)."},
+                       "en": "Scenario saved ({n} saved for this area).",
+                       "fi_one": "Skenaario tallennettu ({n} tallennettu tälle alueelle)."},
     # research notebooks 10–13 (issue 7): figure titles, axes, legends
     "research_lisa_map_title": {"fi": "Henkilöstön kasvun LISA-klusterit {start}–{end}",
                                 "en": "LISA clusters of personnel growth {start}–{end}"},
@@ -694,6 +714,11 @@ LABELS: dict[str, dict[str, str]] = {
                        "en": "Generated {date} · data fingerprint {fp} · version {version} · {ok}/{total} reports "
                              "succeeded ·"},
     "headline_personnel": {"fi": "Henkilöstö (htv)", "en": "Personnel (person-years)"},
+    # the index's column headings carry their years (issue 17)
+    "site_col_personnel": {"fi": "Henkilöstö {end} (htv)", "en": "Personnel {end} (person-years)"},
+    "site_col_personnel_growth_pct": {"fi": "Henkilöstön muutos {start}–{end} (%)",
+                                      "en": "Personnel change {start}–{end} (%)"},
+    "site_col_birth_rate_pct": {"fi": "Yritysten syntyvyys {end} (%)", "en": "Enterprise birth rate {end} (%)"},
     "headline_personnel_growth_pct": {"fi": "Henkilöstön muutos (%)", "en": "Personnel change (%)"},
     "headline_birth_rate_pct": {"fi": "Yritysten syntyvyys (%)", "en": "Enterprise birth rate (%)"},
     "status_ok": {"fi": "valmis", "en": "ok"},
@@ -752,6 +777,28 @@ LABELS: dict[str, dict[str, str]] = {
     "takeaway_lisa_unstable": {
         "fi": "Merkitsevä joukko riippuu permutaatiosiemenestä: lisää permutaatioita ennen kuin nimeät klustereita.",
         "en": "The significant set depends on the permutation seed: add permutations before naming clusters."},
+    # report page furniture (issue 17): chart downloads, table of contents, print margins
+    "chart_download_csv": {"fi": "Lataa luvut (CSV)", "en": "Download the numbers (CSV)"},
+    "chart_download_png": {"fi": "Lataa kuva (PNG)", "en": "Download the image (PNG)"},
+    "report_toc": {"fi": "Sisällys", "en": "Contents"},
+    "switch_language": {"fi": "In English", "en": "Suomeksi"},
+    "map_lq_above": {"fi": "Erikoistunut (LQ > 1)", "en": "Specialised (LQ > 1)"},
+    "map_lq_not_above": {"fi": "Ei erikoistunut (LQ ≤ 1)", "en": "Not specialised (LQ ≤ 1)"},
+    "report_page": {"fi": "Sivu", "en": "Page"},
+    # data sources named in badges and chart footers (provenance.SOURCE_KEYS maps the recorded names)
+    "source_name_synthetic_panel": {"fi": "KasvuDATAn synteettinen yritysaineisto",
+                                    "en": "KasvuDATA synthetic firm panel"},
+    "source_name_synthetic_calibrated": {
+        "fi": "KasvuDATAn synteettinen yritysaineisto (kalibroitu Tilastokeskuksen tilastoihin)",
+        "en": "KasvuDATA synthetic firm panel (calibrated to Statistics Finland)"},
+    "source_name_statfin": {"fi": "Tilastokeskus", "en": "Statistics Finland"},
+    "source_name_statfin_pxweb": {"fi": "Tilastokeskus, StatFin", "en": "Statistics Finland, StatFin"},
+    "source_name_paavo": {"fi": "Tilastokeskus, Paavo 2020", "en": "Statistics Finland, Paavo 2020"},
+    "source_name_nls": {"fi": "Maanmittauslaitos", "en": "National Land Survey of Finland"},
+    "source_name_sotkanet": {"fi": "THL Sotkanet (Tilastokeskus)", "en": "THL Sotkanet (Statistics Finland)"},
+    "source_name_tem": {"fi": "Työ- ja elinkeinoministeriö", "en": "Ministry of Economic Affairs and Employment"},
+    "source_name_customs": {"fi": "Tulli", "en": "Finnish Customs"},
+    "source_name_eurostat": {"fi": "Eurostat, NACE Rev. 2 (TOL 2008)", "en": "Eurostat NACE Rev. 2"},
     "takeaway_synthetic": {
         "fi": "Aineisto on synteettinen: tulos kertoo menetelmästä ja istutetusta mallista, ei todellisista "
               "yrityksistä.",
@@ -837,6 +884,30 @@ def t(key: str, lang: str = "fi", **fmt) -> str:
         raise KeyError(f"labels.t: no label {key!r} (add it to labels.LABELS)") from None
     text = entry.get(lang) or entry["fi"]
     return text.format(**fmt) if fmt else text
+
+
+def tn(key: str, n, lang: str = "fi", **fmt) -> str:
+    """The label ``key`` for a count ``n``, in the grammatical number ``n`` asks for.
+
+    An entry may carry a singular form under ``fi_one``/``en_one`` (used when ``n`` is exactly 1);
+    otherwise the plural text (``fi``/``en``) is used. Finnish takes the partitive after every number
+    but one ("1 havainto", "2 havaintoa", "0 havaintoa"), English the plural ("1 entry", "2 entries").
+    ``n`` is written in the language's number format (``{n}`` in the text).
+
+    >>> tn("insights_source_note", 1, "fi")
+    'Lähde: KasvuDATA-työpajojen osallistujat (1 kirjaus).'
+    >>> tn("insights_source_note", 2, "en")
+    'Source: participants of KasvuDATA workshops (2 entries).'
+    """
+    try:
+        entry = LABELS[key]
+    except KeyError:
+        raise KeyError(f"labels.t: no label {key!r} (add it to labels.LABELS)") from None
+    lang = lang if lang in LANGS else "fi"
+    one = isinstance(n, (int, float)) and not isinstance(n, bool) and n == 1
+    text = (entry.get(f"{lang}_one") if one else None) or entry.get(lang) or entry["fi"]
+    count = format_number(n, lang) if isinstance(n, (int, float)) and float(n).is_integer() else n
+    return text.format(n=count, **fmt)
 
 
 def has(key: str) -> bool:

@@ -22,7 +22,7 @@ import math
 from kasvudata_utils.areas import area_name
 from kasvudata_utils.labels import t
 from kasvudata_utils.numbers import MINUS, SUPPRESSED_MARK, THIN_SPACE, format_number, format_pct, is_missing  # noqa: F401
-from kasvudata_utils.provenance import badge_text
+from kasvudata_utils.provenance import badge_text, sources_text
 
 # Okabe & Ito (2008) colour-blind safe palette; first colour = the area, second = the reference.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -40,6 +40,39 @@ _RC = {
 
 
 _is_missing = is_missing
+
+
+def _value(v):
+    """A drawn value for the chart's data table: a float, or None where nothing is drawn."""
+    return None if _is_missing(v) else float(v)
+
+
+def chart_data(fig) -> list[dict]:
+    r"""The numbers a chart of this module draws, one dict per bar, point or map area.
+
+    Bar charts give ``label, value, suppressed`` (and ``reference_value``), line charts
+    ``series, year, value`` (indexed values where the chart is an index), maps ``area_code, name,
+    highlighted``; a suppressed value is ``None``, never a number. Reports offer it as the chart's CSV.
+
+    >>> fig = bar_chart(["C", "G"], [1.0, 2.0], suppressed=[False, True], title="t", unit="u",
+    ...                 prov={"kind": "real", "sources": []})
+    >>> chart_data(fig)
+    [{'label': 'C', 'value': 1.0, 'suppressed': False}, {'label': 'G', 'value': None, 'suppressed': True}]
+    >>> figure_png(fig)[:4]
+    b'\x89PNG'
+    """
+    return list(getattr(fig, "kd_data", []))
+
+
+def readable_ticks(axis, decimals: int = 0) -> None:
+    """Put an axis's ticks at 1-2-5 steps (2.5 is not one), whole numbers only with ``decimals=0``.
+
+    So no tick label repeats or skips after rounding (102, 100, 98, 95 … came from 2.5-point steps
+    shown as integers).
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=decimals == 0))
 
 
 def format_cell(value, suppressed: bool, lang: str = "fi", decimals: int = 0) -> str:
@@ -79,7 +112,7 @@ def add_footer(fig, prov: dict, lang: str = "fi", source: str | None = None) -> 
 
     ``source`` names the statistic's source; by default the sources recorded in ``prov``.
     """
-    src = source or "; ".join(prov.get("sources", [])) or t("attribution", lang)
+    src = source or sources_text(prov, lang) or t("attribution", lang)
     badge = t(f"data_{prov.get('kind', 'real')}", lang)
     if prov.get("not_for_publication"):
         badge = t("not_for_publication", lang) + " · " + badge
@@ -102,13 +135,27 @@ def _margins(fig, ax=None, left: float = 0.95, right: float = 0.35, top: float =
 
 def _label_margin(labels) -> float:
     """Left margin in inches for horizontal-bar category labels at 12 pt (about 0.1 inch a character)."""
-    return 0.3 + 0.1 * max((len(str(x)) for x in labels), default=4)
+    return 0.3 + 0.1 * max((len(line) for x in labels for line in str(x).split("\n")), default=4)
 
 
-def short_label(label: str, width: int = 34) -> str:
-    """A category label cut to ``width`` characters with an ellipsis (long TOL names squeeze charts)."""
-    label = str(label)
-    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
+def short_label(label: str, width: int = 30, lines: int = 2) -> str:
+    r"""A category label wrapped on word boundaries to at most ``lines`` lines of ``width`` characters.
+
+    Long TOL names are wrapped rather than cut (issue 17: "G Tukku- ja vähittäiskauppa; moot…" hid
+    the industry); only a name longer than ``lines`` full lines ends with an ellipsis.
+
+    >>> short_label("G Tukku- ja vähittäiskauppa; moottoriajoneuvojen ja moottoripyörien korjaus")
+    'G Tukku- ja vähittäiskauppa;\nmoottoriajoneuvojen ja…'
+    >>> short_label("C Teollisuus")
+    'C Teollisuus'
+    """
+    import textwrap
+
+    wrapped = textwrap.wrap(str(label), width, break_on_hyphens=False) or [""]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+    return "\n".join(wrapped)
 
 
 def _finish(fig, ax, title: str, unit: str, prov: dict, lang: str, source: str | None, axis: str,
@@ -134,12 +181,14 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
     import numpy as np
 
     apply_style()
+    full_labels = [str(x) for x in labels]
     labels = [short_label(x) for x in labels]
     n = len(labels)
     vals = np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=float)
     sup = np.array(list(suppressed) if suppressed is not None else [False] * n, dtype=bool)
     vals = np.where(sup, np.nan, vals)
-    fig, ax = plt.subplots(figsize=(9.0, max(3.2, 0.36 * n * (1.6 if reference_values is not None else 1) + 1.8)))
+    per_bar = 0.36 * (1.25 if any("\n" in x for x in labels) else 1.0)  # room for two-line labels
+    fig, ax = plt.subplots(figsize=(9.0, max(3.2, per_bar * n * (1.6 if reference_values is not None else 1) + 1.8)))
     y = np.arange(n)[::-1]
     h = 0.4 if reference_values is not None else 0.7
     off = h / 2 if reference_values is not None else 0.0
@@ -158,33 +207,52 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
             ax.text(v, yi + off, " " + format_number(v, lang, decimals) + " ", va="center",
                     ha="left" if v >= 0 else "right", fontsize=10)
     ax.set_yticks(y, labels)
+    readable_ticks(ax.xaxis, tick_decimals(span))
     ax.xaxis.set_major_formatter(number_formatter(lang, tick_decimals(span)))
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.margins(x=0.18)
     if reference_values is not None or area_label:  # below the axes: never over a bar or its value
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, frameon=False)
     has_legend = reference_values is not None or bool(area_label)
+    fig.kd_data = [{"label": str(lab), "value": _value(v), "suppressed": bool(s)} for lab, v, s
+                   in zip(full_labels, vals, sup, strict=False)]
+    if reference_values is not None:
+        for row, r in zip(fig.kd_data, rv, strict=False):
+            row["reference_value"] = _value(r)
     return _finish(fig, ax, title, unit, prov, lang, source, "x", left=_label_margin(labels),
                    bottom=1.45 if has_legend else 1.0)
 
 
 def line_chart(series: dict, *, title: str, unit: str, prov: dict, lang: str = "fi", source: str | None = None,
-               decimals: int = 0, index_base: bool = False):
+               decimals: int = 0, index_base: bool = False, zero_baseline: bool | None = None):
     """Line chart of several series over years: ``series`` maps label → (years, values).
 
     ``index_base=True`` rescales each series to 100 in its first year, so an area and its much larger
-    reference can share one axis.
+    reference can share one axis. ``zero_baseline`` starts the value axis at 0 (by default for a level
+    or a rate that is never negative, i.e. unless the chart is an index): an axis starting at 7.5 makes
+    small changes look large.
     """
     import matplotlib.pyplot as plt
     import numpy as np
 
     apply_style()
     fig, ax = plt.subplots()
+    fig.kd_data = []
+    lowest = math.inf
     for i, (label, (years, values)) in enumerate(series.items()):
         v = np.array([np.nan if _is_missing(x) else float(x) for x in values], dtype=float)
         if index_base and len(v) and np.isfinite(v[0]) and v[0] != 0:
             v = v / v[0] * 100.0
         ax.plot(list(years), v, marker="o", color=PALETTE[i % len(PALETTE)], label=label)
+        fig.kd_data += [{"series": str(label), "year": int(y), "value": _value(x)} for y, x in zip(years, v,
+                                                                                                   strict=False)]
+        if np.isfinite(v).any():
+            lowest = min(lowest, float(np.nanmin(v)))
+    if zero_baseline is None:
+        zero_baseline = not index_base and lowest >= 0
+    if zero_baseline and math.isfinite(lowest):
+        ax.set_ylim(bottom=0)
+    readable_ticks(ax.yaxis, decimals)
     ax.yaxis.set_major_formatter(number_formatter(lang, decimals))
     ax.xaxis.get_major_locator().set_params(integer=True)
     if len(series) > 1:
@@ -236,7 +304,8 @@ def _rings(geometry: dict):
 
 
 def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang: str = "fi",
-             label_codes=(), names: dict | None = None, colour_by: str | None = None):
+             label_codes=(), names: dict | None = None, colour_by: str | None = None, suppressed=(),
+             legend_labels: tuple[str, str] | None = None):
     """Static map of Northern Ostrobothnia's municipalities with some of them highlighted.
 
     Drawn with matplotlib from the simplified WGS84 GeoJSON (``web_mk17.geojson``) so a report kernel
@@ -252,16 +321,25 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
         Municipalities whose name is written on the map.
     colour_by : {"subregion", None}
         Colour every municipality by its sub-region instead of highlighting (the site's home map).
+    suppressed : collection of str
+        Municipalities whose value is confidential: hatched, never coloured as if known, and named
+        "salattu"/"suppressed" in the legend.
+    legend_labels : (str, str), optional
+        Legend texts of the highlighted and the other municipalities (a legend is drawn when given or
+        when any municipality is suppressed).
     """
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
 
     apply_style()
-    highlight = set(highlight)
+    highlight, suppressed = set(highlight), set(suppressed) - set(highlight)
     subregions = sorted({f["properties"].get("subregion_code", "") for f in features})
-    polys, colours = [], []
+    polys, colours, hatched = [], [], []
     for f in features:
         p = f["properties"]
+        if p["area_code"] in suppressed and colour_by != "subregion":
+            hatched += _rings(f["geometry"])
+            continue
         if colour_by == "subregion":
             colour = PALETTE[subregions.index(p.get("subregion_code", "")) % len(PALETTE)]
         else:
@@ -270,7 +348,15 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
             polys.append(ring)
             colours.append(colour)
     fig, ax = plt.subplots(figsize=(7.0, 7.5))
+    fig.kd_data = [{"area_code": f["properties"]["area_code"],
+                    "name": (names or {}).get(f["properties"]["area_code"], f["properties"].get("name_fi", "")),
+                    "subregion_code": f["properties"].get("subregion_code", ""),
+                    "highlighted": f["properties"]["area_code"] in highlight,
+                    "suppressed": f["properties"]["area_code"] in suppressed} for f in features]
     ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="white", linewidths=0.8))
+    if hatched:
+        ax.add_collection(PolyCollection(hatched, facecolors="white", edgecolors=NEUTRAL_COLOUR, hatch="///",
+                                         linewidths=0.8))
     for f in features:
         p = f["properties"]
         if p["area_code"] in set(label_codes):
@@ -286,12 +372,40 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
         handles = [Patch(facecolor=PALETTE[i % len(PALETTE)], label=f"{area_name(c, lang)} ({c})")
                    for i, c in enumerate(subregions) if c]
         ax.legend(handles=handles, loc="upper left", fontsize=10, frameon=False)
+    elif legend_labels or suppressed:
+        from matplotlib.patches import Patch
+
+        on, off = legend_labels or ("", "")
+        handles = [Patch(facecolor=AREA_COLOUR, label=on), Patch(facecolor="#E8E8E8", label=off)] if on else []
+        if suppressed:
+            handles.append(Patch(facecolor="white", edgecolor=NEUTRAL_COLOUR, hatch="///",
+                                 label=t("suppressed", lang)))
+        ax.legend(handles=handles, loc="upper left", fontsize=11, frameon=False)
     ax.autoscale_view()
     ax.set_aspect(1 / math.cos(math.radians(65.0)))
     ax.set_axis_off()
     _margins(fig, ax, left=0.15, right=0.15, top=0.6, bottom=0.5, title=title)
     add_footer(fig, prov, lang, t("map_source", lang))
     return fig
+
+
+def map_hotspots(fig, features: list[dict], step: int = 3) -> dict[str, list[list[tuple[int, int]]]]:
+    """Pixel outlines of each map area in the PNG :func:`figure_png` writes (origin top left).
+
+    For an HTML image map (``<area shape="poly">``) that makes a static map clickable; every ``step``-th
+    vertex is kept (the outlines only need to catch a click). Call before :func:`figure_png`, which
+    closes the figure.
+    """
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    height = fig.get_size_inches()[1] * fig.dpi
+    out: dict[str, list] = {}
+    for f in features:
+        for ring in _rings(f["geometry"]):
+            pts = ax.transData.transform([(x, y) for x, y in ring[::max(1, step)]])
+            out.setdefault(f["properties"]["area_code"], []).append(
+                [(round(float(x)), round(float(height - y))) for x, y in pts])
+    return out
 
 
 def figure_png(fig, compress_level: int = 6) -> bytes:

@@ -22,6 +22,21 @@ import html
 from kasvudata_utils.labels import t
 
 KINDS = ("real", "synthetic", "user", "mixed")
+#: Source names as loaders record them (English, stable: they are also written to manifests) → the label
+#: that names the source to a reader in the page's language. A source not listed (a user's file name, a
+#: StatFin table title) is shown as recorded.
+SOURCE_KEYS = {
+    "KasvuDATA synthetic firm panel": "source_name_synthetic_panel",
+    "KasvuDATA synthetic firm panel (calibrated to Statistics Finland)": "source_name_synthetic_calibrated",
+    "Statistics Finland": "source_name_statfin",
+    "Statistics Finland, StatFin": "source_name_statfin_pxweb",
+    "Statistics Finland, Paavo 2020": "source_name_paavo",
+    "National Land Survey of Finland": "source_name_nls",
+    "THL Sotkanet (Statistics Finland)": "source_name_sotkanet",
+    "Ministry of Economic Affairs and Employment": "source_name_tem",
+    "Finnish Customs": "source_name_customs",
+    "Eurostat NACE Rev. 2": "source_name_eurostat",
+}
 UNKNOWN = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
 
 
@@ -61,11 +76,32 @@ def combine(*provs: dict) -> dict:
     return make(kind, sources, columns, any(p.get("not_for_publication") for p in provs))
 
 
+def source_text(source: str, lang: str = "fi") -> str:
+    """A recorded source name in ``lang`` (as recorded when it is not a known source).
+
+    >>> source_text("KasvuDATA synthetic firm panel", "fi")
+    'KasvuDATAn synteettinen yritysaineisto'
+    >>> source_text("my_extract.csv", "fi")
+    'my_extract.csv'
+    """
+    key = SOURCE_KEYS.get(str(source))
+    return t(key, lang) if key else str(source)
+
+
+def sources_text(prov: dict, lang: str = "fi") -> str:
+    """The sources of ``prov`` in ``lang``, joined with "; " ("" when none are recorded)."""
+    return "; ".join(source_text(s, lang) for s in prov.get("sources", []))
+
+
 def badge_text(prov: dict, lang: str = "fi") -> str:
-    """Short text for the data badge: kind plus sources."""
+    """Short text for the data badge: kind plus sources, both in ``lang``.
+
+    >>> badge_text(make("synthetic", ["KasvuDATA synthetic firm panel"]), "fi")
+    'SYNTEETTINEN data · KasvuDATAn synteettinen yritysaineisto'
+    """
     text = t(f"data_{prov.get('kind', 'real')}", lang)
     if prov.get("sources"):
-        text += " · " + "; ".join(prov["sources"])
+        text += " · " + sources_text(prov, lang)
     if prov.get("not_for_publication"):
         text = t("not_for_publication", lang) + " · " + text
     return text

@@ -407,3 +407,88 @@ def test_explorer_marks_rates_on_few_firms():
     assert "<td>2023</td><td>80*</td><td>82.5</td>" in app.table.value
     assert "fewer than 20 firms" in app.table.value
     assert "survival (%) 80*" in app.summary.value and "(change +30* pp)" in app.summary.value
+
+
+def test_scenario_slider_readouts_use_the_page_number_format(data):
+    fi = ScenarioWorkshop(area="KU009", lang="fi", store=FakeStore())
+    fi.sliders["export_elasticity"].value = 0.5
+    fi.sliders["survival_rate_pct"].value = 92.0
+    assert fi.readouts["export_elasticity"][0].value == "0,50"
+    assert fi.readouts["survival_rate_pct"][0].value == "92,0"
+    assert all(s.readout is False for s in fi.sliders.values())  # no d3 "0.50" beside ours
+    en = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    en.sliders["export_elasticity"].value = 0.75
+    assert en.readouts["export_elasticity"][0].value == "0.75"
+
+
+@pytest.mark.parametrize("typed", ["Ylivieska", "ylivieska", "977", "KU977", "ku 977"])
+def test_explorer_area_box_accepts_a_typed_name_or_code(data, typed):
+    app = AreaExplorer(area="KU009", lang="en")
+    app.area_select.value = typed  # what the box sends on Enter (continuous_update=False)
+    assert app.area == "KU977"
+    assert app.area_select.value == "Ylivieska (KU977)"  # the box shows what the page shows
+    assert app.summary.value.startswith("Ylivieska (KU977)")
+
+
+def test_explorer_area_box_rejects_an_unknown_area_with_a_notice(data):
+    app = AreaExplorer(area="KU009", lang="en")
+    app.area_select.value = "Helsinki"  # a real municipality, but not in this app
+    assert app.area == "KU009" and app.area_select.value == "Alavieska (KU009)"
+    assert "Helsinki" in app.notice.value and app.notice.layout.display != "none"
+    app.area_select.value = "Nowhere at all"
+    assert app.area == "KU009" and "Nowhere" in app.notice.value
+
+
+def test_explorer_url_state_round_trip(data):
+    from urllib.parse import parse_qs
+
+    app = AreaExplorer(area="KU009", lang="en")
+    app.area_select.value = "Ylivieska (KU977)"
+    app.reference_select.value = "SK177"
+    app.year_range.value = (2020, 2023)
+    app.indicator_select.value = "establishments"
+    query = app.url_query()
+    params = {k: v[0] for k, v in parse_qs(query).items()}
+    assert params == {"area": "KU977", "reference": "SK177", "start": "2020", "end": "2023",
+                      "indicator": "establishments", "lang": "en"}
+    assert f'data-query="{html.escape(query)}"' in app.url_state.value  # what the page script copies
+    # a reload: the app built from that URL shows the same view
+    code, lang, notice = common.resolve_params(params)
+    again = AreaExplorer(area=code, lang=lang)
+    again.apply_url(params)
+    assert notice is None and again.url_query() == query
+    assert again.summary.value == app.summary.value
+    # an unusable year or indicator in a shared link keeps the defaults instead of failing
+    other = AreaExplorer(area="KU009", lang="en")
+    other.apply_url({"start": "x", "end": "1900", "indicator": "nope", "reference": "KU999"})
+    assert other.reference == "MK17" and other.indicator_select.value == "personnel"
+
+
+def test_app_chart_text_is_readable_and_ticks_never_step_by_two_and_a_half(data):
+    import re
+
+    from kasvudata_utils.apps.charts import nice_ticks, svg_bar_chart, svg_line_chart
+
+    line = svg_line_chart([2019, 2020], [("A", [92.0, 100.0], "#000", "")], "T")
+    bars = svg_bar_chart(["C Teollisuus"], [("A", [5.0], "#000")], "T")
+    for svg in (line, bars, AreaExplorer(area="KU009", lang="fi").chart.value):
+        sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+        assert sizes and min(sizes) >= 14
+    # 85 … 102 by hand: about 6 ticks of a 1-2-5 step → step 5: 85, 90, 95, 100, 105
+    assert nice_ticks(85, 102) == [85.0, 90.0, 95.0, 100.0, 105.0]
+    assert 2.5 not in {b - a for a, b in zip(nice_ticks(0, 12), nice_ticks(0, 12)[1:], strict=False)}
+
+
+def test_every_app_has_a_language_switch_that_keeps_the_view(data, tmp_path):
+    from kasvudata_utils.apps.insights_board import InsightsBoard
+    from kasvudata_utils.insights.store import InsightStore
+
+    ex = AreaExplorer(area="KU977", lang="fi")
+    assert ex.lang_switch in ex.view.children
+    assert ">In English</a>" in ex.lang_switch.value
+    href = html.unescape(ex.lang_switch.value.split('href="')[1].split('"')[0])
+    assert href.startswith("?area=KU977&reference=MK17&") and href.endswith("&lang=en")
+    sc = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    assert 'href="?area=KU009&amp;lang=fi"' in sc.lang_switch.value and ">Suomeksi</a>" in sc.lang_switch.value
+    board = InsightsBoard(area="KU009", lang="fi", store=InsightStore(tmp_path / "b.sqlite"))
+    assert 'href="?area=KU009&amp;lang=en"' in board.lang_switch.value

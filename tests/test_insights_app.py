@@ -55,7 +55,7 @@ def test_submit_saves_to_store_and_lists_it(store):
                                               "Ylivieska 2026", "Osaavia hitsaajia ei saa")
     assert rec["session_id"] == b.session_id
     assert b.text.value == "" and b.notice.value == "Tallennettu."
-    assert b.summary.value == "1 havaintoa alueelta Alavieska"
+    assert b.summary.value == "1 havainto alueelta Alavieska"
     [(vote, body)] = items(b)
     assert vote == "+1 (0)"
     assert "Osaavia hitsaajia ei saa" in body and "Pullonkaula · C Teollisuus · Viittaa: Henkilöstö, 2023" in body

@@ -124,8 +124,8 @@ def test_scenario_model_results_show_scenario_and_difference(store):
     rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td></tr>", table)
     assert rows == [(t("lever_birth_rate_pct", "fi"), "8"),
                     ("Lähtövuosi", "2023"), ("Tavoitevuosi", "2031"), ("Vertailualue", "Pohjois-Pohjanmaa"),
-                    ("Yritykset – skenaario", "85"), ("Yritykset – ero perusuraan", "3"),
-                    ("Henkilöstö – skenaario", "1\u00a0150"), ("Henkilöstö – ero perusuraan", "50")]
+                    ("Yritykset – skenaario", "85"), ("Yritykset – ero perusuraan", "+3"),
+                    ("Henkilöstö – skenaario", "1\u202f150"), ("Henkilöstö – ero perusuraan", "+50")]
     assert "by_group" not in html and "manufacturing" not in html
 
 
@@ -182,3 +182,32 @@ def test_area_records_are_what_the_section_shows(store):
     store.delete(gone)
     assert sorted(r["uuid"] for r in area_records(store, "SK177")) == sorted([a, b])
     assert [r["uuid"] for r in area_records(store, "SK177", include_members=False)] == [b]
+
+
+def test_scenario_table_reads_like_the_app(store):
+    # issue 17: levers in slider order with units, exports in million euros, persons and firms whole
+    results = {"exports_eur_scenario": 349_613_667.18, "exports_eur_diff": 12_345_678.9, "firms_scenario": 2895.43,
+               "firms_diff": -4.6, "lever_order": ["survival_rate_pct", "birth_rate_pct"],
+               "lever_units": {"survival_rate_pct": "unit_pct_per_year", "birth_rate_pct": "unit_pct_per_year"}}
+    store.add_scenario("KU009", {"birth_rate_pct": 9.5, "survival_rate_pct": 92.0}, results, note="B")
+    html = render_area_insights_html(store, "KU009", "fi")
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td></tr>", html)
+    assert rows[:2] == [(t("lever_survival_rate_pct", "fi"), "92 % / vuosi"),
+                        (t("lever_birth_rate_pct", "fi"), "9,5 % / vuosi")]
+    values = dict(rows)
+    assert values["Vienti (€) – skenaario"] == "349,6 milj. €"  # 349 613 667,18 € by hand: 349,6 M€
+    assert values["Vienti (€) – ero perusuraan"] == "+12,3 milj. €"
+    assert values["Yritykset – skenaario"] == "2\u202f895" and values["Yritykset – ero perusuraan"] == "\u22125"
+
+
+def test_markdown_export_uses_labels_not_identifiers(store):
+    from kasvudata_utils.insights.exchange import export_text
+
+    store.add("KU009", "bottleneck", "Hitsaajia ei saa", industry="C", indicator="personnel", year=2023)
+    store.add_scenario("KU009", {"birth_rate_pct": 9.5}, {"lever_order": ["birth_rate_pct"],
+                                                          "lever_units": {"birth_rate_pct": "unit_pct_per_year"}},
+                       note="A")
+    md = export_text(store, "md", lang="fi")
+    assert "birth\\_rate\\_pct" not in md and "birth_rate_pct" not in md
+    assert "Yritysten syntyvyys 9,5 % / vuosi" in md
+    assert "C Teollisuus, Henkilöstö, 2023" in md

@@ -63,7 +63,9 @@ def test_bar_chart_has_title_unit_footer_and_never_shows_a_suppressed_value():
     texts = _texts(fig)
     assert "Henkilöstö" in texts and "henkilötyövuotta" in texts
     footer = " ".join(t.get_text() for t in fig.texts)
-    assert "SYNTEETTINEN data" in footer and "KasvuDATA synthetic firm panel" in footer
+    # a Finnish chart names its source in Finnish too (issue 17: "Lähde: KasvuDATA synthetic firm panel")
+    assert "SYNTEETTINEN data" in footer and "Lähde: KasvuDATAn synteettinen yritysaineisto" in footer
+    assert "synthetic" not in footer
     joined = " ".join(texts)
     assert "987" not in joined  # the suppressed value appears nowhere
     assert "salattu" in joined

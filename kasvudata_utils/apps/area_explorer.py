@@ -20,6 +20,7 @@ True
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 
@@ -31,13 +32,14 @@ from kasvudata_utils.apps.charts import svg_line_chart
 from kasvudata_utils.apps.common import (
     AllowedAreas,
     BaseApp,
+    area_from_text,
     area_label,
     area_options,
     badge_css,
-    code_from_label,
     csv_download_html,
     data_badge,
     format_number,
+    resolve_area,
     signed,
 )
 from kasvudata_utils.errors import InputError
@@ -115,7 +117,7 @@ class AreaExplorer(BaseApp):
 
         self.title = widgets.HTML(f"<h2 style='margin:4px 0'>{html.escape(t('explorer_title', L))}</h2>")
         self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
-                                            placeholder=t("search_area", L), ensure_option=True,
+                                            placeholder=t("search_area", L), ensure_option=False,
                                             description=t("area", L), continuous_update=False,
                                             layout=widgets.Layout(width="400px"))
         self.area_select.add_class("kd-area-select")
@@ -183,8 +185,21 @@ class AreaExplorer(BaseApp):
         self.area_select.value = area_label(code, self.lang)  # triggers _on_area
 
     def _on_area(self, change) -> None:
-        code = code_from_label(change["new"])
-        if not code or code == self.area or not self.data.has(code):
+        """A picked option, or a typed name or code + Enter ("Oulu" → Oulu (KU564)); else a notice."""
+        text = str(change["new"] or "").strip()
+        if not text:
+            return
+        try:
+            code = area_from_text(text, self.data.area_codes())
+        except InputError:
+            self.area_select.value = area_label(self.area, self.lang)  # the box shows what the page shows
+            raise
+        label = area_label(code, self.lang)
+        if text != label:
+            self.area_select.value = label  # runs this again with the option label
+            return
+        self.clear_notice()
+        if code == self.area:
             return
         self.area = code
         self.compare = [c for c in self.compare if c != code]
@@ -196,9 +211,36 @@ class AreaExplorer(BaseApp):
             self.refresh()
 
     def apply_url(self, params: dict) -> None:
-        """Extra URL parameters after the area: ``compare=CODE,CODE…`` or ``compare=similar``."""
+        """Apply the URL parameters after the area (the state :meth:`url_query` writes).
+
+        ``reference``, ``start``/``end``, ``indicator`` and ``compare=CODE,CODE…`` or ``compare=similar``;
+        a value the app cannot show keeps the default.
+        """
+        before = (self.reference, self.year_range.value, self.indicator_select.value)
+        self._updating = True
+        try:
+            ref, _ = resolve_area(params.get("reference"), self.lang, self.reference)
+            if ref in [v for _, v in self.reference_select.options]:
+                self.reference_select.value = ref
+            y0, y1 = self.year_range.value
+            with contextlib.suppress(TypeError, ValueError):  # an unreadable year keeps the default period
+                y0, y1 = int(params.get("start", y0)), int(params.get("end", y1))
+            if self.year_range.min <= y0 < y1 <= self.year_range.max:
+                self.year_range.value = (y0, y1)
+            if params.get("indicator") in self.indicator_codes:
+                self.indicator_select.value = params["indicator"]
+        finally:
+            self._updating = False
         if params.get("compare"):
-            self.compare_box.value = str(params["compare"])[:400]  # triggers _on_compare
+            self.compare_box.value = str(params["compare"])[:400]  # triggers _on_compare and refresh
+        elif before != (self.reference, self.year_range.value, self.indicator_select.value):
+            self.refresh()
+
+    def url_query(self) -> str:
+        """The view as a URL query: area, reference, years, indicator, compared areas and language."""
+        y0, y1 = self.year_range.value
+        return self.set_url_state({"area": self.area, "reference": self.reference, "start": y0, "end": y1,
+                                   "indicator": self.indicator_select.value, "compare": self.compare_box.value})
 
     def _on_compare(self, change) -> None:
         self.clear_notice()
@@ -498,3 +540,4 @@ class AreaExplorer(BaseApp):
             self.map.update(vals, set(areas.municipalities(self.area)), labels,
                             caption=f"{area_label(self.area, L)} · {t(f'ind_{ind}', L)} {y1}",
                             legend=legend_html(vals, lambda x: format_number(x, L, dec)))
+        self.url_query()

@@ -35,7 +35,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import ipywidgets as widgets
 
@@ -54,14 +54,16 @@ APP_CSS = """
 <style>
 .kd-app { font-size: 15px; max-width: 1260px; }
 .kd-app .widget-label, .kd-app .widget-readout, .kd-app select, .kd-app input { font-size: 15px; }
-.kd-summary { font-size: 17px; line-height: 1.45; padding: 6px 10px; background: #f3f6fa;
+.kd-summary { font-size: 18px; line-height: 1.45; padding: 6px 10px; background: #f3f6fa;
               border-left: 4px solid #1f5f99; }
 .kd-notice { font-size: 15px; color: #7a4b00; }
+.kd-lang-switch { align-self: flex-end; font-size: 15px; }
 .kd-notice { padding: 4px 10px; background: #fff4dc; border-left: 4px solid #e0a100; }
-.kd-data-badge { font-size: 13px; }
+.kd-data-badge { font-size: 15px; }
 .kd-badge-synthetic { color: #8a1c1c; font-weight: bold; }
-.kd-assumptions { font-size: 14px; }
-.kd-app table.kd-table { border-collapse: collapse; font-size: 14px; }
+.kd-assumptions { font-size: 15px; }
+.kd-app table.kd-table { border-collapse: collapse; font-size: 15px; }
+/* issue 17: read from the back of a room: chart text 14 px or more (apps/charts.py), summary 18 px */
 .kd-app table.kd-table td, .kd-app table.kd-table th { padding: 2px 8px; text-align: right;
                                                         border-bottom: 1px solid #ddd; }
 .kd-app table.kd-table td:first-child, .kd-app table.kd-table th:first-child { text-align: left; }
@@ -159,6 +161,23 @@ def code_from_label(label) -> str:
     return s
 
 
+def area_from_text(text, codes) -> str:
+    """The area a participant typed in an area box: an option label, a code or a name (SPEC §1).
+
+    ``'Oulu'``, ``'564'``, ``'ku564'`` and ``'Oulu (KU564)'`` all give ``'KU564'``; an area the app
+    cannot show, or text that names no area, is an :class:`InputError` (one line, shown as a notice).
+
+    >>> area_from_text("Oulu", ["KU564", "SK177"]), area_from_text(" sk 177 ", ["KU564", "SK177"])
+    ('KU564', 'SK177')
+    """
+    raw = code_from_label(text)
+    codes = list(codes)
+    code = raw if raw in codes else areas.normalise_area(raw)
+    if code not in codes:
+        raise InputError(f"area {str(text)[:40]!r}: expected one of the {len(codes)} areas of this app")
+    return code
+
+
 def area_options(codes, lang: str = "fi") -> list[str]:
     """Dropdown/Combobox option labels for ``codes``, in the given order."""
     return [area_label(c, lang) for c in codes]
@@ -235,6 +254,10 @@ class BaseApp:
         self.lang = normalise_lang(lang)
         self.notice = notice_widget()
         self.style = widgets.HTML(APP_CSS)
+        self.url_state = widgets.HTML("", layout=widgets.Layout(display="none"))
+        self.url_state.add_class("kd-url-state")
+        self.lang_switch = widgets.HTML("")  # "In English" / "Suomeksi", filled by set_url_state
+        self.lang_switch.add_class("kd-lang-switch")
         self.view = widgets.VBox([])
 
     # -- notices --------------------------------------------------------------------------
@@ -269,9 +292,29 @@ class BaseApp:
 
         return wrapper
 
+    def set_url_state(self, params: dict) -> str:
+        """Put the view's state in the page URL (the Voilà template copies it with ``history.replaceState``).
+
+        ``params`` in order (empty values left out) plus ``lang``; returns the query string.
+
+        >>> app = BaseApp("fi")
+        >>> app.set_url_state({"area": "KU564", "compare": "", "start": 2018})
+        'area=KU564&start=2018&lang=fi'
+        >>> 'data-query="area=KU564&amp;start=2018&amp;lang=fi"' in app.url_state.value
+        True
+        """
+        pairs = [(k, str(v)) for k, v in params.items() if k != "lang" and v is not None and str(v) != ""]
+        query = urlencode([*pairs, ("lang", self.lang)])
+        self.url_state.value = f'<span class="kd-url-query" data-query="{html.escape(query, quote=True)}"></span>'
+        other = "en" if self.lang == "fi" else "fi"
+        switch = urlencode([*pairs, ("lang", other)])
+        self.lang_switch.value = (f'<a class="kd-lang-link" href="?{html.escape(switch, quote=True)}" '
+                                  f'hreflang="{other}">{html.escape(t("switch_language", self.lang))}</a>')
+        return query
+
     def finish_view(self, children) -> widgets.VBox:
         """The app's top-level box: style, notice line, then ``children``."""
-        self.view = widgets.VBox([self.style, self.notice, *children])
+        self.view = widgets.VBox([self.style, self.url_state, self.lang_switch, self.notice, *children])
         self.view.add_class(self.css_class)
         return self.view
 

@@ -25,7 +25,7 @@ from kasvudata_utils.apps.common import BaseApp, area_label
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.render import indicator_label, industry_label, scenarios_table_html
 from kasvudata_utils.insights.store import INDICATORS, KINDS, InsightStore
-from kasvudata_utils.labels import t
+from kasvudata_utils.labels import t, tn
 from kasvudata_utils.paths import processed_dir
 
 INSIGHT_KINDS = tuple(k for k in KINDS if k != "scenario")
@@ -81,6 +81,7 @@ class InsightsBoard(BaseApp):
                  workshop: str = "", refresh_s: float = 4.0, refresh_for_s: float = 4 * 3600):
         super().__init__(lang)
         self.area = areas.normalise_area(area)
+        self.set_url_state({"area": self.area})  # the language switch keeps the area
         self.store = store if isinstance(store, InsightStore) else InsightStore(store, lang=self.lang)
         self.store.lang = self.lang
         self.session_id = session_id or uuid.uuid4().hex
@@ -121,9 +122,12 @@ class InsightsBoard(BaseApp):
         self.year = widgets.Dropdown(options=[(none, 0)] + [(str(y), y) for y in YEARS], value=0,
                                      description=t("insight_year_label", lang))
         self.year.add_class("kd-insight-year")
-        self.author = widgets.Text(value="", placeholder=t("insight_author_label", lang),
+        # the name is published with the insight (issue 17): the field says so, and empty means anonymous
+        self.author = widgets.Text(value="", placeholder=t("insight_author_placeholder", lang),
                                    description=t("insight_author_label", lang))
         self.author.add_class("kd-insight-author")
+        self.author_note = widgets.HTML(f"<small>{html.escape(t('insight_author_note', lang))}</small>")
+        self.author_note.add_class("kd-insight-author-note")
         self.text = widgets.Textarea(value="", placeholder=t("insight_text_placeholder", lang),
                                      layout=widgets.Layout(width="95%", height="90px"))
         self.text.add_class("kd-insight-text")
@@ -153,8 +157,8 @@ class InsightsBoard(BaseApp):
         self.similar_panel = widgets.HTML()
         self.similar_panel.add_class("kd-similar-insights")
 
-        form = widgets.VBox([self.kind, self.industry, self.indicator, self.year, self.author, self.text,
-                             self.submit])
+        form = widgets.VBox([self.kind, self.industry, self.indicator, self.year, self.author, self.author_note,
+                             self.text, self.submit])
         form.add_class("kd-insight-form")
         filters = widgets.HBox([self.filter_kind, self.filter_industry])
         scen_title = widgets.HTML(f"<h4>{html.escape(t('insights_scenarios_title', lang))}</h4>")
@@ -230,7 +234,7 @@ class InsightsBoard(BaseApp):
         self.similar_panel.value = self.similar_html(self.similar_insights(all_recs))
         shown = self.shown_insights(recs)
         n = sum(1 for r in recs if r["kind"] != "scenario")
-        self.summary.value = html.escape(t("insights_summary", self.lang, n=n,
+        self.summary.value = html.escape(tn("insights_summary", n, self.lang,
                                            area=areas.official_name(self.area, self.lang)))
         children = [self._item(r) for r in shown[:MAX_ITEMS_SHOWN]]
         if len(shown) > MAX_ITEMS_SHOWN:

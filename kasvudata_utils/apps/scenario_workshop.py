@@ -33,7 +33,7 @@ from kasvudata_utils.apps.common import (
 )
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.store import InsightStore
-from kasvudata_utils.labels import t
+from kasvudata_utils.labels import t, tn
 
 
 def area_rates(data: AppData, area: str, year: int) -> dict:
@@ -148,16 +148,23 @@ class ScenarioWorkshop(BaseApp):
                                          continuous_update=False, layout=widgets.Layout(width="360px"))
         self.horizon.add_class("kd-horizon")
         self.sliders: dict[str, widgets.FloatSlider] = {}
+        self.readouts: dict[str, tuple] = {}
         rows = []
         for name, (lo, hi, step, unit) in scenarios.LEVER_SPECS.items():
+            # the slider's own readout speaks d3-format ("0.50"): ours is in the page's number format
             s = widgets.FloatSlider(min=lo, max=hi, step=step, value=lo, description=t(f"lever_{name}", L),
-                                    continuous_update=False, readout_format=".2f" if step < 0.1 else ".1f",
-                                    tooltip=t(f"lever_{name}", L), layout=widgets.Layout(width="490px"))
+                                    continuous_update=False, readout=False,
+                                    tooltip=t(f"lever_{name}", L), layout=widgets.Layout(width="430px"))
             s.style.description_width = "235px"
             s.add_class("kd-slider")
             s.add_class(f"kd-lever-{name.replace('_', '-')}")
             self.sliders[name] = s
-            rows.append(widgets.HBox([s, widgets.HTML(html.escape(t(unit, L)), layout=widgets.Layout(width="140px"))]))
+            readout = widgets.HTML("", layout=widgets.Layout(width="60px"))
+            readout.add_class("kd-slider-readout")
+            readout.add_class(f"kd-readout-{name.replace('_', '-')}")
+            self.readouts[name] = (readout, 2 if step < 0.1 else 1)
+            rows.append(widgets.HBox([s, readout,
+                                      widgets.HTML(html.escape(t(unit, L)), layout=widgets.Layout(width="140px"))]))
         self.area_select.style.description_width = self.horizon.style.description_width = "110px"
         self.summary = widgets.HTML("")
         self.summary.add_class("kd-summary")
@@ -179,8 +186,10 @@ class ScenarioWorkshop(BaseApp):
         self._select(code)
         self.area_select.observe(self.safe(self._on_area), names="value")
         self.horizon.observe(self.safe(lambda _: self.refresh()), names="value")
-        for s in self.sliders.values():
+        for name, s in self.sliders.items():
             s.observe(self.safe(self._on_lever), names="value")
+            s.observe(lambda _change, name=name: self._show_readout(name), names="value")
+            self._show_readout(name)
         self.reset_button.on_click(self.safe(lambda _: self.reset()))
         self.save_button.on_click(self.safe(lambda _: self.save()))
 
@@ -207,6 +216,12 @@ class ScenarioWorkshop(BaseApp):
         self.exports_suppressed = math.isnan(self.data.value(code, "exports_eur", self.base_year))
         self.defaults = scenarios.default_levers(self.rates)
         self._set_levers(self.defaults)
+        self.set_url_state({"area": code})  # a shared link opens on this area; the language switch keeps it
+
+    def _show_readout(self, name: str) -> None:
+        """The lever's value beside its slider, in the page's number format ("0,50" in Finnish)."""
+        readout, decimals = self.readouts[name]
+        readout.value = html.escape(format_number(self.sliders[name].value, self.lang, decimals))
 
     def _set_levers(self, values: dict) -> None:
         self._updating = True
@@ -268,10 +283,14 @@ class ScenarioWorkshop(BaseApp):
         tot = self.totals()
         results = {**{k: round(v, 3) for k, v in tot.items()}, "base_year": self.base_year,
                    "horizon_year": int(self.horizon.value), "reference_code": self.reference,
-                   "by_group": self.result().round(3).to_dict("records")}
+                   "by_group": self.result().round(3).to_dict("records"),
+                   # the stored JSON sorts its keys: the published table shows the levers in slider order,
+                   # each with its unit (issue 17)
+                   "lever_order": list(self.sliders),
+                   "lever_units": {k: spec[3] for k, spec in scenarios.LEVER_SPECS.items()}}
         uid = self.store().add_scenario(self.area, self.levers, results, self.note.value)
         n = len(self.store().list(area=self.area, kind="scenario"))
-        self.save_status.value = html.escape(t("scenario_saved", self.lang, n=n))
+        self.save_status.value = html.escape(tn("scenario_saved", n, self.lang))
         self.note.value = ""
         return uid
 

@@ -39,6 +39,7 @@ from kasvudata_utils.insights.schema import (
     row_to_record,
     utc_now,
 )
+from kasvudata_utils.insights.text import indicator_label, industry_label, lever_label, lever_order, lever_value
 from kasvudata_utils.insights.validate import (
     KINDS,
     VERSION_FIELDS,
@@ -112,10 +113,14 @@ def _export_md(recs: list[dict], lang: str) -> str:
                 continue
             lines += [f"### {t('insight_kind_' + kind, lang)}", ""]
             for r in group:
-                ref = ", ".join(str(x) for x in (r["industry_code"], r["indicator"], r["year"]) if x)
+                # labels, not identifiers (issue 17): "C Teollisuus, Henkilöstö, 2023", levers with units
+                ref = ", ".join(x for x in (industry_label(r["industry_code"], lang) if r["industry_code"] else "",
+                                            indicator_label(r["indicator"], lang) if r["indicator"] else "",
+                                            str(r["year"] or "")) if x)
                 extra = f" ({_md_escape(ref)})" if ref else ""
                 if kind == "scenario":
-                    levers = "; ".join(f"{k} = {v}" for k, v in (r["levers"] or {}).items())
+                    levers = "; ".join(f"{lever_label(k, lang)} {lever_value(r, k, lang)}"
+                                       for k in lever_order([r]))
                     extra += f" — {_md_escape(levers)}" if levers else ""
                 lines.append(f"- {_md_escape(r['text'])}{extra} · {t('insight_votes', lang)}: {r['votes']}")
             lines.append("")

@@ -20,9 +20,19 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from kasvudata_utils import areas, industries, paths
+from kasvudata_utils import areas, paths
 from kasvudata_utils.insights.store import InsightStore
-from kasvudata_utils.labels import has, t
+from kasvudata_utils.insights.text import (  # noqa: F401  (indicator_label, industry_label: the board's too)
+    format_value,
+    indicator_label,
+    industry_label,
+    label_or,
+    lever_label,
+    lever_order,
+    lever_value,
+)
+from kasvudata_utils.labels import has, t, tn
+from kasvudata_utils.numbers import format_number, signed
 
 REGION = "MK17"
 INSIGHT_KINDS = ("trend", "bottleneck", "best_practice", "question", "action")
@@ -54,42 +64,12 @@ def load_records(store_or_records) -> list[dict]:
     return [dict(r) for r in store_or_records if not r.get("deleted")]
 
 
-def label_or(key: str, fallback: str, lang: str) -> str:
-    """``labels.t(key)`` when the key exists, else ``fallback``."""
-    return t(key, lang) if has(key) else fallback
-
-
-def indicator_label(name, lang: str = "fi") -> str:
-    """Display name of a SPEC §5 indicator (the raw name if it has no label)."""
-    return label_or(f"indicator_{name}", str(name), lang)
-
-
-def industry_label(code, lang: str = "fi") -> str:
-    """``"C Teollisuus"``; no industry → "all industries"; an unknown code is shown as it is."""
-    if not code:
-        return t("insight_general", lang)
-    try:
-        return f"{code} {industries.industry_name(code, lang)}"
-    except ValueError:
-        return str(code)
-
-
 def area_label(code, lang: str = "fi") -> str:
     """Area name (the code if unknown)."""
     try:
         return areas.area_name(code, lang)
     except ValueError:
         return str(code)
-
-
-def format_value(value, lang: str = "fi") -> str:
-    """A lever or result value: integers plain, others with up to two decimals; Finnish decimal comma."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
-    if lang == "fi":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
 
 
 def _sort(recs: list[dict]) -> list[dict]:
@@ -157,11 +137,22 @@ def result_label(key: str, lang: str = "fi") -> str:
     return label_or(f"lever_{key}", label_or(f"indicator_{key}", key, lang), lang)
 
 
+#: Results rounded as the scenario app shows them: persons and firms whole, exports in million euros.
+_RESULT_DECIMALS = {"personnel": 0, "firms": 0}
+
+
 def _result_value(key: str, value, lang: str) -> str:
     if key == "reference_code" and value:
         return area_label(value, lang)
     if key.endswith("_year"):
         return str(value)
+    stem, _, suffix = key.rpartition("_")
+    if suffix in _RESULT_SUFFIXES and isinstance(value, (int, float)) and not isinstance(value, bool):
+        fmt = signed if suffix == "diff" else format_number
+        if stem == "exports_eur":
+            return t("million_eur", lang, value=fmt(value / 1e6, lang, 1))
+        if stem in _RESULT_DECIMALS:
+            return fmt(value, lang, _RESULT_DECIMALS[stem])
     return format_value(value, lang)
 
 
@@ -169,7 +160,7 @@ def scenarios_table_html(scenarios: list[dict], lang: str = "fi") -> str:
     """Saved scenarios side by side: one column each; rows = note, lever values, results."""
     if not scenarios:
         return f'<p class="kd-insights-empty">{_esc(t("insights_no_scenarios", lang))}</p>'
-    levers = sorted({k for s in scenarios for k, v in (s.get("levers") or {}).items() if _is_scalar(v)})
+    levers = lever_order(scenarios)
     results = result_keys(scenarios)
     head = "".join(f"<th>{i + 1}. {_esc(area_label(s.get('area_code'), lang))}"
                    f"<br><small>{_esc(str(s.get('created_utc') or '')[:10])}</small></th>"
@@ -182,9 +173,8 @@ def scenarios_table_html(scenarios: list[dict], lang: str = "fi") -> str:
             rows.append(f'<tr class="kd-scenario-group"><th colspan="{len(scenarios) + 1}">{_esc(title)}</th></tr>')
         for k in keys:
             if field == "levers":
-                name = label_or(f"lever_{k}", label_or(f"indicator_{k}", k, lang), lang)
-                cells = "".join(f"<td>{_esc(format_value((s.get(field) or {}).get(k, ''), lang))}</td>"
-                                for s in scenarios)
+                name = lever_label(k, lang)
+                cells = "".join(f"<td>{_esc(lever_value(s, k, lang))}</td>" for s in scenarios)
             else:
                 name = result_label(k, lang)
                 cells = "".join(f"<td>{_esc(_result_value(k, (s.get(field) or {}).get(k, ''), lang))}</td>"
@@ -250,7 +240,7 @@ def render_area_insights_html(store_or_records=None, area=None, lang: str = "fi"
     if not recs:
         out.append(f'<p class="kd-insights-empty">{_esc(t("insights_none", lang))}</p></section>')
         return "\n".join(out)
-    out.append(f'<p class="kd-insights-source">{_esc(t("insights_source_note", lang, n=len(recs)))}</p>')
+    out.append(f'<p class="kd-insights-source">{_esc(tn("insights_source_note", len(recs), lang))}</p>')
     for kind in INSIGHT_KINDS:
         of_kind = [r for r in insights if r["kind"] == kind]
         if not of_kind:
@@ -311,7 +301,7 @@ def render_region_page_html(records=None, lang: str = "fi", link_template: str |
     if not recs:
         out.append(f'<p class="kd-insights-empty">{_esc(t("insights_none", lang))}</p></section>')
         return "\n".join(out)
-    out.append(f'<p class="kd-insights-source">{_esc(t("insights_source_note", lang, n=len(recs)))}</p>')
+    out.append(f'<p class="kd-insights-source">{_esc(tn("insights_source_note", len(recs), lang))}</p>')
 
     def area_key(code):
         try:

@@ -151,6 +151,10 @@ class AreaReport:
     def _sections(self, df):
         return df.loc[[c for c in df.index if c != "ALL"]]
 
+    def _chart(self, fig, name: str) -> None:
+        """Show a figure with its data (CSV) and image (PNG) downloads beside it (when tables are written)."""
+        show(fig, name, self.out, self.lang)
+
     def _table_prov(self):
         return self.d.prov
 
@@ -193,7 +197,7 @@ class AreaReport:
             fig = bar_chart([self._label(c) for c in s.index], s["personnel"], suppressed=s["personnel__suppressed"],
                             title=t("chart_personnel_by_industry", L, area=self.name, year=end),
                             unit=t("unit_person_years", L), prov=self.d.prov, lang=L)
-            show(fig)
+            self._chart(fig, "personnel_by_industry")
         if self.table_only:
             show(para(t("not_available_from_table", L, what=t("col_size_class", L)), "kd-note kd-not-available"))
             return
@@ -230,7 +234,7 @@ class AreaReport:
             fig = line_chart({self.name: (years, va), self.ref_name: (yr, vr)}, index_base=True,
                              title=t("chart_personnel_index", L, start=years[0]),
                              unit=t("unit_index", L, start=years[0]), prov=self.d.prov, lang=L)
-            show(fig)
+            self._chart(fig, "personnel_index")
         s = self._sections(w)
         if "personnel_growth_pct" in s:
             fig = bar_chart([self._label(c) for c in s.index], s["personnel_growth_pct"],
@@ -238,7 +242,7 @@ class AreaReport:
                             reference_values=s.get("ref_personnel_growth_pct"), area_label=self.name,
                             reference_label=self.ref_name, unit=t("unit_pct", L), prov=self.d.prov, lang=L,
                             title=t("chart_growth_by_industry", L, start=self.d.start, end=self.d.end))
-            show(fig)
+            self._chart(fig, "growth_by_industry")
 
     def shift_share(self) -> None:
         """Classic shift-share of personnel: national share, industry mix, regional shift."""
@@ -263,7 +267,7 @@ class AreaReport:
         fig = bar_chart([self._label(c) for c in s.index], s["regional_shift"], suppressed=sup.loc[s.index],
                         colour_by_sign=True, title=t("chart_regional_shift", L, start=self.d.start, end=self.d.end),
                         unit=t("unit_person_years", L), prov=self.d.prov, lang=L)
-        show(fig)
+        self._chart(fig, "regional_shift")
 
     def specialisation(self) -> None:
         """Location quotients by section; Krugman and Herfindahl indices."""
@@ -285,7 +289,7 @@ class AreaReport:
                             suppressed=s["lq_personnel__suppressed"], title=t("chart_lq", L, area=self.name),
                             unit=t("unit_lq", L, reference=self.ref_name), prov=self.d.prov, lang=L)
             fig.axes[0].axvline(1.0, color="#000000", linestyle="--", linewidth=1.2)
-            show(fig)
+            self._chart(fig, "lq")
         save_table(w.reset_index(), self.out, "specialisation")
 
     def _yearly_table(self, names: dict, key: str):
@@ -349,9 +353,9 @@ class AreaReport:
         ya, ba, _ = series(self.ind, self.d.area, "birth_rate_pct")
         yd, da, _ = series(self.ind, self.d.area, "death_rate_pct")
         if len(ya) > 1:
-            show(line_chart({t("col_birth_rate", L): (ya, ba), t("col_death_rate", L): (yd, da)}, decimals=1,
+            self._chart(line_chart({t("col_birth_rate", L): (ya, ba), t("col_death_rate", L): (yd, da)}, decimals=1,
                              title=t("chart_births_deaths", L, area=self.name), unit=t("unit_pct", L),
-                             prov=self.d.prov, lang=L))
+                             prov=self.d.prov, lang=L), "births_deaths")
 
     def register_events(self) -> None:
         """Openings and closures from the register-event table fetched beside the business table, if any.
@@ -400,11 +404,11 @@ class AreaReport:
         ex = ex[ex["region_code"] == region].sort_values("year")
         if not ex.empty:
             save_table(ex, self.out, "goods_exports_customs")
-            values = (ex["year"].tolist(), (ex["exports_goods_eur"] / 1e6).tolist())
-            fig = line_chart({areas.area_name(region, L): values},
+            drawn = {areas.area_name(region, L): (ex["year"].tolist(), (ex["exports_goods_eur"] / 1e6).tolist())}
+            fig = line_chart(drawn,
                              title=t("chart_goods_exports", L, region=areas.area_name(region, L)),
                              unit=t("unit_meur", L), prov=provenance.get(ex), lang=L, source=t("source_customs", L))
-            show(fig)
+            self._chart(fig, "goods_exports")
             if region != self.d.area:
                 show(para(t("goods_exports_region_note", L, region=areas.area_name(region, L)), "kd-note"))
 
@@ -434,13 +438,14 @@ class AreaReport:
             show(para(t("population_sentence", L, area=self.name, y0=py[0], y1=py[-1],
                         p0=format_number(series_pop[self.name][1][0], L),
                         p1=format_number(series_pop[self.name][1][-1], L))))
-            show(line_chart(series_pop, index_base=True, title=t("chart_population", L, start=py[0]),
-                             unit=t("unit_index", L, start=py[0]), prov=provenance.get(pop), lang=L,
-                             source="; ".join(provenance.get(pop)["sources"]) if fetched_pop
-                             else t("source_population", L)))
+            self._chart(line_chart(series_pop, index_base=True, title=t("chart_population", L, start=py[0]),
+                                   unit=t("unit_index", L, start=py[0]), prov=provenance.get(pop), lang=L,
+                                   source="; ".join(provenance.get(pop)["sources"]) if fetched_pop
+                                   else t("source_population", L)), "population_index")
         if series_un[self.name][0]:
-            show(line_chart(series_un, decimals=1, title=t("chart_unemployment", L), unit=t("unit_pct", L),
-                             prov=provenance.get(un), lang=L, source=t("source_unemployment", L)))
+            self._chart(line_chart(series_un, decimals=1, title=t("chart_unemployment", L), unit=t("unit_pct", L),
+                                   prov=provenance.get(un), lang=L, source=t("source_unemployment", L)),
+                        "unemployment")
 
     def map(self) -> None:
         """Static map: the area among Northern Ostrobothnia's municipalities."""
@@ -454,7 +459,7 @@ class AreaReport:
         fig = area_map(feats, munis, title=t("chart_map", L, area=self.name), prov=REAL_PROV, lang=L,
                        label_codes=labels, names=names, colour_by="subregion" if whole else None)
         show(h2(t("sec_map", L)))
-        show(fig)
+        self._chart(fig, "map")
 
     def spatial_context(self) -> None:
         """"Tutkijoille / For researchers": the LISA growth cluster and the growth-factor model.

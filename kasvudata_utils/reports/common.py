@@ -18,12 +18,12 @@ import pandas as pd
 from kasvudata_utils import areas, industries, provenance
 from kasvudata_utils.data import sources
 from kasvudata_utils.errors import InputError
-from kasvudata_utils.fileio import atomic_target, atomic_write_text, frame_csv_text
+from kasvudata_utils.fileio import atomic_target, atomic_write_bytes, atomic_write_text, frame_csv_text
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
 from kasvudata_utils.indicators.disclosure import apply_disclosure, disclosure_enabled
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK
 from kasvudata_utils.labels import normalise_lang, t
-from kasvudata_utils.plots import figure_alt, figure_png, format_number, optimise_png, png_size
+from kasvudata_utils.plots import chart_data, figure_alt, figure_png, format_number, optimise_png, png_size
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint
 
 
@@ -312,22 +312,52 @@ def shared_table(key, panel_path, compute):
 REAL_PROV = {"kind": "real", "sources": [], "columns": {}, "not_for_publication": False}
 
 
-def show(obj) -> None:
+def show(obj, name: str = "", output_dir: str = "", lang: str = "fi") -> None:
     """Display HTML text or a matplotlib figure in the report (a figure is closed, so it is shown once).
 
     A figure is shown as a palette PNG (:func:`kasvudata_utils.plots.optimise_png`, about a third of
     the bytes) with its pixel size and its title as the text alternative, so the report page's
-    ``<img>`` keeps ``width``, ``height`` and ``alt``.
+    ``<img>`` keeps ``width``, ``height`` and ``alt``. With ``name`` and ``output_dir`` the figure's
+    numbers (:func:`kasvudata_utils.plots.chart_data`) and its image are also written as
+    ``chart_<name>.csv`` and ``chart_<name>.png`` in ``output_dir``, and links to both follow the figure
+    (:func:`chart_downloads_html`; the page sits beside that folder).
     """
     from IPython.display import HTML, Image, display
 
     if isinstance(obj, str):
         display(HTML(obj))
-    else:
-        alt = figure_alt(obj) or None  # untitled: the page export gives it "Kuvio N" / "Figure N"
-        png = optimise_png(figure_png(obj, compress_level=1))
-        width, height = png_size(png)
-        display(Image(data=png, format="png", width=width, height=height, alt=alt))
+        return
+    rows = chart_data(obj)  # before the figure is closed
+    alt = figure_alt(obj) or None  # untitled: the page export gives it "Kuvio N" / "Figure N"
+    png = optimise_png(figure_png(obj, compress_level=1))
+    width, height = png_size(png)
+    display(Image(data=png, format="png", width=width, height=height, alt=alt))
+    if name and output_dir:
+        files = save_chart(rows, png, output_dir, name)
+        display(HTML(chart_downloads_html(files, output_dir, lang)))
+
+
+def save_chart(rows: list[dict], png: bytes, output_dir: str, name: str) -> dict:
+    """Write a chart's data (CSV, formula cells neutralised) and image (PNG); returns {"csv": path, "png": path}."""
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = atomic_write_text(folder / f"chart_{name}.csv", frame_csv_text(pd.DataFrame(rows)))
+    png_path = atomic_write_bytes(folder / f"chart_{name}.png", png)
+    return {"csv": Path(csv_path), "png": Path(png_path)}
+
+
+def chart_downloads_html(files: dict, output_dir: str, lang: str = "fi") -> str:
+    """Links to a chart's CSV and PNG, relative to a page that sits beside ``output_dir``.
+
+    >>> chart_downloads_html({"csv": Path("/x/tables/chart_a.csv"), "png": Path("/x/tables/chart_a.png")},
+    ...                      "/x/tables", "fi")  # doctest: +NORMALIZE_WHITESPACE
+    '<p class="kd-downloads"><a class="kd-download-csv" href="tables/chart_a.csv" download>Lataa luvut (CSV)</a>
+    · <a class="kd-download-png" href="tables/chart_a.png" download>Lataa kuva (PNG)</a></p>'
+    """
+    folder = Path(output_dir).name
+    links = [f'<a class="kd-download-{kind}" href="{html.escape(folder + "/" + files[kind].name, quote=True)}" '
+             f'download>{html.escape(t(f"chart_download_{kind}", lang))}</a>' for kind in ("csv", "png")]
+    return f'<p class="kd-downloads">{" · ".join(links)}</p>'
 
 
 def h2(text: str) -> str:

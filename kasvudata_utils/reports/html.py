@@ -17,6 +17,7 @@ from pathlib import Path
 from kasvudata_utils.fileio import atomic_write_bytes, atomic_write_text
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import png_size
+from kasvudata_utils.reports.toc import add_toc
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 CSS_FILE = TEMPLATE_ROOT / "report.css"
@@ -81,6 +82,16 @@ def extract_figures(nb, folder, lang: str = "fi") -> list[Path]:
     return written
 
 
+def css_string(text: str) -> str:
+    r"""``text`` as a CSS string literal (quotes, backslashes, line breaks and ``</`` made harmless).
+
+    >>> css_string('Oulu "A" · KasvuDATA')
+    '"Oulu \\"A\\" · KasvuDATA"'
+    """
+    text = " ".join(str(text).split()).replace("\\", "\\\\").replace('"', '\\"').replace("</", "<\\/")
+    return f'"{text}"'
+
+
 def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", title: str | None = None,
                 css_href: str | None = None, figures: bool = True) -> Path:
     """Write the report page of an executed notebook.
@@ -111,6 +122,7 @@ def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", titl
     from traitlets.config import Config
 
     nb = _clean(nbformat.read(str(ipynb), as_version=4))
+    add_toc(nb, lang)  # issue 17: section anchors and the contents list before the first section
     if title:
         nb.metadata["title"] = title
     if figures:
@@ -123,6 +135,8 @@ def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", titl
     resources = {"kasvudata_css": "" if css_href else site_css(), "kasvudata_css_href": css_href or "",
                  "kasvudata_home": home,
                  "kasvudata_home_label": "← " + t("site_home", lang), "language_code": lang,
+                 "kasvudata_page_label": t("report_page", lang),
+                 "kasvudata_running_title": css_string(title or ""),
                  "metadata": {"name": title or Path(html).parent.name}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     atomic_write_text(html, body)

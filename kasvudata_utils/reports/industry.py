@@ -16,7 +16,6 @@ from kasvudata_utils.indicators import compute_indicators, compute_indicators_ma
 from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart
 from kasvudata_utils.reports.common import (
-    REAL_PROV,
     ReportParameters,
     attribution_html,
     badge_block,
@@ -134,14 +133,19 @@ class IndustryProfile:
             return
         m = m.sort_values("lq_personnel", ascending=False, na_position="last")
         show(bar_chart(m["name"], m["lq_personnel"], suppressed=m["lq_personnel__suppressed"], decimals=2,
-                        title=t("chart_profile_lq", L, industry=self.iname),
-                        unit=t("unit_lq", L, reference=areas.area_name(self.region, L)), prov=self.prov, lang=L))
-        spec = m[(m["lq_personnel"] > 1.0) & ~m["lq_personnel__suppressed"].astype(bool)].index.tolist()
+                       title=t("chart_profile_lq", L, industry=self.iname),
+                       unit=t("unit_lq", L, reference=areas.area_name(self.region, L)), prov=self.prov, lang=L),
+             "profile_lq", self.out, L)
+        hidden = m["lq_personnel__suppressed"].astype(bool)
+        spec = m[(m["lq_personnel"] > 1.0) & ~hidden].index.tolist()
 
         feats = load_web_geojson("KU")["features"]
         names = {c: areas.area_name(c, L) for c in spec}
-        show(area_map(feats, spec, title=t("chart_profile_map", L, industry=self.iname), prov=REAL_PROV, lang=L,
-                       label_codes=spec if len(spec) <= 8 else [], names=names))
+        # the colours are the firm data's LQ: the map carries that data's badge, the geometry is the source line
+        show(area_map(feats, spec, title=t("chart_profile_map", L, industry=self.iname), prov=self.prov, lang=L,
+                      label_codes=spec if len(spec) <= 8 else [], names=names, suppressed=m.index[hidden].tolist(),
+                      legend_labels=(t("map_lq_above", L), t("map_lq_not_above", L))),
+             "profile_map", self.out, L)
 
     def growth(self) -> None:
         """Personnel growth of the industry by sub-region."""
@@ -153,7 +157,8 @@ class IndustryProfile:
             return
         show(bar_chart(s["name"], s["personnel_growth_pct"], suppressed=s["personnel_growth_pct__suppressed"],
                         decimals=1, colour_by_sign=True, unit=t("unit_pct", L), prov=self.prov, lang=L,
-                        title=t("chart_profile_growth", L, industry=self.iname, start=self.start, end=self.end)))
+                       title=t("chart_profile_growth", L, industry=self.iname, start=self.start, end=self.end)),
+             "profile_growth", self.out, L)
 
     def exports(self) -> None:
         """Where the industry's exports come from: exporters and export intensity by sub-region."""
@@ -165,7 +170,7 @@ class IndustryProfile:
             return
         show(bar_chart(s["name"], s["exporter_count"], suppressed=s["exporter_count__suppressed"],
                         title=t("chart_profile_exporters", L, industry=self.iname, year=self.end),
-                        unit=t("unit_firms", L), prov=self.prov, lang=L))
+                       unit=t("unit_firms", L), prov=self.prov, lang=L), "profile_exporters", self.out, L)
 
     def footer(self) -> None:
         """"Tietoja raportista / About": methods, data badge and attribution."""

@@ -25,9 +25,9 @@ from kasvudata_utils.fileio import (
     staging_folder,
 )
 from kasvudata_utils.insights.render import render_area_insights_html, render_region_page_html
-from kasvudata_utils.labels import t
+from kasvudata_utils.labels import has, t
 from kasvudata_utils.paths import insights_db
-from kasvudata_utils.plots import area_map, figure_png, format_number
+from kasvudata_utils.plots import area_map, figure_png, format_number, map_hotspots
 from kasvudata_utils.reports.common import CONFIDENTIAL_MARK, badge_block, symbol_legend
 from kasvudata_utils.reports.findings import HEADLINE, headline_figures
 from kasvudata_utils.reports.html import site_css
@@ -83,32 +83,53 @@ def _headline(out: Path, entry: dict) -> dict:
     return headline_figures(ind, entry["parameters"]["area"])
 
 
-def _map_png(out: Path, lang: str) -> str | None:
-    """Write ``map.png`` (sub-regions of Northern Ostrobothnia); None when the geometries are missing."""
-    try:
+def _map_png(out: Path, lang: str, reps: dict | None = None) -> str | None:
+    """Write ``map.png`` (sub-regions of Northern Ostrobothnia) and return the page's clickable map.
 
+    Each municipality is an ``<area>`` of an HTML image map linking to its own report, else to its
+    sub-region's (only reports that exist are linked); None when the geometries are missing.
+    """
+    try:
         feats = load_web_geojson("KU")["features"]
     except (ImportError, DataError):
         return None
     fig = area_map(feats, title=t("site_map_title", lang), prov=provenance.make("real"), lang=lang,
                    colour_by="subregion")
+    spots = map_hotspots(fig, feats)
+    width, height = (round(v * fig.dpi) for v in fig.get_size_inches())
     atomic_write_bytes(out / "map.png", figure_png(fig))
-    return "map.png"
+    reps = reps or {}
+    areas_html = []
+    for f in feats:
+        code, sub = f["properties"]["area_code"], f["properties"].get("subregion_code", "")
+        target = next((c for c in (code, sub) if c in reps and _has_report(reps[c]) and reps[c].get("html")), None)
+        if target is None:
+            continue
+        label = esc(f"{areas.area_name(code, lang)} → {reps[target].get('name') or target}")
+        for ring in spots.get(code, []):
+            coords = ",".join(f"{x},{y}" for x, y in ring)
+            areas_html.append(f'<area shape="poly" coords="{coords}" href="{esc(reps[target]["html"])}" '
+                              f'alt="{label}" title="{label}">')
+    alt = esc(t("site_map_title", lang))
+    return (f'<img src="map.png" alt="{alt}" width="{width}" height="{height}" usemap="#kd-area-map" '
+            f'class="kd-index-map"><map name="kd-area-map" id="kd-area-map">{"".join(areas_html)}</map>')
 
 
 def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     """Write ``index.html``: map, table of areas (status, three headline figures, links), sources."""
     out = Path(out)
     reps = manifest.get("reports", {})
-    map_file = _map_png(out, lang)
+    map_html = _map_png(out, lang, reps)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<h1>{esc(t('site_title', lang))}</h1>", f"<p>{esc(t('site_intro', lang))}</p>",
              _site_badge(reps, lang, manifest.get("data_source")),
              f'<p><a href="insights.html">{esc(t("insights_region_title", lang))}</a></p>']
-    if map_file:
-        parts.append(f'<img src="{map_file}" alt="{esc(t("site_map_title", lang))}" width="560">')
-    heads = [t("area", lang), t("col_code", lang)] + [t(f"headline_{n}", lang) for n, _ in HEADLINE] + \
-            [t("col_status", lang), t("col_links", lang)]
+    if map_html:
+        parts.append(map_html)
+    start, end = _period(reps)
+    heads = [t("area", lang), t("col_code", lang)] + \
+            [t(f"site_col_{n}", lang, start=start, end=end) if has(f"site_col_{n}") and end
+             else t(f"headline_{n}", lang) for n, _ in HEADLINE] + [t("col_status", lang), t("col_links", lang)]
     rows = []
     order = {c: i for i, c in enumerate(areas.home_region_areas())}
     area_keys = sorted((k for k, e in reps.items() if e.get("kind") == "area"), key=lambda k: (order.get(k, 999), k))
@@ -159,6 +180,15 @@ def _site_badge(reps: dict, lang: str, data_source: dict | None = None) -> str:
     return badge_block(prov, lang)
 
 
+def _period(reps: dict) -> tuple[str, str]:
+    """The batch's ``(start_year, end_year)`` as text (empty when no report names them)."""
+    for e in reps.values():
+        p = e.get("parameters", {})
+        if p.get("start_year") and p.get("end_year"):
+            return str(p["start_year"]), str(p["end_year"])
+    return "", ""
+
+
 def _end_year(reps: dict) -> str:
     for e in reps.values():
         y = e.get("parameters", {}).get("end_year")
@@ -198,6 +228,7 @@ def _links(e: dict, lang: str) -> str:
 def build_insights_page(out, lang: str = "fi") -> Path:
     """Write ``insights.html``: bottlenecks and best practices across all areas (escaped text)."""
     body = (f'<nav class="kd-nav"><a href="index.html">← {esc(t("site_home", lang))}</a></nav>'
+            + f'<p class="kd-insights-how">{esc(t("insights_page_how", lang))}</p>'
             + region_insights_html(lang, out)
             + f'<p class="kd-attribution">{esc(t("attribution", lang))}</p>')
     return atomic_write_text(Path(out) / "insights.html", _page(t("insights_region_title", lang), body, lang))

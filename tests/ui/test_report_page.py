@@ -1,66 +1,119 @@
-"""A light report page still renders in Chromium (issue 18): linked stylesheet, figure files, from disk.
+"""The SK177 report page in Debian's Chromium (issue 17): contents, chart downloads, print to A4.
 
-The page is exported by :func:`kasvudata_utils.reports.html.export_html` from a hand-made executed
-notebook (no kernel) into a site folder that holds the site's ``style.css``, and opened as a file.
+The report is built once by the real command (``kasvudata reports --areas SK177 --no-industries``)
+into a temporary folder and opened from disk, as an adviser opens a published site. A screenshot
+of the page at 1280×720 is saved in ``tests/ui/screenshots/`` (git-ignored) for review.
 """
-import base64
-import io
+from __future__ import annotations
 
-import nbformat
-from PIL import Image
+import contextlib
+import csv
+import os
+import re
+import subprocess
+import sys
+import zlib
+from pathlib import Path
 
-from kasvudata_utils.fileio import atomic_write_text
-from kasvudata_utils.plots import optimise_png, png_size
-from kasvudata_utils.reports.html import export_html, site_css
+import pytest
 
-
-def _chart_png() -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(4, 2.5), dpi=100)
-    ax.bar(["a", "b", "c"], [3, 1, 2], color="#0072B2")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return optimise_png(buf.getvalue())
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+MAX_PAGES = 10  # issue 17: a sub-region's report prints on at most 10 A4 pages
 
 
-def test_report_page_renders_with_the_linked_stylesheet_and_figure_files(browser, tmp_path):
-    site = tmp_path / "site"
-    (site / "KU009").mkdir(parents=True)
-    atomic_write_text(site / "style.css", site_css())
-    nb = nbformat.v4.new_notebook()
-    head = nbformat.v4.new_code_cell("show(h)")
-    head.outputs = [nbformat.v4.new_output("display_data", data={
-        "text/html": '<h1>Alavieska</h1><p><span class="kd-data-badge">SYNTEETTINEN data</span></p>'})]
-    png = _chart_png()
-    fig = nbformat.v4.new_code_cell("show(fig)")
-    fig.outputs = [nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode()},
-                                          metadata={"image/png": {"alt": "Henkilöstö"}})]
-    nb.cells += [head, fig]
-    nbformat.write(nb, str(site / "KU009" / "report.ipynb"))
-    page_file = export_html(site / "KU009" / "report.ipynb", site / "KU009" / "report.html",
-                            css_href="../style.css")
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reports") / "site"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "kasvudata_utils", "reports", "--areas", "SK177", "--no-industries",
+                          "--jobs", "1", "--out", str(out)], env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    page = out / "SK177" / "report.html"
+    assert page.is_file()
+    return page
 
-    page = browser.new_page(viewport={"width": 1000, "height": 700})
-    try:
-        page.goto(page_file.as_uri())
-        page.wait_for_load_state("load")
-        # the figure is loading="lazy": in the viewport it loads, perhaps after the load event
-        page.wait_for_function("(() => { const i = document.querySelector('img');"
-                               " return i.complete && i.naturalWidth > 0; })()", timeout=30_000)
-        font = page.evaluate("getComputedStyle(document.body).fontFamily")
-        assert "DejaVu Sans" in font  # report.css reached the page through ../style.css
-        border = page.evaluate("getComputedStyle(document.querySelector('.kd-data-badge')).borderTopColor")
-        assert border == "rgb(230, 159, 0)"  # --kd-orange of the synthetic-data badge
-        img = page.evaluate("(() => { const i = document.querySelector('img');"
-                            " return [i.complete, i.naturalWidth, i.naturalHeight, i.alt]; })()")
-        assert img == [True, *png_size(png), "Henkilöstö"]  # the figure file loaded, at its own size
-        shot = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
-        colours = shot.getcolors(maxcolors=1 << 16) or []
-        assert any(abs(r - 0) < 30 and abs(g - 114) < 30 and abs(b - 178) < 30 for _, (r, g, b) in colours)
-    finally:
-        page.close()
+
+@pytest.fixture
+def report_page(browser, report):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fi-FI")
+    page = context.new_page()
+    page.goto(report.as_uri())
+    yield page
+    context.close()
+
+
+def test_contents_list_links_every_section(report_page, report):
+    page = report_page
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "report_SK177_1280x720.png"))
+    links = page.eval_on_selector_all(".kd-toc a", "els => els.map(a => [a.getAttribute('href'), a.textContent])")
+    headings = page.eval_on_selector_all("h2", "els => els.map(h => [h.id, h.textContent])")
+    assert len(links) >= 10
+    # every section heading is listed, in page order, and every link lands on its heading
+    assert [(h, text) for h, text in links] == [(f"#{i}", text) for i, text in headings]
+    ids = [i for i, _ in headings]
+    assert len(set(ids)) == len(ids) and all(ids)
+    page.click(f".kd-toc a[href='{links[3][0]}']")
+    assert page.evaluate("location.hash") == links[3][0]
+    top = page.evaluate(f"document.getElementById('{ids[3]}').getBoundingClientRect().top")
+    assert 0 <= top < 100  # scrolled to the heading
+
+
+def test_every_chart_has_its_numbers_and_image_beside_it(report_page, report):
+    page = report_page
+    images = page.locator(".jp-OutputArea-output img").count()
+    blocks = page.eval_on_selector_all(
+        ".kd-downloads", "els => els.map(p => Array.from(p.querySelectorAll('a')).map(a => a.getAttribute('href')))")
+    assert images >= 8 and len(blocks) == images  # one download line per chart
+    for csv_href, png_href in blocks:
+        assert csv_href.endswith(".csv") and png_href.endswith(".png")
+        assert (report.parent / csv_href).is_file() and (report.parent / png_href).is_file()
+        assert (report.parent / png_href).read_bytes()[:4] == b"\x89PNG"
+    # the numbers drawn: the personnel index starts at 100 for both series (definition of the index)
+    rows = list(csv.DictReader((report.parent / "tables" / "chart_personnel_index.csv").open(encoding="utf-8")))
+    first = {}
+    for r in rows:
+        first.setdefault(r["series"], float(r["value"]))
+    assert set(first) == {"Ylivieskan seutukunta", "Pohjois-Pohjanmaa"}
+    assert all(v == pytest.approx(100.0) for v in first.values())
+
+
+def _page_text_ops(pdf: bytes) -> list[int]:
+    """Text-showing operators per page of a Chromium (Skia) PDF, in page order."""
+    objs = {int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj(.*?)endobj", pdf, re.S)}
+    counts = []
+    for _, body in sorted(objs.items()):
+        if not re.search(rb"/Type\s*/Page(?![s\w])", body):
+            continue
+        ref = re.search(rb"/Contents\s+(\d+) 0 R", body)
+        data = re.search(rb"stream\r?\n(.*?)\r?\nendstream", objs[int(ref.group(1))], re.S).group(1)
+        with contextlib.suppress(zlib.error):  # an uncompressed stream is read as it is
+            data = zlib.decompress(data)
+        counts.append(len(re.findall(rb"T[jJ]\b", data)))
+    return counts
+
+
+def test_report_prints_on_at_most_ten_pages_with_page_numbers(report_page):
+    page = report_page
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    with_margins = _page_text_ops(pdf)
+    assert 2 <= len(with_margins) <= MAX_PAGES
+    # the running header and the page number are drawn on every page: without the margin boxes each page
+    # has fewer text runs (the margin texts are the only difference)
+    page.add_style_tag(content="@page { @top-left { content: none } @bottom-right { content: none } }")
+    without = _page_text_ops(page.pdf(format="A4", prefer_css_page_size=True))
+    assert len(without) == len(with_margins)
+    assert all(a > b for a, b in zip(with_margins, without, strict=True))
+    style = page.content()
+    assert 'content: "Ylivieskan seutukunta · KasvuDATA"' in style and 'counter(page)' in style
+
+
+def test_first_printed_page_is_the_summary(report_page):
+    page = report_page
+    page.emulate_media(media="print")
+    second = page.eval_on_selector_all("h2", "els => els.map(h => getComputedStyle(h).breakBefore)")
+    assert second[1] == "page" and set(second[2:]) <= {"auto"}
+    after = page.eval_on_selector_all("h2", "els => els.map(h => getComputedStyle(h).breakAfter)")
+    assert set(after) == {"avoid"}
+    assert page.locator(".kd-toc").is_hidden() and page.locator(".kd-downloads").first.is_hidden()

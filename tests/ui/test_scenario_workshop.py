@@ -21,13 +21,14 @@ def test_keyboard_slider_changes_the_figures_and_reset_restores_them(voila_serve
     baseline = summary.inner_text()
     assert "(0 perusuraan verrattuna)" in baseline  # sliders start at the baseline
 
-    readout = page.locator(".kd-lever-birth-rate-pct .widget-readout")
+    # the lever's value beside its slider, in the page's number format (issue 17: "8,0", not "8.0")
+    readout = page.locator(".kd-readout-birth-rate-pct")
     start = float(readout.inner_text().replace(",", "."))
     handle = page.locator(".kd-lever-birth-rate-pct .noUi-handle")
     handle.focus()
     for _ in range(4):  # +4 steps of 0.5 points of birth rate
         handle.press("ArrowRight")
-    expect(readout).to_have_text(f"{start + 2.0:.1f}", timeout=60_000)
+    expect(readout).to_have_text(f"{start + 2.0:.1f}".replace(".", ","), timeout=60_000)
     # the kernel has the last keypress (its assumptions list the lever) before reset is clicked: a
     # keypress still on its way would otherwise land after the reset
     assumptions = page.locator(".kd-assumptions")
@@ -38,7 +39,7 @@ def test_keyboard_slider_changes_the_figures_and_reset_restores_them(voila_serve
     assert figures(changed) != figures(baseline)
 
     page.locator(".kd-scenario-reset").click()
-    expect(readout).to_have_text(f"{start:.1f}", timeout=60_000)
+    expect(readout).to_have_text(f"{start:.1f}".replace(".", ","), timeout=60_000)
     expect(assumptions).to_contain_text(f"Yritysten syntyvyys: {start:.2f}".replace(".", ","), timeout=60_000)
     expect(summary).to_have_text(baseline, timeout=60_000)
     assert ui.external_urls(page.kd_urls) == []

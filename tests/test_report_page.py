@@ -1,0 +1,159 @@
+"""Report page pieces of issue 17 without a browser: section anchors and contents, chart downloads,
+readable ticks and zero baselines. Expected values follow from the definitions, worked out by hand."""
+from __future__ import annotations
+
+import csv
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+
+from kasvudata_utils import plots  # noqa: E402
+from kasvudata_utils.reports.common import chart_downloads_html, save_chart, show  # noqa: E402
+from kasvudata_utils.reports.toc import add_anchors, add_toc, slug, toc_html  # noqa: E402
+
+PROV = {"kind": "synthetic", "sources": ["KasvuDATA synthetic firm panel"]}
+
+
+def test_slug_is_ascii_and_repeats_are_numbered():
+    assert slug("Työmarkkinat ja väestö") == "kd-tyomarkkinat-ja-vaesto"
+    text, entries = add_anchors("<h2>Vienti</h2><h2>Vienti</h2><h2 class='x'>Ä &amp; Ö</h2>")
+    assert [i for i, _ in entries] == ["kd-vienti", "kd-vienti-2", "kd-a-o"]
+    assert entries[2][1] == "Ä & Ö"  # the entry holds the heading's text, unescaped
+    assert text.count('id="kd-vienti"') == 1 and 'id="kd-vienti-2"' in text
+
+
+def test_toc_goes_before_the_first_section_and_lists_all_in_order():
+    nb = nbformat.v4.new_notebook()
+    title = nbformat.v4.new_code_cell()
+    title.outputs = [nbformat.v4.new_output("display_data", {"text/html": "<h1>Raportti</h1>"})]
+    first = nbformat.v4.new_code_cell()
+    first.outputs = [nbformat.v4.new_output("display_data", {"text/html": "<p>x</p><h2>Yksi</h2>"})]
+    second = nbformat.v4.new_code_cell()
+    second.outputs = [nbformat.v4.new_output("display_data", {"text/html": ["<h2>Kaksi</h2>", "<p>y</p>"]})]
+    nb.cells = [title, first, second]
+    assert add_toc(nb, "en") == [("kd-yksi", "Yksi"), ("kd-kaksi", "Kaksi")]
+    html1 = first.outputs[0]["data"]["text/html"]
+    assert html1.startswith('<p>x</p><nav class="kd-toc" aria-label="Contents">')
+    assert html1.index("kd-toc") < html1.index('<h2 id="kd-yksi">')
+    assert second.outputs[0]["data"]["text/html"] == '<h2 id="kd-kaksi" class="kd-after-summary">Kaksi</h2><p>y</p>'
+    assert "kd-toc" not in title.outputs[0]["data"]["text/html"]
+    assert toc_html([("a", "Only one")]) == ""  # a page with one section needs no contents list
+
+
+def test_chart_data_holds_what_is_drawn_and_never_a_suppressed_value():
+    fig = plots.bar_chart(["C Teollisuus", "F Rakentaminen"], [1500.0, 987.0], suppressed=[False, True],
+                          reference_values=[10.0, 20.0], title="t", unit="u", prov=PROV)
+    assert plots.chart_data(fig) == [
+        {"label": "C Teollisuus", "value": 1500.0, "suppressed": False, "reference_value": 10.0},
+        {"label": "F Rakentaminen", "value": None, "suppressed": True, "reference_value": 20.0}]
+    # an index chart's data are the drawn index values: 50 → 60 is 100 → 120
+    line = plots.line_chart({"A": ([2020, 2021], [50, 60])}, index_base=True, title="t", unit="u", prov=PROV)
+    assert [r["value"] for r in plots.chart_data(line)] == [100.0, 120.0]
+
+
+def test_show_writes_the_chart_csv_and_png_and_links_them(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    fig = plots.line_chart({"Alue": ([2020, 2021], [7.5, 8.0])}, title="t", unit="%", prov=PROV, decimals=1)
+    show(fig, "births", str(tmp_path / "tables"), "fi")
+    rows = list(csv.DictReader((tmp_path / "tables" / "chart_births.csv").open(encoding="utf-8")))
+    assert [(r["series"], r["year"], float(r["value"])) for r in rows] == [("Alue", "2020", 7.5), ("Alue", "2021", 8.0)]
+    assert (tmp_path / "tables" / "chart_births.png").read_bytes()[:4] == b"\x89PNG"
+    link = shown[-1].data
+    assert 'href="tables/chart_births.csv"' in link and 'href="tables/chart_births.png"' in link
+    assert "Lataa luvut (CSV)" in link
+
+
+def test_no_download_links_without_an_output_folder(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    show(plots.line_chart({"A": ([1, 2], [1, 2])}, title="t", unit="u", prov=PROV))
+    assert len(shown) == 1  # the image alone
+    assert "download" in chart_downloads_html(save_chart([{"a": 1}], b"\x89PNG", str(tmp_path), "x"), str(tmp_path))
+
+
+def _tick_labels(fig, axis="y"):
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = ax.get_yticks() if axis == "y" else ax.get_xticks()
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    return [t for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
+
+
+def test_index_ticks_are_whole_numbers_at_readable_steps():
+    # an index from 100 falling to 85: 2.5-point steps would print 102, 100, 98, 95 … after rounding
+    fig = plots.line_chart({"A": ([2018, 2019, 2020, 2021], [100, 92, 88, 85])}, index_base=True,
+                           title="t", unit="indeksi", prov=PROV)
+    ticks = _tick_labels(fig)
+    steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:], strict=False)}
+    assert all(float(t).is_integer() for t in ticks)
+    assert len(steps) == 1 and steps.pop() in (1, 2, 5, 10)
+    assert fig.axes[0].get_ylim()[0] > 0  # an index keeps its break from zero
+
+
+def test_rates_start_at_zero():
+    # birth and death rates between 7.5 and 9.5: the axis starts at 0, not at 7.5
+    fig = plots.line_chart({"b": ([2020, 2021], [7.5, 9.5]), "d": ([2020, 2021], [8.0, 8.2])}, decimals=1,
+                           title="t", unit="%", prov=PROV)
+    assert fig.axes[0].get_ylim()[0] == pytest.approx(0.0)
+    # a series with negative values keeps its own range
+    neg = plots.line_chart({"x": ([2020, 2021], [-3.0, 2.0])}, title="t", unit="%", prov=PROV)
+    assert neg.axes[0].get_ylim()[0] < -3.0
+
+
+def test_map_hatches_suppressed_areas_and_names_them_in_the_legend():
+    square = lambda x: {"type": "Polygon", "coordinates": [[[x, 64], [x + 1, 64], [x + 1, 65], [x, 64]]]}  # noqa: E731
+    feats = [{"type": "Feature", "properties": {"area_code": c, "name_fi": c, "subregion_code": "SK177"},
+              "geometry": square(i)} for i, c in enumerate(["KU009", "KU977", "KU071"])]
+    fig = plots.area_map(feats, ["KU009"], suppressed=["KU977"], legend_labels=("LQ > 1", "LQ ≤ 1"),
+                         title="t", prov=PROV, lang="fi")
+    rows = {r["area_code"]: (r["highlighted"], r["suppressed"]) for r in plots.chart_data(fig)}
+    assert rows == {"KU009": (True, False), "KU977": (False, True), "KU071": (False, False)}
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["LQ > 1", "LQ ≤ 1", "salattu"]
+    assert [c.get_hatch() for c in ax.collections] == [None, "///"]
+    assert len(ax.collections[1].get_paths()) == 1  # the suppressed municipality alone is hatched
+    footer = " ".join(t.get_text() for t in fig.texts)
+    assert "SYNTEETTINEN data" in footer  # the colours' data, not "Todellinen data"
+
+
+def test_index_column_headings_carry_their_years(tmp_path, monkeypatch):
+    from kasvudata_utils.reports.site import build_index
+
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
+    m = {"reports": {"KU009": {"kind": "area", "name": "Alavieska", "status": "ok", "html": "KU009/report.html",
+                               "notebook": "KU009/report.ipynb", "tables": [],
+                               "parameters": {"area": "KU009", "start_year": 2018, "end_year": 2023}}}}
+    index = build_index(tmp_path, m, "fi").read_text(encoding="utf-8")
+    heads = re.findall(r"<th>([^<]*)</th>", index)
+    assert "Henkilöstö 2023 (htv)" in heads and "Henkilöstön muutos 2018–2023 (%)" in heads
+    assert "Yritysten syntyvyys 2023 (%)" in heads
+
+
+def test_index_map_is_clickable_and_links_only_existing_reports(tmp_path, monkeypatch):
+    from kasvudata_utils.reports.site import broken_links, build_site
+
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
+    (tmp_path / "SK177").mkdir()
+    (tmp_path / "SK177" / "report.html").write_text('<section id="insights">x</section>')
+    m = {"reports": {"SK177": {"kind": "area", "name": "Ylivieskan seutukunta", "status": "ok",
+                               "html": "SK177/report.html", "notebook": "SK177/report.ipynb", "tables": [],
+                               "parameters": {"area": "SK177", "start_year": 2018, "end_year": 2023}}}}
+    (tmp_path / "SK177" / "report.ipynb").write_text("{}")
+    build_site(tmp_path, m, "fi")
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'<area shape="poly" coords="[\d,]+" href="([^"]+)"', index)
+    # the six municipalities of the Ylivieska sub-region (at least one outline each) link to its report
+    assert set(hrefs) == {"SK177/report.html"} and len(hrefs) >= 6
+    assert 'alt="Alavieska → Ylivieskan seutukunta"' in index and 'usemap="#kd-area-map"' in index
+    assert broken_links(tmp_path) == []
+    # every outline lies inside the picture
+    w, h = map(int, re.search(r'<img src="map.png" alt="[^"]*" width="(\d+)" height="(\d+)"', index).groups())
+    for coords in re.findall(r'coords="([\d,]+)"', index):
+        xy = list(map(int, coords.split(",")))
+        assert all(0 <= x <= w for x in xy[::2]) and all(0 <= y <= h for y in xy[1::2])
