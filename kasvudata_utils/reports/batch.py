@@ -350,7 +350,9 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
     panel = resolve_panel(data, panel_path)
     codes = parse_areas(area_spec)
     check_panel_years(panel, start_year, end_year)
-    outside = [c for c in codes if not areas.contains(areas.HOME_REGION, c)]  # custom areas (KU009+KU977) too
+    # custom areas (KU009+KU977) count too; a code that is no area at all fails in its own report, not here
+    outside = [c for c in codes if (c in areas.all_areas() or areas.is_custom(c))
+               and not areas.contains(areas.HOME_REGION, c)]
     if outside and not panel and not table:
         raise InputError(f"--areas {area_spec!r} includes {outside[0]} outside Northern Ostrobothnia: expected "
                          "--data national (or --panel with your own panel), the embedded panel covers MK17 only")
