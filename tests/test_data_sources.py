@@ -161,11 +161,10 @@ def test_statfin_before_fetch_is_one_line(capsys, tmp_path, monkeypatch):
     assert rc == 2 and "kasvudata data fetch" in err and len(err.strip().splitlines()) == 1
 
 
-def test_own_panel_with_table_reference_is_labelled_mixed(capsys, tmp_path, monkeypatch):
+def test_own_panel_with_table_reference_is_labelled_mixed(toy_panel, capsys, tmp_path, monkeypatch):
     # the toy panel covers Koillismaa (KU305, KU832); the reference MK17 comes from the --table file.
     # Disclosure off: the toy panel's few firms would hide every section, and the LQ is what is checked here.
     monkeypatch.setenv("KASVUDATA_DISCLOSURE", "off")
-    from test_indicators_growth import toy_panel
     from test_reports_table import expected
     from test_reports_table import hand_table as national_table
 

@@ -42,11 +42,13 @@ def real_folder(tmp_path_factory):
 
 def _sections(real_folder, *names):
     from kasvudata_utils.reports.area import AreaReport
+    from kasvudata_utils.reports.common import normalise_parameters
 
     shown = []
-    with mock.patch("kasvudata_utils.reports.area._show", shown.append):
-        rep = AreaReport.build("KU009", "MK17", 2018, 2023, "fi", "", "",
-                               table_path=str(real_folder / "business_table.parquet"))
+    with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, **k: shown.append(obj)):
+        params = normalise_parameters("KU009", "MK17", 2018, 2023, "fi",
+                                      table_path=str(real_folder / "business_table.parquet"))
+        rep = AreaReport.build(params)
         for name in names:
             getattr(rep, name)()
     return rep, " ".join(html.unescape(s) if isinstance(s, str) else "" for s in shown)

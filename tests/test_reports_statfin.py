@@ -46,11 +46,12 @@ def test_reports_data_statfin_labelled_real_with_vintage(data_dir, tmp_path):
 
 
 def test_industry_profile_from_the_table(data_dir, monkeypatch):
+    from kasvudata_utils.reports.common import normalise_parameters
     from kasvudata_utils.reports.industry import IndustryProfile
 
     monkeypatch.setenv("KASVUDATA_DATA_DIR", str(data_dir))
     table = str(data_dir / "real" / "business_table.parquet")
-    prof = IndustryProfile.build("C", "MK17", "", 2018, 2023, "en", table_path=table)
+    prof = IndustryProfile.build("C", normalise_parameters("MK17", "", 2018, 2023, "en", table_path=table))
     assert prof.prov["kind"] == "real"
     assert prof.table.loc["KU009", "personnel"] == expected("KU009", 2023, "10")
     assert prof.table.loc["MK17", "personnel"] == expected("MK17", 2023, "10")
