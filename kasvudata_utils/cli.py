@@ -15,7 +15,7 @@ import sys
 from kasvudata_utils.errors import InputError
 
 # Module names under kasvudata_utils.commands, in the order shown by --help.
-COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "reports", "workshop", "insights")
+COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "reports", "workshop", "insights", "disclosure")
 
 
 class _Parser(argparse.ArgumentParser):

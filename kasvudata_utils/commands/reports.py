@@ -1,17 +1,21 @@
-"""``kasvudata reports [--areas all|SSS-all|AREA-all|CODE,…] [--data default|national] [--jobs N]
-[--scheduler ADDRESS] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``.
+"""``kasvudata reports``: the per-area reports, the industry profiles and the site.
 
+``kasvudata reports [--areas all|SSS-all|AREA-all|CODE,…] [--data default|national] [--jobs N]
+[--scheduler ADDRESS] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``.
 Runs the area report for every requested area of Northern Ostrobothnia and the industry profile for
 every business section, writes ``manifest.json`` and the knowledge-base site, prints a summary line
-and exits 1 when any report failed (SPEC §4, §6).
+and exits 1 when any report failed (SPEC §4, §6). With ``--panel`` the disclosure audit runs first
+and nothing is published when it finds an exposed cell (issue 12).
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
 
 def register(sub):
+    """Add ``reports`` to the command line."""
     p = sub.add_parser("reports", help="run the per-area reports and industry profiles, write the site")
     p.add_argument("--areas", default="all",
                    help="'all' (the 38 areas of MK17), 'SSS-all' (every municipality of Finland), "
@@ -38,12 +42,15 @@ def register(sub):
 
 
 def run(args) -> int:
+    """Run the batch (after the disclosure audit when ``--panel`` is given)."""
     from kasvudata_utils.errors import InputError
     from kasvudata_utils.reports.batch import DEFAULT_END, DEFAULT_START, run_reports, summary_line
     from kasvudata_utils.reports.site import broken_links, publish_site
 
     if args.jobs < 1:
         raise InputError(f"--jobs {args.jobs}: expected a whole number ≥ 1")
+    if args.panel and _audit_fails(args):
+        return 1
     manifest = run_reports(args.areas, args.jobs, args.out, args.lang, args.force,
                            industry_profiles=not args.no_industries,
                            start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,
@@ -58,3 +65,15 @@ def run(args) -> int:
         if bad:
             return 1
     return 1 if manifest["summary"]["failed"] else 0
+
+
+def _audit_fails(args) -> bool:
+    """Issue 12: with an own extract, attack what would be published first; publish nothing that fails."""
+    from kasvudata_utils.commands.disclosure import run as run_audit
+
+    audit_args = argparse.Namespace(panel=args.panel, areas="", start=args.start, end=args.end,
+                                    out=os.path.join(args.out, "disclosure_audit"))
+    if run_audit(audit_args) == 0:
+        return False
+    print(f"kasvudata reports: disclosure audit failed: nothing published (see {audit_args.out})", file=sys.stderr)
+    return True
