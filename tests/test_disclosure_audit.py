@@ -117,3 +117,16 @@ def test_cli_exit_codes(tmp_path):
     off = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
                          env={**os.environ, "KASVUDATA_DISCLOSURE": "off"})
     assert off.returncode == 1 and "KU305" in off.stdout and "M" in off.stdout
+
+
+def test_report_batch_publishes_nothing_when_the_audit_fails(tmp_path):
+    # disclosure control off: the audit finds the lone firm, so the batch stops before any report
+    path = tmp_path / "lone.csv"
+    lone_firm_panel().to_csv(path, index=False)
+    out = tmp_path / "reports"
+    r = subprocess.run([sys.executable, "-m", "kasvudata_utils", "reports", "--panel", str(path), "--areas", "KU305",
+                        "--out", str(out), "--no-industries", "--jobs", "1"], capture_output=True, text=True,
+                       timeout=300, env={**os.environ, "KASVUDATA_DISCLOSURE": "off"})
+    assert r.returncode == 1 and "nothing published" in r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["disclosure_audit"]
+    assert (out / "disclosure_audit" / "audit_exposed.csv").read_text().count("\n") > 1
