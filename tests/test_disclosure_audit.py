@@ -130,3 +130,11 @@ def test_report_batch_publishes_nothing_when_the_audit_fails(tmp_path):
     assert r.returncode == 1 and "nothing published" in r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["disclosure_audit"]
     assert (out / "disclosure_audit" / "audit_exposed.csv").read_text().count("\n") > 1
+
+
+def test_audit_of_some_areas_uses_only_complete_area_sums():
+    # SK178 without Taivalkoski: SK178 = Kuusamo is no relation (Taivalkoski holds firms too); the
+    # audit must neither fail (an infeasible programme) nor flag the true values as exposed
+    assert audit.audit(lone_firm_panel(), ["KU305", "SK178"]).empty
+    assert audit._parents({"KU305", "SK178"}, {"KU305", "KU832"}) == {}
+    assert audit._parents({"KU305", "KU832", "SK178"}, {"KU305", "KU832"}) == {"KU305": "SK178", "KU832": "SK178"}

@@ -137,18 +137,28 @@ def feasible_intervals(a_eq, b_eq, truth, need, max_rounds: int = 8):
     return lower, upper
 
 
-def _parents(codes) -> dict:
-    """Parent of each area among ``codes`` (municipality → sub-region → region → country)."""
+def _parents(codes, with_data=None) -> dict:
+    """Parent of each area among ``codes`` (municipality → sub-region → region → country).
+
+    A parent counts only where all its children that hold data are among ``codes``: a sum over
+    some of them is no relation. ``with_data`` is the set of municipalities with data (default:
+    the municipalities among ``codes``).
+    """
     codes = set(codes)
+    munis = set(with_data) if with_data is not None else {c for c in codes if areas.level_of(c) == "KU"}
     out = {}
     for c in codes:
         p = areas.parent(c)
-        if p in codes:
+        if p not in codes:
+            continue
+        level = areas.level_of(c)
+        kids = [k for k in areas.members(p, level) if munis & set(areas.municipalities(k))]
+        if all(k in codes for k in kids):
             out[c] = p
     return out
 
 
-def _relations(keys: pd.DataFrame) -> list:
+def _relations(keys: pd.DataFrame, with_data=None) -> list:
     """Additive groups of (area, industry) cells within a year: list of (total index, member indices)."""
     idx = {(a, i): k for k, (a, i) in enumerate(zip(keys["area_code"], keys["industry_code"], strict=True))}
     to_section = industries.division_section_map()
@@ -158,7 +168,7 @@ def _relations(keys: pd.DataFrame) -> list:
             continue
         parent_ind = to_section.get(i, industries.ALL) if i.isdigit() else industries.ALL
         groups.setdefault((a, parent_ind), []).append(k)
-    parents = _parents({a for a, _ in idx})
+    parents = _parents({a for a, _ in idx}, with_data)
     for (a, i), k in idx.items():
         if a in parents:
             groups.setdefault(("area", parents[a], i), []).append(k)
@@ -170,11 +180,13 @@ def _relations(keys: pd.DataFrame) -> list:
     return out
 
 
-def additive_exposures(published: pd.DataFrame, truth: pd.DataFrame, indicator: str) -> pd.DataFrame:
+def additive_exposures(published: pd.DataFrame, truth: pd.DataFrame, indicator: str,
+                       with_data=None) -> pd.DataFrame:
     """Suppressed cells of one additive indicator whose LP interval misses its protection interval.
 
     ``published`` and ``truth`` are long indicator tables (SPEC §4) of the same areas, industries
-    and years, the second computed with disclosure control off.
+    and years, the second computed with disclosure control off. ``with_data``: the municipalities
+    that hold data (for which area sums are complete relations).
     """
     unit = ADDITIVE[indicator]
     keys = ["area_code", "industry_code", "year"]
@@ -192,7 +204,7 @@ def additive_exposures(published: pd.DataFrame, truth: pd.DataFrame, indicator: 
         var[hidden] = np.arange(hidden.sum())
         known = np.where(hidden, 0.0, c["value"].to_numpy(dtype=np.float64))
         a_rows, b = [], []
-        for tot, members in _relations(c[["area_code", "industry_code"]].astype(str)):
+        for tot, members in _relations(c[["area_code", "industry_code"]].astype(str), with_data):
             coef = {}
             rhs = 0.0
             for k, s in [(tot, -1.0)] + [(m, 1.0) for m in members]:
@@ -348,7 +360,7 @@ def published_set(data, area_list=None, start=None, end=None, reference_data=Non
         if refs[a] != a:
             ss[a] = compute_shift_share(cd, a, refs[a], start, end, disclose=disclose,
                                         reference_data=reference_data)
-    return {"indicators": ind, "shift_share": ss}
+    return {"indicators": ind, "shift_share": ss, "municipalities": sorted(cd.municipalities)}
 
 
 def audit_published(published: dict, truth: dict) -> pd.DataFrame:
@@ -361,7 +373,8 @@ def audit_published(published: dict, truth: dict) -> pd.DataFrame:
         empty when nothing is exposed.
     """
     pub, tru = published["indicators"], truth["indicators"]
-    parts = [additive_exposures(pub, tru, ind) for ind in ADDITIVE if ind in set(pub["indicator"])]
+    munis = published.get("municipalities")
+    parts = [additive_exposures(pub, tru, ind, munis) for ind in ADDITIVE if ind in set(pub["indicator"])]
     parts.append(nonlinear_exposures(pub, tru))
     parts += [shift_share_exposures(ss, a) for a, ss in published["shift_share"].items()]
     parts = [p for p in parts if len(p)]
