@@ -304,7 +304,7 @@ def test_cached_spatial_sentence_equals_spatial_module():
         rep.d = mock.Mock(area=code, start=2018, end=2023)
         shown = []
         # as if the models' data were real: the embedded data are synthetic (see the next test)
-        with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, **k: shown.append(obj)), \
+        with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, _s=shown, **k: _s.append(obj)), \
                 mock.patch("kasvudata_utils.reports.area.models_on_real_data", lambda: True):
             rep.spatial_context()
         assert "For researchers" in shown[0] and "not causal effects" in shown[0]
@@ -328,7 +328,7 @@ def test_no_significance_claim_on_synthetic_data_in_the_report_text():
         rep.lang, rep.name = lang, "Ylivieska"
         rep.d = mock.Mock(area="KU977", start=2018, end=2023)
         shown = []
-        with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, **k: shown.append(obj)):
+        with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, _s=shown, **k: _s.append(obj)):
             rep.spatial_context()
         text = html.unescape(shown[0]).lower()
         for claim in ("merkitsevä", "significant", "fdr", "p = ", "(hh)", "(ll)", "alueen puolella",
@@ -418,7 +418,7 @@ def test_one_vocabulary_and_a_glossary_in_every_report():
     rep = AreaReport.__new__(AreaReport)
     rep.lang, rep.d = "fi", mock.Mock(prov={"kind": "synthetic", "sources": []})
     shown = []
-    with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, **k: shown.append(obj)):
+    with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, _s=shown, **k: _s.append(obj)):
         rep.footer()
     text = html.unescape(shown[0])
     assert "<h2" in text and "Käsitteet" in text

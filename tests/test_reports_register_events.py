@@ -45,7 +45,7 @@ def _sections(real_folder, *names):
     from kasvudata_utils.reports.common import normalise_parameters
 
     shown = []
-    with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, **k: shown.append(obj)):
+    with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, _s=shown, **k: _s.append(obj)):
         params = normalise_parameters("KU009", "MK17", 2018, 2023, "fi",
                                       table_path=str(real_folder / "business_table.parquet"))
         rep = AreaReport.build(params)
