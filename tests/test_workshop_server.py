@@ -1,0 +1,217 @@
+"""``kasvudata workshop`` for a full room (issue 15): sizing, cap, notice, closed tabs, clean start and stop.
+
+The unit tests check the bookkeeping by hand; the process tests start the real command on 127.0.0.1 on a
+free port (kernels on demand, the tiny ``workshops/trivial.ipynb``), then signal it and look for leftovers.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import psutil
+import pytest
+
+from kasvudata_utils.apps import supervisor as sv
+from kasvudata_utils.apps.server import SessionGuard, notice_html
+from kasvudata_utils.errors import InputError
+from kasvudata_utils.labels import t
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- sizing -----------------------------------------------------------------------------------------
+def test_pool_sizes_follow_the_room():
+    # room 20: explorer 20, the others ceil(20 / 4) = 5; room 3: ceil(0.75) = 1; no pool for other notebooks
+    assert sv.pool_sizes(20) == {"default": 0, "area_explorer.ipynb": 20, "scenario_workshop.ipynb": 5,
+                                 "insights_board.ipynb": 5}
+    assert sv.pool_sizes(3)["insights_board.ipynb"] == 1 and sv.pool_sizes(3)["area_explorer.ipynb"] == 3
+    with pytest.raises(InputError, match="--room 0"):
+        sv.pool_sizes(0)
+
+
+def test_configured_pool_total_counts_every_served_notebook(tmp_path):
+    (tmp_path / "voila.json").write_text('{"VoilaKernelManager": {"kernel_pools_config": '
+                                         '{"default": {"pool_size": 1}, "a.ipynb": {"pool_size": 3}}}}')
+    for name in ("a.ipynb", "b.ipynb", "c.ipynb"):
+        (tmp_path / name).write_text("{}")
+    assert sv.configured_pool_total(tmp_path) == 3 + 1 + 1  # b and c take the default pool
+    assert sv.configured_pool_total(tmp_path, {"default": 0, "a.ipynb": 2}) == 2
+    # the project's own folder: 2 + 2 + 2 for the apps and 1 for trivial.ipynb
+    assert sv.configured_pool_total(ROOT / "workshops") == 7
+
+
+def test_default_cap_from_free_memory():
+    # 10 GiB free = 10240 MB; − 1500 reserve − 300 server − 4 × 250 pool = 7440 MB → 7440 // 250 = 29
+    assert sv.default_max_sessions(10 * 2**30, pool_total=4) == 29
+    # a small machine still serves one participant
+    assert sv.default_max_sessions(1 * 2**30, pool_total=4) == 1
+    # the stated bound: (29 + 4) × 250 + 300 = 8550 MB
+    assert sv.memory_bound_mb(29, 4) == 8550.0
+
+
+# -- admission under the cap ------------------------------------------------------------------------
+def test_session_guard_caps_pairs_and_lets_a_reload_through():
+    g = SessionGuard(2)
+    t1 = g.admit("p1", "a.ipynb", live=set())
+    t2 = g.admit("p2", "a.ipynb", live=set())
+    # two pages being served count before their kernels are known (a burst of requests)
+    assert g.admit("p3", "a.ipynb", live=set()) is None
+    g.assign(t1, "k1")
+    g.assign(t2, "k2")
+    g.release(t1)
+    g.release(t2)
+    live = {"k1", "k2", "pool-kernel"}
+    assert g.admit("p3", "a.ipynb", live) is None
+    assert g.admit("p1", "b.ipynb", live) is None  # another app is another session
+    t1b = g.admit("p1", "a.ipynb", live)  # p1 reloads: same session
+    assert t1b is not None
+    g.assign(t1b, "k1b")
+    g.release(t1b)
+    assert g.replaced("k1b") == ["k1"] and g.replaced("k2") == []
+    live = {"k1b", "k2"}  # k1 was shut down (beacon, or replaced on connect)
+    assert g.sessions(live) == {("p1", "a.ipynb"), ("p2", "a.ipynb")}
+    assert g.admit("p3", "a.ipynb", {"k1b"}) is not None  # p2 closed the tab: room for p3
+    assert SessionGuard(0).admit("p9", "a.ipynb", {"k1", "k2"}) is not None  # 0: no cap
+
+
+def test_notice_page_is_bilingual_with_a_retry():
+    page = notice_html("/voila/render/area_explorer.ipynb?area=KU009&lang=en", retry_s=15)
+    for lang in ("fi", "en"):
+        assert t("workshop_full_title", lang) in page and t("workshop_retry", lang) in page
+        assert t("workshop_full_body", lang, seconds=15) in page
+    assert 'href="/voila/render/area_explorer.ipynb?area=KU009&amp;lang=en"' in page
+    assert '<meta http-equiv="refresh" content="15">' in page
+    assert "<script" not in notice_html('/x?"><script>alert(1)</script>')  # the URL is escaped
+
+
+# -- the address ------------------------------------------------------------------------------------
+def test_taken_port_and_bad_ip_are_one_line_and_exit_2():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(InputError, match=f"--port {port}: the port is already in use"):
+            sv.check_listen_address("127.0.0.1", port)
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        for args, expected in ((["--port", str(port)], "already in use"),
+                               (["--ip", "not-an-ip"], "expected an IP address"),
+                               (["--ip", "192.0.2.1", "--port", str(port)], "no such address")):
+            r = subprocess.run([sys.executable, "-m", "kasvudata_utils", "workshop", *args], env=env,
+                               capture_output=True, text=True, timeout=60)
+            assert r.returncode == 2, (args, r.stderr)
+            lines = r.stderr.strip().splitlines()
+            assert len(lines) == 1 and expected in lines[0] and "Traceback" not in r.stderr, r.stderr
+    with pytest.raises(InputError, match="--port 70000"):
+        sv.check_listen_address("127.0.0.1", 70000)
+
+
+# -- the running server -----------------------------------------------------------------------------
+class Workshop:
+    """``kasvudata workshop`` as a subprocess on a free port; stderr collected in a file."""
+
+    def __init__(self, tmp: Path, *args: str):
+        self.port = free_port()
+        self.log = tmp / "workshop.log"
+        env = dict(os.environ, PYTHONPATH=str(ROOT), KASVUDATA_INSIGHTS_DB=str(tmp / "insights.sqlite"))
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "kasvudata_utils", "workshop", "--port",
+                                          str(self.port), *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while "KasvuDATA workshop:" not in self.log.read_text():
+            assert self.proc.poll() is None and time.monotonic() < deadline, self.log.read_text()[-2000:]
+            time.sleep(0.3)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def tree(self) -> list[psutil.Process]:
+        return sv.process_tree(self.proc.pid)
+
+    def kernels(self) -> list[psutil.Process]:
+        return [p for p in self.tree() if "ipykernel_launcher" in " ".join(p.cmdline())]
+
+    def wait_kernels(self, n: int, timeout_s: float = 60) -> list[psutil.Process]:
+        deadline = time.monotonic() + timeout_s
+        while len(ks := self.kernels()) != n:
+            assert time.monotonic() < deadline, f"{len(ks)} kernels, expected {n}"
+            time.sleep(0.3)
+        return ks
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        for p in self.tree():
+            p.kill()
+
+
+def open_page(opener, url: str) -> tuple[int, str]:
+    try:
+        with opener.open(url, timeout=120) as r:
+            return r.status, r.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_voila_and_every_kernel(tmp_path, sig):
+    ws = Workshop(tmp_path, "--no-preheat", "--max-sessions", "3")
+    try:
+        assert f"KasvuDATA workshop: http://127.0.0.1:{ws.port}/voila/render/" in ws.log.read_text()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        status, _ = open_page(opener, ws.url("/voila/render/trivial.ipynb"))
+        assert status == 200
+        before = ws.tree()
+        assert len(ws.wait_kernels(1)) == 1 and len(before) >= 3  # command, Voilà, kernel
+        ws.proc.send_signal(sig)
+        assert ws.proc.wait(timeout=60) == 0
+        _, alive = psutil.wait_procs(before, timeout=10)
+        assert alive == [], [p.cmdline() for p in alive]
+        with socket.socket() as s:  # the port is free again
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", ws.port))
+    finally:
+        ws.stop()
+
+
+def test_closed_tab_frees_its_kernel_and_the_cap_shows_the_notice(tmp_path):
+    ws = Workshop(tmp_path, "--no-preheat", "--max-sessions", "1")
+    try:
+        jar = CookieJar()
+        p1 = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        status, page = open_page(p1, ws.url("/voila/render/trivial.ipynb"))
+        assert status == 200
+        kernel_id = re.search(r'"kernelId"\s*:\s*"([0-9a-f-]{36})"', page).group(1)
+        ws.wait_kernels(1)
+        # a second participant beyond the cap: the notice, no kernel
+        p2 = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        status, notice = open_page(p2, ws.url("/voila/render/trivial.ipynb"))
+        assert status == 503 and t("workshop_full_title", "fi") in notice and t("workshop_retry", "en") in notice
+        assert len(ws.kernels()) == 1
+        # what the page's unload beacon posts (FormData with the _xsrf cookie's value) now succeeds
+        xsrf = {c.name: c.value for c in jar}["_xsrf"]
+        body = urllib.parse.urlencode({"_xsrf": xsrf}).encode()
+        with p1.open(urllib.request.Request(ws.url(f"/voila/api/shutdown/{kernel_id}"), data=body), timeout=30) as r:
+            assert r.status == 204
+        ws.wait_kernels(0, timeout_s=30)
+        status, _ = open_page(p2, ws.url("/voila/render/trivial.ipynb"))  # the retry gets in
+        assert status == 200
+    finally:
+        ws.proc.send_signal(signal.SIGTERM)
+        ws.proc.wait(timeout=60)
+        ws.stop()
