@@ -121,7 +121,7 @@ def run(args) -> int:
         cap = sv.default_max_sessions(psutil.virtual_memory().available, pool_total)
     elif cap < 1:
         raise InputError(f"--max-sessions {cap}: expected 1 or more open app pages")
-    extra = ["--port_retries=0", f"--WorkshopVoila.max_sessions={cap}"]
+    extra = ["--Voila.port_retries=0", f"--WorkshopVoila.max_sessions={cap}"]
     if room is not None:
         extra.append(f"--WorkshopVoila.room={room}")
     argv = argv[:-1] + extra + argv[-1:]
