@@ -4,7 +4,8 @@ Bounded and on 127.0.0.1 only: ``kasvudata workshop --room N --max-sessions N`` 
 contexts (N participants, each with its own cookies) in Debian's Chromium. Asserted:
 
 - every participant gets a working page (the summary, then another area's summary after a change);
-- participant N + 1, beyond the cap, gets the notice and no kernel;
+- participant N + 1, beyond the cap, gets the notice and no kernel; a participant reloading at the cap
+  gets the page again, and the kernel the reload replaced is freed;
 - the server's memory (Voilà and all kernels, RSS) stays below (cap + pool) × kernel + server
   (:func:`kasvudata_utils.apps.supervisor.memory_bound_mb`);
 - after the tabs close, the kernels return to the pool size within :data:`RETURN_S` seconds
@@ -103,6 +104,13 @@ async def room(ws: Workshop, pool_total: int) -> dict:
             out["kernels_with_extra"] = len(ws.kernels())
             out["rss_mb"] = max(out["rss_mb"], tree_rss_mb(ws))
             await extra.close()
+            # a participant reloads at the cap: let in (same session), and the replaced kernel is freed
+            first = people[0]["page"]
+            await first.reload(wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+            await first.locator(".kd-summary").first.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+            out["reload_notice"] = await first.locator(".kd-full-notice").count()
+            await asyncio.to_thread(ws.wait_kernels, N + pool_total, 60)  # the pool refills, the old goes
+            out["rss_mb"] = max(out["rss_mb"], tree_rss_mb(ws))
             # everybody closes their tab (the unload beacon frees the kernel)
             t0 = time.monotonic()
             for p in people:
@@ -124,7 +132,7 @@ def test_a_room_opens_works_and_closes(tmp_path):
     ws = Workshop(tmp_path, "--room", str(N), "--max-sessions", str(N))
     try:
         pool_total = sv.configured_pool_total(ws_dir(), sv.pool_sizes(N))
-        ws.wait_kernels(pool_total, timeout_s=FILL_S)
+        ws.wait_warm(pool_total, timeout_s=FILL_S)
         out = asyncio.run(room(ws, pool_total))
         bound = sv.memory_bound_mb(N, pool_total)
         print(f"\nN={N}: time to summary median {statistics.median(out['seconds']):.1f} s, max "
@@ -133,6 +141,7 @@ def test_a_room_opens_works_and_closes(tmp_path):
         assert all(out["changed"]), out["changed"]
         assert t("workshop_full_title", "fi") in out["notice"] and t("workshop_full_title", "en") in out["notice"]
         assert out["kernels_with_extra"] == N + pool_total  # the notice started no kernel
+        assert out["reload_notice"] == 0  # a reload does not count twice
         assert out["rss_mb"] < bound
         assert out["kernels_after"] == pool_total and out["return_s"] <= RETURN_S, out
         before = ws.tree()

@@ -5,6 +5,7 @@ free port (kernels on demand, the tiny ``workshops/trivial.ipynb``), then signal
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -144,7 +145,13 @@ class Workshop:
         return sv.process_tree(self.proc.pid)
 
     def kernels(self) -> list[psutil.Process]:
-        return [p for p in self.tree() if "ipykernel_launcher" in " ".join(p.cmdline())]
+        """Live kernel processes of the server (a shut-down kernel not yet reaped is no longer one)."""
+        out = []
+        for p in self.tree():
+            with contextlib.suppress(psutil.Error):
+                if p.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(p.cmdline()):
+                    out.append(p)
+        return out
 
     def wait_kernels(self, n: int, timeout_s: float = 60) -> list[psutil.Process]:
         deadline = time.monotonic() + timeout_s
@@ -152,6 +159,26 @@ class Workshop:
             assert time.monotonic() < deadline, f"{len(ks)} kernels, expected {n}"
             time.sleep(0.3)
         return ks
+
+    def wait_warm(self, n: int, timeout_s: float = 600) -> None:
+        """Wait for ``n`` kernels that have run their notebooks up to the page request (CPU quiet for 2 s)."""
+        deadline = time.monotonic() + timeout_s
+        self.wait_kernels(n, timeout_s)
+
+        def cpu() -> float:
+            total = 0.0
+            for p in self.kernels():
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    c = p.cpu_times()
+                    total += c.user + c.system
+            return total
+
+        while time.monotonic() < deadline:
+            before = cpu()
+            time.sleep(2)
+            if cpu() - before < 0.2 and len(self.kernels()) == n:
+                return
+        raise AssertionError(f"the {n} kernels did not settle within {timeout_s} s")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -168,6 +195,7 @@ def open_page(opener, url: str) -> tuple[int, str]:
         return e.code, e.read().decode("utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_stops_voila_and_every_kernel(tmp_path, sig):
     ws = Workshop(tmp_path, "--no-preheat", "--max-sessions", "3")
@@ -189,6 +217,7 @@ def test_signal_stops_voila_and_every_kernel(tmp_path, sig):
         ws.stop()
 
 
+@pytest.mark.slow
 def test_closed_tab_frees_its_kernel_and_the_cap_shows_the_notice(tmp_path):
     ws = Workshop(tmp_path, "--no-preheat", "--max-sessions", "1")
     try:
