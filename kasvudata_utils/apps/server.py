@@ -197,6 +197,9 @@ class WorkshopVoila(Voila):
         """Voilà's settings, plus the room's pools, short culling of unconnected kernels and the guard."""
         for key, value in KERNEL_ENV.items():  # kernels inherit Voilà's environment (pooled and on demand)
             os.environ.setdefault(key, value)
+        if self.ip not in ("", "0.0.0.0", "::", "localhost"):
+            # a preheated kernel asks this address for its page request (apps.preheat; default 127.0.0.1)
+            os.environ.setdefault("VOILA_APP_IP", self.ip)
         if self.room > 0:
             pools = {nb: {"pool_size": n} for nb, n in pool_sizes(self.room).items()}
             self.config.VoilaKernelManager.kernel_pools_config = pools
