@@ -28,6 +28,7 @@ from kasvudata_utils.errors import InputError
 from kasvudata_utils.labels import t
 
 ROOT = Path(__file__).resolve().parents[1]
+KERNEL_MODULE = "kasvudata_utils.apps.kernel"  # the workshop server's lean kernel (voila_template/kernels)
 
 
 def free_port() -> int:
@@ -110,6 +111,23 @@ def test_app_kernels_do_not_load_a_jupyter_server():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert out.stdout.strip() == "[]"
+
+
+def test_workshop_kernels_run_without_the_debugger():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from kasvudata_utils.commands.workshop import TEMPLATE_ROOT
+
+    spec = KernelSpecManager(kernel_dirs=[str(TEMPLATE_ROOT / "kernels")]).get_kernel_spec("python3")
+    assert spec.argv[:3] == ["python", "-m", KERNEL_MODULE] and "{connection_file}" in spec.argv
+    code = ("import sys, runpy; sys.argv = ['k', '--help']; "
+            "exec(\"try:\\n runpy.run_module('kasvudata_utils.apps.kernel', run_name='__main__')\\n"
+            "except SystemExit:\\n pass\"); "
+            "import ipykernel.debugger as d; print(d._is_debugpy_available, 'debugpy' in sys.modules and "
+            "sys.modules['debugpy'] is not None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert out.stdout.strip().splitlines()[-1] == "False False", out.stdout + out.stderr
 
 
 def test_wait_for_request_reads_the_request_info_of_voila_query(monkeypatch):
@@ -207,7 +225,8 @@ class Workshop:
         out = []
         for p in self.tree():
             with contextlib.suppress(psutil.Error):
-                if p.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(p.cmdline()):
+                cmd = " ".join(p.cmdline())
+                if p.status() != psutil.STATUS_ZOMBIE and ("ipykernel_launcher" in cmd or KERNEL_MODULE in cmd):
                     out.append(p)
         return out
 
