@@ -130,6 +130,21 @@ def test_workshop_kernels_run_without_the_debugger():
     assert out.stdout.strip().splitlines()[-1] == "False False", out.stdout + out.stderr
 
 
+def test_apps_compute_the_same_without_pyarrow(tmp_path):
+    # the workshop kernel blocks pyarrow (apps.kernel.BLOCKED): the apps read the CSV cache with pandas'
+    # Python strings and must show exactly what they show with pyarrow (the reports' environment)
+    code = ("import sys; {block}from kasvudata_utils.apps.area_explorer import AreaExplorer; "
+            "from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop; "
+            "print(AreaExplorer('KU009', 'fi').summary.value); print(ScenarioWorkshop('SK177', 'en').summary.value); "
+            "print('pyarrow' in sys.modules and sys.modules['pyarrow'] is not None)")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KASVUDATA_INSIGHTS_DB=str(tmp_path / "i.sqlite"))
+    outs = [subprocess.run([sys.executable, "-c", code.format(block=block)], capture_output=True, text=True,
+                           cwd=ROOT, env=env, timeout=300) for block in ("", "sys.modules['pyarrow'] = None; ")]
+    with_arrow, without = (o.stdout.strip().splitlines() for o in outs)
+    assert with_arrow[-1] == "True" and without[-1] == "False", outs[1].stderr[-2000:]
+    assert "Alavieska" in with_arrow[0] and with_arrow[:2] == without[:2]
+
+
 def test_wait_for_request_reads_the_request_info_of_voila_query(monkeypatch):
     import asyncio
     import json
@@ -258,10 +273,13 @@ class Workshop:
         raise AssertionError(f"the {n} kernels did not settle within {timeout_s} s")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        for p in self.tree():
-            p.kill()
+        """Kill whatever is left (the tests stop the server with a signal first; this is the safety net)."""
+        tree = self.tree()  # before the command dies: its children would be re-parented
+        for p in tree:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=10)
 
 
 def open_page(opener, url: str) -> tuple[int, str]:

@@ -7,6 +7,7 @@ from `kasvudata data build` or on first use), into data/processed/app_cache/.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from kasvudata_utils import areas, provenance
@@ -16,7 +17,12 @@ from kasvudata_utils.indicators import compute_indicators_many
 from kasvudata_utils.paths import processed_dir
 
 APP_CACHE_DIR = "app_cache"
-APP_CACHE_FILE = "app_indicators.parquet"
+#: CSV, not Parquet: an app kernel then reads it with pandas alone, and pandas imports pyarrow only when
+#: it is importable, which the workshop kernels prevent (``apps.kernel``): about 50 MB less per kernel.
+APP_CACHE_FILE = "app_indicators.csv"
+#: Column types of the cache (codes stay strings: industry ``"01"``).
+CACHE_DTYPES = {"area_code": "str", "reference_code": "str", "indicator": "str", "industry_code": "str",
+                "year": "int64", "value": "float64", "suppressed": "bool"}
 APP_META_FILE = "app_meta.json"
 #: Indicators kept per TOL section (the scenario model and the explorer's tables need them).
 SECTION_INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eur")
@@ -38,7 +44,7 @@ def precompute_app_data(out_dir=None):
 
     Runs the indicator engine (with disclosure control) on the embedded firm panel, the
     business table serving references outside Northern Ostrobothnia (``SSS``). Writes
-    ``app_indicators.parquet`` (SPEC §4 long shape; every indicator for ``ALL``, the levels
+    ``app_indicators.csv`` (SPEC §4 long shape; every indicator for ``ALL``, the levels
     of :data:`SECTION_INDICATORS` per section) and ``app_meta.json`` (provenance).
     Deterministic: the same data give the same files.
     """
@@ -59,7 +65,9 @@ def precompute_app_data(out_dir=None):
         ["area_code", "reference_code", "indicator", "industry_code", "year"], kind="stable", ignore_index=True)
     folder = app_cache_dir(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    out.to_parquet(folder / APP_CACHE_FILE, index=False)
+    tmp = folder / (APP_CACHE_FILE + ".tmp")
+    out.to_csv(tmp, index=False)  # floats as their shortest repr: read back exactly
+    os.replace(tmp, folder / APP_CACHE_FILE)
     meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist())}
     (folder / APP_META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True),
                                         encoding="utf-8")
@@ -102,7 +110,7 @@ class AppData:
         import pandas as pd
 
         folder = ensure_app_data(out_dir)
-        ind = pd.read_parquet(folder / APP_CACHE_FILE)
+        ind = pd.read_csv(folder / APP_CACHE_FILE, dtype=CACHE_DTYPES)
         meta = json.loads((folder / APP_META_FILE).read_text(encoding="utf-8"))
         try:
             geo = load_web_geojson()
