@@ -44,7 +44,8 @@ def wait_for_request(url: str | None = None, open_timeout_s: float = 5.0) -> Non
     async def receive() -> str:
         from websockets.asyncio.client import connect  # small; only a preheated kernel needs it
 
-        async with connect(target, open_timeout=open_timeout_s, max_size=None) as ws:
+        # no keepalive pings: the wait can last hours on a loaded machine, where a late pong would close it
+        async with connect(target, open_timeout=open_timeout_s, max_size=None, ping_interval=None) as ws:
             return await ws.recv()
 
     def run() -> None:

@@ -42,6 +42,8 @@ PARTICIPANT_COOKIE = "kd_participant"
 RETRY_S = 20
 #: Default grace (s) before a kernel with no open connection is culled.
 DISCONNECTED_GRACE_S = 45.0
+#: Seconds a render waits for a cell's last output after the cell's reply (nbclient's default: 4).
+IOPUB_TIMEOUT_S = 60
 #: Environment of every kernel: Arrow's buffers from the system allocator and two malloc arenas (instead
 #: of eight per core) cut an app kernel's resident memory by about 20–25 MB (docs/deploy.md).
 KERNEL_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system", "MALLOC_ARENA_MAX": "2"}
@@ -200,6 +202,9 @@ class WorkshopVoila(Voila):
         if self.ip not in ("", "0.0.0.0", "::", "localhost"):
             # a preheated kernel asks this address for its page request (apps.preheat; default 127.0.0.1)
             os.environ.setdefault("VOILA_APP_IP", self.ip)
+        # nbclient waits 4 s for a cell's last output after its reply; with a room rendering at once on
+        # a small machine the app's view arrived later than that and the page came without it
+        self.config.VoilaExecutor.iopub_timeout = IOPUB_TIMEOUT_S
         if self.room > 0:
             pools = {nb: {"pool_size": n} for nb, n in pool_sizes(self.room).items()}
             self.config.VoilaKernelManager.kernel_pools_config = pools
