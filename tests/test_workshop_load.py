@@ -6,6 +6,7 @@ contexts (N participants, each with its own cookies) in Debian's Chromium. Asser
 - every participant gets a working page (the summary, then another area's summary after a change);
 - participant N + 1, beyond the cap, gets the notice and no kernel; a participant reloading at the cap
   gets the page again, and the kernel the reload replaced is freed;
+- no kernel is larger than the sizing figure :data:`~kasvudata_utils.apps.supervisor.KERNEL_MB`;
 - the server's memory (Voilà and all kernels, RSS) stays below (cap + pool) × kernel + server
   (:func:`kasvudata_utils.apps.supervisor.memory_bound_mb`);
 - after the tabs close, the kernels return to the pool size within :data:`RETURN_S` seconds
@@ -54,6 +55,15 @@ def tree_rss_mb(ws: Workshop) -> float:
     return total / 2**20
 
 
+def kernel_rss_mb(ws: Workshop) -> list[float]:
+    """Resident memory of each kernel (its process and children)."""
+    out = []
+    for k in ws.kernels():
+        with contextlib.suppress(psutil.Error):
+            out.append(sum(p.memory_info().rss for p in [k, *k.children(recursive=True)]) / 2**20)
+    return out
+
+
 async def participant(browser, ws: Workshop, area: str) -> dict:
     """One participant: open the explorer, wait for the summary, change the area, wait for the change."""
     context = await browser.new_context(viewport={"width": 1280, "height": 720}, locale="fi-FI")
@@ -92,6 +102,7 @@ async def room(ws: Workshop, pool_total: int) -> dict:
             people = await asyncio.gather(*[participant(browser, ws, AREAS[i % len(AREAS)]) for i in range(N)])
             out["seconds"] = [p["seconds"] for p in people]
             out["changed"] = list(await asyncio.gather(*[change_area(p) for p in people]))
+            out["kernel_mb"] = max(kernel_rss_mb(ws))  # the largest kernel after a page and an area change
             # the pools refill behind the room: N sessions + the pools
             await asyncio.to_thread(ws.wait_kernels, N + pool_total, FILL_S)
             out["rss_mb"] = tree_rss_mb(ws)
@@ -137,8 +148,10 @@ def test_a_room_opens_works_and_closes(tmp_path):
         bound = sv.memory_bound_mb(N, pool_total)
         print(f"\nN={N}: time to summary median {statistics.median(out['seconds']):.1f} s, max "
               f"{max(out['seconds']):.1f} s; peak RSS {out['rss_mb']:.0f} MB (bound {bound:.0f} MB); "
-              f"kernels back to {out['kernels_after']} in {out['return_s']:.1f} s")
+              f"largest kernel {out['kernel_mb']:.0f} MB; kernels back to {out['kernels_after']} in "
+              f"{out['return_s']:.1f} s")
         assert all(out["changed"]), out["changed"]
+        assert out["kernel_mb"] <= sv.KERNEL_MB  # the sizing figure holds
         assert t("workshop_full_title", "fi") in out["notice"] and t("workshop_full_title", "en") in out["notice"]
         assert out["kernels_with_extra"] == N + pool_total  # the notice started no kernel
         assert out["reload_notice"] == 0  # a reload does not count twice

@@ -60,11 +60,14 @@ def test_configured_pool_total_counts_every_served_notebook(tmp_path):
 
 def test_default_cap_from_free_memory():
     # 10 GiB free = 10240 MB; − 1500 reserve − 300 server − 4 × 250 pool = 7440 MB → 7440 // 250 = 29
-    assert sv.default_max_sessions(10 * 2**30, pool_total=4) == 29
+    kw = {"kernel_mb": 250, "reserve_mb": 1500, "server_mb": 300}
+    assert sv.default_max_sessions(10 * 2**30, pool_total=4, **kw) == 29
     # a small machine still serves one participant
-    assert sv.default_max_sessions(1 * 2**30, pool_total=4) == 1
+    assert sv.default_max_sessions(1 * 2**30, pool_total=4, **kw) == 1
     # the stated bound: (29 + 4) × 250 + 300 = 8550 MB
-    assert sv.memory_bound_mb(29, 4) == 8550.0
+    assert sv.memory_bound_mb(29, 4, kernel_mb=250, server_mb=300) == 8550.0
+    # the defaults are the measured figures of docs/deploy.md
+    assert sv.memory_bound_mb(1, 0) == sv.KERNEL_MB + sv.SERVER_MB
 
 
 # -- admission under the cap ------------------------------------------------------------------------

@@ -16,7 +16,9 @@
   participant is admitted and does not count twice; the replaced kernel (no open connection) is shut
   down as soon as the new page connects (:class:`SessionGuard`).
 - **Pools follow the room.** :attr:`WorkshopVoila.room` sets the per-app pools of preheated kernels
-  (:func:`kasvudata_utils.apps.supervisor.pool_sizes`).
+  (:func:`kasvudata_utils.apps.supervisor.pool_sizes`); a pool refills :attr:`WorkshopVoila.refill_delay`
+  seconds after a kernel is taken, so that a room's burst of pages renders before new kernels compete
+  for the processor.
 """
 from __future__ import annotations
 
@@ -42,6 +44,9 @@ PARTICIPANT_COOKIE = "kd_participant"
 RETRY_S = 20
 #: Default grace (s) before a kernel with no open connection is culled.
 DISCONNECTED_GRACE_S = 45.0
+#: Seconds before a pool starts replacing a kernel a page took: when a room opens the apps together,
+#: the pages render first and the new kernels (a few CPU-seconds each) start after the burst.
+REFILL_DELAY_S = 10.0
 #: Seconds a render waits for a cell's last output after the cell's reply (nbclient's default: 4).
 IOPUB_TIMEOUT_S = 60
 #: Environment of every kernel: Arrow's buffers from the system allocator and two malloc arenas (instead
@@ -192,6 +197,8 @@ class WorkshopVoila(Voila):
 
     max_sessions = Int(0, config=True, help="Most app sessions at once (0: no cap); beyond it a notice page.")
     room = Int(0, config=True, help="Expected participants; sets the preheated pools (0: keep voila.json's).")
+    refill_delay = Float(REFILL_DELAY_S, config=True,
+                         help="Seconds before a pool refills after a kernel is taken (a room's burst renders first).")
     disconnected_grace = Float(DISCONNECTED_GRACE_S, config=True,
                                help="Seconds before a kernel without an open connection is culled.")
 
@@ -208,6 +215,7 @@ class WorkshopVoila(Voila):
         if self.room > 0:
             pools = {nb: {"pool_size": n} for nb, n in pool_sizes(self.room).items()}
             self.config.VoilaKernelManager.kernel_pools_config = pools
+        self.config.VoilaKernelManager.fill_delay = self.refill_delay
         settings = super().init_settings()
         km = self.kernel_manager
         km.cull_idle_timeout = int(self.disconnected_grace)
