@@ -196,7 +196,7 @@ def test_wait_for_request_reads_the_request_info_of_voila_query(monkeypatch):
 
 
 # -- the address ------------------------------------------------------------------------------------
-def test_taken_port_and_bad_ip_are_one_line_and_exit_2():
+def test_taken_port_bad_ip_and_bad_sizes_are_one_line_and_exit_2():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
@@ -206,7 +206,9 @@ def test_taken_port_and_bad_ip_are_one_line_and_exit_2():
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         for args, expected in ((["--port", str(port)], "already in use"),
                                (["--ip", "not-an-ip"], "expected an IP address"),
-                               (["--ip", "192.0.2.1", "--port", str(port)], "no such address")):
+                               (["--ip", "192.0.2.1", "--port", str(port)], "no such address"),
+                               (["--port", str(free_port()), "--max-sessions", "0"], "--max-sessions 0"),
+                               (["--port", str(free_port()), "--room", "0"], "--room 0")):
             r = subprocess.run([sys.executable, "-m", "kasvudata_utils", "workshop", *args], env=env,
                                capture_output=True, text=True, timeout=60)
             assert r.returncode == 2, (args, r.stderr)
