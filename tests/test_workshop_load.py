@@ -72,7 +72,11 @@ async def participant(browser, ws: Workshop, area: str) -> dict:
     await page.goto(ws.url(f"/voila/render/area_explorer.ipynb?area={area}"), wait_until="commit",
                     timeout=PAGE_TIMEOUT_MS)
     summary = page.locator(".kd-summary").first
-    await summary.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+    try:
+        await summary.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+    except Exception as exc:  # reported with what the page showed, for all participants at once
+        text = (await page.locator("body").inner_text())[:300].replace("\n", " ")
+        raise AssertionError(f"{area}: no summary after {time.monotonic() - t0:.0f} s; page: {text!r}") from exc
     seconds = time.monotonic() - t0
     before = await summary.inner_text()
     return {"context": context, "page": page, "seconds": seconds, "summary": before}
@@ -144,7 +148,11 @@ def test_a_room_opens_works_and_closes(tmp_path):
     try:
         pool_total = sv.configured_pool_total(ws_dir(), sv.pool_sizes(N))
         ws.wait_warm(pool_total, timeout_s=FILL_S)
-        out = asyncio.run(room(ws, pool_total))
+        try:
+            out = asyncio.run(room(ws, pool_total))
+        except Exception:
+            print(ws.log.read_text()[-6000:])  # the server's side of a failure
+            raise
         bound = sv.memory_bound_mb(N, pool_total)
         print(f"\nN={N}: time to summary median {statistics.median(out['seconds']):.1f} s, max "
               f"{max(out['seconds']):.1f} s; peak RSS {out['rss_mb']:.0f} MB (bound {bound:.0f} MB); "
