@@ -151,7 +151,9 @@ def test_a_room_opens_works_and_closes(tmp_path):
         try:
             out = asyncio.run(room(ws, pool_total))
         except Exception:
-            print(ws.log.read_text()[-6000:])  # the server's side of a failure
+            log = ws.log.read_text()  # the server's side of a failure: kernels culled or shut down, the end
+            print("\n".join(ln for ln in log.splitlines() if "Culling" in ln or "Shutting down" in ln))
+            print(log[-6000:])
             raise
         bound = sv.memory_bound_mb(N, pool_total)
         print(f"\nN={N}: time to summary median {statistics.median(out['seconds']):.1f} s, max "
