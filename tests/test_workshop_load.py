@@ -135,6 +135,9 @@ async def room(ws: Workshop, pool_total: int) -> dict:
                 out["rss_mb"] = max(out["rss_mb"], tree_rss_mb(ws))
                 await asyncio.sleep(0.5)
             out["return_s"] = time.monotonic() - t0
+            # the pools may still be refilling (10 s delay, then a kernel start): they settle at their size
+            with contextlib.suppress(AssertionError):
+                await asyncio.to_thread(ws.wait_kernels, pool_total, 60)
             out["kernels_after"] = len(ws.kernels())
         finally:
             await browser.close()
