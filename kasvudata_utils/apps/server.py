@@ -43,8 +43,8 @@ PARTICIPANT_COOKIE = "kd_participant"
 #: Seconds after which the notice page retries by itself.
 RETRY_S = 20
 #: Default grace (s) before a kernel with no open connection is culled. Long enough for a page that is
-#: still loading on a busy machine: with 20 pages at once on 2 cores, 45 s culled kernels before their
-#: pages connected (404 "Kernel does not exist", no widgets). Closed tabs are freed at once by the beacon.
+#: still loading on a busy machine: with 20 pages at once on 2 cores and 45 s, kernels were gone before
+#: their pages connected (404 "Kernel does not exist", no widgets). Closed tabs are freed by the beacon.
 DISCONNECTED_GRACE_S = 120.0
 #: Seconds before a pool starts replacing a kernel a page took: when a room opens the apps together,
 #: the pages render first and the new kernels (a few CPU-seconds each) start after the burst.
