@@ -125,6 +125,17 @@ LABELS: dict[str, dict[str, str]] = {
                               "en": "These insights were recorded for other areas, not for this one."},
     "similar_insights_none": {"fi": "Samankaltaisille alueille ei ole vielä kirjattu havaintoja.",
                               "en": "No insights have been recorded for the similar areas yet."},
+    # the workshop server's page beyond its cap (kasvudata_utils.apps.server.notice_html)
+    "workshop_full_title": {"fi": "Työpaja on juuri nyt täynnä", "en": "The workshop is full right now"},
+    "workshop_full_body": {
+        "fi": "Palvelimella on jo niin monta avointa sovellusta kuin sen muisti kestää. Sivu yrittää "
+              "uudelleen itsestään {seconds} sekunnin kuluttua; voit myös sulkea jonkin toisen "
+              "välilehtesi tai pyytää vetäjää apuun.",
+        "en": "The server already holds as many open apps as its memory allows. This page tries again "
+              "by itself in {seconds} seconds; you can also close another of your tabs or ask the "
+              "facilitator.",
+    },
+    "workshop_retry": {"fi": "Yritä uudelleen", "en": "Try again"},
     # insights store, board and report sections (kasvudata_utils.insights.store*)
     "insight_kind_trend": {"fi": "Trendi", "en": "Trend"},
     "insight_kind_bottleneck": {"fi": "Pullonkaula", "en": "Bottleneck"},

@@ -19,7 +19,12 @@ from kasvudata_utils.paths import processed_dir
 from kasvudata_utils.research.similar import similar_map
 
 APP_CACHE_DIR = "app_cache"
-APP_CACHE_FILE = "app_indicators.parquet"
+#: CSV, not Parquet: an app kernel then reads it with pandas alone, and pandas imports pyarrow only when
+#: it is importable, which the workshop kernels prevent (``apps.kernel``): about 50 MB less per kernel.
+APP_CACHE_FILE = "app_indicators.csv"
+#: Column types of the cache (codes stay strings: industry ``"01"``).
+CACHE_DTYPES = {"area_code": "str", "reference_code": "str", "indicator": "str", "industry_code": "str",
+                "year": "int64", "value": "float64", "suppressed": "bool"}
 APP_META_FILE = "app_meta.json"
 #: Indicators kept per TOL section (the scenario model and the explorer's tables need them).
 SECTION_INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eur")
@@ -59,7 +64,7 @@ def precompute_app_data(out_dir=None, source=None):
     Runs the indicator engine (with disclosure control) on the data of ``source`` (a
     :class:`kasvudata_utils.data.sources.DataSource`; default the embedded firm panel, its business
     table serving references outside Northern Ostrobothnia, ``SSS``). Writes
-    ``app_indicators.parquet`` (SPEC §4 long shape; every indicator for ``ALL``, the levels
+    ``app_indicators.csv`` (SPEC §4 long shape; every indicator for ``ALL``, the levels
     of :data:`SECTION_INDICATORS` per section) and ``app_meta.json`` (provenance).
     Deterministic: the same data give the same files.
     """
@@ -77,7 +82,7 @@ def precompute_app_data(out_dir=None, source=None):
     folder = app_cache_dir(out_dir, source)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_target(folder / APP_CACHE_FILE) as tmp:
-        out.to_parquet(tmp, index=False)
+        out.to_csv(tmp, index=False)  # floats as their shortest repr: read back exactly
     meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist()),
             # the insights board (no pandas in its kernel) reads these for "what advisers in areas like yours noticed"
             "similar": similar_map(areas.home_region_areas())}
@@ -125,7 +130,7 @@ class AppData:
         import pandas as pd
 
         folder = ensure_app_data(out_dir)
-        ind = pd.read_parquet(folder / APP_CACHE_FILE)
+        ind = pd.read_csv(folder / APP_CACHE_FILE, dtype=CACHE_DTYPES)
         meta = json.loads((folder / APP_META_FILE).read_text(encoding="utf-8"))
         try:
             geo = load_web_geojson()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -118,25 +117,51 @@ def register(sub):
                         "labelled as user data (default: the embedded data)")
     p.add_argument("--data", default="default", choices=["default", "statfin"],
                    help="statfin: the business table fetched by `kasvudata data fetch`")
+    p.add_argument("--room", type=int, default=None,
+                   help="participants expected to open the apps together: the area explorer keeps that many "
+                        "warm kernels, the other apps a quarter (default: 2 per app, workshops/voila.json)")
+    p.add_argument("--max-sessions", type=int, default=None,
+                   help="most app pages open at once (one per participant and app); beyond it a page gets a "
+                        "notice with a retry (default: what the free memory holds, 150 MB per kernel)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    """Build the app cache if needed and serve the workshop apps with Voilà until interrupted."""
+    """Build the app cache if needed and serve the workshop apps with Voilà until SIGTERM/SIGINT.
+
+    The address is checked first (a taken port or a bad ``--ip`` is an :class:`InputError`, exit 2); the
+    banner shows the URL actually served once Voilà answers; stopping leaves no process behind
+    (:mod:`kasvudata_utils.apps.supervisor`).
+    """
+    import psutil
+
+    from kasvudata_utils.apps import supervisor as sv
     from kasvudata_utils.apps.cache import ENV_TABLE, ensure_app_data
     from kasvudata_utils.data import sources
 
     source = sources.resolve_source(getattr(args, "data", "default"), table_path=getattr(args, "table", ""))
     argv, env, cwd = voila_command(args.port, preheat=False if args.no_preheat else None, ip=args.ip)
     env[ENV_TABLE] = source.table_path  # the app kernels read the same table ("" = the embedded data)
+    sv.check_listen_address(args.ip, args.port)
+    room = getattr(args, "room", None)
+    pools = sv.pool_sizes(room) if room is not None else None
+    pool_total = 0 if args.no_preheat else sv.configured_pool_total(cwd, pools)
+    cap = getattr(args, "max_sessions", None)
+    if cap is None:
+        cap = sv.default_max_sessions(psutil.virtual_memory().available, pool_total)
+    elif cap < 1:
+        raise InputError(f"--max-sessions {cap}: expected 1 or more open app pages")
+    extra = ["--Voila.port_retries=0", f"--WorkshopVoila.max_sessions={cap}"]
+    if room is not None:
+        extra.append(f"--WorkshopVoila.room={room}")
+    argv = argv[:-1] + extra + argv[-1:]
     ensure_app_data(source=source)  # build the small app cache now, not on a participant's first click
-    host = "127.0.0.1" if args.ip in ("127.0.0.1", "localhost") else "THIS-MACHINE'S-ADDRESS"
-    print(f"KasvuDATA workshop: http://{host}:{args.port}/voila/render/area_explorer.ipynb?area=MK17",
-          file=sys.stderr)
-    try:
-        return subprocess.call(argv, env=env, cwd=cwd)
-    except KeyboardInterrupt:
-        return 0
+    path = "/voila/render/area_explorer.ipynb?area=MK17"
+    banner = [f"KasvuDATA workshop: {url}" for url in sv.served_urls(args.ip, args.port, path)]
+    banner.append(f"  at most {cap} app pages at once, {pool_total} warm kernels; memory bound "
+                  f"{sv.memory_bound_mb(cap, pool_total) / 1024:.1f} GB. Stop with Ctrl-C.")
+    ready = sv.served_urls("127.0.0.1" if args.ip in ("0.0.0.0", "::") else args.ip, args.port, "/")[0]
+    return sv.supervise(argv, env, cwd, ready, banner)
 
 
 def write_jupyter_config(config_dir, data_dir=None) -> list[Path]:
@@ -173,16 +198,17 @@ def write_jupyter_config(config_dir, data_dir=None) -> list[Path]:
 
 
 def serve(argv=None) -> None:
-    """Run Voilà with ``argv`` plus what JSON cannot hold: the per-cell timeout callable.
+    """Run Voilà (:class:`~kasvudata_utils.apps.server.WorkshopVoila`) with ``argv`` plus the per-cell timeout.
 
     ``voila.json`` (read from the working directory) supplies the rest of the configuration.
     """
     from traitlets.config import Config
-    from voila.app import Voila
+
+    from kasvudata_utils.apps.server import WorkshopVoila
 
     config = Config()
     config.VoilaExecutor.timeout_func = cell_timeout
-    Voila.launch_instance(argv=argv, config=config)
+    WorkshopVoila.launch_instance(argv=argv, config=config)
 
 
 if __name__ == "__main__":  # `python -m kasvudata_utils.commands.workshop <voila arguments>` (voila_command)
