@@ -205,7 +205,7 @@ def test_taken_port_bad_ip_and_bad_sizes_are_one_line_and_exit_2():
             sv.check_listen_address("127.0.0.1", port)
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         for args, expected in ((["--port", str(port)], "already in use"),
-                               (["--ip", "not-an-ip"], "expected an IP address"),
+                               (["--ip", "not-an-ip"], "--ip 'not-an-ip': expected an address"),
                                (["--ip", "192.0.2.1", "--port", str(port)], "no such address"),
                                (["--port", str(free_port()), "--max-sessions", "0"], "--max-sessions 0"),
                                (["--port", str(free_port()), "--room", "0"], "--room 0")):
