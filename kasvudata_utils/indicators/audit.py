@@ -205,7 +205,7 @@ def additive_exposures(published: pd.DataFrame, truth: pd.DataFrame, indicator: 
         known = np.where(hidden, 0.0, c["value"].to_numpy(dtype=np.float64))
         a_rows, b = [], []
         for tot, members in _relations(c[["area_code", "industry_code"]].astype(str), with_data):
-            coef = {}
+            coef: dict[int, float] = {}
             rhs = 0.0
             for k, s in [(tot, -1.0)] + [(m, 1.0) for m in members]:
                 if var[k] >= 0:
