@@ -45,3 +45,15 @@ def make_toy_panel() -> pd.DataFrame:
 def toy_panel():
     """A factory of the hand-worked toy panel: ``toy_panel()`` returns a fresh frame each call."""
     return make_toy_panel
+
+
+def run_cli(capsys, *argv):
+    """``kasvudata *argv`` in-process: ``(exit code, stdout, stderr)`` (argparse's exits count as codes)."""
+    from kasvudata_utils import cli
+
+    try:
+        rc = cli.main(list(argv))
+    except SystemExit as exc:
+        rc = exc.code
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err

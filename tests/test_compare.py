@@ -3,20 +3,12 @@ import io
 
 import pandas as pd
 import pytest
+from conftest import run_cli as run
 
-from kasvudata_utils import areas, cli
+from kasvudata_utils import areas
 from kasvudata_utils.data import load_firm_panel
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.research.similar import MAX_SIDE_BY_SIDE, comparison_set
-
-
-def run(capsys, *argv):
-    try:
-        rc = cli.main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code
-    cap = capsys.readouterr()
-    return rc, cap.out, cap.err
 
 
 def test_comparison_set_normalises_keeps_order_and_drops_duplicates():

@@ -5,8 +5,9 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli as run
 
-from kasvudata_utils import areas, cli
+from kasvudata_utils import areas
 from kasvudata_utils.data import load_business_table, load_firm_panel
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import compute_indicators, prepare
@@ -14,13 +15,6 @@ from kasvudata_utils.indicators import compute_indicators, prepare
 GROUP = "KU009+KU071+KU977"  # Alavieska, Haapavesi, Ylivieska
 
 
-def run(capsys, *argv):
-    try:
-        rc = cli.main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code
-    cap = capsys.readouterr()
-    return rc, cap.out, cap.err
 
 
 @pytest.mark.parametrize("value", ["KU009+KU977+KU071", "9+977+71", "ku009 + Ylivieska + Haapavesi",

@@ -12,19 +12,11 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+from conftest import run_cli as run
 from test_pxweb import ROUTES, FakeSession
 
-from kasvudata_utils import cli, paths
+from kasvudata_utils import paths
 from kasvudata_utils.data import fetch, pxweb, sources
-
-
-def run(capsys, *argv):
-    try:
-        rc = cli.main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code
-    cap = capsys.readouterr()
-    return rc, cap.out, cap.err
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import run_cli as run
 
-from kasvudata_utils import cli, provenance
+from kasvudata_utils import provenance
 from kasvudata_utils.data import sources
 from kasvudata_utils.errors import InputError
 
@@ -38,13 +39,6 @@ def table_csv(tmp_path):
     return str(path)
 
 
-def run(capsys, *argv):
-    try:
-        rc = cli.main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code
-    cap = capsys.readouterr()
-    return rc, cap.out, cap.err
 
 
 # ---------------------------------------------------------------------------------------- coverage rule

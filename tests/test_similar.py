@@ -6,19 +6,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli as run
 
-from kasvudata_utils import areas, cli
+from kasvudata_utils import areas
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.research import similar
-
-
-def run(capsys, *argv):
-    try:
-        rc = cli.main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code
-    cap = capsys.readouterr()
-    return rc, cap.out, cap.err
 
 
 def toy_features(trend, unemployment=None):

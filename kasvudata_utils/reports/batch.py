@@ -40,6 +40,7 @@ from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YE
 from kasvudata_utils.labels import normalise_lang
 from kasvudata_utils.paths import PROJECT_ROOT
 from kasvudata_utils.reports.cluster import dispatch_dask
+from kasvudata_utils.reports.common import parse_period
 from kasvudata_utils.reports.fingerprint import (
     base_fingerprint,
     code_fingerprint,
@@ -312,12 +313,7 @@ def check_panel_years(panel_path: str, start_year, end_year) -> None:
 
     Without this an empty panel or ``--start 2099 --end 2100`` made every report fail, one by one.
     """
-    try:
-        start, end = int(start_year), int(end_year)
-    except (TypeError, ValueError):
-        raise InputError(f"years {start_year!r}–{end_year!r}: expected whole numbers such as 2018 and 2023") from None
-    if start >= end:
-        raise InputError(f"start year {start} is not before end year {end}: expected start < end")
+    start, end = parse_period(start_year, end_year)
     if panel_path and Path(panel_path).resolve() == national_panel_path().resolve():
         import pandas as pd  # the national panel is large: its year column only
 

@@ -44,6 +44,21 @@ class ReportParameters:
     table_path: str = ""
 
 
+def parse_period(start_year, end_year) -> tuple[int, int]:
+    """``(start, end)`` as integers with ``start < end``, or a one-line :class:`InputError`.
+
+    >>> parse_period("2018", 2023.0)
+    (2018, 2023)
+    """
+    try:
+        start, end = int(start_year), int(end_year)
+    except (TypeError, ValueError):
+        raise InputError(f"years {start_year!r}–{end_year!r}: expected integers such as 2018 and 2023") from None
+    if start >= end:
+        raise InputError(f"start year {start} is not before end year {end}: expected start < end")
+    return start, end
+
+
 def normalise_parameters(area, reference, start_year, end_year, lang, panel_path="",
                          table_path="") -> ReportParameters:
     """The notebook's parameters as one :class:`ReportParameters`, or one-line :class:`InputError`.
@@ -59,12 +74,7 @@ def normalise_parameters(area, reference, start_year, end_year, lang, panel_path
     """
     area = areas.normalise_area(area)
     reference = areas.normalise_area(reference) if str(reference or "").strip() else areas.default_reference(area)
-    try:
-        start, end = int(start_year), int(end_year)
-    except (TypeError, ValueError):
-        raise InputError(f"years {start_year!r}–{end_year!r}: expected integers such as 2018 and 2023") from None
-    if start >= end:
-        raise InputError(f"start year {start} is not before end year {end}: expected start < end")
+    start, end = parse_period(start_year, end_year)
     lang_n = normalise_lang(lang)
     if str(lang).strip().lower() not in ("fi", "en"):
         raise InputError(f"lang {lang!r}: expected 'fi' or 'en'")
