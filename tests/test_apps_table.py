@@ -53,16 +53,15 @@ def test_env_names_the_table_for_app_kernels(monkeypatch, tmp_path):
 
 def test_workshop_command_hands_the_table_to_the_kernels(tmp_path, monkeypatch):
     # `kasvudata workshop --table FILE`: the cache is built before Voilà starts and the kernels get the path
-    import subprocess
-
     from kasvudata_utils import cli
+    from kasvudata_utils.apps import supervisor
     from kasvudata_utils.commands import workshop
 
     path = tmp_path / "workshop_table.csv"
     hand_table().to_csv(path, index=False)
     seen = {}
     built = []
-    monkeypatch.setattr(subprocess, "call", lambda argv, env, cwd: seen.update(env=env) or 0)
+    monkeypatch.setattr(supervisor, "supervise", lambda argv, env, cwd, ready, banner: seen.update(env=env) or 0)
     monkeypatch.setattr(cache, "ensure_app_data", lambda out_dir=None, source=None: built.append(source))
     assert cli.main(["workshop", "--table", str(path), "--port", "8899"]) == 0
     assert seen["env"][cache.ENV_TABLE] == str(path.resolve())

@@ -412,8 +412,14 @@ def audit(data, area_list=None, start=None, end=None, reference_data=None) -> pd
 
     Examples
     --------
-    >>> from kasvudata_utils.data.synthetic import generate  # doctest: +SKIP
-    >>> audit(generate(scale="test").firm_panel).empty  # doctest: +SKIP
+    Four firms of one industry in Kuusamo, 2020–2021: every cell rests on four firms, nothing is hidden,
+    so nothing can be exposed (the attacks themselves are in ``tests/test_disclosure_audit.py``).
+
+    >>> import pandas as pd
+    >>> cols = ["firm_id", "year", "municipality_code", "industry_code", "personnel", "turnover_eur",
+    ...         "exports_goods_eur", "exports_services_eur", "founded_year"]
+    >>> rows = [(f"F{i}", y, "KU305", "10", 10.0 + i, 1e4 + i, 0.0, 0.0, 2000) for i in range(4) for y in (2020, 2021)]
+    >>> audit(pd.DataFrame(rows, columns=cols), ["KU305"], 2020, 2021).empty
     True
     """
     cd = engine.prepare(data)

@@ -86,7 +86,10 @@ def refresh_insights(folder, area: str, lang: str = "fi", db=None) -> bool:
     old = _text(holders[0]["data"]["text/html"])
     new_html = _SECTION.sub(lambda _m: section, old, count=1)
     holders[0]["data"]["text/html"] = new_html.splitlines(keepends=True)
-    new_page = html[:in_page.start()] + _normalise(section) + html[in_page.end():]
+    # the page's heading keeps the attributes the export gave it (its contents-list anchor, reports.toc)
+    heading = re.search(r"<h2([^>]*)>", in_page.group(0))
+    page_section = re.sub(r"<h2(?=[\s>])[^>]*>", f"<h2{heading.group(1)}>", section, count=1) if heading else section
+    new_page = html[:in_page.start()] + _normalise(page_section) + html[in_page.end():]
     atomic_write_text(ipynb, json.dumps(nb, ensure_ascii=False, indent=1) + "\n")
     atomic_write_text(page, new_page)
     return True
