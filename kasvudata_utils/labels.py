@@ -612,21 +612,9 @@ LABELS: dict[str, dict[str, str]] = {
     "population_sentence": {"fi": "{area}: väkiluku {p0} ({y0}) → {p1} ({y1}).",
                             "en": "{area}: population {p0} ({y0}) → {p1} ({y1})."},
     "about_methods": {"fi": "Määritelmät: KasvuDATAn METHODS-dokumentti. Tietosuoja: alle 3 yrityksen solut ja "
-                            "solut, joissa suurin yritys on yli 80 %, on salattu (–), samoin lisäsoluja niin, ettei "
-                            "salattua solua saa summista toimialoittain tai alueittain (ei edes ±10 % tarkkuudella "
-                            "saman summan sisällä). Salatun solun osuus, sijaintiosamäärä, kasvu, Herfindahl- ja "
-                            "Krugman-indeksi sekä muutososituksen yhteensä-rivin osatekijät on salattu. Yritysmäärät, "
-                            "joilla on luottamuksellisesta tiedosta johdettu ominaisuus (viejä, nopeasti kasvava, "
-                            "gaselli, kokoluokka), on salattu, kun niitä on 1–2. Syntyneet ja lopettaneet yritykset "
-                            "ovat rekisteritietoa ja julkaistaan.",
+                            "solut, joissa suurin yritys on yli 80 %, on salattu (–).",
                       "en": "Definitions: the KasvuDATA METHODS document. Disclosure control: cells resting on "
-                            "fewer than 3 firms or dominated (> 80 %) by one firm are suppressed (–), and further "
-                            "cells so that no suppressed cell follows from sums across industries or areas (not "
-                            "even to ±10 % within one sum). Shares, location quotients, growth rates, the Herfindahl "
-                            "and Krugman indices and the shift-share total's components over a suppressed cell are "
-                            "suppressed. Counts of 1–2 firms with a property derived from confidential figures "
-                            "(exporter, high-growth, gazelle, size class) are suppressed. Births and deaths are "
-                            "register facts and are published."},
+                            "fewer than 3 firms or dominated (> 80 %) by one firm are suppressed (–)."},
     "section_unavailable": {"fi": "Osio ei ole käytettävissä: {reason}", "en": "Section not available: {reason}"},
     "no_data_period": {"fi": "Ei tietoja tälle alueelle ja jaksolle.", "en": "No data for this area and period."},
     "suppressed_or_missing": {"fi": "salattu tai puuttuu", "en": "suppressed or missing"},

@@ -116,16 +116,6 @@ def secondary_flags(df: pd.DataFrame, flag_col: str, value_col: str, group_cols,
     return flags
 
 
-def _risky(n_supp, tot_supp, has_tot) -> np.ndarray:
-    """Groups with exactly one unknown cell.
-
-    One suppressed member under a published total, or a suppressed total over published members
-    (the sum gives it back: issue 12, a section suppressed as a secondary cell above its lone
-    published division).
-    """
-    return has_tot & (((n_supp == 1) & ~tot_supp) | ((n_supp == 0) & tot_supp))
-
-
 def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, member_row: np.ndarray,
                    member_group: np.ndarray, member_is_total: np.ndarray) -> np.ndarray:
     """One round of secondary suppression over many overlapping groups (array form).
@@ -136,8 +126,7 @@ def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, m
     ``member_group[j]`` its group (0 … G−1) and ``member_is_total[j]`` whether it is the group's
     total. Where a group's total is published and exactly one member is suppressed, the smallest
     published member with firms (``weights`` > 0) is suppressed too, or the total where there is
-    none; where the total is suppressed and no member is, the smallest member with firms is.
-    Call repeatedly until nothing changes (new suppressions can expose other groups).
+    none. Call repeatedly until nothing changes (new suppressions can expose other groups).
 
     Returns
     -------
@@ -154,7 +143,7 @@ def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, m
     n_supp = np.bincount(g, weights=(mflag & ~is_tot), minlength=n_groups)
     tot_supp = np.bincount(g, weights=(mflag & is_tot), minlength=n_groups) > 0
     has_tot = np.bincount(g, weights=is_tot, minlength=n_groups) > 0
-    risky = _risky(n_supp, tot_supp, has_tot)
+    risky = (n_supp == 1) & has_tot & ~tot_supp
     if not risky.any():
         return flags
     vals = np.abs(np.asarray(values, dtype=np.float64))[member_row]
@@ -203,7 +192,7 @@ def secondary_until_stable(flags: np.ndarray, values: np.ndarray, weights: np.nd
     has_tot = np.bincount(g, weights=is_tot, minlength=n_groups) > 0
     cand = np.arange(n_groups)
     while len(cand):
-        risky = cand[_risky(n_supp[cand], tot_supp[cand], has_tot[cand])]
+        risky = cand[(n_supp[cand] == 1) & has_tot[cand] & ~tot_supp[cand]]
         if not len(risky):
             break
         m = by_group[_ranges(g_start[risky], g_start[risky + 1])]  # memberships of risky groups
@@ -311,87 +300,3 @@ def mark_not_for_publication(df: pd.DataFrame) -> pd.DataFrame:
     prov = dict(provenance.get(df))
     prov["not_for_publication"] = True
     return provenance.tag(out, prov)
-
-
-PROTECTION_SHARE = 0.10  # an attacker's interval must reach 10 % of a suppressed value either way
-
-
-def protection_levels(values, unit: float) -> np.ndarray:
-    """Protection level p = max(10 % of |x|, ``unit``) (τ-ARGUS upper/lower protection level).
-
-    How far an attacker's interval must reach beyond a suppressed value x on either side.
-    """
-    v = np.abs(np.asarray(values, dtype=np.float64))
-    return np.maximum(PROTECTION_SHARE * np.nan_to_num(v), unit)
-
-
-def protection_until_stable(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, member_row: np.ndarray,
-                            member_group: np.ndarray, member_is_total: np.ndarray, unit: float = 1.0,
-                            max_rounds: int = 200) -> np.ndarray:
-    """Secondary suppression that also meets a protection level, repeated until stable.
-
-    In a group whose total is published, a suppressed member x_j is bounded above by x_j plus the
-    other suppressed members of the group (all ≥ 0). Where that sum is below the protection level
-    p_j (:func:`protection_levels`), the interval is too narrow: a published member with firms is
-    suppressed as well, the smallest one that covers the deficit (or the largest where none does).
-    Where the total is suppressed and no member is, the total is their sum: a member that covers
-    the total's protection level is suppressed the same way. A single suppressed member is the case
-    ``p_j > 0`` of the first rule, so this includes :func:`secondary_until_stable`'s rule.
-
-    Returns
-    -------
-    ndarray of bool
-        The new flags (a superset of ``flags``).
-
-    Examples
-    --------
-    >>> # total 83.5 = 60 (dominant, primary) + 3.5 + 20: the 3.5 cell cannot hide ±6, the 20 can
-    >>> f = protection_until_stable(np.array([True, False, False, False]), np.array([60.0, 3.5, 20.0, 83.5]),
-    ...                             np.ones(4), np.arange(4), np.zeros(4, int), np.array([0, 0, 0, 1], bool))
-    >>> f.tolist()
-    [True, False, True, False]
-    """
-    flags = np.asarray(flags, dtype=bool).copy()
-    if len(member_row) == 0:
-        return flags
-    row = np.asarray(member_row, dtype=np.int64)
-    g = np.asarray(member_group, dtype=np.int64)
-    is_tot = np.asarray(member_is_total, dtype=bool)
-    n_groups = int(g.max()) + 1
-    vals = np.abs(np.nan_to_num(np.asarray(values, dtype=np.float64)))[row]
-    need = protection_levels(vals, unit)
-    usable = ~is_tot & (np.asarray(weights, dtype=np.float64)[row] > 0)
-    for _ in range(max_rounds):
-        mflag = flags[row]
-        supp_m = mflag & ~is_tot
-        tot_supp = np.bincount(g, weights=(mflag & is_tot), minlength=n_groups) > 0
-        has_tot = np.bincount(g, weights=is_tot, minlength=n_groups) > 0
-        s = np.bincount(g, weights=np.where(supp_m, vals, 0.0), minlength=n_groups)
-        n_supp = np.bincount(g, weights=supp_m, minlength=n_groups)
-        # deficit of each suppressed member under a published total: p_j − (S − v_j)
-        deficit_m = np.where(supp_m & ~tot_supp[g], need - (s[g] - vals), -np.inf)
-        deficit = np.full(n_groups, -np.inf)
-        np.maximum.at(deficit, g, deficit_m)
-        # a suppressed total over published members: the members must hide p_total
-        lone_tot = is_tot & mflag & (n_supp[g] == 0)
-        np.maximum.at(deficit, g[lone_tot], need[lone_tot])
-        risky = has_tot & (deficit > _EPS)
-        if not risky.any():
-            break
-        cand = np.flatnonzero(risky[g] & usable & ~mflag)
-        if len(cand) == 0:
-            break
-        covers = vals[cand] >= deficit[g[cand]] - _EPS
-        # rank: covering members first, smallest of them; else the largest member
-        key = np.where(covers, vals[cand], -vals[cand] + 1e300)
-        order = cand[np.lexsort((key, g[cand]))]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = g[order][1:] != g[order][:-1]
-        new = row[order[first]]
-        if flags[new].all():
-            break
-        flags[new] = True
-    return flags
-
-
-_EPS = 1e-9

@@ -33,10 +33,6 @@ PROTECTED = {"establishments": ("n_firms", "n_firms"), "personnel": ("personnel"
              "micro": ("micro", "n_firms")}
 
 
-# protection level unit of each measure: one firm, one person; euros only by the 10 % rule
-UNIT = {m: (0.0 if m in ("turnover_eur", "exports_eur") else 1.0) for m in PROTECTED}
-
-
 def covered_areas(cd) -> list[str]:
     """Every area (KU, SK, MK, SSS) that the data covers (see ``CellData.covers``)."""
     codes = [c for lvl in ("SSS", "MK", "SK") for c in areas.members(areas.COUNTRY, lvl)]
@@ -132,9 +128,7 @@ def protect(t: pd.DataFrame) -> pd.DataFrame:
         flags = t[f"f_{m}"].to_numpy(dtype=bool)
         values = t[value_col].to_numpy(dtype=np.float64)
         weights = t[weight_col].to_numpy(dtype=np.float64)
-        flags = disclosure.secondary_until_stable(flags, values, weights, row, gid, tot, index)
-        # then until every suppressed cell is hidden by at least its protection level (issue 12)
-        t[f"f_{m}"] = disclosure.protection_until_stable(flags, values, weights, row, gid, tot, UNIT[m])
+        t[f"f_{m}"] = disclosure.secondary_until_stable(flags, values, weights, row, gid, tot, index)
     return t
 
 

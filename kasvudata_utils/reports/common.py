@@ -265,11 +265,9 @@ def size_classes(panel: pd.DataFrame, area: str, year: int, disclose: bool = Tru
     """
     munis = set(areas.municipalities(area))
     sub = panel[(panel["year"] == int(year)) & panel["municipality_code"].isin(munis)]
-    # [0, 10), [10, 50), …: the same boundary as micro (< 10 persons) in micro_share_pct, so that
-    # the two published partitions of the firms agree (9.7 person-years is a micro firm in both)
-    bins = [0.0, 10.0, 50.0, 250.0, float("inf")]
+    bins = [-0.5, 9.5, 49.5, 249.5, float("inf")]
     labels = ["0-9", "10-49", "50-249", "250+"]
-    cls = pd.cut(sub["personnel"].astype("float64"), bins=bins, labels=labels, right=False)
+    cls = pd.cut(sub["personnel"].astype("float64"), bins=bins, labels=labels)
     counts = cls.value_counts().reindex(labels, fill_value=0)
     df = pd.DataFrame({"industry_code": labels + ["ALL"], "firms": [float(x) for x in counts] + [float(len(sub))]})
     df["n_firms"] = df["firms"]
