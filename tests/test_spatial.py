@@ -246,15 +246,19 @@ def test_context_mentions_an_uncorrected_class_only_as_a_hint():
     assert "correction" not in ll and "LL" in ll
 
 
+def planted_hot_block():
+    """A 10 x 10 grid, its queen weights and noise with a planted hot 3 x 3 block (rows and columns 1–3)."""
+    w = spatial.build_weights(grid(10, 10))
+    y = np.random.default_rng(3).normal(size=100)
+    y[[r * 10 + c for r in range(1, 4) for c in range(1, 4)]] += 4
+    return w, y
+
+
 def test_lisa_default_permutations_resolve_p_values_below_the_fdr_cut_off():
     # the planted hot block of a 10 x 10 grid: its centre's local I is beyond every permutation, so its
     # pseudo p-value is the floor 1 / (permutations + 1); with 999 that floor (0.001) was above the
     # Benjamini–Hochberg cut-off for a few hundred areas, with the default 99,999 it is 0.00001
-    g = grid(10, 10)
-    w = spatial.build_weights(g)
-    rng = np.random.default_rng(3)
-    y = rng.normal(size=100)
-    y[[r * 10 + c for r in range(1, 4) for c in range(1, 4)]] += 4
+    w, y = planted_hot_block()
     assert spatial.LISA_PERMUTATIONS >= 9_999 and spatial.MORAN_PERMUTATIONS >= 9_999
     out = spatial.lisa(y, w, seed=5)
     assert out.loc[22, "p_sim"] == pytest.approx(1 / (spatial.LISA_PERMUTATIONS + 1))
@@ -263,11 +267,7 @@ def test_lisa_default_permutations_resolve_p_values_below_the_fdr_cut_off():
 
 
 def test_lisa_stability_same_set_for_two_seeds_and_rejects_one_seed():
-    g = grid(10, 10)
-    w = spatial.build_weights(g)
-    rng = np.random.default_rng(3)
-    y = rng.normal(size=100)
-    y[[r * 10 + c for r in range(1, 4) for c in range(1, 4)]] += 4
+    w, y = planted_hot_block()
     y[[r * 10 + c for r in range(6, 9) for c in range(6, 9)]] -= 4
     table = spatial.lisa_stability(y, w, seeds=(11, 12))
     assert table.attrs["stable"]
