@@ -1,6 +1,6 @@
 """``kasvudata data fetch`` offline: recorded PxWeb responses, the polite rate limit, resuming, no network.
 
-Responses: ``tests/fixtures/pxweb_recorded/`` (13wz, 11yq: constructed numbers in StatFin's current
+Responses: ``tests/fixtures/pxweb_recorded/`` (13wz, 11yq, 12r5: constructed numbers in StatFin's current
 API shape, see the README there) and ``tests/fixtures/jsonstat_fixtures/pxweb_v1_statfin_mcp/`` (11re
 population: recorded from StatFin). The values asserted are read off those files by hand.
 """
@@ -42,7 +42,7 @@ def test_fetch_writes_the_tables_with_manifest(fetched):
     data_dir, written, _ = fetched
     real = data_dir / "real"
     assert sorted(p.name for p in written) == ["business_table.parquet", "openings_closures.parquet",
-                                                "population.parquet"]
+                                                "population.parquet", "unemployment.parquet"]
     manifest = json.loads((real / "manifest.json").read_text(encoding="utf-8"))["files"]
     entry = manifest["business_table.parquet"]
     assert entry["table_id"] == "13wz" and entry["licence"] == "CC BY 4.0" and "Tilastokeskus" in entry["attribution"]
@@ -63,6 +63,46 @@ def test_fetch_writes_the_tables_with_manifest(fetched):
     ev = pd.read_parquet(real / "openings_closures.parquet")
     assert set(ev["event"]) <= {"register_opening", "register_closure", "register_stock"}  # never births
     assert (data_dir / "processed" / "business_table.parquet").read_bytes() == b"embedded bytes"
+
+
+def test_unemployment_from_the_employment_service_table(fetched):
+    # recorded 12r5 (constructed numbers): annual means of the months in the response, a suppressed
+    # month left out of its mean, the rate as the ratio of the annual means
+    data_dir, _, session = fetched
+    un = pd.read_parquet(data_dir / "real" / "unemployment.parquet").set_index(["municipality_code", "year"])
+    embedded = pd.read_parquet(paths.PROJECT_ROOT / "data" / "processed" / "unemployment.parquet")
+    assert list(un.reset_index().columns) == list(embedded.columns)  # the embedded file's shape
+    a = un.loc[("KU009", 2024)]
+    assert a["months"] == 3 and a["unemployed"] == (60 + 54 + 48) / 3 and a["labour_force"] == 1000
+    assert a["vacancies"] == (5 + 7) / 2  # February's '..' is not a zero
+    assert a["unemployment_rate_pct"] == pytest.approx(5.4)
+    assert un.loc[("KU564", 2024), "unemployment_rate_pct"] == pytest.approx(9.3)
+    assert un.loc[("KU564", 2025), "months"] == 1 and un.loc[("KU564", 2025), "unemployed"] == 10500
+    post = next(body for method, url, body in session.calls if method == "POST" and url.endswith("tyonv/12r5.px"))
+    asked = {q["code"]: q["selection"]["values"] for q in post["query"]}
+    assert asked["contentscode"] == ["TYOTTOMATLOPUSSA", "TYOVOIMATK", "AVPAIKATLOPUSSA"]
+    assert asked["Alue"] == ["KU009", "KU564"]  # municipalities only: no MK17, no SSS
+    entry = json.loads((data_dir / "real" / "manifest.json").read_text())["files"]["unemployment.parquet"]
+    assert entry["table_id"] == "12r5" and entry["query"]["url"].endswith("/StatFin/tyonv/12r5.px")
+    assert entry["query"]["last_month"] == "2025M01"
+    prov = sources.fetched_beside(data_dir / "real" / "business_table.parquet", "unemployment.parquet").attrs[
+        "provenance"]
+    assert prov["kind"] == "real"
+    assert prov["sources"] == [f"Tilastokeskus, TEM:n työnvälitystilasto, taulukko 12r5, haettu "
+                               f"{entry['fetched_utc'][:10]}"]
+
+
+def test_renamed_unemployment_content_is_one_line(data_dir):
+    import copy
+
+    from test_pxweb import load
+
+    meta = load(fetch.Path(__file__).parent / "fixtures" / "pxweb_recorded" / "12r5-metadata.json")
+    changed = copy.deepcopy(meta)
+    changed["variables"][2]["values"][1] = "TYOTTOMAT_UUSI"
+    session = FakeSession({**ROUTES, ("GET", "/StatFin/tyonv/12r5.px"): changed})
+    with pytest.raises(fetch.InputError, match="has no content TYOTTOMATLOPUSSA"):
+        fetch.fetch_all(client=fetch.make_client(session=session), tables=fetch.REAL_TABLES[3:])
 
 
 def test_fetched_table_feeds_indicators_labelled_with_source_and_date(fetched, capsys):
@@ -90,7 +130,7 @@ def test_edited_fetched_file_is_user_data_not_real(fetched):
 
 def test_check_real_verifies_the_fetched_files(fetched):
     data_dir, _, _ = fetched
-    assert [ok for _, ok, _ in sources.check_real()] == [True, True, True]
+    assert [ok for _, ok, _ in sources.check_real()] == [True, True, True, True]
     (data_dir / "real" / "population.parquet").write_bytes(b"edited")
     bad = [(p, reason) for p, ok, reason in sources.check_real() if not ok]
     assert bad == [("real/population.parquet", "sha256 differs from data/real/manifest.json (changed since the fetch)")]

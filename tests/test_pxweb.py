@@ -199,6 +199,8 @@ ROUTES = {
     ("POST", "/StatFin/13wz.px"): load(REC / "13wz-query.json"),
     ("GET", "/StatFin/11yq.px"): load(REC / "11yq-metadata.json"),
     ("POST", "/StatFin/11yq.px"): load(REC / "11yq-query.json"),
+    ("GET", "/StatFin/tyonv/12r5.px"): load(REC / "12r5-metadata.json"),
+    ("POST", "/StatFin/tyonv/12r5.px"): load(REC / "12r5-query.json"),
 }
 
 

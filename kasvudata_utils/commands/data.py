@@ -20,7 +20,7 @@ def register(sub):
     c = dsub.add_parser("check", help="verify every data file against data/manifest.csv (exit 2 on failure)")
     c.set_defaults(func=run_check)
     f = dsub.add_parser("fetch", help="fetch the public StatFin tables (business table, openings/closures, "
-                                      "population) into data/real/ (needs a network)")
+                                      "population, unemployment) into data/real/ (needs a network)")
     f.add_argument("--years", default=None, metavar="YEARS", help="e.g. 2013-2024 or 2020,2023 (default: all)")
     f.add_argument("--areas", default=None, metavar="CODES",
                    help="comma-separated area codes (default: every municipality, needed for the comparison "

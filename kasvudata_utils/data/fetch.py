@@ -9,7 +9,16 @@ Fetched (PxWeb API v1, :mod:`kasvudata_utils.data.pxweb`; table ids in :data:`RE
 * ``openings_closures.parquet`` — enterprise openings and closures (aly, table 11yq): register
   events, never demographic births and deaths (METHODS.md);
 * ``population.parquet`` — population on 31 December by municipality (vaerak, table 11re), newer
-  than the embedded copy (which ends in 2022).
+  than the embedded copy (which ends in 2022);
+* ``unemployment.parquet`` — the Ministry of Economic Affairs and Employment's employment service
+  statistics as published in StatFin (tyonv, table 12r5: unemployed jobseekers, Statistics Finland's
+  labour force and open vacancies by municipality and month), as annual means in the shape of the
+  embedded ``unemployment.parquet`` (which ends in October 2020: it came from the retired table 1001).
+  The id, the folder and the content codes (``TYOTTOMATLOPUSSA``, ``TYOVOIMATK``, ``AVPAIKATLOPUSSA``)
+  were checked against public code that queries this table (e.g. pttry/pttdatahaku's
+  ``data-raw/add_AW.R``, and fetch scripts written after the June 2026 change that query
+  ``tyonv/12r5.px`` with ``timeperiod_m`` and ``contentscode``), not against the live API, which
+  this project's machines cannot reach; a changed table ends the fetch in one line.
 
 Each file is written atomically and recorded in ``data/real/manifest.json`` (table id, query, fetch
 time, sha256, rows, licence, attribution); ``--data statfin`` and :func:`kasvudata_utils.data.sources.load_table`
@@ -23,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -33,7 +43,7 @@ import pandas as pd
 
 from kasvudata_utils import areas, provenance
 from kasvudata_utils.data import pxweb_business as pb
-from kasvudata_utils.data.pxweb import MAX_AGE_S, PxWebClient, variable_base
+from kasvudata_utils.data.pxweb import MAX_AGE_S, PxWebClient, split_table_ref, variable_base
 from kasvudata_utils.data.sources import REAL_MANIFEST, file_sha256, read_real_manifest, real_dir
 from kasvudata_utils.errors import InputError
 
@@ -50,9 +60,15 @@ class RealTable:
 
     name: str  # output file stem under data/real/
     table_id: str  # StatFin short id
-    kind: str  # "business", "events" or "population"
+    kind: str  # "business", "events", "population" or "unemployment"
     title_fi: str
     title_en: str
+    folder: str = ""  # StatFin subject folder, for a table that answers only inside it
+
+    @property
+    def ref(self) -> str:
+        """How the client asks for the table: ``tyonv/12r5`` or ``13wz``."""
+        return f"{self.folder}/{self.table_id}" if self.folder else self.table_id
 
 
 REAL_TABLES = (
@@ -61,7 +77,13 @@ REAL_TABLES = (
     RealTable("openings_closures", "11yq", "events", "aloittaneet ja lopettaneet yritykset",
               "enterprise openings and closures"),
     RealTable("population", "11re", "population", "väestörakenne", "population structure"),
+    RealTable("unemployment", "12r5", "unemployment", "TEM:n työnvälitystilasto",
+              "employment service statistics of the Ministry of Economic Affairs and Employment", "tyonv"),
 )
+
+#: Content codes of table 12r5 → columns of ``unemployment.parquet`` (the embedded file's names).
+UNEMPLOYMENT_CONTENTS = {"TYOTTOMATLOPUSSA": "unemployed", "TYOVOIMATK": "labour_force",
+                         "AVPAIKATLOPUSSA": "vacancies"}
 
 
 class PoliteSession:
@@ -168,13 +190,88 @@ def fetch_population(client: PxWebClient, table_id: str, munis=None, years=None)
     return provenance.tag(out, "real", [pb._source(table_id, meta.get("title"))])
 
 
+def monthly_to_annual(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Annual means of monthly counts, as the embedded ``unemployment.parquet`` holds them.
+
+    ``monthly``: ``municipality_code, year, month, unemployed, labour_force, vacancies`` (NaN where
+    StatFin suppressed a cell). Returns ``municipality_code, year, months, unemployed, labour_force,
+    vacancies, unemployment_rate_pct``: each count averaged over the months it has (a suppressed month
+    is left out of its mean, as for the embedded file), ``months`` = months in the response, and
+    ``unemployment_rate_pct = 100 × unemployed / labour_force`` (ratio of the annual means).
+
+    >>> m = pd.DataFrame({"municipality_code": "KU072", "year": 2024, "month": [1, 2],
+    ...                   "unemployed": [30.0, 20.0], "labour_force": [400.0, 400.0], "vacancies": [1.0, None]})
+    >>> r = monthly_to_annual(m).iloc[0]
+    >>> int(r["months"]), float(r["unemployed"]), float(r["vacancies"]), float(r["unemployment_rate_pct"])
+    (2, 25.0, 1.0, 6.25)
+    """
+    g = monthly.groupby(["municipality_code", "year"], as_index=False)
+    out = g.agg(months=("month", "nunique"), unemployed=("unemployed", "mean"),
+                labour_force=("labour_force", "mean"), vacancies=("vacancies", "mean"))
+    out["months"] = out["months"].astype("int64")
+    out["unemployment_rate_pct"] = (100 * out["unemployed"] / out["labour_force"]).where(out["labour_force"] > 0)
+    for c in ("unemployed", "labour_force", "vacancies", "unemployment_rate_pct"):
+        out[c] = out[c].astype("float64").round(3)
+    return out.sort_values(["municipality_code", "year"], ignore_index=True)
+
+
+def fetch_unemployment(client: PxWebClient, table_ref: str, munis=None, years=None) -> pd.DataFrame:
+    """Employment service statistics by municipality and month → annual means (provenance real).
+
+    Returns the columns of the embedded ``unemployment.parquet`` (:func:`monthly_to_annual`).
+
+    Raises
+    ------
+    InputError
+        One line when the table lacks a content code of :data:`UNEMPLOYMENT_CONTENTS` (StatFin
+        renamed it) or its time variable is not monthly.
+    """
+    meta = client.metadata(table_ref)
+    found = pb.discover(meta, contents_rules={})
+    by_code = {v["code"]: v for v in meta["variables"]}
+    tid = split_table_ref(table_ref)[1].removesuffix(".px")
+    measures = by_code.get(found["measures"] or "", {"values": []})
+    missing = [c for c in UNEMPLOYMENT_CONTENTS if c not in measures["values"]]
+    if missing:
+        raise InputError(f"StatFin table {tid} has no content {', '.join(missing)}: expected the employment "
+                         f"service statistics by municipality and month (the table may have changed)")
+    time_var = by_code[found["time"]]
+    if not all(re.fullmatch(r"\d{4}M\d{2}", str(v)) for v in time_var["values"]):
+        raise InputError(f"StatFin table {tid}: time values such as {time_var['values'][0]!r}, expected months "
+                         "such as 2024M01")
+    sel = {found["area"]: _table_municipalities(meta, munis), found["time"]: pb._time_values(time_var, years),
+           found["measures"]: list(UNEMPLOYMENT_CONTENTS)}
+    for code, v in by_code.items():  # any other variable: its total
+        if code not in sel:
+            sel[code] = ["SSS"] if "SSS" in v["values"] else [v["values"][0]]
+    frame = client.fetch(table_ref, sel, meta=meta)
+    frame = frame[frame[found["area"]].astype(str).str.startswith("KU")]
+    period = frame[found["time"]].astype(str)
+    long = pd.DataFrame({"municipality_code": frame[found["area"]].astype(str).to_numpy(),
+                         "year": period.str[:4].astype("int64").to_numpy(),
+                         "month": period.str[5:7].astype("int64").to_numpy(),
+                         "what": frame[found["measures"]].map(UNEMPLOYMENT_CONTENTS).to_numpy(),
+                         "value": frame["value"].astype("float64").to_numpy()})
+    # unstack, not pivot_table(dropna=False): only the months the response holds, NaN kept where suppressed
+    monthly = (long.set_index(["municipality_code", "year", "month", "what"])["value"].unstack("what")
+               .reindex(columns=list(UNEMPLOYMENT_CONTENTS.values())).reset_index())
+    monthly.columns.name = None
+    out = monthly_to_annual(monthly)
+    return provenance.tag(out, "real", [pb._source(tid, meta.get("title"))])
+
+
 def _fetch_one(spec: RealTable, client: PxWebClient, munis, years, codes=None) -> tuple[pd.DataFrame, dict]:
-    meta = client.metadata(spec.table_id)
+    meta = client.metadata(spec.ref)
     if spec.kind == "business":
         sel_areas = _table_municipalities(meta, munis)
         df = pb.fetch_business_table(spec.table_id, areas=sel_areas, years=years, level="division", client=client)
         query = {"areas": "all municipalities" if munis is None else sel_areas, "years": years or "all",
                  "level": "division"}
+    elif spec.kind == "unemployment":
+        df = fetch_unemployment(client, spec.ref, munis, years)
+        query = {"areas": "all municipalities" if munis is None else munis, "years": years or "all",
+                 "contents": list(UNEMPLOYMENT_CONTENTS), "aggregation": "annual mean of monthly counts",
+                 "last_month": _last_month(df) if not df.empty else ""}
     elif spec.kind == "events":
         df = pb.fetch_openings_closures(spec.table_id, areas=codes, years=years, client=client)
         query = {"areas": "all" if codes is None else codes, "years": years or "all"}
@@ -182,8 +279,14 @@ def _fetch_one(spec: RealTable, client: PxWebClient, munis, years, codes=None) -
         df = fetch_population(client, spec.table_id, munis, years)
         query = {"areas": "all municipalities" if munis is None else munis, "years": years or "all",
                  "age": "total", "sex": "total"}
-    query["url"] = client.table_url(spec.table_id)
+    query["url"] = client.table_url(spec.ref)
     return df, {"statfin_title": meta.get("title", ""), "query": query}
+
+
+def _last_month(df: pd.DataFrame) -> str:
+    """The newest month in an annual-mean table: its last year and that year's month count."""
+    last = df[df["year"] == df["year"].max()]
+    return f"{int(last['year'].iloc[0])}M{int(last['months'].max()):02d}"
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:

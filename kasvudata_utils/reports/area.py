@@ -416,21 +416,27 @@ class AreaReport:
         """Population and unemployment rate (real public data), area against reference."""
         L = self.lang
         show(h2(t("sec_labour", L)) + para(t("labour_intro", L)))
-        # a population table fetched with the business table (`kasvudata data fetch`) is newer than the embedded one
-        pop, un = fetched_beside(self.table_path, "population.parquet"), load_unemployment()
-        fetched_pop = pop is not None
+        # population and unemployment fetched with the business table (`kasvudata data fetch`) are newer
+        # than the embedded ones: used instead of them, labelled with their table and fetch date
+        pop, un = fetched_beside(self.table_path, "population.parquet"), fetched_beside(self.table_path,
+                                                                                          "unemployment.parquet")
+        fetched_pop, fetched_un = pop is not None, un is not None
         pop = load_population() if pop is None else provenance.tag(pop[pop["year"] >= 2000], provenance.get(pop))
+        un = load_unemployment() if un is None else un
         series_pop, series_un, rows = {}, {}, []
         for code, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
             munis = set(areas.municipalities(code))
             p = pop[pop["municipality_code"].isin(munis)].groupby("year")["population"].sum()
-            u = un[un["municipality_code"].isin(munis)].groupby("year")[["unemployed", "labour_force"]].sum()
-            rate = (u["unemployed"] / u["labour_force"] * 100.0).where(u["labour_force"] > 0)
+            u = un[un["municipality_code"].isin(munis)].groupby("year")[["unemployed", "labour_force"]]
+            # a year with a member's count missing (suppressed, or its labour force not yet published) has no rate
+            whole = u.count().min(axis=1) == len(munis)
+            u = u.sum()
+            rate = (u["unemployed"] / u["labour_force"] * 100.0).where((u["labour_force"] > 0) & whole)
             series_pop[who] = (p.index.tolist(), p.tolist())
             series_un[who] = (rate.index.tolist(), rate.tolist())
             rows.append(pd.DataFrame({"area_code": code, "year": p.index, "population": p.to_numpy()})
                         .merge(pd.DataFrame({"year": rate.index, "unemployment_rate_pct": rate.to_numpy()}),
-                               on="year", how="outer"))
+                               on="year", how="outer").assign(area_code=code))  # years without population too
         table = pd.concat(rows, ignore_index=True)
         save_table(table, self.out, "population_labour_market")
         py = series_pop[self.name][0]
@@ -444,8 +450,13 @@ class AreaReport:
                                    else t("source_population", L)), "population_index")
         if series_un[self.name][0]:
             self._chart(line_chart(series_un, decimals=1, title=t("chart_unemployment", L), unit=t("unit_pct", L),
-                                   prov=provenance.get(un), lang=L, source=t("source_unemployment", L)),
+                                   prov=provenance.get(un), lang=L,
+                                   source="; ".join(provenance.get(un)["sources"]) if fetched_un
+                                   else t("source_unemployment", L)),
                         "unemployment")
+        for fetched, frame in ((fetched_pop, pop), (fetched_un, un)):  # the fetched tables' source as text too
+            if fetched:
+                show(para(provenance.badge_text(provenance.get(frame), L), "kd-note"))
 
     def map(self) -> None:
         """Static map: the area among Northern Ostrobothnia's municipalities."""
