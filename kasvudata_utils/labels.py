@@ -39,6 +39,12 @@ LABELS: dict[str, dict[str, str]] = {
               "Finland's table 13wz)."},
     "col_register_opening": {"fi": "Aloittaneet yritykset", "en": "Enterprise openings"},
     "col_register_closure": {"fi": "Lopettaneet yritykset", "en": "Enterprise closures"},
+    "firm_data_synthetic_note": {
+        "fi": "Pyynnöstä: yritystason luvut, joita aluetason taulukosta ei voi laskea (kokoluokat, syntyneet ja "
+              "lopettaneet yritykset, kasvuyritykset, viejät), ovat synteettisestä yritysaineistosta, eivät "
+              "taulukosta.",
+        "en": "On request: firm-level figures a regional table cannot give (size classes, births and deaths, "
+              "high-growth enterprises, exporters) come from the synthetic firm panel, not from the table."},
     "not_available_from_table": {
         "fi": "Ei saatavilla: aluetason yritystaulukosta ei voi laskea yritystason lukuja ({what}).",
         "en": "Not available: firm-level figures cannot be computed from a regional business table ({what})."},

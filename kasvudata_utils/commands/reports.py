@@ -1,7 +1,7 @@
 """``kasvudata reports``: the area reports and industry profiles, and the knowledge-base site (SPEC §4, §6).
 
 ``kasvudata reports [--areas all|SSS-all|AREA-all|CODE,…] [--data default|national|statfin] [--table FILE]
-[--jobs N] [--scheduler ADDRESS] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``
+[--synthetic-firm-data] [--jobs N] [--scheduler ADDRESS] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``
 
 Runs the area report for every requested area of Northern Ostrobothnia and the industry profile for
 every business section, writes ``manifest.json`` and the knowledge-base site, prints a summary line
@@ -29,6 +29,10 @@ def register(sub):
     p.add_argument("--table", default="", metavar="FILE",
                    help="a regional business table (CSV or Parquet, SPEC §3), e.g. exported from StatFin: "
                         "the reports' figures come from it, labelled as user data")
+    p.add_argument("--synthetic-firm-data", action="store_true",
+                   help="with --table or --data statfin: firm-level figures a table cannot give (size classes, "
+                        "births/deaths, high growth, exporters) from the embedded synthetic panel, under the "
+                        "synthetic badge (default: marked not available)")
     p.add_argument("--scheduler", default="", metavar="ADDRESS",
                    help="run each report as a task on a Dask distributed cluster, e.g. tcp://host:8786 "
                         "(workers need the same checkout and data paths; see docs/deploy.md)")
@@ -66,7 +70,8 @@ def run(args) -> int:
                            industry_profiles=not args.no_industries,
                            start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,
                            panel_path=args.panel, progress=sys.stderr.isatty(), data=args.data,
-                           scheduler=args.scheduler, table_path=args.table)
+                           scheduler=args.scheduler, table_path=args.table,
+                           synthetic_firm_data=args.synthetic_firm_data)
     print(summary_line(manifest))
     print(f"{os.path.join(args.out, 'index.html')}")
     if args.site:

@@ -129,8 +129,26 @@ class AreaReport:
         self.name = areas.official_name(data.area, self.lang)
         self.ref_name = areas.official_name(data.reference, self.lang)
         self.ind = data.indicators
-        # a business table alone holds no firms: firm-level sections say so instead of borrowing figures
+        # a business table alone holds no firms: firm-level sections say so instead of borrowing figures,
+        # unless the synthetic panel was asked for (synthetic_firm_data): then they show it, badged synthetic
         self.table_only = "firm_id" not in data.panel.columns
+        self.firm_synthetic = self.table_only and data.firm_panel is not None
+        self.no_firms = self.table_only and not self.firm_synthetic
+
+    @property
+    def firms(self) -> pd.DataFrame:
+        """The firm panel of the firm-level sections: the data's own, or the synthetic one asked for."""
+        return self.d.firm_panel if self.firm_synthetic else self.d.panel
+
+    @property
+    def firm_prov(self) -> dict:
+        """Provenance of the firm-level figures (synthetic when borrowed from the synthetic panel)."""
+        return self.d.firm_prov if self.firm_synthetic else self.d.prov
+
+    def _firm_badge(self) -> None:
+        """In a firm-level section of a table run with synthetic firm data: the synthetic badge."""
+        if self.firm_synthetic:
+            show(badge_block(self.d.firm_prov, self.lang) + para(t("firm_data_synthetic_note", self.lang), "kd-note"))
 
     @classmethod
     def build(cls, params: ReportParameters, output_dir: str = ""):
@@ -165,7 +183,11 @@ class AreaReport:
         title = t("report_title", L, area=self.name)
         meta = t("report_meta", L, code=self.d.area, reference=f"{self.ref_name} ({self.d.reference})",
                  start=self.d.start, end=self.d.end)
-        show(f"<h1>{html.escape(title)}</h1>" + para(meta) + badge_block(self.d.prov, L) + attribution_html(L))
+        extra = ""
+        if self.firm_synthetic:  # the report mixes sources: say so on the first screen as well
+            extra = badge_block(self.d.firm_prov, L) + para(t("firm_data_synthetic_note", L), "kd-note")
+        show(f"<h1>{html.escape(title)}</h1>" + para(meta) + badge_block(self.d.prov, L) + extra
+             + attribution_html(L))
 
     def key_findings(self) -> list:
         """Key findings generated from the indicator table (:mod:`kasvudata_utils.reports.findings`)."""
@@ -198,10 +220,11 @@ class AreaReport:
                             title=t("chart_personnel_by_industry", L, area=self.name, year=end),
                             unit=t("unit_person_years", L), prov=self.d.prov, lang=L)
             self._chart(fig, "personnel_by_industry")
-        if self.table_only:
+        if self.no_firms:
             show(para(t("not_available_from_table", L, what=t("col_size_class", L)), "kd-note kd-not-available"))
             return
-        sc = size_classes(self.d.panel, self.d.area, end)
+        self._firm_badge()
+        sc = size_classes(self.firms, self.d.area, end)
         save_table(sc, self.out, "size_classes")
         sc_idx = sc.set_index("size_class")
         show(html_table(sc_idx, {"firms": (t("col_firms", L), 0), "share_pct": (t("col_share_firms_pct", L), 1)},
@@ -300,7 +323,7 @@ class AreaReport:
         L, rows, long, small = self.lang, {}, [], set()
         # the area's births from its firm panel (exact, also before the period); the reference's from its table
         bases = {self.d.reference: rate_bases(self.ind, self.d.reference),
-                 self.d.area: rate_bases(self.ind, self.d.area, births_by_year(self.d.panel, self.d.area))}
+                 self.d.area: rate_bases(self.ind, self.d.area, births_by_year(self.firms, self.d.area))}
         for name, (label, dec) in names.items():
             for area, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
                 years, vals, sup = series(self.ind, area, name)
@@ -340,10 +363,11 @@ class AreaReport:
         """Births, deaths, churn and survival rates by year (Eurostat–OECD definitions)."""
         L = self.lang
         show(h2(t("sec_demography", L)) + para(t("demography_intro", L)))
-        if self.table_only:
+        if self.no_firms:
             show(para(t("not_available_from_table", L, what=t("sec_demography", L)), "kd-note kd-not-available"))
             self.register_events()
             return
+        self._firm_badge()
         self._yearly_table({"birth_rate_pct": (t("col_birth_rate", L), 1),
                             "death_rate_pct": (t("col_death_rate", L), 1),
                             "churn_rate_pct": (t("col_churn_rate", L), 1),
@@ -355,7 +379,9 @@ class AreaReport:
         if len(ya) > 1:
             self._chart(line_chart({t("col_birth_rate", L): (ya, ba), t("col_death_rate", L): (yd, da)}, decimals=1,
                              title=t("chart_births_deaths", L, area=self.name), unit=t("unit_pct", L),
-                             prov=self.d.prov, lang=L), "births_deaths")
+                             prov=self.firm_prov, lang=L), "births_deaths")
+        if self.firm_synthetic:
+            self.register_events()
 
     def register_events(self) -> None:
         """Openings and closures from the register-event table fetched beside the business table, if any.
@@ -383,9 +409,10 @@ class AreaReport:
         L = self.lang
         show(h2(t("sec_high_growth", L)) + para(t("high_growth_intro", L))
              + para(t("micro_hge_experimental", L), "kd-note"))
-        if self.table_only:
+        if self.no_firms:
             show(para(t("not_available_from_table", L, what=t("sec_high_growth", L)), "kd-note kd-not-available"))
             return
+        self._firm_badge()
         self._yearly_table({"hge_count": (t("col_hge", L), 0), "hge_share_pct": (t("col_hge_share", L), 1),
                             "gazelle_count": (t("col_gazelles", L), 0),
                             "micro_hge_count": (t("col_micro_hge", L), 0)}, "high_growth")
@@ -394,9 +421,10 @@ class AreaReport:
         """Exporters and export intensity (firm data); goods exports trend of the region (Customs)."""
         L = self.lang
         show(h2(t("sec_exports", L)) + para(t("exports_intro", L)))
-        if self.table_only:
+        if self.no_firms:
             show(para(t("not_available_from_table", L, what=t("col_exporters", L)), "kd-note kd-not-available"))
         else:
+            self._firm_badge()
             self._yearly_table({"exporter_count": (t("col_exporters", L), 0),
                                 "export_intensity_pct": (t("col_export_intensity", L), 1)}, "exports")
         region = self.d.area if areas.level_of(self.d.area) == "MK" else areas.get_area(self.d.area).region_code

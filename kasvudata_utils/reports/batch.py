@@ -116,14 +116,16 @@ def parse_areas(spec) -> list[str]:
 
 
 def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end_year: int = DEFAULT_END,
-              panel_path: str = "", industry_profiles=True, table_path: str = "") -> list[Job]:
+              panel_path: str = "", industry_profiles=True, table_path: str = "",
+              synthetic_firm_data: bool = False) -> list[Job]:
     """The jobs of a batch: one area report per code, plus one industry profile per business section.
 
     ``area_codes`` are used as given (normalise them first with :func:`parse_areas`); a code the
     notebook rejects makes that one report fail, which is how the tests inject a broken area.
     ``industry_profiles`` is True (every business section), False, or a list of section letters.
     ``table_path`` (a SPEC §3 business table, ``--table``/``--data statfin``) becomes the notebooks'
-    ``table_path`` parameter.
+    ``table_path`` parameter; ``synthetic_firm_data`` (with a table) the area notebooks'
+    ``synthetic_firm_data`` (the industry profiles show no firm-level figures).
     """
     lang = normalise_lang(lang)
     if int(start_year) >= int(end_year):
@@ -141,6 +143,8 @@ def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end
         except InputError:
             name, ref = code, ""
         params = {"area": code, "reference": ref, **common, "output_dir": "tables"}
+        if synthetic_firm_data:
+            params["synthetic_firm_data"] = True
         jobs.append(Job("area", code, str(NOTEBOOK_DIR / AREA_NOTEBOOK), params, code, name))
     if industry_profiles:
         secs = industries.BUSINESS_SECTIONS if industry_profiles is True else industry_profiles
@@ -330,13 +334,14 @@ def check_panel_years(panel_path: str, start_year, end_year) -> None:
 
 def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
                 start_year=DEFAULT_START, end_year=DEFAULT_END, panel_path="", progress=True,
-                data="default", scheduler="", table_path="") -> dict:
+                data="default", scheduler="", table_path="", synthetic_firm_data=False) -> dict:
     """The whole ``kasvudata reports`` run: plan, execute, write manifest, index and insights page.
 
     ``data="national"`` reads the national synthetic panel (needed for areas outside MK17, e.g.
     ``area_spec="SSS-all"``); ``data="statfin"`` or ``table_path`` makes the figures come from that
     business table (:mod:`kasvudata_utils.data.sources`); ``scheduler`` runs the notebooks on a Dask
-    cluster (:func:`run_jobs`).
+    cluster (:func:`run_jobs`). ``synthetic_firm_data`` (only with a table): the firm-level figures a
+    table cannot give come from the synthetic panel, badged synthetic; the index says "mixed".
     """
     if str(data or "").strip().lower() == "statfin":
         table = sources.resolve_source("statfin", table_path=table_path).table_path
@@ -344,6 +349,9 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
     else:
         table = sources.resolve_source("default", table_path=table_path).table_path
     panel = resolve_panel(data, panel_path)
+    if synthetic_firm_data and (not table or panel):
+        raise InputError("--synthetic-firm-data: expected --table FILE or --data statfin without --panel (a firm "
+                         "panel already gives firm-level figures)")
     codes = parse_areas(area_spec)
     check_panel_years(panel, start_year, end_year)
     # custom areas (KU009+KU977) count too; a code that is no area at all fails in its own report, not here
@@ -352,12 +360,13 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
     if outside and not panel and not table:
         raise InputError(f"--areas {area_spec!r} includes {outside[0]} outside Northern Ostrobothnia: expected "
                          "--data national (or --panel with your own panel), the embedded panel covers MK17 only")
-    jobs = plan_jobs(codes, lang, start_year, end_year, panel, industry_profiles, table)
+    jobs = plan_jobs(codes, lang, start_year, end_year, panel, industry_profiles, table, synthetic_firm_data)
     showing = [c for c in showing_areas(codes, out) if c not in codes]
-    refresh_jobs = plan_jobs(showing, lang, start_year, end_year, panel, False, table) if showing else []
+    refresh_jobs = (plan_jobs(showing, lang, start_year, end_year, panel, False, table, synthetic_firm_data)
+                    if showing else [])
     manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler, table_path=table,
                         refresh_only=refresh_jobs)
-    manifest["data_source"] = data_source_entry(panel, table)
+    manifest["data_source"] = data_source_entry(panel, table, synthetic_firm_data)
     write_manifest(out, manifest)
     build_site(out, manifest, lang)
     return manifest
@@ -384,11 +393,12 @@ def showing_areas(codes, out) -> list[str]:
     return found
 
 
-def data_source_entry(panel_path: str = "", table_path: str = "") -> dict:
+def data_source_entry(panel_path: str = "", table_path: str = "", synthetic_firm_data: bool = False) -> dict:
     """What the batch's figures come from, for the manifest and the index's first screen.
 
     ``kind`` (``synthetic``, ``real``, ``user`` or ``mixed``), ``sources`` (labels with the vintage of a
-    fetched table) and the files by name (no local path) with their sha256.
+    fetched table) and the files by name (no local path) with their sha256. With ``synthetic_firm_data``
+    the synthetic panel is one of the sources (a table's figures plus synthetic firm-level ones: mixed).
     """
     provs, files = [], []
     if panel_path and Path(panel_path).resolve() == national_panel_path().resolve():
@@ -399,7 +409,7 @@ def data_source_entry(panel_path: str = "", table_path: str = "") -> dict:
     if table_path:
         provs.append(provenance.get(sources.load_table(table_path)))
         files.append({"name": Path(table_path).name, "sha256": sources.file_sha256(table_path)})
-    if not provs:
+    if not provs or synthetic_firm_data:
         provs.append(SYNTHETIC_PROV)
     prov = provenance.combine(*provs)
     return {"kind": prov["kind"], "sources": prov["sources"], "files": files}

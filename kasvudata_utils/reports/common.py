@@ -16,11 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from kasvudata_utils import areas, industries, provenance
-from kasvudata_utils.data import sources
+from kasvudata_utils.data import load_firm_panel, sources
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import atomic_target, atomic_write_bytes, atomic_write_text, frame_csv_text
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many, compute_shift_share
 from kasvudata_utils.indicators.disclosure import apply_disclosure, disclosure_enabled
+from kasvudata_utils.indicators.fill import fill_firm_level
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK
 from kasvudata_utils.labels import normalise_lang, t
 from kasvudata_utils.plots import chart_data, figure_alt, figure_png, format_number, optimise_png, png_size
@@ -42,6 +43,23 @@ class ReportParameters:
     lang: str
     panel_path: str = ""
     table_path: str = ""
+    synthetic_firm_data: bool = False  # only with a table: firm-level figures from the synthetic panel
+
+
+def parse_flag(value, name: str) -> bool:
+    """A papermill/CLI yes-no parameter: ``True``/``False``, 1/0 or their text; else one-line :class:`InputError`.
+
+    >>> parse_flag("true", "x"), parse_flag(0, "x"), parse_flag(False, "x")
+    (True, False, False)
+    """
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("1", "true", "yes", "kyllä"):
+        return True
+    if text in ("0", "false", "no", "ei", "", "none"):
+        return False
+    raise InputError(f"{name} {value!r}: expected True or False")
 
 
 def parse_period(start_year, end_year) -> tuple[int, int]:
@@ -60,17 +78,19 @@ def parse_period(start_year, end_year) -> tuple[int, int]:
 
 
 def normalise_parameters(area, reference, start_year, end_year, lang, panel_path="",
-                         table_path="") -> ReportParameters:
+                         table_path="", synthetic_firm_data=False) -> ReportParameters:
     """The notebook's parameters as one :class:`ReportParameters`, or one-line :class:`InputError`.
 
     ``area`` arriving as the integer 9 (papermill's type coercion of ``-p area 009``) gives ``KU009``;
     an empty ``reference`` gives the SPEC default (the parent region, or ``SSS`` for a region).
-    ``table_path`` names a SPEC §3 business table file (``""`` for none).
+    ``table_path`` names a SPEC §3 business table file (``""`` for none); ``synthetic_firm_data``
+    (only with a table) takes the firm-level figures a table cannot give from the synthetic panel.
 
     Examples
     --------
-    >>> normalise_parameters(9, "", "2018", 2023, "EN")
-    ReportParameters(area='KU009', reference='MK17', start=2018, end=2023, lang='en', panel_path='', table_path='')
+    >>> p = normalise_parameters(9, "", "2018", 2023, "EN")
+    >>> p.area, p.reference, p.start, p.end, p.lang, p.panel_path, p.table_path, p.synthetic_firm_data
+    ('KU009', 'MK17', 2018, 2023, 'en', '', '', False)
     """
     area = areas.normalise_area(area)
     reference = areas.normalise_area(reference) if str(reference or "").strip() else areas.default_reference(area)
@@ -84,7 +104,11 @@ def normalise_parameters(area, reference, start_year, end_year, lang, panel_path
     table = str(table_path or "").strip()
     if table and not Path(table).is_file():
         raise InputError(f"table_path {table!r}: no such file, expected a CSV or Parquet business table (SPEC §3)")
-    return ReportParameters(area, reference, start, end, lang_n, panel, table)
+    synthetic = parse_flag(synthetic_firm_data, "synthetic_firm_data")
+    if synthetic and (not table or panel):
+        raise InputError("synthetic_firm_data: expected table_path (--table FILE or --data statfin) and no "
+                         "panel_path: a firm panel already gives firm-level figures")
+    return ReportParameters(area, reference, start, end, lang_n, panel, table, synthetic)
 
 
 @dataclass
@@ -101,6 +125,9 @@ class ReportData:
     panel: pd.DataFrame = field(repr=False)
     prov: dict = field(default_factory=dict)
     reference_from_table: bool = False
+    # firm-level figures asked for from the synthetic panel (a table run with synthetic_firm_data), else None
+    firm_panel: pd.DataFrame | None = field(default=None, repr=False)
+    firm_prov: dict = field(default_factory=dict)
 
 
 def combined_provenance(*frames) -> dict:
@@ -137,7 +164,28 @@ def compute_report_data(params: ReportParameters) -> ReportData:
         ss = compute_shift_share(main, area, reference, start, end, reference_data=ref_data)
         outputs, from_table = [main, ref_data, ind_area, ind_ref, ss], True
     prov = combined_provenance(*outputs)
-    return ReportData(area, reference, start, end, lang, ind, ss, main, prov, from_table)
+    firm_panel, firm_prov = None, {}
+    if params.synthetic_firm_data:
+        ind, firm_panel = with_synthetic_firm_data(ind, [area, reference])
+        firm_prov = provenance.get(firm_panel)
+    return ReportData(area, reference, start, end, lang, ind, ss, main, prov, from_table, firm_panel, firm_prov)
+
+
+def with_synthetic_firm_data(ind: pd.DataFrame, codes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The not-available firm-level rows of ``codes`` that the synthetic panel covers, filled from it.
+
+    Returns the indicators (provenance of the table kept: the filled rows say ``synthetic firm panel``
+    in their note and are shown under the synthetic badge) and the synthetic panel. An area the panel
+    does not cover (Finland, outside Northern Ostrobothnia) stays not available.
+    """
+    panel = load_firm_panel()
+    covered = [c for c in dict.fromkeys(codes) if sources.covers(panel, c)]
+    inside = ind["area_code"].isin(covered)
+    if not inside.any():
+        return ind, panel
+    filled = fill_firm_level(ind[inside].reset_index(drop=True), panel, level="section")
+    out = pd.concat([filled, ind[~inside]], ignore_index=True)
+    return provenance.tag(out, provenance.get(ind)), panel
 
 
 def wide(ind: pd.DataFrame, area: str, indicators, year=None, industries_=None) -> pd.DataFrame:
