@@ -4,6 +4,7 @@ The table is constructed (not statistics): every municipality of Finland, divisi
 2018–2023, personnel by a formula of the municipality's position in the sorted code list.
 """
 import pytest
+from conftest import run_cli
 from test_reports_table import expected, hand_table
 
 from kasvudata_utils.apps import cache
@@ -67,3 +68,64 @@ def test_workshop_command_hands_the_table_to_the_kernels(tmp_path, monkeypatch):
     assert seen["env"][cache.ENV_TABLE] == str(path.resolve())
     assert built and built[0].table_path == str(path.resolve())
     assert workshop.WORKSHOPS_DIR.is_dir()
+
+
+@pytest.fixture(scope="module")
+def synthetic_firm_data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("apps_table_syn")
+    path = folder / "workshop_table.csv"
+    hand_table().to_csv(path, index=False)
+    src = sources.resolve_source("default", table_path=str(path), synthetic_firm_data=True)
+    return cache.AppData.load(cache.ensure_app_data(folder / "cache", source=src))
+
+
+def test_synthetic_firm_data_only_when_asked_and_badged(table_data, synthetic_firm_data):
+    from kasvudata_utils.apps.area_explorer import AreaExplorer
+    from kasvudata_utils.data import load_business_table, load_firm_panel
+    from kasvudata_utils.indicators import compute_indicators
+
+    # without --synthetic-firm-data: births are not available from the table
+    assert table_data.series("KU009", "birth_rate_pct")["value"].isna().all()
+    assert table_data.firm_indicators == frozenset()
+    # with it: the synthetic panel's births (as the engine computes them on that panel), the table's personnel
+    want = compute_indicators(load_firm_panel(), "KU009", "MK17", 2013, 2023, reference_data=load_business_table())
+    want = want[(want.indicator == "birth_rate_pct") & (want.industry_code == "ALL") & (want.area_code == "KU009")]
+    got = synthetic_firm_data.series("KU009", "birth_rate_pct").set_index("year")["value"]
+    want = want[want["year"].isin(got.index)]  # the table's years (2018–2023)
+    assert len(want) == len(got) == 6
+    for y, v in zip(want["year"], want["value"], strict=True):
+        assert got[y] == pytest.approx(v, nan_ok=True)
+    assert got.notna().any()
+    assert synthetic_firm_data.value("KU009", "personnel", 2023) == expected("KU009", 2023)
+    assert "birth_rate_pct" in synthetic_firm_data.firm_indicators
+    assert synthetic_firm_data.prov_for("birth_rate_pct")["kind"] == "synthetic"
+    assert synthetic_firm_data.prov_for("personnel")["kind"] == "user"
+    # the explorer's badge follows the indicator shown
+    ex = AreaExplorer("KU009", "en", data=synthetic_firm_data, map=False)
+    ex.indicator_select.value = "personnel"
+    ex.refresh()
+    assert "User data · workshop_table.csv" in ex.badge.value and "SYNTHETIC" not in ex.badge.value
+    ex.indicator_select.value = "birth_rate_pct"
+    ex.refresh()
+    assert "SYNTHETIC data" in ex.badge.value
+
+
+def test_workshop_synthetic_firm_data_reaches_the_kernels(tmp_path, monkeypatch, capsys):
+    from kasvudata_utils import cli
+    from kasvudata_utils.apps import supervisor
+
+    path = tmp_path / "workshop_table.csv"
+    hand_table().to_csv(path, index=False)
+    seen, built = {}, []
+    monkeypatch.setattr(supervisor, "supervise", lambda argv, env, cwd, ready, banner: seen.update(env=env) or 0)
+    monkeypatch.setattr(cache, "ensure_app_data", lambda out_dir=None, source=None: built.append(source))
+    assert cli.main(["workshop", "--table", str(path), "--port", "8899", "--synthetic-firm-data"]) == 0
+    assert seen["env"][cache.ENV_SYNTHETIC_FIRM] == "1" and built[0].synthetic_firm_data is True
+    monkeypatch.setenv(cache.ENV_TABLE, str(path))
+    monkeypatch.setenv(cache.ENV_SYNTHETIC_FIRM, "1")
+    assert cache.source_from_env().synthetic_firm_data is True
+    # without a table: one line, exit 2, nothing served
+    seen.clear()
+    rc, _, err = run_cli(capsys, "workshop", "--port", "8899", "--synthetic-firm-data")
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "--synthetic-firm-data: expected --table FILE" in err
+    assert not seen

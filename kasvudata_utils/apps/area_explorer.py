@@ -150,7 +150,7 @@ class AreaExplorer(BaseApp):
         self.download = widgets.HTML("")
         self.similar_info = widgets.HTML("")  # with compare=similar: distances, features, weights, sources
         self.similar_info.add_class("kd-similar")
-        self.badge = data_badge(self.data.prov, L)
+        self.badge = data_badge(self.data.prov_for(self.indicator_select.value), L)
         self.map = None
         if map and self.data.geojson:
 
@@ -531,7 +531,8 @@ class AreaExplorer(BaseApp):
             self.table.value = self._table_html(df)
             self.download.value = csv_download_html(df, f"kasvudata_{self.area}_{ind}.csv", L)
             self.chart.value = self._chart_svg(df)
-        self.badge.value = provenance.badge_html(self.data.prov, L, badge_css(self.data.prov))
+        prov = self.data.prov_for(ind)  # synthetic only for firm-level figures asked for from the synthetic panel
+        self.badge.value = provenance.badge_html(prov, L, badge_css(prov))
         if self.map is not None:
             y1 = self.year_range.value[1]
             vals, labels = self._map_values(ind, y1)

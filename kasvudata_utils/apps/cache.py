@@ -15,6 +15,7 @@ from kasvudata_utils.data import load_business_table, load_firm_panel, load_web_
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import atomic_target, atomic_write_text
 from kasvudata_utils.indicators import compute_indicators_many
+from kasvudata_utils.indicators.compute import NOTE_NOT_AVAILABLE, PANEL_ONLY
 from kasvudata_utils.paths import processed_dir
 from kasvudata_utils.research.similar import similar_map
 
@@ -34,12 +35,16 @@ EXTRA_REFERENCES = ("SSS",)
 
 #: Environment variable naming the business table the apps read (set by ``kasvudata workshop --table``).
 ENV_TABLE = "KASVUDATA_TABLE"
+#: "1" when ``kasvudata workshop --synthetic-firm-data`` asked for the synthetic panel's firm-level figures.
+ENV_SYNTHETIC_FIRM = "KASVUDATA_SYNTHETIC_FIRM_DATA"
 
 
 def source_from_env():
     """The apps' data source: the table in ``$KASVUDATA_TABLE`` (one-line error if missing), else the default."""
     table = os.environ.get(ENV_TABLE, "").strip()
-    return sources.resolve_source("default", table_path=table) if table else sources.DataSource()
+    synthetic = os.environ.get(ENV_SYNTHETIC_FIRM, "").strip() == "1"
+    return (sources.resolve_source("default", table_path=table, synthetic_firm_data=synthetic) if table
+            else sources.DataSource())
 
 
 def app_cache_dir(out_dir=None, source=None):
@@ -49,12 +54,15 @@ def app_cache_dir(out_dir=None, source=None):
     folder = processed_dir() / APP_CACHE_DIR
     if source is not None and source.table_path:
         folder = folder / f"table-{sources.file_sha256(source.table_path)[:16]}"
+        if source.synthetic_firm_data:
+            folder = folder.with_name(folder.name + "-synthetic-firm")
     return folder
 
 
 def _source_files(source=None):
     if source is not None and source.table_path:
-        return [Path(source.table_path)] + ([Path(source.panel_path)] if source.panel_path else [])
+        synthetic = [processed_dir() / "firm_panel.parquet"] if source.synthetic_firm_data else []
+        return [Path(source.table_path)] + ([Path(source.panel_path)] if source.panel_path else []) + synthetic
     return [processed_dir() / "firm_panel.parquet", processed_dir() / "business_table.parquet"]
 
 
@@ -66,17 +74,24 @@ def precompute_app_data(out_dir=None, source=None):
     table serving references outside Northern Ostrobothnia, ``SSS``). Writes
     ``app_indicators.csv`` (SPEC §4 long shape; every indicator for ``ALL``, the levels
     of :data:`SECTION_INDICATORS` per section) and ``app_meta.json`` (provenance).
-    Deterministic: the same data give the same files.
+    Deterministic: the same data give the same files. With ``source.synthetic_firm_data`` the home
+    areas' firm-level indicators a table cannot give come from the embedded synthetic panel; the meta
+    file then names them (``firm_indicators``) with their own provenance (``firm_provenance``), so the
+    apps badge those figures synthetic and the table's own figures with the table's label.
     """
     import pandas as pd
 
-    main, companion = sources.load_main_and_companion(source or sources.DataSource())
+    source = source or sources.DataSource()
+    main, companion = sources.load_main_and_companion(source)
     home = areas.home_region_areas()
     refs = [areas.default_reference(a) for a in home]
     parts = [compute_indicators_many(main, home, reference_data=sources.reference_data_for(main, companion, refs))]
     for ref in EXTRA_REFERENCES:  # the reference's own series, for "area vs reference" charts
         parts.append(compute_indicators_many(sources.serving(ref, main, companion), [ref], reference=ref))
     provs = [provenance.get(p) for p in parts]
+    firm_meta = {}
+    if source.synthetic_firm_data and source.uses_table_only:
+        parts[0], firm_meta = _with_synthetic_firm_rows(parts[0], home)
     out = pd.concat([_cache_rows(p) for p in parts], ignore_index=True).sort_values(
         ["area_code", "reference_code", "indicator", "industry_code", "year"], kind="stable", ignore_index=True)
     folder = app_cache_dir(out_dir, source)
@@ -84,10 +99,33 @@ def precompute_app_data(out_dir=None, source=None):
     with atomic_target(folder / APP_CACHE_FILE) as tmp:
         out.to_csv(tmp, index=False)  # floats as their shortest repr: read back exactly
     meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist()),
+            **firm_meta,
             # the insights board (no pandas in its kernel) reads these for "what advisers in areas like yours noticed"
             "similar": similar_map(areas.home_region_areas())}
     atomic_write_text(folder / APP_META_FILE, json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True))
     return folder
+
+
+def _with_synthetic_firm_rows(table_rows, home):
+    """``table_rows`` with the not-available firm-level rows of ``home`` replaced by the synthetic panel's.
+
+    Returns the rows (the table's provenance kept) and the meta entries ``firm_indicators`` (the
+    indicators filled) and ``firm_provenance`` (the synthetic panel's).
+    """
+    import pandas as pd
+
+    panel = load_firm_panel()
+    syn = compute_indicators_many(panel, home, reference_data=load_business_table())
+    syn = syn[syn["indicator"].isin(PANEL_ONLY) & syn["area_code"].isin(home)]
+    missing = table_rows["indicator"].isin(PANEL_ONLY) & (table_rows["note"] == NOTE_NOT_AVAILABLE)
+    # the table's not-available rows of an (area, indicator) give way to the panel's series over the table's years
+    pairs = table_rows[missing][["area_code", "indicator"]].drop_duplicates()
+    years = table_rows["year"]
+    syn = syn[syn["year"].between(int(years.min()), int(years.max()))].merge(pairs, on=["area_code", "indicator"])
+    out = pd.concat([table_rows[~missing], syn], ignore_index=True)
+    filled = sorted(set(syn["indicator"]))
+    return provenance.tag(out, provenance.get(table_rows)), {"firm_indicators": filled,
+                                                             "firm_provenance": provenance.get(panel)}
 
 
 def ensure_app_data(out_dir=None, source=None):
@@ -118,11 +156,19 @@ class AppData:
         WGS84 GeoJSON of the MK17 municipalities (``area_code``, ``name_fi`` properties) or ``None``.
     """
 
-    def __init__(self, indicators, prov: dict | None = None, geojson: dict | None = None):
+    def __init__(self, indicators, prov: dict | None = None, geojson: dict | None = None,
+                 firm_indicators=(), firm_prov: dict | None = None):
         self.indicators = indicators
         self.prov = prov or dict(provenance.UNKNOWN)
         self.geojson = geojson
         self._codes = set(indicators["area_code"].unique())
+        # firm-level indicators taken from the synthetic panel on request (--synthetic-firm-data), if any
+        self.firm_indicators = frozenset(firm_indicators or ())
+        self.firm_prov = firm_prov or {}
+
+    def prov_for(self, indicator: str) -> dict:
+        """Provenance of one indicator's figures: the synthetic panel's where it was asked for, else the data's."""
+        return self.firm_prov if indicator in self.firm_indicators and self.firm_prov else self.prov
 
     @classmethod
     def load(cls, out_dir=None) -> AppData:
@@ -136,7 +182,7 @@ class AppData:
             geo = load_web_geojson()
         except InputError:
             geo = None
-        return cls(ind, meta.get("provenance"), geo)
+        return cls(ind, meta.get("provenance"), geo, meta.get("firm_indicators", ()), meta.get("firm_provenance"))
 
     def has(self, code) -> bool:
         """Whether the cache holds indicators of the area ``code``."""

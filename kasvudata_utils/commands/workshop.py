@@ -117,6 +117,10 @@ def register(sub):
                         "labelled as user data (default: the embedded data)")
     p.add_argument("--data", default="default", choices=["default", "statfin"],
                    help="statfin: the business table fetched by `kasvudata data fetch`")
+    p.add_argument("--synthetic-firm-data", action="store_true",
+                   help="with --table or --data statfin: firm-level figures a table cannot give (births/deaths, "
+                        "high growth, exporters) from the embedded synthetic panel, under the synthetic badge "
+                        "(default: not available)")
     p.add_argument("--room", type=int, default=None,
                    help="participants expected to open the apps together: the area explorer keeps that many "
                         "warm kernels, the other apps a quarter (default: 2 per app, workshops/voila.json)")
@@ -136,12 +140,14 @@ def run(args) -> int:
     import psutil
 
     from kasvudata_utils.apps import supervisor as sv
-    from kasvudata_utils.apps.cache import ENV_TABLE, ensure_app_data
+    from kasvudata_utils.apps.cache import ENV_SYNTHETIC_FIRM, ENV_TABLE, ensure_app_data
     from kasvudata_utils.data import sources
 
-    source = sources.resolve_source(getattr(args, "data", "default"), table_path=getattr(args, "table", ""))
+    source = sources.resolve_source(getattr(args, "data", "default"), table_path=getattr(args, "table", ""),
+                                    synthetic_firm_data=getattr(args, "synthetic_firm_data", False))
     argv, env, cwd = voila_command(args.port, preheat=False if args.no_preheat else None, ip=args.ip)
     env[ENV_TABLE] = source.table_path  # the app kernels read the same table ("" = the embedded data)
+    env[ENV_SYNTHETIC_FIRM] = "1" if source.synthetic_firm_data else ""
     sv.check_listen_address(args.ip, args.port)
     room = getattr(args, "room", None)
     pools = sv.pool_sizes(room) if room is not None else None

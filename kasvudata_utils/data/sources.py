@@ -93,6 +93,8 @@ class DataSource:
     panel_path: str = ""
     table_path: str = ""
     origin: str = "embedded"  # "embedded", "statfin" (data fetch) or "user"
+    # only with a table alone: firm-level figures a table cannot give from the synthetic panel, badged synthetic
+    synthetic_firm_data: bool = False
 
     @property
     def uses_table_only(self) -> bool:
@@ -100,7 +102,8 @@ class DataSource:
         return bool(self.table_path) and not self.panel_path
 
 
-def resolve_source(data: str = "default", panel_path: str = "", table_path: str = "") -> DataSource:
+def resolve_source(data: str = "default", panel_path: str = "", table_path: str = "",
+                   synthetic_firm_data: bool = False) -> DataSource:
     """Check the CLI/papermill choice of data and return it as a :class:`DataSource`.
 
     Parameters
@@ -109,11 +112,15 @@ def resolve_source(data: str = "default", panel_path: str = "", table_path: str 
         ``statfin`` reads the business table that ``kasvudata data fetch`` wrote into ``data/real/``.
     panel_path, table_path : str
         An own firm panel and/or a business table file (CSV or Parquet, SPEC §3).
+    synthetic_firm_data : bool
+        ``--synthetic-firm-data``: with a table alone, the firm-level figures it cannot give come from
+        the embedded synthetic panel (badged synthetic); otherwise they are marked not available.
 
     Raises
     ------
     InputError
-        Unknown choice, a missing file, ``statfin`` before a fetch, or ``statfin`` with ``--table``.
+        Unknown choice, a missing file, ``statfin`` before a fetch, ``statfin`` with ``--table``, or
+        ``synthetic_firm_data`` without a table (or with an own panel, which has firm-level figures).
     """
     choice = str(data or "default").strip().lower()
     if choice not in DATA_CHOICES:
@@ -130,10 +137,16 @@ def resolve_source(data: str = "default", panel_path: str = "", table_path: str 
         p = real_dir() / REAL_BUSINESS_TABLE
         if not p.is_file():
             raise InputError(f"--data statfin: {p} missing, expected it fetched first by `kasvudata data fetch`")
-        return DataSource(str(Path(panel).resolve()) if panel else "", str(p.resolve()), "statfin")
+        table = str(p)
+    if synthetic_firm_data and (not table or panel):
+        raise InputError("--synthetic-firm-data: expected --table FILE or --data statfin without --panel (a firm "
+                         "panel already gives firm-level figures)")
+    if choice == "statfin":
+        return DataSource(str(Path(panel).resolve()) if panel else "", str(Path(table).resolve()), "statfin",
+                          bool(synthetic_firm_data))
     origin = "user" if (panel or table) else "embedded"
     return DataSource(str(Path(panel).resolve()) if panel else "", str(Path(table).resolve()) if table else "",
-                      origin)
+                      origin, bool(synthetic_firm_data))
 
 
 def file_sha256(path) -> str:
