@@ -216,3 +216,79 @@ def test_fetched_table_feeds_shift_share(fetched, capsys):
     assert df.loc["A", "industry_mix"] == pytest.approx(30.5 * (97.5 / 95 - 1 - G))
     assert df.loc["A", "regional_shift"] == pytest.approx(30.5 * (29.0 / 30.5 - 97.5 / 95))
     assert "taulukko 13wz" in err
+
+
+def _region_responses():
+    """The recorded 13wz responses widened to every municipality of Northern Ostrobothnia (constructed numbers).
+
+    Same shape as ``13wz-metadata.json``/``13wz-query.json`` (the API's current form); only the area
+    dimension is longer. Municipality ``k`` (position in the sorted MK17 list) has, in industry 10,
+    ``10 + k`` establishments, ``100 + 10 k`` person-years in 2022 and ``110 + 10 k`` in 2023, and
+    turnover EUR 1,000 × 50 per person-year; the other industries are left empty (``-``: nil).
+    """
+    import copy
+    import itertools
+
+    from test_pxweb import REC, load
+
+    from kasvudata_utils import areas
+
+    munis = sorted(areas.municipalities("MK17"))
+    meta = copy.deepcopy(load(REC / "13wz-metadata.json"))
+    meta["variables"][0]["values"] = ["SSS", *munis]
+    meta["variables"][0]["valueTexts"] = ["KOKO MAA", *[areas.area_name(m) for m in munis]]
+    ds = copy.deepcopy(load(REC / "13wz-query.json"))
+    area_var, inds, years, contents = ds["id"][0], ["SSS", "A", "01", "C", "10", "62"], ["2022", "2023"], \
+        ["alyr_toimipaikat", "alyr_henkilosto", "alyr_liikevaihto"]
+    ds["dimension"][area_var]["category"] = {"index": {m: i for i, m in enumerate(munis)},
+                                             "label": {m: areas.area_name(m) for m in munis}}
+    ds["size"][0] = len(munis)
+    values, status = [], {}
+    for i, (k, ind, y, c) in enumerate(itertools.product(range(len(munis)), inds, years, contents)):
+        if ind in ("SSS", "C", "10"):  # 10 is all of C, and of the total, here
+            person_years = 100 + 10 * k + (10 if y == "2023" else 0)
+            values.append({"alyr_toimipaikat": 10 + k, "alyr_henkilosto": person_years,
+                           "alyr_liikevaihto": 50 * person_years}[c])
+        else:
+            values.append(None)
+            status[str(i)] = "-"
+    ds["value"], ds["status"] = values, status
+    return {**ROUTES, ("GET", "/StatFin/13wz.px"): meta, ("POST", "/StatFin/13wz.px"): ds}, munis
+
+
+def test_fetch_from_recordings_then_reports_on_the_result(data_dir, tmp_path):
+    # end to end: `kasvudata data fetch` through recorded responses, then `kasvudata reports --data statfin`
+    import re
+
+    from kasvudata_utils import areas, cli
+
+    for f in paths.PROJECT_ROOT.joinpath("data", "processed").iterdir():  # geometries, population, … (read only)
+        target = data_dir / "processed" / f.name
+        target.unlink(missing_ok=True)  # the fixture's stand-in business table too: the reports read the real one
+        target.symlink_to(f)
+    routes, munis = _region_responses()
+    fetch.fetch_all(client=fetch.make_client(session=FakeSession(routes)))
+    out = tmp_path / "reports"
+    rc = cli.main(["reports", "--areas", "KU009", "--data", "statfin", "--start", "2022", "--end", "2023",
+                   "--out", str(out), "--lang", "en", "--jobs", "1", "--no-industries"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert rc == 0, manifest
+    assert manifest["data_source"]["kind"] == "real"
+    ind = pd.read_csv(out / "KU009" / "tables" / "indicators.csv", dtype={"industry_code": str})
+
+    def personnel(area, year):
+        row = ind[(ind.area_code == area) & (ind.indicator == "personnel") & (ind.industry_code == "ALL")
+                  & (ind.year == year)]
+        return float(row["value"].iloc[0])
+
+    k = munis.index("KU009")  # Alavieska: 110 + 10 k person-years in 2023
+    assert personnel("KU009", 2023) == 110 + 10 * k
+    assert personnel("MK17", 2022) == sum(100 + 10 * i for i in range(len(munis)))  # the reference, same table
+    assert len(munis) == len(areas.municipalities("MK17")) == 30
+    day = json.loads((data_dir / "real" / "manifest.json").read_text())["files"]["business_table.parquet"][
+        "fetched_utc"][:10]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (out / "KU009" / "report.html").read_text()))
+    assert f"Real data · Tilastokeskus, alueellinen yritystoimintatilasto, taulukko 13wz, haettu {day}" in text
+    # the unemployment fetched beside it (12r5 recording) replaces the embedded one, labelled with its table
+    assert f"Real data · Tilastokeskus, TEM:n työnvälitystilasto, taulukko 12r5, haettu {day}" in text
+    assert "SYNTHETIC" not in text
