@@ -18,8 +18,10 @@ COMMON = {"start_year": "int", "end_year": "int", "lang": "str", "panel_path": "
 
 def test_area_notebook_parameters():
     params = pm.inspect_notebook(str(AREA_NB))
-    assert {k: v["inferred_type_name"] for k, v in params.items()} == {"area": "str", "reference": "str", **COMMON}
+    assert {k: v["inferred_type_name"] for k, v in params.items()} == {"area": "str", "reference": "str", **COMMON,
+                                                                        "synthetic_firm_data": "bool"}
     assert params["area"]["default"] == '"MK17"' and params["lang"]["default"] == '"fi"'
+    assert params["synthetic_firm_data"]["default"] == "False"  # only when asked
     assert all(v["help"] for v in params.values())  # every parameter has its comment
 
 
