@@ -274,3 +274,131 @@ def check_real(folder=None) -> list[tuple[str, bool, str]]:
         else:
             out.append((rel, True, f"table {entry.get('table_id')}, fetched {str(entry.get('fetched_utc'))[:10]}"))
     return out
+
+
+REAL_POPULATION = "population.parquet"
+REAL_UNEMPLOYMENT = "unemployment.parquet"
+_PUBLIC_KEYS = {REAL_POPULATION: ["population"], REAL_UNEMPLOYMENT: ["unemployed", "labour_force"]}
+
+
+def run_table_path(source=None) -> str:
+    """The business-table file of a run: a :class:`DataSource`'s ``table_path`` or a path given as text."""
+    if isinstance(source, DataSource):
+        return source.table_path
+    return str(source or "").strip()
+
+
+def public_table(name: str, source=None, fill: bool = True) -> pd.DataFrame:
+    """The population (``population.parquet``) or unemployment (``unemployment.parquet``) a run uses.
+
+    The one answer to "which population / unemployment table does this run use": when the run's
+    business table (``--data statfin``, or a ``--table`` file in a folder ``kasvudata data fetch`` wrote)
+    has that file fetched beside it, recorded unchanged in the folder's manifest, its rows are used,
+    labelled with their table and fetch date (:func:`fetched_beside`); otherwise the embedded file.
+
+    Parameters
+    ----------
+    name : {"population.parquet", "unemployment.parquet"}
+    source : DataSource or str, optional
+        The run's data source (or its business-table path); None/"" = the embedded data.
+    fill : bool
+        With a fetched file, fill the municipality-years it lacks (a fetch limited by ``--years`` or
+        ``--areas``, or years before StatFin's table starts) from the embedded file; the provenance
+        then names both sources. ``False``: the fetched file alone (what the area report charts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The embedded file's columns; provenance real, ``attrs["fetched"]`` True when fetched rows are in it.
+    """
+    if name not in _PUBLIC_KEYS:
+        raise InputError(f"public table {name!r}: expected one of {', '.join(_PUBLIC_KEYS)}")
+    embedded = loaders.load_population() if name == REAL_POPULATION else loaders.load_unemployment()
+    fetched = fetched_beside(run_table_path(source), name)
+    if fetched is None:
+        embedded.attrs["fetched"] = False
+        return embedded
+    counts = {int(y): int(n) for y, n in fetched.groupby("year")["municipality_code"].nunique().items()}
+    fetched_sources, embedded_sources = provenance.get(fetched)["sources"], provenance.get(embedded)["sources"]
+    out = fetched
+    if fill:
+        key = ["municipality_code", "year"]
+        have = pd.MultiIndex.from_frame(fetched[key])
+        extra = embedded[~pd.MultiIndex.from_frame(embedded[key]).isin(have)]
+        if len(extra):
+            out = pd.concat([fetched, extra[[c for c in fetched.columns if c in extra.columns]]], ignore_index=True)
+            out = out.sort_values(key, ignore_index=True)
+            prov = provenance.combine(provenance.get(fetched), provenance.get(embedded))
+            provenance.tag(out, prov)
+    out.attrs.update(fetched=True, fetched_counts=counts, fetched_sources=fetched_sources,
+                     embedded_sources=embedded_sources)
+    return out
+
+
+def year_sources(frame: pd.DataFrame, year: int) -> list[str]:
+    """The sources of one year's rows of a :func:`public_table` frame (fetched, embedded, or both).
+
+    >>> f = provenance.tag(pd.DataFrame({"municipality_code": ["KU1"], "year": [2020]}), "real", ["TEM"])
+    >>> year_sources(f, 2020)
+    ['TEM']
+    """
+    if not frame.attrs.get("fetched"):
+        return list(provenance.get(frame)["sources"])
+    n_fetched = frame.attrs.get("fetched_counts", {}).get(int(year), 0)
+    n = frame.loc[frame["year"] == int(year), "municipality_code"].nunique()
+    if n_fetched == 0:
+        return list(frame.attrs["embedded_sources"])
+    if n_fetched >= n:
+        return list(frame.attrs["fetched_sources"])
+    return [*frame.attrs["fetched_sources"], *frame.attrs["embedded_sources"]]
+
+
+def population_for(source=None, fill: bool = True) -> pd.DataFrame:
+    """Population by municipality and year for a run (:func:`public_table`)."""
+    return public_table(REAL_POPULATION, source, fill)
+
+
+def unemployment_for(source=None, fill: bool = True) -> pd.DataFrame:
+    """Unemployment by municipality and year for a run (:func:`public_table`)."""
+    return public_table(REAL_UNEMPLOYMENT, source, fill)
+
+
+def latest_complete_year(frame: pd.DataFrame, columns=None) -> int:
+    """The last year in which as many municipalities have every one of ``columns`` as in the best year.
+
+    How the research code picks "the newest year" of a population or unemployment table without
+    taking a year that only a few municipalities have yet (a fetch limited to some areas, a labour
+    force not yet published for the newest months).
+
+    >>> f = pd.DataFrame({"municipality_code": ["KU1", "KU2", "KU1"], "year": [2022, 2022, 2025],
+    ...                   "population": [1.0, 2.0, 3.0]})
+    >>> latest_complete_year(f, ["population"])
+    2022
+    """
+    return complete_years(frame, columns)[-1]
+
+
+def complete_years(frame: pd.DataFrame, columns=None) -> list[int]:
+    """The years (ascending) in which as many municipalities have every one of ``columns`` as in the best year.
+
+    >>> f = pd.DataFrame({"municipality_code": ["KU1", "KU2", "KU1", "KU1", "KU2"],
+    ...                   "year": [2021, 2021, 2022, 2023, 2023], "population": 1.0})
+    >>> complete_years(f, ["population"])
+    [2021, 2023]
+    """
+    cols = list(columns or [c for c in ("population", "unemployed", "labour_force") if c in frame.columns])
+    ok = frame.dropna(subset=cols)
+    if ok.empty:
+        raise InputError(f"no year with {', '.join(cols)} in the table: expected at least one")
+    n = ok.groupby("year")["municipality_code"].nunique()
+    return sorted(int(y) for y in n[n == n.max()].index)
+
+
+def vintage_text(frame: pd.DataFrame, year: int | None = None, lang: str = "fi") -> str:
+    """"<sources of that year's rows>, <year>" — where a population or unemployment figure comes from.
+
+    >>> vintage_text(provenance.tag(pd.DataFrame({"municipality_code": ["KU1"], "year": [2020]}), "real", ["TEM"]))
+    'TEM, 2020'
+    """
+    y = int(frame["year"].max()) if year is None else int(year)
+    return f"{provenance.sources_text(provenance.make('real', year_sources(frame, y)), lang)}, {y}"
