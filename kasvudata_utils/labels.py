@@ -89,6 +89,18 @@ LABELS: dict[str, dict[str, str]] = {
                                   "joka kattaa koko Suomen (upotetussa aineistossa synteettinen).",
                             "en": "Population: THL Sotkanet (real). Personnel: the regional business table, "
                                   "which covers all of Finland (synthetic in the embedded data)."},
+    "similar_source_note_run": {"fi": "Väestö: {population}. Samankaltaisuuden työttömyysaste ({un_year}): "
+                                      "{unemployment}. Henkilöstö: {personnel}.",
+                                "en": "Population: {population}. Unemployment rate of the similarity "
+                                      "({un_year}): {unemployment}. Personnel: {personnel}."},
+    "research_population_vintage": {"fi": "väestö: {sources}, {start}–{end}",
+                                    "en": "population: {sources}, {start}–{end}"},
+    "research_unemployment_vintage": {"fi": "työttömyys: {sources}, {start}–{end}",
+                                      "en": "unemployment: {sources}, {start}–{end}"},
+    "research_no_firm_panel": {"fi": "Yritystason luvut: ei saatavilla taulukosta (yritystason malli tarvitsee "
+                                     "yritysaineiston: panel_path, tai synthetic_firm_data=True synteettiselle).",
+                               "en": "Firm-level figures: not available on a table (a firm-level model needs a firm "
+                                     "panel: panel_path, or synthetic_firm_data=True for the synthetic one)."},
     "compare_structure_caption": {"fi": "Toimialarakenne {year}: osuus henkilöstöstä, % (sijaintiosamäärä, "
                                         "vertailuna {region})",
                                   "en": "Industry structure {year}: share of personnel, % (location quotient "

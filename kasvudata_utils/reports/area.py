@@ -22,11 +22,15 @@ from kasvudata_utils.data import (
     load_business_table,
     load_exports_regional,
     load_geometries,
-    load_population,
-    load_unemployment,
     load_web_geojson,
 )
-from kasvudata_utils.data.sources import fetched_beside, file_sha256, load_table
+from kasvudata_utils.data.sources import (
+    fetched_beside,
+    file_sha256,
+    load_table,
+    population_for,
+    unemployment_for,
+)
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators.register_events import area_register_events
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, births_by_year, rate_bases
@@ -445,12 +449,12 @@ class AreaReport:
         L = self.lang
         show(h2(t("sec_labour", L)) + para(t("labour_intro", L)))
         # population and unemployment fetched with the business table (`kasvudata data fetch`) are newer
-        # than the embedded ones: used instead of them, labelled with their table and fetch date
-        pop, un = fetched_beside(self.table_path, "population.parquet"), fetched_beside(self.table_path,
-                                                                                          "unemployment.parquet")
-        fetched_pop, fetched_un = pop is not None, un is not None
-        pop = load_population() if pop is None else provenance.tag(pop[pop["year"] >= 2000], provenance.get(pop))
-        un = load_unemployment() if un is None else un
+        # than the embedded ones: used instead of them (the one rule of data.sources), labelled with their
+        # table and fetch date
+        pop, un = population_for(self.table_path, fill=False), unemployment_for(self.table_path, fill=False)
+        fetched_pop, fetched_un = bool(pop.attrs["fetched"]), bool(un.attrs["fetched"])
+        if fetched_pop:
+            pop = provenance.tag(pop[pop["year"] >= 2000], provenance.get(pop))
         series_pop, series_un, rows = {}, {}, []
         for code, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
             munis = set(areas.municipalities(code))
@@ -537,8 +541,17 @@ class AreaReport:
         theirs, and the insights recorded for them (marked as coming from elsewhere).
         """
         L = self.lang
-        df = similar_comparison(self.d.area, self.d.start, self.d.end)
+        # the run's data: its business table for the personnel growth, the population and unemployment
+        # fetched beside it (if any) for the similarity features and the population columns
+        table = load_table(self.table_path) if self.table_path else None
+        df = similar_comparison(self.d.area, self.d.start, self.d.end, business_table=table, source=self.table_path)
         save_table(df, self.out, "similar_areas")
+        v = df.attrs["vintage"]
+        note = t("similar_source_note_run", L,
+                 population=provenance.sources_text(provenance.make("real", df.attrs["population_source"]), L),
+                 unemployment=provenance.source_text(v["unemployment_source"], L), un_year=v["unemployment_year"],
+                 personnel=provenance.badge_text(provenance.get(table if table is not None
+                                                                else load_business_table()), L))
         y0, y1 = df.attrs["population_years"]
         spec = {"distance": (t("col_similarity_distance", L), 2),
                 "population": (t("col_population_year", L, year=y1), 0),
@@ -548,7 +561,7 @@ class AreaReport:
         show(h2(t("sec_similar", L)) + para(t("similar_intro", L, n=len(df) - 1, start=self.d.start, end=self.d.end))
               + para(fared_sentence(df.assign(name_fi=[areas.area_name(c, L) for c in df["area_code"]]), L))
               + html_table(df.set_index("area_code"), spec, L, first_col=t("area", L), index_label=names.get)
-              + para(t("similar_source_note", L), "kd-note")
+              + para(note, "kd-note")
               + similar_insights_html(df["area_code"].tolist()[1:], L))
 
     def insights(self) -> None:

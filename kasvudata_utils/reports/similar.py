@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, provenance
-from kasvudata_utils.data import load_business_table, load_population
+from kasvudata_utils.data import load_business_table
+from kasvudata_utils.data.sources import complete_years, covers, population_for, year_sources
 from kasvudata_utils.indicators import compute_indicators_many
 from kasvudata_utils.insights.render import render_area_insights_html
 from kasvudata_utils.labels import t
@@ -27,7 +28,7 @@ COLUMNS = ["area_code", "name_fi", "rank", "distance", "population", "population
 
 
 def similar_comparison(area, start: int, end: int, n: int = DEFAULT_COMPARE_N, business_table=None,
-                       population=None) -> pd.DataFrame:
+                       population=None, source=None) -> pd.DataFrame:
     """The area (rank 0) and its ``n`` most similar areas with their change over ``start``–``end``.
 
     Parameters
@@ -39,24 +40,38 @@ def similar_comparison(area, start: int, end: int, n: int = DEFAULT_COMPARE_N, b
     n : int
         Number of similar areas.
     business_table, population : pandas.DataFrame, optional
-        Default the embedded regional business table and population (tests pass their own).
+        Default the embedded regional business table and the run's population (tests pass their own).
+    source : DataSource or str, optional
+        The run's data source (or its business-table path): the similarity features and the population
+        columns use the population and unemployment fetched beside it
+        (:func:`kasvudata_utils.data.sources.population_for`), else the embedded ones.
 
     Returns
     -------
     pandas.DataFrame
         :data:`COLUMNS`: ``population`` in ``end`` (or the last year with data), ``population_change_pct``
         over the period's years that have data, ``personnel_growth_pct`` (all industries, business
-        table, NaN and flagged where suppressed).
+        table, NaN and flagged where suppressed, NaN where the table does not cover the area).
+        ``attrs``: ``population_years`` and ``population_source``
+        (the sources of those years' rows), ``vintage`` (the similarity features' years and sources).
     """
-    sim = similar_areas(area, n)
+    sim = similar_areas(area, n, source=source)
     codes = sim["area_code"].tolist()
     table = load_business_table() if business_table is None else business_table
-    # growth does not depend on the reference: the area itself serves, so any table covering the areas will do
-    ind = compute_indicators_many(table, codes, codes[0], start, end)
-    g = ind[(ind["indicator"] == "personnel_growth_pct") & (ind["industry_code"] == "ALL")]
+    # growth does not depend on the reference: an area itself serves. A table that does not cover an area
+    # (a --table extract of one region; METHODS "Data sources and coverage") leaves its growth unknown
+    have = [c for c in codes if covers(table, c)]
+    if have:
+        ind = compute_indicators_many(table, have, have[0], start, end)
+        g = ind[(ind["indicator"] == "personnel_growth_pct") & (ind["industry_code"] == "ALL")]
+    else:
+        ind = provenance.tag(pd.DataFrame(), provenance.get(table))
+        g = pd.DataFrame({"area_code": [], "value": [], "suppressed": []})
     g = g.set_index("area_code")
-    pop = load_population() if population is None else population
-    y0, y1 = max(start, int(pop["year"].min())), min(end, int(pop["year"].max()))
+    pop = population_for(source) if population is None else population
+    # the last year of the period covering as many municipalities as any (a fetch of a few areas adds no year)
+    full = complete_years(pop, ["population"])
+    y0, y1 = max(start, int(pop["year"].min())), max([y for y in full if y <= end] or [min(end, full[-1])])
     pops = {}
     for c in codes:
         p = pop[pop["municipality_code"].isin(areas.municipalities(c))].groupby("year")["population"].sum()
@@ -68,8 +83,11 @@ def similar_comparison(area, start: int, end: int, n: int = DEFAULT_COMPARE_N, b
         "personnel_growth_pct": [float(g["value"].get(c, np.nan)) for c in codes],
         "personnel_growth_pct__suppressed": [bool(g["suppressed"].get(c, False)) for c in codes],
     })
+    out = provenance.tag(out, provenance.combine(provenance.get(sim), provenance.get(pop), provenance.get(ind)))
     out.attrs["population_years"] = (y0, y1)
-    return provenance.tag(out, provenance.combine(provenance.get(sim), provenance.get(ind)))
+    out.attrs["population_source"] = list(dict.fromkeys(year_sources(pop, y0) + year_sources(pop, y1)))
+    out.attrs["vintage"] = sim.attrs["vintage"]
+    return out
 
 
 def fared_sentence(df: pd.DataFrame, lang: str = "fi") -> str:

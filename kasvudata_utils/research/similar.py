@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import areas, data, provenance
-from kasvudata_utils.data import loaders, processing
+from kasvudata_utils.data import loaders, processing, sources
 from kasvudata_utils.errors import InputError
 
 # Paavo 2017 workplaces: broad groups of TOL 2008 sections (the other sections R–U, X count in the total).
@@ -110,21 +110,44 @@ def parse_groups(by=None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def feature_table(groups=DEFAULT_GROUPS) -> pd.DataFrame:
+EMBEDDED_VINTAGE = {"population_year": POPULATION_YEAR, "population_source": loaders.SRC_SOTKANET,
+                    "unemployment_year": UNEMPLOYMENT_YEAR, "unemployment_source": loaders.SRC_TEM}
+
+
+def _described(f: Feature, vintage: dict) -> tuple[str, str]:
+    """A feature's description and source for the data of a run (population, unemployment: which year, which table)."""
+    py, uy = vintage["population_year"], vintage["unemployment_year"]
+    ps, us = vintage["population_source"], vintage["unemployment_source"]
+    if f.name == "population":
+        return f"population {py} (standardised on log10)", ps
+    if f.name == "population_change_pct":
+        return f"population change {py - TREND_YEARS}–{py} (%)", ps
+    if f.name == "unemployment_rate_pct":
+        return f"unemployment rate {uy} (%, annual mean)", us
+    if f.name == "jobs_per_100_residents":
+        return f.description, f"{loaders.SRC_PAAVO}; {ps}"
+    return f.description, f.source
+
+
+def feature_table(groups=DEFAULT_GROUPS, vintage: dict | None = None) -> pd.DataFrame:
     """The features of ``groups`` with their weights: ``feature, group, weight, description, source, kind``.
 
-    Each group weighs 1/len(groups) in total, shared equally among its features.
+    Each group weighs 1/len(groups) in total, shared equally among its features. ``vintage`` (what
+    :func:`municipality_base` records in ``attrs["vintage"]``) names the population and unemployment
+    years and sources of the run; default the embedded ones (:data:`EMBEDDED_VINTAGE`).
 
     >>> w = feature_table(("size", "labour")).set_index("feature")["weight"]
     >>> float(w["population"]), float(w["unemployment_rate_pct"])
     (0.5, 0.25)
     """
     groups = parse_groups(groups)
+    vintage = {**EMBEDDED_VINTAGE, **(vintage or {})}
     rows = []
     for g in groups:
         feats = [f for f in FEATURES if f.group == g]
         rows += [{"feature": f.name, "group": g, "weight": 1.0 / len(groups) / len(feats),
-                  "description": f.description, "source": f.source, "kind": f.kind} for f in feats]
+                  "description": _described(f, vintage)[0], "source": _described(f, vintage)[1], "kind": f.kind}
+                 for f in feats]
     return pd.DataFrame(rows)
 
 
@@ -246,7 +269,7 @@ def find_similar(features: pd.DataFrame, area: str, n: int = 10, within=None, gr
         raise InputError(f"--n {n}: expected a whole number from 1 to 100")
     if area not in features.index:
         raise InputError(f"area {area!r} has no features at this level: expected one of the {len(features)} areas")
-    ft = feature_table(groups)
+    ft = feature_table(groups, features.attrs.get("vintage"))
     z = standardise(features, groups)
     d = distances(z, area, ft.set_index("feature")["weight"]).drop(area)
     if areas.is_custom(area):  # a custom area's own parts are not its peers
@@ -291,20 +314,43 @@ def _regional_centre_distances(population: pd.Series) -> pd.Series:
     return pd.Series(out, name="distance_to_centre_km", dtype=float)
 
 
-def municipality_base(business_table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Counts per municipality from the embedded real data (and the business table, if given)."""
-    pop = data.load_population()
+def _newest_year(frame: pd.DataFrame, columns: list, embedded_year: int) -> int:
+    """The year of a feature: the embedded file's documented year, unless a fetched year covers the country.
+
+    A fetched year counts when it is the newest year covering as many municipalities as the best year
+    (:func:`~kasvudata_utils.data.sources.latest_complete_year`), has fetched rows and is newer than the
+    embedded year; a fetch limited to some areas (``--areas``) leaves the embedded year in place.
+    """
+    if not frame.attrs.get("fetched"):
+        return embedded_year
+    year = sources.latest_complete_year(frame, columns)
+    return year if frame.attrs.get("fetched_counts", {}).get(year) and year > embedded_year else embedded_year
+
+
+def municipality_base(business_table: pd.DataFrame | None = None, source=None) -> pd.DataFrame:
+    """Counts per municipality from the real public data of the run (and the business table, if given).
+
+    Population and unemployment are those of the run's data source
+    (:func:`kasvudata_utils.data.sources.population_for` / ``unemployment_for``: fetched by
+    ``kasvudata data fetch`` beside the run's business table, else embedded), each taken in its
+    newest fetched year that covers the country (:func:`_newest_year`), else in :data:`POPULATION_YEAR`
+    and :data:`UNEMPLOYMENT_YEAR` (the embedded files' years). The years and sources are recorded in
+    ``attrs["vintage"]`` (:func:`feature_table` describes the features with them).
+    """
+    pop = sources.population_for(source)
+    year = _newest_year(pop, ["population"], POPULATION_YEAR)
     p = pop.pivot_table(index="municipality_code", columns="year", values="population", aggfunc="sum")
-    base = pd.DataFrame({"population": p[POPULATION_YEAR], "population_start": p[POPULATION_YEAR - TREND_YEARS],
-                         "population_wp_year": p[WORKPLACES_YEAR]})
+    base = pd.DataFrame({"population": p[year], "population_start": p.get(year - TREND_YEARS, np.nan),
+                         "population_wp_year": p.get(WORKPLACES_YEAR, np.nan)})
     wp = data.load_workplaces_2017()
     wp = wp[wp["area_code"].str.startswith("KU")].pivot_table(index="area_code", columns="section",
                                                                values="workplaces", aggfunc="sum")
     base["workplaces_total"] = wp.sum(axis=1)
     for s in "ABCDEFGHIJKLMNOPQ":
         base[f"wp_{s}"] = wp.get(s, 0.0)
-    un = data.load_unemployment()
-    un = un[un["year"] == UNEMPLOYMENT_YEAR].set_index("municipality_code")
+    un_all = sources.unemployment_for(source)
+    un_year = _newest_year(un_all, ["unemployed", "labour_force"], UNEMPLOYMENT_YEAR)
+    un = un_all[un_all["year"] == un_year].set_index("municipality_code")
     base["unemployed"], base["labour_force"] = un["unemployed"], un["labour_force"]
     base["distance_to_centre_km"] = _regional_centre_distances(base["population"])
     base["urban_rural_class"] = pd.Series({c: _CLASS.get(a.urban_rural, np.nan)
@@ -317,10 +363,16 @@ def municipality_base(business_table: pd.DataFrame | None = None) -> pd.DataFram
         base["personnel_end"] = g.xs(last, level="year")["personnel"]
         base["personnel_start"] = g.xs(first, level="year")["personnel"]
     base.index.name = "municipality_code"
+    base.attrs["vintage"] = {"population_year": year,
+                             "population_source": "; ".join(sources.year_sources(pop, year)),
+                             "unemployment_year": un_year,
+                             "unemployment_source": "; ".join(sources.year_sources(un_all, un_year)),
+                             "fetched": bool(pop.attrs.get("fetched") or un_all.attrs.get("fetched"))}
     return base
 
 
-def load_similarity_features(level: str = "KU", groups=DEFAULT_GROUPS, extra: dict | None = None) -> pd.DataFrame:
+def load_similarity_features(level: str = "KU", groups=DEFAULT_GROUPS, extra: dict | None = None,
+                             source=None) -> pd.DataFrame:
     """Features of every area of ``level`` in Finland (plus ``extra`` custom areas: code → municipalities).
 
     Parameters
@@ -331,11 +383,15 @@ def load_similarity_features(level: str = "KU", groups=DEFAULT_GROUPS, extra: di
         Feature groups; the synthetic business table is read only for ``business``.
     extra : dict, optional
         Custom areas to add (code → list of municipality codes).
+    source : DataSource or str, optional
+        The run's data source (or its business-table path): population and unemployment fetched beside
+        it are used (:func:`municipality_base`); None = the embedded data.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``area_code``; columns of :data:`FEATURES`; provenance real (mixed with ``business``).
+        Index ``area_code``; columns of :data:`FEATURES`; provenance real (mixed with ``business``);
+        ``attrs["vintage"]``: the population and unemployment years and sources used.
 
     Examples
     --------
@@ -348,23 +404,25 @@ def load_similarity_features(level: str = "KU", groups=DEFAULT_GROUPS, extra: di
         raise InputError(f"similar areas at level {level!r}: expected KU, SK or MK")
     groups = parse_groups(groups)
     bt = data.load_business_table() if "business" in groups else None
-    base = municipality_base(bt)
+    base = municipality_base(bt, source)
     mm = areas.municipality_map(level)
     membership = {}
     for ku, code in mm.items():
         membership.setdefault(code, []).append(ku)
     membership.update(extra or {})
     out = aggregate_features(base, membership)
-    kinds = set(feature_table(groups)["kind"])
+    ft = feature_table(groups, base.attrs["vintage"])
+    kinds = set(ft["kind"])
+    out.attrs["vintage"] = base.attrs["vintage"]
     return provenance.tag(out, "mixed" if len(kinds) > 1 else kinds.pop(),
-                          sorted(set(feature_table(groups)["source"])))
+                          sorted({s for cell in ft["source"] for s in cell.split("; ")}))
 
 
 MAX_SIDE_BY_SIDE = 10  # areas in one comparison table or chart, the area itself included
 DEFAULT_COMPARE_N = 5
 
 
-def similar_codes(area, n: int = DEFAULT_COMPARE_N, within=None, groups=DEFAULT_GROUPS) -> list[str]:
+def similar_codes(area, n: int = DEFAULT_COMPARE_N, within=None, groups=DEFAULT_GROUPS, source=None) -> list[str]:
     """Codes of the ``n`` areas most similar to ``area`` (the area itself left out), from the real data.
 
     A custom area is compared with the areas of its largest part's level, its own parts left out.
@@ -372,13 +430,16 @@ def similar_codes(area, n: int = DEFAULT_COMPARE_N, within=None, groups=DEFAULT_
     >>> similar_codes("KU564", 2)
     ['KU179', 'KU297']
     """
-    return similar_areas(area, n, within, groups)["area_code"].tolist()[1:]
+    return similar_areas(area, n, within, groups, source)["area_code"].tolist()[1:]
 
 
-def similar_areas(area, n: int = 10, within=None, groups=DEFAULT_GROUPS) -> pd.DataFrame:
+def similar_areas(area, n: int = 10, within=None, groups=DEFAULT_GROUPS, source=None) -> pd.DataFrame:
     """:func:`find_similar` on the real data of ``area``'s level (what ``kasvudata similar`` prints).
 
     A custom area is compared with the areas of its largest part's level, its own parts left out.
+    ``source`` (a :class:`~kasvudata_utils.data.sources.DataSource` or the run's business-table path)
+    chooses the population and unemployment (:func:`load_similarity_features`); the result's
+    ``attrs["vintage"]`` names their years and sources.
 
     >>> similar_areas("KU564", 2)["name_fi"].tolist()
     ['Oulu', 'Jyväskylä', 'Kuopio']
@@ -392,17 +453,21 @@ def similar_areas(area, n: int = 10, within=None, groups=DEFAULT_GROUPS) -> pd.D
         level = max((areas.level_of(p) for p in code.split("+")), key=("KU", "SK", "MK").index)
         extra = {code: areas.municipalities(code)}
     groups = parse_groups(groups)
-    feats = _cached_features(level, groups) if extra is None else load_similarity_features(level, groups, extra)
-    return find_similar(feats, code, n, within, groups)
+    path = sources.run_table_path(source)
+    feats = (_cached_features(level, groups, path) if extra is None
+             else load_similarity_features(level, groups, extra, path))
+    out = find_similar(feats, code, n, within, groups)
+    out.attrs["vintage"] = feats.attrs["vintage"]
+    return out
 
 
 @lru_cache(maxsize=8)
-def _cached_features(level: str, groups: tuple) -> pd.DataFrame:
-    """The features of a level, loaded once per process (report batches ask for many areas)."""
-    return load_similarity_features(level, groups)
+def _cached_features(level: str, groups: tuple, table_path: str = "") -> pd.DataFrame:
+    """The features of a level, loaded once per process and data source (report batches ask for many areas)."""
+    return load_similarity_features(level, groups, source=table_path)
 
 
-def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
+def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N, source=None) -> list[str]:
     """The areas shown side by side with ``area``: ``area`` first, then ``compare``.
 
     Parameters
@@ -414,6 +479,8 @@ def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
         None for the ``n`` most similar areas (:func:`similar_codes`).
     n : int
         How many similar areas when ``compare`` asks for them.
+    source : DataSource or str, optional
+        The run's data source (population and unemployment of the similarity features).
 
     Returns
     -------
@@ -425,7 +492,7 @@ def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
     """
     code = areas.normalise_area(area)
     if compare is None or (isinstance(compare, str) and compare.strip().lower() in ("", "similar")):
-        return [code, *similar_codes(code, n)]
+        return [code, *similar_codes(code, n, source=source)]
     items = compare.split(",") if isinstance(compare, str) else list(compare)
     items = [str(i).strip() for i in items if str(i).strip()]
     out = [code]
@@ -439,7 +506,7 @@ def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N) -> list[str]:
     return out
 
 
-def similar_map(codes, n: int = DEFAULT_COMPARE_N) -> dict[str, list[str]]:
+def similar_map(codes, n: int = DEFAULT_COMPARE_N, source=None) -> dict[str, list[str]]:
     """``{code: [its n most similar areas]}`` for standard areas (the features of each level loaded once).
 
     ``SSS`` and custom areas are left out. The app cache stores this for the 38 home areas so that the
@@ -455,7 +522,7 @@ def similar_map(codes, n: int = DEFAULT_COMPARE_N) -> dict[str, list[str]]:
             by_level.setdefault(areas.level_of(code), []).append(code)
     out = {}
     for level, members in by_level.items():
-        feats = load_similarity_features(level)
+        feats = load_similarity_features(level, source=source)
         for code in members:
             out[code] = find_similar(feats, code, n)["area_code"].tolist()[1:]
     return out
