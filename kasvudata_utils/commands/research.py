@@ -1,12 +1,14 @@
 """``kasvudata research coverage``: Monte Carlo coverage of the research estimators.
 
 ``kasvudata research coverage --seeds A-B [--scale test|default] [--estimators NAMES] [--format csv|json]
-[--draws PATH]``.
+[--draws PATH] [--data default|statfin]``.
 Monte Carlo check of the research estimators (:mod:`kasvudata_utils.research.coverage`): per seed a
 synthetic panel with the planted effects and one with every effect set to zero; prints per estimator
 and parameter ``estimator,parameter,planted,mean_estimate,bias,sd,se_sd_ratio,coverage_95,n_seeds,
 rejection_rate`` (zero-effect parameters are named ``<effect>=0``; their ``rejection_rate`` is the
-false-positive rate). ``--draws PATH`` also writes every seed's estimates as CSV. Progress goes to stderr.
+false-positive rate). ``--draws PATH`` also writes every seed's estimates as CSV. ``--data statfin`` takes the
+real covariates (population, unemployment) from what ``kasvudata data fetch`` wrote into ``data/real/``; the
+panels stay synthetic (they carry the planted effects). Progress and the covariates' sources go to stderr.
 """
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ def register(sub):
                    help="comma-separated: firm (CR2), firm_cr1, municipality, spatial, support (default: all)")
     c.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
     c.add_argument("--draws", default="", metavar="PATH", help="also write every seed's estimates (CSV) to PATH")
+    c.add_argument("--data", default="default", metavar="SOURCE",
+                   help="real covariates: default (embedded) or statfin (population and unemployment fetched by "
+                        "`kasvudata data fetch`)")
     c.set_defaults(func=run)
     p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
 
@@ -46,6 +51,8 @@ def _write_atomic(df, path: str) -> None:
 
 def run(args) -> int:
     """Run the coverage check and print its summary (CSV or JSON) on stdout."""
+    from kasvudata_utils import provenance
+    from kasvudata_utils.data import sources
     from kasvudata_utils.errors import InputError
     from kasvudata_utils.research import coverage
 
@@ -53,12 +60,17 @@ def run(args) -> int:
     estimators = coverage.check_estimators(args.estimators)
     if args.draws and not Path(args.draws).resolve().parent.is_dir():
         raise InputError(f"--draws {args.draws!r}: expected a file in an existing folder")
+    source = sources.resolve_source(args.data)
+    for name, frame in (("population", sources.population_for(source)),
+                        ("unemployment", sources.unemployment_for(source))):
+        print(f"kasvudata research coverage: {name}: {provenance.sources_text(provenance.get(frame), 'en')}, "
+              f"{int(frame['year'].min())}–{int(frame['year'].max())}", file=sys.stderr)
 
     def progress(done, total):
         print(f"\rkasvudata research coverage: {done}/{total} seeds", end="" if done < total else "\n",
               file=sys.stderr, flush=True)
 
-    draws = coverage.run_coverage(seeds, args.scale, estimators, progress=progress)
+    draws = coverage.run_coverage(seeds, args.scale, estimators, progress=progress, source=source)
     if args.draws:
         _write_atomic(draws, args.draws)
     out = coverage.summarise_coverage(draws)

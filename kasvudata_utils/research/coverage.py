@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from kasvudata_utils import data
+from kasvudata_utils.data import sources
 from kasvudata_utils.data.synthetic import generate
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.research import factors, spatial, support
@@ -71,9 +72,16 @@ def parse_seeds(text) -> list[int]:
     return list(dict.fromkeys(out))
 
 
-def _real_inputs() -> dict:
-    pop = data.load_population()
-    return {"population": pop, "distances": data.load_distances(), "unemployment": data.load_unemployment(),
+def real_inputs(source=None) -> dict:
+    """The real covariates of the estimators: population, distances, unemployment, centre distances, geometries.
+
+    ``source`` is the run's data source (:class:`~kasvudata_utils.data.sources.DataSource`, e.g.
+    ``resolve_source("statfin")``): population and unemployment fetched beside its business table
+    replace the embedded ones where they have the municipality-year
+    (:func:`kasvudata_utils.data.sources.population_for`); None = the embedded files.
+    """
+    pop = sources.population_for(source)
+    return {"population": pop, "distances": data.load_distances(), "unemployment": sources.unemployment_for(source),
             "centre": factors.regional_centre_distances(pop), "geometries": data.load_geometries(level="KU", crs=3067)}
 
 
@@ -115,7 +123,7 @@ def coverage_draws(seed: int, scale: str = "test", estimators=ESTIMATORS, inputs
     estimators = check_estimators(estimators)
     if scale not in SCALES:
         raise InputError(f"scale {scale!r}: expected one of {', '.join(SCALES)}")
-    inputs = inputs or _real_inputs()
+    inputs = inputs or real_inputs()
     rows = []
     for scenario, effects in (("planted", None), ("zero", ZERO_EFFECTS)):
         syn = generate(seed=int(seed), scale=scale, effects=effects)
@@ -170,16 +178,17 @@ def check_estimators(estimators) -> list[str]:
     return names
 
 
-def run_coverage(seeds, scale: str = "test", estimators=ESTIMATORS, progress=None) -> pd.DataFrame:
+def run_coverage(seeds, scale: str = "test", estimators=ESTIMATORS, progress=None, source=None) -> pd.DataFrame:
     """Estimates over many seeds (:func:`coverage_draws` per seed, real inputs loaded once).
 
-    ``progress`` is called with ``(done, total)`` after each seed. Returns :data:`DRAW_COLUMNS`.
+    ``progress`` is called with ``(done, total)`` after each seed; ``source`` chooses the real
+    covariates (:func:`real_inputs`). Returns :data:`DRAW_COLUMNS`.
     """
     seeds = parse_seeds(seeds) if isinstance(seeds, str) else [int(s) for s in seeds]
     if not seeds:
         raise InputError("no seeds given: expected A-B, e.g. 1000-1099")
     estimators = check_estimators(estimators)
-    inputs = _real_inputs()
+    inputs = real_inputs(source)
     parts = []
     for i, seed in enumerate(seeds):
         parts.append(coverage_draws(seed, scale, estimators, inputs))

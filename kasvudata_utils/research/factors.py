@@ -32,6 +32,7 @@ import pandas as pd
 
 from kasvudata_utils import areas, labels
 from kasvudata_utils.data import processing
+from kasvudata_utils.data.sources import latest_complete_year
 from kasvudata_utils.errors import InputError, require_columns
 from kasvudata_utils.industries import division_section_map
 from kasvudata_utils.numbers import signed
@@ -449,10 +450,12 @@ def regional_centre_distances(population: pd.DataFrame) -> pd.DataFrame:
     Great-circle km between the real central localities
     (``data.processing.central_localities``, the same points and formula as
     ``distances.parquet``); for Northern Ostrobothnia the centre is Oulu, so
-    the value equals ``distance_to_oulu_km`` there. Returns
+    the value equals ``distance_to_oulu_km`` there. The centre is the most populous municipality in the
+    newest year the population covers the country. Returns
     ``municipality_code, centre_code, distance_to_centre_km``.
     """
-    last = population[population["year"] == population["year"].max()]
+    # the newest year covering as many municipalities as any: a fetch of a few areas adds no year
+    last = population[population["year"] == latest_complete_year(population, ["population"])]
     region = areas.municipality_map("MK")
     last = last.assign(region_code=last["municipality_code"].map(region))
     centre_of = last.sort_values("population").groupby("region_code")["municipality_code"].last()
@@ -475,7 +478,8 @@ def factor_model(inputs=None, start: int | None = None, end: int | None = None):
         inputs = load_research_inputs()
     years = inputs.business_table["year"].astype(int)
     start = int(years.min()) if start is None else int(start)
-    end = min(int(years.max()), int(inputs.population["year"].max())) if end is None else int(end)
+    end = (min(int(years.max()), latest_complete_year(inputs.population, ["population"])) if end is None
+           else int(end))
     ds = build_municipality_dataset(inputs.business_table, inputs.population, inputs.distances,
                                     inputs.unemployment, inputs.municipality_factors, start, end,
                                     centre_distances=regional_centre_distances(inputs.population))
