@@ -17,7 +17,8 @@ import pytest
 from kasvudata_utils.paths import PROJECT_ROOT
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
-SPEC_PARAMS = {"area", "reference", "start_year", "end_year", "lang", "panel_path", "table_path"}
+# the data-source parameters of the area notebook (01) too: table_path and synthetic_firm_data
+SPEC_PARAMS = {"area", "reference", "start_year", "end_year", "lang", "panel_path", "table_path", "synthetic_firm_data"}
 OWN_PARAMS = {
     "10_spatial_patterns.ipynb": {"synthetic_scale", "seed", "k_neighbours", "alpha"},
     "11_growth_factors.ipynb": {"synthetic_scale", "seed", "firm_model"},

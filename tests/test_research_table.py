@@ -1,6 +1,7 @@
 """Research notebooks on a ``table_path`` business table (hand-made, constructed numbers; no exports).
 
-The firm panel stays the small synthetic one, so the figures that combine both are labelled mixed.
+A table has no firms: the firm-level figures say "not available on a table" in one line, unless
+``synthetic_firm_data`` asks for the small synthetic panel (then the figures combining both are mixed).
 """
 import pandas as pd
 import pytest
@@ -24,7 +25,22 @@ def test_spatial_notebook_runs_on_a_table_without_exports(tmp_path):
     table = tmp_path / "hand_national.csv"
     hand_table().to_csv(table, index=False)
     nb = _run("10_spatial_patterns.ipynb", tmp_path, area="KU009", lang="en", synthetic_scale="test",
-              start_year=2018, end_year=2022, table_path=str(table))
+              start_year=2018, end_year=2022, table_path=str(table), synthetic_firm_data=True)
     text = _text(nb)
     assert "Export intensity is not available" in text
     assert "Mixed data" in text and "hand_national.csv" in text
+    assert "birth_rate_pct (EB)" in text and "not available on a table" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["10_spatial_patterns.ipynb", "12_support_effectiveness.ipynb", "13_exports.ipynb"])
+def test_firm_level_figures_on_a_table_are_one_line_not_synthetic(tmp_path, name):
+    table = tmp_path / "hand_national.csv"
+    hand_table().to_csv(table, index=False)
+    nb = _run(name, tmp_path, area="KU009", lang="en", synthetic_scale="test", start_year=2018, end_year=2022,
+              table_path=str(table))
+    text = _text(nb)
+    line = "Firm-level figures: not available on a table"
+    assert text.count(line) == 1  # said once, not in every firm-level cell
+    assert "Synthetic data" not in text and "Mixed data" not in text and "User data · hand_national.csv" in text
+    assert "birth_rate_pct (EB)" not in text and "support_effect" not in text and "exporters" not in text
