@@ -163,3 +163,14 @@ def test_coverage_statfin_before_a_fetch_is_one_line(tmp_path, capsys, monkeypat
     monkeypatch.setenv("KASVUDATA_DATA_DIR", str(tmp_path))
     code, out, err = run(capsys, "research", "coverage", "--seeds", "1", "--data", "statfin")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "kasvudata data fetch" in err
+
+
+def test_cli_similar_names_the_fetched_year_and_table(real, capsys):
+    country_wide_population(real)
+    code, out, err = run(capsys, "similar", "--area", "KU009", "--n", "2", "--data", "statfin")
+    assert code == 0 and out.splitlines()[1].startswith("KU009,Alavieska,0,0")
+    lab = label(real, "population.parquet")
+    assert f"population 2025 (standardised on log10); source {lab}" in err
+    assert "population change 2015–2025 (%)" in err
+    code, out, err = run(capsys, "similar", "--area", "KU009", "--data", "nope")
+    assert code == 2 and len(err.strip().splitlines()) == 1

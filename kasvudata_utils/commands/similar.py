@@ -26,17 +26,22 @@ def register(sub):
     p.add_argument("--by", help="feature groups, comma-separated: structure,size,trend,labour,access "
                                 "(default) and business (synthetic)")
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
+    p.add_argument("--data", default="default", metavar="SOURCE",
+                   help="default (embedded) or statfin: population and unemployment fetched by `kasvudata data "
+                        "fetch` (newest country-wide year)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Print the similar areas of ``args.area`` (CSV or JSON); the features and their weights go to stderr."""
+    from kasvudata_utils.data import sources
     from kasvudata_utils.research import similar
 
+    source = sources.resolve_source(getattr(args, "data", "default"))
     area = areas.normalise_area(args.area)
     groups = similar.parse_groups(args.by)
-    out = similar.similar_areas(area, args.n, args.within, groups)
-    table = similar.feature_table(groups)
+    out = similar.similar_areas(area, args.n, args.within, groups, source)
+    table = similar.feature_table(groups, out.attrs.get("vintage"))
     if args.format == "json":
         doc = {"area": area, "features": table.to_dict(orient="records"),
                "areas": json.loads(out.to_json(orient="records", force_ascii=False, double_precision=6))}
