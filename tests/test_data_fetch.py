@@ -292,3 +292,11 @@ def test_fetch_from_recordings_then_reports_on_the_result(data_dir, tmp_path):
     # the unemployment fetched beside it (12r5 recording) replaces the embedded one, labelled with its table
     assert f"Real data · Tilastokeskus, TEM:n työnvälitystilasto, taulukko 12r5, haettu {day}" in text
     assert "SYNTHETIC" not in text
+    # similar areas: the peers' personnel growth from the fetched table, which covers Northern Ostrobothnia
+    # only (unknown elsewhere, never the synthetic table's), the note naming that table
+    sim = pd.read_csv(out / "KU009" / "tables" / "similar_areas.csv")
+    peers_outside = [c for c in sim["area_code"].iloc[1:] if c not in munis]
+    assert peers_outside and sim.set_index("area_code").loc[peers_outside, "personnel_growth_pct"].isna().all()
+    assert sim["personnel_growth_pct"].iloc[0] == pytest.approx(100 * 10 / (100 + 10 * k))
+    assert ("Personnel: Real data · Tilastokeskus, alueellinen yritystoimintatilasto, taulukko 13wz, "
+            f"haettu {day}") in text
