@@ -174,3 +174,16 @@ def test_cli_similar_names_the_fetched_year_and_table(real, capsys):
     assert "population change 2015–2025 (%)" in err
     code, out, err = run(capsys, "similar", "--area", "KU009", "--data", "nope")
     assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_similar_map_of_the_app_cache_follows_the_source(real):
+    # Alavieska (about 2,500 residents) given Oulu's size in the fetched 2025: its peers change
+    country_wide_population(real, alavieska=215000.0)
+    statfin = sources.resolve_source("statfin")
+    embedded = similar.similar_map(["KU009"], 3)["KU009"]
+    fetched = similar.similar_map(["KU009"], 3, source=statfin)["KU009"]
+    assert fetched != embedded
+    feats = similar.load_similarity_features("KU", source=statfin)
+    pops = feats.loc[[*fetched, *embedded], "population"]
+    # the fetched peers are larger towns than the embedded ones (population is one of the size features)
+    assert pops[fetched].median() > pops[embedded].median()

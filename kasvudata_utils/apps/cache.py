@@ -101,7 +101,7 @@ def precompute_app_data(out_dir=None, source=None):
     meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist()),
             **firm_meta,
             # the insights board (no pandas in its kernel) reads these for "what advisers in areas like yours noticed"
-            "similar": similar_map(areas.home_region_areas())}
+            "similar": similar_map(areas.home_region_areas(), source=source)}
     atomic_write_text(folder / APP_META_FILE, json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True))
     return folder
 
