@@ -187,3 +187,14 @@ def test_similar_map_of_the_app_cache_follows_the_source(real):
     pops = feats.loc[[*fetched, *embedded], "population"]
     # the fetched peers are larger towns than the embedded ones (population is one of the size features)
     assert pops[fetched].median() > pops[embedded].median()
+
+
+def test_report_fingerprint_follows_the_population_fetched_beside_the_table(real):
+    from kasvudata_utils.reports.batch import table_fingerprint
+
+    table = str(real / "business_table.parquet")
+    assert table_fingerprint("abc") == "abc"  # no table: unchanged
+    before = table_fingerprint("abc", table)
+    assert before == table_fingerprint("abc", table) and before != "abc"
+    country_wide_population(real)  # a refreshed population only, the business table's bytes unchanged
+    assert table_fingerprint("abc", table) != before

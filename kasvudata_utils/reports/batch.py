@@ -182,8 +182,7 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     """
     out = claim_folder(out, "--out")  # only a new, empty or KasvuDATA-written folder is written into
     data_fp, code_fp = data_fingerprint(panel_path or None), code_fingerprint()
-    if table_path:  # the table's bytes, so a refreshed fetch or an edited file reruns the reports
-        data_fp = hashlib.sha256(f"{data_fp}:{sources.file_sha256(table_path)}".encode()).hexdigest()[:16]
+    data_fp = table_fingerprint(data_fp, table_path)
     old = {k: _public_entry(e) for k, e in load_manifest(out).get("reports", {}).items() if isinstance(e, dict)}
     manifest = {"generated": _now(), "package_version": package_version(), "data_fingerprint": data_fp,
                 "code_fingerprint": code_fp, "reports": dict(old)}
@@ -330,6 +329,22 @@ def check_panel_years(panel_path: str, start_year, end_year) -> None:
     lo, hi = int(years.min()), int(years.max())
     if start < lo or end > hi:
         raise InputError(f"period {start}–{end}: expected years within {lo}–{hi}, the years of {name}")
+
+
+def table_fingerprint(data_fp: str, table_path: str = "") -> str:
+    """``data_fp`` extended with a business table's bytes and those of the files fetched beside it.
+
+    A refreshed fetch or an edited file reruns the reports: the table itself, and the population,
+    unemployment and register events the reports take from its folder
+    (:func:`kasvudata_utils.data.sources.population_for`). Unchanged without a table.
+    """
+    if not table_path:
+        return data_fp
+    data_fp = hashlib.sha256(f"{data_fp}:{sources.file_sha256(table_path)}".encode()).hexdigest()[:16]
+    beside = [Path(table_path).parent / n for n in (sources.REAL_POPULATION, sources.REAL_UNEMPLOYMENT,
+                                                     "openings_closures.parquet")]
+    extra = ":".join(f"{p.name}={sources.file_sha256(p)}" for p in beside if p.is_file())
+    return hashlib.sha256(f"{data_fp}:{extra}".encode()).hexdigest()[:16] if extra else data_fp
 
 
 def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
