@@ -198,3 +198,11 @@ def test_report_fingerprint_follows_the_population_fetched_beside_the_table(real
     assert before == table_fingerprint("abc", table) and before != "abc"
     country_wide_population(real)  # a refreshed population only, the business table's bytes unchanged
     assert table_fingerprint("abc", table) != before
+
+
+def test_feature_names_carry_the_fetched_years(real):
+    country_wide_population(real)
+    v = similar.load_similarity_features("SK", source=sources.resolve_source("statfin")).attrs["vintage"]
+    assert similar.feature_label("population", "fi", v) == "Väkiluku 2025 (logaritmina)"
+    assert similar.feature_label("population_change_pct", "en", v) == "Population change 2015–2025, %"
+    assert similar.feature_label("unemployment_rate_pct", "en", v) == "Unemployment rate 2020, %"  # partial fetch

@@ -27,7 +27,7 @@ import math
 import ipywidgets as widgets
 
 from kasvudata_utils import areas, industries, provenance
-from kasvudata_utils.apps.cache import AppData
+from kasvudata_utils.apps.cache import AppData, source_from_env
 from kasvudata_utils.apps.charts import svg_line_chart
 from kasvudata_utils.apps.common import (
     AllowedAreas,
@@ -47,7 +47,13 @@ from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YE
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK, rate_bases
 from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
-from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, comparison_set, feature_table, similar_areas
+from kasvudata_utils.research.similar import (
+    DEFAULT_COMPARE_N,
+    comparison_set,
+    feature_label,
+    feature_table,
+    similar_areas,
+)
 
 #: Indicators offered in the picker (those present in the cache are shown).
 INDICATORS = ("personnel", "establishments", "turnover_eur", "exports_eur", "birth_rate_pct", "death_rate_pct",
@@ -257,7 +263,8 @@ class AreaExplorer(BaseApp):
         if not text:
             codes = []
         elif text.lower() == "similar":
-            sim = similar_areas(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION)
+            # the workshop's data source: population and unemployment fetched beside its table, if any
+            sim = similar_areas(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION, source=source_from_env())
             codes = sim["area_code"].tolist()[1:]
             self.similar_info.value = self._similar_html(sim)
         else:
@@ -359,9 +366,11 @@ class AreaExplorer(BaseApp):
         L = self.lang
         rows = "".join(f"<tr><td>{html.escape(area_label(c, L))}</td><td>{format_number(d, L, 2)}</td></tr>"
                        for c, d in zip(sim["area_code"][1:], sim["distance"][1:], strict=True))
-        feats = "".join(f"<li>{html.escape(t('feature_' + r.feature, L))}: {t('similar_weight', L)} "
+        vintage = sim.attrs.get("vintage")  # the years and sources of the run's population and unemployment
+        feats = "".join(f"<li>{html.escape(feature_label(r.feature, L, vintage))}: {t('similar_weight', L)} "
                         f"{format_number(r.weight, L, 3)}"
-                        f" · {html.escape(r.source)}</li>" for r in feature_table().itertuples())
+                        f" · {html.escape(r.source)}</li>"
+                        for r in feature_table(vintage=vintage).itertuples())
         return (f'<table class="kd-table"><caption>{html.escape(t("sec_similar", L))}</caption>'
                 f"<tr><th>{html.escape(t('area', L))}</th><th>{html.escape(t('col_similarity_distance', L))}</th>"
                 f"</tr>{rows}</table><p class='kd-note'>{html.escape(t('similar_features_note', L))}</p>"

@@ -34,7 +34,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from kasvudata_utils import areas, data, provenance
+from kasvudata_utils import areas, data, labels, provenance
 from kasvudata_utils.data import loaders, processing, sources
 from kasvudata_utils.errors import InputError
 
@@ -127,6 +127,18 @@ def _described(f: Feature, vintage: dict) -> tuple[str, str]:
     if f.name == "jobs_per_100_residents":
         return f.description, f"{loaders.SRC_PAAVO}; {ps}"
     return f.description, f.source
+
+
+def feature_label(name: str, lang: str = "fi", vintage: dict | None = None) -> str:
+    """A feature's name for people (labels ``feature_<name>``), with the years of the run's data.
+
+    >>> feature_label("population_change_pct", "en"), feature_label("unemployment_rate_pct", "fi")
+    ('Population change 2012–2022, %', 'Työttömyysaste 2020, %')
+    """
+    v = {**EMBEDDED_VINTAGE, **(vintage or {})}
+    py = v["population_year"]
+    year = v["unemployment_year"] if name == "unemployment_rate_pct" else py
+    return labels.t("feature_" + name, lang, year=year, start=py - TREND_YEARS, end=py)
 
 
 def feature_table(groups=DEFAULT_GROUPS, vintage: dict | None = None) -> pd.DataFrame:
