@@ -206,3 +206,18 @@ def test_feature_names_carry_the_fetched_years(real):
     assert similar.feature_label("population", "fi", v) == "Väkiluku 2025 (logaritmina)"
     assert similar.feature_label("population_change_pct", "en", v) == "Population change 2015–2025, %"
     assert similar.feature_label("unemployment_rate_pct", "en", v) == "Unemployment rate 2020, %"  # partial fetch
+
+
+@pytest.mark.slow
+def test_support_notebook_on_the_fetched_table_names_its_sources(real, tmp_path):
+    # a table has no firms: one line instead of the support evaluation; the header names the table and
+    # the population and unemployment fetched beside it
+    from test_research_notebooks import _run, _text
+
+    nb = _run("12_support_effectiveness.ipynb", tmp_path, area="KU009", lang="en",
+              table_path=str(real / "business_table.parquet"))
+    text = _text(nb)
+    assert f"Real data · {label(real, 'business_table.parquet')}" in text
+    assert f"{label(real, 'population.parquet')}, 2000–2025" in text
+    assert f"{label(real, 'unemployment.parquet')}, 2006–2025" in text
+    assert text.count("Firm-level figures: not available on a table") == 1 and "Synthetic" not in text
