@@ -85,13 +85,9 @@ LABELS: dict[str, dict[str, str]] = {
     "col_population_change_pct": {"fi": "Väestön muutos {start}–{end}, %", "en": "Population change {start}–{end}, %"},
     "col_personnel_growth_pct": {"fi": "Henkilöstön muutos {start}–{end}, %",
                                  "en": "Personnel change {start}–{end}, %"},
-    "similar_source_note": {"fi": "Väestö: THL Sotkanet (todellinen). Henkilöstö: alueellinen yritystaulukko, "
-                                  "joka kattaa koko Suomen (upotetussa aineistossa synteettinen).",
-                            "en": "Population: THL Sotkanet (real). Personnel: the regional business table, "
-                                  "which covers all of Finland (synthetic in the embedded data)."},
-    "similar_source_note_run": {"fi": "Väestö: {population}. Samankaltaisuuden työttömyysaste ({un_year}): "
-                                      "{unemployment}. Henkilöstö: {personnel}.",
-                                "en": "Population: {population}. Unemployment rate of the similarity "
+    "similar_source_note_run": {"fi": "Väestö: {population}. Samankaltaisuudessa käytetty työttömyysaste "
+                                      "({un_year}): {unemployment}. Henkilöstö: {personnel}.",
+                                "en": "Population: {population}. Unemployment rate used for the similarity "
                                       "({un_year}): {unemployment}. Personnel: {personnel}."},
     "research_population_vintage": {"fi": "väestö: {sources}, {start}–{end}",
                                     "en": "population: {sources}, {start}–{end}"},
