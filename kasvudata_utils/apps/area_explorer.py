@@ -47,7 +47,13 @@ from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YE
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK, rate_bases
 from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
-from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, comparison_set, feature_table, similar_areas
+from kasvudata_utils.research.similar import (
+    DEFAULT_COMPARE_N,
+    asks_for_similar,
+    comparison_set,
+    feature_table,
+    similar_areas,
+)
 
 #: Indicators offered in the picker (those present in the cache are shown).
 INDICATORS = ("personnel", "establishments", "turnover_eur", "exports_eur", "birth_rate_pct", "death_rate_pct",
@@ -256,7 +262,7 @@ class AreaExplorer(BaseApp):
         self.similar_info.value = ""
         if not text:
             codes = []
-        elif text.lower() == "similar":
+        elif asks_for_similar(text):
             sim = similar_areas(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION)
             codes = sim["area_code"].tolist()[1:]
             self.similar_info.value = self._similar_html(sim)
