@@ -330,13 +330,14 @@ def check_panel_years(panel_path: str, start_year, end_year) -> None:
 
 def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
                 start_year=DEFAULT_START, end_year=DEFAULT_END, panel_path="", progress=True,
-                data="default", scheduler="", table_path="") -> dict:
+                data="default", scheduler="", table_path="", board_url="") -> dict:
     """The whole ``kasvudata reports`` run: plan, execute, write manifest, index and insights page.
 
     ``data="national"`` reads the national synthetic panel (needed for areas outside MK17, e.g.
     ``area_spec="SSS-all"``); ``data="statfin"`` or ``table_path`` makes the figures come from that
     business table (:mod:`kasvudata_utils.data.sources`); ``scheduler`` runs the notebooks on a Dask
-    cluster (:func:`run_jobs`).
+    cluster (:func:`run_jobs`); ``board_url`` is the insights board the insights page links
+    (:func:`kasvudata_utils.reports.site.board_url`).
     """
     if str(data or "").strip().lower() == "statfin":
         table = sources.resolve_source("statfin", table_path=table_path).table_path
@@ -359,7 +360,7 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
                         refresh_only=refresh_jobs)
     manifest["data_source"] = data_source_entry(panel, table)
     write_manifest(out, manifest)
-    build_site(out, manifest, lang)
+    build_site(out, manifest, lang, board_url or None)
     return manifest
 
 
