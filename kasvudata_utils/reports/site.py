@@ -372,7 +372,7 @@ def language_folder(root, lang: str) -> Path:
 def _switch_html(lang: str, href: str, current: str) -> str:
     """The link to the ``lang`` page, worded in the current page's language ("In English" / "Suomeksi")."""
     label = t("switch_language", current)
-    return (f' · <a class="kd-lang-switch" href="{esc(href)}" hreflang="{esc(lang)}" lang="{esc(lang)}">'
+    return (f'<a class="kd-lang-switch" href="{esc(href)}" hreflang="{esc(lang)}" lang="{esc(lang)}">'
             f'{esc(label)}</a>')
 
 
