@@ -118,6 +118,17 @@ def test_a_chart_figure_is_one_file_and_the_notebook_shows_it(tmp_path):
     assert outs[0]["data"]["text/html"] == first
     assert outs[1]["data"]["text/html"] == '<img src="figures/02.png" width="60" height="40" alt="Kuvio 2">'
     assert "".join(outs[0]["data"]["text/plain"]) == "<Figure>"  # the text form stays
+    # exporting the published notebook gives the page of the executed one
+    again = restore_figures_of(tmp_path / "report.ipynb")
+    assert [base64.b64decode(o["data"]["image/png"]) for c in again.cells for o in c.outputs] == [chart, other]
+
+
+def restore_figures_of(ipynb):
+    from kasvudata_utils.reports.html import restore_figures
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    restore_figures(nb, ipynb.parent)
+    return nb
 
 
 def _two_language_site(tmp_path, monkeypatch):

@@ -106,6 +106,29 @@ def extract_figures(nb, folder, lang: str = "fi") -> list[Path]:
     return linked
 
 
+#: Output metadata key of a figure :func:`lighten_notebook` replaced by its file (relative path).
+FIGURE_KEY = "kasvudata_figure"
+
+
+def restore_figures(nb, folder) -> None:
+    """Put back, in place, the PNG data of every figure :func:`lighten_notebook` replaced by its file.
+
+    So a page exported from a published (lightened) notebook is the page exported from the executed
+    one. A file that is gone leaves the output as its ``<img>`` link.
+    """
+    import base64
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            rel = out.get("metadata", {}).get(FIGURE_KEY)
+            path = Path(folder) / str(rel or "")
+            if not rel or "image/png" in out.get("data", {}) or not path.is_file():
+                continue
+            out["data"].pop("text/html", None)
+            out["data"]["image/png"] = base64.b64encode(path.read_bytes()).decode("ascii")
+            del out["metadata"][FIGURE_KEY]
+
+
 def lighten_notebook(ipynb, folder=None) -> Path:
     """Rewrite an executed notebook so that its figures are the files beside it, not base64 copies.
 
@@ -142,7 +165,7 @@ def lighten_notebook(ipynb, folder=None) -> Path:
                             for k in ("width", "height", "alt") if (v := pm.get(k, meta.get(k))))
             del data["image/png"]
             data["text/html"] = f'<img src="{html_lib.escape(rel, quote=True)}"{attrs}>'
-            out["metadata"] = {k: v for k, v in meta.items() if k != "image/png"}
+            out["metadata"] = {**meta, FIGURE_KEY: rel}  # restore_figures reads the file back for an export
             changed = True
     if changed:
         atomic_write_text(p, json.dumps(nb, ensure_ascii=False, indent=1) + "\n")
@@ -189,6 +212,7 @@ def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", titl
     from traitlets.config import Config
 
     nb = _clean(nbformat.read(str(ipynb), as_version=4))
+    restore_figures(nb, Path(ipynb).parent)  # a published notebook links its figures: the same page
     add_toc(nb, lang)  # issue 17: section anchors and the contents list before the first section
     if title:
         nb.metadata["title"] = title
