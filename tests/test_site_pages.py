@@ -193,3 +193,28 @@ def test_bad_lang_is_one_line_and_exit_2(capsys, value):
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert "--lang" in err[-1] and "expected fi, en or fi,en" in err[-1] and "Traceback" not in "".join(err)
+
+
+@pytest.mark.slow
+def test_two_language_site_from_the_command(tmp_path, monkeypatch, capsys):
+    """`kasvudata reports --lang fi,en --site`: both languages published, every switch resolves, the board
+    link of --board-url on both insights pages."""
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
+    out, site = tmp_path / "reports", tmp_path / "site"
+    rc = cli.main(["reports", "--areas", "KU009", "--no-industries", "--jobs", "2", "--lang", "fi,en",
+                   "--out", str(out), "--site", str(site), "--board-url", "http://10.0.0.5:8866/board.ipynb"])
+    printed = capsys.readouterr().out
+    assert rc == 0 and "[fi] 1 reports: 1 ok" in printed and "[en] 1 reports: 1 ok" in printed
+    assert "no broken links" in printed and broken_links(site) == []
+    fi_page, en_page = site / "KU009" / "report.html", site / "en" / "KU009" / "report.html"
+    assert '<html lang="fi">' in fi_page.read_text(encoding="utf-8")
+    assert '<html lang="en">' in en_page.read_text(encoding="utf-8")
+    for page, twin in ((fi_page, en_page), (en_page, fi_page), (site / "index.html", site / "en" / "index.html")):
+        hrefs = re.findall(r'<a class="kd-lang-switch" href="([^"]+)"', page.read_text(encoding="utf-8"))
+        assert len(hrefs) == 1 and (page.parent / hrefs[0]).resolve() == twin.resolve(), page
+    for lang, page in (("fi", site / "insights.html"), ("en", site / "en" / "insights.html")):
+        assert f'href="http://10.0.0.5:8866/board.ipynb?lang={lang}"' in page.read_text(encoding="utf-8")
+    # a later Finnish-only run keeps the English beside it and the switches
+    assert cli.main(["reports", "--areas", "KU009", "--no-industries", "--jobs", "1", "--out", str(out)]) == 0
+    assert 'class="kd-lang-switch"' in (out / "KU009" / "report.html").read_text(encoding="utf-8")
+    assert (out / "en" / "KU009" / "report.html").is_file() and broken_links(out) == []
