@@ -528,3 +528,6 @@ def test_sk177_csv_values_are_the_pages_values_and_the_folder_holds_each_file_on
             if "<img " in "".join(o.get("data", {}).get("text/html", ""))]
     assert len(imgs) >= 8 and all((folder / src).is_file() for src in imgs)
     assert (folder / "report.ipynb").stat().st_size < 100_000 and (folder / "report.html").stat().st_size < 100_000
+    # the whole folder: 38 areas at ≤ 480 KB and 14 profiles at ≈ 140 KB keep the site under 20 MB
+    # (measured 441–460 KB an area; before issue 18's site work 1.09 MB)
+    assert sum(len(c) for c in contents) <= 480_000
