@@ -37,7 +37,7 @@ check: $(DATASTAMP)  ## verify data/ against data/manifest.csv
 reports: $(DATASTAMP)  ## the main job: all area reports and the site into reports/
 	$(BIN)/kasvudata reports
 
-site: $(DATASTAMP)  ## reports plus the publishable static site
+site: $(DATASTAMP)  ## reports plus the publishable static site (Finnish; --lang fi,en adds English, ≈ 2× the size)
 	$(BIN)/kasvudata reports --site
 
 workshop: $(DATASTAMP)  ## serve the three workshop apps with Voilà

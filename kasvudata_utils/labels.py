@@ -195,6 +195,20 @@ LABELS: dict[str, dict[str, str]] = {
               "insights_board app, started with kasvudata workshop), and this page and the insights section of "
               "each area report are updated when the reports are run again (kasvudata reports). Saved "
               "scenarios appear in the area reports too."},
+    "insights_board_link": {"fi": "Avaa havaintotaulu (työpajan sovellus)",
+                            "en": "Open the insights board (workshop app)"},
+    "insights_board_link_note": {"fi": "Linkki toimii vain, kun työpajapalvelin (kasvudata workshop) on käynnissä.",
+                                 "en": "The link works only while the workshop server (kasvudata workshop) runs."},
+    "researchers_title": {"fi": "Tutkijoille", "en": "For researchers"},
+    "researchers_intro": {
+        "fi": "Jokaisen raportin ajon tila, ajettu muistikirja (avaa Jupyterissa; kuviot ovat raportin kuvatiedostoja, "
+              "uusi ajo upottaa ne), raportin taulukot CSV-tiedostoina ja koko ajon manifest.json. Raportin voi ajaa "
+              "uudelleen: kasvudata reports --areas KOODI.",
+        "en": "Each report's run status, the executed notebook (open it in Jupyter; its figures are the report's "
+              "image files, a new run embeds them), the report's tables as CSV files and the batch's manifest.json. "
+              "To run a report again: kasvudata reports --areas CODE."},
+    "researchers_col_tables": {"fi": "Taulukot (CSV)", "en": "Tables (CSV)"},
+    "report_not_available": {"fi": "raportti ei saatavilla", "en": "report not available"},
     "insight_none_option": {"fi": "(ei valittu)", "en": "(none)"},
     "insight_filter_all": {"fi": "Kaikki", "en": "All"},
     "insight_filter_kind": {"fi": "Näytä tyyppi", "en": "Show kind"},
@@ -774,7 +788,7 @@ LABELS: dict[str, dict[str, str]] = {
     # custom areas and similar areas (areas.py, research/similar.py, issue 19)
     "custom_area_name": {"fi": "{name} (käyttäjän ryhmittely)", "en": "{name} (user's grouping)"},
     "compare": {"fi": "Vertaa", "en": "Compare"},
-    "compare_placeholder": {"fi": "KU977,KU071 tai similar", "en": "KU977,KU071 or similar"},
+    "compare_placeholder": {"fi": "KU977,KU071 tai samankaltaiset", "en": "KU977,KU071 or similar"},
     "compare_missing_notice": {"fi": "Sovelluksen aineistossa ei ole alueita {areas}: ne jätettiin vertailusta.",
                                "en": "The app's data has no areas {areas}: they are left out of the comparison."},
     "explorer_compare_summary": {"fi": "Vertailussa {start}–{end}: {items}.",

@@ -112,3 +112,19 @@ def test_scenario_workshop_opens_a_custom_area_from_the_url(monkeypatch):
     app = ScenarioWorkshop.from_url("MK17", "fi")
     assert app.area == "KU009+KU977" and app.notice.value == ""
     assert app.summary.value.startswith("Alavieska + Ylivieska (käyttäjän ryhmittely)")
+
+
+def test_compare_box_placeholder_is_finnish_and_the_finnish_word_asks_for_similar_areas(monkeypatch):
+    """Issue 17: the Finnish box said "KU977,KU071 tai similar"; its word is now Finnish, and it works."""
+    from kasvudata_utils.apps.cache import AppData
+
+    monkeypatch.setattr(area_explorer, "_DATA", AppData.load())
+    fi = AreaExplorer(area="KU009", lang="fi", map=False)
+    assert fi.compare_box.placeholder == "KU977,KU071 tai samankaltaiset"
+    assert "similar" not in fi.compare_box.placeholder
+    fi.compare_box.value = "Samankaltaiset"
+    by_word = list(fi.compare)
+    fi.compare_box.value = ""
+    fi.compare_box.value = "similar"  # the English word keeps working (URLs: compare=similar)
+    assert by_word == fi.compare and len(by_word) == 5 and "Kärsämäki (KU317)" in fi.similar_info.value
+    assert AreaExplorer(area="KU009", lang="en", map=False).compare_box.placeholder == "KU977,KU071 or similar"

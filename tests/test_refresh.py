@@ -76,10 +76,11 @@ def test_new_insight_refreshes_one_report_in_place_as_a_fresh_run_would(tmp_path
 
     # the patched page is what the exporter writes from the patched notebook ...
     patched_page = page
-    export_html(out / "SK177" / "report.ipynb", tmp_path / "again.html",
-                title=re.search(r"<title>(.*?)</title>", page).group(1).replace("&amp;", "&"),
-                css_href="../style.css")
-    assert (tmp_path / "again.html").read_text(encoding="utf-8") == patched_page
+    # (written beside the report: its figures are the chart files there, as the batch's export links them)
+    again = export_html(out / "SK177" / "report.ipynb", out / "SK177" / "again.html",
+                        title=re.search(r"<title>(.*?)</title>", page).group(1).replace("&amp;", "&"))
+    assert again.read_text(encoding="utf-8") == patched_page
+    again.unlink()
     # ... and the section is the one a fresh run of the notebook writes (with the figure 2023 for personnel)
     patched_nb = _nb_section(out / "SK177" / "report.ipynb")
     ran.clear()

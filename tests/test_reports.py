@@ -15,6 +15,7 @@ from kasvudata_utils.errors import InputError
 from kasvudata_utils.plots import format_number, format_pct
 from kasvudata_utils.reports import batch as reports
 from kasvudata_utils.reports import fingerprint, manifest
+from kasvudata_utils.reports.html import site_css
 from kasvudata_utils.reports.site import broken_links, build_site
 
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
@@ -86,7 +87,9 @@ def test_site_from_manifest_links_resolve_and_failed_status_shown(tmp_path, monk
     build_site(tmp_path, m, "fi")
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert broken_links(tmp_path) == []
-    assert "abc123" in index and "epäonnistui" in index and "InputError: unknown area" in index
+    assert "abc123" in index and "raportti ei saatavilla" in index and "epäonnistui" not in index
+    researchers = (tmp_path / "researchers.html").read_text(encoding="utf-8")  # the status: for researchers
+    assert "epäonnistui" in researchers and "InputError: unknown area" in researchers
     row = re.search(r"<tr><td>Alavieska</td>.*?</tr>", index).group(0)
     # personnel 1234.5 → 1 234 (Finnish, no decimals); suppressed growth → ".." (StatFin); 9.25 → 9,2 (half-even)
     assert format_number(1234.5, "fi") in row and "<td>..</td>" in row and "<td>9,2</td>" in row
@@ -222,7 +225,8 @@ def test_index_links_resolve_and_show_status(batch):
     out, _ = batch
     assert broken_links(out) == []
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "KU999" in index and "epäonnistui" in index
+    assert "KU999" in index and "raportti ei saatavilla" in index and ".ipynb" not in index
+    assert "epäonnistui" in (out / "researchers.html").read_text(encoding="utf-8")
     assert 'href="KU009/report.html"' in index and 'href="insights.html"' in index
     assert 'src="map.png"' in index
 
@@ -354,7 +358,9 @@ def test_sk177_personnel_change_reads_the_same_on_every_surface(batch):
         return float(r["value"].iloc[0])
 
     own = (v("personnel", 2023) / v("personnel", 2018) - 1) * 100  # the definition (METHODS "Growth")
-    assert v("personnel_growth_pct", 2023) == pytest.approx(own, abs=1e-6)
+    # published to one decimal (reports.common.indicator_decimals), as the page shows it
+    assert v("personnel_growth_pct", 2023) == round(v("personnel_growth_pct", 2023), 1)
+    assert v("personnel_growth_pct", 2023) == pytest.approx(own, abs=0.05 + 1e-9)
     figure = format_pct(own, "fi", 1, signed=True)  # e.g. "−11,8 %"
     report = html.unescape((out / "SK177" / "report.html").read_text(encoding="utf-8"))
     findings = report.split("Keskeiset havainnot", 1)[1].split("</ul>", 1)[0]
@@ -437,7 +443,8 @@ def test_alavieska_survival_on_few_births_is_marked(batch):
     out, _ = batch
     demo = pd.read_csv(out / "KU009" / "tables" / "demography.csv")
     row = demo[(demo["area_code"] == "KU009") & (demo["indicator"] == "survival_rate_1y_pct") & (demo["year"] == 2018)]
-    assert row["value"].iloc[0] == pytest.approx(10 / 13 * 100) and bool(row["small_number"].iloc[0])
+    # 76.9 %: the rate to the one decimal the page shows (reports.common.indicator_decimals)
+    assert row["value"].iloc[0] == round(10 / 13 * 100, 1) and bool(row["small_number"].iloc[0])
     ref = demo[(demo["area_code"] == "MK17") & (demo["indicator"] == "survival_rate_1y_pct")]
     assert not ref["small_number"].astype(bool).any()  # the region's rates rest on hundreds of births
     p = _Tables()
@@ -465,18 +472,62 @@ def test_batch_pages_are_light_and_their_figures_are_files(batch):
     pages = [out / "KU009" / "report.html", out / "SK177" / "report.html", out / "industry" / "C" / "report.html"]
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        # no embedded JupyterLab CSS or base64 figure; the one <style> is the page-margin rule (the running title
-        # differs per page, so it cannot live in the shared stylesheet)
+        # no embedded JupyterLab CSS or base64 figure; the site's one stylesheet inlined (no request before the
+        # first paint) and the page-margin rule (the running title differs per page)
         styles = re.findall(r"<style[^>]*>(.*?)</style>", text, flags=re.S)
-        assert len(styles) == 1 and "@page" in styles[0] and len(styles[0]) < 600, styles
+        assert len(styles) == 2 and styles[0].strip() == site_css().strip(), styles
+        assert "@page" in styles[1] and len(styles[1]) < 600 and "<link" not in text
         assert page.stat().st_size <= 250_000 and "data:image" not in text
-        depth = len(page.relative_to(out).parts) - 1
-        assert f'href="{"../" * depth}style.css"' in text
         imgs = re.findall(r"<img [^>]*>", text)
         assert imgs  # every report has charts
         for img in imgs:
             src = re.search(r'src="([^"]+)"', img).group(1)
-            assert src.startswith("figures/") and (page.parent / src).is_file()
+            # a chart is its own download (one file), any other figure a file of figures/
+            assert src.startswith(("tables/chart_", "figures/")) and (page.parent / src).is_file()
             assert re.search(r'width="\d+"', img) and re.search(r'height="\d+"', img)
             assert re.search(r'alt="[^"]+"', img) and "No description" not in img
     assert (out / "style.css").is_file() and broken_links(out) == []
+
+
+@pytest.mark.slow
+def test_sk177_csv_values_are_the_pages_values_and_the_folder_holds_each_file_once(batch):
+    """Issue 18: indicators.csv holds SK177's own rows as the page shows them (one figure, one definition);
+    no figure is stored twice and the published notebook carries no base64 copy of a figure."""
+    from kasvudata_utils.reports.common import indicator_decimals, industry_label
+
+    out, _ = batch
+    folder = out / "SK177"
+    ind = pd.read_csv(folder / "tables" / "indicators.csv", dtype={"area_code": str, "industry_code": str})
+    assert set(ind["area_code"]) == {"SK177"}  # the area's own rows (MK17's are in MK17's report)
+    for name, g in ind.groupby("indicator"):
+        vals = g["value"].dropna()
+        assert (vals == vals.round(indicator_decimals(name))).all(), name  # no float noise
+        assert g.loc[g["suppressed"], "value"].isna().all()  # suppressed cells stay empty
+    page = html.unescape((folder / "report.html").read_text(encoding="utf-8"))
+    structure = page.split('id="kd-elinkeinorakenne"', 1)[1].split("</table>", 1)[0]
+    end = ind[(ind["year"] == 2023)].set_index(["indicator", "industry_code"])
+    checked = 0
+    for row in re.findall(r"<tr><td>([^<]*)</td>(.*?)</tr>", structure):
+        label, cells = row[0], re.findall(r"<td[^>]*>([^<]*)</td>", row[1])
+        code = next((c for c in set(ind["industry_code"]) if industry_label(c, "fi") == label), None)
+        if code is None:
+            continue
+        for col, (name, dec) in enumerate((("establishments", 0), ("personnel", 0))):
+            r = end.loc[(name, code)]
+            want = ".." if r["suppressed"] else format_number(r["value"], "fi", dec)
+            assert cells[col] == want, (label, name, cells[col], want)
+            checked += 1
+    assert checked >= 20  # every section's row of the structure table
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    contents = [p.read_bytes() for p in files]
+    assert len(set(contents)) == len(contents), "a file is stored twice"
+    nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))
+    outs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not any("image/png" in o.get("data", {}) for o in outs)
+    imgs = [re.search(r'src="([^"]+)"', "".join(o["data"]["text/html"])).group(1) for o in outs
+            if "<img " in "".join(o.get("data", {}).get("text/html", ""))]
+    assert len(imgs) >= 8 and all((folder / src).is_file() for src in imgs)
+    assert (folder / "report.ipynb").stat().st_size < 100_000 and (folder / "report.html").stat().st_size < 100_000
+    # the whole folder: 38 areas at ≤ 480 KB and 14 profiles at ≈ 140 KB keep the site under 20 MB
+    # (measured 441–460 KB an area; before issue 18's site work 1.09 MB)
+    assert sum(len(c) for c in contents) <= 480_000

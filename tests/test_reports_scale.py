@@ -23,7 +23,8 @@ from kasvudata_utils.reports.site import broken_links, external_links, publish_s
 
 # Hosts an external link may point to: the data sources and licences named on the pages.
 SOURCE_HOSTS = {"creativecommons.org", "stat.fi", "www.stat.fi", "tilastokeskus.fi", "sotkanet.fi",
-                "tulli.fi", "uljas.tulli.fi", "github.com", "www.paikkatietohakemisto.fi"}
+                "tulli.fi", "uljas.tulli.fi", "github.com", "www.paikkatietohakemisto.fi",
+                "localhost"}  # insights.html → the insights board of a workshop server (site.DEFAULT_BOARD_URL)
 
 
 # --- fast ---------------------------------------------------------------------------------------

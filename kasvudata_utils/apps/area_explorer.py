@@ -49,6 +49,7 @@ from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
 from kasvudata_utils.research.similar import (
     DEFAULT_COMPARE_N,
+    asks_for_similar,
     comparison_set,
     feature_label,
     feature_table,
@@ -262,7 +263,7 @@ class AreaExplorer(BaseApp):
         self.similar_info.value = ""
         if not text:
             codes = []
-        elif text.lower() == "similar":
+        elif asks_for_similar(text):
             # the workshop's data source: population and unemployment fetched beside its table, if any
             sim = similar_areas(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION, source=source_from_env())
             codes = sim["area_code"].tolist()[1:]

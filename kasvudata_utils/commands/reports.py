@@ -1,11 +1,13 @@
 """``kasvudata reports``: the area reports and industry profiles, and the knowledge-base site (SPEC §4, §6).
 
 ``kasvudata reports [--areas all|SSS-all|AREA-all|CODE,…] [--data default|national|statfin] [--table FILE]
-[--synthetic-firm-data] [--jobs N] [--scheduler ADDRESS] [--out DIR] [--lang fi|en] [--force] [--site [DIR]]``
+[--synthetic-firm-data] [--jobs N] [--scheduler ADDRESS] [--out DIR] [--lang fi|en|fi,en] [--force] [--site [DIR]]
+[--board-url URL]``
 
 Runs the area report for every requested area of Northern Ostrobothnia and the industry profile for
 every business section, writes ``manifest.json`` and the knowledge-base site, prints a summary line
-and exits 1 when any report failed (SPEC §4, §6).
+and exits 1 when any report failed (SPEC §4, §6). ``--lang fi,en`` builds the site in both languages:
+the first at ``--out``, the other in ``--out/en`` (``--out/fi``), every page linked to its counterpart.
 """
 from __future__ import annotations
 
@@ -39,7 +41,13 @@ def register(sub):
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="reports run in parallel, each in its own kernel (default: number of cores)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
-    p.add_argument("--lang", default="fi", choices=["fi", "en"], help="report language (default: fi)")
+    p.add_argument("--lang", default="fi", type=_languages, metavar="fi|en|fi,en",
+                   help="report language; 'fi,en' builds both, the second in OUT/en with a language switch on "
+                        "every page (default: fi; an existing OUT keeps its language at the root)")
+    p.add_argument("--board-url", default="", metavar="URL",
+                   help="address of the workshop's insights board, linked from insights.html (default: "
+                        "$KASVUDATA_BOARD_URL, else http://localhost:8866/voila/render/insights_board.ipynb; "
+                        "the link works only while that workshop server runs)")
     p.add_argument("--force", action="store_true", help="rerun reports that are up to date")
     p.add_argument("--start", type=int, default=None, help="first year of the period (default: 2018)")
     p.add_argument("--end", type=int, default=None, help="last year of the period (default: 2023)")
@@ -48,6 +56,16 @@ def register(sub):
     p.add_argument("--site", nargs="?", const="site", default=None, metavar="DIR",
                    help="also copy the finished site to DIR (default: site) for a static host")
     p.set_defaults(func=run)
+
+
+def _languages(value) -> list[str]:
+    """``--lang``: ``fi``, ``en`` or both comma-separated, in order, without duplicates."""
+    import argparse
+
+    langs = list(dict.fromkeys(v.strip().lower() for v in str(value).split(",") if v.strip()))
+    if not langs or any(v not in ("fi", "en") for v in langs):
+        raise argparse.ArgumentTypeError(f"{value!r}: expected fi, en or fi,en")
+    return langs
 
 
 def run(args) -> int:
@@ -66,18 +84,26 @@ def run(args) -> int:
     check_claimable(args.out, "--out")  # ... and folders of someone else's files, before a long batch
     if args.site:
         check_claimable(args.site, "--site")
-    manifest = run_reports(args.areas, args.jobs, args.out, args.lang, args.force,
-                           industry_profiles=not args.no_industries,
-                           start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,
-                           panel_path=args.panel, progress=sys.stderr.isatty(), data=args.data,
-                           scheduler=args.scheduler, table_path=args.table,
-                           synthetic_firm_data=args.synthetic_firm_data)
-    print(summary_line(manifest))
-    print(f"{os.path.join(args.out, 'index.html')}")
+    from kasvudata_utils.reports.site import language_folder, link_languages
+
+    langs = args.lang if isinstance(args.lang, list) else _languages(args.lang)
+    failed = False
+    for lang in langs:
+        out = language_folder(args.out, lang)  # the root's language at the root, the other beside it
+        manifest = run_reports(args.areas, args.jobs, out, lang, args.force,
+                               industry_profiles=not args.no_industries,
+                               start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,
+                               panel_path=args.panel, progress=sys.stderr.isatty(), data=args.data,
+                               scheduler=args.scheduler, table_path=args.table, board_url=args.board_url,
+                               synthetic_firm_data=args.synthetic_firm_data)
+        print(summary_line(manifest) if len(langs) == 1 else f"[{lang}] {summary_line(manifest)}")
+        print(f"{os.path.join(out, 'index.html')}")
+        failed = failed or bool(manifest["summary"]["failed"])
+    link_languages(args.out)
     if args.site:
         target = publish_site(args.out, args.site)
         bad = broken_links(target)
         print(f"site: {target} ({'no broken links' if not bad else f'{len(bad)} broken links: ' + bad[0]})")
         if bad:
             return 1
-    return 1 if manifest["summary"]["failed"] else 0
+    return 1 if failed else 0

@@ -46,6 +46,7 @@ from kasvudata_utils.reports.common import (
     html_table,
     industry_label,
     para,
+    round_indicators,
     save_table,
     shared_table,
     show,
@@ -132,7 +133,8 @@ class AreaReport:
         self.out = output_dir
         self.name = areas.official_name(data.area, self.lang)
         self.ref_name = areas.official_name(data.reference, self.lang)
-        self.ind = data.indicators
+        # rounded once to the precision it is published with: the page and tables/indicators.csv agree
+        self.ind = round_indicators(data.indicators)
         # a business table alone holds no firms: firm-level sections say so instead of borrowing figures,
         # unless the synthetic panel was asked for (synthetic_firm_data): then they show it, badged synthetic
         self.table_only = "firm_id" not in data.panel.columns
@@ -156,14 +158,17 @@ class AreaReport:
 
     @classmethod
     def build(cls, params: ReportParameters, output_dir: str = ""):
-        """Compute the indicators of the notebook's normalised parameters and save the full disclosed table.
+        """Compute the indicators of the notebook's normalised parameters and save the area's disclosed table.
+
+        ``tables/indicators.csv`` holds the area's own rows (the reference's figures the page shows are
+        in the section tables, and in the reference's own report), rounded as the page shows them.
 
         ``params.table_path`` names a SPEC §3 business table (``--table`` / ``--data statfin``) the figures
         come from (:mod:`kasvudata_utils.data.sources`).
         """
         rep = cls(compute_report_data(params), output_dir)
         rep.table_path = params.table_path
-        save_table(rep.ind, output_dir, "indicators")
+        save_table(rep.ind[rep.ind["area_code"] == rep.d.area], output_dir, "indicators")
         return rep
 
     # -- helpers ---------------------------------------------------------------------------------

@@ -349,7 +349,7 @@ def table_fingerprint(data_fp: str, table_path: str = "") -> str:
 
 def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
                 start_year=DEFAULT_START, end_year=DEFAULT_END, panel_path="", progress=True,
-                data="default", scheduler="", table_path="", synthetic_firm_data=False) -> dict:
+                data="default", scheduler="", table_path="", synthetic_firm_data=False, board_url="") -> dict:
     """The whole ``kasvudata reports`` run: plan, execute, write manifest, index and insights page.
 
     ``data="national"`` reads the national synthetic panel (needed for areas outside MK17, e.g.
@@ -357,6 +357,7 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
     business table (:mod:`kasvudata_utils.data.sources`); ``scheduler`` runs the notebooks on a Dask
     cluster (:func:`run_jobs`). ``synthetic_firm_data`` (only with a table): the firm-level figures a
     table cannot give come from the synthetic panel, badged synthetic; the index says "mixed".
+    ``board_url`` is the insights board the insights page links (:func:`kasvudata_utils.reports.site.board_url`).
     """
     if str(data or "").strip().lower() == "statfin":
         table = sources.resolve_source("statfin", table_path=table_path).table_path
@@ -383,7 +384,7 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
                         refresh_only=refresh_jobs)
     manifest["data_source"] = data_source_entry(panel, table, synthetic_firm_data)
     write_manifest(out, manifest)
-    build_site(out, manifest, lang)
+    build_site(out, manifest, lang, board_url or None)
     return manifest
 
 

@@ -284,6 +284,42 @@ def symbol_legend(lang: str, small: bool = False) -> str:
     return f'<p class="kd-note kd-symbols">{html.escape(text)}</p>'
 
 
+#: Indicators published with more or fewer than one decimal (SPEC §5 names); every other one (a rate or
+#: share in per cent) with one. Person-years carry hundredths (the firm panel's precision), counts and
+#: euros are whole, location quotients and the Krugman index have two decimals, Herfindahl three.
+INDICATOR_DECIMALS = {"personnel": 2, "establishments": 0, "turnover_eur": 0, "exports_eur": 0,
+                      "lq_personnel": 2, "krugman_index": 2, "herfindahl_index": 3}
+
+
+def indicator_decimals(name: str) -> int:
+    """Decimals of an indicator on the report page and in its CSV (one figure, one definition).
+
+    >>> indicator_decimals("hge_count"), indicator_decimals("birth_rate_pct"), indicator_decimals("personnel")
+    (0, 1, 2)
+    """
+    return INDICATOR_DECIMALS.get(name, 0 if name.endswith("_count") else 1)
+
+
+def round_indicators(ind: pd.DataFrame) -> pd.DataFrame:
+    """The long indicator table with every value rounded to :func:`indicator_decimals` (no float noise).
+
+    The report computes its tables, charts and findings from these values and saves them as
+    ``tables/indicators.csv``, so the page and the CSV show the same figure; suppressed cells stay empty.
+
+    >>> d = pd.DataFrame({"indicator": ["birth_rate_pct", "personnel", "hge_count"],
+    ...                   "value": [9.0909091, 111.554, 3.0]})
+    >>> round_indicators(d)["value"].tolist()
+    [9.1, 111.55, 3.0]
+    """
+    if ind.empty or "value" not in ind:
+        return ind
+    out = ind.copy()
+    decs = out["indicator"].map(indicator_decimals)
+    out["value"] = [round(v, d) if pd.notna(v) else v for v, d in zip(out["value"], decs, strict=True)]
+    out.attrs = dict(ind.attrs)
+    return out
+
+
 def save_table(df: pd.DataFrame, output_dir: str, name: str) -> Path | None:
     """Write a disclosed table as ``<output_dir>/<name>.csv`` (suppressed cells stay empty)."""
     if not output_dir:

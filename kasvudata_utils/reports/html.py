@@ -4,11 +4,14 @@ nbconvert's ``HTMLExporter`` with ``exclude_input=True`` (papermill's ``--report
 metadata, papermill#130) and the project template ``reports/templates/kasvudata`` that drops every
 script loaded from the internet (require.js, MathJax, Mermaid), so the page works from disk.
 
-Light pages: the JupyterLab stylesheets (≈ 264 KB, unused by the reports) are left out; the page
-links the site's one ``style.css`` (``css_href``; without it the stylesheet is inlined, for a page
-outside a site), and every figure is written beside the page as ``figures/NN.png`` (the palette PNG
-of :func:`kasvudata_utils.plots.optimise_png`), linked by an ``<img>`` with ``width``, ``height`` and
-``alt``, instead of base64 inside the HTML.
+Light pages: the JupyterLab stylesheets (≈ 264 KB, unused by the reports) are left out; the site's
+one stylesheet source (``templates/report.css``, ≈ 3.6 KB) is inlined at build time, so the first
+paint waits for no second request (a linked stylesheet costs one round trip: on a 3G connection
+0.5–2 s; ``css_href`` still links it instead). Every figure is a file beside the page, linked by an
+``<img>`` with ``width``, ``height`` and ``alt``, instead of base64 inside the HTML: the chart's own
+download ``tables/chart_<name>.png`` when that file holds the same bytes (one file, not two), else
+``figures/NN.png`` (the palette PNG of :func:`kasvudata_utils.plots.optimise_png`). The executed
+notebook published beside the page (:func:`lighten_notebook`) shows its figures from those same files.
 """
 from __future__ import annotations
 
@@ -46,29 +49,48 @@ def _clean(nb):
     return nb
 
 
-def extract_figures(nb, folder, lang: str = "fi") -> list[Path]:
-    """Write every PNG output of ``nb`` to ``folder/figures/NN.png`` and link it from the output.
+#: Folder (beside the page) of the report's tables and chart downloads (``chart_<name>.png``).
+TABLES_DIR = "tables"
 
-    The notebook node is changed in place (the caller's :func:`_clean` copy): each PNG output gets
-    ``metadata.filenames`` (nbconvert's ``<img src>``), its pixel ``width``/``height`` unless set, and
-    an ``alt`` text (the figure's title set by the report, else "Kuvio N" / "Figure N"). Stale figures
-    of an earlier export in that folder are removed.
+
+def _chart_files(folder) -> dict[bytes, str]:
+    """The chart images already beside the page (``tables/chart_*.png``): their bytes → relative path."""
+    tables = Path(folder) / TABLES_DIR
+    return {p.read_bytes(): f"{TABLES_DIR}/{p.name}" for p in sorted(tables.glob("chart_*.png"))} \
+        if tables.is_dir() else {}
+
+
+def extract_figures(nb, folder, lang: str = "fi") -> list[Path]:
+    """Link every PNG output of ``nb`` to a file beside the page; write the ones no file holds yet.
+
+    A figure whose bytes are a chart download of the report (``tables/chart_<name>.png``, written by
+    :func:`kasvudata_utils.reports.common.save_chart`) is linked to that file; any other is written
+    to ``folder/figures/NN.png``. The notebook node is changed in place (the caller's :func:`_clean`
+    copy): each PNG output gets ``metadata.filenames`` (nbconvert's ``<img src>``), its pixel
+    ``width``/``height`` unless set, and an ``alt`` text (the figure's title set by the report, else
+    "Kuvio N" / "Figure N"). Stale figures of an earlier export in that folder are removed. Returns
+    the files the page links, in page order.
     """
     import base64
 
     fig_dir = Path(folder) / FIGURES_DIR
-    written = []
+    charts = _chart_files(folder)
+    written, linked = [], []
     for cell in nb.cells:
         for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             data = out.get("data", {})
             if "image/png" not in data:
                 continue
             raw = base64.b64decode(data["image/png"])
-            n = len(written) + 1
-            name = f"{n:02d}.png"
-            written.append(atomic_write_bytes(fig_dir / name, raw))
+            n = len(linked) + 1
+            if raw in charts:
+                rel = charts[raw]
+            else:
+                rel = f"{FIGURES_DIR}/{n:02d}.png"
+                written.append(atomic_write_bytes(Path(folder) / rel, raw))
+            linked.append(Path(folder) / rel)
             meta = out.setdefault("metadata", {})
-            meta.setdefault("filenames", {})["image/png"] = f"{FIGURES_DIR}/{name}"
+            meta.setdefault("filenames", {})["image/png"] = rel
             png_meta = meta.setdefault("image/png", {})
             if "width" not in png_meta and "width" not in meta:
                 png_meta["width"], png_meta["height"] = png_size(raw)
@@ -79,7 +101,75 @@ def extract_figures(nb, folder, lang: str = "fi") -> list[Path]:
         for p in fig_dir.glob("*.png"):
             if p.name not in keep:
                 p.unlink()
-    return written
+        if not any(fig_dir.iterdir()):
+            fig_dir.rmdir()
+    return linked
+
+
+#: Output metadata key of a figure :func:`lighten_notebook` replaced by its file (relative path).
+FIGURE_KEY = "kasvudata_figure"
+
+
+def restore_figures(nb, folder) -> None:
+    """Put back, in place, the PNG data of every figure :func:`lighten_notebook` replaced by its file.
+
+    So a page exported from a published (lightened) notebook is the page exported from the executed
+    one. A file that is gone leaves the output as its ``<img>`` link.
+    """
+    import base64
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            rel = out.get("metadata", {}).get(FIGURE_KEY)
+            path = Path(folder) / str(rel or "")
+            if not rel or "image/png" in out.get("data", {}) or not path.is_file():
+                continue
+            out["data"].pop("text/html", None)
+            out["data"]["image/png"] = base64.b64encode(path.read_bytes()).decode("ascii")
+            del out["metadata"][FIGURE_KEY]
+
+
+def lighten_notebook(ipynb, folder=None) -> Path:
+    """Rewrite an executed notebook so that its figures are the files beside it, not base64 copies.
+
+    Each ``image/png`` output whose bytes are a file of the report folder (``tables/chart_*.png``,
+    ``figures/*.png``) becomes an HTML ``<img>`` of that file (relative, as Jupyter resolves it beside
+    the notebook) with the same size and text alternative; ``text/plain`` stays. A figure no file holds
+    is left as it is. The notebook's code, tables and text are unchanged; running it again restores the
+    embedded figures. About 0.3 MB less per published notebook.
+    """
+    import base64
+    import html as html_lib
+    import json
+
+    p = Path(ipynb)
+    folder = Path(folder) if folder is not None else p.parent
+    files = _chart_files(folder)
+    fig_dir = folder / FIGURES_DIR
+    if fig_dir.is_dir():
+        files.update({q.read_bytes(): f"{FIGURES_DIR}/{q.name}" for q in sorted(fig_dir.glob("*.png"))})
+    nb = json.loads(p.read_text(encoding="utf-8"))
+    changed = False
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = out.get("data", {})
+            png = data.get("image/png")
+            if not png:
+                continue
+            rel = files.get(base64.b64decode("".join(png) if isinstance(png, list) else png))
+            if rel is None:
+                continue
+            meta = out.get("metadata", {})
+            pm = meta.get("image/png", {}) if isinstance(meta.get("image/png"), dict) else {}
+            attrs = "".join(f' {k}="{html_lib.escape(str(v), quote=True)}"'
+                            for k in ("width", "height", "alt") if (v := pm.get(k, meta.get(k))))
+            del data["image/png"]
+            data["text/html"] = f'<img src="{html_lib.escape(rel, quote=True)}"{attrs}>'
+            out["metadata"] = {**meta, FIGURE_KEY: rel}  # restore_figures reads the file back for an export
+            changed = True
+    if changed:
+        atomic_write_text(p, json.dumps(nb, ensure_ascii=False, indent=1) + "\n")
+    return p
 
 
 def css_string(text: str) -> str:
@@ -107,8 +197,8 @@ def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", titl
     title : str, optional
         The page title.
     css_href : str, optional
-        Relative link to the site's stylesheet (``../style.css`` for ``reports/KU009/report.html``);
-        ``None`` inlines the stylesheet (a page read outside a site).
+        Relative link to a stylesheet instead of the inlined one; ``None`` (the batch) inlines the
+        site's one stylesheet source, so the first paint needs no second request.
     figures : bool
         Write the figures as files beside the page (:func:`extract_figures`); ``False`` embeds them.
 
@@ -122,6 +212,7 @@ def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", titl
     from traitlets.config import Config
 
     nb = _clean(nbformat.read(str(ipynb), as_version=4))
+    restore_figures(nb, Path(ipynb).parent)  # a published notebook links its figures: the same page
     add_toc(nb, lang)  # issue 17: section anchors and the contents list before the first section
     if title:
         nb.metadata["title"] = title

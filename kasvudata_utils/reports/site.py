@@ -1,14 +1,24 @@
-"""The knowledge-base site: ``index.html`` (home), ``insights.html`` (cross-area), stylesheet, map.
+"""The knowledge-base site: ``index.html`` (home), ``insights.html`` (cross-area), ``researchers.html``, map.
 
 Plain static files with relative links only, so the folder can be opened from disk or copied to any
-static host. The home page lists every report of the manifest with its status (a failed report
-shows its one-line error), three headline figures per area (from the report's own disclosed
-``tables/indicators.csv``: a suppressed figure shows as ``–``), the data badge, sources and licence,
-the date and the data fingerprint.
+static host. The home page, for a business adviser, lists every area with three headline figures
+(from the report's own disclosed ``tables/indicators.csv``: a suppressed figure shows as ``..``) and
+links to its report, data and insights, the data badge, sources and licence, the date and the data
+fingerprint. The developer's view — each report's status (a failed report shows its one-line error),
+the executed notebooks, every table and the manifest — is the separate page "Tutkijoille / For
+researchers" (``researchers.html``, issue 17).
+
+Every page inlines the one stylesheet source (``templates/report.css``): no request before the first
+paint. A site built in two languages (``kasvudata reports --lang fi,en``) has the first language at
+its root and the other in ``<lang>/`` beside it; :func:`link_languages` puts a language switch
+(``kd-lang-switch``) on every page whose counterpart exists.
 """
 from __future__ import annotations
 
 import html
+import json
+import os
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +35,7 @@ from kasvudata_utils.fileio import (
     staging_folder,
 )
 from kasvudata_utils.insights.render import render_area_insights_html, render_region_page_html
-from kasvudata_utils.labels import has, t
+from kasvudata_utils.labels import LANGS, has, t
 from kasvudata_utils.paths import insights_db
 from kasvudata_utils.plots import area_map, figure_png, format_number, map_hotspots
 from kasvudata_utils.reports.common import CONFIDENTIAL_MARK, badge_block, symbol_legend
@@ -65,10 +75,20 @@ def region_insights_html(lang: str = "fi", out=None) -> str:
     return re.sub(r'<a href="([A-Z0-9]+)/report\.html#insights">(.*?)</a>', unlink, body)
 
 
-def _page(title: str, body: str, lang: str) -> str:
+#: Markers around the language switch in a page's navigation (filled by :func:`link_languages`).
+SWITCH_START, SWITCH_END = "<!--kd-lang-->", "<!--/kd-lang-->"
+#: The insights board of a running workshop server (``kasvudata workshop --port 8866``) on this machine;
+#: ``--board-url`` / ``KASVUDATA_BOARD_URL`` name the room's server instead.
+DEFAULT_BOARD_URL = "http://localhost:8866/voila/render/insights_board.ipynb"
+
+
+def _page(title: str, body: str, lang: str, home: bool = True) -> str:
+    """A site page: the one stylesheet inlined, a navigation line (home link, language switch), ``body``."""
+    nav = (f'<a href="index.html">← {esc(t("site_home", lang))}</a>' if home else "") + SWITCH_START + SWITCH_END
     return (f'<!DOCTYPE html>\n<html lang="{esc(lang)}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{esc(title)}</title>'
-            f'<link rel="stylesheet" href="style.css"></head><body class="kd-site"><main>{body}</main></body></html>\n')
+            f'<style>{site_css()}</style></head><body class="kd-site"><nav class="kd-nav">{nav}</nav>'
+            f'<main>{body}</main></body></html>\n')
 
 
 def _headline(out: Path, entry: dict) -> dict:
@@ -123,13 +143,14 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<h1>{esc(t('site_title', lang))}</h1>", f"<p>{esc(t('site_intro', lang))}</p>",
              _site_badge(reps, lang, manifest.get("data_source")),
-             f'<p><a href="insights.html">{esc(t("insights_region_title", lang))}</a></p>']
+             f'<p><a href="insights.html">{esc(t("insights_region_title", lang))}</a> · '
+             f'<a href="researchers.html">{esc(t("researchers_title", lang))}</a></p>']
     if map_html:
         parts.append(map_html)
     start, end = _period(reps)
     heads = [t("area", lang), t("col_code", lang)] + \
             [t(f"site_col_{n}", lang, start=start, end=end) if has(f"site_col_{n}") and end
-             else t(f"headline_{n}", lang) for n, _ in HEADLINE] + [t("col_status", lang), t("col_links", lang)]
+             else t(f"headline_{n}", lang) for n, _ in HEADLINE] + [t("col_links", lang)]
     rows = []
     order = {c: i for i, c in enumerate(areas.home_region_areas())}
     area_keys = sorted((k for k, e in reps.items() if e.get("kind") == "area"), key=lambda k: (order.get(k, 999), k))
@@ -140,8 +161,7 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
         for name, dec in HEADLINE:
             v, _y = hl.get(name, (None, None))
             cells.append(esc(format_number(v, lang, dec, missing=CONFIDENTIAL_MARK)))
-        cells.append(_status_cell(e, lang))
-        cells.append(_links(e, lang))
+        cells.append(_index_links(e, lang))
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     parts.append(f"<h2>{esc(t('site_areas', lang))}</h2>")
     parts.append('<table class="kd-table"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in heads)
@@ -155,7 +175,7 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
         for key in ind_keys:
             e = reps[key]
             code = key.split("/", 1)[1]
-            parts.append(f"<li>{esc(code)} {esc(e.get('name', ''))}: {_status_cell(e, lang)} {_links(e, lang)}</li>")
+            parts.append(f"<li>{esc(code)} {esc(e.get('name', ''))}: {_index_links(e, lang)}</li>")
         parts.append("</ul>")
     s = manifest.get("summary", {})
     parts.append(f"<h2>{esc(t('site_about', lang))}</h2>")
@@ -163,7 +183,7 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     generated = t("site_generated", lang, date=now, fp=manifest.get("data_fingerprint", ""),
                   version=manifest.get("package_version", ""), ok=s.get("ok", 0), total=s.get("total", 0))
     parts.append(f'<p class="kd-note">{esc(generated)} <a href="manifest.json">manifest.json</a></p>')
-    return atomic_write_text(out / "index.html", _page(t("site_title", lang), "".join(parts), lang))
+    return atomic_write_text(out / "index.html", _page(t("site_title", lang), "".join(parts), lang, home=False))
 
 
 def _site_badge(reps: dict, lang: str, data_source: dict | None = None) -> str:
@@ -211,6 +231,20 @@ def _status_cell(e: dict, lang: str) -> str:
     return cell
 
 
+def _index_links(e: dict, lang: str) -> str:
+    """The home page's links of one report: the page, its data (CSV) and its insights; no developer status."""
+    if not _has_report(e):
+        return esc(t("report_not_available", lang))
+    base = Path(e["html"]).parent.as_posix()
+    links = [f'<a href="{esc(e["html"])}">{esc(t("link_report", lang))}</a>']
+    if e.get("tables"):
+        first = "indicators.csv" if "indicators.csv" in e["tables"] else e["tables"][0]
+        links.append(f'<a href="{esc(base)}/tables/{esc(first)}">CSV</a>')
+    if e.get("kind") == "area":
+        links.append(f'<a href="{esc(e["html"])}#insights">{esc(t("link_insights", lang))}</a>')
+    return " · ".join(links)
+
+
 def _links(e: dict, lang: str) -> str:
     if not _has_report(e):
         return ""
@@ -225,24 +259,160 @@ def _links(e: dict, lang: str) -> str:
     return " · ".join(links)
 
 
-def build_insights_page(out, lang: str = "fi") -> Path:
-    """Write ``insights.html``: bottlenecks and best practices across all areas (escaped text)."""
-    body = (f'<nav class="kd-nav"><a href="index.html">← {esc(t("site_home", lang))}</a></nav>'
-            + f'<p class="kd-insights-how">{esc(t("insights_page_how", lang))}</p>'
+def board_url(url: str | None = None) -> str:
+    """The insights board's address for the insights page.
+
+    ``url``, else ``KASVUDATA_BOARD_URL``, else :data:`DEFAULT_BOARD_URL` (a workshop server on this
+    machine). A static site cannot know where a workshop runs: the link works only while that server runs.
+    """
+    return (url or os.environ.get("KASVUDATA_BOARD_URL") or DEFAULT_BOARD_URL).strip()
+
+
+def _with_lang(url: str, lang: str) -> str:
+    """``url`` with ``lang=`` set (the apps read ``?lang=fi|en``), unless it names one already."""
+    if re.search(r"[?&]lang=", url):
+        return url
+    return url + ("&" if "?" in url else "?") + f"lang={lang}"
+
+
+def build_insights_page(out, lang: str = "fi", board: str | None = None) -> Path:
+    """Write ``insights.html``: how insights get here, the link to the insights board, and the insights."""
+    url = _with_lang(board_url(board), lang)
+    body = (f'<p class="kd-insights-how">{esc(t("insights_page_how", lang))}</p>'
+            + f'<p class="kd-board-link"><a href="{esc(url)}">{esc(t("insights_board_link", lang))}</a> '
+            + f'<span class="kd-note">{esc(t("insights_board_link_note", lang))}</span></p>'
             + region_insights_html(lang, out)
             + f'<p class="kd-attribution">{esc(t("attribution", lang))}</p>')
     return atomic_write_text(Path(out) / "insights.html", _page(t("insights_region_title", lang), body, lang))
 
 
-def build_site(out, manifest: dict, lang: str = "fi") -> Path:
-    """Write the manifest, the stylesheet, ``index.html`` and ``insights.html`` into the report folder."""
+def build_researchers_page(out, manifest: dict, lang: str = "fi") -> Path:
+    """Write ``researchers.html``: every report's status, executed notebook, tables, and the manifest.
+
+    The notebooks are published beside their reports (their figures are the report's image files);
+    the adviser's pages do not need them.
+    """
+    out = Path(out)
+    reps = manifest.get("reports", {})
+    order = {c: i for i, c in enumerate(areas.home_region_areas())}
+    keys = sorted(reps, key=lambda k: (reps[k].get("kind") != "area", order.get(k, 999), k))
+    rows = []
+    for key in keys:
+        e = reps[key]
+        tables = ""
+        if _has_report(e) and e.get("tables"):
+            base = Path(e["html"]).parent.as_posix()
+            tables = " ".join(f'<a href="{esc(base)}/tables/{esc(n)}">{esc(n)}</a>' for n in e["tables"]
+                              if (out / base / "tables" / n).is_file())
+        cells = [esc(e.get("name") or key), esc(key), _status_cell(e, lang), _links(e, lang), tables]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    heads = [t("area", lang), t("col_code", lang), t("col_status", lang), t("col_links", lang),
+             t("researchers_col_tables", lang)]
+    s = manifest.get("summary", {})
+    generated = t("site_generated", lang, date=manifest.get("generated", ""), fp=manifest.get("data_fingerprint", ""),
+                  version=manifest.get("package_version", ""), ok=s.get("ok", 0), total=s.get("total", 0))
+    body = (f"<h1>{esc(t('researchers_title', lang))}</h1>"
+            f"<p>{esc(t('researchers_intro', lang))}</p>"
+            '<table class="kd-table kd-researchers"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in heads)
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            f'<p class="kd-note">{esc(generated)} <a href="manifest.json">manifest.json</a></p>'
+            f'<p class="kd-attribution">{esc(t("attribution", lang))}</p>')
+    return atomic_write_text(out / "researchers.html", _page(t("researchers_title", lang), body, lang))
+
+
+def build_site(out, manifest: dict, lang: str = "fi", board: str | None = None) -> Path:
+    """Write the manifest, the stylesheet, ``index.html``, ``insights.html`` and ``researchers.html``.
+
+    ``style.css`` stays the site's one stylesheet as a file (for other pages and tools); the pages
+    inline it. Language switches are then (re)linked across the whole site (:func:`link_languages`).
+    """
     out = Path(out)
     if not out.exists():
         claim_folder(out, "--out")  # a batch claims its folder first (reports.batch.run_jobs)
     write_manifest(out, manifest)
     atomic_write_text(out / "style.css", site_css())
-    build_insights_page(out, lang)
-    return build_index(out, manifest, lang)
+    build_insights_page(out, lang, board)
+    build_researchers_page(out, manifest, lang)
+    index = build_index(out, manifest, lang)
+    link_languages(site_root(out))
+    return index
+
+
+def folder_language(folder) -> str | None:
+    """The language of the reports in ``folder`` (its manifest's reports), or None without any."""
+    try:
+        m = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for e in (m.get("reports") or {}).values():
+        lang = (e.get("parameters") or {}).get("lang") if isinstance(e, dict) else None
+        if lang in LANGS:
+            return lang
+    return m.get("lang") if m.get("lang") in LANGS else None
+
+
+def site_root(out) -> Path:
+    """The folder of the whole site: ``out``'s parent when ``out`` is its other language's folder (``en/``)."""
+    out = Path(out)
+    if out.name in LANGS and (out.parent / "manifest.json").is_file():
+        return out.parent
+    return out
+
+
+def language_folder(root, lang: str) -> Path:
+    """Where the ``lang`` pages of the site at ``root`` go.
+
+    The root when it holds (or will hold) that language's reports, else ``root/<lang>/``.
+    """
+    root = Path(root)
+    have = folder_language(root)
+    return root if have in (None, lang) else root / lang
+
+
+def _switch_html(lang: str, href: str, current: str) -> str:
+    """The link to the ``lang`` page, worded in the current page's language ("In English" / "Suomeksi")."""
+    label = t("switch_language", current)
+    return (f'<a class="kd-lang-switch" href="{esc(href)}" hreflang="{esc(lang)}" lang="{esc(lang)}">'
+            f'{esc(label)}</a>')
+
+
+def _set_switch(page: Path, switch: str) -> None:
+    text = page.read_text(encoding="utf-8")
+    a, b = text.find(SWITCH_START), text.find(SWITCH_END)
+    if a < 0 or b < a:
+        return
+    new = text[:a + len(SWITCH_START)] + switch + text[b:]
+    if new != text:
+        atomic_write_text(page, new)
+
+
+def link_languages(root) -> int:
+    """Put a language switch on every page of the site at ``root`` whose other-language page exists.
+
+    The root holds one language (:func:`folder_language`), ``root/<other>/`` the other, with the same
+    relative paths (``SK177/report.html`` ↔ ``en/SK177/report.html``). A page whose counterpart is
+    missing gets an empty switch. Returns the number of pages linked.
+    """
+    root = Path(root)
+    main = folder_language(root)
+    others = [lang for lang in LANGS if main and lang != main and (root / lang / "index.html").is_file()]
+    pages = [p for p in root.rglob("*.html") if p.relative_to(root).parts[0] not in LANGS]
+    linked = 0
+    for page in pages:
+        rel = page.relative_to(root)
+        switch = ""
+        for other in others:
+            twin = root / other / rel
+            if twin.is_file():
+                switch += _switch_html(other, os.path.relpath(twin, page.parent).replace(os.sep, "/"), main)
+                _set_switch(twin, _switch_html(main, os.path.relpath(page, twin.parent).replace(os.sep, "/"), other))
+                linked += 2
+        _set_switch(page, switch)
+    for other in others:  # the other language's pages without a counterpart at the root
+        for twin in (root / other).rglob("*.html"):
+            if not (root / twin.relative_to(root / other)).is_file():
+                _set_switch(twin, "")
+    return linked
 
 
 PUBLISH_SUFFIXES = (".html", ".css", ".png", ".svg", ".csv", ".json", ".ipynb")

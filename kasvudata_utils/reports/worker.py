@@ -15,7 +15,7 @@ from pathlib import Path
 from kasvudata_utils.fileio import atomic_write_text, replace_folder, staging_folder
 from kasvudata_utils.paths import PROJECT_ROOT
 from kasvudata_utils.reports import kernels as reports_kernels
-from kasvudata_utils.reports.html import export_html
+from kasvudata_utils.reports.html import export_html, lighten_notebook
 
 START_TIMEOUT_S = 120  # kernel start; generous because two cores may be busy with other kernels
 EXECUTION_TIMEOUT_S = 600  # per cell
@@ -49,9 +49,10 @@ def execute_job(job: dict, out: str, start_timeout: int = START_TIMEOUT_S,
         reports_kernels.execute_notebook(job["notebook"], ipynb, job["parameters"], stage, start_timeout,
                                          execution_timeout)  # pre-started kernel in the batch's own pool
         strip_local_paths(ipynb, [(job["parameters"].get("panel_path") or "", None), (str(stage), ".")])
+        # the stylesheet inlined (no request before the first paint); the figures are files beside the page
         export_html(ipynb, html, lang=job["parameters"].get("lang", "fi"), home=_home_link(job["out_subdir"]),
-                    title=f"{job['name'] or job['key']} · KasvuDATA",
-                    css_href=_site_link(job["out_subdir"], "style.css"))  # written by reports.site.build_site
+                    title=f"{job['name'] or job['key']} · KasvuDATA")
+        lighten_notebook(ipynb, stage)  # the published notebook shows the same figure files, no base64 copies
         replace_folder(stage, target, check=False)
         entry["status"] = "ok"
     except Exception as exc:  # isolation: any failure becomes this report's status, never the batch's

@@ -479,6 +479,19 @@ def _cached_features(level: str, groups: tuple, table_path: str = "") -> pd.Data
     return load_similarity_features(level, groups, source=table_path)
 
 
+#: What asks for the most similar areas in a comparison box or ``--compare`` (Finnish and English).
+SIMILAR_WORDS = ("similar", "samankaltaiset")
+
+
+def asks_for_similar(text) -> bool:
+    """True when ``text`` asks for the most similar areas ("similar" / "samankaltaiset", any case).
+
+    >>> asks_for_similar(" Samankaltaiset "), asks_for_similar("KU009")
+    (True, False)
+    """
+    return str(text or "").strip().lower() in SIMILAR_WORDS
+
+
 def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N, source=None) -> list[str]:
     """The areas shown side by side with ``area``: ``area`` first, then ``compare``.
 
@@ -488,7 +501,7 @@ def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N, source=None) 
         The area (any accepted spelling).
     compare : str or list, optional
         Comma-separated codes or names (custom areas ``KU009+KU977`` allowed), or ``"similar"`` /
-        None for the ``n`` most similar areas (:func:`similar_codes`).
+        ``"samankaltaiset"`` / None for the ``n`` most similar areas (:func:`similar_codes`).
     n : int
         How many similar areas when ``compare`` asks for them.
     source : DataSource or str, optional
@@ -503,7 +516,7 @@ def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N, source=None) 
     ['KU009', 'KU977', 'KU071']
     """
     code = areas.normalise_area(area)
-    if compare is None or (isinstance(compare, str) and compare.strip().lower() in ("", "similar")):
+    if compare is None or (isinstance(compare, str) and (not compare.strip() or asks_for_similar(compare))):
         return [code, *similar_codes(code, n, source=source)]
     items = compare.split(",") if isinstance(compare, str) else list(compare)
     items = [str(i).strip() for i in items if str(i).strip()]
