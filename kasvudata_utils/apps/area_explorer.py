@@ -119,9 +119,9 @@ class AreaExplorer(BaseApp):
         self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
                                             placeholder=t("search_area", L), ensure_option=False,
                                             description=t("area", L), continuous_update=False,
-                                            layout=widgets.Layout(width="400px"))
+                                            layout=widgets.Layout(width="520px"))
         self.area_select.add_class("kd-area-select")
-        self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="400px"))
+        self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="520px"))
         self.reference_select.add_class("kd-reference-select")
         # the reports' default period, so that the explorer opens on the same change figure (issue 13)
         d0, d1 = max(y0, DEFAULT_START_YEAR), min(y1, DEFAULT_END_YEAR)
@@ -131,7 +131,7 @@ class AreaExplorer(BaseApp):
         self.year_range.add_class("kd-year-range")
         self.indicator_select = widgets.Dropdown(options=[(t(f"ind_{i}", L), i) for i in self.indicator_codes],
                                                  value=self.indicator_codes[0], description=t("indicator", L),
-                                                 layout=widgets.Layout(width="440px"))
+                                                 layout=widgets.Layout(width="max-content", min_width="440px"))
         self.indicator_select.add_class("kd-indicator-select")
         self.compare_box = widgets.Text(value="", placeholder=t("compare_placeholder", L),
                                         description=t("compare", L), continuous_update=False,
@@ -449,7 +449,7 @@ class AreaExplorer(BaseApp):
                 v0 = v.dropna().iloc[0] if v.notna().any() else float("nan")
                 v = v / v0 * 100
             series.append((areas.area_name(c, L), list(v), COMPARE_COLOURS[i % len(COMPARE_COLOURS)], ""))
-        return svg_line_chart(years, series, label, lambda x: format_number(x, L, dec))
+        return svg_line_chart(years, series, label, lambda x: format_number(x, L, dec), self.chart_font_px)
 
     def table_frame(self):
         """The table behind the chart: year, area value, reference value (suppressed → empty)."""
@@ -502,7 +502,7 @@ class AreaExplorer(BaseApp):
         return svg_line_chart([int(y) for y in df["year"]],
                               [(areas.official_name(self.area, L), list(a), "#e6550d", ""),
                                (areas.official_name(self.reference, L), list(r), "#3182bd", "6 4")],
-                              label, lambda v: format_number(v, L, dec))
+                              label, lambda v: format_number(v, L, dec), self.chart_font_px)
 
     def _map_values(self, ind, year) -> tuple[dict, dict]:
         d = self.data.indicators
@@ -516,6 +516,10 @@ class AreaExplorer(BaseApp):
                      f"{t('suppressed', self.lang) if math.isnan(v) else format_number(v, self.lang, dec)}"
                   for c, v in vals.items()}
         return vals, labels
+
+    def on_projector(self) -> None:
+        """Projector mode changed: draw the chart again with its text size."""
+        self.refresh()
 
     def refresh(self) -> None:
         """Recompute every output from the current selections."""

@@ -141,7 +141,7 @@ class ScenarioWorkshop(BaseApp):
         self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
                                             placeholder=t("search_area", L), ensure_option=True,
                                             description=t("area", L), continuous_update=False,
-                                            layout=widgets.Layout(width="360px"))
+                                            layout=widgets.Layout(width="560px", max_width="100%"))
         self.area_select.add_class("kd-area-select")
         self.horizon = widgets.IntSlider(value=self.base_year + scenarios.HORIZON_YEARS, min=self.base_year + 1,
                                          max=self.base_year + 15, description=t("horizon", L),
@@ -334,7 +334,11 @@ class ScenarioWorkshop(BaseApp):
                              [(t("baseline", L), list(res["personnel_baseline"]), "#9ecae1"),
                               (t("scenario", L), list(res["personnel_scenario"]), "#e6550d")],
                              t("scenario_chart_title", L, year=int(self.horizon.value)),
-                             lambda v: format_number(v, L))
+                             lambda v: format_number(v, L), self.chart_font_px)
+
+    def on_projector(self) -> None:
+        """Projector mode changed: draw the chart again with its text size."""
+        self.refresh()
 
     def refresh(self) -> None:
         """Recompute the projection and every output."""
