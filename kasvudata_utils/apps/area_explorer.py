@@ -119,9 +119,9 @@ class AreaExplorer(BaseApp):
         self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
                                             placeholder=t("search_area", L), ensure_option=False,
                                             description=t("area", L), continuous_update=False,
-                                            layout=widgets.Layout(width="520px"))
+                                            layout=widgets.Layout(width="580px"))
         self.area_select.add_class("kd-area-select")
-        self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="520px"))
+        self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="580px"))
         self.reference_select.add_class("kd-reference-select")
         # the reports' default period, so that the explorer opens on the same change figure (issue 13)
         d0, d1 = max(y0, DEFAULT_START_YEAR), min(y1, DEFAULT_END_YEAR)

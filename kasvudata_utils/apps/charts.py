@@ -101,7 +101,8 @@ def svg_line_chart(x, series, title: str, fmt=str, font_px: float = FONT_PX) -> 
     y0, y1 = ticks[0], ticks[-1]
     xs = list(x)
     x0, x1 = (min(xs), max(xs)) if xs else (0, 1)
-    px = lambda v: left + (v - x0) / ((x1 - x0) or 1) * (SVG_W - left - right)  # noqa: E731
+    inset = text_width("2000", font_px) / 2  # the first year's label clears the lowest y tick label
+    px = lambda v: left + inset + (v - x0) / ((x1 - x0) or 1) * (SVG_W - left - right - inset)  # noqa: E731
     py = lambda v: SVG_H - bottom - (v - y0) / ((y1 - y0) or 1) * (SVG_H - top - bottom)  # noqa: E731
     out = []
     for tv in ticks:

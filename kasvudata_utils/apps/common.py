@@ -66,9 +66,10 @@ APP_CSS = """
 .kd-app small, .kd-app .kd-note, .kd-app h4 { font-size: 15px; }
 /* a description wraps onto two lines instead of being cut ("Tunnusl…", "Näytä ty…") */
 .kd-app .widget-inline-hbox > .widget-label { white-space: normal; overflow: visible; text-overflow: clip;
-          line-height: 1.15; height: auto; min-height: var(--jp-widgets-inline-height); display: flex;
-          align-items: center; justify-content: flex-end; text-align: right; }
-.kd-app .widget-button, .kd-app .widget-toggle-button { width: auto; min-width: 90px; overflow: visible; }
+          line-height: 1.15; height: auto; align-self: center; text-align: right; }
+.kd-app .widget-button, .kd-app .widget-toggle-button { width: auto; min-width: 90px; overflow: visible;
+          align-self: flex-start; }
+.kd-app .widget-html-content { line-height: 1.3; }
 .kd-summary { font-size: 18px; line-height: 1.45; padding: 6px 10px; background: #f3f6fa;
               border-left: 4px solid #1f5f99; }
 .kd-app .kd-summary .widget-html-content { font-size: 18px; line-height: 1.45; }

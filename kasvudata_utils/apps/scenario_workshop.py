@@ -154,7 +154,7 @@ class ScenarioWorkshop(BaseApp):
             # the slider's own readout speaks d3-format ("0.50"): ours is in the page's number format
             s = widgets.FloatSlider(min=lo, max=hi, step=step, value=lo, description=t(f"lever_{name}", L),
                                     continuous_update=False, readout=False,
-                                    tooltip=t(f"lever_{name}", L), layout=widgets.Layout(width="430px"))
+                                    tooltip=t(f"lever_{name}", L), layout=widgets.Layout(width="410px"))
             s.style.description_width = "235px"
             s.add_class("kd-slider")
             s.add_class(f"kd-lever-{name.replace('_', '-')}")
@@ -164,8 +164,8 @@ class ScenarioWorkshop(BaseApp):
             readout.add_class(f"kd-readout-{name.replace('_', '-')}")
             self.readouts[name] = (readout, 2 if step < 0.1 else 1)
             rows.append(widgets.HBox([s, readout,
-                                      widgets.HTML(html.escape(t(unit, L)), layout=widgets.Layout(width="140px"))]))
-        self.area_select.style.description_width = self.horizon.style.description_width = "110px"
+                                      widgets.HTML(html.escape(t(unit, L)), layout=widgets.Layout(width="175px"))]))
+        self.area_select.style.description_width = self.horizon.style.description_width = "140px"
         self.summary = widgets.HTML("")
         self.summary.add_class("kd-summary")
         self.assumptions = widgets.HTML("")
