@@ -376,11 +376,20 @@ class AreaExplorer(BaseApp):
         out = pd.concat(parts, ignore_index=True).assign(indicator=ind)
         return out[["area_code", "indicator", "year", "value", "suppressed"]]
 
+    def _compare_names(self) -> list[str]:
+        """Short names of the area and the compared areas; a name that repeats gets its code.
+
+        A sub-region shares its name with its centre (Ylivieska: KU977 and SK177).
+        """
+        codes = [self.area, *self.compare]
+        short = [areas.area_name(c, self.lang) for c in codes]
+        return [n if short.count(n) == 1 else f"{n} ({c})" for n, c in zip(short, codes, strict=True)]
+
     def _compare_table_html(self, df) -> str:
         L, ind = self.lang, self.indicator_select.value
         dec = 1 if ind in RATE_INDICATORS else 0
         codes = [self.area, *self.compare]
-        head = "".join(f"<th>{html.escape(areas.area_name(c, L))}</th>" for c in codes)
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in self._compare_names())
         wide = df.pivot_table(index="year", columns="area_code", values="value", aggfunc="first", dropna=False)
         rows = "".join(f"<tr><td>{int(y)}</td>" + "".join(
             f"<td>{format_number(wide.at[y, c], L, dec) if c in wide else ''}</td>" for c in codes) + "</tr>"
@@ -421,7 +430,7 @@ class AreaExplorer(BaseApp):
         codes = [self.area, *self.compare]
         cell = {(a, i): (s, q) for a, i, s, q in zip(df["area_code"], df["industry_code"], df["share_pct"],
                                                      df["lq"], strict=True)}
-        head = "".join(f"<th>{html.escape(areas.area_name(c, L))}</th>" for c in codes)
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in self._compare_names())
         rows = []
         for sec in sorted(df["industry_code"].unique()):
             tds = []
@@ -443,12 +452,14 @@ class AreaExplorer(BaseApp):
         if ind not in RATE_INDICATORS:
             label += f" ({t('index_note', L, start=years[0])})"
             dec = 0
-        for i, c in enumerate([self.area, *self.compare]):
+        codes = [self.area, *self.compare]
+        names = self._compare_names()
+        for i, c in enumerate(codes):
             v = df[df["area_code"] == c].set_index("year")["value"].astype(float).reindex(years)
             if ind not in RATE_INDICATORS:
                 v0 = v.dropna().iloc[0] if v.notna().any() else float("nan")
                 v = v / v0 * 100
-            series.append((areas.area_name(c, L), list(v), COMPARE_COLOURS[i % len(COMPARE_COLOURS)], ""))
+            series.append((names[i], list(v), COMPARE_COLOURS[i % len(COMPARE_COLOURS)], ""))
         return svg_line_chart(years, series, label, lambda x: format_number(x, L, dec), self.chart_font_px)
 
     def table_frame(self):

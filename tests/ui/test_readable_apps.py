@@ -95,6 +95,13 @@ AUDIT_JS = """
       cut.push([el.value, 'input value wider than its box']);
   }
   probe.remove();
+  // the explorer map's controls (zoom, caption and hover, legend) never cover one another
+  const controls = [...root.querySelectorAll('.leaflet-control')].filter(shown)
+    .map(c => [c, c.getBoundingClientRect()]);
+  controls.forEach(([c, r], i) => controls.slice(i + 1).forEach(([d, q]) => {
+    if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1)
+      cut.push([(c.innerText + ' / ' + d.innerText).slice(0, 80), 'map controls overlap']);
+  }));
   const px = sel => { const e = root.querySelector(sel); return e ? parseFloat(getComputedStyle(e).fontSize) : null; };
   return {cut, small, charts, summary: px('.kd-summary .widget-html-content') || px('.kd-summary'),
           legend: px('.kd-map-legend'), label: px('.widget-label'),
@@ -134,6 +141,21 @@ def test_no_text_is_cut_and_none_is_small(voila_server, page, ui, app, lang, pro
     if app == "area_explorer":
         assert audit["legend"] >= least  # was 12 px (issue 17)
 
+
+
+@pytest.mark.parametrize("projector", [False, True], ids=["normal", "projector"])
+def test_explorer_side_by_side_is_not_cut_either(voila_server, page, ui, projector):
+    # four areas side by side: the comparison chart and table and the industry structure table
+    query = "area=KU009&compare=KU977,KU071,SK177" + ("&projector=1" if projector else "")
+    summary = _open(page, ui, voila_server, "area_explorer", query)
+    expect(page.locator(".kd-compare-table")).to_be_visible(timeout=ui.timeout_ms)
+    expect(summary).to_contain_text("Alavieska")
+    page.wait_for_timeout(500)
+    audit = page.evaluate(AUDIT_JS, {"html": 19, "chart": 18} if projector else NORMAL)
+    page.screenshot(path=str(SHOTS / f"area_explorer_compare_{'projector' if projector else 'normal'}_1280x720.png"),
+                    full_page=True)
+    assert audit["cut"] == [] and audit["small"] == []
+    assert len(audit["charts"]) > 10  # the side-by-side chart was measured
 
 @pytest.mark.parametrize("app", APPS)
 def test_projector_toggle_grows_the_text_and_survives_a_reload(voila_server, page, ui, app):
