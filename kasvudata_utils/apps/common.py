@@ -11,7 +11,9 @@ pandas only inside the functions that need it):
   as one friendly sentence and never as a traceback;
 - :func:`data_badge` is the ``kd-data-badge`` widget, :func:`area_options` and
   :func:`format_number` the label and number conventions shared by the apps;
-- :func:`csv_download` is an offline CSV download link (a ``data:`` URI).
+- :func:`csv_download` is an offline CSV download link (a ``data:`` URI);
+- projector mode (:meth:`BaseApp.set_projector`, ``?projector=1``, the ``kd-projector-toggle`` button):
+  larger text and stronger contrast for the back of a room, kept in the URL state.
 
 Examples
 --------
