@@ -77,8 +77,9 @@ def kernel_rss_mb(server) -> dict[str, float]:
     import psutil
 
     proc = psutil.Process(server.process.pid)
+    # the workshop server starts its own lean kernel module (apps.kernel), not ipykernel_launcher
     return {str(c.pid): c.memory_info().rss / 1e6 for c in proc.children(recursive=True)
-            if "ipykernel" in " ".join(c.cmdline())}
+            if any(k in " ".join(c.cmdline()) for k in ("ipykernel", "kasvudata_utils.apps.kernel"))}
 
 
 def app_kernel_rss(browser, server) -> float:

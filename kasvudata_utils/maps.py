@@ -108,9 +108,10 @@ def legend_html(values: dict, fmt=lambda x: f"{x:,.0f}", title: str = "") -> str
     for i, colour in enumerate(PALETTE[:len(breaks) + 1]):
         lo, hi = edges[i], edges[i + 1]
         text = (f"≤ {fmt(hi)}" if lo is None else f"> {fmt(lo)}" if hi is None else f"{fmt(lo)} – {fmt(hi)}")
-        rows.append(f'<div><span style="display:inline-block;width:14px;height:10px;background:{colour};'
-                    f'border:1px solid #888;margin-right:4px"></span>{html.escape(text)}</div>')
-    return f'<div style="font-size:12px;line-height:1.3"><b>{html.escape(title)}</b>{"".join(rows)}</div>'
+        rows.append(f'<div><span class="kd-swatch" style="display:inline-block;width:18px;height:12px;'
+                    f'background:{colour};border:1px solid #888;margin-right:6px"></span>{html.escape(text)}</div>')
+    # the size comes from the app's CSS (.kd-map-legend: 15 px, 19 px in projector mode; issue 17)
+    return f'<div class="kd-map-legend"><b>{html.escape(title)}</b>{"".join(rows)}</div>'
 
 
 class ChoroplethMap:
@@ -144,6 +145,7 @@ class ChoroplethMap:
         self.hover = widgets.HTML("")
         self.hover.add_class("kd-map-hover")
         self.legend = widgets.HTML("")
+        self.legend.add_class("kd-map-legend-box")
         self.map.add(WidgetControl(widget=widgets.VBox([self.caption, self.hover]), position="topright"))
         self.map.add(WidgetControl(widget=self.legend, position="bottomleft"))
         self.layer.on_click(self._clicked)

@@ -357,14 +357,9 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
     if hatched:
         ax.add_collection(PolyCollection(hatched, facecolors="white", edgecolors=NEUTRAL_COLOUR, hatch="///",
                                          linewidths=0.8))
-    for f in features:
-        p = f["properties"]
-        if p["area_code"] in set(label_codes):
-            xs = [x for ring in _rings(f["geometry"]) for x, _ in ring]
-            ys = [y for ring in _rings(f["geometry"]) for _, y in ring]
-            ax.text(sum(xs) / len(xs), sum(ys) / len(ys), (names or {}).get(p["area_code"], p.get("name_fi", "")),
-                    ha="center", va="center", fontsize=9, color="black",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
+    wanted = set(label_codes)
+    anchors = [(f, (names or {}).get(f["properties"]["area_code"], f["properties"].get("name_fi", "")))
+               for f in features if f["properties"]["area_code"] in wanted]
     if colour_by == "subregion":  # legend: sub-region names in their colours
         from matplotlib.patches import Patch
 
@@ -386,7 +381,90 @@ def area_map(features: list[dict], highlight=(), *, title: str, prov: dict, lang
     ax.set_axis_off()
     _margins(fig, ax, left=0.15, right=0.15, top=0.6, bottom=0.5, title=title)
     add_footer(fig, prov, lang, t("map_source", lang))
+    if anchors:  # last: the names are placed around the title, legend and footer already drawn
+        fig.kd_unlabelled = place_labels(ax, anchors)
     return fig
+
+
+def _ring_area_centroid(ring) -> tuple[float, float, float]:
+    """``(|area|, x, y)`` of a polygon ring (shoelace formula); the vertex mean for a degenerate ring."""
+    a = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(ring, list(ring[1:]) + [ring[0]], strict=True):
+        cross = x0 * y1 - x1 * y0
+        a, cx, cy = a + cross, cx + (x0 + x1) * cross, cy + (y0 + y1) * cross
+    if abs(a) < 1e-12:
+        return 0.0, sum(x for x, _ in ring) / len(ring), sum(y for _, y in ring) / len(ring)
+    return abs(a) / 2, cx / (3 * a), cy / (3 * a)
+
+
+#: Offsets (points) tried for a map name that does not fit at its area's centre: rings of 12 directions.
+LABEL_RADII_PT = (10, 18, 28, 40, 54, 70, 88, 110)
+LABEL_DIRECTIONS = 12
+LABEL_GAP_PX = 3.0  # free space kept around every name (its white box)
+
+
+def place_labels(ax, anchors, fontsize: float = 10.0) -> list[str]:
+    """Write area names on a map so that no two overlap and each stays inside the figure (issue 17).
+
+    ``anchors`` is a list of ``(feature, name)``. Each name goes to the centre of its area's largest
+    polygon when that space is free; else to the nearest free position on rings around it, measured
+    from the rendered text extents (``Text.get_window_extent``), with a thin leader line back to the
+    area when the name no longer lies inside it. Smaller areas are placed first (a large area has
+    room for its name elsewhere). The title, legend and footer are obstacles too. A name with no free
+    place within :data:`LABEL_RADII_PT` is left out; the codes left out are returned.
+    """
+    from matplotlib.path import Path as MplPath
+
+    fig = ax.figure
+    fig.canvas.draw()
+    ax.set_autoscale_on(False)  # a name or leader line outside the polygons must not move the map
+    renderer = fig.canvas.get_renderer()
+    inside = fig.bbox.padded(-2.0)
+    taken = [t_.get_window_extent(renderer).padded(LABEL_GAP_PX)
+             for t_ in [*fig.texts, ax.title, ax._left_title, ax._right_title] if t_.get_text()]
+    legend = ax.get_legend()
+    if legend is not None:
+        taken.append(legend.get_window_extent(renderer))
+    items = []
+    for f, name in anchors:
+        rings = [r for r in _rings(f["geometry"]) if len(r) >= 3]
+        if not rings or not name:
+            continue
+        area, x, y = max(_ring_area_centroid(r) for r in rings)
+        items.append((area, f["properties"]["area_code"], name, (x, y), rings))
+    items.sort(key=lambda it: it[0])
+    px_per_pt = fig.dpi / 72.0
+    skipped = []
+    for _area, code, name, (x, y), rings in items:
+        text = ax.text(x, y, name, ha="center", va="center", fontsize=fontsize, color="black", zorder=5,
+                       bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+        box = text.get_window_extent(renderer).padded(LABEL_GAP_PX)
+        x0, y0 = ax.transData.transform((x, y))
+        found = None
+        for r in (0, *LABEL_RADII_PT):
+            for k in range(LABEL_DIRECTIONS if r else 1):
+                angle = 2 * math.pi * k / LABEL_DIRECTIONS
+                dx, dy = r * px_per_pt * math.cos(angle), r * px_per_pt * math.sin(angle)
+                cand = box.translated(dx, dy)
+                if (inside.contains(cand.x0, cand.y0) and inside.contains(cand.x1, cand.y1)
+                        and not any(cand.overlaps(o) for o in taken)):
+                    found = (dx, dy, cand)
+                    break
+            if found:
+                break
+        if found is None:
+            text.remove()
+            skipped.append(code)
+            continue
+        dx, dy, cand = found
+        taken.append(cand)
+        if dx or dy:
+            nx, ny = ax.transData.inverted().transform((x0 + dx, y0 + dy))
+            text.set_position((nx, ny))
+            polys = [MplPath(ax.transData.transform(r)) for r in rings]
+            if not any(p.contains_point((x0 + dx, y0 + dy)) for p in polys):  # out of its area: a leader line
+                ax.plot([x, nx], [y, ny], color="#333333", linewidth=0.8, zorder=4, scalex=False, scaley=False)
+    return skipped
 
 
 def map_hotspots(fig, features: list[dict], step: int = 3) -> dict[str, list[list[tuple[int, int]]]]:

@@ -25,6 +25,10 @@ def test_compare_from_the_url_puts_three_areas_side_by_side(data, monkeypatch):
     assert app.chart.value.count("stroke-width=\"3\"") == 3  # three legend entries
     for name in ("Alavieska", "Ylivieska"):
         assert name in app.chart.value and name in app.table.value
+    # the sub-region and its centre are both "Ylivieska": the legend tells them apart by code (issue 17)
+    assert ">Alavieska</text>" in app.chart.value
+    assert ">Ylivieska (KU977)</text>" in app.chart.value and ">Ylivieska (SK177)</text>" in app.chart.value
+    assert "<th>Ylivieska (KU977)</th><th>Ylivieska (SK177)</th>" in app.table.value
     assert "kd-compare-table" in app.table.value
     # summary: Ylivieska 400 → 380 is −5.0 %, the sub-region 500 → 500 is 0.0 %
     assert "Ylivieska (KU977) -5.0 %" in app.summary.value

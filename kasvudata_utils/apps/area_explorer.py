@@ -126,9 +126,9 @@ class AreaExplorer(BaseApp):
         self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
                                             placeholder=t("search_area", L), ensure_option=False,
                                             description=t("area", L), continuous_update=False,
-                                            layout=widgets.Layout(width="400px"))
+                                            layout=widgets.Layout(width="580px"))
         self.area_select.add_class("kd-area-select")
-        self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="400px"))
+        self.reference_select = widgets.Dropdown(description=t("reference", L), layout=widgets.Layout(width="580px"))
         self.reference_select.add_class("kd-reference-select")
         # the reports' default period, so that the explorer opens on the same change figure (issue 13)
         d0, d1 = max(y0, DEFAULT_START_YEAR), min(y1, DEFAULT_END_YEAR)
@@ -138,7 +138,7 @@ class AreaExplorer(BaseApp):
         self.year_range.add_class("kd-year-range")
         self.indicator_select = widgets.Dropdown(options=[(t(f"ind_{i}", L), i) for i in self.indicator_codes],
                                                  value=self.indicator_codes[0], description=t("indicator", L),
-                                                 layout=widgets.Layout(width="440px"))
+                                                 layout=widgets.Layout(width="max-content", min_width="440px"))
         self.indicator_select.add_class("kd-indicator-select")
         self.compare_box = widgets.Text(value="", placeholder=t("compare_placeholder", L),
                                         description=t("compare", L), continuous_update=False,
@@ -386,11 +386,20 @@ class AreaExplorer(BaseApp):
         out = pd.concat(parts, ignore_index=True).assign(indicator=ind)
         return out[["area_code", "indicator", "year", "value", "suppressed"]]
 
+    def _compare_names(self) -> list[str]:
+        """Short names of the area and the compared areas; a name that repeats gets its code.
+
+        A sub-region shares its name with its centre (Ylivieska: KU977 and SK177).
+        """
+        codes = [self.area, *self.compare]
+        short = [areas.area_name(c, self.lang) for c in codes]
+        return [n if short.count(n) == 1 else f"{n} ({c})" for n, c in zip(short, codes, strict=True)]
+
     def _compare_table_html(self, df) -> str:
         L, ind = self.lang, self.indicator_select.value
         dec = 1 if ind in RATE_INDICATORS else 0
         codes = [self.area, *self.compare]
-        head = "".join(f"<th>{html.escape(areas.area_name(c, L))}</th>" for c in codes)
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in self._compare_names())
         wide = df.pivot_table(index="year", columns="area_code", values="value", aggfunc="first", dropna=False)
         rows = "".join(f"<tr><td>{int(y)}</td>" + "".join(
             f"<td>{format_number(wide.at[y, c], L, dec) if c in wide else ''}</td>" for c in codes) + "</tr>"
@@ -431,7 +440,7 @@ class AreaExplorer(BaseApp):
         codes = [self.area, *self.compare]
         cell = {(a, i): (s, q) for a, i, s, q in zip(df["area_code"], df["industry_code"], df["share_pct"],
                                                      df["lq"], strict=True)}
-        head = "".join(f"<th>{html.escape(areas.area_name(c, L))}</th>" for c in codes)
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in self._compare_names())
         rows = []
         for sec in sorted(df["industry_code"].unique()):
             tds = []
@@ -453,13 +462,15 @@ class AreaExplorer(BaseApp):
         if ind not in RATE_INDICATORS:
             label += f" ({t('index_note', L, start=years[0])})"
             dec = 0
-        for i, c in enumerate([self.area, *self.compare]):
+        codes = [self.area, *self.compare]
+        names = self._compare_names()
+        for i, c in enumerate(codes):
             v = df[df["area_code"] == c].set_index("year")["value"].astype(float).reindex(years)
             if ind not in RATE_INDICATORS:
                 v0 = v.dropna().iloc[0] if v.notna().any() else float("nan")
                 v = v / v0 * 100
-            series.append((areas.area_name(c, L), list(v), COMPARE_COLOURS[i % len(COMPARE_COLOURS)], ""))
-        return svg_line_chart(years, series, label, lambda x: format_number(x, L, dec))
+            series.append((names[i], list(v), COMPARE_COLOURS[i % len(COMPARE_COLOURS)], ""))
+        return svg_line_chart(years, series, label, lambda x: format_number(x, L, dec), self.chart_font_px)
 
     def table_frame(self):
         """The table behind the chart: year, area value, reference value (suppressed → empty)."""
@@ -512,7 +523,7 @@ class AreaExplorer(BaseApp):
         return svg_line_chart([int(y) for y in df["year"]],
                               [(areas.official_name(self.area, L), list(a), "#e6550d", ""),
                                (areas.official_name(self.reference, L), list(r), "#3182bd", "6 4")],
-                              label, lambda v: format_number(v, L, dec))
+                              label, lambda v: format_number(v, L, dec), self.chart_font_px)
 
     def _map_values(self, ind, year) -> tuple[dict, dict]:
         d = self.data.indicators
@@ -526,6 +537,10 @@ class AreaExplorer(BaseApp):
                      f"{t('suppressed', self.lang) if math.isnan(v) else format_number(v, self.lang, dec)}"
                   for c, v in vals.items()}
         return vals, labels
+
+    def on_projector(self) -> None:
+        """Projector mode changed: draw the chart again with its text size."""
+        self.refresh()
 
     def refresh(self) -> None:
         """Recompute every output from the current selections."""

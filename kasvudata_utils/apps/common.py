@@ -11,7 +11,9 @@ pandas only inside the functions that need it):
   as one friendly sentence and never as a traceback;
 - :func:`data_badge` is the ``kd-data-badge`` widget, :func:`area_options` and
   :func:`format_number` the label and number conventions shared by the apps;
-- :func:`csv_download` is an offline CSV download link (a ``data:`` URI).
+- :func:`csv_download` is an offline CSV download link (a ``data:`` URI);
+- projector mode (:meth:`BaseApp.set_projector`, ``?projector=1``, the ``kd-projector-toggle`` button):
+  larger text and stronger contrast for the back of a room, kept in the URL state.
 
 Examples
 --------
@@ -40,6 +42,7 @@ from urllib.parse import parse_qs, urlencode
 import ipywidgets as widgets
 
 from kasvudata_utils import areas, paths, provenance
+from kasvudata_utils.apps.charts import FONT_PX, PROJECTOR_FONT_PX
 from kasvudata_utils.apps.preheat import wait_for_request
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import frame_csv_text
@@ -49,25 +52,63 @@ from kasvudata_utils.numbers import format_number, signed  # noqa: F401  (one nu
 # Stable CSS classes (SPEC §7) plus the project's own helpers.
 NOTICE_CLASS = "kd-notice"
 BADGE_CLASS = "kd-data-badge"
+PROJECTOR_CLASS = "kd-projector"
+#: ``?projector=`` values that turn projector mode on.
+PROJECTOR_ON = frozenset({"1", "true", "yes", "on"})
 
-# Readable on a 1280×720 projector: larger base font, summary and notices that stand out.
+# Readable on a 1280×720 projector (issue 17): no text under 14 px (widget text 15 px through the
+# widgets' own --jp-widgets-font-size), summary 18 px; labels wrap rather than end in "…".
+# Projector mode (.kd-projector, :meth:`BaseApp.set_projector`): larger text, black on white, thicker lines.
 APP_CSS = """
 <style>
-.kd-app { font-size: 15px; max-width: 1260px; }
-.kd-app .widget-label, .kd-app .widget-readout, .kd-app select, .kd-app input { font-size: 15px; }
+.kd-app { font-size: 15px; max-width: 1260px; --jp-widgets-font-size: 15px; --jp-widgets-inline-height: 30px;
+          --jp-widgets-inline-label-width: 120px; }
+.kd-app .widget-label, .kd-app .widget-readout, .kd-app select, .kd-app input, .kd-app textarea,
+.kd-app button, .kd-app .widget-html-content, .kd-app .leaflet-container { font-size: 15px; }
+.kd-app small, .kd-app .kd-note, .kd-app h4 { font-size: 15px; }
+/* a description wraps onto two lines instead of being cut ("Tunnusl…", "Näytä ty…") */
+.kd-app .widget-inline-hbox > .widget-label { white-space: normal; overflow: visible; text-overflow: clip;
+          line-height: 1.15; height: auto; align-self: center; text-align: right; }
+.kd-app .widget-button, .kd-app .widget-toggle-button { width: auto; min-width: 90px; overflow: visible;
+          align-self: flex-start; }
+.kd-app .widget-html-content { line-height: 1.3; }
 .kd-summary { font-size: 18px; line-height: 1.45; padding: 6px 10px; background: #f3f6fa;
               border-left: 4px solid #1f5f99; }
+.kd-app .kd-summary .widget-html-content { font-size: 18px; line-height: 1.45; }
 .kd-notice { font-size: 15px; color: #7a4b00; }
+.kd-top-bar { justify-content: flex-end; align-items: center; gap: 16px; }
 .kd-lang-switch { align-self: flex-end; font-size: 15px; }
 .kd-notice { padding: 4px 10px; background: #fff4dc; border-left: 4px solid #e0a100; }
 .kd-data-badge { font-size: 15px; }
 .kd-badge-synthetic { color: #8a1c1c; font-weight: bold; }
 .kd-assumptions { font-size: 15px; }
+.kd-map-legend { font-size: 15px; line-height: 1.35; }
+.kd-map-legend .kd-swatch { display: inline-block; width: 18px; height: 12px; border: 1px solid #888;
+          margin-right: 6px; }
+.kd-app .kd-map-caption .widget-html-content { white-space: normal; max-width: 300px; line-height: 1.3; }
 .kd-app table.kd-table { border-collapse: collapse; font-size: 15px; }
 /* issue 17: read from the back of a room: chart text 14 px or more (apps/charts.py), summary 18 px */
 .kd-app table.kd-table td, .kd-app table.kd-table th { padding: 2px 8px; text-align: right;
                                                         border-bottom: 1px solid #ddd; }
 .kd-app table.kd-table td:first-child, .kd-app table.kd-table th:first-child { text-align: left; }
+/* projector mode: everything about a quarter larger, black on white */
+.kd-app.kd-projector { font-size: 19px; color: #000; --jp-widgets-font-size: 19px;
+          --jp-widgets-inline-height: 36px; --jp-widgets-color: #000; --jp-widgets-label-color: #000;
+          --jp-widgets-readout-color: #000; --jp-widgets-input-color: #000; }
+.kd-app.kd-projector .widget-label, .kd-app.kd-projector .widget-readout, .kd-app.kd-projector select,
+.kd-app.kd-projector input, .kd-app.kd-projector textarea, .kd-app.kd-projector button,
+.kd-app.kd-projector .widget-html-content, .kd-app.kd-projector .leaflet-container,
+.kd-app.kd-projector small, .kd-app.kd-projector .kd-note, .kd-app.kd-projector h4,
+.kd-app.kd-projector table.kd-table, .kd-app.kd-projector .kd-map-legend, .kd-app.kd-projector .kd-notice,
+.kd-app.kd-projector .kd-data-badge, .kd-app.kd-projector .kd-assumptions,
+.kd-app.kd-projector .kd-lang-switch { font-size: 19px; color: #000; }
+.kd-app.kd-projector .kd-summary, .kd-app.kd-projector .kd-summary .widget-html-content { font-size: 24px;
+          color: #000; background: #fff; }
+.kd-app.kd-projector .kd-summary { border-left: 8px solid #000; }
+.kd-app.kd-projector .kd-badge-synthetic { color: #a00000; }
+.kd-app.kd-projector table.kd-table td, .kd-app.kd-projector table.kd-table th { border-bottom-color: #555; }
+.kd-app.kd-projector .kd-svg line[stroke="#ddd"] { stroke: #888; }
+.kd-app.kd-projector .kd-projector-toggle { background: #000; color: #fff; }
 </style>
 """
 
@@ -257,6 +298,14 @@ class BaseApp:
         self.url_state.add_class("kd-url-state")
         self.lang_switch = widgets.HTML("")  # "In English" / "Suomeksi", filled by set_url_state
         self.lang_switch.add_class("kd-lang-switch")
+        self.projector = False
+        self.projector_toggle = widgets.ToggleButton(value=False, description=t("projector_mode", self.lang),
+                                                     tooltip=t("projector_mode_tip", self.lang))
+        self.projector_toggle.add_class("kd-projector-toggle")
+        self.projector_toggle.observe(self.safe(lambda change: self.set_projector(change["new"])), names="value")
+        self.top_bar = widgets.HBox([self.projector_toggle, self.lang_switch])
+        self.top_bar.add_class("kd-top-bar")
+        self._url_params: dict = {}
         self.view = widgets.VBox([])
 
     # -- notices --------------------------------------------------------------------------
@@ -302,6 +351,10 @@ class BaseApp:
         >>> 'data-query="area=KU564&amp;start=2018&amp;lang=fi"' in app.url_state.value
         True
         """
+        self._url_params = dict(params)
+        params = {k: v for k, v in params.items() if k != "projector"}
+        if self.projector:  # kept in the shared link and across the language switch
+            params["projector"] = 1
         pairs = [(k, str(v)) for k, v in params.items() if k != "lang" and v is not None and str(v) != ""]
         query = urlencode([*pairs, ("lang", self.lang)])
         self.url_state.value = f'<span class="kd-url-query" data-query="{html.escape(query, quote=True)}"></span>'
@@ -312,10 +365,43 @@ class BaseApp:
         return query
 
     def finish_view(self, children) -> widgets.VBox:
-        """The app's top-level box: style, notice line, then ``children``."""
-        self.view = widgets.VBox([self.style, self.url_state, self.lang_switch, self.notice, *children])
+        """The app's top-level box: style, the projector toggle and language switch, notice line, ``children``."""
+        self.view = widgets.VBox([self.style, self.url_state, self.top_bar, self.notice, *children])
         self.view.add_class(self.css_class)
+        if self.projector:
+            self.view.add_class(PROJECTOR_CLASS)
         return self.view
+
+    @property
+    def chart_font_px(self) -> int:
+        """The size of chart text (ticks, legends) for the current mode."""
+        return PROJECTOR_FONT_PX if self.projector else FONT_PX
+
+    def set_projector(self, on: bool) -> None:
+        """Projector mode on or off: larger text and stronger contrast (CSS class ``kd-projector``).
+
+        Charts are drawn again with :data:`~kasvudata_utils.apps.charts.PROJECTOR_FONT_PX` text (an app's
+        :meth:`refresh`), and the page URL carries ``projector=1`` so a shared link or a reload keeps it.
+
+        >>> app = BaseApp("fi"); _ = app.finish_view([]); app.set_projector(True)
+        >>> "kd-projector" in app.view._dom_classes, app.set_url_state({"area": "KU009"})
+        (True, 'area=KU009&projector=1&lang=fi')
+        """
+        on = bool(on)
+        if on == self.projector and self.projector_toggle.value == on:
+            return
+        self.projector = on
+        if self.projector_toggle.value != on:
+            self.projector_toggle.value = on  # observer calls back here and returns at once
+        if on:
+            self.view.add_class(PROJECTOR_CLASS)
+        else:
+            self.view.remove_class(PROJECTOR_CLASS)
+        self.on_projector()
+        self.set_url_state(self._url_params)
+
+    def on_projector(self) -> None:
+        """Redraw what depends on the mode (charts); the apps override this."""
 
     @classmethod
     def allowed_areas(cls):
@@ -337,6 +423,11 @@ class BaseApp:
             return ErrorApp(exc, lang)
         if notice:
             app.show_notice(notice)
+        if str(params.get("projector", "")).strip().lower() in PROJECTOR_ON:
+            try:
+                app.set_projector(True)
+            except Exception as exc:
+                app.fail(exc)
         if hasattr(app, "apply_url"):  # app-specific parameters (the explorer's ?compare=)
             try:
                 app.apply_url(params)

@@ -157,10 +157,18 @@ class InsightsBoard(BaseApp):
         self.similar_panel = widgets.HTML()
         self.similar_panel.add_class("kd-similar-insights")
 
+        # descriptions wide enough for "Tunnusluku" and "Näytä toimiala", dropdowns as wide as their longest
+        # option (the TOL section names): no label or choice is cut on a 1280×720 projector (issue 17)
+        for w in (self.kind, self.industry, self.indicator, self.year, self.author, self.filter_kind,
+                  self.filter_industry):
+            w.style.description_width = "150px"
+            w.layout = widgets.Layout(width="max-content", min_width="360px", max_width="100%")
+        self.author.layout = widgets.Layout(width="520px", max_width="100%")
         form = widgets.VBox([self.kind, self.industry, self.indicator, self.year, self.author, self.author_note,
                              self.text, self.submit])
         form.add_class("kd-insight-form")
-        filters = widgets.HBox([self.filter_kind, self.filter_industry])
+        filters = widgets.HBox([self.filter_kind, self.filter_industry],
+                               layout=widgets.Layout(flex_flow="row wrap", width="100%"))
         scen_title = widgets.HTML(f"<h4>{html.escape(t('insights_scenarios_title', lang))}</h4>")
         self.finish_view([self.title, self.summary, self.badge, form, filters, self.list_box, self.similar_panel,
                           scen_title, self.scenario_panel])
@@ -285,7 +293,7 @@ class InsightsBoard(BaseApp):
             return item
         body_w = widgets.HTML(body, layout=widgets.Layout(flex="1 1 auto"))
         vote = widgets.Button(description=vote_text, tooltip=t("insight_votes", self.lang),
-                              layout=widgets.Layout(width="90px"))
+                              layout=widgets.Layout(width="auto", min_width="90px"))
         vote.add_class("kd-insight-vote")
         uid = rec["uuid"]
         vote.on_click(self.safe(lambda _b: self._on_vote(uid)))

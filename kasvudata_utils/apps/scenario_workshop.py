@@ -141,7 +141,7 @@ class ScenarioWorkshop(BaseApp):
         self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
                                             placeholder=t("search_area", L), ensure_option=True,
                                             description=t("area", L), continuous_update=False,
-                                            layout=widgets.Layout(width="360px"))
+                                            layout=widgets.Layout(width="560px", max_width="100%"))
         self.area_select.add_class("kd-area-select")
         self.horizon = widgets.IntSlider(value=self.base_year + scenarios.HORIZON_YEARS, min=self.base_year + 1,
                                          max=self.base_year + 15, description=t("horizon", L),
@@ -154,7 +154,7 @@ class ScenarioWorkshop(BaseApp):
             # the slider's own readout speaks d3-format ("0.50"): ours is in the page's number format
             s = widgets.FloatSlider(min=lo, max=hi, step=step, value=lo, description=t(f"lever_{name}", L),
                                     continuous_update=False, readout=False,
-                                    tooltip=t(f"lever_{name}", L), layout=widgets.Layout(width="430px"))
+                                    tooltip=t(f"lever_{name}", L), layout=widgets.Layout(width="410px"))
             s.style.description_width = "235px"
             s.add_class("kd-slider")
             s.add_class(f"kd-lever-{name.replace('_', '-')}")
@@ -164,8 +164,8 @@ class ScenarioWorkshop(BaseApp):
             readout.add_class(f"kd-readout-{name.replace('_', '-')}")
             self.readouts[name] = (readout, 2 if step < 0.1 else 1)
             rows.append(widgets.HBox([s, readout,
-                                      widgets.HTML(html.escape(t(unit, L)), layout=widgets.Layout(width="140px"))]))
-        self.area_select.style.description_width = self.horizon.style.description_width = "110px"
+                                      widgets.HTML(html.escape(t(unit, L)), layout=widgets.Layout(width="175px"))]))
+        self.area_select.style.description_width = self.horizon.style.description_width = "140px"
         self.summary = widgets.HTML("")
         self.summary.add_class("kd-summary")
         self.assumptions = widgets.HTML("")
@@ -334,7 +334,11 @@ class ScenarioWorkshop(BaseApp):
                              [(t("baseline", L), list(res["personnel_baseline"]), "#9ecae1"),
                               (t("scenario", L), list(res["personnel_scenario"]), "#e6550d")],
                              t("scenario_chart_title", L, year=int(self.horizon.value)),
-                             lambda v: format_number(v, L))
+                             lambda v: format_number(v, L), self.chart_font_px)
+
+    def on_projector(self) -> None:
+        """Projector mode changed: draw the chart again with its text size."""
+        self.refresh()
 
     def refresh(self) -> None:
         """Recompute the projection and every output."""

@@ -121,6 +121,23 @@ def models_on_real_data() -> bool:
     return provenance.get(load_business_table()).get("kind") == "real"
 
 
+
+def location_map(area: str, lang: str = "fi", title: str | None = None):
+    """The report's location map: ``area`` among Northern Ostrobothnia's municipalities (a figure).
+
+    A sub-region or municipality is highlighted and its municipalities named (up to seven; the names
+    are placed without collisions, :func:`kasvudata_utils.plots.place_labels`); the whole region is
+    coloured by sub-region with a legend.
+    """
+    feats = load_web_geojson("KU")["features"]
+    munis = set(areas.municipalities(area))
+    names = {f["properties"]["area_code"]: areas.area_name(f["properties"]["area_code"], lang) for f in feats}
+    whole = areas.level_of(area) == "MK"
+    labels = munis if len(munis) <= 7 else []
+    return area_map(feats, munis, title=title or t("chart_map", lang, area=areas.area_name(area, lang)),
+                    prov=REAL_PROV, lang=lang, label_codes=labels, names=names,
+                    colour_by="subregion" if whole else None)
+
 class AreaReport:
     """Sections of the area report for one area against its reference."""
 
@@ -497,17 +514,8 @@ class AreaReport:
 
     def map(self) -> None:
         """Static map: the area among Northern Ostrobothnia's municipalities."""
-        L = self.lang
-        gj = load_web_geojson("KU")
-        feats = gj["features"]
-        munis = set(areas.municipalities(self.d.area))
-        names = {f["properties"]["area_code"]: areas.area_name(f["properties"]["area_code"], L) for f in feats}
-        whole = areas.level_of(self.d.area) == "MK"
-        labels = munis if len(munis) <= 7 else []
-        fig = area_map(feats, munis, title=t("chart_map", L, area=self.name), prov=REAL_PROV, lang=L,
-                       label_codes=labels, names=names, colour_by="subregion" if whole else None)
-        show(h2(t("sec_map", L)))
-        self._chart(fig, "map")
+        show(h2(t("sec_map", self.lang)))
+        self._chart(location_map(self.d.area, self.lang, title=t("chart_map", self.lang, area=self.name)), "map")
 
     def spatial_context(self) -> None:
         """"Tutkijoille / For researchers": the LISA growth cluster and the growth-factor model.
