@@ -3,7 +3,9 @@
 ``kasvudata reports`` (SPEC §4, §6) plans one job per area of Northern Ostrobothnia
 (``notebooks/01_area_report.ipynb``) and one per business section
 (``notebooks/02_industry_profile.ipynb``), runs them in parallel worker processes, each
-notebook in its own fresh kernel (isolation: no kernel is reused across areas), with papermill's
+worker's notebooks in its kernel, which is brought back to its pre-report state and checked
+between reports (:mod:`kasvudata_utils.reports.kernels`; isolation: a report's tables are byte for
+byte those of a fresh kernel, ``tests/test_kernel_reuse.py``), with papermill's
 start and execution timeouts (papermill#239/#776: parallel runs in one process time out, so the
 pool is of processes). Parameters go through papermill's Python API, so codes stay strings.
 
