@@ -10,7 +10,6 @@ and exits 1 when any report failed (SPEC §4, §6).
 from __future__ import annotations
 
 import os
-import sys
 
 
 def register(sub):
@@ -65,7 +64,7 @@ def run(args) -> int:
     manifest = run_reports(args.areas, args.jobs, args.out, args.lang, args.force,
                            industry_profiles=not args.no_industries,
                            start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,
-                           panel_path=args.panel, progress=sys.stderr.isatty(), data=args.data,
+                           panel_path=args.panel, progress=True, data=args.data,
                            scheduler=args.scheduler, table_path=args.table)
     print(summary_line(manifest))
     print(f"{os.path.join(args.out, 'index.html')}")
