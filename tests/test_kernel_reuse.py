@@ -93,3 +93,23 @@ def test_reused_kernel_report_tables_byte_identical_to_fresh_run(tmp_path, reuse
     match, mismatch, errors = filecmp.cmpfiles(fresh / "tables", tmp_path / "reused" / "SK177" / "tables", names,
                                                shallow=False)
     assert mismatch == [] and errors == [] and match == names
+
+
+def test_report_frames_kept_per_kernel_until_the_file_changes(tmp_path, toy_panel):
+    """A reused kernel's reports share the loaded frames (the engine's prepared cells), never stale ones."""
+    import os
+
+    from kasvudata_utils.data import sources
+    from kasvudata_utils.reports.common import report_frames
+
+    panel = tmp_path / "panel.csv"
+    frame = toy_panel()
+    frame.to_csv(panel, index=False)
+    source = sources.resolve_source("default", str(panel), "")
+    first = report_frames(source)[0]
+    assert report_frames(source)[0] is first  # the same frame object: the engine's cache hits
+    frame.iloc[:-1].to_csv(panel, index=False)  # one firm-year fewer: another size
+    st = panel.stat()
+    os.utime(panel, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    again = report_frames(source)[0]
+    assert again is not first and len(again) == len(first) - 1
