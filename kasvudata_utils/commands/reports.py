@@ -32,7 +32,7 @@ def register(sub):
                    help="run each report as a task on a Dask distributed cluster, e.g. tcp://host:8786 "
                         "(workers need the same checkout and data paths; see docs/deploy.md)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                   help="reports run in parallel: worker processes, each with its own kernel (default: number of cores)")
+                   help="reports run in parallel: worker processes, each with its own kernel (default: cores)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--lang", default="fi", choices=["fi", "en"], help="report language (default: fi)")
     p.add_argument("--force", action="store_true", help="rerun reports that are up to date")
