@@ -516,7 +516,7 @@ PALETTE_TOLERANCE = 1.0
 
 
 def optimise_png(data: bytes, colours: int = 64, tolerance: float = PALETTE_TOLERANCE) -> bytes:
-    """Return a smaller PNG of the same picture: a palette of at most ``colours`` colours, zlib level 9.
+    """Return a smaller PNG of the same picture: a palette of at most ``colours`` colours, zlib level 8.
 
     Charts are flat colours with anti-aliased edges, so a median-cut palette keeps them visually the
     same at about a third of the bytes (64 colours: 8 % fewer bytes than 128 on the site's 80 charts of
@@ -555,7 +555,9 @@ def optimise_png(data: bytes, colours: int = 64, tolerance: float = PALETTE_TOLE
     if max(ImageStat.Stat(ImageChops.difference(rgb, palette.convert("RGB"))).mean) > tolerance:
         return data
     buf = io.BytesIO()
-    palette.save(buf, "PNG", compress_level=9)
+    # zlib 8, not 9: on the ten figures of an area report 0.11 s instead of 0.28 s of CPU for 0.8 % more
+    # bytes (215.5 KB against 213.8 KB), the same pixels (issue 18)
+    palette.save(buf, "PNG", compress_level=8)
     out = buf.getvalue()
     return out if len(out) < len(data) else data
 

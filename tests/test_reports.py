@@ -58,6 +58,24 @@ def test_fingerprint_changes_with_parameters_and_notebook(tmp_path):
     assert f1 != fingerprint.job_fingerprint(job, "data1", "code1")
 
 
+def test_progress_in_a_log_is_one_line_per_report(capsys):
+    """Not a terminal (a log, make's output piped): plain lines, one per finished report, on stderr."""
+    bar = reports.progress_bar(3)
+    assert isinstance(bar, reports.LineProgress)
+    for key in ("KU009", "MK17", "industry/C"):
+        bar.step(key, "ok")
+    bar.close()
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert out == "" and len(lines) == 4 and "\r" not in err
+    assert lines[0] == "kasvudata reports: 0/3 ..."
+    assert [ln.split(" s")[0].rsplit(",", 1)[0] for ln in lines[1:]] == [
+        "kasvudata reports: 1/3 (33 %) KU009 ok", "kasvudata reports: 2/3 (67 %) MK17 ok",
+        "kasvudata reports: 3/3 (100 %) industry/C ok"]
+    reports.progress_bar(3, enabled=False).step("KU009", "ok")
+    assert capsys.readouterr() == ("", "")
+
+
 def test_summary_counts_and_line():
     m = {"reports": {"A": {"status": "ok", "up_to_date": True}, "B": {"status": "ok"},
                      "C": {"status": "failed", "error": "InputError: unknown area 'KU999'"}}, "wall_time_s": 3.5}

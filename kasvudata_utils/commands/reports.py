@@ -12,7 +12,6 @@ the first at ``--out``, the other in ``--out/en`` (``--out/fi``), every page lin
 from __future__ import annotations
 
 import os
-import sys
 
 
 def register(sub):
@@ -39,7 +38,7 @@ def register(sub):
                    help="run each report as a task on a Dask distributed cluster, e.g. tcp://host:8786 "
                         "(workers need the same checkout and data paths; see docs/deploy.md)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                   help="reports run in parallel, each in its own kernel (default: number of cores)")
+                   help="reports run in parallel: worker processes, each with its own kernel (default: cores)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--lang", default="fi", type=_languages, metavar="fi|en|fi,en",
                    help="report language; 'fi,en' builds both, the second in OUT/en with a language switch on "
@@ -93,7 +92,7 @@ def run(args) -> int:
         manifest = run_reports(args.areas, args.jobs, out, lang, args.force,
                                industry_profiles=not args.no_industries,
                                start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,
-                               panel_path=args.panel, progress=sys.stderr.isatty(), data=args.data,
+                               panel_path=args.panel, progress=True, data=args.data,
                                scheduler=args.scheduler, table_path=args.table, board_url=args.board_url,
                                synthetic_firm_data=args.synthetic_firm_data)
         print(summary_line(manifest) if len(langs) == 1 else f"[{lang}] {summary_line(manifest)}")

@@ -3,7 +3,9 @@
 ``kasvudata reports`` (SPEC §4, §6) plans one job per area of Northern Ostrobothnia
 (``notebooks/01_area_report.ipynb``) and one per business section
 (``notebooks/02_industry_profile.ipynb``), runs them in parallel worker processes, each
-notebook in its own fresh kernel (isolation: no kernel is reused across areas), with papermill's
+worker's notebooks in its kernel, which is brought back to its pre-report state and checked
+between reports (:mod:`kasvudata_utils.reports.kernels`; isolation: a report's tables are byte for
+byte those of a fresh kernel, ``tests/test_kernel_reuse.py``), with papermill's
 start and execution timeouts (papermill#239/#776: parallel runs in one process time out, so the
 pool is of processes). Parameters go through papermill's Python API, so codes stay strings.
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -206,22 +209,79 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     n_jobs = max(1, int(n_jobs or os.cpu_count() or 1))
     t0 = time.perf_counter()
     if todo:
-        from tqdm import tqdm
-
         if scheduler:
             results = dispatch_dask(todo, out, scheduler, start_timeout, execution_timeout)
         else:
             results = _dispatch_local(todo, out, n_jobs, start_timeout, execution_timeout)
-        bar = tqdm(total=len(todo), desc="kasvudata reports", unit="report", disable=not progress)
+        bar = progress_bar(len(todo), progress)
         for job, entry in results:
             manifest["reports"][job.key] = _entry(job, entry, data_fp, old.get(job.key, {}), out)
-            bar.update(1)
-            bar.set_postfix_str(f"{job.key}: {entry['status']}")
+            bar.step(job.key, entry["status"])
         bar.close()
     manifest["wall_time_s"] = round(time.perf_counter() - t0, 2)
     manifest["summary"] = summarise(manifest, [j.key for j in jobs])
     write_manifest(out, manifest)
     return manifest
+
+
+class LineProgress:
+    """The reports' progress as one line per finished report (a log, a pipe, CI: no carriage-return redraws).
+
+    >>> import io
+    >>> bar = LineProgress(2, io.StringIO(), clock=iter([0.0, 3.04, 7.6]).__next__)
+    >>> bar.step("KU009", "ok"); bar.step("MK17", "failed"); print(bar.file.getvalue(), end="")
+    kasvudata reports: 0/2 ...
+    kasvudata reports: 1/2 (50 %) KU009 ok, 3 s
+    kasvudata reports: 2/2 (100 %) MK17 failed, 8 s
+    """
+
+    def __init__(self, total: int, file=None, clock=time.perf_counter):
+        self.total, self.done, self.file, self.clock = total, 0, file or sys.stderr, clock
+        self.t0 = clock()
+        self._write(f"kasvudata reports: 0/{total} ...")
+
+    def _write(self, line: str) -> None:
+        print(line, file=self.file, flush=True)
+
+    def step(self, key: str, status: str) -> None:
+        """One report finished (``status`` ``ok`` or ``failed``): one line with the count and the elapsed time."""
+        self.done += 1
+        self._write(f"kasvudata reports: {self.done}/{self.total} ({round(100 * self.done / max(self.total, 1))} %) "
+                    f"{key} {status}, {self.clock() - self.t0:.0f} s")
+
+    def close(self) -> None:
+        """Nothing to clear: every line is already complete."""
+
+
+class _TqdmProgress:
+    """The reports' progress as a tqdm bar on a terminal (stderr)."""
+
+    def __init__(self, total: int):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc="kasvudata reports", unit="report", file=sys.stderr)
+
+    def step(self, key: str, status: str) -> None:
+        self.bar.update(1)
+        self.bar.set_postfix_str(f"{key}: {status}")
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class _NoProgress:
+    def step(self, key: str, status: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(total: int, enabled: bool = True):
+    """Progress of the reports on stderr: a tqdm bar on a terminal, else one line per report; nothing when off."""
+    if not enabled:
+        return _NoProgress()
+    return _TqdmProgress(total) if sys.stderr.isatty() else LineProgress(total)
 
 
 def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int, execution_timeout: int):
