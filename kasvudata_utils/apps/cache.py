@@ -16,7 +16,7 @@ from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import atomic_target, atomic_write_text
 from kasvudata_utils.indicators import compute_indicators_many
 from kasvudata_utils.indicators.compute import NOTE_NOT_AVAILABLE, PANEL_ONLY
-from kasvudata_utils.paths import processed_dir
+from kasvudata_utils.paths import ENV_SYNTHETIC_FIRM, ENV_TABLE, app_cache_subdir, processed_dir
 from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, similar_distance_map, similar_map
 
 APP_CACHE_DIR = "app_cache"
@@ -35,10 +35,8 @@ SECTION_INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eu
 EXTRA_REFERENCES = ("SSS",)
 
 
-#: Environment variable naming the business table the apps read (set by ``kasvudata workshop --table``).
-ENV_TABLE = "KASVUDATA_TABLE"
-#: "1" when ``kasvudata workshop --synthetic-firm-data`` asked for the synthetic panel's firm-level figures.
-ENV_SYNTHETIC_FIRM = "KASVUDATA_SYNTHETIC_FIRM_DATA"
+#: ``ENV_TABLE``: the business table the apps read (``kasvudata workshop --table``); ``ENV_SYNTHETIC_FIRM``: "1"
+#: when ``--synthetic-firm-data`` asked for the synthetic panel's firm-level figures (both in :mod:`.paths`).
 
 
 def source_from_env():
@@ -55,9 +53,7 @@ def app_cache_dir(out_dir=None, source=None):
         return Path(out_dir)
     folder = processed_dir() / APP_CACHE_DIR
     if source is not None and source.table_path:
-        folder = folder / f"table-{sources.file_sha256(source.table_path)[:16]}"
-        if source.synthetic_firm_data:
-            folder = folder.with_name(folder.name + "-synthetic-firm")
+        folder = folder / app_cache_subdir(source.table_path, source.synthetic_firm_data)
     return folder
 
 
