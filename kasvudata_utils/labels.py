@@ -791,6 +791,8 @@ LABELS: dict[str, dict[str, str]] = {
     "compare_placeholder": {"fi": "KU977,KU071 tai samankaltaiset", "en": "KU977,KU071 or similar"},
     "compare_missing_notice": {"fi": "Sovelluksen aineistossa ei ole alueita {areas}: ne jätettiin vertailusta.",
                                "en": "The app's data has no areas {areas}: they are left out of the comparison."},
+    "similar_missing_notice": {"fi": "Alueelle {area} ei ole samankaltaisia alueita sovelluksen aineistossa.",
+                               "en": "The app's data has no similar areas for {area}."},
     "explorer_compare_summary": {"fi": "Vertailussa {start}–{end}: {items}.",
                                  "en": "Compared, {start}–{end}: {items}."},
     # research method checks and generated notebook takeaways (issue 20)

@@ -6,6 +6,7 @@ it for temporary builds); ``KASVUDATA_INSIGHTS_DB`` names the insights store.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -30,3 +31,30 @@ def processed_dir() -> Path:
 def insights_db() -> Path:
     """The SQLite insights store: ``$KASVUDATA_INSIGHTS_DB`` or ``workshop_data/insights.sqlite``."""
     return Path(os.environ.get("KASVUDATA_INSIGHTS_DB", PROJECT_ROOT / "workshop_data" / "insights.sqlite"))
+
+
+#: Environment variable naming the business table the apps read (set by ``kasvudata workshop --table``).
+ENV_TABLE = "KASVUDATA_TABLE"
+#: "1" when ``kasvudata workshop --synthetic-firm-data`` asked for the synthetic panel's firm-level figures.
+ENV_SYNTHETIC_FIRM = "KASVUDATA_SYNTHETIC_FIRM_DATA"
+
+
+def app_cache_subdir(table_path: str = "", synthetic_firm_data: bool = False) -> str:
+    """The app cache's sub-folder for a run's table: ``""`` (embedded data) or ``table-<sha256[:16]>[-synthetic-firm]``.
+
+    Standard library only, so that the insights board's kernel (no pandas) finds the cache of the
+    workshop's table (:func:`kasvudata_utils.apps.cache.app_cache_dir` names its folders with it).
+    """
+    if not str(table_path or "").strip():
+        return ""
+    h = hashlib.sha256()
+    with open(table_path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return f"table-{h.hexdigest()[:16]}" + ("-synthetic-firm" if synthetic_firm_data else "")
+
+
+def app_cache_subdir_from_env() -> str:
+    """:func:`app_cache_subdir` of the workshop's table (``$KASVUDATA_TABLE``, ``$KASVUDATA_SYNTHETIC_FIRM_DATA``)."""
+    return app_cache_subdir(os.environ.get(ENV_TABLE, "").strip(),
+                            os.environ.get(ENV_SYNTHETIC_FIRM, "").strip() == "1")

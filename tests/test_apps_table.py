@@ -129,3 +129,30 @@ def test_workshop_synthetic_firm_data_reaches_the_kernels(tmp_path, monkeypatch,
     rc, _, err = run_cli(capsys, "workshop", "--port", "8899", "--synthetic-firm-data")
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "--synthetic-firm-data: expected --table FILE" in err
     assert not seen
+
+
+def test_a_cache_without_the_explorers_similar_areas_is_rebuilt(tmp_path, monkeypatch):
+    """A cache written before the explorer's similar areas moved into it lacks them: it is rebuilt, once."""
+    import json
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / cache.APP_CACHE_FILE).write_text("area_code\n")
+    (folder / cache.APP_META_FILE).write_text(json.dumps({"similar": {}}))  # an older meta file
+    built = []
+    monkeypatch.setattr(cache, "precompute_app_data", lambda out, source: built.append(out))
+    cache.ensure_app_data(folder, source=sources.DataSource())
+    assert built == [folder]
+    (folder / cache.APP_META_FILE).write_text(json.dumps({"similar": {}, cache.SIMILAR_KEY: {"areas": {}}}))
+    cache.ensure_app_data(folder, source=sources.DataSource())
+    assert built == [folder]  # current: not rebuilt again
+
+
+def test_table_caches_similar_areas_from_the_population_fetched_beside_it(table_data):
+    # the hand table has no fetched files beside it: the embedded years, and the same pairs as the embedded run
+    from kasvudata_utils.research.similar import similar_areas
+
+    pairs, vintage = table_data.similar("KU009")
+    want = similar_areas("KU009", 5, within="MK17")
+    assert [c for c, _ in pairs] == want["area_code"].tolist()[1:]
+    assert vintage["population_year"] == 2022 and vintage["fetched"] is False

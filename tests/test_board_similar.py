@@ -71,3 +71,29 @@ def test_board_kernel_stays_lean_with_similar_areas():
             "print(sorted(m for m in ('pandas', 'geopandas', 'matplotlib', 'ipyleaflet') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_board_reads_the_similar_areas_of_the_workshops_table(tmp_path, monkeypatch, meta_dir):
+    """``kasvudata workshop --table FILE``: the board reads that table's cache (its similar areas use the
+    population fetched beside the table, as the report does), not the embedded data's."""
+    import hashlib
+
+    from kasvudata_utils.apps import cache
+    from kasvudata_utils.data import sources
+
+    table = tmp_path / "table.csv"
+    table.write_bytes(b"area_code,year\n")
+    sub = f"table-{hashlib.sha256(b'area_code,year' + bytes([10])).hexdigest()[:16]}"
+    (meta_dir / "app_cache" / sub).mkdir()
+    (meta_dir / "app_cache" / sub / "app_meta.json").write_text(json.dumps({"similar": {"KU009": ["KU071"]}}))
+    monkeypatch.setenv(cache.ENV_TABLE, str(table))
+    monkeypatch.delenv(cache.ENV_SYNTHETIC_FIRM, raising=False)
+    assert similar_areas_of("KU009") == ["KU071"]
+    monkeypatch.setenv(cache.ENV_SYNTHETIC_FIRM, "1")  # its own folder, not written here: none
+    assert similar_areas_of("KU009") == []
+    monkeypatch.delenv(cache.ENV_TABLE)
+    assert similar_areas_of("KU009") == ["KU317", "KU584"]  # the embedded data's cache
+    # the folder the cache writes for that table is the one the board reads
+    monkeypatch.setattr(cache, "processed_dir", lambda: meta_dir)
+    src = sources.DataSource(table_path=str(table))
+    assert cache.app_cache_dir(source=src) == meta_dir / "app_cache" / sub

@@ -132,3 +132,50 @@ def test_compare_box_placeholder_is_finnish_and_the_finnish_word_asks_for_simila
     fi.compare_box.value = "similar"  # the English word keeps working (URLs: compare=similar)
     assert by_word == fi.compare and len(by_word) == 5 and "Kärsämäki (KU317)" in fi.similar_info.value
     assert AreaExplorer(area="KU009", lang="en", map=False).compare_box.placeholder == "KU977,KU071 or similar"
+
+
+def test_compare_similar_comes_from_the_app_cache_with_the_reports_distances(monkeypatch):
+    """The lean workshop kernel cannot read Parquet (pyarrow blocked): similar areas come from the cache.
+
+    The features' loader is made to fail: the explorer must not call it. Distances are the report's
+    (same features, same standardisation): Kärsämäki is 0.3387 from Alavieska in both, though the
+    report ranks areas of all Finland and the explorer those of Northern Ostrobothnia.
+    """
+    from kasvudata_utils.apps.cache import AppData
+    from kasvudata_utils.reports.similar import similar_comparison
+    from kasvudata_utils.research import similar
+
+    data = AppData.load()
+    report = similar_comparison("KU009", 2013, 2023).set_index("area_code")["distance"]
+    region = similar.similar_areas("KU009", 5, within="MK17")
+
+    def no_parquet(*args, **kwargs):
+        raise AssertionError("the explorer read the similarity features in the kernel")
+
+    monkeypatch.setattr(similar, "load_similarity_features", no_parquet)
+    monkeypatch.setattr(similar, "_cached_features", no_parquet)
+    monkeypatch.setattr(area_explorer, "_DATA", data)
+    app = AreaExplorer(area="KU009", lang="fi", map=False)
+    app.compare_box.value = "samankaltaiset"
+    assert app.notice.value == ""
+    assert app.compare == region["area_code"].tolist()[1:] == ["KU317", "KU791", "KU691", "KU625", "KU071"]
+    pairs, vintage = data.similar("KU009")
+    assert [d for _, d in pairs] == region["distance"].tolist()[1:]  # exactly, not approximately
+    assert dict(pairs)["KU317"] == report["KU317"]  # the one area in both lists: the report's distance
+    assert "0,34" in app.similar_info.value  # 0.3387 with two decimals, Finnish comma
+    assert vintage["population_year"] == 2022 and vintage["unemployment_year"] == 2020
+    assert "Työttömyysaste 2020, %" in app.similar_info.value
+
+
+def test_compare_similar_without_cached_similar_areas_is_a_notice(monkeypatch):
+    """The region itself has no peer inside the region; a custom area has none in the cache: a notice."""
+    from kasvudata_utils.apps.cache import AppData
+
+    data = AppData.load()
+    monkeypatch.setattr(area_explorer, "_DATA", data)
+    assert data.similar("MK17")[0] == [] and data.similar("KU009+KU977") is None
+    app = AreaExplorer(area="MK17", lang="fi", map=False)
+    app.compare_box.value = "similar"
+    assert app.compare == [] and app.similar_info.value == ""
+    assert app.notice.value == ("Alueelle Pohjois-Pohjanmaa (MK17) ei ole samankaltaisia alueita "
+                                "sovelluksen aineistossa.")

@@ -148,6 +148,20 @@ def test_apps_compute_the_same_without_pyarrow(tmp_path):
     assert "Alavieska" in with_arrow[0] and with_arrow[:2] == without[:2]
 
 
+def test_explorer_similar_areas_in_a_kernel_without_pyarrow(tmp_path):
+    # issue 17 follow-up: compare=similar read the similarity features' Parquet files inside the kernel and
+    # failed there ("cannot read …/population.parquet: ImportError"); they come from the CSV app cache now
+    code = ("import sys; sys.modules['pyarrow'] = None; "
+            "from kasvudata_utils.apps.area_explorer import AreaExplorer; "
+            "a = AreaExplorer('KU009', 'fi'); a.compare_box.value = 'similar'; "
+            "print(a.compare); print(repr(a.notice.value)); print('Kärsämäki (KU317)' in a.similar_info.value)")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KASVUDATA_INSIGHTS_DB=str(tmp_path / "i.sqlite"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                         timeout=300)
+    assert out.stdout.strip().splitlines()[-3:] == ["['KU317', 'KU791', 'KU691', 'KU625', 'KU071']", "''",
+                                                    "True"], out.stdout + out.stderr[-2000:]
+
+
 def test_wait_for_request_reads_the_request_info_of_voila_query(monkeypatch):
     import asyncio
     import json

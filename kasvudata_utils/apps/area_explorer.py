@@ -10,7 +10,8 @@ data badge (``kd-data-badge``). Figures come from the app cache
 
 Side by side (issue 19): ``?area=KU009&compare=KU977,KU071`` (or the ``kd-compare`` box) puts up
 to ten areas in one chart and table; ``compare=similar`` takes the most similar areas of the
-region (:mod:`kasvudata_utils.research.similar`). Areas outside the app cache give a notice.
+region (:mod:`kasvudata_utils.research.similar`), precomputed in the app cache (``AppData.similar``) so that
+the lean kernel reads no Parquet. Areas outside the app cache give a notice.
 
 Examples
 --------
@@ -27,7 +28,7 @@ import math
 import ipywidgets as widgets
 
 from kasvudata_utils import areas, industries, provenance
-from kasvudata_utils.apps.cache import AppData, source_from_env
+from kasvudata_utils.apps.cache import AppData
 from kasvudata_utils.apps.charts import svg_line_chart
 from kasvudata_utils.apps.common import (
     AllowedAreas,
@@ -48,12 +49,10 @@ from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NU
 from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
 from kasvudata_utils.research.similar import (
-    DEFAULT_COMPARE_N,
     asks_for_similar,
     comparison_set,
     feature_label,
     feature_table,
-    similar_areas,
 )
 
 #: Indicators offered in the picker (those present in the cache are shown).
@@ -264,10 +263,16 @@ class AreaExplorer(BaseApp):
         if not text:
             codes = []
         elif asks_for_similar(text):
-            # the workshop's data source: population and unemployment fetched beside its table, if any
-            sim = similar_areas(self.area, DEFAULT_COMPARE_N, within=areas.HOME_REGION, source=source_from_env())
-            codes = sim["area_code"].tolist()[1:]
-            self.similar_info.value = self._similar_html(sim)
+            # from the app cache, computed for the workshop's data source (population and unemployment
+            # fetched beside its table, if any): the kernel reads no Parquet (pyarrow is blocked there)
+            found = self.data.similar(self.area)
+            if not found or not found[0]:
+                self.compare = []
+                self.show_notice(t("similar_missing_notice", self.lang, area=area_label(self.area, self.lang)))
+                return
+            pairs, vintage = found
+            codes = [c for c, _ in pairs]
+            self.similar_info.value = self._similar_html(pairs, vintage)
         else:
             codes = comparison_set(self.area, text)[1:]
         custom = [c for c in codes if areas.is_custom(c) and areas.contains(areas.HOME_REGION, c)]
@@ -362,12 +367,14 @@ class AreaExplorer(BaseApp):
             text += " " + t("explorer_compare_summary", L, start=y0, end=y1, items=items)
         return text
 
-    def _similar_html(self, sim) -> str:
-        """The similar areas with their distance, and every feature with its weight and source."""
+    def _similar_html(self, pairs, vintage: dict | None) -> str:
+        """The similar areas (``(code, distance)`` pairs) and every feature with its weight and source.
+
+        ``vintage``: the years and sources of the run's population and unemployment.
+        """
         L = self.lang
         rows = "".join(f"<tr><td>{html.escape(area_label(c, L))}</td><td>{format_number(d, L, 2)}</td></tr>"
-                       for c, d in zip(sim["area_code"][1:], sim["distance"][1:], strict=True))
-        vintage = sim.attrs.get("vintage")  # the years and sources of the run's population and unemployment
+                       for c, d in pairs)
         feats = "".join(f"<li>{html.escape(feature_label(r.feature, L, vintage))}: {t('similar_weight', L)} "
                         f"{format_number(r.weight, L, 3)}"
                         f" · {html.escape(r.source)}</li>"

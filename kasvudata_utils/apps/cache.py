@@ -16,8 +16,8 @@ from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import atomic_target, atomic_write_text
 from kasvudata_utils.indicators import compute_indicators_many
 from kasvudata_utils.indicators.compute import NOTE_NOT_AVAILABLE, PANEL_ONLY
-from kasvudata_utils.paths import processed_dir
-from kasvudata_utils.research.similar import similar_map
+from kasvudata_utils.paths import ENV_SYNTHETIC_FIRM, ENV_TABLE, app_cache_subdir, processed_dir
+from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, similar_distance_map, similar_map
 
 APP_CACHE_DIR = "app_cache"
 #: CSV, not Parquet: an app kernel then reads it with pandas alone, and pandas imports pyarrow only when
@@ -27,16 +27,16 @@ APP_CACHE_FILE = "app_indicators.csv"
 CACHE_DTYPES = {"area_code": "str", "reference_code": "str", "indicator": "str", "industry_code": "str",
                 "year": "int64", "value": "float64", "suppressed": "bool"}
 APP_META_FILE = "app_meta.json"
+#: The meta file's entry for the explorer's similar areas (:func:`.research.similar.similar_distance_map`).
+SIMILAR_KEY = "similar_in_region"
 #: Indicators kept per TOL section (the scenario model and the explorer's tables need them).
 SECTION_INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eur")
 #: Extra references computed besides each area's default reference (SPEC §1).
 EXTRA_REFERENCES = ("SSS",)
 
 
-#: Environment variable naming the business table the apps read (set by ``kasvudata workshop --table``).
-ENV_TABLE = "KASVUDATA_TABLE"
-#: "1" when ``kasvudata workshop --synthetic-firm-data`` asked for the synthetic panel's firm-level figures.
-ENV_SYNTHETIC_FIRM = "KASVUDATA_SYNTHETIC_FIRM_DATA"
+#: ``ENV_TABLE``: the business table the apps read (``kasvudata workshop --table``); ``ENV_SYNTHETIC_FIRM``: "1"
+#: when ``--synthetic-firm-data`` asked for the synthetic panel's firm-level figures (both in :mod:`.paths`).
 
 
 def source_from_env():
@@ -53,16 +53,17 @@ def app_cache_dir(out_dir=None, source=None):
         return Path(out_dir)
     folder = processed_dir() / APP_CACHE_DIR
     if source is not None and source.table_path:
-        folder = folder / f"table-{sources.file_sha256(source.table_path)[:16]}"
-        if source.synthetic_firm_data:
-            folder = folder.with_name(folder.name + "-synthetic-firm")
+        folder = folder / app_cache_subdir(source.table_path, source.synthetic_firm_data)
     return folder
 
 
 def _source_files(source=None):
     if source is not None and source.table_path:
         synthetic = [processed_dir() / "firm_panel.parquet"] if source.synthetic_firm_data else []
-        return [Path(source.table_path)] + ([Path(source.panel_path)] if source.panel_path else []) + synthetic
+        # population and unemployment fetched beside the table feed the similar areas
+        fetched = [Path(source.table_path).with_name(n) for n in (sources.REAL_POPULATION, sources.REAL_UNEMPLOYMENT)]
+        panel = [Path(source.panel_path)] if source.panel_path else []
+        return [Path(source.table_path), *panel, *synthetic, *fetched]
     return [processed_dir() / "firm_panel.parquet", processed_dir() / "business_table.parquet"]
 
 
@@ -101,7 +102,12 @@ def precompute_app_data(out_dir=None, source=None):
     meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist()),
             **firm_meta,
             # the insights board (no pandas in its kernel) reads these for "what advisers in areas like yours noticed"
-            "similar": similar_map(areas.home_region_areas(), source=source)}
+            "similar": similar_map(areas.home_region_areas(), source=source),
+            # the explorer's compare=similar: the most similar areas inside the region (the only ones the
+            # cache holds) with their distances and the vintage of the features, so that its kernel never
+            # reads the similarity features' Parquet files (issue 17 follow-up: pyarrow is blocked there)
+            SIMILAR_KEY: similar_distance_map(areas.home_region_areas(), DEFAULT_COMPARE_N,
+                                              within=areas.HOME_REGION, source=source)}
     atomic_write_text(folder / APP_META_FILE, json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True))
     return folder
 
@@ -137,10 +143,19 @@ def ensure_app_data(out_dir=None, source=None):
     folder = app_cache_dir(out_dir, source)
     target = folder / APP_CACHE_FILE
     inputs = [p for p in _source_files(source) if p.exists()]
-    if not target.exists() or (folder / APP_META_FILE).exists() is False or any(
+    if not target.exists() or not _meta_current(folder / APP_META_FILE) or any(
             p.stat().st_mtime > target.stat().st_mtime for p in inputs):
         precompute_app_data(folder, source)
     return folder
+
+
+def _meta_current(path: Path) -> bool:
+    """Whether the meta file exists and has every entry the apps read (a cache from an older version is rebuilt)."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return SIMILAR_KEY in meta
 
 
 class AppData:
@@ -157,7 +172,7 @@ class AppData:
     """
 
     def __init__(self, indicators, prov: dict | None = None, geojson: dict | None = None,
-                 firm_indicators=(), firm_prov: dict | None = None):
+                 firm_indicators=(), firm_prov: dict | None = None, similar: dict | None = None):
         self.indicators = indicators
         self.prov = prov or dict(provenance.UNKNOWN)
         self.geojson = geojson
@@ -165,6 +180,18 @@ class AppData:
         # firm-level indicators taken from the synthetic panel on request (--synthetic-firm-data), if any
         self.firm_indicators = frozenset(firm_indicators or ())
         self.firm_prov = firm_prov or {}
+        # the explorer's similar areas (meta :data:`SIMILAR_KEY`): {"areas": {code: [[code, distance], …]}, "vintage"}
+        self._similar = similar or {}
+
+    def similar(self, area) -> tuple[list[tuple[str, float]], dict] | None:
+        """The most similar areas of ``area`` inside the region with their distances, and the features' vintage.
+
+        ``None`` when the cache has none for ``area`` (a custom area, or a cache without the entry).
+        """
+        found = (self._similar.get("areas") or {}).get(area)
+        if found is None:
+            return None
+        return [(str(c), float(d)) for c, d in found], dict(self._similar.get("vintage") or {})
 
     def prov_for(self, indicator: str) -> dict:
         """Provenance of one indicator's figures: the synthetic panel's where it was asked for, else the data's."""
@@ -182,7 +209,8 @@ class AppData:
             geo = load_web_geojson()
         except InputError:
             geo = None
-        return cls(ind, meta.get("provenance"), geo, meta.get("firm_indicators", ()), meta.get("firm_provenance"))
+        return cls(ind, meta.get("provenance"), geo, meta.get("firm_indicators", ()), meta.get("firm_provenance"),
+                   meta.get(SIMILAR_KEY))
 
     def has(self, code) -> bool:
         """Whether the cache holds indicators of the area ``code``."""

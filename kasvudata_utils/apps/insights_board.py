@@ -26,7 +26,7 @@ from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.render import indicator_label, industry_label, scenarios_table_html
 from kasvudata_utils.insights.store import INDICATORS, KINDS, InsightStore
 from kasvudata_utils.labels import t, tn
-from kasvudata_utils.paths import processed_dir
+from kasvudata_utils.paths import app_cache_subdir_from_env, processed_dir
 
 INSIGHT_KINDS = tuple(k for k in KINDS if k != "scenario")
 YEARS = tuple(range(2013, 2026))
@@ -39,9 +39,14 @@ APP_META_PATH = ("app_cache", "app_meta.json")
 
 
 def similar_areas_of(area: str) -> list[str]:
-    """The most similar areas of ``area`` from the app cache (empty when the cache lacks them)."""
+    """The most similar areas of ``area`` from the app cache (empty when the cache lacks them).
+
+    The cache of the workshop's data source: with ``kasvudata workshop --table FILE`` that table's cache,
+    whose similar areas use the population and unemployment fetched beside it, as the reports do.
+    """
     try:
-        meta = json.loads(processed_dir().joinpath(*APP_META_PATH).read_text(encoding="utf-8"))
+        folder = processed_dir() / APP_META_PATH[0] / app_cache_subdir_from_env()
+        meta = json.loads((folder / APP_META_PATH[1]).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
     return list((meta.get("similar") or {}).get(area, []))

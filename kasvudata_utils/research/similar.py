@@ -313,7 +313,7 @@ def _regional_centre_distances(population: pd.Series) -> pd.Series:
     """Kilometres from each municipality's central locality to its region's most populous municipality's."""
     pts = processing.central_localities().set_index("municipality_code")
     kus = {c: a for c, a in areas.all_areas().items() if a.level == "KU"}
-    centre = {}
+    centre: dict[str, str] = {}
     for c, a in kus.items():
         best = centre.get(a.region_code)
         if best is None or population.get(c, 0) > population.get(best, 0):
@@ -418,7 +418,7 @@ def load_similarity_features(level: str = "KU", groups=DEFAULT_GROUPS, extra: di
     bt = data.load_business_table() if "business" in groups else None
     base = municipality_base(bt, source)
     mm = areas.municipality_map(level)
-    membership = {}
+    membership: dict[str, list[str]] = {}
     for ku, code in mm.items():
         membership.setdefault(code, []).append(ku)
     membership.update(extra or {})
@@ -551,3 +551,42 @@ def similar_map(codes, n: int = DEFAULT_COMPARE_N, source=None) -> dict[str, lis
         for code in members:
             out[code] = find_similar(feats, code, n)["area_code"].tolist()[1:]
     return out
+
+
+def similar_distance_map(codes, n: int = DEFAULT_COMPARE_N, within=None, source=None) -> dict:
+    """The ``n`` most similar areas of each standard area of ``codes``, with their distances and the data's vintage.
+
+    What the explorer's ``compare=similar`` shows, computed once into the app cache so that an app kernel
+    (no Parquet reader) never loads the similarity features: the same :func:`find_similar` on the same
+    features as :func:`similar_areas` (the report's similar-areas section), so a pair's distance is the
+    report's. ``SSS`` and custom areas are left out.
+
+    Returns
+    -------
+    dict
+        ``{"areas": {code: [[similar code, distance], …]}, "vintage": {…}}`` (``vintage`` as in
+        :func:`municipality_base`; floats survive JSON unchanged); an area with no peer inside
+        ``within`` (the region itself) has an empty list.
+
+    >>> m = similar_distance_map(["KU564", "SSS"], 2)
+    >>> [c for c, _ in m["areas"]["KU564"]], m["vintage"]["population_year"]
+    (['KU179', 'KU297'], 2022)
+    """
+    by_level: dict[str, list[str]] = {}
+    for c in codes:
+        code = areas.normalise_area(c)
+        if not areas.is_custom(code) and areas.level_of(code) != areas.COUNTRY:
+            by_level.setdefault(areas.level_of(code), []).append(code)
+    out: dict = {}
+    vintage: dict = dict(EMBEDDED_VINTAGE)
+    for level, members in by_level.items():
+        feats = load_similarity_features(level, source=source)
+        vintage = feats.attrs["vintage"]
+        for code in members:
+            try:
+                sim = find_similar(feats, code, n, within)
+            except InputError:  # no other area of its level inside ``within`` (the region itself)
+                out[code] = []
+                continue
+            out[code] = [[c, float(d)] for c, d in zip(sim["area_code"][1:], sim["distance"][1:], strict=True)]
+    return {"areas": out, "vintage": vintage}

@@ -28,3 +28,19 @@ def test_three_areas_side_by_side_from_the_url(voila_server, page, ui):
     body = page.locator("body").inner_text()
     assert "Traceback" not in body
     assert ui.external_urls(page.kd_urls) == []
+
+
+def test_similar_areas_from_the_url_in_the_workshop_kernel(voila_server, page, ui):
+    """``?compare=similar`` on the workshop server (its lean kernel blocks pyarrow): the similar areas of
+    Alavieska inside the region, no error notice (it said "cannot read …/population.parquet: ImportError")."""
+    summary = ui.open_app(page, voila_server, APP, "area=KU009&compare=similar")
+    expect(summary).to_contain_text("Alavieska (KU009)", timeout=ui.timeout_ms)
+    info = page.locator(".kd-similar")
+    expect(info).to_contain_text("Kärsämäki (KU317)", timeout=30_000)
+    for name in ("Kärsämäki", "Siikalatva", "Haapavesi"):  # first, second and fifth nearest
+        expect(summary).to_contain_text(name)
+    expect(page.locator("table.kd-compare-table")).to_have_count(1)
+    expect(page.locator(".kd-notice:visible")).to_have_count(0)
+    body = page.locator("body").inner_text()
+    assert "ImportError" not in body and "Jotain meni pieleen" not in body and "Traceback" not in body
+    assert ui.external_urls(page.kd_urls) == []

@@ -121,3 +121,22 @@ def test_english_board_unknown_area_and_friendly_errors(voila_server, page):
     expect(page.locator(".kd-notice")).to_contain_text("at most 2000 characters", timeout=30_000)
     assert page.locator(".kd-insight-text textarea").input_value() == "x" * 2001  # nothing typed is lost
     assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_board_shows_a_similar_areas_insight_on_the_workshop_server(voila_server, page):
+    """The board's similar areas on the workshop server (lean kernel, no pandas): Alavieska's are the
+    report's (``similar_codes('KU009')``: Lapinjärvi KU407 first), read from the app cache."""
+    from kasvudata_utils.research.similar import similar_codes
+
+    assert similar_codes("KU009")[0] == "KU407"
+    text = "Lapinjärven yrittäjäilta toi kolme uutta yritystä"
+    InsightStore(voila_server.insights_db).add("KU407", "best_practice", text)
+    summary = open_app(page, voila_server, APP, "area=KU009&lang=fi")
+    expect(summary).to_contain_text("alueelta Alavieska", timeout=APP_TIMEOUT_MS)
+    panel = page.locator(".kd-similar-insights")
+    expect(panel).to_contain_text(text, timeout=30_000)
+    expect(panel).to_contain_text("Lapinjärvi")
+    expect(panel).to_contain_text("kirjattu muilla alueilla")
+    expect(page.locator(".kd-notice:visible")).to_have_count(0)
+    body = page.locator("body").inner_text()
+    assert "ImportError" not in body and "Traceback" not in body
