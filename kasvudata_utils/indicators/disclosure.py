@@ -116,6 +116,15 @@ def secondary_flags(df: pd.DataFrame, flag_col: str, value_col: str, group_cols,
     return flags
 
 
+def _risky(n_supp, tot_supp, has_tot) -> np.ndarray:
+    """Groups with exactly one unknown cell.
+
+    One suppressed member under a published total, or a suppressed total over published members
+    (their sum gives it back).
+    """
+    return has_tot & (((n_supp == 1) & ~tot_supp) | ((n_supp == 0) & tot_supp))
+
+
 def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, member_row: np.ndarray,
                    member_group: np.ndarray, member_is_total: np.ndarray) -> np.ndarray:
     """One round of secondary suppression over many overlapping groups (array form).
@@ -126,7 +135,8 @@ def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, m
     ``member_group[j]`` its group (0 … G−1) and ``member_is_total[j]`` whether it is the group's
     total. Where a group's total is published and exactly one member is suppressed, the smallest
     published member with firms (``weights`` > 0) is suppressed too, or the total where there is
-    none. Call repeatedly until nothing changes (new suppressions can expose other groups).
+    none; where the total is suppressed and no member is, the smallest member with firms is.
+    Call repeatedly until nothing changes (new suppressions can expose other groups).
 
     Returns
     -------
@@ -143,7 +153,7 @@ def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, m
     n_supp = np.bincount(g, weights=(mflag & ~is_tot), minlength=n_groups)
     tot_supp = np.bincount(g, weights=(mflag & is_tot), minlength=n_groups) > 0
     has_tot = np.bincount(g, weights=is_tot, minlength=n_groups) > 0
-    risky = (n_supp == 1) & has_tot & ~tot_supp
+    risky = _risky(n_supp, tot_supp, has_tot)
     if not risky.any():
         return flags
     vals = np.abs(np.asarray(values, dtype=np.float64))[member_row]
@@ -192,7 +202,7 @@ def secondary_until_stable(flags: np.ndarray, values: np.ndarray, weights: np.nd
     has_tot = np.bincount(g, weights=is_tot, minlength=n_groups) > 0
     cand = np.arange(n_groups)
     while len(cand):
-        risky = cand[(n_supp[cand] == 1) & has_tot[cand] & ~tot_supp[cand]]
+        risky = cand[_risky(n_supp[cand], tot_supp[cand], has_tot[cand])]
         if not len(risky):
             break
         m = by_group[_ranges(g_start[risky], g_start[risky + 1])]  # memberships of risky groups
