@@ -252,6 +252,10 @@ def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
     euro = hidden_true[hidden_true.index.get_level_values("indicator").isin(EURO_INDICATORS)
                        & (hidden_true.abs() >= EURO_MIN)]
     secret = dict(zip(np.round(euro.to_numpy(dtype=np.float64)).astype(np.int64).tolist(), euro.index, strict=True))
+    # a hidden value that some published cell also has is no evidence when a file prints it
+    shown = pub.loc[~pub["suppressed"] & pub.index.get_level_values("indicator").isin(EURO_INDICATORS), "value"]
+    for v in np.round(shown.dropna().to_numpy(dtype=np.float64)).astype(np.int64).tolist():
+        secret.pop(v, None)
     rows = []
     for path in paths:
         try:
@@ -262,7 +266,7 @@ def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
         if set(LONG_KEYS) | {"value"} <= set(f.columns):
             long = f.assign(year=pd.to_numeric(f["year"], errors="coerce"),
                             value=pd.to_numeric(f["value"], errors="coerce")).dropna(subset=["year", "value"])
-            long = long.astype({"year": np.int64})
+            long = long.astype({"year": np.int64})[LONG_KEYS + ["value"]]
             m = long.merge(pub[["value", "suppressed"]].rename(columns={"value": "pub_value"}).reset_index(),
                            on=LONG_KEYS, how="inner")
             leak = m[m["suppressed"].astype(bool)]
@@ -283,8 +287,10 @@ def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
                              "lower": r.value, "upper": r.value,
                              "reason": "count of 1-2 firms with a confidential property"})
         nums = _numbers(f)
-        for scale in (1.0, 1e6):  # euros, and million euros as the pages show them
-            for v in np.unique(np.round(nums * scale).astype(np.int64)):
+        # euros, and million euros as the pages show them (only numbers with decimals: a count of 3
+        # is not 3 000 000 €)
+        for scale, vals in ((1.0, nums), (1e6, nums[nums != np.round(nums)])):
+            for v in np.unique(np.round(vals * scale).astype(np.int64)):
                 key = secret.get(int(v))
                 if key is not None:
                     a, ind, code, year = key

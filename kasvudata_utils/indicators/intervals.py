@@ -157,9 +157,13 @@ def unprotected(a_eq, b_eq, truth, need, check=None, exact: bool = True) -> np.n
         if not len(rws) or not chk.any():  # in no relation: only x ≥ 0 is known
             continue
         sub = a[rws][:, cols]
-        up = _certify(sub, b[rws], xs, xs + p[cols], True, chk, exact)
-        down = _certify(sub, b[rws], xs, np.maximum(0.0, xs - p[cols]), False, chk & up if not exact else chk,
-                        exact)
+        # euros reach 10¹⁰: scale the block to ≤ 10⁴ so that the solver's absolute tolerances (10⁻⁷)
+        # stay far below a cent and rounding in the sums cannot make the true values infeasible
+        scale = max(1.0, float(np.abs(xs).max(initial=0.0)), float(np.abs(b[rws]).max(initial=0.0))) / 1e4
+        scale = max(scale, 1.0)
+        xs_s, ps, bs = xs / scale, p[cols] / scale, b[rws] / scale
+        up = _certify(sub, bs, xs_s, xs_s + ps, True, chk, exact)
+        down = _certify(sub, bs, xs_s, np.maximum(0.0, xs_s - ps), False, chk & up if not exact else chk, exact)
         out[cols] = ~(up & down) & chk
     return out
 
@@ -172,8 +176,9 @@ def interval(a_eq, b_eq, j: int) -> tuple[float, float]:
     """
     a = csr_matrix(a_eq, dtype=np.float64)
     b = np.asarray(b_eq, dtype=np.float64)
+    scale = max(1.0, float(np.abs(b).max(initial=0.0)) / 1e4)
     c = np.zeros(a.shape[1])
     c[j] = 1.0
-    lo = _solve(c, a, b)
-    hi = _solve(-c, a, b)
-    return float(lo[j]), (float("inf") if hi is None else float(hi[j]))
+    lo = _solve(c, a, b / scale)
+    hi = _solve(-c, a, b / scale)
+    return float(lo[j]) * scale, (float("inf") if hi is None else float(hi[j]) * scale)

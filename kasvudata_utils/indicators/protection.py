@@ -20,15 +20,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
 
 from kasvudata_utils import areas, fileio, industries, paths
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import cells as _cells
-from kasvudata_utils.indicators import disclosure, intervals
+from kasvudata_utils.indicators import disclosure
 
 # measure → (value column, weight column for choosing secondary cells)
 # protection level unit of each measure: one firm or person; euros by the 10 % rule alone
@@ -126,65 +126,9 @@ def _groups(t: pd.DataFrame):
     return rows[keep], gid, tot[keep]
 
 
-def exposed_cells(flags: np.ndarray, values: np.ndarray, unit: float, row: np.ndarray, gid: np.ndarray,
-                  tot: np.ndarray, check=None, exact: bool = True) -> np.ndarray:
-    """Suppressed rows whose feasible interval (all relations at once) misses the protection level.
-
-    Every suppressed row is an unknown ≥ 0; each group is the relation Σ members − total = 0 with
-    the published cells on the right-hand side (:mod:`kasvudata_utils.indicators.intervals`).
-    ``check`` (rows) limits the examination to those rows; ``exact`` as in
-    :func:`~kasvudata_utils.indicators.intervals.unprotected`.
-    """
-    flags = np.asarray(flags, dtype=bool)
-    out = np.zeros(len(flags), dtype=bool)
-    hidden = np.flatnonzero(flags)
-    if not len(hidden) or not len(row):
-        return out
-    var = np.full(len(flags), -1, dtype=np.int64)
-    var[hidden] = np.arange(len(hidden))
-    vals = np.nan_to_num(np.asarray(values, dtype=np.float64))
-    sign = np.where(tot, -1.0, 1.0)
-    n_groups = int(gid.max()) + 1
-    known = var[row] < 0
-    b = -np.bincount(gid[known], weights=sign[known] * vals[row[known]], minlength=n_groups)
-    h = ~known
-    a = csr_matrix((sign[h], (gid[h], var[row[h]])), shape=(n_groups, len(hidden)))
-    x = vals[hidden]
-    chk = None if check is None else np.asarray(check, dtype=bool)[hidden]
-    bad = intervals.unprotected(a, b, x, intervals.protection_level(x, unit), chk, exact)
-    out[hidden[bad]] = True
-    return out
-
-
-def _complements(flags, exposed, values, weights, unit, row, gid, tot) -> np.ndarray:
-    """One published cell to suppress beside each exposed cell (a superset of ``flags``).
-
-    Among the groups of an exposed cell, the smallest published member with firms that covers the
-    cell's protection level (else the largest such member); where its groups have no such member,
-    their published totals.
-    """
-    flags = flags.copy()
-    vals = np.abs(np.nan_to_num(np.asarray(values, dtype=np.float64)))
-    mem = pd.DataFrame({"row": row, "gid": gid, "tot": tot})
-    ex = mem.loc[exposed[row], ["row", "gid"]].rename(columns={"row": "ex"})
-    cand = ex.merge(mem, on="gid")
-    cand = cand[~flags[cand["row"].to_numpy()]]
-    if cand.empty:
-        return flags
-    r = cand["row"].to_numpy()
-    need = intervals.protection_level(vals[cand["ex"].to_numpy()], unit)
-    usable = ~cand["tot"].to_numpy() & (np.asarray(weights, dtype=np.float64)[r] > 0)
-    covers = vals[r] >= need
-    # rank: usable covering members (smallest first), other usable members (largest first), totals
-    cand = cand.assign(rank=np.where(usable & covers, 0, np.where(usable, 1, 2)),
-                       key=np.where(usable & covers, vals[r], -vals[r]))
-    pick = cand.sort_values(["ex", "rank", "key", "row"]).drop_duplicates("ex")
-    flags[pick["row"].to_numpy()] = True
-    return flags
-
-
 #: bump when a rule changes: cached patterns of older rules are then never read
-RULES_VERSION = "lp-protection-1"
+RULES_VERSION = "lp-protection-2"
+LEVELS_ENV = "KASVUDATA_PROTECTION_LEVELS"
 CACHE_MIN_ROWS = 2000  # smaller tables are protected in well under a second: not cached
 
 
@@ -198,8 +142,27 @@ def _cache_file(t: pd.DataFrame):
     return paths.processed_dir() / "protection_cache" / f"{h.hexdigest()[:32]}.npy"
 
 
-def protect(t: pd.DataFrame) -> pd.DataFrame:
+def protection_levels_apply(cd) -> bool:
+    """Whether the protection-level stage runs for this firm panel.
+
+    It runs for every panel except KasvuDATA's own synthetic panels (``KASVUDATA_PROTECTION_LEVELS=on``
+    turns it on for those too, ``off`` off for all). On the synthetic panels, where no real firm can be
+    disclosed, it would hide most small-area figures (measured on the embedded panel: half of the
+    municipalities' and most sub-regions' totals, see METHODS), so they keep the exact rule only and
+    the audit reports what the protection levels would still add.
+    """
+    env = os.environ.get(LEVELS_ENV, "").strip().lower()
+    if env in ("on", "1", "true", "yes"):
+        return True
+    if env in ("off", "0", "false", "no"):
+        return False
+    return (cd.prov or {}).get("kind") != "synthetic"
+
+
+def protect(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
     """:func:`protect_uncached`, with the result kept on disk for large tables (same input, same flags)."""
+    if not levels:
+        return protect_exact(t)
     cache = _cache_file(t) if len(t) >= CACHE_MIN_ROWS else None
     if cache is not None and cache.exists():
         try:
@@ -221,50 +184,28 @@ def protect(t: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def protect_measure(flags, values, weights, unit: float, row, gid, tot, index=None) -> np.ndarray:
-    """Secondary suppression of one measure until no suppressed cell is exposed.
-
-    First the exact rule (no relation with a single unknown), then, until the linear programme of
-    all relations finds no suppressed cell narrower than its protection level, one complementary
-    cell beside each exposed one and the exact rule again. Each round suppresses at least one more
-    cell, so the loop ends (at worst with every cell of the affected relations suppressed).
-
-    Examples
-    --------
-    >>> # total 83.5 = 60 (a dominant firm) + 3.5 + 20: the exact rule hides the 3.5, which leaves
-    >>> # 60 in [0, 63.5] (it must reach 66); the 20 covers ±6 and goes too
-    >>> protect_measure(np.array([True, False, False, False]), np.array([60.0, 3.5, 20.0, 83.5]),
-    ...                 np.ones(4), 1.0, np.arange(4), np.zeros(4, int), np.array([0, 0, 0, 1], bool)).tolist()
-    [True, True, True, False]
-    """
-    row, gid, tot = np.asarray(row, dtype=np.int64), np.asarray(gid, dtype=np.int64), np.asarray(tot, dtype=bool)
-    values = np.asarray(values, dtype=np.float64)
-    weights = np.asarray(weights, dtype=np.float64)
-    index = index if index is not None else disclosure.membership_index(row, gid, len(flags))
-    flags = disclosure.secondary_until_stable(np.asarray(flags, dtype=bool), values, weights, row, gid, tot, index)
-    safe = np.zeros(len(flags), dtype=bool)  # certified; stays so as more cells are hidden
-    while True:
-        check = flags & ~safe
-        exposed = exposed_cells(flags, values, unit, row, gid, tot, check, exact=False)
-        safe |= check & ~exposed
-        if not exposed.any():
-            return flags
-        new = _complements(flags, exposed, values, weights, unit, row, gid, tot)
-        if new.sum() == flags.sum():  # nothing left to add beside them: hide whole relations
-            new[row[np.isin(gid, gid[exposed[row]])]] = True
-            if new.sum() == flags.sum():
-                return flags
-        flags = disclosure.secondary_until_stable(new, values, weights, row, gid, tot, index)
-
-
-def protect_uncached(t: pd.DataFrame) -> pd.DataFrame:
-    """:func:`protect_measure` for every ``f_<measure>`` over all relations of the table."""
+def protect_exact(t: pd.DataFrame) -> pd.DataFrame:
+    """Only the exact rule for every ``f_<measure>``: no relation with a single unknown."""
     t = t.copy()
     row, gid, tot = _groups(t)
     index = disclosure.membership_index(row, gid, len(t))
     for m, (value_col, weight_col) in PROTECTED.items():
-        t[f"f_{m}"] = protect_measure(t[f"f_{m}"].to_numpy(dtype=bool), t[value_col].to_numpy(dtype=np.float64),
-                                      t[weight_col].to_numpy(dtype=np.float64), UNIT[m], row, gid, tot, index)
+        t[f"f_{m}"] = disclosure.secondary_until_stable(
+            t[f"f_{m}"].to_numpy(dtype=bool), t[value_col].to_numpy(dtype=np.float64),
+            t[weight_col].to_numpy(dtype=np.float64), row, gid, tot, index)
+    return t
+
+
+def protect_uncached(t: pd.DataFrame) -> pd.DataFrame:
+    """:func:`disclosure.protect_measure` for every ``f_<measure>`` over all relations of the table."""
+    t = t.copy()
+    row, gid, tot = _groups(t)
+    index = disclosure.membership_index(row, gid, len(t))
+    avoid = (t["_ind_level"] == "ALL").to_numpy()  # areas' headline totals: complements of last resort
+    for m, (value_col, weight_col) in PROTECTED.items():
+        t[f"f_{m}"] = disclosure.protect_measure(
+            t[f"f_{m}"].to_numpy(dtype=bool), t[value_col].to_numpy(dtype=np.float64),
+            t[weight_col].to_numpy(dtype=np.float64), UNIT[m], row, gid, tot, index, avoid)
     return t
 
 
@@ -293,7 +234,7 @@ def protected_table(cd) -> pd.DataFrame:
                                                            for c, p in parent.items()})
     t = primary(with_measures(t), cd.kind)
     if cd.kind == "panel":
-        t = protect(t)
+        t = protect(t, levels=protection_levels_apply(cd))
     t = t.drop(columns=["_parent_ind", "_parent_area"])
     cd._protected = t
     return t
