@@ -411,8 +411,11 @@ def audit(data, area_list=None, start=None, end=None, reference_data=None, files
 
     Examples
     --------
-    >>> from kasvudata_utils.data.synthetic import generate  # doctest: +SKIP
-    >>> audit(generate(scale="test").firm_panel).empty  # doctest: +SKIP
+    >>> cols = ["firm_id", "year", "municipality_code", "industry_code", "personnel", "turnover_eur",
+    ...         "exports_goods_eur", "exports_services_eur", "founded_year"]
+    >>> rows = [(f"F{k}", y, "KU305", "25", 10.0 + k, 1e6, 0.0, 0.0, 2000) for k in range(4) for y in (2021, 2022)]
+    >>> rows += [("L", y, "KU305", "47", 40.0, 5e6, 0.0, 0.0, 2000) for y in (2021, 2022)]  # a lone firm
+    >>> audit(pd.DataFrame(rows, columns=cols)).empty
     True
     """
     cd = engine.prepare(data)
