@@ -5,6 +5,7 @@ API shape, see the README there) and ``tests/fixtures/jsonstat_fixtures/pxweb_v1
 population: recorded from StatFin). The values asserted are read off those files by hand.
 """
 import hashlib
+import io
 import json
 import os
 import time
@@ -256,7 +257,7 @@ def _region_responses():
     return {**ROUTES, ("GET", "/StatFin/13wz.px"): meta, ("POST", "/StatFin/13wz.px"): ds}, munis
 
 
-def test_fetch_from_recordings_then_reports_on_the_result(data_dir, tmp_path):
+def test_fetch_from_recordings_then_reports_on_the_result(data_dir, tmp_path, capsys):
     # end to end: `kasvudata data fetch` through recorded responses, then `kasvudata reports --data statfin`
     import re
 
@@ -283,7 +284,12 @@ def test_fetch_from_recordings_then_reports_on_the_result(data_dir, tmp_path):
 
     k = munis.index("KU009")  # Alavieska: 110 + 10 k person-years in 2023
     assert personnel("KU009", 2023) == 110 + 10 * k
-    assert personnel("MK17", 2022) == sum(100 + 10 * i for i in range(len(munis)))  # the reference, same table
+    # the reference, from the same table (a report's indicators.csv holds only its own area's rows)
+    capsys.readouterr()
+    assert cli.main(["indicators", "--area", "MK17", "--data", "statfin", "--start", "2022", "--end", "2023",
+                     "--format", "csv"]) == 0
+    ind = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"industry_code": str})
+    assert personnel("MK17", 2022) == sum(100 + 10 * i for i in range(len(munis)))
     assert len(munis) == len(areas.municipalities("MK17")) == 30
     day = json.loads((data_dir / "real" / "manifest.json").read_text())["files"]["business_table.parquet"][
         "fetched_utc"][:10]

@@ -73,8 +73,9 @@ def test_the_tables_own_numbers_in_the_reports(table_batch):
     # the region's personnel as the report's summary shows it (a number formatted for the page)
     text = _text(out / "MK17" / "report.html")
     assert format_number(expected("MK17", 2023), "en") in text
-    # the reference of a municipality is the region, from the same table
-    ref = pd.read_csv(out / "KU009" / "tables" / "indicators.csv", dtype={"industry_code": str})
+    # the reference of a municipality is the region, from the same table (its own report's rows: a
+    # report's indicators.csv holds only its area)
+    ref = pd.read_csv(out / "MK17" / "tables" / "indicators.csv", dtype={"industry_code": str})
     mk = ref[(ref.area_code == "MK17") & (ref.indicator == "personnel") & (ref.industry_code == "ALL")
              & (ref.year == 2023)]
     assert mk["value"].iloc[0] == expected("MK17", 2023)
