@@ -348,7 +348,7 @@ def custom_area_rows(ind, codes):
     * :data:`CUSTOM_RATES`: ``100 · Σ num / Σ den`` as the engine's ratio, with a part's count of births,
       deaths, churn events or micro firms recovered as ``rate · firms / 100`` (whole firms), suppressed
       where any part's rate is; a rate whose part has a published rate but a suppressed denominator
-      cannot be recovered and is left out;
+      cannot be recovered and is left out; a rate that no part has (not available from a table) stays empty;
     * :data:`CUSTOM_UNAVAILABLE`: left out (the apps say "not available for a grouping").
 
     Cells a part lacks (a year the rate cannot be observed) are left out. ``ind``: the cache's long
@@ -390,7 +390,9 @@ def custom_area_rows(ind, codes):
             with np.errstate(divide="ignore", invalid="ignore"):
                 rate = np.where(denominator > 0, numerator / denominator.where(denominator > 0, 1.0) * 100.0,
                                 np.nan)
-            keep = sup.to_numpy() | known  # a published rate that cannot be recovered is left out
+            # a published rate that cannot be recovered is left out; one no part has (a table's firm-level
+            # rates: not available) stays empty, as the parts' rows
+            keep = sup.to_numpy() | known | vals.isna().all(axis=1).to_numpy()
             out.append(_frame(code, ref, name, pd.Series(rate, index=vals.index)[keep], sup[keep]))
     cols = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed"]
     if not out:
