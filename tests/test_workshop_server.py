@@ -175,7 +175,8 @@ def test_explorer_custom_area_in_a_kernel_without_pyarrow(tmp_path, capsys):
             "print(repr(a.data.value('KU009+KU977', 'personnel', 2022)), repr(a.data.value('SK177+SK178', "
             "'birth_rate_pct', 2022))); "
             "print(sys.modules['pyarrow'] is None); "
-            "print(a.summary.value)")
+            "print(a.summary.value); from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop; "
+            "w = ScenarioWorkshop('KU009+KU977', 'en'); print(repr(w.notice.value), w.summary.value)")
     env = dict(os.environ, PYTHONPATH=str(ROOT), KASVUDATA_INSIGHTS_DB=str(tmp_path / "i.sqlite"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
                          timeout=300)
@@ -183,6 +184,7 @@ def test_explorer_custom_area_in_a_kernel_without_pyarrow(tmp_path, capsys):
     assert lines[:3] == ["''", "['SK177+SK178']", "''"], out.stdout + out.stderr[-2000:]
     assert lines[4] == "True"  # still blocked: nothing imported it
     assert "Alavieska + Ylivieska" in lines[5] and "ImportError" not in out.stdout
+    assert lines[6].startswith("'' Alavieska + Ylivieska"), lines[6]  # the scenario workshop too: no notice
     # the figures are the engine's for the grouping (`kasvudata indicators --area …`)
     personnel, birth_rate = (float(x) for x in lines[3].split())
     for area, indicator, value in (("KU009+KU977", "personnel", personnel),
