@@ -17,7 +17,7 @@ from kasvudata_utils.errors import InputError
 
 # Module names under kasvudata_utils.commands, in the order shown by --help.
 COMMANDS = ("areas", "data", "statfin", "indicators", "shift_share", "similar", "reports", "workshop", "insights",
-            "research")
+            "research", "disclosure")
 
 
 class _Parser(argparse.ArgumentParser):

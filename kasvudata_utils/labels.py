@@ -647,18 +647,34 @@ LABELS: dict[str, dict[str, str]] = {
     "population_sentence": {"fi": "{area}: väkiluku {p0} ({y0}) → {p1} ({y1}).",
                             "en": "{area}: population {p0} ({y0}) → {p1} ({y1})."},
     "about_methods": {"fi": "Määritelmät: KasvuDATAn METHODS-dokumentti. Tietosuoja: alle 3 yrityksen solut ja "
-                            "solut, joissa suurin yritys on yli 80 %, on salattu (–).",
+                            "solut, joissa suurin yritys on yli 80 %, on salattu (..), ja lisäksi muita soluja niin, "
+                            "ettei salattua lukua voi laskea summista; osuudet, indeksit ja muut johdetut luvut "
+                            "julkaistaan vain julkaistuista soluista; 1–2 vientiyrityksen tai kasvuyrityksen "
+                            "lukumäärät salataan.",
                       "en": "Definitions: the KasvuDATA METHODS document. Disclosure control: cells resting on "
-                            "fewer than 3 firms or dominated (> 80 %) by one firm are suppressed (–)."},
+                            "fewer than 3 firms or dominated (> 80 %) by one firm are suppressed (..), and other "
+                            "cells besides so that no suppressed figure can be worked out from the totals; shares, "
+                            "indices and other derived figures are published only from published cells; counts of "
+                            "1–2 exporters or high-growth firms are suppressed."},
+    "about_protection_levels": {"fi": "Salattua lukua ei myöskään voi rajata summista ±10 %:n (tai 1 henkilön tai "
+                                      "yrityksen) tarkkuudelle.",
+                                "en": "Nor can a suppressed figure be narrowed from the totals to within ±10 % "
+                                      "(or 1 person or firm)."},
+    "about_protection_synthetic": {"fi": "Synteettisessä aineistossa, jossa ei ole todellisia yrityksiä, ±10 %:n "
+                                         "suojaa ei sovelleta: se salaisi suurimman osan pienten alueiden luvuista.",
+                                   "en": "On synthetic data, which hold no real firms, the ±10 % protection is not "
+                                         "applied: it would hide most figures of small areas."},
     "section_unavailable": {"fi": "Osio ei ole käytettävissä: {reason}", "en": "Section not available: {reason}"},
     "no_data_period": {"fi": "Ei tietoja tälle alueelle ja jaksolle.", "en": "No data for this area and period."},
     "suppressed_or_missing": {"fi": "salattu tai puuttuu", "en": "suppressed or missing"},
     "not_applicable": {"fi": "ei sovellu tai ei vielä havaittavissa", "en": "not applicable or not yet observable"},
     "small_number": {"fi": "pieni lukumäärä: satunnaisvaihtelu on suurta", "en": "few firms: large chance variation"},
-    "symbol_legend": {"fi": "Symbolit: .. = salattu (alle 3 yritystä tai yksi yritys hallitsee) tai ei saatavilla; "
+    "symbol_legend": {"fi": "Symbolit: .. = salattu (alle 3 yritystä, yksi yritys hallitsee tai toisen salatun luvun "
+                            "suojaamiseksi) tai ei saatavilla; "
                             ". = ei sovellu tai ei vielä havaittavissa (esim. kokonaismäärän osuus, viimeisen vuoden "
                             "lopettaneet); 0 = ei yhtään.",
-                      "en": "Symbols: .. = confidential (fewer than 3 firms, or one firm dominates) or not available; "
+                      "en": "Symbols: .. = confidential (fewer than 3 firms, one firm dominates, or to protect another "
+                            "suppressed figure) or not available; "
                             ". = not applicable or not yet observable (e.g. a total's share, deaths in the last "
                             "year); 0 = none."},
     "small_number_legend": {"fi": "* = osuus perustuu alle {n} yritykseen ja on pyöristetty kokonaisluvuksi: "

@@ -36,16 +36,20 @@ def test_export_intensity_and_suppression_by_hand():
     # size 2-4: three exporters 30+20+10 = 60 of turnover 3*100 → 20 %;
     # size 10-49: one exporter → suppressed (threshold);
     # size 0-1: three exporters of 1 each, the smallest other cell → secondary suppression, so that
-    # 10-49 cannot be recovered as ALL minus the published cells
+    # 10-49 cannot be recovered as ALL minus the published cells; 0-1's 3 € cannot hide ±10 % of
+    # 10-49's 50 € (it would bound it to [50, 53]), so the 2-4 cell (60 €) is suppressed as well
     rows = [["a", 2020, "KU564", "10", 3.0, 100.0, 30.0, 0.0], ["b", 2020, "KU564", "10", 3.0, 100.0, 15.0, 5.0],
             ["c", 2020, "KU564", "62", 4.0, 100.0, 0.0, 10.0], ["d", 2020, "KU564", "10", 20.0, 500.0, 50.0, 0.0],
             ["e", 2020, "KU564", "10", 20.0, 500.0, 0.0, 0.0], ["f", 2020, "KU564", "10", 25.0, 500.0, 0.0, 0.0],
             ["g", 2020, "KU564", "10", 1.0, 50.0, 1.0, 0.0], ["h", 2020, "KU564", "10", 1.0, 50.0, 1.0, 0.0],
             ["i", 2020, "KU564", "10", 1.0, 50.0, 1.0, 0.0]]
     out = ea.export_intensity_by(panel(rows), "KU564", 2020).set_index("group")
-    assert out.loc["2-4", "export_intensity_pct"] == pytest.approx(20.0)
+    assert out.loc["2-4", "suppressed"] and np.isnan(out.loc["2-4", "export_intensity_pct"])
     assert out.loc["10-49", "suppressed"] and np.isnan(out.loc["10-49", "export_intensity_pct"])
     assert out.loc["0-1", "suppressed"]
+    # with disclosure control off the 2-4 intensity is 60 / 300 = 20 %
+    off = ea.export_intensity_by(panel(rows), "KU564", 2020, disclose=False).set_index("group")
+    assert off.loc["2-4", "export_intensity_pct"] == pytest.approx(20.0)
     # total: (60 + 50 + 3) / (300 + 1500 + 150) = 113 / 1950
     assert out.loc["ALL", "export_intensity_pct"] == pytest.approx(113 / 1950 * 100)
     by_section = ea.export_intensity_by(panel(rows), "KU564", 2020, by="section").set_index("group")

@@ -8,10 +8,14 @@ Runs the area report for every requested area of Northern Ostrobothnia and the i
 every business section, writes ``manifest.json`` and the knowledge-base site, prints a summary line
 and exits 1 when any report failed (SPEC §4, §6). ``--lang fi,en`` builds the site in both languages:
 the first at ``--out``, the other in ``--out/en`` (``--out/fi``), every page linked to its counterpart.
+With ``--panel`` the disclosure audit runs first and nothing is published when it finds an exposed
+cell (issue 12).
 """
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 
 
 def register(sub):
@@ -68,7 +72,10 @@ def _languages(value) -> list[str]:
 
 
 def run(args) -> int:
-    """Run the report batch and optionally publish the site; exit code 1 if a report failed or a link is broken."""
+    """Run the batch (after the disclosure audit when ``--panel`` is given) and optionally publish the site.
+
+    Exit code 1 if the audit finds an exposed cell, a report failed or a link is broken.
+    """
     from kasvudata_utils.errors import InputError
     from kasvudata_utils.fileio import check_claimable, check_output_folders
     from kasvudata_utils.reports.batch import DEFAULT_END, DEFAULT_START, run_reports, summary_line
@@ -83,6 +90,8 @@ def run(args) -> int:
     check_claimable(args.out, "--out")  # ... and folders of someone else's files, before a long batch
     if args.site:
         check_claimable(args.site, "--site")
+    if args.panel and _audit_fails(args):
+        return 1
     from kasvudata_utils.reports.site import language_folder, link_languages
 
     langs = args.lang if isinstance(args.lang, list) else _languages(args.lang)
@@ -106,3 +115,15 @@ def run(args) -> int:
         if bad:
             return 1
     return 1 if failed else 0
+
+
+def _audit_fails(args) -> bool:
+    """Issue 12: with an own extract, attack what would be published first; publish nothing that fails."""
+    from kasvudata_utils.commands.disclosure import run as run_audit
+
+    audit_args = argparse.Namespace(panel=args.panel, areas="", start=args.start, end=args.end, reports=None,
+                                    app_cache=None, out=os.path.join(args.out, "disclosure_audit"))
+    if run_audit(audit_args) == 0:
+        return False
+    print(f"kasvudata reports: disclosure audit failed: nothing published (see {audit_args.out})", file=sys.stderr)
+    return True

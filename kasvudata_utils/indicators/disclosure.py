@@ -34,8 +34,10 @@ import os
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 
 from kasvudata_utils import provenance
+from kasvudata_utils.indicators import intervals
 
 THRESHOLD = 3  # fewer firms than this: suppressed
 DOMINANCE = 0.80  # largest firm's share of the cell total above this: suppressed
@@ -116,6 +118,15 @@ def secondary_flags(df: pd.DataFrame, flag_col: str, value_col: str, group_cols,
     return flags
 
 
+def _risky(n_supp, tot_supp, has_tot) -> np.ndarray:
+    """Groups with exactly one unknown cell.
+
+    One suppressed member under a published total, or a suppressed total over published members
+    (their sum gives it back).
+    """
+    return has_tot & (((n_supp == 1) & ~tot_supp) | ((n_supp == 0) & tot_supp))
+
+
 def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, member_row: np.ndarray,
                    member_group: np.ndarray, member_is_total: np.ndarray) -> np.ndarray:
     """One round of secondary suppression over many overlapping groups (array form).
@@ -126,7 +137,8 @@ def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, m
     ``member_group[j]`` its group (0 … G−1) and ``member_is_total[j]`` whether it is the group's
     total. Where a group's total is published and exactly one member is suppressed, the smallest
     published member with firms (``weights`` > 0) is suppressed too, or the total where there is
-    none. Call repeatedly until nothing changes (new suppressions can expose other groups).
+    none; where the total is suppressed and no member is, the smallest member with firms is.
+    Call repeatedly until nothing changes (new suppressions can expose other groups).
 
     Returns
     -------
@@ -143,7 +155,7 @@ def secondary_pass(flags: np.ndarray, values: np.ndarray, weights: np.ndarray, m
     n_supp = np.bincount(g, weights=(mflag & ~is_tot), minlength=n_groups)
     tot_supp = np.bincount(g, weights=(mflag & is_tot), minlength=n_groups) > 0
     has_tot = np.bincount(g, weights=is_tot, minlength=n_groups) > 0
-    risky = (n_supp == 1) & has_tot & ~tot_supp
+    risky = _risky(n_supp, tot_supp, has_tot)
     if not risky.any():
         return flags
     vals = np.abs(np.asarray(values, dtype=np.float64))[member_row]
@@ -192,7 +204,7 @@ def secondary_until_stable(flags: np.ndarray, values: np.ndarray, weights: np.nd
     has_tot = np.bincount(g, weights=is_tot, minlength=n_groups) > 0
     cand = np.arange(n_groups)
     while len(cand):
-        risky = cand[(n_supp[cand] == 1) & has_tot[cand] & ~tot_supp[cand]]
+        risky = cand[_risky(n_supp[cand], tot_supp[cand], has_tot[cand])]
         if not len(risky):
             break
         m = by_group[_ranges(g_start[risky], g_start[risky + 1])]  # memberships of risky groups
@@ -247,9 +259,105 @@ def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     return offs + np.arange(total)
 
 
+def exposed_cells(flags: np.ndarray, values: np.ndarray, unit: float, row: np.ndarray, gid: np.ndarray,
+                  tot: np.ndarray, check=None, exact: bool = True) -> np.ndarray:
+    """Suppressed rows whose feasible interval (all relations at once) misses the protection level.
+
+    Every suppressed row is an unknown ≥ 0; each group is the relation Σ members − total = 0 with
+    the published cells on the right-hand side (:mod:`kasvudata_utils.indicators.intervals`).
+    ``check`` (rows) limits the examination to those rows; ``exact`` as in
+    :func:`~kasvudata_utils.indicators.intervals.unprotected`.
+    """
+    flags = np.asarray(flags, dtype=bool)
+    out = np.zeros(len(flags), dtype=bool)
+    hidden = np.flatnonzero(flags)
+    if not len(hidden) or not len(row):
+        return out
+    var = np.full(len(flags), -1, dtype=np.int64)
+    var[hidden] = np.arange(len(hidden))
+    vals = np.nan_to_num(np.asarray(values, dtype=np.float64))
+    sign = np.where(tot, -1.0, 1.0)
+    n_groups = int(gid.max()) + 1
+    known = var[row] < 0
+    b = -np.bincount(gid[known], weights=sign[known] * vals[row[known]], minlength=n_groups)
+    h = ~known
+    a = csr_matrix((sign[h], (gid[h], var[row[h]])), shape=(n_groups, len(hidden)))
+    x = vals[hidden]
+    chk = None if check is None else np.asarray(check, dtype=bool)[hidden]
+    bad = intervals.unprotected(a, b, x, intervals.protection_level(x, unit), chk, exact)
+    out[hidden[bad]] = True
+    return out
+
+
+def _complements(flags, exposed, values, weights, unit, row, gid, tot, avoid=None) -> np.ndarray:
+    """One published cell to suppress beside each exposed cell (a superset of ``flags``).
+
+    Among the groups of an exposed cell, the smallest published member with firms that covers the
+    cell's protection level (else the largest such member); where its groups have no such member,
+    their published totals.
+    """
+    flags = flags.copy()
+    vals = np.abs(np.nan_to_num(np.asarray(values, dtype=np.float64)))
+    mem = pd.DataFrame({"row": row, "gid": gid, "tot": tot})
+    ex = mem.loc[exposed[row], ["row", "gid"]].rename(columns={"row": "ex"})
+    cand = ex.merge(mem, on="gid")
+    cand = cand[~flags[cand["row"].to_numpy()]]
+    if cand.empty:
+        return flags
+    r = cand["row"].to_numpy()
+    need = intervals.protection_level(vals[cand["ex"].to_numpy()], unit)
+    usable = ~cand["tot"].to_numpy() & (np.asarray(weights, dtype=np.float64)[r] > 0)
+    covers = vals[r] >= need
+    # rank: usable covering members (smallest first), other usable members (largest first), totals
+    rank = np.where(usable & covers, 0, np.where(usable, 1, 2))
+    if avoid is not None:  # e.g. an area's all-industries total: only where nothing else will do
+        rank = rank + 3 * np.asarray(avoid, dtype=bool)[r]
+    cand = cand.assign(rank=rank,
+                       key=np.where(usable & covers, vals[r], -vals[r]))
+    pick = cand.sort_values(["ex", "rank", "key", "row"]).drop_duplicates("ex")
+    flags[pick["row"].to_numpy()] = True
+    return flags
+
+
+def protect_measure(flags, values, weights, unit: float, row, gid, tot, index=None, avoid=None) -> np.ndarray:
+    """Secondary suppression of one measure until no suppressed cell is exposed.
+
+    First the exact rule (no relation with a single unknown), then, until the linear programme of
+    all relations finds no suppressed cell narrower than its protection level, one complementary
+    cell beside each exposed one and the exact rule again. Each round suppresses at least one more
+    cell, so the loop ends (at worst with every cell of the affected relations suppressed).
+
+    Examples
+    --------
+    >>> # total 83.5 = 60 (a dominant firm) + 3.5 + 20: the exact rule hides the 3.5, which leaves
+    >>> # 60 in [0, 63.5] (it must reach 66); the 20 covers ±6 and goes too
+    >>> protect_measure(np.array([True, False, False, False]), np.array([60.0, 3.5, 20.0, 83.5]),
+    ...                 np.ones(4), 1.0, np.arange(4), np.zeros(4, int), np.array([0, 0, 0, 1], bool)).tolist()
+    [True, True, True, False]
+    """
+    row, gid, tot = np.asarray(row, dtype=np.int64), np.asarray(gid, dtype=np.int64), np.asarray(tot, dtype=bool)
+    values = np.asarray(values, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    index = index if index is not None else membership_index(row, gid, len(flags))
+    flags = secondary_until_stable(np.asarray(flags, dtype=bool), values, weights, row, gid, tot, index)
+    safe = np.zeros(len(flags), dtype=bool)  # certified; stays so as more cells are hidden
+    while True:
+        check = flags & ~safe
+        exposed = exposed_cells(flags, values, unit, row, gid, tot, check, exact=False)
+        safe |= check & ~exposed
+        if not exposed.any():
+            return flags
+        new = _complements(flags, exposed, values, weights, unit, row, gid, tot, avoid)
+        if new.sum() == flags.sum():  # nothing left to add beside them: hide whole relations
+            new[row[np.isin(gid, gid[exposed[row]])]] = True
+            if new.sum() == flags.sum():
+                return flags
+        flags = secondary_until_stable(new, values, weights, row, gid, tot, index)
+
+
 def apply_disclosure(df: pd.DataFrame, value_col: str, count_col: str, max_col: str | None = None,
                      group_cols=(), industry_col: str = "industry_code", total_code: str = "ALL",
-                     enabled: bool | None = None) -> pd.DataFrame:
+                     enabled: bool | None = None, unit: float = 1.0) -> pd.DataFrame:
     """Apply the threshold, dominance and secondary rules to one published table.
 
     Parameters
@@ -265,6 +373,8 @@ def apply_disclosure(df: pd.DataFrame, value_col: str, count_col: str, max_col: 
     enabled : bool, optional
         Default: :func:`disclosure_enabled`. When False only a ``note`` "not for publication"
         is added.
+    unit : float
+        Protection level unit (one firm or person; 0 for euros, protected by the 10 % rule alone).
 
     Returns
     -------
@@ -282,8 +392,18 @@ def apply_disclosure(df: pd.DataFrame, value_col: str, count_col: str, max_col: 
     flags = primary_flags(out[count_col], out[value_col] if max_col else None,
                           out[max_col] if max_col else None)
     out["_flag"] = flags | prior.to_numpy()
-    if industry_col in out:
-        out["_flag"] = secondary_flags(out, "_flag", value_col, group_cols, industry_col, total_code, count_col)
+    if industry_col in out and len(out):
+        # each row of cells with its total is one relation: the exact rule and the protection level
+        group_cols = list(group_cols)
+        key = (out.groupby(group_cols, sort=False, dropna=False).ngroup().to_numpy() if group_cols
+               else np.zeros(len(out), dtype=np.int64))
+        is_tot = (out[industry_col] == total_code).to_numpy(dtype=bool)
+        with_total = np.isin(key, key[is_tot])
+        row = np.flatnonzero(with_total)
+        if len(row):
+            _, gid = np.unique(key[row], return_inverse=True)
+            out["_flag"] = protect_measure(out["_flag"].to_numpy(dtype=bool), out[value_col].to_numpy(dtype=np.float64),
+                                           out[count_col].to_numpy(dtype=np.float64), unit, row, gid, is_tot[row])
     out["suppressed"] = out.pop("_flag").astype(bool)
     out[value_col] = out[value_col].astype("float64").mask(out["suppressed"])
     return out

@@ -17,20 +17,27 @@ secondary suppression repeated until no group has a single suppressed member).
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
+import os
+
 import numpy as np
 import pandas as pd
 
-from kasvudata_utils import areas, industries
+from kasvudata_utils import areas, fileio, industries, paths
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators import cells as _cells
 from kasvudata_utils.indicators import disclosure
 
 # measure → (value column, weight column for choosing secondary cells)
+# protection level unit of each measure: one firm or person; euros by the 10 % rule alone
 PROTECTED = {"establishments": ("n_firms", "n_firms"), "personnel": ("personnel", "n_firms"),
              "turnover_eur": ("turnover_eur", "n_firms"), "exports_eur": ("exports_eur", "exporters"),
              "exporters": ("exporters", "n_firms"), "hge": ("hge", "hge_base"),
              "gazelles": ("gazelles", "hge_base"), "micro_hge": ("micro_hge", "micro_hge_base"),
              "micro": ("micro", "n_firms")}
+UNIT = {m: (0.0 if m in ("turnover_eur", "exports_eur") else 1.0) for m in PROTECTED}
 
 
 def covered_areas(cd) -> list[str]:
@@ -119,16 +126,86 @@ def _groups(t: pd.DataFrame):
     return rows[keep], gid, tot[keep]
 
 
-def protect(t: pd.DataFrame) -> pd.DataFrame:
-    """Secondary suppression of every ``f_<measure>`` over all groups, repeated until stable."""
+#: bump when a rule changes: cached patterns of older rules are then never read
+RULES_VERSION = "lp-protection-2"
+LEVELS_ENV = "KASVUDATA_PROTECTION_LEVELS"
+CACHE_MIN_ROWS = 2000  # smaller tables are protected in well under a second: not cached
+
+
+def _cache_file(t: pd.DataFrame):
+    """Where the pattern of this exact table is kept (key: the rules and every input of :func:`protect`)."""
+    cols = ["area_code", "industry_code", "year", "_ind_level", "_parent_ind", "_parent_area"]
+    cols += sorted({c for pair in PROTECTED.values() for c in pair}) + [f"f_{m}" for m in PROTECTED]
+    h = hashlib.sha256(RULES_VERSION.encode())
+    h.update(pd.util.hash_pandas_object(t[cols].astype({c: object for c in cols[:6]}), index=False).to_numpy()
+             .tobytes())
+    return paths.processed_dir() / "protection_cache" / f"{h.hexdigest()[:32]}.npy"
+
+
+def protection_levels_apply(cd) -> bool:
+    """Whether the protection-level stage runs for this firm panel.
+
+    It runs for every panel except KasvuDATA's own synthetic panels (``KASVUDATA_PROTECTION_LEVELS=on``
+    turns it on for those too, ``off`` off for all). On the synthetic panels, where no real firm can be
+    disclosed, it would hide most small-area figures (measured on the embedded panel: half of the
+    municipalities' and most sub-regions' totals, see METHODS), so they keep the exact rule only and
+    the audit reports what the protection levels would still add.
+    """
+    env = os.environ.get(LEVELS_ENV, "").strip().lower()
+    if env in ("on", "1", "true", "yes"):
+        return True
+    if env in ("off", "0", "false", "no"):
+        return False
+    return (cd.prov or {}).get("kind") != "synthetic"
+
+
+def protect(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
+    """:func:`protect_uncached`, with the result kept on disk for large tables (same input, same flags)."""
+    if not levels:
+        return protect_exact(t)
+    cache = _cache_file(t) if len(t) >= CACHE_MIN_ROWS else None
+    if cache is not None and cache.exists():
+        try:
+            flags = np.load(cache, allow_pickle=False)
+        except (OSError, ValueError):
+            flags = None
+        if flags is not None and flags.shape == (len(t), len(PROTECTED)):
+            t = t.copy()
+            for k, m in enumerate(PROTECTED):
+                t[f"f_{m}"] = flags[:, k]
+            return t
+    t = protect_uncached(t)
+    if cache is not None:
+        buf = io.BytesIO()
+        np.save(buf, np.column_stack([t[f"f_{m}"].to_numpy(dtype=bool) for m in PROTECTED]), allow_pickle=False)
+        with contextlib.suppress(OSError):  # a read-only checkout: computed again next time
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            fileio.atomic_write_bytes(cache, buf.getvalue())
+    return t
+
+
+def protect_exact(t: pd.DataFrame) -> pd.DataFrame:
+    """Only the exact rule for every ``f_<measure>``: no relation with a single unknown."""
     t = t.copy()
     row, gid, tot = _groups(t)
     index = disclosure.membership_index(row, gid, len(t))
     for m, (value_col, weight_col) in PROTECTED.items():
-        flags = t[f"f_{m}"].to_numpy(dtype=bool)
-        values = t[value_col].to_numpy(dtype=np.float64)
-        weights = t[weight_col].to_numpy(dtype=np.float64)
-        t[f"f_{m}"] = disclosure.secondary_until_stable(flags, values, weights, row, gid, tot, index)
+        t[f"f_{m}"] = disclosure.secondary_until_stable(
+            t[f"f_{m}"].to_numpy(dtype=bool), t[value_col].to_numpy(dtype=np.float64),
+            t[weight_col].to_numpy(dtype=np.float64), row, gid, tot, index)
+    return t
+
+
+def protect_uncached(t: pd.DataFrame) -> pd.DataFrame:
+    """:func:`disclosure.protect_measure` for every ``f_<measure>`` over all relations of the table."""
+    t = t.copy()
+    row, gid, tot = _groups(t)
+    index = disclosure.membership_index(row, gid, len(t))
+    avoid = (t["_ind_level"] == "ALL").to_numpy()  # areas' headline totals: complements of last resort
+    for m, (value_col, weight_col) in PROTECTED.items():
+        t[f"f_{m}"] = disclosure.protect_measure(
+            t[f"f_{m}"].to_numpy(dtype=bool), t[value_col].to_numpy(dtype=np.float64),
+            t[weight_col].to_numpy(dtype=np.float64), UNIT[m], row, gid, tot, index, avoid)
     return t
 
 
@@ -157,7 +234,7 @@ def protected_table(cd) -> pd.DataFrame:
                                                            for c, p in parent.items()})
     t = primary(with_measures(t), cd.kind)
     if cd.kind == "panel":
-        t = protect(t)
+        t = protect(t, levels=protection_levels_apply(cd))
     t = t.drop(columns=["_parent_ind", "_parent_area"])
     cd._protected = t
     return t

@@ -39,6 +39,7 @@ from kasvudata_utils.plots import area_map, bar_chart, format_number, line_chart
 from kasvudata_utils.reports.common import (
     REAL_PROV,
     ReportParameters,
+    about_disclosure,
     attribution_html,
     badge_block,
     compute_report_data,
@@ -592,6 +593,6 @@ class AreaReport:
                         for k in GLOSSARY)
         glossary = (h2(t("sec_glossary", L)) + f'<ul class="kd-glossary">{items}</ul>'
                     + para(industries.coverage_text(L)) + symbol_legend(L, small=True))
-        show(glossary + h2(t("sec_about", L)) + para(t("about_methods", L)) + badge_block(self.d.prov, L)
+        show(glossary + h2(t("sec_about", L)) + para(about_disclosure(self.d.prov, L)) + badge_block(self.d.prov, L)
               + attribution_html(L))
 

@@ -357,6 +357,17 @@ def save_table(df: pd.DataFrame, output_dir: str, name: str) -> Path | None:
     return atomic_write_text(Path(output_dir) / f"{name}.csv", frame_csv_text(df))
 
 
+def about_disclosure(prov: dict, lang: str) -> str:
+    """The report's "about" sentence on disclosure control: exactly the rules applied to its data.
+
+    >>> "±10" in about_disclosure({"kind": "synthetic"}, "en") and "not applied" in about_disclosure(
+    ...     {"kind": "synthetic"}, "en")
+    True
+    """
+    extra = "about_protection_synthetic" if (prov or {}).get("kind") == "synthetic" else "about_protection_levels"
+    return f"{t('about_methods', lang)} {t(extra, lang)}"
+
+
 def badge_block(prov: dict, lang: str) -> str:
     """The data badge (``kd-data-badge``) as a paragraph and, for synthetic data, the explanation beside it."""
     kind = prov.get("kind", "real")

@@ -17,6 +17,7 @@ from kasvudata_utils.labels import t
 from kasvudata_utils.plots import area_map, bar_chart
 from kasvudata_utils.reports.common import (
     ReportParameters,
+    about_disclosure,
     attribution_html,
     badge_block,
     combined_provenance,
@@ -175,4 +176,5 @@ class IndustryProfile:
     def footer(self) -> None:
         """"Tietoja raportista / About": methods, data badge and attribution."""
         L = self.lang
-        show(h2(t("sec_about", L)) + para(t("about_methods", L)) + badge_block(self.prov, L) + attribution_html(L))
+        show(h2(t("sec_about", L)) + para(about_disclosure(self.prov, L)) + badge_block(self.prov, L)
+             + attribution_html(L))

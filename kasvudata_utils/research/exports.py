@@ -107,9 +107,9 @@ def export_intensity_by(panel: pd.DataFrame, area, year: int, by: str = "size_cl
     enabled = disclosure.disclosure_enabled(disclose)
     # turnover is a sum over firms too: the same rules, on all the cell's firms
     tt = disclosure.apply_disclosure(t, "turnover_eur", "firms", "largest_turnover_eur", group_cols=[],
-                                     industry_col="group", total_code="ALL", enabled=enabled)
+                                     industry_col="group", total_code="ALL", enabled=enabled, unit=0.0)
     t = disclosure.apply_disclosure(t, "exports_eur", "exporters", "largest_exports_eur", group_cols=[],
-                                    industry_col="group", total_code="ALL", enabled=enabled)
+                                    industry_col="group", total_code="ALL", enabled=enabled, unit=0.0)
     t["turnover_eur"] = tt["turnover_eur"]
     t["suppressed"] = t["suppressed"] | tt["suppressed"]
     t["export_intensity_pct"] = (t["exports_eur"] / t["turnover_eur"].where(t["turnover_eur"] > 0) * 100

@@ -1,0 +1,183 @@
+"""Issue 12: the disclosure audit finds a leak where there is one and nothing in what is published."""
+import copy
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from test_disclosure_attacks import count_panel, lone_firm_panel, panels
+
+from kasvudata_utils.indicators import audit, disclosure, intervals
+
+
+def test_intervals_by_hand():
+    # a + b = 10, b + c = 4, all >= 0: a in [6, 10], b in [0, 4], c in [0, 4]
+    a = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
+    b = np.array([10.0, 4.0])
+    assert [intervals.interval(a, b, j) for j in range(3)] == [(6.0, 10.0), (0.0, 4.0), (0.0, 4.0)]
+    # truth a = 7, b = 3, c = 1: a needs [6, 8] (±1): inside [6, 10], protected; b needs [2, 4]: protected;
+    # c needs [0, 2] but can reach only 4 - 0 ... c in [0, 4]: protected; a protection level of 5 exposes a
+    # (it must reach 2) and b (it must reach 8)
+    assert intervals.unprotected(a, b, np.array([7.0, 3.0, 1.0]), np.ones(3)).tolist() == [False, False, False]
+    assert intervals.unprotected(a, b, np.array([7.0, 3.0, 1.0]), np.full(3, 5.0)).tolist() == [True, True, True]
+
+
+def test_protection_level_is_ten_percent_or_one_unit():
+    assert audit.protection_level([60.0, 4.0, 0.5], 1.0).tolist() == pytest.approx([6.0, 1.0, 1.0])
+    assert audit.protection_level([5e6], 0.0).tolist() == pytest.approx([5e5])
+
+
+def test_a_hidden_total_over_published_members_gets_a_member_hidden():
+    # total 35 hidden (say dominance) over members 30 and 5: their sum gives it back, so the 5 goes too
+    f = disclosure.protect_measure(np.array([False, False, True]), np.array([30.0, 5.0, 35.0]), np.ones(3), 1.0,
+                                   np.arange(3), np.zeros(3, int), np.array([0, 0, 1], bool))
+    assert f.tolist() == [False, True, True]
+
+
+def test_chained_relations_are_protected_not_only_each_relation():
+    # Two relations share cell b: a + b = 10 (total published) and b + c + d = 6 (published), a = 9 is a
+    # lone firm. The exact rule hides b = 1 beside a (smallest); then in the second relation b is the only
+    # unknown, so c = 2 goes too. Now a in [10 - (1 + 2), 10] = [7, 10]: a must reach 9 ± 1 = [8, 10], it
+    # does. The protection is checked by the programme over both relations at once.
+    row = np.array([0, 1, 4, 1, 2, 3, 5])
+    gid = np.array([0, 0, 0, 1, 1, 1, 1])
+    tot = np.array([False, False, True, False, False, False, True])
+    values = np.array([9.0, 1.0, 2.0, 3.0, 10.0, 6.0])
+    f = disclosure.protect_measure(np.array([True, False, False, False, False, False]), values, np.ones(6), 1.0,
+                                   row, gid, tot)
+    assert f.tolist() == [True, True, True, False, False, False]
+    assert not disclosure.exposed_cells(f, values, 1.0, row, gid, tot).any()
+    # publishing c again (a leaky output) pins b = 6 - 2 - 3 = 1 and a = 9: the audit's programme says so
+    leaky = f.copy()
+    leaky[2] = False
+    assert disclosure.exposed_cells(leaky, values, 1.0, row, gid, tot).tolist() == [True, True] + [False] * 4
+
+
+@pytest.fixture(scope="module")
+def lone_sets():
+    p = lone_firm_panel()
+    return audit.published_set(p), audit.published_set(p, disclose=False)
+
+
+def test_published_lone_firm_panel_is_safe(lone_sets):
+    pub, truth = lone_sets
+    assert audit.audit_published(pub, truth).empty
+
+
+def _leak(pub, truth, indicator, area, industry, year):
+    """Publish one suppressed cell with its true value (a leaky output)."""
+    leaky = copy.deepcopy(pub)
+    ind, tr = leaky["indicators"], truth["indicators"]
+    sel = (ind.indicator == indicator) & (ind.area_code == area) & (ind.industry_code == industry) & (ind.year == year)
+    tsel = (tr.indicator == indicator) & (tr.area_code == area) & (tr.industry_code == industry) & (tr.year == year)
+    assert ind.loc[sel, "suppressed"].all()
+    ind.loc[sel, "value"] = tr.loc[tsel, "value"].to_numpy()
+    ind.loc[sel, "suppressed"] = False
+    return leaky
+
+
+def test_audit_finds_a_secondary_cell_published_by_mistake(lone_sets):
+    # publish every other hidden cell of Kuusamo 2022 (sections and their divisions): then
+    # M = 136.7 − the rest = 62.7 exactly, and the audit must say so
+    pub, truth = lone_sets
+    ind = pub["indicators"]
+    hidden = ind[(ind.indicator == "personnel") & (ind.area_code == "KU305") & (ind.year == 2022) & ind.suppressed]
+    others = [c for c in hidden.industry_code if c not in ("M", "70")]
+    assert others  # M has a secondary partner
+    leaky = pub
+    for code in others:
+        leaky = _leak(leaky, truth, "personnel", "KU305", code, 2022)
+    out = audit.audit_published(leaky, truth)
+    m = out[(out.area_code == "KU305") & (out.industry_code == "M") & (out.year == 2022)
+            & (out.indicator == "personnel")]
+    assert len(m) == 1 and m.lower.iloc[0] == pytest.approx(62.7) and m.upper.iloc[0] == pytest.approx(62.7)
+
+
+def test_audit_finds_herfindahl_total_and_small_counts(lone_sets):
+    pub, truth = lone_sets
+    leaky = _leak(pub, truth, "herfindahl_index", "KU305", "ALL", 2022)
+    ss = leaky["shift_share"]["KU305"]
+    tr_ss = truth["shift_share"]["KU305"]
+    ss.loc[ss.industry_code == "TOTAL", "industry_mix"] = tr_ss.loc[tr_ss.industry_code == "TOTAL", "industry_mix"]
+    out = audit.audit_published(leaky, truth)
+    assert set(out.reason) >= {"index over shares published beside a hidden share",
+                               "TOTAL components published while a row is hidden"}
+    cp = count_panel()
+    pub2, truth2 = audit.published_set(cp), audit.published_set(cp, disclose=False)
+    leaky2 = _leak(pub2, truth2, "hge_count", "KU305", "ALL", 2022)
+    out2 = audit.audit_published(leaky2, truth2)
+    assert (out2.reason == "count of 1-2 firms with a confidential property").any()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(panel=panels())
+def test_generated_panels_have_nothing_exposed(panel):
+    # lone firms, pairs and dominated cells across both industry levels and the area hierarchy: the
+    # audit's programme narrows no suppressed cell below its protection level, and no index over hidden
+    # shares, count of 1-2 firms, ratio of a hidden cell or shift-share total over hidden rows is published
+    out = audit.audit(panel)
+    assert out.empty, out.head(10).to_string()
+
+
+def test_files_that_publish_a_hidden_cell_are_found(lone_sets, tmp_path):
+    pub, truth = lone_sets
+    ind, tr = pub["indicators"], truth["indicators"]
+    keys = ["area_code", "indicator", "industry_code", "year"]
+    cells = ind[(ind.indicator == "turnover_eur") & ind.suppressed & (ind.area_code == "KU305")].merge(
+        tr[keys + ["value"]].rename(columns={"value": "true"}), on=keys)
+    hidden = cells[cells.true % 1e6 != 0].iloc[0]  # not a whole number of millions (shown with decimals)
+    true_value = hidden.true
+    assert true_value >= audit.EURO_MIN
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    ind.to_csv(clean / "indicators.csv", index=False)
+    assert audit.audit_published(pub, truth, audit.published_files(clean)).empty
+    # a long table with the hidden cell filled in, and a chart CSV printing it in million euros
+    leaky = tmp_path / "leaky"
+    leaky.mkdir()
+    sel = ((ind.indicator == "turnover_eur") & (ind.area_code == "KU305") & (ind.industry_code == hidden.industry_code)
+           & (ind.year == hidden.year))
+    ind.assign(value=ind.value.mask(sel, true_value), suppressed=ind.suppressed & ~sel).to_csv(
+        leaky / "indicators.csv", index=False)
+    (leaky / "chart.csv").write_text(f"label,value\nX,{true_value / 1e6:.6f}\n")
+    out = audit.audit_published(pub, truth, audit.published_files(leaky))
+    assert {"file publishes a suppressed cell", "file prints a suppressed cell's true value"} <= set(out.reason)
+    assert set(out.loc[out.reason == "file prints a suppressed cell's true value", "source"]) == {
+        str(leaky / "chart.csv"), str(leaky / "indicators.csv")}
+
+
+def test_cli_exit_codes(tmp_path):
+    path = tmp_path / "lone.csv"
+    lone_firm_panel().to_csv(path, index=False)
+    cmd = [sys.executable, "-m", "kasvudata_utils", "disclosure", "audit", "--panel", str(path), "--out",
+           str(tmp_path / "out")]
+    ok = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    assert "0 exposed" in ok.stderr and (tmp_path / "out" / "audit_summary.json").exists()
+    # with disclosure control off everything is "published": the audit must fail it
+    off = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "KASVUDATA_DISCLOSURE": "off"})
+    assert off.returncode == 1 and "KU305" in off.stdout and "M" in off.stdout
+
+
+def test_report_batch_publishes_nothing_when_the_audit_fails(tmp_path):
+    # disclosure control off: the audit finds the lone firm, so the batch stops before any report
+    path = tmp_path / "lone.csv"
+    lone_firm_panel().to_csv(path, index=False)
+    out = tmp_path / "reports"
+    r = subprocess.run([sys.executable, "-m", "kasvudata_utils", "reports", "--panel", str(path), "--areas", "KU305",
+                        "--out", str(out), "--no-industries", "--jobs", "1"], capture_output=True, text=True,
+                       timeout=300, env={**os.environ, "KASVUDATA_DISCLOSURE": "off"})
+    assert r.returncode == 1 and "nothing published" in r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["disclosure_audit"]
+    assert (out / "disclosure_audit" / "audit_exposed.csv").read_text().count("\n") > 1
+
+
+def test_audit_of_some_areas_uses_only_complete_area_sums():
+    # SK178 without Taivalkoski: SK178 = Kuusamo is no relation (Taivalkoski holds firms too); the
+    # audit must neither fail (an infeasible programme) nor flag the true values as exposed
+    assert audit.audit(lone_firm_panel(), ["KU305", "SK178"]).empty
+    assert audit._parents({"KU305", "SK178"}, {"KU305", "KU832"}) == {}
+    assert audit._parents({"KU305", "KU832", "SK178"}, {"KU305", "KU832"}) == {"KU305": "SK178", "KU832": "SK178"}
