@@ -291,6 +291,12 @@ LABELS: dict[str, dict[str, str]] = {
     "index_note": {"fi": "indeksi, {start} = 100", "en": "index, {start} = 100"},
     "year": {"fi": "Vuosi", "en": "Year"},
     "no_data": {"fi": "ei tietoa", "en": "no data"},
+    "grouping_not_available": {"fi": "ei saatavilla alueiden yhdistelmälle", "en": "not available for a grouping"},
+    "grouping_not_available_summary": {
+        "fi": "{area}: {indicator} ei ole saatavilla alueiden yhdistelmälle – sitä ei voi laskea alueiden "
+              "julkaistuista luvuista.",
+        "en": "{area}: {indicator} is not available for a grouping of areas – it cannot be computed from the "
+              "areas' published figures."},
     "ind_establishments": {"fi": "Toimipaikat", "en": "Establishments"},
     "ind_personnel": {"fi": "Henkilöstö (htv)", "en": "Personnel (person-years)"},
     "ind_turnover_eur": {"fi": "Liikevaihto (€)", "en": "Turnover (EUR)"},

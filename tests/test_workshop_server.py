@@ -6,6 +6,7 @@ free port (kernels on demand, the lean insights board), then signal it and look 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import signal
@@ -19,8 +20,10 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import pytest
+from conftest import run_cli
 
 from kasvudata_utils.apps import supervisor as sv
 from kasvudata_utils.apps.server import SessionGuard, notice_html
@@ -160,6 +163,37 @@ def test_explorer_similar_areas_in_a_kernel_without_pyarrow(tmp_path):
                          timeout=300)
     assert out.stdout.strip().splitlines()[-3:] == ["['KU317', 'KU791', 'KU691', 'KU625', 'KU071']", "''",
                                                     "True"], out.stdout + out.stderr[-2000:]
+
+
+def test_explorer_custom_area_in_a_kernel_without_pyarrow(tmp_path, capsys):
+    # a user's grouping (KU009+KU977) was computed from the firm panel inside the kernel and failed there
+    # ("cannot read …/firm_panel.parquet: ImportError"); it is summed from the CSV app cache now
+    code = ("import sys; sys.modules['pyarrow'] = None; "
+            "from kasvudata_utils.apps.area_explorer import AreaExplorer; "
+            "a = AreaExplorer('KU009+KU977', 'fi'); print(repr(a.notice.value)); "
+            "a.compare_box.value = 'SK177+SK178'; print(a.compare); print(repr(a.notice.value)); "
+            "print(repr(a.data.value('KU009+KU977', 'personnel', 2022)), repr(a.data.value('SK177+SK178', "
+            "'birth_rate_pct', 2022))); "
+            "print(sys.modules['pyarrow'] is None); "
+            "print(a.summary.value); from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop; "
+            "w = ScenarioWorkshop('KU009+KU977', 'en'); print(repr(w.notice.value), w.summary.value)")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KASVUDATA_INSIGHTS_DB=str(tmp_path / "i.sqlite"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                         timeout=300)
+    lines = out.stdout.strip().splitlines()
+    assert lines[:3] == ["''", "['SK177+SK178']", "''"], out.stdout + out.stderr[-2000:]
+    assert lines[4] == "True"  # still blocked: nothing imported it
+    assert "Alavieska + Ylivieska" in lines[5] and "ImportError" not in out.stdout
+    assert lines[6].startswith("'' Alavieska + Ylivieska"), lines[6]  # the scenario workshop too: no notice
+    # the figures are the engine's for the grouping (`kasvudata indicators --area …`)
+    personnel, birth_rate = (float(x) for x in lines[3].split())
+    for area, indicator, value in (("KU009+KU977", "personnel", personnel),
+                                   ("SK177+SK178", "birth_rate_pct", birth_rate)):
+        rc, csv, err = run_cli(capsys, "indicators", "--area", area, "--format", "csv")
+        assert rc == 0, err
+        eng = pd.read_csv(io.StringIO(csv), dtype={"industry_code": str})
+        eng = eng[(eng["indicator"] == indicator) & (eng["industry_code"] == "ALL") & (eng["year"] == 2022)]
+        assert value == pytest.approx(float(eng["value"].iloc[0]), rel=1e-12)
 
 
 def test_wait_for_request_reads_the_request_info_of_voila_query(monkeypatch):

@@ -308,6 +308,8 @@ class AreaExplorer(BaseApp):
 
     def _change_text(self, s, indicator, area=None) -> tuple[str, float]:
         """``(text, number)`` of the change over the window: growth % for levels, points for rates."""
+        if area is not None and self.data.unavailable(area, indicator):
+            return t("grouping_not_available", self.lang), float("nan")
         if len(s) < 2 or s["value"].isna().iloc[0] or s["value"].isna().iloc[-1]:
             return t("no_data", self.lang), float("nan")
         v0, v1 = float(s["value"].iloc[0]), float(s["value"].iloc[-1])
@@ -360,9 +362,12 @@ class AreaExplorer(BaseApp):
                    exports=t("million_eur", L, value=format_number(exports / 1e6, L, 1))
                    if not math.isnan(exports)
                    else t("suppressed" if self.data.is_suppressed(self.area, "exports_eur", y1) else "no_data", L))
+        if self.data.unavailable(self.area, ind):  # a grouping: the cache's published cells do not give it
+            first = t("grouping_not_available_summary", L, area=area_label(self.area, L),
+                      indicator=t(f"ind_{ind}", L).lower() if L == "fi" else t(f"ind_{ind}", L))
         text = f"{first} {second}".replace("..", ".")
         if self.compare:
-            items = "; ".join(f"{area_label(c, L)} {self._change_text(self._window(c, ind), ind)[0]}"
+            items = "; ".join(f"{area_label(c, L)} {self._change_text(self._window(c, ind), ind, c)[0]}"
                               for c in self.compare)
             text += " " + t("explorer_compare_summary", L, start=y0, end=y1, items=items)
         return text
@@ -411,8 +416,15 @@ class AreaExplorer(BaseApp):
         rows = "".join(f"<tr><td>{int(y)}</td>" + "".join(
             f"<td>{format_number(wide.at[y, c], L, dec) if c in wide else ''}</td>" for c in codes) + "</tr>"
             for y in sorted(df["year"].unique()))
+        note = "".join(f"<small class='kd-note'>{html.escape(self._grouping_note(c))}</small>"
+                       for c in codes if self.data.unavailable(c, ind))
         return (f'<table class="kd-table kd-compare-table"><caption>{html.escape(t(f"ind_{ind}", L))}</caption>'
-                f"<tr><th>{html.escape(t('year', L))}</th>{head}</tr>{rows}</table>")
+                f"<tr><th>{html.escape(t('year', L))}</th>{head}</tr>{rows}</table>{note}")
+
+    def _grouping_note(self, area) -> str:
+        """The sentence saying that the indicator is not available for the grouping ``area``."""
+        return t("grouping_not_available_summary", self.lang, area=area_label(area, self.lang),
+                 indicator=t(f"ind_{self.indicator_select.value}", self.lang))
 
     def structure_frame(self):
         """Per section and compared area: personnel share (%) and LQ against the home region, last year of the window.
@@ -510,6 +522,8 @@ class AreaExplorer(BaseApp):
             for y, v, sup, rv in zip(df["year"], df["value"], df["suppressed"].fillna(False), df["reference_value"],
                                      strict=False))
         note = t("symbol_legend", L)
+        if self.data.unavailable(self.area, ind):
+            note += " " + self._grouping_note(self.area)
         if any(self._few(a, ind, df["year"]) for a in (self.area, self.reference)):
             note += " " + t("small_number_legend", L, n=SMALL_NUMBER_FIRMS)
         note = f"<small>{html.escape(note)}</small>"

@@ -217,9 +217,11 @@ class AppData:
         return code in self._codes
 
     def add_areas(self, codes) -> None:
-        """Compute and add custom areas (``KU009+KU977``) of the home region, on demand, like the cache's own.
+        """Add custom areas (``KU009+KU977``) of the home region, summed from the cache's published cells.
 
-        Loads the firm panel once per call (seconds), so only a user's grouping asks for it.
+        No firm panel is read (the workshop kernels cannot read Parquet): :func:`custom_area_rows` gives
+        the figures the indicator engine gives for the grouping; what the cache cannot give
+        (:data:`CUSTOM_UNAVAILABLE`) is listed by :meth:`unavailable`.
         """
         import pandas as pd
 
@@ -229,9 +231,13 @@ class AppData:
         bad = [c for c in new if not areas.contains(areas.HOME_REGION, c)]
         if bad:
             raise InputError(f"area {bad[0]}: expected an area inside {areas.HOME_REGION}, the app's data")
-        rows = _cache_rows(compute_indicators_many(load_firm_panel(), new, reference_data=load_business_table()))
+        rows = custom_area_rows(self.indicators, new)
         self.indicators = pd.concat([self.indicators, rows], ignore_index=True)
         self._codes |= set(new)
+
+    def unavailable(self, area, indicator) -> bool:
+        """True where a custom area's figures cannot be summed from the cache (:data:`CUSTOM_UNAVAILABLE`)."""
+        return areas.is_custom(area) and indicator in CUSTOM_UNAVAILABLE
 
     def area_codes(self) -> list[str]:
         """Areas with data, in the order of a picker: region, sub-regions, then municipalities by name."""
@@ -298,3 +304,110 @@ def _cache_rows(p):
     cols = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed"]
     p = p[cols]
     return p[(p["industry_code"] == "ALL") | p["indicator"].isin(SECTION_INDICATORS)]
+
+
+#: Indicators of a custom area summed from its parts' published cells (their firm counts, euros and persons add up).
+CUSTOM_ADDITIVE = ("establishments", "personnel", "turnover_eur", "exports_eur", "hge_count", "micro_hge_count",
+                   "gazelle_count", "exporter_count")
+#: Rates of a custom area: ``indicator → (numerator, denominator)``; a numerator ending in ``_pct`` is the
+#: part's count recovered from its published rate × its published denominator / 100 (births, deaths, …).
+CUSTOM_RATES = {"birth_rate_pct": ("birth_rate_pct", "establishments"),
+                "death_rate_pct": ("death_rate_pct", "establishments"),
+                "churn_rate_pct": ("churn_rate_pct", "establishments"),
+                "micro_share_pct": ("micro_share_pct", "establishments"),
+                "export_intensity_pct": ("exports_eur", "turnover_eur")}
+#: Figures a grouping cannot take from the cache: survival rests on the births of earlier years, which the
+#: engine suppresses on the grouping's own births (not its parts'), so its published cells are no sums of
+#: published cells; shares, quotients and indices rest on cells the cache does not keep.
+CUSTOM_UNAVAILABLE = ("survival_rate_1y_pct", "survival_rate_3y_pct", "survival_rate_5y_pct", "hge_share_pct",
+                      "personnel_growth_pct", "turnover_growth_pct", "cagr_personnel_pct", "lq_personnel",
+                      "share_personnel_pct", "krugman_index", "herfindahl_index")
+
+
+def _part_cells(ind, parts, indicator):
+    """``(industry_code, year) × part`` values (NaN where suppressed or missing) and suppression flags."""
+    d = ind[ind["area_code"].isin(parts) & (ind["indicator"] == indicator)]
+    # level and rate cells do not depend on the reference: one row per area, industry and year
+    d = d.sort_values("reference_code", kind="stable").drop_duplicates(["area_code", "industry_code", "year"])
+    sup = d["suppressed"].astype(bool)
+    vals = d.assign(value=d["value"].where(~sup)).pivot(index=["industry_code", "year"], columns="area_code",
+                                                       values="value")
+    flags = d.assign(suppressed=sup).pivot(index=["industry_code", "year"], columns="area_code",
+                                           values="suppressed")
+    return vals.reindex(columns=parts), flags.reindex(columns=parts)
+
+
+def custom_area_rows(ind, codes):
+    """Cache rows of custom areas computed from the cache rows of their parts (no firm panel).
+
+    The engine publishes a custom area's cell only where every part's cell is published
+    (:func:`kasvudata_utils.indicators.protection.protected_custom`; the threshold and dominance rules
+    on the sum then pass too), so a published cell is the sum of the parts' published cells:
+
+    * :data:`CUSTOM_ADDITIVE`: ``Σ parts``, suppressed where any part is;
+    * :data:`CUSTOM_RATES`: ``100 · Σ num / Σ den`` as the engine's ratio, with a part's count of births,
+      deaths, churn events or micro firms recovered as ``rate · firms / 100`` (whole firms), suppressed
+      where any part's rate is; a rate whose part has a published rate but a suppressed denominator
+      cannot be recovered and is left out; a rate that no part has (not available from a table) stays empty;
+    * :data:`CUSTOM_UNAVAILABLE`: left out (the apps say "not available for a grouping").
+
+    Cells a part lacks (a year the rate cannot be observed) are left out. ``ind``: the cache's long
+    table; returns rows of the same columns, the reference the area's default.
+    """
+    import numpy as np
+    import pandas as pd
+
+    out = []
+    for code in codes:
+        parts = code.split("+")
+        ref = areas.default_reference(code)
+        levels = {}
+        for name in CUSTOM_ADDITIVE:
+            vals, flags = _part_cells(ind, parts, name)
+            if vals.empty or vals.shape[1] != len(parts):
+                continue
+            present = flags.notna().all(axis=1)
+            sup = flags.fillna(False).astype(bool).any(axis=1)
+            levels[name] = (vals[present], sup[present])
+            out.append(_frame(code, ref, name, vals[present].sum(axis=1, min_count=len(parts)), sup[present]))
+        for name, (num, den) in CUSTOM_RATES.items():
+            vals, flags = _part_cells(ind, parts, num)
+            if vals.empty or vals.shape[1] != len(parts) or den not in levels:
+                continue
+            present = flags.notna().all(axis=1)
+            vals, sup = vals[present], flags[present].astype(bool).any(axis=1)
+            if num == name:  # a part's count from its rate and its firms: rate · firms / 100, whole firms
+                firms = levels[den][0].reindex(vals.index)
+                counts = np.round(vals.to_numpy(dtype=float) * firms.to_numpy(dtype=float) / 100.0)
+                numerator = pd.Series(counts.sum(axis=1), index=vals.index)
+                known = ~np.isnan(counts).any(axis=1)
+                denominator = firms.sum(axis=1, min_count=len(parts))
+            else:
+                numerator = vals.sum(axis=1, min_count=len(parts))
+                denominator = levels[den][0].reindex(vals.index).sum(axis=1, min_count=len(parts))
+                known = numerator.notna().to_numpy()
+            known = known & denominator.notna().to_numpy()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rate = np.where(denominator > 0, numerator / denominator.where(denominator > 0, 1.0) * 100.0,
+                                np.nan)
+            # a published rate that cannot be recovered is left out; one no part has (a table's firm-level
+            # rates: not available) stays empty, as the parts' rows
+            keep = sup.to_numpy() | known | vals.isna().all(axis=1).to_numpy()
+            out.append(_frame(code, ref, name, pd.Series(rate, index=vals.index)[keep], sup[keep]))
+    cols = ["area_code", "reference_code", "indicator", "industry_code", "year", "value", "suppressed"]
+    if not out:
+        return pd.DataFrame(columns=cols).astype(CACHE_DTYPES)
+    rows = pd.concat(out, ignore_index=True)
+    rows = rows[(rows["industry_code"] == "ALL") | rows["indicator"].isin(SECTION_INDICATORS)]  # as :func:`_cache_rows`
+    return rows[cols].astype(CACHE_DTYPES).reset_index(drop=True)
+
+
+def _frame(code, ref, indicator, values, suppressed):
+    """Long cache rows from ``(industry_code, year)``-indexed values and flags (a suppressed value is NaN)."""
+    import pandas as pd
+
+    sup = suppressed.reindex(values.index).astype(bool)
+    return pd.DataFrame({"area_code": code, "reference_code": ref, "indicator": indicator,
+                         "industry_code": values.index.get_level_values("industry_code"),
+                         "year": values.index.get_level_values("year"),
+                         "value": values.where(~sup).to_numpy(dtype=float), "suppressed": sup.to_numpy()})

@@ -44,3 +44,19 @@ def test_similar_areas_from_the_url_in_the_workshop_kernel(voila_server, page, u
     body = page.locator("body").inner_text()
     assert "ImportError" not in body and "Jotain meni pieleen" not in body and "Traceback" not in body
     assert ui.external_urls(page.kd_urls) == []
+
+
+def test_custom_area_from_the_url_in_the_workshop_kernel(voila_server, page, ui):
+    """``?area=KU009%2BKU977`` on the workshop server (its lean kernel blocks pyarrow): the grouping's figures,
+    summed from the app cache, and no error notice (it said "cannot read …/firm_panel.parquet: ImportError")."""
+    summary = ui.open_app(page, voila_server, APP, "area=KU009%2BKU977")
+    expect(summary).to_contain_text("Alavieska + Ylivieska (käyttäjän ryhmittely) (KU009+KU977)",
+                                    timeout=ui.timeout_ms)
+    expect(page.locator(".kd-table").first).to_contain_text("Alavieska + Ylivieska")
+    expect(page.locator(".kd-notice:visible")).to_have_count(0)
+    # a figure the cache cannot give for a grouping says so in plain Finnish
+    page.locator(".kd-indicator-select select").select_option(label="1 vuoden eloonjäänti (%)")
+    expect(summary).to_contain_text("ei ole saatavilla alueiden yhdistelmälle", timeout=30_000)
+    body = page.locator("body").inner_text()
+    assert "ImportError" not in body and "Jotain meni pieleen" not in body and "Traceback" not in body
+    assert ui.external_urls(page.kd_urls) == []
