@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from test_disclosure_attacks import count_panel, lone_firm_panel, panels
@@ -170,9 +171,10 @@ def test_report_batch_publishes_nothing_when_the_audit_fails(tmp_path):
     r = subprocess.run([sys.executable, "-m", "kasvudata_utils", "reports", "--panel", str(path), "--areas", "KU305",
                         "--out", str(out), "--no-industries", "--jobs", "1"], capture_output=True, text=True,
                        timeout=300, env={**os.environ, "KASVUDATA_DISCLOSURE": "off"})
-    assert r.returncode == 1 and "nothing published" in r.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["disclosure_audit"]
-    assert (out / "disclosure_audit" / "audit_exposed.csv").read_text().count("\n") > 1
+    assert r.returncode == 1 and "nothing published" in r.stderr and "first: KU305" in r.stderr
+    assert not out.exists() or not any(out.iterdir())
+    # the cells are named, their values never printed (the lone firm's 62.7 persons of section M in 2022)
+    assert "62.7" not in r.stderr + r.stdout
 
 
 def test_audit_of_some_areas_uses_only_complete_area_sums():
@@ -181,3 +183,36 @@ def test_audit_of_some_areas_uses_only_complete_area_sums():
     assert audit.audit(lone_firm_panel(), ["KU305", "SK178"]).empty
     assert audit._parents({"KU305", "SK178"}, {"KU305", "KU832"}) == {}
     assert audit._parents({"KU305", "KU832", "SK178"}, {"KU305", "KU832"}) == {"KU305": "SK178", "KU832": "SK178"}
+
+
+def test_a_real_run_passes_the_audit_of_its_files_and_a_tampered_file_does_not(tmp_path):
+    # an own panel (KU305 with a lone firm, KU832) published with the embedded public table as the
+    # region's reference: the batch's own audit passes, then the audit of every CSV it wrote passes too;
+    # a report table with a suppressed cell filled in (its true value) fails it
+    from kasvudata_utils import paths
+
+    path = tmp_path / "lone.csv"
+    lone_firm_panel().to_csv(path, index=False)
+    table = paths.processed_dir() / "business_table.parquet"
+    out = tmp_path / "reports"
+    run = [sys.executable, "-m", "kasvudata_utils"]
+    r = subprocess.run(run + ["reports", "--panel", str(path), "--table", str(table), "--areas", "KU305",
+                              "--start", "2021", "--end", "2022", "--out", str(out), "--no-industries",
+                              "--jobs", "1"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    audit_cmd = run + ["disclosure", "audit", "--panel", str(path), "--reports", str(out)]
+    ok = subprocess.run(audit_cmd, capture_output=True, text=True, timeout=600)
+    assert ok.returncode == 0 and " 0 exposed" in ok.stderr, ok.stdout[-2000:] + ok.stderr
+    assert int(ok.stderr.split(" files;")[0].rsplit(" ", 1)[1]) > 10  # the report's CSV files were read
+    ind_file = out / "KU305" / "tables" / "indicators.csv"
+    ind = pd.read_csv(ind_file, dtype={"industry_code": str})
+    truth = audit.published_set(lone_firm_panel(), ["KU305"], 2021, 2022, disclose=False)["indicators"]
+    hid = ind[ind.suppressed & (ind.indicator == "personnel")].iloc[0]
+    true_value = truth[(truth.indicator == "personnel") & (truth.area_code == "KU305")
+                       & (truth.industry_code == hid.industry_code) & (truth.year == hid.year)].value.iloc[0]
+    sel = (ind.indicator == "personnel") & (ind.industry_code == hid.industry_code) & (ind.year == hid.year)
+    ind.loc[sel, "value"] = true_value
+    ind.loc[sel, "suppressed"] = False
+    ind.to_csv(ind_file, index=False)
+    bad = subprocess.run(audit_cmd, capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 1 and "file publishes a suppressed cell" in bad.stdout

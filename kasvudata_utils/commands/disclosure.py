@@ -1,4 +1,4 @@
-"""``kasvudata disclosure audit [--panel PATH] [--areas CODE,…] [--reports DIR] [--app-cache DIR] [--out DIR]``.
+"""``kasvudata disclosure audit [--panel PATH] [--reports DIR] [--app-cache DIR] [--table FILE] [--out DIR] …``.
 
 Attacks everything a run publishes for the areas (every indicator at section and division level,
 the shift-share of each area against its reference, and, when given, the CSV files of a reports
@@ -26,6 +26,9 @@ def register(sub):
     a.add_argument("--reports", metavar="DIR", help="a reports folder written from this panel: its CSV files "
                                                      "(tables, chart data) are attacked too")
     a.add_argument("--app-cache", metavar="DIR", help="an app cache folder built from this panel (its CSVs too)")
+    a.add_argument("--table", metavar="FILE", help="the public business table the run used for references the "
+                                                    "panel does not cover (default: the one in the reports' "
+                                                    "manifest, else none for an own panel)")
     a.add_argument("--out", help="folder for audit_exposed.csv and audit_summary.json")
     a.set_defaults(func=run)
     p.set_defaults(func=_usage(p))
@@ -52,9 +55,20 @@ def run(args) -> int:
     out = check_output_folder(args.out) if args.out else None
     panel = prepare(load_firm_panel(args.panel))
     area_list = [areas.normalise_area(a) for a in args.areas.split(",") if a.strip()] or None
-    reference_data = load_business_table() if args.panel is None else None
     files = audit.published_files(args.reports, args.app_cache)
-    exposed = audit.audit(panel, area_list, args.start, args.end, reference_data=reference_data, files=files)
+    start, end, table = args.start, args.end, args.table
+    manifest = Path(args.reports) / "manifest.json" if args.reports else None
+    if manifest is not None and manifest.exists():
+        # the reports' own period and reference table: period and reference figures are checked as run
+        params = [r.get("parameters", {}) for r in json.loads(manifest.read_text()).get("reports", {}).values()]
+        params = [p for p in params if p.get("start_year") and p.get("end_year")]
+        if params:
+            start = start if start is not None else int(params[0]["start_year"])
+            end = end if end is not None else int(params[0]["end_year"])
+            table = table or params[0].get("table_path") or None
+    # references the panel does not cover: the run's table, the embedded one for the embedded panel
+    reference_data = load_business_table(table or None) if (table or args.panel is None) else None
+    exposed = audit.audit(panel, area_list, start, end, reference_data=reference_data, files=files)
     summary = exposed.attrs.get("summary", {})
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

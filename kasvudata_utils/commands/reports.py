@@ -13,7 +13,6 @@ cell (issue 12).
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -118,12 +117,25 @@ def run(args) -> int:
 
 
 def _audit_fails(args) -> bool:
-    """Issue 12: with an own extract, attack what would be published first; publish nothing that fails."""
-    from kasvudata_utils.commands.disclosure import run as run_audit
+    """Issue 12: with an own extract, attack what would be published first; publish nothing that fails.
 
-    audit_args = argparse.Namespace(panel=args.panel, areas="", start=args.start, end=args.end, reports=None,
-                                    app_cache=None, out=os.path.join(args.out, "disclosure_audit"))
-    if run_audit(audit_args) == 0:
+    Only the exposed cells' names go to stderr, never their values: a refused run's messages and its
+    ``--out`` folder must not carry what the audit protects (``kasvudata disclosure audit --out DIR``
+    inside the secure environment gives the values and intervals).
+    """
+    from kasvudata_utils import areas
+    from kasvudata_utils.data import load_firm_panel
+    from kasvudata_utils.indicators import audit, prepare
+
+    panel = prepare(load_firm_panel(args.panel))
+    wanted = None if str(args.areas).strip() in ("all", "") else [
+        areas.normalise_area(a) for a in str(args.areas).split(",") if a.strip() and not a.strip().endswith("-all")]
+    exposed = audit.audit(panel, wanted or None, args.start, args.end)
+    if exposed.empty:
         return False
-    print(f"kasvudata reports: disclosure audit failed: nothing published (see {audit_args.out})", file=sys.stderr)
+    names = exposed.drop_duplicates(["area_code", "indicator", "industry_code", "year"])
+    first = ", ".join(f"{r.area_code} {r.indicator} {r.industry_code} {r.year}" for r in names.head(5).itertuples())
+    print(f"kasvudata reports: disclosure audit failed: {len(names)} cells exposed, nothing published; first: "
+          f"{first} (details: kasvudata disclosure audit --panel {args.panel} --out DIR, inside the secure "
+          "environment)", file=sys.stderr)
     return True

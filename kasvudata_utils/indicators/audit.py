@@ -222,10 +222,24 @@ EURO_INDICATORS = ("turnover_eur", "exports_eur")
 EURO_MIN = 10_000.0  # hidden euro values at least this large do not turn up in a file by chance
 
 
-def _numbers(frame: pd.DataFrame) -> np.ndarray:
-    """Every number in a CSV read as text (cells that do not parse are left out)."""
-    vals = pd.to_numeric(pd.Series(frame.to_numpy().ravel()), errors="coerce").to_numpy(dtype=np.float64)
-    return vals[np.isfinite(vals)]
+def _numbers(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Every number in a CSV read as text, and how many decimals it was written with.
+
+    >>> v, d = _numbers(pd.DataFrame({"a": ["1.25", "x", "3"]}))
+    >>> v.tolist(), d.tolist()
+    ([1.25, 3.0], [2, 0])
+    """
+    text = pd.Series(frame.to_numpy().ravel()).astype(str).str.strip()
+    vals = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    ok = np.isfinite(vals)
+    frac = text[ok].str.extract(r"\.(\d+)$", expand=False).fillna("")
+    return vals[ok], frac.str.len().to_numpy(dtype=np.int64)
+
+
+def _tolerance(text: pd.Series) -> np.ndarray:
+    """Half a unit of the last decimal each value was written with (the page's rounding)."""
+    decimals = text.astype(str).str.extract(r"\.(\d+)$", expand=False).fillna("").str.len()
+    return 0.5 * 10.0 ** (-decimals.to_numpy(dtype=np.float64)) + 1e-9
 
 
 def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
@@ -264,9 +278,9 @@ def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
             continue
         src = str(path)
         if set(LONG_KEYS) | {"value"} <= set(f.columns):
-            long = f.assign(year=pd.to_numeric(f["year"], errors="coerce"),
+            long = f.assign(year=pd.to_numeric(f["year"], errors="coerce"), tol=_tolerance(f["value"]),
                             value=pd.to_numeric(f["value"], errors="coerce")).dropna(subset=["year", "value"])
-            long = long.astype({"year": np.int64})[LONG_KEYS + ["value"]]
+            long = long.astype({"year": np.int64})[LONG_KEYS + ["value", "tol"]]
             m = long.merge(pub[["value", "suppressed"]].rename(columns={"value": "pub_value"}).reset_index(),
                            on=LONG_KEYS, how="inner")
             leak = m[m["suppressed"].astype(bool)]
@@ -275,7 +289,7 @@ def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
                              "industry_code": r.industry_code, "year": int(r.year), "value": r.value,
                              "lower": r.value, "upper": r.value, "reason": "file publishes a suppressed cell"})
             ok = m[~m["suppressed"].astype(bool)]
-            diff = ok[~np.isclose(ok["value"], ok["pub_value"], rtol=1e-9, atol=0.005)]
+            diff = ok[(ok["value"] - ok["pub_value"]).abs() > ok["tol"] + 1e-9 * ok["pub_value"].abs()]
             for r in diff.itertuples():
                 rows.append({"source": src, "area_code": r.area_code, "indicator": r.indicator,
                              "industry_code": r.industry_code, "year": int(r.year), "value": r.value,
@@ -286,10 +300,10 @@ def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
                              "industry_code": r.industry_code, "year": int(r.year), "value": r.value,
                              "lower": r.value, "upper": r.value,
                              "reason": "count of 1-2 firms with a confidential property"})
-        nums = _numbers(f)
-        # euros, and million euros as the pages show them (only numbers with decimals: a count of 3
-        # is not 3 000 000 €)
-        for scale, vals in ((1.0, nums), (1e6, nums[nums != np.round(nums)])):
+        nums, decimals = _numbers(f)
+        # euros, and million euros as the pages show them (only numbers written with at least three
+        # decimals: a growth of 1.2 % is not 1 200 000 €)
+        for scale, vals in ((1.0, nums), (1e6, nums[decimals >= 3])):
             for v in np.unique(np.round(vals * scale).astype(np.int64)):
                 key = secret.get(int(v))
                 if key is not None:

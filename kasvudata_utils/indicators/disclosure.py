@@ -348,11 +348,49 @@ def protect_measure(flags, values, weights, unit: float, row, gid, tot, index=No
         if not exposed.any():
             return flags
         new = _complements(flags, exposed, values, weights, unit, row, gid, tot, avoid)
-        if new.sum() == flags.sum():  # nothing left to add beside them: hide whole relations
-            new[row[np.isin(gid, gid[exposed[row]])]] = True
+        if new.sum() == flags.sum():  # their own relations are all hidden: reach further along the chain
+            new = _reach_further(flags, exposed, values, weights, row, gid, tot, avoid)
             if new.sum() == flags.sum():
-                return flags
+                return flags  # nothing published is connected to them any more
         flags = secondary_until_stable(new, values, weights, row, gid, tot, index)
+
+
+def _reach_further(flags, exposed, values, weights, row, gid, tot, avoid=None) -> np.ndarray:
+    """Suppress published cells of the nearest relations that still hold any, one per relation.
+
+    Used when every cell of an exposed cell's own relations is already suppressed and the cell is
+    still pinned through a chain of relations (e.g. a published zero two relations away): the
+    relations one step further out are searched, then the next ones, until published cells are found
+    (members with firms first, smallest first; then other members, areas' totals and relation totals).
+
+    >>> # a = b (both hidden, the relation's total b is hidden), b + c = 5 with c published: a is pinned
+    >>> # at 5 - c; its own relation holds nothing published, so c (one relation further) is suppressed
+    >>> _reach_further(np.array([True, True, False, False]), np.array([True, False, False, False]),
+    ...                np.array([2.0, 2.0, 3.0, 5.0]), np.ones(4), np.array([0, 1, 1, 2, 3]),
+    ...                np.array([0, 0, 1, 1, 1]), np.array([False, True, False, False, True])).tolist()
+    [True, True, True, False]
+    """
+    new = flags.copy()
+    groups = np.unique(gid[exposed[row]])
+    vals = np.abs(np.nan_to_num(np.asarray(values, dtype=np.float64)))
+    while len(groups):
+        in_groups = np.isin(gid, groups)
+        cand = in_groups & ~flags[row]
+        if cand.any():
+            r = row[cand]
+            usable = ~tot[cand] & (np.asarray(weights, dtype=np.float64)[r] > 0)
+            rank = np.where(usable, 0, np.where(~tot[cand], 1, 2))
+            if avoid is not None:
+                rank = rank + 3 * np.asarray(avoid, dtype=bool)[r]
+            pick = pd.DataFrame({"g": gid[cand], "rank": rank, "v": vals[r], "row": r})
+            pick = pick.sort_values(["g", "rank", "v", "row"]).drop_duplicates("g")
+            new[pick["row"].to_numpy()] = True
+            return new
+        wider = np.unique(gid[np.isin(row, row[in_groups])])
+        if len(wider) == len(groups):
+            return new
+        groups = wider
+    return new
 
 
 def apply_disclosure(df: pd.DataFrame, value_col: str, count_col: str, max_col: str | None = None,
