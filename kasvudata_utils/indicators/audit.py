@@ -126,7 +126,7 @@ def additive_exposures(published: pd.DataFrame, truth: pd.DataFrame, indicator: 
         known = np.where(hidden, 0.0, c["value"].to_numpy(dtype=np.float64))
         a_rows, b = [], []
         for tot, members in _relations(c[["area_code", "industry_code"]].astype(str), with_data):
-            coef = {}
+            coef: dict[int, float] = {}
             rhs = 0.0
             for k, s in [(tot, -1.0)] + [(m, 1.0) for m in members]:
                 if var[k] >= 0:
@@ -149,7 +149,7 @@ def additive_exposures(published: pd.DataFrame, truth: pd.DataFrame, indicator: 
         if bad.any():
             hc = c.loc[hidden].reset_index(drop=True)
             for j in np.flatnonzero(bad):
-                lo, hi = intervals.interval(a, np.array(b), j)
+                lo, hi = intervals.interval(a, np.array(b), int(j))
                 rows.append({"source": "indicators", "area_code": hc.loc[j, "area_code"], "indicator": indicator,
                              "industry_code": hc.loc[j, "industry_code"], "year": int(year), "value": x[j],
                              "lower": lo, "upper": hi, "reason": "additive relations (LP interval)"})
