@@ -286,7 +286,8 @@ def test_fetch_from_recordings_then_reports_on_the_result(data_dir, tmp_path, ca
     assert personnel("KU009", 2023) == 110 + 10 * k
     # the reference, from the same table (a report's indicators.csv holds only its own area's rows)
     capsys.readouterr()
-    assert cli.main(["indicators", "--area", "MK17", "--data", "statfin", "--start", "2022", "--end", "2023",
+    assert cli.main(["indicators", "--area", "MK17", "--reference", "MK17", "--data", "statfin", "--start", "2022",
+                     "--end", "2023",
                      "--format", "csv"]) == 0
     ind = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"industry_code": str})
     assert personnel("MK17", 2022) == sum(100 + 10 * i for i in range(len(munis)))

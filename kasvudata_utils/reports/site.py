@@ -231,32 +231,27 @@ def _status_cell(e: dict, lang: str) -> str:
     return cell
 
 
-def _index_links(e: dict, lang: str) -> str:
-    """The home page's links of one report: the page, its data (CSV) and its insights; no developer status."""
-    if not _has_report(e):
-        return esc(t("report_not_available", lang))
+def _report_links(e: dict, lang: str, notebook: bool) -> str:
+    """One report's links: the page, its notebook (researchers' page only), its data (CSV), its insights."""
     base = Path(e["html"]).parent.as_posix()
     links = [f'<a href="{esc(e["html"])}">{esc(t("link_report", lang))}</a>']
+    if notebook:
+        links.append(f'<a href="{esc(e["notebook"])}">{esc(t("link_notebook", lang))}</a>')
     if e.get("tables"):
         first = "indicators.csv" if "indicators.csv" in e["tables"] else e["tables"][0]
         links.append(f'<a href="{esc(base)}/tables/{esc(first)}">CSV</a>')
     if e.get("kind") == "area":
         links.append(f'<a href="{esc(e["html"])}#insights">{esc(t("link_insights", lang))}</a>')
     return " · ".join(links)
+
+
+def _index_links(e: dict, lang: str) -> str:
+    """The home page's links of one report: the page, its data (CSV) and its insights; no developer status."""
+    return _report_links(e, lang, notebook=False) if _has_report(e) else esc(t("report_not_available", lang))
 
 
 def _links(e: dict, lang: str) -> str:
-    if not _has_report(e):
-        return ""
-    base = Path(e["html"]).parent.as_posix()
-    links = [f'<a href="{esc(e["html"])}">{esc(t("link_report", lang))}</a>',
-             f'<a href="{esc(e["notebook"])}">{esc(t("link_notebook", lang))}</a>']
-    if e.get("tables"):
-        first = "indicators.csv" if "indicators.csv" in e["tables"] else e["tables"][0]
-        links.append(f'<a href="{esc(base)}/tables/{esc(first)}">CSV</a>')
-    if e.get("kind") == "area":
-        links.append(f'<a href="{esc(e["html"])}#insights">{esc(t("link_insights", lang))}</a>')
-    return " · ".join(links)
+    return _report_links(e, lang, notebook=True) if _has_report(e) else ""
 
 
 def board_url(url: str | None = None) -> str:
