@@ -19,7 +19,7 @@ from kasvudata_utils import areas, cli
 from kasvudata_utils.plots import format_number
 from kasvudata_utils.reports import batch
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("table_batch_38")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("heavy")]  # never beside the load test
 
 NAME = "hand_mk17_table.csv"
 LABEL = f"User data · {NAME}"

@@ -43,7 +43,8 @@ FILL_S = 600
 PAGE_TIMEOUT_MS = 300_000
 AREAS = ["KU009", "KU071", "SK171", "KU139", "KU305", "KU691", "KU748", "MK17", "KU832", "SK177"]  # not Oulu
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+# the room of participants shares 2 cores with nothing else heavy: the 38-area batch runs in the same group
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("heavy")]
 
 
 def tree_rss_mb(ws: Workshop) -> float:
