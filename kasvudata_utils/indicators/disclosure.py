@@ -5,10 +5,12 @@ Statistics Finland's practice for business statistics:
 * **threshold rule** — a cell resting on fewer than 3 firms is suppressed;
 * **dominance rule** — for sums (personnel, turnover, exports) a cell whose
   largest firm holds more than 80 % of the cell's total is suppressed;
-* **secondary suppression** — where one suppressed cell could be recovered as
-  the published total minus the other published cells of its row, the
-  smallest other cell with firms in it is suppressed too (or the total, when
-  there is no other cell).
+* **secondary suppression** — no relation (cells adding up to a total) may have
+  exactly one unknown: beside a lone suppressed cell the smallest other cell
+  with firms is suppressed too (or the total, when there is none), and beside a
+  suppressed total over published cells one of them; with protection levels
+  (:func:`protect_measure`) more cells are suppressed until no suppressed cell
+  can be narrowed to within ±10 % (or one unit) from the published cells.
 
 Suppressed values are empty (NaN) with ``suppressed = True``, never 0. A cell
 with no firms at all (a structural zero) reveals nothing about any firm and is
@@ -71,50 +73,6 @@ def primary_flags(n_firms, total=None, largest=None) -> np.ndarray:
     flags = threshold_flags(n_firms)
     if total is not None and largest is not None:
         flags = flags | dominance_flags(total, largest)
-    return flags
-
-
-def secondary_flags(df: pd.DataFrame, flag_col: str, value_col: str, group_cols, industry_col: str = "industry_code",
-                    total_code: str = "ALL", weight_col: str | None = None) -> pd.Series:
-    """Secondary suppression within rows that add up to a published total.
-
-    A *row* is one group of ``group_cols`` (e.g. area and year): its cells are the industries and
-    its total the cell whose ``industry_col`` is ``total_code``. Where the total is published and
-    exactly one cell is suppressed, that cell equals total − the others, so the smallest other
-    published cell that has firms (``weight_col`` > 0, if given) is suppressed as well; where no
-    such cell exists the total itself is suppressed.
-
-    Returns
-    -------
-    Series of bool
-        The flags after secondary suppression (a superset of ``df[flag_col]``), aligned with ``df``.
-    """
-    flags = df[flag_col].astype(bool).copy()
-    if df.empty:
-        return flags
-    group_cols = list(group_cols)
-    key = (df.groupby(group_cols, sort=False, dropna=False).ngroup() if group_cols
-           else pd.Series(0, index=df.index))
-    is_total = (df[industry_col] == total_code).to_numpy()
-    cell_flag = flags.to_numpy() & ~is_total
-    n_supp = pd.Series(cell_flag.astype(int), index=df.index).groupby(key).transform("sum")
-    total_flag = pd.Series(np.where(is_total, flags.to_numpy(), False), index=df.index).groupby(key).transform("max")
-    has_total = pd.Series(is_total.astype(int), index=df.index).groupby(key).transform("max") > 0
-    risky = (n_supp == 1) & has_total & ~total_flag.astype(bool)
-    if not risky.any():
-        return flags
-    values = df[value_col].astype("float64")
-    eligible = risky & ~flags & ~pd.Series(is_total, index=df.index) & values.notna()
-    if weight_col is not None:
-        eligible &= df[weight_col].astype("float64") > 0
-    cand = values.where(eligible).abs()
-    # smallest eligible cell per risky row (first on ties, deterministic)
-    order = cand.groupby(key).transform("min")
-    hit = eligible & (cand == order)
-    first_hit = hit & ~hit.groupby(key).cumsum().gt(1)
-    flags |= first_hit
-    covered = first_hit.groupby(key).transform("max").astype(bool)
-    flags |= risky & ~covered & pd.Series(is_total, index=df.index)
     return flags
 
 
