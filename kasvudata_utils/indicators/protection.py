@@ -31,12 +31,12 @@ from kasvudata_utils.indicators import cells as _cells
 from kasvudata_utils.indicators import disclosure
 
 # measure → (value column, weight column for choosing secondary cells)
-# protection level unit of each measure: one firm or person; euros by the 10 % rule alone
 PROTECTED = {"establishments": ("n_firms", "n_firms"), "personnel": ("personnel", "n_firms"),
              "turnover_eur": ("turnover_eur", "n_firms"), "exports_eur": ("exports_eur", "exporters"),
              "exporters": ("exporters", "n_firms"), "hge": ("hge", "hge_base"),
              "gazelles": ("gazelles", "hge_base"), "micro_hge": ("micro_hge", "micro_hge_base"),
              "micro": ("micro", "n_firms")}
+# protection level unit of each measure: one firm or person; euros by the 10 % rule alone
 UNIT = {m: (0.0 if m in ("turnover_eur", "exports_eur") else 1.0) for m in PROTECTED}
 
 
@@ -160,10 +160,8 @@ def protection_levels_apply(cd) -> bool:
 
 
 def protect(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
-    """:func:`protect_uncached`, with the result kept on disk for large tables (same input, same flags)."""
-    if not levels:
-        return protect_exact(t)
-    cache = _cache_file(t) if len(t) >= CACHE_MIN_ROWS else None
+    """:func:`protect_uncached`; with ``levels`` a large table's result is kept on disk (same input, same flags)."""
+    cache = _cache_file(t) if levels and len(t) >= CACHE_MIN_ROWS else None
     if cache is not None and cache.exists():
         try:
             flags = np.load(cache, allow_pickle=False)
@@ -174,7 +172,7 @@ def protect(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
             for k, m in enumerate(PROTECTED):
                 t[f"f_{m}"] = flags[:, k]
             return t
-    t = protect_uncached(t)
+    t = protect_uncached(t, levels)
     if cache is not None:
         buf = io.BytesIO()
         np.save(buf, np.column_stack([t[f"f_{m}"].to_numpy(dtype=bool) for m in PROTECTED]), allow_pickle=False)
@@ -184,28 +182,22 @@ def protect(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
     return t
 
 
-def protect_exact(t: pd.DataFrame) -> pd.DataFrame:
-    """Only the exact rule for every ``f_<measure>``: no relation with a single unknown."""
-    t = t.copy()
-    row, gid, tot = _groups(t)
-    index = disclosure.membership_index(row, gid, len(t))
-    for m, (value_col, weight_col) in PROTECTED.items():
-        t[f"f_{m}"] = disclosure.secondary_until_stable(
-            t[f"f_{m}"].to_numpy(dtype=bool), t[value_col].to_numpy(dtype=np.float64),
-            t[weight_col].to_numpy(dtype=np.float64), row, gid, tot, index)
-    return t
+def protect_uncached(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
+    """Secondary suppression of every ``f_<measure>`` over all relations of the table.
 
-
-def protect_uncached(t: pd.DataFrame) -> pd.DataFrame:
-    """:func:`disclosure.protect_measure` for every ``f_<measure>`` over all relations of the table."""
+    ``levels``: :func:`disclosure.protect_measure` (the exact rule and the protection levels); else the
+    exact rule alone (:func:`disclosure.secondary_until_stable`: no relation with a single unknown).
+    """
     t = t.copy()
     row, gid, tot = _groups(t)
     index = disclosure.membership_index(row, gid, len(t))
     avoid = (t["_ind_level"] == "ALL").to_numpy()  # areas' headline totals: complements of last resort
     for m, (value_col, weight_col) in PROTECTED.items():
-        t[f"f_{m}"] = disclosure.protect_measure(
-            t[f"f_{m}"].to_numpy(dtype=bool), t[value_col].to_numpy(dtype=np.float64),
-            t[weight_col].to_numpy(dtype=np.float64), UNIT[m], row, gid, tot, index, avoid)
+        flags = t[f"f_{m}"].to_numpy(dtype=bool)
+        values = t[value_col].to_numpy(dtype=np.float64)
+        weights = t[weight_col].to_numpy(dtype=np.float64)
+        t[f"f_{m}"] = (disclosure.protect_measure(flags, values, weights, UNIT[m], row, gid, tot, index, avoid)
+                       if levels else disclosure.secondary_until_stable(flags, values, weights, row, gid, tot, index))
     return t
 
 
