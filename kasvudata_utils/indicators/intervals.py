@@ -44,6 +44,19 @@ def protection_level(value, unit) -> np.ndarray:
     return np.maximum(PROTECTION_SHARE * v, np.asarray(unit, dtype=np.float64))
 
 
+def _scale(*arrays) -> float:
+    """Divisor that brings a block's values to at most 10⁴ (never below 1).
+
+    Euros reach 10¹⁰: scaled, the solver's absolute tolerances (10⁻⁷) stay far below a cent and
+    rounding in the sums cannot make the true values infeasible.
+
+    >>> _scale(np.array([3.0, 2e9]), np.array([5.0])), _scale(np.array([12.0]))
+    (200000.0, 1.0)
+    """
+    largest = max((float(np.abs(a).max(initial=0.0)) for a in arrays), default=0.0)
+    return max(1.0, largest / 1e4)
+
+
 def _solve(c, a, b):
     r = linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
     if r.status == 3:  # unbounded in this direction
@@ -157,10 +170,7 @@ def unprotected(a_eq, b_eq, truth, need, check=None, exact: bool = True) -> np.n
         if not len(rws) or not chk.any():  # in no relation: only x ≥ 0 is known
             continue
         sub = a[rws][:, cols]
-        # euros reach 10¹⁰: scale the block to ≤ 10⁴ so that the solver's absolute tolerances (10⁻⁷)
-        # stay far below a cent and rounding in the sums cannot make the true values infeasible
-        scale = max(1.0, float(np.abs(xs).max(initial=0.0)), float(np.abs(b[rws]).max(initial=0.0))) / 1e4
-        scale = max(scale, 1.0)
+        scale = _scale(xs, b[rws])
         xs_s, ps, bs = xs / scale, p[cols] / scale, b[rws] / scale
         up = _certify(sub, bs, xs_s, xs_s + ps, True, chk, exact)
         down = _certify(sub, bs, xs_s, np.maximum(0.0, xs_s - ps), False, chk & up if not exact else chk, exact)
@@ -176,7 +186,7 @@ def interval(a_eq, b_eq, j: int) -> tuple[float, float]:
     """
     a = csr_matrix(a_eq, dtype=np.float64)
     b = np.asarray(b_eq, dtype=np.float64)
-    scale = max(1.0, float(np.abs(b).max(initial=0.0)) / 1e4)
+    scale = _scale(b)
     c = np.zeros(a.shape[1])
     c[j] = 1.0
     lo = _solve(c, a, b / scale)
