@@ -31,14 +31,7 @@ def register(sub):
                                                     "manifest, else none for an own panel)")
     a.add_argument("--out", help="folder for audit_exposed.csv and audit_summary.json")
     a.set_defaults(func=run)
-    p.set_defaults(func=_usage(p))
-
-
-def _usage(parser):
-    def run_usage(args) -> int:
-        parser.print_help(sys.stderr)
-        return 2
-    return run_usage
+    p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])  # no action: usage, exit 2
 
 
 def run(args) -> int:
