@@ -136,6 +136,13 @@ def test_workshop_kernels_run_without_the_debugger():
     assert out.stdout.strip().splitlines()[-1] == "False False", out.stdout + out.stderr
 
 
+def _app_python(code: str, tmp_path):
+    """Run ``code`` in a fresh Python as an app kernel would (the checkout, its own insights store)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KASVUDATA_INSIGHTS_DB=str(tmp_path / "i.sqlite"))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=300)
+
+
 def test_apps_compute_the_same_without_pyarrow(tmp_path):
     # the workshop kernel blocks pyarrow (apps.kernel.BLOCKED): the apps read the CSV cache with pandas'
     # Python strings and must show exactly what they show with pyarrow (the reports' environment)
@@ -143,9 +150,7 @@ def test_apps_compute_the_same_without_pyarrow(tmp_path):
             "from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop; "
             "print(AreaExplorer('KU009', 'fi').summary.value); print(ScenarioWorkshop('SK177', 'en').summary.value); "
             "print('pyarrow' in sys.modules and sys.modules['pyarrow'] is not None)")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), KASVUDATA_INSIGHTS_DB=str(tmp_path / "i.sqlite"))
-    outs = [subprocess.run([sys.executable, "-c", code.format(block=block)], capture_output=True, text=True,
-                           cwd=ROOT, env=env, timeout=300) for block in ("", "sys.modules['pyarrow'] = None; ")]
+    outs = [_app_python(code.format(block=block), tmp_path) for block in ("", "sys.modules['pyarrow'] = None; ")]
     with_arrow, without = (o.stdout.strip().splitlines() for o in outs)
     assert with_arrow[-1] == "True" and without[-1] == "False", outs[1].stderr[-2000:]
     assert "Alavieska" in with_arrow[0] and with_arrow[:2] == without[:2]
@@ -158,9 +163,7 @@ def test_explorer_similar_areas_in_a_kernel_without_pyarrow(tmp_path):
             "from kasvudata_utils.apps.area_explorer import AreaExplorer; "
             "a = AreaExplorer('KU009', 'fi'); a.compare_box.value = 'similar'; "
             "print(a.compare); print(repr(a.notice.value)); print('Kärsämäki (KU317)' in a.similar_info.value)")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), KASVUDATA_INSIGHTS_DB=str(tmp_path / "i.sqlite"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
-                         timeout=300)
+    out = _app_python(code, tmp_path)
     assert out.stdout.strip().splitlines()[-3:] == ["['KU317', 'KU791', 'KU691', 'KU625', 'KU071']", "''",
                                                     "True"], out.stdout + out.stderr[-2000:]
 
@@ -177,9 +180,7 @@ def test_explorer_custom_area_in_a_kernel_without_pyarrow(tmp_path, capsys):
             "print(sys.modules['pyarrow'] is None); "
             "print(a.summary.value); from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop; "
             "w = ScenarioWorkshop('KU009+KU977', 'en'); print(repr(w.notice.value), w.summary.value)")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), KASVUDATA_INSIGHTS_DB=str(tmp_path / "i.sqlite"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
-                         timeout=300)
+    out = _app_python(code, tmp_path)
     lines = out.stdout.strip().splitlines()
     assert lines[:3] == ["''", "['SK177+SK178']", "''"], out.stdout + out.stderr[-2000:]
     assert lines[4] == "True"  # still blocked: nothing imported it
