@@ -197,6 +197,27 @@ def test_explorer_custom_area_in_a_kernel_without_pyarrow(tmp_path, capsys):
         assert value == pytest.approx(float(eng["value"].iloc[0]), rel=1e-12)
 
 
+#: Libraries no app kernel needs: scipy's optimiser and sparse matrices (the disclosure programmes), the
+#: polygon stack (data build and report maps), matplotlib (report figures). Together ≈ 50 MB a kernel.
+HEAVY = ("scipy", "geopandas", "shapely", "pyproj", "pyogrio", "matplotlib")
+
+
+def test_app_kernels_do_not_import_the_heavy_libraries(tmp_path):
+    # the largest kernel of the load test grew to 177 MB (over supervisor.KERNEL_MB) when the app cache's
+    # imports pulled in scipy.optimize (disclosure intervals) and geopandas (similar areas' geometry);
+    # the three apps, an area change, similar and custom areas must work without them
+    code = ("import sys; sys.modules['pyarrow'] = None; "
+            "from kasvudata_utils.apps.area_explorer import AreaExplorer; "
+            "from kasvudata_utils.apps.scenario_workshop import ScenarioWorkshop; "
+            "from kasvudata_utils.apps.insights_board import InsightsBoard; AreaExplorer.preload(); "
+            "a = AreaExplorer('KU009', 'fi'); a.compare_box.value = 'similar'; a.compare_box.value = 'SK177+SK178'; "
+            "b = AreaExplorer('KU009+KU977', 'en'); w = ScenarioWorkshop('SK177', 'fi'); i = InsightsBoard('SK177'); "
+            "print(repr(a.notice.value), repr(b.notice.value), "
+            f"sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))")
+    out = _app_python(code, tmp_path)
+    assert out.stdout.strip().splitlines()[-1] == "'' '' []", out.stdout + out.stderr[-2000:]
+
+
 def test_wait_for_request_reads_the_request_info_of_voila_query(monkeypatch):
     import asyncio
     import json

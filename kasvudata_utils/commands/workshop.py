@@ -126,7 +126,7 @@ def register(sub):
                         "warm kernels, the other apps a quarter (default: 2 per app, workshops/voila.json)")
     p.add_argument("--max-sessions", type=int, default=None,
                    help="most app pages open at once (one per participant and app); beyond it a page gets a "
-                        "notice with a retry (default: what the free memory holds, 170 MB per kernel)")
+                        "notice with a retry (default: what the free memory holds, 140 MB per kernel)")
     p.set_defaults(func=run)
 
 

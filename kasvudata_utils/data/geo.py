@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pandas as pd
-import shapely
-from shapely.geometry import mapping
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+# geopandas and shapely are imported by the functions that draw or cut polygons: the app kernels
+# import this module (through the data loaders) but only read the prepared layers (supervisor.KERNEL_MB).
 
 from kasvudata_utils import areas
 from kasvudata_utils.errors import DataError
@@ -28,6 +32,9 @@ WEB_MAX_BYTES = 300_000
 
 
 def _municipality_polygons(raw=None) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
     path = (Path(raw) if raw is not None else raw_dir()) / KU_FILE
     try:
         g = gpd.read_file(path)
@@ -62,6 +69,8 @@ def representative_points(raw=None) -> pd.DataFrame:
     >>> len(pts), bool(64 < pts.loc["KU564", "lat"] < 66)
     (308, True)
     """
+    import geopandas as gpd
+
     g = _municipality_polygons(raw)
     pts = gpd.GeoSeries(g.geometry.representative_point(), crs=CRS_ANALYSIS).to_crs(CRS_WEB)
     return pd.DataFrame({"municipality_code": g["area_code"].to_numpy(), "lon": pts.x.to_numpy(),
@@ -90,6 +99,9 @@ def geometries(raw=None) -> gpd.GeoDataFrame:
     >>> g["level"].value_counts().to_dict()
     {'KU': 308, 'SK': 69, 'MK': 19}
     """
+    import geopandas as gpd
+    import shapely
+
     ku = _municipality_polygons(raw)
     all_areas = areas.all_areas()
     expected = set(areas.members(areas.COUNTRY, "KU"))
@@ -140,6 +152,9 @@ def web_layer(geoms: gpd.GeoDataFrame, within: str = areas.HOME_REGION, level: s
     >>> len(fc["features"]), fc["features"][0]["properties"]["area_code"]
     (30, 'KU009')
     """
+    import shapely
+    from shapely.geometry import mapping
+
     codes = set(areas.members(within, level))
     g = geoms[(geoms["level"] == level) & geoms["area_code"].isin(codes)].sort_values("area_code")
     simple = g.geometry.simplify(tolerance_m, preserve_topology=True).to_crs(CRS_WEB)

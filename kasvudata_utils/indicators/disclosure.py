@@ -36,7 +36,6 @@ import os
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
 
 from kasvudata_utils import provenance
 from kasvudata_utils.indicators import intervals
@@ -239,6 +238,8 @@ def exposed_cells(flags: np.ndarray, values: np.ndarray, unit: float, row: np.nd
     known = var[row] < 0
     b = -np.bincount(gid[known], weights=sign[known] * vals[row[known]], minlength=n_groups)
     h = ~known
+    from scipy.sparse import csr_matrix  # not at the top: app kernels import this module (intervals.py)
+
     a = csr_matrix((sign[h], (gid[h], var[row[h]])), shape=(n_groups, len(hidden)))
     x = vals[hidden]
     chk = None if check is None else np.asarray(check, dtype=bool)[hidden]

@@ -26,9 +26,10 @@ works on each connected block of cells separately (``scipy.optimize.linprog`` wi
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix, hstack, identity, vstack
-from scipy.sparse.csgraph import connected_components
+
+# scipy is imported where a programme is built or solved, not here: the app kernels import this
+# package (the app cache computes custom areas with it) but never solve a programme, and scipy's
+# optimiser and sparse modules would add ≈ 40 MB to every kernel (supervisor.KERNEL_MB).
 
 PROTECTION_SHARE = 0.10  # an attacker's interval must reach 10 % of a suppressed value either way
 TOL = 1e-6
@@ -58,6 +59,7 @@ def _scale(*arrays) -> float:
 
 
 def _solve(c, a, b):
+    from scipy.optimize import linprog
     r = linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
     if r.status == 3:  # unbounded in this direction
         return None
@@ -73,6 +75,8 @@ def _certify(a, b, x, target, up: bool, check=None, exact: bool = True, rounds: 
     ``exact=False`` stops after the joint rounds: a variable they do not certify counts as not
     certified (conservative, for choosing suppressions; the audit is exact).
     """
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix, hstack, identity, vstack
     n = len(x)
     ok = (x >= target - TOL) if up else (x <= target + TOL)
     if check is not None:
@@ -144,6 +148,8 @@ def unprotected(a_eq, b_eq, truth, need, check=None, exact: bool = True) -> np.n
         Exposed cells. A cell whose true value is 0 is never exposed: a zero says that no firm
         has the quantity, a fact about the whole cell, not one firm's value.
     """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
     a = csr_matrix(a_eq, dtype=np.float64)
     b = np.asarray(b_eq, dtype=np.float64)
     x = np.asarray(truth, dtype=np.float64)
@@ -184,6 +190,7 @@ def interval(a_eq, b_eq, j: int) -> tuple[float, float]:
     >>> interval(np.array([[1.0, 1.0], [0.0, 1.0]]), np.array([10.0, 7.0]), 0)
     (3.0, 3.0)
     """
+    from scipy.sparse import csr_matrix
     a = csr_matrix(a_eq, dtype=np.float64)
     b = np.asarray(b_eq, dtype=np.float64)
     scale = _scale(b)

@@ -63,5 +63,6 @@ def area_register_events(events: pd.DataFrame, area: str) -> pd.DataFrame:
     for e in EVENTS:
         sub = agg[agg["event"] == e].set_index("year")
         out[e] = out["year"].map(sub["count"])
-        out[f"{e}__suppressed"] = out["year"].map(sub["suppressed"]).fillna(False).astype(bool)
+        # a year without the event is not suppressed (map gives NaN there; NaN == True is False)
+        out[f"{e}__suppressed"] = out["year"].map(sub["suppressed"].astype(bool)).eq(True)
     return out
