@@ -21,6 +21,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from kasvudata_utils import fileio  # noqa: E402  (the checkout's package, also without an install)
+
+#: docs/benchmarks.md keeps everything from this line on when a new run is written above it
+NOTES_MARKER = "<!-- earlier runs and their analysis: kept by run_all.py below this line -->"
 
 
 def machine() -> str:
@@ -70,10 +75,13 @@ def main(argv: list[str]) -> int:
     print(summary, flush=True)
     parts.insert(1, summary)
     out = ROOT / "docs" / ("benchmarks.md" if not wanted or append else f"benchmarks-{'-'.join(sorted(wanted))}.md")
-    if append and out.exists():
-        out.write_text(out.read_text() + "".join(parts[1:]))
-    else:
-        out.write_text("".join(parts))
+    old = out.read_text() if out.exists() else ""
+    if append and old:
+        text = old + "".join(parts[1:])
+    else:  # a new run on top; the earlier runs and their analysis, below the marker, are kept
+        kept = old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else f"{NOTES_MARKER}\n"
+        text = "".join(parts) + "\n" + kept
+    fileio.atomic_write_text(out, text)
     print(f"wrote {out.relative_to(ROOT)}")
     return 1 if failed else 0
 
