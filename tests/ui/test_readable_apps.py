@@ -175,8 +175,8 @@ def test_projector_toggle_grows_the_text_and_survives_a_reload(voila_server, pag
         assert min(after["charts"]) >= min(before["charts"]) + 4 - 0.05
     if app == "area_explorer":
         assert after["legend"] >= before["legend"] + 4
-    link = page.locator(".kd-lang-link").get_attribute("href")
-    assert "projector=1" in link  # the language switch keeps the mode
+    # the language switch keeps the mode (its link is re-rendered by the kernel, after the URL: wait for it)
+    expect(page.locator(".kd-lang-link")).to_have_attribute("href", re.compile(r"projector=1"), timeout=30_000)
 
     page.reload(wait_until="commit")
     page.locator(".kd-summary").first.wait_for(timeout=ui.timeout_ms)
