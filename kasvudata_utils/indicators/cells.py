@@ -18,6 +18,8 @@ Business Demography, 2007), high growth (Commission Implementing Regulation
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from functools import lru_cache
 
 import numpy as np
@@ -211,6 +213,8 @@ def _firm_year_order(firm_id: pd.Series, year: np.ndarray):
 # DuckDB query even on the national panel, so "auto" means numpy; DuckDB stays as a tested
 # alternative (identical cells) for panels too large for memory-bound numpy work.
 DUCKDB_ROWS = float("inf")
+# From this many firm-years on, the cell table is counted on two threads (same cells; see _run_all).
+PARALLEL_ROWS = 200_000
 
 _CELLS_SQL = """
 WITH bounds AS (SELECT min(year) AS y0, max(year) AS y1 FROM panel),
@@ -304,12 +308,43 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
     """
     if backend == "duckdb" or (backend == "auto" and len(panel) >= DUCKDB_ROWS):
         return _build_cells_duckdb(panel)
-    f = _features(panel)
+    workers = 2 if len(panel) >= PARALLEL_ROWS else 1
+    with ThreadPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
+        if pool is not None:  # the area and industry codes are hashed while the features are worked out
+            codes_job = pool.submit(_factorize_codes, panel)
+        f = _features(panel)
+        muni, muni_u, ind, ind_u = codes_job.result() if pool is not None else _factorize_codes(panel)
+        return _count_cells(f, muni, muni_u, ind, ind_u, pool)
+
+
+def _factorize_codes(panel: pd.DataFrame):
+    muni, muni_u = pd.factorize(panel["municipality_code"])
+    ind, ind_u = pd.factorize(panel["industry_code"])
+    return muni, muni_u, ind, ind_u
+
+
+def _run_all(jobs: dict, pool) -> dict:
+    """``{name: job()}``; with a pool, half the jobs run in its thread and half in this one.
+
+    numpy releases the GIL in ``bincount``, ``ufunc.at`` and its element-wise loops, so two threads
+    count two columns at once; every job writes its own result, so the output does not depend on
+    the order the jobs run in.
+    """
+    if pool is None:
+        return {k: job() for k, job in jobs.items()}
+    names = list(jobs)
+    theirs = names[1::2]
+    futures = {k: pool.submit(jobs[k]) for k in theirs}
+    out = {k: jobs[k]() for k in names[0::2]}
+    out |= {k: fut.result() for k, fut in futures.items()}
+    return {k: out[k] for k in names}
+
+
+def _count_cells(f: dict, muni, muni_u, ind, ind_u, pool) -> pd.DataFrame:
+    """The cell table from the firm-year features and the integer municipality and industry codes."""
     year = f["year"]
     y0, y1 = int(year.min()), int(year.max())
     ny = y1 - y0 + 1
-    muni, muni_u = pd.factorize(panel["municipality_code"])
-    ind, ind_u = pd.factorize(panel["industry_code"])
     if (muni < 0).any() or (ind < 0).any():
         raise InputError("firm panel has empty municipality_code or industry_code: expected codes on every row")
     mi = muni.astype(np.int64) * len(ind_u) + ind
@@ -327,22 +362,38 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
     codes = all_keys
     k = int(all_keys.max()) + 1
     main_codes = key
-    out: dict[str, np.ndarray] = {}
+    jobs: dict = {}
+
+    def count(col):
+        return lambda: np.bincount(main_codes, weights=f[col], minlength=k).astype(np.int64)
+
+    def total(col):
+        return lambda: np.bincount(main_codes, weights=f[col], minlength=k)
+
+    def largest(col):
+        def job():
+            m = np.zeros(k)
+            np.fmax.at(m, main_codes, f[col])
+            return m
+        return job
+
+    def survival(c, alive):
+        return (lambda: np.bincount(c, minlength=k).astype(np.int64),
+                lambda: np.bincount(c, weights=alive.astype(np.float64), minlength=k).astype(np.int64))
+
     for col in ("micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle", "micro_hge", "micro_hge_base"):
-        out[col] = np.bincount(main_codes, weights=f[col], minlength=k).astype(np.int64)
-    out["n_firms"] = np.bincount(main_codes, minlength=k).astype(np.int64)
+        jobs[col] = count(col)
+    jobs["n_firms"] = lambda: np.bincount(main_codes, minlength=k).astype(np.int64)
     for col in SUM_MEASURES:
-        out[col] = np.bincount(main_codes, weights=f[col], minlength=k)
+        jobs[col] = total(col)
     for col in SUM_MEASURES:
-        m = np.zeros(k)
-        np.fmax.at(m, main_codes, f[col])
-        out[f"{col}_max"] = m
+        jobs[f"{col}_max"] = largest(col)
     pos = len(key)
     for (n, alive), ek in zip(extra_vals, extra_keys, strict=False):
         c = codes[pos:pos + len(ek)]
         pos += len(ek)
-        out[f"surv_base_{n}"] = np.bincount(c, minlength=k).astype(np.int64)
-        out[f"surv_{n}"] = np.bincount(c, weights=alive.astype(np.float64), minlength=k).astype(np.int64)
+        jobs[f"surv_base_{n}"], jobs[f"surv_{n}"] = survival(c, alive)
+    out: dict[str, np.ndarray] = _run_all(jobs, pool)
     present = out["n_firms"] > 0
     for n in SURVIVAL_YEARS:
         present |= out[f"surv_base_{n}"] > 0
@@ -408,7 +459,96 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
     -------
     DataFrame
         ``area_code, industry_code, year`` and the cell columns summed (``*_max`` by maximum).
+
+    Notes
+    -----
+    The keys travel as one integer per row (area × industry × year), so the group-by hashes
+    integers, not strings, and sums all columns of a dtype in one pass. Groups come in the order
+    of their first cell and each group's cells are summed in row order (pandas' compensated sum),
+    so the result is the same, bit for bit and row for row, as grouping by the string keys
+    (:func:`_aggregate_cells_by_strings`, kept as the reference; tested).
     """
+    if level not in ("section", "division"):
+        raise InputError(f"unknown industry level {level!r}: expected 'section' or 'division'")
+    ind_idx, ind_uniq = pd.factorize(cells["industry_code"])
+    if level == "section":
+        smap = industries.division_section_map()
+        sec = [smap.get(u) for u in ind_uniq]
+        bad = [u for u, s in zip(ind_uniq, sec, strict=True) if s is None]
+        if bad:
+            raise InputError(f"unknown TOL division {bad[0]!r} in the data: expected two-digit codes 01…99")
+        ind_code, ind_names = pd.factorize(pd.Series(sec, dtype=object))
+        ind_idx = np.where(ind_idx >= 0, ind_code[ind_idx], -1)
+    else:
+        ind_names = ind_uniq
+    muni_idx, muni_uniq = pd.factorize(cells["municipality_code"])
+    year = cells["year"].to_numpy(dtype=np.int64)
+    y0 = int(year.min()) if len(year) else 0
+    ny = int(year.max()) - y0 + 1 if len(year) else 1
+    yi = year - y0
+    n_ind = len(ind_names) + 1  # + 1: a missing industry (dropped from the industry rows, kept in ALL)
+    codes = list(dict.fromkeys(area_codes))
+    by_level: dict[str, list[str]] = {}
+    for code in codes:  # a custom area (KU009+KU977) is summed on its own: its municipalities also sit elsewhere
+        by_level.setdefault(code if areas.is_custom(code) else areas.level_of(code), []).append(code)
+    value_cols = [col for col in cells.columns if col not in KEYS]
+    max_cols = [col for col in value_cols if col.endswith("_max")]
+    sum_cols = [col for col in value_cols if col not in max_cols]
+    values = cells[value_cols]
+    pieces = []
+    for lvl, wanted in by_level.items():
+        mapping = dict.fromkeys(areas.municipalities(lvl), lvl) if areas.is_custom(lvl) else _municipality_map(lvl)
+        wanted_set = set(wanted)
+        names = list(dict.fromkeys(mapping.get(m) for m in muni_uniq if mapping.get(m) in wanted_set))
+        pos = {a: i for i, a in enumerate(names)}
+        area_of_muni = np.array([pos.get(mapping.get(m), -1) for m in muni_uniq] + [-1], dtype=np.int64)
+        area = area_of_muni[muni_idx]  # muni_idx -1 (a missing code) reads the trailing -1
+        sel = area >= 0
+        if not sel.any():
+            continue
+        sub = values.loc[sel]
+        a, ind, y = area[sel], ind_idx[sel], yi[sel]
+        for with_industry in (True, False):
+            if with_industry:
+                keep = ind >= 0
+                key = (a[keep] * n_ind + ind[keep]) * ny + y[keep]
+                part = sub.loc[keep] if not keep.all() else sub
+            else:
+                key, part = a * ny + y, sub
+            g = _sum_max(part, key, sum_cols, max_cols)
+            k = g.index.to_numpy(dtype=np.int64)
+            ai, yy = np.divmod(k, ny) if not with_industry else (k // ny // n_ind, k % ny)
+            ind_col = (pd.array(np.asarray(ind_names, dtype=object), dtype="string").take((k // ny) % n_ind)
+                       if with_industry else pd.array([industries.ALL] * len(k), dtype="string"))
+            pieces.append(pd.DataFrame({
+                "area_code": pd.array(np.asarray(names, dtype=object), dtype="string").take(ai),
+                "industry_code": ind_col,
+                "year": yy + y0,
+                **{col: g[col].to_numpy() for col in sum_cols + max_cols},
+            }))
+    if not pieces:
+        return pd.DataFrame(columns=["area_code", "industry_code", "year"] + value_cols)
+    out = pd.concat(pieces, ignore_index=True)
+    if kind == "table":
+        unknown = out["table_suppressed"] > 0
+        for col in ("n_firms", "personnel", "turnover_eur", "exports_eur"):
+            out.loc[unknown, col] = np.nan
+        out.loc[out["exports_missing"] > 0, "exports_eur"] = np.nan
+    return out
+
+
+def _sum_max(values: pd.DataFrame, key: np.ndarray, sum_cols: list, max_cols: list) -> pd.DataFrame:
+    """Group sums and maxima by an integer key, groups in the order of their first row."""
+    g = values.groupby(key, sort=False)
+    s = g[sum_cols].sum()
+    if max_cols:
+        s = pd.concat([s, g[max_cols].max()], axis=1)
+    return s
+
+
+def _aggregate_cells_by_strings(cells: pd.DataFrame, area_codes, level: str = "section",
+                                kind: str = "panel") -> pd.DataFrame:
+    """:func:`aggregate_cells` grouping by the string keys (the former code, kept as the tested reference)."""
     if level not in ("section", "division"):
         raise InputError(f"unknown industry level {level!r}: expected 'section' or 'division'")
     c = cells
