@@ -40,3 +40,15 @@ def test_packed_key_order_is_the_lexsort_order():
     # ranges too wide to pack into one int64 fall back to lexsort, same order
     wide = (rng.integers(0, 2**40, n), rng.integers(0, 2**40, n))
     assert np.array_equal(_order(wide), np.lexsort(tuple(reversed(wide))))
+
+
+def test_prepared_data_remember_coverage_by_the_sources_rule():
+    from kasvudata_utils.data import sources
+    from kasvudata_utils.indicators import engine
+
+    cd = engine.CellData(cells=None, kind="panel", years=(2020, 2022), municipalities=frozenset({"KU305", "KU832"}))
+    codes = ["SK178", "KU305", "KU009", "MK17", "SSS", "SK177"]
+    for _ in range(2):  # the second round reads the remembered answers
+        assert [cd.covers(c) for c in codes] == [sources.covers(cd.municipalities, c) for c in codes]
+    # by hand: Koillismaa (SK178) is Kuusamo and Taivalkoski, both present; Alavieska (KU009) is not
+    assert cd.covers("SK178") and cd.covers("KU305") and not cd.covers("KU009") and not cd.covers("MK17")
