@@ -19,7 +19,6 @@ Business Demography, 2007), high growth (Commission Implementing Regulation
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from functools import lru_cache
 
 import numpy as np
@@ -213,7 +212,10 @@ def _firm_year_order(firm_id: pd.Series, year: np.ndarray):
 # DuckDB query even on the national panel, so "auto" means numpy; DuckDB stays as a tested
 # alternative (identical cells) for panels too large for memory-bound numpy work.
 DUCKDB_ROWS = float("inf")
-# From this many firm-years on, the cell table is counted on two threads (same cells; see _run_all).
+# From this many firm-years on, the municipality and industry codes are hashed on a second thread
+# while the features are worked out (same cells). The counts themselves stay on one thread: split over
+# two they were slower on this shared 2-core machine (4.3 s against 2.8 s wall at load 9; the page
+# faults of the per-column weight arrays contend), and no quiet machine was free to show a gain.
 PARALLEL_ROWS = 200_000
 
 _CELLS_SQL = """
@@ -308,39 +310,25 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
     """
     if backend == "duckdb" or (backend == "auto" and len(panel) >= DUCKDB_ROWS):
         return _build_cells_duckdb(panel)
-    workers = 2 if len(panel) >= PARALLEL_ROWS else 1
-    with ThreadPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
-        if pool is not None:  # the area and industry codes are hashed while the features are worked out
+    if len(panel) >= PARALLEL_ROWS:  # the codes are hashed on a second thread while the features are worked out
+        with ThreadPoolExecutor(max_workers=1) as pool:
             codes_job = pool.submit(_factorize_codes, panel)
+            f = _features(panel)
+            codes = codes_job.result()
+    else:
         f = _features(panel)
-        muni, muni_u, ind, ind_u = codes_job.result() if pool is not None else _factorize_codes(panel)
-        return _count_cells(f, muni, muni_u, ind, ind_u, pool)
+        codes = _factorize_codes(panel)
+    return _count_cells(f, *codes)
 
 
 def _factorize_codes(panel: pd.DataFrame):
+    """Integer codes of the municipality and industry columns (pyarrow hashes them without the GIL)."""
     muni, muni_u = pd.factorize(panel["municipality_code"])
     ind, ind_u = pd.factorize(panel["industry_code"])
     return muni, muni_u, ind, ind_u
 
 
-def _run_all(jobs: dict, pool) -> dict:
-    """``{name: job()}``; with a pool, half the jobs run in its thread and half in this one.
-
-    numpy releases the GIL in ``bincount``, ``ufunc.at`` and its element-wise loops, so two threads
-    count two columns at once; every job writes its own result, so the output does not depend on
-    the order the jobs run in.
-    """
-    if pool is None:
-        return {k: job() for k, job in jobs.items()}
-    names = list(jobs)
-    theirs = names[1::2]
-    futures = {k: pool.submit(jobs[k]) for k in theirs}
-    out = {k: jobs[k]() for k in names[0::2]}
-    out |= {k: fut.result() for k, fut in futures.items()}
-    return {k: out[k] for k in names}
-
-
-def _count_cells(f: dict, muni, muni_u, ind, ind_u, pool) -> pd.DataFrame:
+def _count_cells(f: dict, muni, muni_u, ind, ind_u) -> pd.DataFrame:
     """The cell table from the firm-year features and the integer municipality and industry codes."""
     year = f["year"]
     y0, y1 = int(year.min()), int(year.max())
@@ -362,38 +350,22 @@ def _count_cells(f: dict, muni, muni_u, ind, ind_u, pool) -> pd.DataFrame:
     codes = all_keys
     k = int(all_keys.max()) + 1
     main_codes = key
-    jobs: dict = {}
-
-    def count(col):
-        return lambda: np.bincount(main_codes, weights=f[col], minlength=k).astype(np.int64)
-
-    def total(col):
-        return lambda: np.bincount(main_codes, weights=f[col], minlength=k)
-
-    def largest(col):
-        def job():
-            m = np.zeros(k)
-            np.fmax.at(m, main_codes, f[col])
-            return m
-        return job
-
-    def survival(c, alive):
-        return (lambda: np.bincount(c, minlength=k).astype(np.int64),
-                lambda: np.bincount(c, weights=alive.astype(np.float64), minlength=k).astype(np.int64))
-
+    out: dict[str, np.ndarray] = {}
     for col in ("micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle", "micro_hge", "micro_hge_base"):
-        jobs[col] = count(col)
-    jobs["n_firms"] = lambda: np.bincount(main_codes, minlength=k).astype(np.int64)
+        out[col] = np.bincount(main_codes, weights=f[col], minlength=k).astype(np.int64)
+    out["n_firms"] = np.bincount(main_codes, minlength=k).astype(np.int64)
     for col in SUM_MEASURES:
-        jobs[col] = total(col)
+        out[col] = np.bincount(main_codes, weights=f[col], minlength=k)
     for col in SUM_MEASURES:
-        jobs[f"{col}_max"] = largest(col)
+        m = np.zeros(k)
+        np.fmax.at(m, main_codes, f[col])
+        out[f"{col}_max"] = m
     pos = len(key)
     for (n, alive), ek in zip(extra_vals, extra_keys, strict=False):
         c = codes[pos:pos + len(ek)]
         pos += len(ek)
-        jobs[f"surv_base_{n}"], jobs[f"surv_{n}"] = survival(c, alive)
-    out: dict[str, np.ndarray] = _run_all(jobs, pool)
+        out[f"surv_base_{n}"] = np.bincount(c, minlength=k).astype(np.int64)
+        out[f"surv_{n}"] = np.bincount(c, weights=alive.astype(np.float64), minlength=k).astype(np.int64)
     present = out["n_firms"] > 0
     for n in SURVIVAL_YEARS:
         present |= out[f"surv_base_{n}"] > 0
