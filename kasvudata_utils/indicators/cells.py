@@ -352,7 +352,8 @@ def _count_cells(f: dict, muni, muni_u, ind, ind_u) -> pd.DataFrame:
     main_codes = key
     out: dict[str, np.ndarray] = {}
     for col in ("micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle", "micro_hge", "micro_hge_base"):
-        out[col] = np.bincount(main_codes, weights=f[col], minlength=k).astype(np.int64)
+        # a flag counts the keys of the rows where it is set (most flags are rare: cheaper than weights)
+        out[col] = np.bincount(main_codes[np.asarray(f[col], dtype=bool)], minlength=k).astype(np.int64)
     out["n_firms"] = np.bincount(main_codes, minlength=k).astype(np.int64)
     for col in SUM_MEASURES:
         out[col] = np.bincount(main_codes, weights=f[col], minlength=k)
@@ -365,7 +366,7 @@ def _count_cells(f: dict, muni, muni_u, ind, ind_u) -> pd.DataFrame:
         c = codes[pos:pos + len(ek)]
         pos += len(ek)
         out[f"surv_base_{n}"] = np.bincount(c, minlength=k).astype(np.int64)
-        out[f"surv_{n}"] = np.bincount(c, weights=alive.astype(np.float64), minlength=k).astype(np.int64)
+        out[f"surv_{n}"] = np.bincount(c[np.asarray(alive, dtype=bool)], minlength=k).astype(np.int64)
     present = out["n_firms"] > 0
     for n in SURVIVAL_YEARS:
         present |= out[f"surv_base_{n}"] > 0
