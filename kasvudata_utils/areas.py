@@ -301,6 +301,8 @@ def normalise_area(value) -> str:
     """
     if isinstance(value, bool) or value is None:
         raise _unknown(value)
+    if isinstance(value, str) and value in all_areas():  # already a code (the engine asks ~1 600 times a run)
+        return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int):

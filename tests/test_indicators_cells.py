@@ -66,3 +66,89 @@ def test_duplicate_firm_years_are_an_input_error(backend):
     panel = pd.DataFrame([("A", 2020, "KU305", "10", 1.0, 1.0, 0.0, 0.0, 2000)] * 2, columns=COLS)
     with pytest.raises(InputError, match="duplicate firm-year"):
         cells.build_cells(panel, backend)
+
+
+# --- aggregation (issue 18: integer keys instead of string keys, the same frame) ---------------------------
+
+AREA_CODES = ["SSS", "MK17", "MK14", "SK178", "SK146", "SK177", "KU305", "KU832", "KU009", "KU564", "KU009+KU305"]
+
+
+@st.composite
+def wide_panels(draw):
+    """Firms in municipalities of two regions (so areas of every level have several parts)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    munis = ("KU305", "KU832", "KU009", "KU564", "KU005", "KU010")
+    divs = ("10", "11", "47", "62", "01")
+    recs = []
+    for f in range(draw(st.integers(1, 60))):
+        m, d = munis[rng.integers(len(munis))], divs[rng.integers(len(divs))]
+        for y in range(2015, 2021):
+            if rng.random() < 0.7:
+                p = float(rng.lognormal(1.5, 1.2))
+                recs.append((f"F{f:03d}", y, m, d, p, 1234.56 * p, float(rng.choice([0.0, 10.5])), 0.25, 2010))
+    return pd.DataFrame(recs, columns=COLS)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(panel=wide_panels(), seed=st.integers(0, 1000))
+def test_integer_key_aggregation_equals_the_string_key_group_by(panel, seed):
+    c = cells.build_cells(panel).sample(frac=1, random_state=seed).reset_index(drop=True)  # any cell order
+    for level in ("section", "division"):
+        new = cells.aggregate_cells(c, AREA_CODES, level)
+        old = cells._aggregate_cells_by_strings(c, AREA_CODES, level)
+        pd.testing.assert_frame_equal(new, old, check_exact=True)  # same rows, same order, same bits
+
+
+def test_integer_key_aggregation_of_a_table_keeps_unknown_sums():
+    # KU305 div 10: one suppressed row → C is unknown in KU305, SK178 and MK17; KU832 has no exports
+    t = pd.DataFrame({"area_code": ["KU305", "KU305", "KU832", "KU832", "SK178"],
+                      "industry_code": ["10", "47", "10", "47", "10"], "year": 2020,
+                      "establishments": [4.0, np.nan, 3.0, 5.0, 99.0], "personnel": [40.0, 9.0, 30.0, 15.0, 999.0],
+                      "turnover_eur": [4e4, 9e3, 3e4, 1.5e4, 1e9], "exports_eur": [1.0, 2.0, np.nan, 4.0, 5.0],
+                      "suppressed": [True, False, False, False, False]})
+    tc = cells.table_cells(t)
+    for level in ("section", "division"):
+        new = cells.aggregate_cells(tc, ["MK17", "SK178", "KU305", "KU832"], level, "table")
+        pd.testing.assert_frame_equal(
+            new, cells._aggregate_cells_by_strings(tc, ["MK17", "SK178", "KU305", "KU832"], level, "table"),
+            check_exact=True)
+    sec = cells.aggregate_cells(tc, ["SK178", "KU832"], "section", "table").set_index(["area_code", "industry_code"])
+    assert np.isnan(sec.loc[("SK178", "C"), "personnel"])  # KU305's suppressed cell is in it
+    assert sec.loc[("SK178", "G"), "personnel"] == 24.0  # 9 + 15 (the SK178 table row itself is not used)
+    assert sec.loc[("SK178", "G"), "n_firms"] == 5.0  # KU305's missing count adds nothing: 0 + 5
+    assert np.isnan(sec.loc[("KU832", "ALL"), "exports_eur"])  # a missing export figure in KU832's C
+    assert sec.loc[("KU832", "ALL"), "personnel"] == 45.0
+
+
+def test_hand_worked_aggregate_and_primary_flags_of_the_toy_panel(toy_panel):
+    from kasvudata_utils.indicators import protection
+
+    agg = cells.aggregate_cells(cells.build_cells(toy_panel()), ["SK178", "KU305", "KU832"], "section")
+    flags = protection.primary(protection.with_measures(agg), "panel").set_index(["area_code", "industry_code", "year"])
+    # SK178 C 2021: A1 22 + A2 10 + A3 6 + B1 30 = 68 persons in 4 firms, largest 30 (44 % ≤ 80 %): published
+    row = flags.loc[("SK178", "C", 2021)]
+    assert (row["personnel"], row["n_firms"], row["personnel_max"]) == (68.0, 4, 30.0)
+    assert not row["f_personnel"] and not row["f_establishments"]
+    assert flags.loc[("SK178", "ALL", 2022), "personnel"] == 120.0
+    assert flags.loc[("KU305", "J", 2022), "personnel"] == 17.0 and not flags.loc[("KU305", "J", 2022), "f_personnel"]
+    # KU832 C rests on one firm (B1), KU832 G on two (B2, B3): the threshold rule suppresses both
+    assert flags.loc[("KU832", "C", 2020), "n_firms"] == 1 and flags.loc[("KU832", "C", 2020), "f_personnel"]
+    assert flags.loc[("KU832", "G", 2020), "n_firms"] == 2 and flags.loc[("KU832", "G", 2020), "f_establishments"]
+    # KU832 ALL 2020: 4 firms, 47 persons, largest B1 30 (64 %): published
+    total = flags.loc[("KU832", "ALL", 2020)]
+    assert total["personnel"] == 47.0 and not total["f_personnel"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(panel=wide_panels())
+def test_cells_with_the_codes_hashed_on_a_second_thread_equal_the_serial_count(panel):
+    saved = cells.PARALLEL_ROWS
+    try:
+        cells.PARALLEL_ROWS = 10**12
+        serial = cells.build_cells(panel)
+        cells.PARALLEL_ROWS = 0  # every panel takes the threaded path
+        threaded = cells.build_cells(panel)
+    finally:
+        cells.PARALLEL_ROWS = saved
+    pd.testing.assert_frame_equal(threaded, serial, check_exact=True)
+    assert serial["n_firms"].sum() == len(panel)

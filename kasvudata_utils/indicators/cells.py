@@ -18,6 +18,7 @@ Business Demography, 2007), high growth (Commission Implementing Regulation
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -211,6 +212,11 @@ def _firm_year_order(firm_id: pd.Series, year: np.ndarray):
 # DuckDB query even on the national panel, so "auto" means numpy; DuckDB stays as a tested
 # alternative (identical cells) for panels too large for memory-bound numpy work.
 DUCKDB_ROWS = float("inf")
+# From this many firm-years on, the municipality and industry codes are hashed on a second thread
+# while the features are worked out (same cells). The counts themselves stay on one thread: split over
+# two they were slower on this shared 2-core machine (4.3 s against 2.8 s wall at load 9; the page
+# faults of the per-column weight arrays contend), and no quiet machine was free to show a gain.
+PARALLEL_ROWS = 200_000
 
 _CELLS_SQL = """
 WITH bounds AS (SELECT min(year) AS y0, max(year) AS y1 FROM panel),
@@ -304,12 +310,29 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
     """
     if backend == "duckdb" or (backend == "auto" and len(panel) >= DUCKDB_ROWS):
         return _build_cells_duckdb(panel)
-    f = _features(panel)
+    if len(panel) >= PARALLEL_ROWS:  # the codes are hashed on a second thread while the features are worked out
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            codes_job = pool.submit(_factorize_codes, panel)
+            f = _features(panel)
+            codes = codes_job.result()
+    else:
+        f = _features(panel)
+        codes = _factorize_codes(panel)
+    return _count_cells(f, *codes)
+
+
+def _factorize_codes(panel: pd.DataFrame):
+    """Integer codes of the municipality and industry columns (pyarrow hashes them without the GIL)."""
+    muni, muni_u = pd.factorize(panel["municipality_code"])
+    ind, ind_u = pd.factorize(panel["industry_code"])
+    return muni, muni_u, ind, ind_u
+
+
+def _count_cells(f: dict, muni, muni_u, ind, ind_u) -> pd.DataFrame:
+    """The cell table from the firm-year features and the integer municipality and industry codes."""
     year = f["year"]
     y0, y1 = int(year.min()), int(year.max())
     ny = y1 - y0 + 1
-    muni, muni_u = pd.factorize(panel["municipality_code"])
-    ind, ind_u = pd.factorize(panel["industry_code"])
     if (muni < 0).any() or (ind < 0).any():
         raise InputError("firm panel has empty municipality_code or industry_code: expected codes on every row")
     mi = muni.astype(np.int64) * len(ind_u) + ind
@@ -329,7 +352,8 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
     main_codes = key
     out: dict[str, np.ndarray] = {}
     for col in ("micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle", "micro_hge", "micro_hge_base"):
-        out[col] = np.bincount(main_codes, weights=f[col], minlength=k).astype(np.int64)
+        # a flag counts the keys of the rows where it is set (most flags are rare: cheaper than weights)
+        out[col] = np.bincount(main_codes[np.asarray(f[col], dtype=bool)], minlength=k).astype(np.int64)
     out["n_firms"] = np.bincount(main_codes, minlength=k).astype(np.int64)
     for col in SUM_MEASURES:
         out[col] = np.bincount(main_codes, weights=f[col], minlength=k)
@@ -342,7 +366,7 @@ def build_cells(panel: pd.DataFrame, backend: str = "auto") -> pd.DataFrame:
         c = codes[pos:pos + len(ek)]
         pos += len(ek)
         out[f"surv_base_{n}"] = np.bincount(c, minlength=k).astype(np.int64)
-        out[f"surv_{n}"] = np.bincount(c, weights=alive.astype(np.float64), minlength=k).astype(np.int64)
+        out[f"surv_{n}"] = np.bincount(c[np.asarray(alive, dtype=bool)], minlength=k).astype(np.int64)
     present = out["n_firms"] > 0
     for n in SURVIVAL_YEARS:
         present |= out[f"surv_base_{n}"] > 0
@@ -408,7 +432,96 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
     -------
     DataFrame
         ``area_code, industry_code, year`` and the cell columns summed (``*_max`` by maximum).
+
+    Notes
+    -----
+    The keys travel as one integer per row (area × industry × year), so the group-by hashes
+    integers, not strings, and sums all columns of a dtype in one pass. Groups come in the order
+    of their first cell and each group's cells are summed in row order (pandas' compensated sum),
+    so the result is the same, bit for bit and row for row, as grouping by the string keys
+    (:func:`_aggregate_cells_by_strings`, kept as the reference; tested).
     """
+    if level not in ("section", "division"):
+        raise InputError(f"unknown industry level {level!r}: expected 'section' or 'division'")
+    ind_idx, ind_uniq = pd.factorize(cells["industry_code"])
+    if level == "section":
+        smap = industries.division_section_map()
+        sec = [smap.get(u) for u in ind_uniq]
+        bad = [u for u, s in zip(ind_uniq, sec, strict=True) if s is None]
+        if bad:
+            raise InputError(f"unknown TOL division {bad[0]!r} in the data: expected two-digit codes 01…99")
+        ind_code, ind_names = pd.factorize(pd.Series(sec, dtype=object))
+        ind_idx = np.where(ind_idx >= 0, ind_code[ind_idx], -1)
+    else:
+        ind_names = ind_uniq
+    muni_idx, muni_uniq = pd.factorize(cells["municipality_code"])
+    year = cells["year"].to_numpy(dtype=np.int64)
+    y0 = int(year.min()) if len(year) else 0
+    ny = int(year.max()) - y0 + 1 if len(year) else 1
+    yi = year - y0
+    n_ind = len(ind_names) + 1  # + 1: a missing industry (dropped from the industry rows, kept in ALL)
+    codes = list(dict.fromkeys(area_codes))
+    by_level: dict[str, list[str]] = {}
+    for code in codes:  # a custom area (KU009+KU977) is summed on its own: its municipalities also sit elsewhere
+        by_level.setdefault(code if areas.is_custom(code) else areas.level_of(code), []).append(code)
+    value_cols = [col for col in cells.columns if col not in KEYS]
+    max_cols = [col for col in value_cols if col.endswith("_max")]
+    sum_cols = [col for col in value_cols if col not in max_cols]
+    values = cells[value_cols]
+    pieces = []
+    for lvl, wanted in by_level.items():
+        mapping = dict.fromkeys(areas.municipalities(lvl), lvl) if areas.is_custom(lvl) else _municipality_map(lvl)
+        wanted_set = set(wanted)
+        names = list(dict.fromkeys(mapping.get(m) for m in muni_uniq if mapping.get(m) in wanted_set))
+        pos = {a: i for i, a in enumerate(names)}
+        area_of_muni = np.array([pos.get(mapping.get(m), -1) for m in muni_uniq] + [-1], dtype=np.int64)
+        area = area_of_muni[muni_idx]  # muni_idx -1 (a missing code) reads the trailing -1
+        sel = area >= 0
+        if not sel.any():
+            continue
+        sub = values.loc[sel]
+        a, ind, y = area[sel], ind_idx[sel], yi[sel]
+        for with_industry in (True, False):
+            if with_industry:
+                keep = ind >= 0
+                key = (a[keep] * n_ind + ind[keep]) * ny + y[keep]
+                part = sub.loc[keep] if not keep.all() else sub
+            else:
+                key, part = a * ny + y, sub
+            g = _sum_max(part, key, sum_cols, max_cols)
+            k = g.index.to_numpy(dtype=np.int64)
+            ai, yy = np.divmod(k, ny) if not with_industry else (k // ny // n_ind, k % ny)
+            ind_col = (pd.array(np.asarray(ind_names, dtype=object), dtype="string").take((k // ny) % n_ind)
+                       if with_industry else pd.array([industries.ALL] * len(k), dtype="string"))
+            pieces.append(pd.DataFrame({
+                "area_code": pd.array(np.asarray(names, dtype=object), dtype="string").take(ai),
+                "industry_code": ind_col,
+                "year": yy + y0,
+                **{col: g[col].to_numpy() for col in sum_cols + max_cols},
+            }))
+    if not pieces:
+        return pd.DataFrame(columns=["area_code", "industry_code", "year"] + value_cols)
+    out = pd.concat(pieces, ignore_index=True)
+    if kind == "table":
+        unknown = out["table_suppressed"] > 0
+        for col in ("n_firms", "personnel", "turnover_eur", "exports_eur"):
+            out.loc[unknown, col] = np.nan
+        out.loc[out["exports_missing"] > 0, "exports_eur"] = np.nan
+    return out
+
+
+def _sum_max(values: pd.DataFrame, key: np.ndarray, sum_cols: list, max_cols: list) -> pd.DataFrame:
+    """Group sums and maxima by an integer key, groups in the order of their first row."""
+    g = values.groupby(key, sort=False)
+    s = g[sum_cols].sum()
+    if max_cols:
+        s = pd.concat([s, g[max_cols].max()], axis=1)
+    return s
+
+
+def _aggregate_cells_by_strings(cells: pd.DataFrame, area_codes, level: str = "section",
+                                kind: str = "panel") -> pd.DataFrame:
+    """:func:`aggregate_cells` grouping by the string keys (the former code, kept as the tested reference)."""
     if level not in ("section", "division"):
         raise InputError(f"unknown industry level {level!r}: expected 'section' or 'division'")
     c = cells

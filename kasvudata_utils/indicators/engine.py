@@ -35,10 +35,16 @@ class CellData:
     years: tuple[int, int]
     prov: dict = field(default_factory=dict)
     municipalities: frozenset = frozenset()
+    _covered: dict = field(default_factory=dict, repr=False, compare=False)
 
     def covers(self, area: str) -> bool:
-        """True where the data cover ``area`` (the rule of :func:`kasvudata_utils.data.sources.covers`)."""
-        return sources.covers(self.municipalities, area)
+        """True where the data cover ``area`` (the rule of :func:`kasvudata_utils.data.sources.covers`).
+
+        Remembered per area: a national run asks about each of its ~400 areas four times.
+        """
+        if area not in self._covered:
+            self._covered[area] = sources.covers(self.municipalities, area)
+        return self._covered[area]
 
 
 @lru_cache(maxsize=8)
