@@ -131,7 +131,7 @@ def _margins(fig, ax=None, left: float = 0.95, right: float = 0.35, top: float =
     w, h = fig.get_size_inches()
     fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h, bottom=bottom / h)
     if ax is not None and title is not None:
-        ax.set_title(title, loc="left", x=-(left - 0.12) / (w - left - right), pad=pad)
+        ax.set_title(title, loc="left", x=-(left - 0.12) / (w - left - right), pad=pad, y=1.0)
 
 
 def _label_margin(labels) -> float:
