@@ -67,13 +67,15 @@ def atomic_open(path, mode: str = "w", encoding: str | None = "utf-8", newline: 
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     binary = "b" in mode
+    staged = in_staging_folder(path)
     try:
         f: IO
         f = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline=newline)
         with f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if not staged:  # a staging folder's files are made durable together by replace_folder
+                os.fsync(f.fileno())
         if path.exists():
             with contextlib.suppress(OSError):
                 os.chmod(tmp, path.stat().st_mode & 0o777)
@@ -85,7 +87,8 @@ def atomic_open(path, mode: str = "w", encoding: str | None = "utf-8", newline: 
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if not staged:
+        _fsync_dir(path.parent)
 
 
 @contextlib.contextmanager
@@ -275,6 +278,9 @@ def replace_folder(built, target, option: str = "--site", check: bool = True) ->
     ownership check and the marker: for a sub-folder (one report) of an output folder already claimed.
     """
     built, target = Path(built), Path(target)
+    if (built / STAGING_MARKER).exists():
+        sync_folder(built)  # its files were written without their own fsync (atomic_open)
+        (built / STAGING_MARKER).unlink()
     if check:
         if target.exists():
             claim_folder(target, option)  # refuses a folder the tool does not own
@@ -291,18 +297,64 @@ def replace_folder(built, target, option: str = "--site", check: bool = True) ->
         if old is not None:
             os.replace(old, target)
         raise
+    _fsync_dir(target.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return target
 
 
+#: Marker file of a folder made by :func:`staging_folder`: nothing in it is visible until :func:`replace_folder`.
+STAGING_MARKER = ".kasvudata-staging"
+
+
 def staging_folder(target) -> Path:
-    """An empty temporary folder beside ``target`` (same file system, so :func:`replace_folder` is a rename)."""
+    """A temporary folder beside ``target`` (same file system, so :func:`replace_folder` is a rename).
+
+    It holds only :data:`STAGING_MARKER`: files written into it (or one folder down) with
+    :func:`atomic_open` are renamed into place without an ``fsync`` each (≈ 10 ms a file on this
+    project's disk, ≈ 0.3 s for a report's 30 files), and :func:`replace_folder` makes them durable
+    together (:func:`sync_folder`) before the folder becomes visible: after a crash the target is the
+    old folder or the complete new one, as before.
+    """
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     stage.chmod(0o755)  # mkdtemp's 0700 would make a published folder unreadable to a web server
+    (stage / STAGING_MARKER).touch()
     return stage
+
+
+def in_staging_folder(path) -> bool:
+    """True when ``path`` lies in a :func:`staging_folder` (its folder or the one above holds the marker)."""
+    parent = Path(path).parent
+    return any((folder / STAGING_MARKER).exists() for folder in (parent, parent.parent))
+
+
+def sync_folder(folder) -> None:
+    """Make every file under ``folder`` durable: one ``syncfs`` of its file system where Linux has it.
+
+    (One call, ≈ 10 ms, instead of an ``fsync`` per file; elsewhere each file and folder is fsynced.)
+    """
+    folder = Path(folder)
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                fd = os.open(os.path.join(root, name), os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        _fsync_dir(Path(root))
 
 
 # ------------------------------------------------------------------ CSV

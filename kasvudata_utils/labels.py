@@ -844,6 +844,7 @@ LABELS: dict[str, dict[str, str]] = {
     # report page furniture (issue 17): chart downloads, table of contents, print margins
     "chart_download_csv": {"fi": "Lataa luvut (CSV)", "en": "Download the numbers (CSV)"},
     "chart_download_png": {"fi": "Lataa kuva (PNG)", "en": "Download the image (PNG)"},
+    "chart_download_svg": {"fi": "Lataa kuva (SVG)", "en": "Download the image (SVG)"},
     "report_toc": {"fi": "Sisällys", "en": "Contents"},
     "switch_language": {"fi": "In English", "en": "Suomeksi"},
     "projector_mode": {"fi": "Projektoritila", "en": "Projector mode"},

@@ -350,3 +350,27 @@ def test_real_batch_failure_keeps_the_good_report_and_the_index_says_stale(tmp_p
     assert "stale: the latest run failed" in researchers and 'href="KU009/report.html"' in researchers
     assert site.broken_links(out) == []
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name or ".old-" in p.name]
+
+
+def test_files_of_a_staging_folder_are_fsynced_together_when_it_replaces_the_target(tmp_path, monkeypatch):
+    # issue 18: inside a staging folder atomic writes skip their own fsync (≈ 10 ms a file); replace_folder
+    # makes the folder's files durable in one step before the folder becomes visible
+    fsynced, synced = [], []
+    real_fsync = os.fsync
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd: (fsynced.append(fd), real_fsync(fd))[1])
+    monkeypatch.setattr(fileio, "sync_folder", lambda folder: synced.append(Path(folder)))
+    target = tmp_path / "KU009"
+    stage = fileio.staging_folder(target)
+    assert fileio.in_staging_folder(stage / "report.html") and fileio.in_staging_folder(stage / "tables" / "a.csv")
+    assert not fileio.in_staging_folder(tmp_path / "x.csv") and not fileio.in_staging_folder(stage / "a" / "b" / "c")
+    fileio.atomic_write_text(stage / "report.html", "<p>uusi</p>")
+    fileio.atomic_write_text(stage / "tables" / "a.csv", "a\n1\n")
+    assert fsynced == [] and synced == []  # nothing synced yet: nothing of it is visible
+    fileio.atomic_write_text(tmp_path / "other.txt", "x")  # outside a staging folder: file + folder fsynced
+    assert len(fsynced) == 2
+    fileio.replace_folder(stage, target, check=False)
+    assert synced == [stage]  # once, before the rename
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
+        "report.html", "tables", "tables/a.csv"]  # the marker does not reach the published folder
+    assert (target / "report.html").read_text(encoding="utf-8") == "<p>uusi</p>" and not stage.exists()
+

@@ -56,17 +56,47 @@ def test_chart_data_holds_what_is_drawn_and_never_a_suppressed_value():
     assert [r["value"] for r in plots.chart_data(line)] == [100.0, 120.0]
 
 
-def test_show_writes_the_chart_csv_and_png_and_links_them(tmp_path, monkeypatch):
+def test_show_writes_the_chart_csv_and_svg_and_links_them(tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    fig = plots.line_chart({"Alue": ([2020, 2021], [7.5, 8.0])}, title="t", unit="%", prov=PROV, decimals=1)
+    fig = plots.line_chart({"Alue": ([2020, 2021], [7.5, 8.0])}, title="Syntyvyys", unit="%", prov=PROV, decimals=1)
     show(fig, "births", str(tmp_path / "tables"), "fi")
     rows = list(csv.DictReader((tmp_path / "tables" / "chart_births.csv").open(encoding="utf-8")))
     assert [(r["series"], r["year"], float(r["value"])) for r in rows] == [("Alue", "2020", 7.5), ("Alue", "2021", 8.0)]
-    assert (tmp_path / "tables" / "chart_births.png").read_bytes()[:4] == b"\x89PNG"
+    svg = (tmp_path / "tables" / "chart_births.svg").read_text(encoding="utf-8")
+    assert not (tmp_path / "tables" / "chart_births.png").exists()  # the SVG is the chart's one image
+    # the figure shown is that file's text, with the size of a 9 × 5 inch figure at 100 dpi and its title as alt
+    data, meta = shown[0]._repr_mimebundle_()
+    assert data["image/svg+xml"] == svg and meta["image/svg+xml"] == {"width": 900, "height": 500, "alt": "Syntyvyys"}
+    assert svg.startswith('<svg') and 'width="900" height="500"' in svg.split(">", 1)[0]
+    assert '<title>Syntyvyys</title>' in svg and 'aria-label="Syntyvyys"' in svg
+    # text as text, not glyph outlines: the title, the unit, and tick labels 0,0 … 8,0 (a rate starts at
+    # zero; steps of 2 reach 8, the highest value) in the decimal comma of a Finnish report
+    assert {"Syntyvyys", "%", "0,0", "8,0"} <= set(svg_texts(svg)) and "DejaVuSans-" not in svg  # no glyph defs
     link = shown[-1].data
-    assert 'href="tables/chart_births.csv"' in link and 'href="tables/chart_births.png"' in link
-    assert "Lataa luvut (CSV)" in link
+    assert 'href="tables/chart_births.csv"' in link and 'href="tables/chart_births.svg"' in link
+    assert "Lataa luvut (CSV)" in link and "Lataa kuva (SVG)" in link
+
+
+def svg_texts(svg: str) -> list[str]:
+    """The texts of an SVG's ``<text>`` elements, unescaped."""
+    import html
+
+    return [html.unescape(s) for s in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def test_chart_svg_never_carries_a_suppressed_value():
+    # F's 987 is suppressed: the figure's text has C's value (1 500 with a narrow no-break space), the
+    # "salattu" mark, and nowhere 987 (nor in any attribute: the bar is the hatched 15 % stub)
+    fig = plots.bar_chart(["C Teollisuus", "F Rakentaminen"], [1500.0, 987.0], suppressed=[False, True],
+                          title="Henkilöstö", unit="htv", prov=PROV)
+    svg = plots.figure_svg(fig, "Henkilöstö")
+    texts = [s.strip() for s in svg_texts(svg)]
+    assert "1\u202f500" in texts and "salattu" in texts
+    assert not any("987" in s for s in texts) and "987" not in svg
+    assert svg == plots.figure_svg(plots.bar_chart(["C Teollisuus", "F Rakentaminen"], [1500.0, 987.0],
+                                                   suppressed=[False, True], title="Henkilöstö", unit="htv",
+                                                   prov=PROV), "Henkilöstö")  # same figure, same bytes
 
 
 def test_no_download_links_without_an_output_folder(tmp_path, monkeypatch):
@@ -75,6 +105,8 @@ def test_no_download_links_without_an_output_folder(tmp_path, monkeypatch):
     show(plots.line_chart({"A": ([1, 2], [1, 2])}, title="t", unit="u", prov=PROV))
     assert len(shown) == 1  # the image alone
     assert "download" in chart_downloads_html(save_chart([{"a": 1}], b"\x89PNG", str(tmp_path), "x"), str(tmp_path))
+    assert 'href="' + tmp_path.name + '/chart_y.svg"' in chart_downloads_html(
+        save_chart([{"a": 1}], "<svg/>", str(tmp_path), "y"), str(tmp_path))
 
 
 def _tick_labels(fig, axis="y"):

@@ -66,3 +66,21 @@ def test_report_fingerprint_follows_insights_of_similar_areas(tmp_path, monkeypa
     assert insights_fingerprint("KU009") == before
     store.add(peers[1], "trend", "Samankaltaisen alueen havainto")
     assert insights_fingerprint("KU009") != before  # the report shows it: it must be rebuilt
+
+
+def test_every_areas_growth_computed_once_equals_the_areas_computed_alone():
+    # reports.similar.embedded_growth computes all of Finland's areas together once a kernel; each area's
+    # value and suppression flag must be what its own report section computed before (its peers alone)
+    from kasvudata_utils.data import load_business_table
+
+    every, _ = rs.embedded_growth(2018, 2023)
+    assert len(every) >= 390  # 308 municipalities, their sub-regions and regions
+    table = load_business_table()
+    for codes in (["KU009", *similar_codes("KU009", 5)], ["SK177", *similar_codes("SK177", 5)],
+                  ["MK17", *similar_codes("MK17", 5)]):
+        alone, _ = rs.personnel_growth(table, codes, 2018, 2023)
+        assert sorted(alone.index) == sorted(codes)
+        pd.testing.assert_frame_equal(every.loc[codes], alone.loc[codes], check_names=False)
+    # a table that covers none of the codes gives no rows (their growth unknown), never an error
+    none, _ = rs.personnel_growth(table[table["area_code"] == "KU009"], ["KU564"], 2018, 2023)
+    assert none.empty

@@ -541,7 +541,7 @@ def test_sk177_csv_values_are_the_pages_values_and_the_folder_holds_each_file_on
     assert len(set(contents)) == len(contents), "a file is stored twice"
     nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))
     outs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
-    assert not any("image/png" in o.get("data", {}) for o in outs)
+    assert not any("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {}) for o in outs)
     imgs = [re.search(r'src="([^"]+)"', "".join(o["data"]["text/html"])).group(1) for o in outs
             if "<img " in "".join(o.get("data", {}).get("text/html", ""))]
     assert len(imgs) >= 8 and all((folder / src).is_file() for src in imgs)

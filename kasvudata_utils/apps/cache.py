@@ -97,17 +97,19 @@ def precompute_app_data(out_dir=None, source=None):
         ["area_code", "reference_code", "indicator", "industry_code", "year"], kind="stable", ignore_index=True)
     folder = app_cache_dir(out_dir, source)
     folder.mkdir(parents=True, exist_ok=True)
+    features: dict = {}
     with atomic_target(folder / APP_CACHE_FILE) as tmp:
         out.to_csv(tmp, index=False)  # floats as their shortest repr: read back exactly
     meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist()),
             **firm_meta,
             # the insights board (no pandas in its kernel) reads these for "what advisers in areas like yours noticed"
-            "similar": similar_map(areas.home_region_areas(), source=source),
+            # (both maps from one load of each level's similarity features: ≈ 3 s of the data build each)
+            "similar": similar_map(areas.home_region_areas(), source=source, features=features),
             # the explorer's compare=similar: the most similar areas inside the region (the only ones the
             # cache holds) with their distances and the vintage of the features, so that its kernel never
             # reads the similarity features' Parquet files (issue 17 follow-up: pyarrow is blocked there)
             SIMILAR_KEY: similar_distance_map(areas.home_region_areas(), DEFAULT_COMPARE_N,
-                                              within=areas.HOME_REGION, source=source)}
+                                              within=areas.HOME_REGION, source=source, features=features)}
     atomic_write_text(folder / APP_META_FILE, json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True))
     return folder
 

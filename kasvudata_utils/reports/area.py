@@ -190,6 +190,24 @@ class AreaReport:
         return rep
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _series(self, area: str, indicator: str):
+        """:func:`series` of the report's own (rounded) indicators, industry ALL, from one grouping of them.
+
+        (The yearly tables ask for ≈ 30 series; each :func:`series` call filtered the whole long table.)
+        """
+        if getattr(self, "_all_series", None) is None:
+            rows = self.ind[self.ind["industry_code"] == "ALL"]
+            self._all_series = {key: sub for key, sub in rows.groupby(["area_code", "indicator"], sort=False)}
+        sub = self._all_series.get((area, indicator))
+        return series(sub, area, indicator) if sub is not None else ([], [], [])
+
+    def _rate_bases(self) -> dict:
+        """The firm counts behind the area's and the reference's rates (small numbers), computed once a report."""
+        if getattr(self, "_bases", None) is None:
+            self._bases = {self.d.reference: rate_bases(self.ind, self.d.reference),
+                           self.d.area: rate_bases(self.ind, self.d.area, births_by_year(self.firms, self.d.area))}
+        return self._bases
+
     def _label(self, code):
         return industry_label(code, self.lang)
 
@@ -278,8 +296,8 @@ class AreaReport:
         spec = {k: v for k, v in spec.items() if k in w}
         show(html_table(w, spec, L, index_label=self._label))
         save_table(w.reset_index(), self.out, "growth")
-        years, va, _ = series(self.ind, a, "personnel")
-        yr, vr, _ = series(self.ind, r, "personnel")
+        years, va, _ = self._series(a, "personnel")
+        yr, vr, _ = self._series(r, "personnel")
         if len(years) > 1:
             fig = line_chart({self.name: (years, va), self.ref_name: (yr, vr)}, index_base=True,
                              title=t("chart_personnel_index", L, start=years[0]),
@@ -349,11 +367,10 @@ class AreaReport:
         """
         L, rows, long, small = self.lang, {}, [], set()
         # the area's births from its firm panel (exact, also before the period); the reference's from its table
-        bases = {self.d.reference: rate_bases(self.ind, self.d.reference),
-                 self.d.area: rate_bases(self.ind, self.d.area, births_by_year(self.firms, self.d.area))}
+        bases = self._rate_bases()
         for name, (label, dec) in names.items():
             for area, who in ((self.d.area, self.name), (self.d.reference, self.ref_name)):
-                years, vals, sup = series(self.ind, area, name)
+                years, vals, sup = self._series(area, name)
                 pairs = [(y, v, s) for y, v, s in zip(years, vals, sup, strict=True)
                          if self.d.start <= y <= self.d.end]
                 if not pairs or all(pd.isna(v) and not s for _, v, s in pairs):
@@ -401,8 +418,8 @@ class AreaReport:
                             "survival_rate_1y_pct": (t("col_survival_1y", L), 1),
                             "survival_rate_3y_pct": (t("col_survival_3y", L), 1),
                             "survival_rate_5y_pct": (t("col_survival_5y", L), 1)}, "demography")
-        ya, ba, _ = series(self.ind, self.d.area, "birth_rate_pct")
-        yd, da, _ = series(self.ind, self.d.area, "death_rate_pct")
+        ya, ba, _ = self._series(self.d.area, "birth_rate_pct")
+        yd, da, _ = self._series(self.d.area, "death_rate_pct")
         if len(ya) > 1:
             self._chart(line_chart({t("col_birth_rate", L): (ya, ba), t("col_death_rate", L): (yd, da)}, decimals=1,
                              title=t("chart_births_deaths", L, area=self.name), unit=t("unit_pct", L),

@@ -8,18 +8,20 @@ Light pages: the JupyterLab stylesheets (≈ 264 KB, unused by the reports) are 
 one stylesheet source (``templates/report.css``, ≈ 3.6 KB) is inlined at build time, so the first
 paint waits for no second request (a linked stylesheet costs one round trip: on a 3G connection
 0.5–2 s; ``css_href`` still links it instead). Every figure is a file beside the page, linked by an
-``<img>`` with ``width``, ``height`` and ``alt``, instead of base64 inside the HTML: the chart's own
-download ``tables/chart_<name>.png`` when that file holds the same bytes (one file, not two), else
-``figures/NN.png`` (the palette PNG of :func:`kasvudata_utils.plots.optimise_png`). The executed
-notebook published beside the page (:func:`lighten_notebook`) shows its figures from those same files.
+``<img>`` with ``width``, ``height`` and ``alt``, instead of inline data in the HTML: the chart's own
+download ``tables/chart_<name>.svg`` (the compact SVG of :func:`kasvudata_utils.plots.figure_svg`) when
+that file holds the same bytes (one file, not two), else ``figures/NN.svg`` (or ``.png`` for a PNG
+output). The executed notebook published beside the page (:func:`lighten_notebook`) shows its figures
+from those same files.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from kasvudata_utils.fileio import atomic_write_bytes, atomic_write_text
 from kasvudata_utils.labels import t
-from kasvudata_utils.plots import png_size
+from kasvudata_utils.plots import png_size, svg_size
 from kasvudata_utils.reports.toc import add_toc
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
@@ -53,53 +55,70 @@ def _clean(nb):
 TABLES_DIR = "tables"
 
 
+#: The figure formats a report page links as files: output MIME type → file extension.
+IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png"}
+
+
+def _image_bytes(mime: str, data) -> bytes:
+    """A figure output's file bytes: base64-decoded PNG, or the SVG text (one string or a list of lines)."""
+    import base64
+
+    text = "".join(data) if isinstance(data, list) else data
+    return base64.b64decode(text) if mime == "image/png" else text.encode("utf-8")
+
+
+def _image_size(mime: str, raw: bytes) -> tuple[int, int]:
+    return png_size(raw) if mime == "image/png" else svg_size(raw.decode("utf-8"))
+
+
 def _chart_files(folder) -> dict[bytes, str]:
-    """The chart images already beside the page (``tables/chart_*.png``): their bytes → relative path."""
+    """The chart images already beside the page (``tables/chart_*.svg``, ``.png``): their bytes → relative path."""
     tables = Path(folder) / TABLES_DIR
-    return {p.read_bytes(): f"{TABLES_DIR}/{p.name}" for p in sorted(tables.glob("chart_*.png"))} \
-        if tables.is_dir() else {}
+    if not tables.is_dir():
+        return {}
+    return {p.read_bytes(): f"{TABLES_DIR}/{p.name}" for ext in IMAGE_TYPES.values()
+            for p in sorted(tables.glob(f"chart_*.{ext}"))}
 
 
 def extract_figures(nb, folder, lang: str = "fi") -> list[Path]:
-    """Link every PNG output of ``nb`` to a file beside the page; write the ones no file holds yet.
+    """Link every figure output (SVG or PNG) of ``nb`` to a file beside the page; write the ones no file holds yet.
 
-    A figure whose bytes are a chart download of the report (``tables/chart_<name>.png``, written by
+    A figure whose bytes are a chart download of the report (``tables/chart_<name>.svg``, written by
     :func:`kasvudata_utils.reports.common.save_chart`) is linked to that file; any other is written
-    to ``folder/figures/NN.png``. The notebook node is changed in place (the caller's :func:`_clean`
-    copy): each PNG output gets ``metadata.filenames`` (nbconvert's ``<img src>``), its pixel
+    to ``folder/figures/NN.svg`` (``.png``). The notebook node is changed in place (the caller's
+    :func:`_clean` copy): each figure output gets ``metadata.filenames`` (the ``<img src>``), its pixel
     ``width``/``height`` unless set, and an ``alt`` text (the figure's title set by the report, else
     "Kuvio N" / "Figure N"). Stale figures of an earlier export in that folder are removed. Returns
     the files the page links, in page order.
     """
-    import base64
-
     fig_dir = Path(folder) / FIGURES_DIR
     charts = _chart_files(folder)
     written, linked = [], []
     for cell in nb.cells:
         for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             data = out.get("data", {})
-            if "image/png" not in data:
+            mime = next((m for m in IMAGE_TYPES if m in data), None)
+            if mime is None:
                 continue
-            raw = base64.b64decode(data["image/png"])
+            raw = _image_bytes(mime, data[mime])
             n = len(linked) + 1
             if raw in charts:
                 rel = charts[raw]
             else:
-                rel = f"{FIGURES_DIR}/{n:02d}.png"
+                rel = f"{FIGURES_DIR}/{n:02d}.{IMAGE_TYPES[mime]}"
                 written.append(atomic_write_bytes(Path(folder) / rel, raw))
             linked.append(Path(folder) / rel)
             meta = out.setdefault("metadata", {})
-            meta.setdefault("filenames", {})["image/png"] = rel
-            png_meta = meta.setdefault("image/png", {})
-            if "width" not in png_meta and "width" not in meta:
-                png_meta["width"], png_meta["height"] = png_size(raw)
-            if not (png_meta.get("alt") or meta.get("alt")):
-                png_meta["alt"] = t("figure_alt", lang, n=n)
+            meta.setdefault("filenames", {})[mime] = rel
+            img_meta = meta.setdefault(mime, {})
+            if "width" not in img_meta and "width" not in meta:
+                img_meta["width"], img_meta["height"] = _image_size(mime, raw)
+            if not (img_meta.get("alt") or meta.get("alt")):
+                img_meta["alt"] = t("figure_alt", lang, n=n)
     keep = {p.name for p in written}
     if fig_dir.is_dir():
-        for p in fig_dir.glob("*.png"):
-            if p.name not in keep:
+        for p in fig_dir.iterdir():
+            if p.suffix[1:] in IMAGE_TYPES.values() and p.name not in keep:
                 p.unlink()
         if not any(fig_dir.iterdir()):
             fig_dir.rmdir()
@@ -111,7 +130,7 @@ FIGURE_KEY = "kasvudata_figure"
 
 
 def restore_figures(nb, folder) -> None:
-    """Put back, in place, the PNG data of every figure :func:`lighten_notebook` replaced by its file.
+    """Put back, in place, the image data of every figure :func:`lighten_notebook` replaced by its file.
 
     So a page exported from a published (lightened) notebook is the page exported from the executed
     one. A file that is gone leaves the output as its ``<img>`` link.
@@ -122,23 +141,24 @@ def restore_figures(nb, folder) -> None:
         for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             rel = out.get("metadata", {}).get(FIGURE_KEY)
             path = Path(folder) / str(rel or "")
-            if not rel or "image/png" in out.get("data", {}) or not path.is_file():
+            mime = next((m for m, ext in IMAGE_TYPES.items() if path.suffix == f".{ext}"), "image/png")
+            if not rel or mime in out.get("data", {}) or not path.is_file():
                 continue
             out["data"].pop("text/html", None)
-            out["data"]["image/png"] = base64.b64encode(path.read_bytes()).decode("ascii")
+            raw = path.read_bytes()
+            out["data"][mime] = base64.b64encode(raw).decode("ascii") if mime == "image/png" else raw.decode("utf-8")
             del out["metadata"][FIGURE_KEY]
 
 
 def lighten_notebook(ipynb, folder=None) -> Path:
-    """Rewrite an executed notebook so that its figures are the files beside it, not base64 copies.
+    """Rewrite an executed notebook so that its figures are the files beside it, not copies inside it.
 
-    Each ``image/png`` output whose bytes are a file of the report folder (``tables/chart_*.png``,
-    ``figures/*.png``) becomes an HTML ``<img>`` of that file (relative, as Jupyter resolves it beside
-    the notebook) with the same size and text alternative; ``text/plain`` stays. A figure no file holds
-    is left as it is. The notebook's code, tables and text are unchanged; running it again restores the
-    embedded figures. About 0.3 MB less per published notebook.
+    Each figure output (``image/svg+xml`` or ``image/png``) whose bytes are a file of the report folder
+    (``tables/chart_*``, ``figures/*``) becomes an HTML ``<img>`` of that file (relative, as Jupyter
+    resolves it beside the notebook) with the same size and text alternative; ``text/plain`` stays. A
+    figure no file holds is left as it is. The notebook's code, tables and text are unchanged; running
+    it again restores the embedded figures.
     """
-    import base64
     import html as html_lib
     import json
 
@@ -147,23 +167,24 @@ def lighten_notebook(ipynb, folder=None) -> Path:
     files = _chart_files(folder)
     fig_dir = folder / FIGURES_DIR
     if fig_dir.is_dir():
-        files.update({q.read_bytes(): f"{FIGURES_DIR}/{q.name}" for q in sorted(fig_dir.glob("*.png"))})
+        files.update({q.read_bytes(): f"{FIGURES_DIR}/{q.name}" for q in sorted(fig_dir.iterdir())
+                      if q.suffix[1:] in IMAGE_TYPES.values()})
     nb = json.loads(p.read_text(encoding="utf-8"))
     changed = False
     for cell in nb.get("cells", []):
         for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             data = out.get("data", {})
-            png = data.get("image/png")
-            if not png:
+            mime = next((m for m in IMAGE_TYPES if data.get(m)), None)
+            if mime is None:
                 continue
-            rel = files.get(base64.b64decode("".join(png) if isinstance(png, list) else png))
+            rel = files.get(_image_bytes(mime, data[mime]))
             if rel is None:
                 continue
             meta = out.get("metadata", {})
-            pm = meta.get("image/png", {}) if isinstance(meta.get("image/png"), dict) else {}
+            im = meta.get(mime, {}) if isinstance(meta.get(mime), dict) else {}
             attrs = "".join(f' {k}="{html_lib.escape(str(v), quote=True)}"'
-                            for k in ("width", "height", "alt") if (v := pm.get(k, meta.get(k))))
-            del data["image/png"]
+                            for k in ("width", "height", "alt") if (v := im.get(k, meta.get(k))))
+            del data[mime]
             data["text/html"] = f'<img src="{html_lib.escape(rel, quote=True)}"{attrs}>'
             out["metadata"] = {**meta, FIGURE_KEY: rel}  # restore_figures reads the file back for an export
             changed = True
@@ -180,6 +201,38 @@ def css_string(text: str) -> str:
     """
     text = " ".join(str(text).split()).replace("\\", "\\\\").replace('"', '\\"').replace("</", "<\\/")
     return f'"{text}"'
+
+
+_EXPORTERS: dict = {}
+_EXPORTERS_LOCK = threading.Lock()
+
+
+def exporter(lang: str, warm: bool = False):
+    """The page exporter of ``lang``, made once per process.
+
+    A new ``HTMLExporter`` compiles its ten Jinja templates again (≈ 0.1–0.2 s of CPU, ≈ 1.7 s with the
+    imports in a fresh worker); a batch worker exports every one of its reports with the same one.
+    ``warm`` also renders an empty notebook, so the templates are compiled before the first page.
+    """
+    with _EXPORTERS_LOCK:  # the worker makes one ahead in a thread (reports.worker.warm_exporter)
+        if lang not in _EXPORTERS:
+            _EXPORTERS[lang] = _new_exporter(lang)
+            if warm:
+                import nbformat
+
+                _EXPORTERS[lang].from_notebook_node(nbformat.v4.new_notebook(), resources={"language_code": lang})
+        return _EXPORTERS[lang]
+
+
+def _new_exporter(lang: str):
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.CSSHTMLHeaderPreprocessor.enabled = False  # code highlighting CSS: the page shows no code
+    return HTMLExporter(config=config, template_name="kasvudata", extra_template_basedirs=[str(TEMPLATE_ROOT)],
+                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                        language_code=lang)
 
 
 def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", title: str | None = None,
@@ -208,8 +261,6 @@ def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", titl
         The page written.
     """
     import nbformat
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
 
     nb = _clean(nbformat.read(str(ipynb), as_version=4))
     restore_figures(nb, Path(ipynb).parent)  # a published notebook links its figures: the same page
@@ -218,17 +269,13 @@ def export_html(ipynb, html, lang: str = "fi", home: str = "../index.html", titl
         nb.metadata["title"] = title
     if figures:
         extract_figures(nb, Path(html).parent, lang)
-    config = Config()
-    config.CSSHTMLHeaderPreprocessor.enabled = False  # code highlighting CSS: the page shows no code
-    exporter = HTMLExporter(config=config, template_name="kasvudata", extra_template_basedirs=[str(TEMPLATE_ROOT)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                            language_code=lang)
+    page_exporter = exporter(lang)
     resources = {"kasvudata_css": "" if css_href else site_css(), "kasvudata_css_href": css_href or "",
                  "kasvudata_home": home,
                  "kasvudata_home_label": "← " + t("site_home", lang), "language_code": lang,
                  "kasvudata_page_label": t("report_page", lang),
                  "kasvudata_running_title": css_string(title or ""),
                  "metadata": {"name": title or Path(html).parent.name}}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body, _ = page_exporter.from_notebook_node(nb, resources=resources)
     atomic_write_text(html, body)
     return Path(html)

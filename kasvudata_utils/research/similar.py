@@ -531,7 +531,16 @@ def comparison_set(area, compare=None, n: int = DEFAULT_COMPARE_N, source=None) 
     return out
 
 
-def similar_map(codes, n: int = DEFAULT_COMPARE_N, source=None) -> dict[str, list[str]]:
+def _level_features(level: str, source, features: dict | None) -> pd.DataFrame:
+    """:func:`load_similarity_features` of ``level``, kept in ``features`` (when given) for the next map."""
+    if features is None:
+        return load_similarity_features(level, source=source)
+    if level not in features:
+        features[level] = load_similarity_features(level, source=source)
+    return features[level]
+
+
+def similar_map(codes, n: int = DEFAULT_COMPARE_N, source=None, features: dict | None = None) -> dict[str, list[str]]:
     """``{code: [its n most similar areas]}`` for standard areas (the features of each level loaded once).
 
     ``SSS`` and custom areas are left out. The app cache stores this for the 38 home areas so that the
@@ -539,6 +548,9 @@ def similar_map(codes, n: int = DEFAULT_COMPARE_N, source=None) -> dict[str, lis
 
     >>> similar_map(["KU564", "SSS"], 2)
     {'KU564': ['KU179', 'KU297']}
+
+    ``features`` (level → the frame of :func:`load_similarity_features`) is filled and reused by a
+    caller that asks for several maps of one data source (:func:`_level_features`).
     """
     by_level: dict[str, list[str]] = {}
     for c in codes:
@@ -547,13 +559,14 @@ def similar_map(codes, n: int = DEFAULT_COMPARE_N, source=None) -> dict[str, lis
             by_level.setdefault(areas.level_of(code), []).append(code)
     out = {}
     for level, members in by_level.items():
-        feats = load_similarity_features(level, source=source)
+        feats = _level_features(level, source, features)
         for code in members:
             out[code] = find_similar(feats, code, n)["area_code"].tolist()[1:]
     return out
 
 
-def similar_distance_map(codes, n: int = DEFAULT_COMPARE_N, within=None, source=None) -> dict:
+def similar_distance_map(codes, n: int = DEFAULT_COMPARE_N, within=None, source=None,
+                         features: dict | None = None) -> dict:
     """The ``n`` most similar areas of each standard area of ``codes``, with their distances and the data's vintage.
 
     What the explorer's ``compare=similar`` shows, computed once into the app cache so that an app kernel
@@ -566,7 +579,7 @@ def similar_distance_map(codes, n: int = DEFAULT_COMPARE_N, within=None, source=
     dict
         ``{"areas": {code: [[similar code, distance], …]}, "vintage": {…}}`` (``vintage`` as in
         :func:`municipality_base`; floats survive JSON unchanged); an area with no peer inside
-        ``within`` (the region itself) has an empty list.
+        ``within`` (the region itself) has an empty list. ``features``: as in :func:`similar_map`.
 
     >>> m = similar_distance_map(["KU564", "SSS"], 2)
     >>> [c for c, _ in m["areas"]["KU564"]], m["vintage"]["population_year"]
@@ -580,7 +593,7 @@ def similar_distance_map(codes, n: int = DEFAULT_COMPARE_N, within=None, source=
     out: dict = {}
     vintage: dict = dict(EMBEDDED_VINTAGE)
     for level, members in by_level.items():
-        feats = load_similarity_features(level, source=source)
+        feats = _level_features(level, source, features)
         vintage = feats.attrs["vintage"]
         for code in members:
             try:

@@ -67,10 +67,19 @@ def test_every_chart_has_its_numbers_and_image_beside_it(report_page, report):
     blocks = page.eval_on_selector_all(
         ".kd-downloads", "els => els.map(p => Array.from(p.querySelectorAll('a')).map(a => a.getAttribute('href')))")
     assert images >= 8 and len(blocks) == images  # one download line per chart
-    for csv_href, png_href in blocks:
-        assert csv_href.endswith(".csv") and png_href.endswith(".png")
-        assert (report.parent / csv_href).is_file() and (report.parent / png_href).is_file()
-        assert (report.parent / png_href).read_bytes()[:4] == b"\x89PNG"
+    srcs = page.eval_on_selector_all(".jp-OutputArea-output img", "els => els.map(i => i.getAttribute('src'))")
+    for (csv_href, svg_href), src in zip(blocks, srcs, strict=True):
+        # issue 18: the chart's image is its compact SVG, the page's <img> and its download alike
+        assert csv_href.endswith(".csv") and svg_href.endswith(".svg") and src == svg_href
+        assert (report.parent / csv_href).is_file() and (report.parent / svg_href).is_file()
+        assert (report.parent / svg_href).read_text(encoding="utf-8").startswith("<svg")
+    # every chart image decoded in Chromium at its own size (lazy images scrolled into view first)
+    sizes = page.evaluate("""async () => { const out = [];
+        for (const i of document.querySelectorAll('.jp-OutputArea-output img')) {
+          i.loading = 'eager'; i.scrollIntoView(); await i.decode();
+          out.push([i.naturalWidth, i.naturalHeight, +i.getAttribute('width'), +i.getAttribute('height'), i.alt]); }
+        return out; }""")
+    assert all(nw == w and nh == h and w >= 600 and alt for nw, nh, w, h, alt in sizes)
     # the numbers drawn: the personnel index starts at 100 for both series (definition of the index)
     rows = list(csv.DictReader((report.parent / "tables" / "chart_personnel_index.csv").open(encoding="utf-8")))
     first = {}
