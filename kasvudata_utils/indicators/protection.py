@@ -127,7 +127,7 @@ def _groups(t: pd.DataFrame):
 
 
 #: bump when a rule changes: cached patterns of older rules are then never read
-RULES_VERSION = "lp-protection-3"
+RULES_VERSION = "lp-protection-4"
 LEVELS_ENV = "KASVUDATA_PROTECTION_LEVELS"
 CACHE_MIN_ROWS = 2000  # smaller tables are protected in well under a second: not cached
 
