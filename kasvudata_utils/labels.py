@@ -661,9 +661,11 @@ LABELS: dict[str, dict[str, str]] = {
                                 "en": "Nor can a suppressed figure be narrowed from the totals to within ±10 % "
                                       "(or 1 person or firm)."},
     "about_protection_synthetic": {"fi": "Synteettisessä aineistossa, jossa ei ole todellisia yrityksiä, ±10 %:n "
-                                         "suojaa ei sovelleta: se salaisi suurimman osan pienten alueiden luvuista.",
+                                         "suojaa ei sovelleta: sen laskeminen veisi minuutteja, ja se salaisi yli "
+                                         "puolet kuntien toimialaluvuista.",
                                    "en": "On synthetic data, which hold no real firms, the ±10 % protection is not "
-                                         "applied: it would hide most figures of small areas."},
+                                         "applied: it would take minutes to compute and hide over half of the "
+                                         "municipalities' industry figures."},
     "section_unavailable": {"fi": "Osio ei ole käytettävissä: {reason}", "en": "Section not available: {reason}"},
     "no_data_period": {"fi": "Ei tietoja tälle alueelle ja jaksolle.", "en": "No data for this area and period."},
     "suppressed_or_missing": {"fi": "salattu tai puuttuu", "en": "suppressed or missing"},

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_disclosure_attacks import count_panel, lone_firm_panel, panels
 
 from kasvudata_utils.indicators import audit, disclosure, intervals
@@ -216,3 +217,64 @@ def test_a_real_run_passes_the_audit_of_its_files_and_a_tampered_file_does_not(t
     ind.to_csv(ind_file, index=False)
     bad = subprocess.run(audit_cmd, capture_output=True, text=True, timeout=600)
     assert bad.returncode == 1 and "file publishes a suppressed cell" in bad.stdout
+
+
+def _two_way(values):
+    """Relations of a two-way table: rows (areas a, b, then their sum) × columns (industries, then ALL)."""
+    n_r, n_c = values.shape
+    row, gid, tot = [], [], []
+    for r in range(n_r):  # industries add up to ALL in each area
+        row += [r * n_c + c for c in range(n_c)]
+        gid += [r] * n_c
+        tot += [c == n_c - 1 for c in range(n_c)]
+    for c in range(n_c):  # areas add up to their parent in each industry
+        row += [r * n_c + c for r in range(n_r)]
+        gid += [n_r + c] * n_r
+        tot += [r == n_r - 1 for r in range(n_r)]
+    avoid = np.array([c == n_c - 1 for r in range(n_r) for c in range(n_c)])
+    return np.array(row), np.array(gid), np.array(tot), avoid
+
+
+def test_the_cheapest_complements_protect_with_members_only():
+    # industries X, Y, Z and ALL in areas a, b and their sum; (a, X) = 50 is dominated and needs ±5.
+    #        X    Y   Z  ALL
+    #   a   50   30   2   82
+    #   b   40   20   5   65
+    #  sum  90   50   7  147
+    # The exact rule hides (a, Z) = 2 beside it in row a (smallest), (b, X) = 40 in column X and then
+    # (b, Z) = 5 in column Z. The rectangle X–Z moves (a, X) up by at most (a, Z) = 2 < 5: exposed.
+    # Complements: the rectangle X–Y costs (30 + 1) + (20 + 1) per unit moved, the rectangle through
+    # the areas' totals (a, ALL), (b, ALL) a hundred times their value: Y goes, no total is hidden.
+    v = np.array([[50, 30, 2, 82], [40, 20, 5, 65], [90, 50, 7, 147]], dtype=float)
+    row, gid, tot, avoid = _two_way(v)
+    primary = np.zeros(12, dtype=bool)
+    primary[0] = True
+    f = disclosure.protect_measure(primary, v.ravel(), np.ones(12), 1.0, row, gid, tot, avoid=avoid)
+    assert f.reshape(3, 4).tolist() == [[True, True, True, False], [True, True, True, False],
+                                        [False, False, False, False]]
+    assert not disclosure.exposed_cells(f, v.ravel(), 1.0, row, gid, tot).any()
+    # (a, X) can now move by 5 both ways with (a, Y), (b, Y), (b, X) against it: its interval holds [45, 55]
+    a_eq = np.array([[1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1], [1, 0, 0, 1, 0, 0], [0, 1, 0, 0, 1, 0],
+                     [0, 0, 1, 0, 0, 1]], dtype=float)
+    lo, hi = intervals.interval(a_eq, np.array([82.0, 65.0, 90.0, 50.0, 7.0]), 0)
+    assert lo <= 45 and hi >= 55
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n_areas=st.integers(2, 4), n_ind=st.integers(2, 5))
+def test_protection_levels_hold_on_generated_two_way_tables(seed, n_areas, n_ind):
+    # any pattern of primary cells (lone firms, dominated cells) in areas × industries: every hidden
+    # cell's interval under all relations at once (the audit's exact programme) holds its level
+    rng = np.random.default_rng(seed)
+    m = np.round(rng.lognormal(2.0, 1.2, size=(n_areas, n_ind)), 1)
+    m[rng.random(m.shape) < 0.15] = 0.0
+    v = np.zeros((n_areas + 1, n_ind + 1))
+    v[:n_areas, :n_ind] = m
+    v[:n_areas, n_ind] = m.sum(axis=1)
+    v[n_areas] = v[:n_areas].sum(axis=0)
+    row, gid, tot, avoid = _two_way(v)
+    weights = (v.ravel() > 0).astype(float)
+    primary = (rng.random(v.size) < 0.25) & (weights > 0)
+    f = disclosure.protect_measure(primary, v.ravel(), weights, 1.0, row, gid, tot, avoid=avoid)
+    assert (f >= primary).all()
+    assert not disclosure.exposed_cells(f, v.ravel(), 1.0, row, gid, tot).any()

@@ -238,7 +238,7 @@ def exposed_cells(flags: np.ndarray, values: np.ndarray, unit: float, row: np.nd
     known = var[row] < 0
     b = -np.bincount(gid[known], weights=sign[known] * vals[row[known]], minlength=n_groups)
     h = ~known
-    from scipy.sparse import csr_matrix  # not at the top: app kernels import this module (intervals.py)
+    from scipy.sparse import csr_matrix  # scipy where used: app kernels import this module (intervals.py)
 
     a = csr_matrix((sign[h], (gid[h], var[row[h]])), shape=(n_groups, len(hidden)))
     x = vals[hidden]
@@ -278,13 +278,21 @@ def _complements(flags, exposed, values, weights, unit, row, gid, tot, avoid=Non
     return flags
 
 
+AVOID_COST = 100.0  # cost multiplier of an area's all-industries total as a complement (last resort)
+
+
 def protect_measure(flags, values, weights, unit: float, row, gid, tot, index=None, avoid=None) -> np.ndarray:
     """Secondary suppression of one measure until no suppressed cell is exposed.
 
-    First the exact rule (no relation with a single unknown), then, until the linear programme of
-    all relations finds no suppressed cell narrower than its protection level, one complementary
-    cell beside each exposed one and the exact rule again. Each round suppresses at least one more
-    cell, so the loop ends (at worst with every cell of the affected relations suppressed).
+    First the exact rule (no relation with a single unknown); then, while the linear programme of
+    all relations finds suppressed cells narrower than their protection level, each of them (largest
+    first) gets the cheapest set of complementary cells that protects it (:func:`_cover`: a
+    perturbation of the table that moves the cell by its protection level both ways and keeps every
+    relation and every published cell, cost = the cells' values, an area's all-industries total
+    (``avoid``) a hundred times dearer), then the exact rule again. A cell whose cover needs no
+    published cell is protected already. Where no cover exists the complements of
+    :func:`_complements` / :func:`_reach_further` are taken. Each round suppresses at least one more
+    cell or certifies one, so the loop ends.
 
     Examples
     --------
@@ -299,6 +307,12 @@ def protect_measure(flags, values, weights, unit: float, row, gid, tot, index=No
     weights = np.asarray(weights, dtype=np.float64)
     index = index if index is not None else membership_index(row, gid, len(flags))
     flags = secondary_until_stable(np.asarray(flags, dtype=bool), values, weights, row, gid, tot, index)
+    x = np.abs(np.nan_to_num(values))
+    cost = 1.0 + x  # a cell's value: small cells first (τ-ARGUS's default cost)
+    if avoid is not None:
+        cost = cost * np.where(np.asarray(avoid, dtype=bool), AVOID_COST, 1.0)
+    movable = (weights > 0) & (x > 0)  # a published cell without firms or value is never a complement
+    component = _components(row, gid, len(flags))
     safe = np.zeros(len(flags), dtype=bool)  # certified; stays so as more cells are hidden
     while True:
         check = flags & ~safe
@@ -306,12 +320,115 @@ def protect_measure(flags, values, weights, unit: float, row, gid, tot, index=No
         safe |= check & ~exposed
         if not exposed.any():
             return flags
-        new = _complements(flags, exposed, values, weights, unit, row, gid, tot, avoid)
-        if new.sum() == flags.sum():  # their own relations are all hidden: reach further along the chain
-            new = _reach_further(flags, exposed, values, weights, row, gid, tot, avoid)
-            if new.sum() == flags.sum():
-                return flags  # nothing published is connected to them any more
+        new = flags.copy()
+        stuck = np.zeros(len(flags), dtype=bool)
+        todo = np.flatnonzero(exposed)
+        for s in todo[np.argsort(-x[todo], kind="stable")]:
+            got = _cover(s, new, x, movable, cost, unit, row, gid, tot, index, component, avoid)
+            if got is None:
+                stuck[s] = True
+            elif new[got].all():
+                safe[s] = True  # a perturbation over hidden cells alone: protected as it is
+            else:
+                new[got] = True
+        if stuck.any() and new.sum() == flags.sum():
+            new = _complements(flags, stuck, values, weights, unit, row, gid, tot, avoid)
+            if new.sum() == flags.sum():  # their own relations are all hidden: reach further along the chain
+                new = _reach_further(flags, stuck, values, weights, row, gid, tot, avoid)
+                if new.sum() == flags.sum():
+                    return flags  # nothing published is connected to them any more
         flags = secondary_until_stable(new, values, weights, row, gid, tot, index)
+
+
+def _components(row, gid, n_rows: int) -> np.ndarray:
+    """Connected component of each row in the graph of relations (rows sharing a relation)."""
+    from scipy.sparse import csr_matrix, hstack, vstack
+    from scipy.sparse.csgraph import connected_components
+
+    if not len(row):
+        return np.arange(n_rows)
+    n_groups = int(gid.max()) + 1
+    inc = csr_matrix((np.ones(len(row)), (row, gid)), shape=(n_rows, n_groups))
+    adj = vstack([hstack([csr_matrix((n_rows, n_rows)), inc]), hstack([inc.T, csr_matrix((n_groups, n_groups))])])
+    _, label = connected_components(adj.tocsr(), directed=False)
+    return label[:n_rows]
+
+
+def _neighbourhood(s: int, hops: int, row, gid, index) -> np.ndarray:
+    """Rows reachable from row ``s`` through at most ``hops`` relations (each hop: its relations' cells)."""
+    by_group, g_start, by_row, r_start = index
+    cells = np.array([s], dtype=np.int64)
+    for _ in range(hops):
+        groups = np.unique(gid[by_row[_ranges(r_start[cells], r_start[cells + 1])]])
+        cells = np.unique(row[by_group[_ranges(g_start[groups], g_start[groups + 1])]])
+    return cells
+
+
+def _cover(s, flags, x, movable, cost, unit, row, gid, tot, index, component, avoid=None):
+    """Cheapest cells to hide so that hidden cell ``s`` is protected (None where no set will do).
+
+    First among the cells two relations away (a cell's industry and area relations and theirs:
+    the rectangles of a two-way table), then, where that fails or needs an area's all-industries
+    total, three relations away, then among all cells connected to ``s``; the cheapest found.
+    """
+    hide = np.asarray(avoid, dtype=bool) if avoid is not None else np.zeros(len(flags), dtype=bool)
+    best, best_cost = None, np.inf
+    for hops in (2, 3, None):
+        cells = (np.flatnonzero(component == component[s]) if hops is None
+                 else _neighbourhood(s, hops, row, gid, index))
+        got = _perturbation(s, cells, flags, x, movable, cost, unit, row, gid, tot, index)
+        if got is not None:
+            c = float(cost[got[~flags[got]]].sum())
+            if c < best_cost:
+                best, best_cost = got, c
+            if not (hide[got] & ~flags[got]).any():
+                return best
+    return best
+
+
+def _perturbation(s, cells, flags, x, movable, cost, unit, row, gid, tot, index):
+    """Cells of the cheapest perturbation y of the table that protects hidden cell ``s``, or None.
+
+    y is zero outside ``cells`` and on published cells that cannot move, keeps every relation
+    (A y = 0), moves s by its protection level p up (y_s = p) and, scaled by d/p with
+    d = min(p, x_s), down: x + y ≥ 0 and x − (d/p) y ≥ 0. Then x + y and x − (d/p) y are both
+    tables an attacker cannot tell from the truth once the cells where y ≠ 0 are hidden, so s's
+    interval holds [x_s − d, x_s + p] (Hundepool et al. 2012, §4.3; the single-cell linear programme of
+    τ-ARGUS's and sdcTable's heuristics). Minimises Σ cost_j |y_j| (hidden cells nearly free).
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix, hstack
+
+    by_group, g_start, by_row, r_start = index
+    p = float(intervals.protection_level(x[s], unit))
+    d = min(p, float(x[s]))
+    if d <= 0:
+        return np.array([s])
+    n = len(cells)
+    loc = np.full(len(flags), -1, dtype=np.int64)
+    loc[cells] = np.arange(n)
+    groups = np.unique(gid[by_row[_ranges(r_start[cells], r_start[cells + 1])]])
+    m = by_group[_ranges(g_start[groups], g_start[groups + 1])]
+    m = m[loc[row[m]] >= 0]
+    if not len(m):
+        return None
+    _, gi = np.unique(gid[m], return_inverse=True)
+    a = csr_matrix((np.where(tot[m], -1.0, 1.0), (gi, loc[row[m]])), shape=(int(gi.max()) + 1, n))
+    xs = x[cells] / p
+    move = flags[cells] | movable[cells]
+    up_b = np.where(move, xs * (p / d), 0.0)  # y_j ≤ x_j p / d: the downward table stays ≥ 0
+    down_b = np.where(move, xs, 0.0)  # y_j ≥ −x_j
+    c = np.where(flags[cells], 1e-4, cost[cells])
+    k = int(loc[s])
+    bounds = np.column_stack([np.zeros(2 * n), np.concatenate([up_b, down_b])])
+    bounds[k] = (1.0, 1.0)
+    bounds[n + k] = (0.0, 0.0)
+    r = linprog(np.concatenate([c, c]), A_eq=hstack([a, -a]).tocsr(), b_eq=np.zeros(a.shape[0]), bounds=bounds,
+                method="highs")
+    if r.status != 0:
+        return None
+    y = r.x[:n] - r.x[n:]
+    return cells[np.abs(y) > 1e-6]
 
 
 def _reach_further(flags, exposed, values, weights, row, gid, tot, avoid=None) -> np.ndarray:

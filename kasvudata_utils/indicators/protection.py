@@ -127,7 +127,7 @@ def _groups(t: pd.DataFrame):
 
 
 #: bump when a rule changes: cached patterns of older rules are then never read
-RULES_VERSION = "lp-protection-3"
+RULES_VERSION = "lp-protection-4"
 LEVELS_ENV = "KASVUDATA_PROTECTION_LEVELS"
 CACHE_MIN_ROWS = 2000  # smaller tables are protected in well under a second: not cached
 
@@ -146,10 +146,10 @@ def protection_levels_apply(cd) -> bool:
     """Whether the protection-level stage runs for this firm panel.
 
     It runs for every panel except KasvuDATA's own synthetic panels (``KASVUDATA_PROTECTION_LEVELS=on``
-    turns it on for those too, ``off`` off for all). On the synthetic panels, where no real firm can be
-    disclosed, it would hide most small-area figures (measured on the embedded panel: half of the
-    municipalities' and most sub-regions' totals, see METHODS), so they keep the exact rule only and
-    the audit reports what the protection levels would still add.
+    turns it on for those too, ``off`` off for all). The synthetic panels, where no real firm can be
+    disclosed, keep the exact rule only for time: the stage hides no area total there any more
+    (cost-minimising complements, :func:`disclosure.protect_measure`) but takes minutes per measure
+    on the embedded panel (see METHODS); the audit reports what it would still add.
     """
     env = os.environ.get(LEVELS_ENV, "").strip().lower()
     if env in ("on", "1", "true", "yes"):
