@@ -460,13 +460,7 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
     ny = int(year.max()) - y0 + 1 if len(year) else 1
     yi = year - y0
     n_ind = len(ind_names) + 1  # + 1: a missing industry (dropped from the industry rows, kept in ALL)
-    codes = list(dict.fromkeys(area_codes))
-    by_level: dict[str, list[str]] = {}
-    for code in codes:  # a custom area (KU009+KU977) is summed on its own: its municipalities also sit elsewhere
-        by_level.setdefault(code if areas.is_custom(code) else areas.level_of(code), []).append(code)
-    value_cols = [col for col in cells.columns if col not in KEYS]
-    max_cols = [col for col in value_cols if col.endswith("_max")]
-    sum_cols = [col for col in value_cols if col not in max_cols]
+    by_level, value_cols, sum_cols, max_cols = _areas_by_level_and_columns(area_codes, cells.columns)
     values = cells[value_cols]
     pieces = []
     for lvl, wanted in by_level.items():
@@ -502,12 +496,26 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
     if not pieces:
         return pd.DataFrame(columns=["area_code", "industry_code", "year"] + value_cols)
     out = pd.concat(pieces, ignore_index=True)
-    if kind == "table":
-        unknown = out["table_suppressed"] > 0
-        for col in ("n_firms", "personnel", "turnover_eur", "exports_eur"):
-            out.loc[unknown, col] = np.nan
-        out.loc[out["exports_missing"] > 0, "exports_eur"] = np.nan
+    return _table_unknowns(out) if kind == "table" else out
+
+
+def _table_unknowns(out: pd.DataFrame) -> pd.DataFrame:
+    """A table's sums over a StatFin-suppressed or missing cell are unknown (NaN), not the sum of the rest."""
+    unknown = out["table_suppressed"] > 0
+    for col in ("n_firms", "personnel", "turnover_eur", "exports_eur"):
+        out.loc[unknown, col] = np.nan
+    out.loc[out["exports_missing"] > 0, "exports_eur"] = np.nan
     return out
+
+
+def _areas_by_level_and_columns(area_codes, columns) -> tuple[dict[str, list[str]], list[str], list[str], list[str]]:
+    """The wanted areas by level (a custom area is a level of its own); the value, summed and maximum columns."""
+    by_level: dict[str, list[str]] = {}
+    for code in dict.fromkeys(area_codes):  # a custom area (KU009+KU977) is summed on its own
+        by_level.setdefault(code if areas.is_custom(code) else areas.level_of(code), []).append(code)
+    value_cols = [col for col in columns if col not in KEYS]
+    max_cols = [col for col in value_cols if col.endswith("_max")]
+    return by_level, value_cols, [col for col in value_cols if col not in max_cols], max_cols
 
 
 def _sum_max(values: pd.DataFrame, key: np.ndarray, sum_cols: list, max_cols: list) -> pd.DataFrame:
@@ -532,13 +540,7 @@ def _aggregate_cells_by_strings(cells: pd.DataFrame, area_codes, level: str = "s
             raise InputError(f"unknown TOL division {c.loc[bad, 'industry_code'].iloc[0]!r} in the data: "
                              f"expected two-digit codes 01…99")
         c = c.assign(industry_code=sec.astype("string"))
-    codes = list(dict.fromkeys(area_codes))
-    by_level: dict[str, list[str]] = {}
-    for code in codes:  # a custom area (KU009+KU977) is summed on its own: its municipalities also sit elsewhere
-        by_level.setdefault(code if areas.is_custom(code) else areas.level_of(code), []).append(code)
-    value_cols = [col for col in c.columns if col not in KEYS]
-    max_cols = [col for col in value_cols if col.endswith("_max")]
-    sum_cols = [col for col in value_cols if col not in max_cols]
+    by_level, value_cols, sum_cols, max_cols = _areas_by_level_and_columns(area_codes, c.columns)
     pieces = []
     for lvl, wanted in by_level.items():
         mapping = dict.fromkeys(areas.municipalities(lvl), lvl) if areas.is_custom(lvl) else _municipality_map(lvl)
@@ -558,12 +560,7 @@ def _aggregate_cells_by_strings(cells: pd.DataFrame, area_codes, level: str = "s
     out = pd.concat(pieces, ignore_index=True)
     out["industry_code"] = out["industry_code"].astype("string")
     out["area_code"] = out["area_code"].astype("string")
-    if kind == "table":
-        unknown = out["table_suppressed"] > 0
-        for col in ("n_firms", "personnel", "turnover_eur", "exports_eur"):
-            out.loc[unknown, col] = np.nan
-        out.loc[out["exports_missing"] > 0, "exports_eur"] = np.nan
-    return out
+    return _table_unknowns(out) if kind == "table" else out
 
 
 def _map_codes(codes: pd.Series, mapping: dict) -> pd.Series:
