@@ -28,7 +28,8 @@ same computed with disclosure control off), and attacks the published set:
   (personnel with decimals, euros: values that do not occur by chance).
 
 Intervals: :mod:`kasvudata_utils.indicators.intervals` (per connected block of relations; joint
-rounds first, a programme of its own for each cell they do not certify).
+rounds first, a programme of its own for each cell they do not certify; the exposed cells' exact
+intervals on their block, one warm solver per block).
 """
 from __future__ import annotations
 
@@ -148,11 +149,11 @@ def additive_exposures(published: pd.DataFrame, truth: pd.DataFrame, indicator: 
             a, bad = None, np.zeros(len(x), dtype=bool)
         if bad.any():
             hc = c.loc[hidden].reset_index(drop=True)
-            for j in np.flatnonzero(bad):
-                lo, hi = intervals.interval(a, np.array(b), int(j))
+            js = np.flatnonzero(bad)
+            for j, (lo, hi) in zip(js, intervals.intervals_of(a, np.array(b), js), strict=True):
                 rows.append({"source": "indicators", "area_code": hc.loc[j, "area_code"], "indicator": indicator,
                              "industry_code": hc.loc[j, "industry_code"], "year": int(year), "value": x[j],
-                             "lower": lo, "upper": hi, "reason": "additive relations (LP interval)"})
+                             "lower": float(lo), "upper": float(hi), "reason": "additive relations (LP interval)"})
     return pd.DataFrame(rows, columns=EXPOSED_COLUMNS)
 
 
