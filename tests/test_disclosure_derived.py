@@ -82,7 +82,8 @@ def test_audit_finds_derived_counts_in_a_leaky_output(derived_sets, tmp_path):
     assert hge[["area_code", "indicator", "year"]].values.tolist() == [["KU305", "hge_share_pct", 2022]]
     assert micro[["area_code", "indicator", "year"]].values.tolist() == [["KU832", "micro_share_pct", 2022]]
     # hge_count = 3 alone is no count of 1-2 firms: only the derived check finds this leak
-    assert not ((out.indicator == "hge_count") & (out.reason == "count of 1-2 firms with a confidential property")).any()
+    assert not ((out.indicator == "hge_count")
+                & (out.reason == "count of 1-2 firms with a confidential property")).any()
     # the same leak in a written long table (an app cache, a report's indicators.csv)
     folder = tmp_path / "leaky"
     folder.mkdir()

@@ -216,8 +216,8 @@ def derived_count_exposures(long: pd.DataFrame, source: str) -> pd.DataFrame:
     >>> t = pd.DataFrame({"area_code": "KU305", "industry_code": "ALL", "year": 2022,
     ...                   "indicator": ["establishments", "micro_share_pct", "hge_count", "hge_share_pct"],
     ...                   "value": [20.0, 95.0, 3.0, 75.0]})
-    >>> derived_count_exposures(t, "x")[["indicator", "reason"]].values.tolist()  # 1 firm of 10+; base 4
-    [['micro_share_pct', 'size class of 1-2 firms from micro_share_pct'], ['hge_share_pct', 'count of 1-2 firms from hge_share_pct and hge_count']]
+    >>> derived_count_exposures(t, "x")["indicator"].tolist()  # 1 firm of 10+; a base of 4, 1 not an HGE
+    ['micro_share_pct', 'hge_share_pct']
     """
     keys = ["area_code", "industry_code", "year"]
     vals = long.dropna(subset=["value"])
