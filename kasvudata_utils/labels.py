@@ -649,13 +649,15 @@ LABELS: dict[str, dict[str, str]] = {
     "about_methods": {"fi": "Määritelmät: KasvuDATAn METHODS-dokumentti. Tietosuoja: alle 3 yrityksen solut ja "
                             "solut, joissa suurin yritys on yli 80 %, on salattu (..), ja lisäksi muita soluja niin, "
                             "ettei salattua lukua voi laskea summista; osuudet, indeksit ja muut johdetut luvut "
-                            "julkaistaan vain julkaistuista soluista; 1–2 vientiyrityksen tai kasvuyrityksen "
-                            "lukumäärät salataan.",
+                            "julkaistaan vain julkaistuista soluista; 1–2 yrityksen lukumäärät "
+                            "vientiyrityksistä, kasvuyrityksistä ja kokoluokista salataan, myös silloin, kun "
+                            "lukumäärän saisi osuudesta ja yritysmäärästä (esim. mikroyritysten osuus).",
                       "en": "Definitions: the KasvuDATA METHODS document. Disclosure control: cells resting on "
                             "fewer than 3 firms or dominated (> 80 %) by one firm are suppressed (..), and other "
                             "cells besides so that no suppressed figure can be worked out from the totals; shares, "
                             "indices and other derived figures are published only from published cells; counts of "
-                            "1–2 exporters or high-growth firms are suppressed."},
+                            "1–2 exporters, high-growth firms or firms of a size class are suppressed, also where "
+                            "a share and a firm count would give them (e.g. the micro-firm share)."},
     "about_protection_levels": {"fi": "Salattua lukua ei myöskään voi rajata summista ±10 %:n (tai 1 henkilön tai "
                                       "yrityksen) tarkkuudelle.",
                                 "en": "Nor can a suppressed figure be narrowed from the totals to within ±10 % "

@@ -132,7 +132,7 @@ def test_workshop_synthetic_firm_data_reaches_the_kernels(tmp_path, monkeypatch,
 
 
 def test_a_cache_without_the_explorers_similar_areas_is_rebuilt(tmp_path, monkeypatch):
-    """A cache written before the explorer's similar areas moved into it lacks them: it is rebuilt, once."""
+    """A cache from before the explorer's similar areas moved into it, or of older disclosure rules: rebuilt, once."""
     import json
 
     folder = tmp_path / "cache"
@@ -143,9 +143,14 @@ def test_a_cache_without_the_explorers_similar_areas_is_rebuilt(tmp_path, monkey
     monkeypatch.setattr(cache, "precompute_app_data", lambda out, source: built.append(out))
     cache.ensure_app_data(folder, source=sources.DataSource())
     assert built == [folder]
-    (folder / cache.APP_META_FILE).write_text(json.dumps({"similar": {}, cache.SIMILAR_KEY: {"areas": {}}}))
+    current = {"similar": {}, cache.SIMILAR_KEY: {"areas": {}}, cache.RULES_KEY: cache.RULES_VERSION}
+    (folder / cache.APP_META_FILE).write_text(json.dumps(current))
     cache.ensure_app_data(folder, source=sources.DataSource())
     assert built == [folder]  # current: not rebuilt again
+    # figures suppressed under older disclosure rules (e.g. before base − HGEs had to be 0 or ≥ 3): rebuilt
+    (folder / cache.APP_META_FILE).write_text(json.dumps(current | {cache.RULES_KEY: "lp-protection-3"}))
+    cache.ensure_app_data(folder, source=sources.DataSource())
+    assert built == [folder, folder]
 
 
 def test_table_caches_similar_areas_from_the_population_fetched_beside_it(table_data):

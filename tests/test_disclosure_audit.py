@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog
 from test_disclosure_attacks import count_panel, lone_firm_panel, panels
 
 from kasvudata_utils.indicators import audit, disclosure, intervals
@@ -24,6 +25,95 @@ def test_intervals_by_hand():
     # (it must reach 2) and b (it must reach 8)
     assert intervals.unprotected(a, b, np.array([7.0, 3.0, 1.0]), np.ones(3)).tolist() == [False, False, False]
     assert intervals.unprotected(a, b, np.array([7.0, 3.0, 1.0]), np.full(3, 5.0)).tolist() == [True, True, True]
+
+
+def _whole_matrix_interval(a, b, j):
+    """The interval by definition: min and max of x_j over {x >= 0 : A x = b}, the whole matrix, cold."""
+    c = np.zeros(a.shape[1])
+    c[j] = 1.0
+    lo = linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+    hi = linprog(-c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+    assert lo.status == 0 and hi.status in (0, 3)
+    return lo.x[j], (np.inf if hi.status == 3 else hi.x[j])
+
+
+@st.composite
+def random_tables(draw):
+    """Two or three r x c tables with row and column totals and a grand total, some cells hidden.
+
+    The relations of the hidden cells (the published ones moved to the right-hand side) are one
+    matrix whose tables are separate blocks, some with a block of their own inside.
+    """
+    rows_a, b = [], []
+    n_var = 0
+    for _ in range(draw(st.integers(2, 3))):
+        r, c = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+        inner = np.array(draw(st.lists(st.integers(0, 50), min_size=r * c, max_size=r * c)), float).reshape(r, c)
+        full = np.zeros((r + 1, c + 1))
+        full[:r, :c] = inner
+        full[r, :c] = inner.sum(axis=0)
+        full[:r, c] = inner.sum(axis=1)
+        full[r, c] = inner.sum()
+        hide = np.array(draw(st.lists(st.booleans(), min_size=full.size, max_size=full.size))).reshape(full.shape)
+        var = -np.ones(full.shape, dtype=int)
+        var[hide] = n_var + np.arange(hide.sum())
+        n_var += int(hide.sum())
+        relations = [[(i, j) for j in range(c)] + [(i, c)] for i in range(r + 1)]
+        relations += [[(i, j) for i in range(r)] + [(r, j)] for j in range(c + 1)]
+        for rel in relations:  # members - total = 0
+            coef, rhs = {}, 0.0
+            for k, cell in enumerate(rel):
+                s = -1.0 if k == len(rel) - 1 else 1.0
+                if var[cell] >= 0:
+                    coef[var[cell]] = coef.get(var[cell], 0.0) + s
+                else:
+                    rhs -= s * full[cell]
+            if coef:
+                rows_a.append(coef)
+                b.append(rhs)
+    a = np.zeros((len(rows_a), n_var))
+    for i, coef in enumerate(rows_a):
+        for j, v in coef.items():
+            a[i, j] = v
+    return a, np.array(b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(table=random_tables())
+def test_block_intervals_equal_the_whole_matrix_intervals(table):
+    # each hidden cell's interval solved on its connected block (one warm model per block) is the
+    # interval over the whole matrix of relations solved from scratch
+    a, b = table
+    if a.shape[1] == 0:
+        return
+    got = intervals.intervals_of(a, b, np.arange(a.shape[1]))
+    want = np.array([_whole_matrix_interval(a, b, j) for j in range(a.shape[1])])
+    assert np.array_equal(np.isinf(got), np.isinf(want))
+    finite = np.isfinite(want)
+    assert got[finite] == pytest.approx(want[finite], abs=1e-6)
+    # the blocks cover every hidden cell once, and no relation links two blocks
+    parts = intervals.blocks(a)
+    assert sorted(np.concatenate([c for c, _ in parts]).tolist()) == list(range(a.shape[1]))
+    for cols, rws in parts:
+        outside = np.setdiff1d(np.arange(a.shape[1]), cols)
+        assert not a[np.ix_(rws, outside)].any()
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_blocks_by_hand(warm, monkeypatch):
+    # a + b = 10, b + c = 4 (one block through b); d + e = 7 (another); f in no relation; g - h = 0
+    # (unbounded above). Without scipy's HiGHS bindings (warm=False) every programme goes through linprog.
+    if not warm:
+        monkeypatch.setattr(intervals, "_highs", None)
+    a = np.array([[1.0, 1.0, 0, 0, 0, 0, 0, 0], [0, 1.0, 1.0, 0, 0, 0, 0, 0], [0, 0, 0, 1.0, 1.0, 0, 0, 0],
+                  [0, 0, 0, 0, 0, 0, 1.0, -1.0]])
+    assert [(c.tolist(), r.tolist()) for c, r in intervals.blocks(a)] == [([0, 1, 2], [0, 1]), ([3, 4], [2]),
+                                                                           ([5], []), ([6, 7], [3])]
+    assert intervals.intervals_of(a, np.array([10.0, 4.0, 7.0, 0.0]), [2, 0, 3, 5, 7]).tolist() == [
+        [0.0, 4.0], [6.0, 10.0], [0.0, 7.0], [0.0, np.inf], [0.0, np.inf]]
+    # a = 7, b = 3, c = 1 with protection level 5: a must reach [2, 12], it lies in [6, 10]
+    assert intervals.unprotected(a[:2, :3], np.array([10.0, 4.0]), np.array([7.0, 3.0, 1.0]),
+                                 np.full(3, 5.0)).tolist() == [True, True, True]
 
 
 def test_protection_level_is_ten_percent_or_one_unit():

@@ -16,6 +16,7 @@ from kasvudata_utils.errors import InputError
 from kasvudata_utils.fileio import atomic_target, atomic_write_text
 from kasvudata_utils.indicators import compute_indicators_many
 from kasvudata_utils.indicators.compute import NOTE_NOT_AVAILABLE, PANEL_ONLY
+from kasvudata_utils.indicators.protection import RULES_VERSION
 from kasvudata_utils.paths import ENV_SYNTHETIC_FIRM, ENV_TABLE, app_cache_subdir, processed_dir
 from kasvudata_utils.research.similar import DEFAULT_COMPARE_N, similar_distance_map, similar_map
 
@@ -29,6 +30,8 @@ CACHE_DTYPES = {"area_code": "str", "reference_code": "str", "indicator": "str",
 APP_META_FILE = "app_meta.json"
 #: The meta file's entry for the explorer's similar areas (:func:`.research.similar.similar_distance_map`).
 SIMILAR_KEY = "similar_in_region"
+#: the disclosure rules the cached figures were suppressed under (a cache of older rules is rebuilt)
+RULES_KEY = "disclosure_rules"
 #: Indicators kept per TOL section (the scenario model and the explorer's tables need them).
 SECTION_INDICATORS = ("establishments", "personnel", "turnover_eur", "exports_eur")
 #: Extra references computed besides each area's default reference (SPEC §1).
@@ -101,7 +104,7 @@ def precompute_app_data(out_dir=None, source=None):
     with atomic_target(folder / APP_CACHE_FILE) as tmp:
         out.to_csv(tmp, index=False)  # floats as their shortest repr: read back exactly
     meta = {"provenance": provenance.combine(*provs), "areas": sorted(out["area_code"].unique().tolist()),
-            **firm_meta,
+            **firm_meta, RULES_KEY: RULES_VERSION,
             # the insights board (no pandas in its kernel) reads these for "what advisers in areas like yours noticed"
             # (both maps from one load of each level's similarity features: ≈ 3 s of the data build each)
             "similar": similar_map(areas.home_region_areas(), source=source, features=features),
@@ -152,12 +155,15 @@ def ensure_app_data(out_dir=None, source=None):
 
 
 def _meta_current(path: Path) -> bool:
-    """Whether the meta file exists and has every entry the apps read (a cache from an older version is rebuilt)."""
+    """Whether the meta file exists, has every entry the apps read and was made under today's disclosure rules.
+
+    A cache from an older version is rebuilt: the figures it holds were suppressed by the rules of its day.
+    """
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return SIMILAR_KEY in meta
+    return SIMILAR_KEY in meta and meta.get(RULES_KEY) == RULES_VERSION
 
 
 class AppData:

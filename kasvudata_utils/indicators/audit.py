@@ -18,8 +18,10 @@ same computed with disclosure control off), and attacks the published set:
   share; a published share, location quotient, growth rate or export intensity whose own cell is
   hidden while the other term is published; a shift-share ``TOTAL`` with components while a row is
   hidden, or a row with components while its cell is hidden; a published count of 1–2 firms with a
-  property derived from confidential figures (exporters, HGEs, gazelles, micro-HGEs, size class
-  behind ``micro_share_pct``).
+  property derived from confidential figures (exporters, HGEs, gazelles, micro-HGEs), and a
+  published share that with a published count gives one (:data:`DERIVED_COUNTS`: the size classes
+  behind ``micro_share_pct`` and establishments; the firms of 10+ persons behind ``hge_share_pct``
+  and ``hge_count``, and those of them that did not grow fast).
 
 * **published files** — the long indicator tables a run writes (each report's
   ``tables/indicators.csv``, the app cache ``app_indicators.csv``, any CSV with the SPEC §4 columns)
@@ -28,7 +30,8 @@ same computed with disclosure control off), and attacks the published set:
   (personnel with decimals, euros: values that do not occur by chance).
 
 Intervals: :mod:`kasvudata_utils.indicators.intervals` (per connected block of relations; joint
-rounds first, a programme of its own for each cell they do not certify).
+rounds first, a programme of its own for each cell they do not certify; the exposed cells' exact
+intervals on their block, one warm solver per block).
 """
 from __future__ import annotations
 
@@ -148,11 +151,11 @@ def additive_exposures(published: pd.DataFrame, truth: pd.DataFrame, indicator: 
             a, bad = None, np.zeros(len(x), dtype=bool)
         if bad.any():
             hc = c.loc[hidden].reset_index(drop=True)
-            for j in np.flatnonzero(bad):
-                lo, hi = intervals.interval(a, np.array(b), int(j))
+            js = np.flatnonzero(bad)
+            for j, (lo, hi) in zip(js, intervals.intervals_of(a, np.array(b), js), strict=True):
                 rows.append({"source": "indicators", "area_code": hc.loc[j, "area_code"], "indicator": indicator,
                              "industry_code": hc.loc[j, "industry_code"], "year": int(year), "value": x[j],
-                             "lower": lo, "upper": hi, "reason": "additive relations (LP interval)"})
+                             "lower": float(lo), "upper": float(hi), "reason": "additive relations (LP interval)"})
     return pd.DataFrame(rows, columns=EXPOSED_COLUMNS)
 
 
@@ -171,14 +174,7 @@ def nonlinear_exposures(published: pd.DataFrame, truth: pd.DataFrame) -> pd.Data
     # counts of firms with a confidential property
     for r in pub[pub["indicator"].isin(PROPERTY_COUNTS) & pub["value"].between(1, THRESHOLD - 1)].itertuples():
         rows.append(_row("indicators", r, "count of 1-2 firms with a confidential property", r.value))
-    est = published[published["indicator"] == "establishments"].drop_duplicates(keys).set_index(keys)["value"]
-    ms = pub[pub["indicator"] == "micro_share_pct"]
-    if len(ms):
-        n = est.reindex(pd.MultiIndex.from_frame(ms[keys])).to_numpy(dtype=np.float64)
-        micro = np.round(ms["value"].to_numpy(dtype=np.float64) * n / 100.0)
-        small = (micro >= 1) & (micro < THRESHOLD) | ((n - micro) >= 1) & ((n - micro) < THRESHOLD)
-        for r in ms[small].itertuples():
-            rows.append(_row("indicators", r, "size class of 1-2 firms from micro_share_pct", r.value))
+    rows += derived_count_exposures(pub, "indicators").to_dict("records")
     # indices over shares: published with a hidden share in the same area-year
     hid = pers[pers].reset_index()
     hid = hid[hid["industry_code"] != industries.ALL]
@@ -193,6 +189,55 @@ def nonlinear_exposures(published: pd.DataFrame, truth: pd.DataFrame) -> pd.Data
             rows.append(_row("indicators", r, "share of a hidden cell published",
                              true_val.get(("personnel", r.area_code, r.industry_code, r.year), np.nan)))
     return pd.DataFrame(rows, columns=EXPOSED_COLUMNS)
+
+
+#: a published share and a published count whose product (or quotient) counts firms with a property
+#: derived from confidential figures: ``share → (count, how the counts follow, what they count)``
+DERIVED_COUNTS = {
+    # micro = n · s / 100 (firms of 1-9 persons) and n − micro (firms of 10 or more)
+    "micro_share_pct": ("establishments", lambda s, n: (n * s / 100.0, n - n * s / 100.0),
+                        "size class of 1-2 firms from micro_share_pct"),
+    # base = hge / s · 100 (firms of 10 or more persons three years earlier) and base − hge (of those, the
+    # ones that did not grow fast); with no HGE (s = 0) the base is not given away
+    "hge_share_pct": ("hge_count", lambda s, hge: (np.where(s > 0, hge / np.where(s > 0, s, 1.0) * 100.0, 0.0),
+                                                   np.where(s > 0, hge / np.where(s > 0, s, 1.0) * 100.0 - hge, 0.0)),
+                      "count of 1-2 firms from hge_share_pct and hge_count"),
+}
+
+
+def derived_count_exposures(long: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Published shares that, with a published count, give a count of 1-2 firms with a property.
+
+    ``long``: published cells in the SPEC §4 long shape (``area_code, indicator, industry_code, year,
+    value``; a hidden cell is left out or empty). For each share of :data:`DERIVED_COUNTS` published
+    beside its count in the same area, industry and year, the counts it gives (rounded to whole
+    firms) must each be 0 or at least 3 (the threshold rule on the firms that have the property).
+
+    >>> t = pd.DataFrame({"area_code": "KU305", "industry_code": "ALL", "year": 2022,
+    ...                   "indicator": ["establishments", "micro_share_pct", "hge_count", "hge_share_pct"],
+    ...                   "value": [20.0, 95.0, 3.0, 75.0]})
+    >>> derived_count_exposures(t, "x")["indicator"].tolist()  # 1 firm of 10+; a base of 4, 1 not an HGE
+    ['micro_share_pct', 'hge_share_pct']
+    """
+    keys = ["area_code", "industry_code", "year"]
+    vals = long.dropna(subset=["value"])
+    out = []
+    for share, (count, derive, reason) in DERIVED_COUNTS.items():
+        s = vals.loc[vals["indicator"] == share, keys + ["value"]].drop_duplicates(keys)
+        c = vals.loc[vals["indicator"] == count, keys + ["value"]].drop_duplicates(keys)
+        both = s.merge(c, on=keys, suffixes=("", "_count"))
+        if both.empty:
+            continue
+        derived = derive(both["value"].to_numpy(dtype=np.float64), both["value_count"].to_numpy(dtype=np.float64))
+        small = np.zeros(len(both), dtype=bool)
+        for d in derived:
+            k = np.round(d)
+            small |= (k >= 1) & (k < THRESHOLD)
+        for r in both[small].itertuples():
+            out.append({"source": source, "area_code": r.area_code, "indicator": share,
+                        "industry_code": r.industry_code, "year": int(r.year), "value": r.value,
+                        "lower": r.value, "upper": r.value, "reason": reason})
+    return pd.DataFrame(out, columns=EXPOSED_COLUMNS)
 
 
 def shift_share_exposures(ss: pd.DataFrame, area: str) -> pd.DataFrame:
@@ -294,6 +339,8 @@ def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
                 rows.append({"source": src, "area_code": r.area_code, "indicator": r.indicator,
                              "industry_code": r.industry_code, "year": int(r.year), "value": r.value,
                              "lower": np.nan, "upper": np.nan, "reason": "file differs from the protected figure"})
+            parts_derived = derived_count_exposures(long, src)
+            rows += parts_derived.to_dict("records")
             small = long[long["indicator"].isin(PROPERTY_COUNTS) & long["value"].between(1, THRESHOLD - 1)]
             for r in small.itertuples():
                 rows.append({"source": src, "area_code": r.area_code, "indicator": r.indicator,

@@ -30,6 +30,24 @@ import numpy as np
 # scipy is imported where a programme is built or solved, not here: the app kernels import this
 # package (the app cache computes custom areas with it) but never solve a programme, and scipy's
 # optimiser and sparse modules would add ≈ 40 MB to every kernel (supervisor.KERNEL_MB).
+_NOT_LOADED = object()
+_highs: object = _NOT_LOADED  # scipy's HiGHS bindings once loaded, None where scipy has none
+
+
+def _highs_core():
+    """The HiGHS bindings scipy ships (scipy ≥ 1.15; a private module): one model kept warm across objectives.
+
+    None with another scipy: every programme then goes through ``linprog`` (the same solver, cold).
+    """
+    global _highs
+    if _highs is _NOT_LOADED:
+        try:
+            from scipy.optimize._highspy import _core
+        except ImportError:  # pragma: no cover - another scipy
+            _highs = None
+        else:
+            _highs = _core
+    return _highs
 
 PROTECTION_SHARE = 0.10  # an attacker's interval must reach 10 % of a suppressed value either way
 TOL = 1e-6
@@ -60,6 +78,7 @@ def _scale(*arrays) -> float:
 
 def _solve(c, a, b):
     from scipy.optimize import linprog
+
     r = linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
     if r.status == 3:  # unbounded in this direction
         return None
@@ -77,6 +96,7 @@ def _certify(a, b, x, target, up: bool, check=None, exact: bool = True, rounds: 
     """
     from scipy.optimize import linprog
     from scipy.sparse import csr_matrix, hstack, identity, vstack
+
     n = len(x)
     ok = (x >= target - TOL) if up else (x <= target + TOL)
     if check is not None:
@@ -115,11 +135,10 @@ def _certify(a, b, x, target, up: bool, check=None, exact: bool = True, rounds: 
         todo &= ~done
     if not exact:
         return ok
-    for j in np.flatnonzero(todo):  # the rest one by one: push x_j alone
-        c = np.zeros(n)
-        c[j] = -1.0 if up else 1.0
-        v = _solve(c, a, b)
-        ok[j] = True if v is None else ((v[j] >= target[j] - TOL) if up else (v[j] <= target[j] + TOL))
+    solver = _Extremes(a, b)
+    for j in np.flatnonzero(todo):  # the rest one by one: push x_j alone (one warm model for all of them)
+        v = solver.extreme(int(j), up)
+        ok[j] = (v >= target[j] - TOL) if up else (v <= target[j] + TOL)
     return ok
 
 
@@ -149,7 +168,7 @@ def unprotected(a_eq, b_eq, truth, need, check=None, exact: bool = True) -> np.n
         has the quantity, a fact about the whole cell, not one firm's value.
     """
     from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
+
     a = csr_matrix(a_eq, dtype=np.float64)
     b = np.asarray(b_eq, dtype=np.float64)
     x = np.asarray(truth, dtype=np.float64)
@@ -159,18 +178,7 @@ def unprotected(a_eq, b_eq, truth, need, check=None, exact: bool = True) -> np.n
     if n == 0:
         return out
     check = np.ones(n, dtype=bool) if check is None else np.asarray(check, dtype=bool)
-    keep_rows = np.diff(a.indptr) > 0
-    a, b = a[keep_rows], b[keep_rows]
-    pattern = (a != 0).astype(np.int8)
-    k, label = connected_components((pattern.T @ pattern).tocsr(), directed=False)
-    coo = a.tocoo()
-    row_block = np.full(a.shape[0], -1)
-    row_block[coo.row] = label[coo.col]
-    order = np.argsort(row_block, kind="stable")
-    starts = np.searchsorted(row_block[order], np.arange(k + 1))
-    for blk in range(k):
-        cols = np.flatnonzero(label == blk)
-        rws = order[starts[blk]:starts[blk + 1]]
+    for cols, rws in blocks(a):
         xs = x[cols]
         chk = check[cols] & (xs != 0)
         if not len(rws) or not chk.any():  # in no relation: only x ≥ 0 is known
@@ -184,18 +192,129 @@ def unprotected(a_eq, b_eq, truth, need, check=None, exact: bool = True) -> np.n
     return out
 
 
+def blocks(a_eq):
+    """The connected blocks of hidden cells: ``(columns, rows)`` of each, in the order of their first column.
+
+    Two hidden cells are in one block when a relation holds both, or a chain of relations links them
+    (the published cells are constants and link nothing). A cell's feasible interval depends only on
+    its block's relations: the other blocks' cells appear in none of them. Rows without a hidden cell
+    belong to no block; a cell in no relation is a block of its own without rows.
+
+    >>> # a + b = 10 and c + d = 4: two blocks; e is in no relation
+    >>> from scipy.sparse import csr_matrix
+    >>> a = csr_matrix(np.array([[1.0, 1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0, 0.0]]))
+    >>> [(c.tolist(), r.tolist()) for c, r in blocks(a)]
+    [([0, 1], [0]), ([2, 3], [1]), ([4], [])]
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a = csr_matrix(a_eq, dtype=np.float64)
+    pattern = (a != 0).astype(np.int8)
+    k, label = connected_components((pattern.T @ pattern).tocsr(), directed=False)
+    coo = pattern.tocoo()
+    row_block = np.full(a.shape[0], k)  # k: no block
+    row_block[coo.row] = label[coo.col]
+    order = np.argsort(row_block, kind="stable")
+    starts = np.searchsorted(row_block[order], np.arange(k + 1))
+    col_order = np.argsort(label, kind="stable")
+    col_starts = np.searchsorted(label[col_order], np.arange(k + 1))
+    return [(col_order[col_starts[blk]:col_starts[blk + 1]], order[starts[blk]:starts[blk + 1]]) for blk in range(k)]
+
+
+class _Extremes:
+    """min and max of single cells over {x ≥ 0 : A x = b}, one HiGHS model kept warm between them.
+
+    Only the objective changes from one programme to the next, so the solver starts from the last
+    optimal basis (a few pivots instead of a solve from scratch and the model passed anew each time).
+    Without scipy's HiGHS bindings every programme goes through ``linprog`` (the same solver, cold).
+    """
+
+    def __init__(self, a, b):
+        from scipy.sparse import csc_matrix, csr_matrix
+
+        self.a, self.b = csr_matrix(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        self.n = self.a.shape[1]
+        self.h = None
+        self.last: list[int] = []
+        self.hs = hs = _highs_core()
+        if hs is None or self.a.shape[0] == 0:
+            return
+        col = csc_matrix(self.a)
+        lp = hs.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n, self.a.shape[0]
+        lp.col_cost_ = np.zeros(self.n)
+        lp.col_lower_, lp.col_upper_ = np.zeros(self.n), np.full(self.n, hs.kHighsInf)
+        lp.row_lower_ = lp.row_upper_ = self.b
+        lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = self.n, self.a.shape[0]
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = col.indptr, col.indices, col.data
+        self.h = hs._Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.passModel(lp)
+
+    def extreme(self, j: int, up: bool) -> float:
+        """The largest x_j (``up``; ``inf`` where unbounded) or the smallest."""
+        if self.h is None:
+            c = np.zeros(self.n)
+            c[j] = -1.0 if up else 1.0
+            v = _solve(c, self.a, self.b)
+            return float("inf") if v is None else float(v[j])
+        idx = np.array(sorted(set(self.last) | {j}), dtype=np.int32)
+        self.h.changeColsCost(len(idx), idx, np.where(idx == j, -1.0 if up else 1.0, 0.0))
+        self.last = [j]
+        self.h.run()
+        status = self.h.getModelStatus()
+        hs = self.hs
+        if status == hs.HighsModelStatus.kUnbounded:
+            return float("inf")
+        if status == hs.HighsModelStatus.kUnboundedOrInfeasible:  # presolve could not tell: solve it cold
+            c = np.zeros(self.n)
+            c[j] = -1.0 if up else 1.0
+            v = _solve(c, self.a, self.b)
+            return float("inf") if v is None else float(v[j])
+        if status != hs.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"disclosure: linear programme failed ({self.h.modelStatusToString(status)})")
+        return float(self.h.getSolution().col_value[j])
+
+
+def intervals_of(a_eq, b_eq, cells) -> np.ndarray:
+    """Exact feasible intervals [lo, hi] of the hidden cells ``cells``, shape (len(cells), 2).
+
+    Each cell's two programmes are solved on its block (:func:`blocks`) only, one warm HiGHS model
+    per block for all of the block's cells; the same intervals as over the whole matrix (tested).
+    ``inf`` where a cell is unbounded above; a cell in no relation is [0, inf].
+
+    >>> intervals_of(np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]), np.array([10.0, 4.0]), [0, 2]).tolist()
+    [[6.0, 10.0], [0.0, 4.0]]
+    """
+    from scipy.sparse import csr_matrix
+
+    a = csr_matrix(a_eq, dtype=np.float64)
+    b = np.asarray(b_eq, dtype=np.float64)
+    cells = np.asarray(cells, dtype=np.int64)
+    out = np.tile([0.0, np.inf], (len(cells), 1))
+    wanted = np.zeros(a.shape[1], dtype=bool)
+    wanted[cells] = True
+    where = {int(j): k for k, j in enumerate(cells)}
+    for cols, rws in blocks(a):
+        if not wanted[cols].any() or not len(rws):
+            continue
+        scale = _scale(b[rws])
+        solver = _Extremes(a[rws][:, cols], b[rws] / scale)
+        for local in np.flatnonzero(wanted[cols]):
+            lo, hi = solver.extreme(int(local), False), solver.extreme(int(local), True)
+            out[where[int(cols[local])]] = lo * scale, hi * scale
+    return out
+
+
 def interval(a_eq, b_eq, j: int) -> tuple[float, float]:
     """Exact feasible interval [lo, hi] of hidden cell ``j`` (``inf`` where unbounded above).
+
+    Solved on ``j``'s block (:func:`intervals_of`).
 
     >>> interval(np.array([[1.0, 1.0], [0.0, 1.0]]), np.array([10.0, 7.0]), 0)
     (3.0, 3.0)
     """
-    from scipy.sparse import csr_matrix
-    a = csr_matrix(a_eq, dtype=np.float64)
-    b = np.asarray(b_eq, dtype=np.float64)
-    scale = _scale(b)
-    c = np.zeros(a.shape[1])
-    c[j] = 1.0
-    lo = _solve(c, a, b / scale)
-    hi = _solve(-c, a, b / scale)
-    return float(lo[j]) * scale, (float("inf") if hi is None else float(hi[j]) * scale)
+    lo, hi = intervals_of(a_eq, b_eq, [j])[0]
+    return float(lo), float(hi)
