@@ -8,7 +8,7 @@ the machines are shared and noisy.
 
     make bench                      # all scripts
     python benchmarks/run_all.py bench_indicators   # one script, into docs/benchmarks-bench_indicators.md
-    python benchmarks/run_all.py --append bench_x   # one script, appended to docs/benchmarks.md
+    python benchmarks/run_all.py --append bench_x   # one script, added to the last run in docs/benchmarks.md
 """
 from __future__ import annotations
 
@@ -76,8 +76,9 @@ def main(argv: list[str]) -> int:
     parts.insert(1, summary)
     out = ROOT / "docs" / ("benchmarks.md" if not wanted or append else f"benchmarks-{'-'.join(sorted(wanted))}.md")
     old = out.read_text() if out.exists() else ""
-    if append and old:
-        text = old + "".join(parts[1:])
+    if append and old:  # after the last run's sections, above the earlier runs
+        at = old.index(NOTES_MARKER) if NOTES_MARKER in old else len(old)
+        text = old[:at] + "".join(parts[1:]).lstrip("\n") + "\n" + old[at:]
     else:  # a new run on top; the earlier runs and their analysis, below the marker, are kept
         kept = old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else f"{NOTES_MARKER}\n"
         text = "".join(parts) + "\n" + kept

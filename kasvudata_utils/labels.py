@@ -651,13 +651,15 @@ LABELS: dict[str, dict[str, str]] = {
                             "ettei salattua lukua voi laskea summista; osuudet, indeksit ja muut johdetut luvut "
                             "julkaistaan vain julkaistuista soluista; 1–2 yrityksen lukumäärät "
                             "vientiyrityksistä, kasvuyrityksistä ja kokoluokista salataan, myös silloin, kun "
-                            "lukumäärän saisi osuudesta ja yritysmäärästä (esim. mikroyritysten osuus).",
+                            "lukumäärän saisi osuudesta ja yritysmäärästä (esim. mikroyritysten osuus) tai kahden "
+                            "lukumäärän erotuksena (esim. yritykset, jotka eivät vie).",
                       "en": "Definitions: the KasvuDATA METHODS document. Disclosure control: cells resting on "
                             "fewer than 3 firms or dominated (> 80 %) by one firm are suppressed (..), and other "
                             "cells besides so that no suppressed figure can be worked out from the totals; shares, "
                             "indices and other derived figures are published only from published cells; counts of "
                             "1–2 exporters, high-growth firms or firms of a size class are suppressed, also where "
-                            "a share and a firm count would give them (e.g. the micro-firm share)."},
+                            "a share and a firm count would give them (e.g. the micro-firm share) or the difference "
+                            "of two counts (e.g. the firms that do not export)."},
     "about_protection_levels": {"fi": "Salattua lukua ei myöskään voi rajata summista ±10 %:n (tai 1 henkilön tai "
                                       "yrityksen) tarkkuudelle.",
                                 "en": "Nor can a suppressed figure be narrowed from the totals to within ±10 % "

@@ -192,3 +192,39 @@ def test_shift_share_panel_total_carries_nothing_its_hidden_rows_hide(capsys, lo
     leaky.loc[leaky.industry_code == "TOTAL", "industry_mix"] = off.loc["TOTAL", "industry_mix"]
     lo, hi = _ss_attack_interval(leaky, ref, "70")
     assert lo <= 60.0 <= hi and (lo > 60.0 - need or hi < 60.0 + need)
+
+
+def difference_panel() -> pd.DataFrame:
+    """Kuusamo, division 25, seven firms of 10 persons in 2019: three founded 2018 grow to 15 by 2022 (HGEs
+    and gazelles: 15/10 > 1.1³, 4 years old), one founded 2000 grows the same (an HGE, no gazelle), three
+    founded 2000 stay at 10. Exporters: the three gazelles and two of the stable firms (five of seven).
+    """
+    grow, stay = (10, 11, 13, 15), (10,) * 4
+    firms = [(grow, 2018, True)] * 3 + [(grow, 2000, False)] + [(stay, 2000, True)] * 2 + [(stay, 2000, False)]
+    rows = [(f"F{k}", y, "KU305", "25", float(p), 1e5 * p, 1e4 if exp else 0.0, 0.0, founded)
+            for k, (ps, founded, exp) in enumerate(firms) for y, p in zip(range(2019, 2023), ps, strict=True)]
+    return pd.DataFrame(rows, columns=COLS)
+
+
+def test_two_counts_side_by_side_would_tell_their_difference(monkeypatch):
+    # by hand (2022, all industries): 7 firms, 5 exporters → 2 firms do not export; 4 HGEs (base 7, 3 not
+    # fast: published), 3 of them gazelles → 1 HGE older than 5 years
+    monkeypatch.setenv("KASVUDATA_DISCLOSURE", "off")
+    off = _all_2022(compute_indicators(difference_panel(), "KU305", "KU305", 2019, 2022), "KU305")
+    assert off.loc[["establishments", "exporter_count", "hge_count", "gazelle_count"], "value"].tolist() == [
+        7, 5, 4, 3]
+    monkeypatch.delenv("KASVUDATA_DISCLOSURE")
+    on = _all_2022(compute_indicators(difference_panel(), "KU305", "KU305", 2019, 2022), "KU305")
+    assert on.loc[["exporter_count", "gazelle_count"], "suppressed"].all()
+    assert on.loc[["exporter_count", "gazelle_count"], "value"].isna().all()
+    assert not on.loc[["establishments", "hge_count"], "suppressed"].any()  # 7 firms, 4 of 7 fast: no such pair
+    assert on.loc["hge_count", "value"] == 4
+    # the audit finds the pair where an output prints both counts
+    pub, truth = audit.published_set(difference_panel()), audit.published_set(difference_panel(), disclose=False)
+    assert audit.audit_published(pub, truth).empty
+    leaky = _publish(pub, truth, [("exporter_count", "KU305", "ALL", 2022), ("gazelle_count", "KU305", "ALL", 2022)])
+    found = audit.audit_published(leaky, truth)
+    found = found[(found.year == 2022) & (found.industry_code == "ALL")]
+    pairs = set(zip(found.indicator, found.reason, strict=True))
+    assert {("exporter_count", "count of 1-2 non-exporting firms"),
+            ("gazelle_count", "count of 1-2 HGEs that are no gazelles")} <= pairs

@@ -21,7 +21,8 @@ same computed with disclosure control off), and attacks the published set:
   property derived from confidential figures (exporters, HGEs, gazelles, micro-HGEs), and a
   published share that with a published count gives one (:data:`DERIVED_COUNTS`: the size classes
   behind ``micro_share_pct`` and establishments; the firms of 10+ persons behind ``hge_share_pct``
-  and ``hge_count``, and those of them that did not grow fast).
+  and ``hge_count``, and those of them that did not grow fast; the difference of two counts printed
+  side by side: firms − exporters, HGEs − gazelles).
 
 * **published files** — the long indicator tables a run writes (each report's
   ``tables/indicators.csv``, the app cache ``app_indicators.csv``, any CSV with the SPEC §4 columns)
@@ -191,8 +192,9 @@ def nonlinear_exposures(published: pd.DataFrame, truth: pd.DataFrame) -> pd.Data
     return pd.DataFrame(rows, columns=EXPOSED_COLUMNS)
 
 
-#: a published share and a published count whose product (or quotient) counts firms with a property
-#: derived from confidential figures: ``share → (count, how the counts follow, what they count)``
+#: a published figure and a published count that together count firms with a property derived from
+#: confidential figures (a share times or over the count, or two counts' difference):
+#: ``figure → (count, how the counts follow from (figure, count), what they count)``
 DERIVED_COUNTS = {
     # micro = n · s / 100 (firms of 1-9 persons) and n − micro (firms of 10 or more)
     "micro_share_pct": ("establishments", lambda s, n: (n * s / 100.0, n - n * s / 100.0),
@@ -202,6 +204,10 @@ DERIVED_COUNTS = {
     "hge_share_pct": ("hge_count", lambda s, hge: (np.where(s > 0, hge / np.where(s > 0, s, 1.0) * 100.0, 0.0),
                                                    np.where(s > 0, hge / np.where(s > 0, s, 1.0) * 100.0 - hge, 0.0)),
                       "count of 1-2 firms from hge_share_pct and hge_count"),
+    # two counts published side by side give their difference: the firms that do not export, the HGEs
+    # older than 5 years
+    "exporter_count": ("establishments", lambda e, n: (n - e,), "count of 1-2 non-exporting firms"),
+    "gazelle_count": ("hge_count", lambda g, h: (h - g,), "count of 1-2 HGEs that are no gazelles"),
 }
 
 
@@ -218,6 +224,11 @@ def derived_count_exposures(long: pd.DataFrame, source: str) -> pd.DataFrame:
     ...                   "value": [20.0, 95.0, 3.0, 75.0]})
     >>> derived_count_exposures(t, "x")["indicator"].tolist()  # 1 firm of 10+; a base of 4, 1 not an HGE
     ['micro_share_pct', 'hge_share_pct']
+    >>> t = pd.DataFrame({"area_code": "KU305", "industry_code": "ALL", "year": 2022,
+    ...                   "indicator": ["establishments", "exporter_count", "hge_count", "gazelle_count"],
+    ...                   "value": [7.0, 5.0, 4.0, 4.0]})
+    >>> derived_count_exposures(t, "x")["reason"].tolist()  # 2 firms do not export; every HGE is a gazelle
+    ['count of 1-2 non-exporting firms']
     """
     keys = ["area_code", "industry_code", "year"]
     vals = long.dropna(subset=["value"])

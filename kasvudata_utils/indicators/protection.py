@@ -79,12 +79,16 @@ def primary(t: pd.DataFrame, kind: str) -> pd.DataFrame:
     # Counts of firms with a property derived from confidential figures (exporter, high growth,
     # gazelle, micro high growth, size class) rest on the firms that have the property: 1 or 2 such
     # firms is suppressed like a cell of 1 or 2 firms (a zero count is a structural zero).
-    t["f_exporters"] = disclosure.threshold_flags(n) | disclosure.threshold_flags(t["exporters"])
+    # a count published beside another gives their difference: firms − exporters (the non-exporting
+    # firms) and HGEs − gazelles (the HGEs older than 5 years) must also be 0 or at least 3 firms
+    t["f_exporters"] = (disclosure.threshold_flags(n) | disclosure.threshold_flags(t["exporters"])
+                        | disclosure.threshold_flags(n - t["exporters"]))
     # hge_share_pct beside hge_count gives the base (firms of 10+ persons in t − 3) and the base's
     # firms that did not grow fast: each must be 0 or at least 3 firms, like the size classes below
     t["f_hge"] = (disclosure.threshold_flags(t["hge_base"]) | disclosure.threshold_flags(t["hge"])
                   | disclosure.threshold_flags(t["hge_base"] - t["hge"]))
-    t["f_gazelles"] = t["f_hge"] | disclosure.threshold_flags(t["gazelles"])
+    t["f_gazelles"] = (t["f_hge"] | disclosure.threshold_flags(t["gazelles"])
+                       | disclosure.threshold_flags(t["hge"] - t["gazelles"]))
     t["f_micro_hge"] = (disclosure.threshold_flags(t["micro_hge_base"])
                         | disclosure.threshold_flags(t["micro_hge"]))
     # the size classes < 10 and >= 10 persons: both counts must be 0 or at least 3
@@ -130,7 +134,7 @@ def _groups(t: pd.DataFrame):
 
 
 #: bump when a rule changes: cached patterns of older rules are then never read
-RULES_VERSION = "lp-protection-5"
+RULES_VERSION = "lp-protection-6"
 LEVELS_ENV = "KASVUDATA_PROTECTION_LEVELS"
 CACHE_MIN_ROWS = 2000  # smaller tables are protected in well under a second: not cached
 
