@@ -6,6 +6,7 @@ sub-region and of a municipality, in both languages, and for a map naming eight 
 """
 import matplotlib.pyplot as plt
 import pytest
+from matplotlib.text import Text
 
 from kasvudata_utils import areas, plots
 from kasvudata_utils.data import load_web_geojson
@@ -17,9 +18,20 @@ def _names(fig):
     return [t_ for t_ in ax.texts if t_.get_text()]
 
 
+def _assert_title_inside(fig, renderer):
+    """The title (left title of the map) is drawn whole: "… kuntien joukossa" was cut after "joukos"."""
+    ax = fig.axes[0]
+    title = ax.get_title(loc="left")
+    shown = [c for c in ax.get_children() if isinstance(c, Text) and c.get_text() == title and title]
+    assert len(shown) == 1
+    b, edge = shown[0].get_window_extent(renderer), fig.bbox
+    assert edge.x0 <= b.x0 and b.x1 <= edge.x1 and b.y1 <= edge.y1, (title, b, edge)
+
+
 def _assert_no_collisions(fig):
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    _assert_title_inside(fig, renderer)
     boxes = [(t_.get_text(), t_.get_window_extent(renderer)) for t_ in _names(fig)]
     edge = fig.bbox
     for name, b in boxes:
