@@ -268,13 +268,14 @@ class _Extremes:
         hs = self.hs
         if status == hs.HighsModelStatus.kUnbounded:
             return float("inf")
-        if status == hs.HighsModelStatus.kUnboundedOrInfeasible:  # presolve could not tell: solve it cold
+        if status != hs.HighsModelStatus.kOptimal:
+            # presolve could not tell unbounded from infeasible, or the warm run ended without a status
+            # ("Unknown", seen on an unbounded cell after other objectives): the same programme cold,
+            # through linprog, which decides it or raises
             c = np.zeros(self.n)
             c[j] = -1.0 if up else 1.0
             v = _solve(c, self.a, self.b)
             return float("inf") if v is None else float(v[j])
-        if status != hs.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"disclosure: linear programme failed ({self.h.modelStatusToString(status)})")
         return float(self.h.getSolution().col_value[j])
 
 
