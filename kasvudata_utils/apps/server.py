@@ -214,6 +214,10 @@ class WorkshopVoila(Voila):
         # nbclient waits 4 s for a cell's last output after its reply; with a room rendering at once on
         # a small machine the app's view arrived later than that and the page came without it
         self.config.VoilaExecutor.iopub_timeout = IOPUB_TIMEOUT_S
+        # kernels talk to Voilà over Unix sockets, not TCP ports: a port chosen for a kernel could be taken
+        # by another program before the kernel bound it ("Address already in use"), and the kernel that
+        # Jupyter then restarted came back without its preheated app (seen in a full test run)
+        self.config.KernelManager.transport = "ipc"
         if self.room > 0:
             pools = {nb: {"pool_size": n} for nb, n in pool_sizes(self.room).items()}
             self.config.VoilaKernelManager.kernel_pools_config = pools
