@@ -256,10 +256,7 @@ class _Extremes:
     def extreme(self, j: int, up: bool) -> float:
         """The largest x_j (``up``; ``inf`` where unbounded) or the smallest."""
         if self.h is None:
-            c = np.zeros(self.n)
-            c[j] = -1.0 if up else 1.0
-            v = _solve(c, self.a, self.b)
-            return float("inf") if v is None else float(v[j])
+            return self._cold(j, up)
         idx = np.array(sorted(set(self.last) | {j}), dtype=np.int32)
         self.h.changeColsCost(len(idx), idx, np.where(idx == j, -1.0 if up else 1.0, 0.0))
         self.last = [j]
@@ -272,11 +269,15 @@ class _Extremes:
             # presolve could not tell unbounded from infeasible, or the warm run ended without a status
             # ("Unknown", seen on an unbounded cell after other objectives): the same programme cold,
             # through linprog, which decides it or raises
-            c = np.zeros(self.n)
-            c[j] = -1.0 if up else 1.0
-            v = _solve(c, self.a, self.b)
-            return float("inf") if v is None else float(v[j])
+            return self._cold(j, up)
         return float(self.h.getSolution().col_value[j])
+
+    def _cold(self, j: int, up: bool) -> float:
+        """The same extreme through ``linprog`` from scratch (``inf`` where unbounded)."""
+        c = np.zeros(self.n)
+        c[j] = -1.0 if up else 1.0
+        v = _solve(c, self.a, self.b)
+        return float("inf") if v is None else float(v[j])
 
 
 def intervals_of(a_eq, b_eq, cells) -> np.ndarray:
