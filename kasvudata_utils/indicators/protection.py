@@ -62,6 +62,12 @@ def with_measures(agg: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _part_and_rest(whole, part) -> np.ndarray:
+    """The threshold rule on a count of firms, on the part of it with a property and on the rest."""
+    return (disclosure.threshold_flags(whole) | disclosure.threshold_flags(part)
+            | disclosure.threshold_flags(whole - part))
+
+
 def primary(t: pd.DataFrame, kind: str) -> pd.DataFrame:
     """``f_<measure>`` flags from the threshold and dominance rules (StatFin's own for a table)."""
     t = t.copy()
@@ -78,22 +84,17 @@ def primary(t: pd.DataFrame, kind: str) -> pd.DataFrame:
                           | disclosure.threshold_flags(t["exporters"]))
     # Counts of firms with a property derived from confidential figures (exporter, high growth,
     # gazelle, micro high growth, size class) rest on the firms that have the property: 1 or 2 such
-    # firms is suppressed like a cell of 1 or 2 firms (a zero count is a structural zero).
-    # a count published beside another gives their difference: firms − exporters (the non-exporting
-    # firms) and HGEs − gazelles (the HGEs older than 5 years) must also be 0 or at least 3 firms
-    t["f_exporters"] = (disclosure.threshold_flags(n) | disclosure.threshold_flags(t["exporters"])
-                        | disclosure.threshold_flags(n - t["exporters"]))
-    # hge_share_pct beside hge_count gives the base (firms of 10+ persons in t − 3) and the base's
-    # firms that did not grow fast: each must be 0 or at least 3 firms, like the size classes below
-    t["f_hge"] = (disclosure.threshold_flags(t["hge_base"]) | disclosure.threshold_flags(t["hge"])
-                  | disclosure.threshold_flags(t["hge_base"] - t["hge"]))
-    t["f_gazelles"] = (t["f_hge"] | disclosure.threshold_flags(t["gazelles"])
-                       | disclosure.threshold_flags(t["hge"] - t["gazelles"]))
+    # firms is suppressed like a cell of 1 or 2 firms (a zero count is a structural zero). A count
+    # published beside the count it is part of (or a share of it) also gives the rest: firms − exporters
+    # (the non-exporting firms), the HGE base (firms of 10+ persons in t − 3) − HGEs (hge_share_pct
+    # beside hge_count), HGEs − gazelles (the HGEs older than 5 years), the size classes < 10 and >= 10
+    # persons: the part and the rest must each be 0 or at least 3 firms (:func:`_part_and_rest`).
+    t["f_exporters"] = _part_and_rest(n, t["exporters"])
+    t["f_hge"] = _part_and_rest(t["hge_base"], t["hge"])
+    t["f_gazelles"] = t["f_hge"] | _part_and_rest(t["hge"], t["gazelles"])
     t["f_micro_hge"] = (disclosure.threshold_flags(t["micro_hge_base"])
                         | disclosure.threshold_flags(t["micro_hge"]))
-    # the size classes < 10 and >= 10 persons: both counts must be 0 or at least 3
-    t["f_micro"] = (disclosure.threshold_flags(n) | disclosure.threshold_flags(t["micro"])
-                    | disclosure.threshold_flags(n - t["micro"]))
+    t["f_micro"] = _part_and_rest(n, t["micro"])
     return t
 
 
