@@ -2,7 +2,7 @@
 """The first run from a fresh clone: `make reports` in a new clone of this checkout's HEAD.
 
 What a new user does: clone, then `make reports`. The clone gets its own `.venv` (pip's download cache
-on this machine is warm, as after any earlier install; the packages are not downloaded again), builds the
+(uv's, or pip's where uv is not at hand) is warm, as after any earlier install), builds the
 embedded data and writes the 52 reports and the site. The three stages are timed apart by asking make for
 their stamp files in order (`.venv/.installed`, `data/processed/.built`, then `reports`), which is exactly
 what `make reports` runs. Goal of issue 18: ≤ 90 s in all, install included.
@@ -61,7 +61,7 @@ def main() -> int:
         verdict = "met" if total <= GOAL_S else "NOT met"
         print(f"first run from a fresh clone (make reports, install included): {total:.0f} s "
               f"(goal ≤ {GOAL_S:.0f} s: {verdict})")
-        print(f"first run stages: install {times['install']:.0f} s (new .venv, pip's download cache warm), "
+        print(f"first run stages: install {times['install']:.0f} s (new .venv with uv, its download cache warm), "
               f"data build {times['data build']:.0f} s, reports {times['reports']:.0f} s ({n} report pages)")
         print(f"first run: load average before / after: {load_before} / {_load()} (2 cores)")
         return 0
