@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The first run from a fresh clone: `make reports` in a new clone of this checkout's HEAD.
 
-What a new user does: clone, then `make reports`. The clone gets its own `.venv` (pip's download cache
-(uv's, or pip's where uv is not at hand) is warm, as after any earlier install), builds the
+What a new user does: clone, then `make reports`. The clone gets its own `.venv` (the package
+download cache — uv's, or pip's where uv is not at hand — is warm, as after any earlier install), builds the
 embedded data and writes the 52 reports and the site. The three stages are timed apart by asking make for
 their stamp files in order (`.venv/.installed`, `data/processed/.built`, then `reports`), which is exactly
 what `make reports` runs. Goal of issue 18: ≤ 90 s in all, install included.
