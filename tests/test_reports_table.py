@@ -106,3 +106,40 @@ def test_statfin_choice_and_table_together_is_one_line(capsys, tmp_path):
     hand_table().head(4).to_csv(path, index=False)
     with pytest.raises(InputError, match="only one of them"):
         batch.run_reports("KU009", 1, str(tmp_path / "out"), data="statfin", table_path=str(path))
+
+
+def test_period_follows_the_tables_years(tmp_path):
+    # a table of 2020–2022: no --start/--end → 2020–2022 (the default 2018–2023 made every report fail)
+    short = tmp_path / "short.csv"
+    hand_table().query("2020 <= year <= 2022").to_csv(short, index=False)
+    assert batch.table_period(str(short)) == (2020, 2022)
+    assert batch.table_period(str(short), end_year=2021) == (2020, 2021)
+    # a long table keeps the default span: its last year and the five before it
+    long = tmp_path / "long.csv"
+    t = hand_table()
+    pd.concat([t.assign(year=t["year"] - 5), t]).drop_duplicates(["area_code", "industry_code", "year"]).to_csv(
+        long, index=False)
+    assert batch.table_period(str(long)) == (2018, 2023)
+
+
+def test_table_batch_without_years_runs_on_the_tables_period(tmp_path):
+    table = tmp_path / "short.csv"
+    hand_table().query("2020 <= year <= 2022").to_csv(table, index=False)
+    out = tmp_path / "reports"
+    rc = cli.main(["reports", "--areas", "KU009", "--table", str(table), "--out", str(out), "--lang", "en",
+                   "--jobs", "1", "--no-industries"])
+    assert rc == 0, json.loads((out / "manifest.json").read_text())
+    ind = pd.read_csv(out / "KU009" / "tables" / "indicators.csv", dtype={"industry_code": str})
+    assert sorted(ind["year"].unique()) == [2020, 2021, 2022]
+    assert _indicator(out, "KU009", "personnel", year=2022)["value"] == expected("KU009", 2022)
+
+
+def test_period_outside_the_table_is_one_line_before_anything_is_written(tmp_path, capsys):
+    table = tmp_path / "short.csv"
+    hand_table().query("2020 <= year <= 2022").to_csv(table, index=False)
+    out = tmp_path / "reports"
+    rc = cli.main(["reports", "--areas", "KU009", "--table", str(table), "--out", str(out), "--start", "2018",
+                   "--end", "2022", "--no-industries"])
+    err = capsys.readouterr().err
+    assert rc == 2 and not out.exists()
+    assert err.strip().count("\n") == 0 and "expected years within 2020–2022" in err and "short.csv" in err
