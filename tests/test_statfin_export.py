@@ -84,6 +84,15 @@ def test_totals_and_sections_are_left_to_the_tool(tmp_path):
     assert t.loc[(t.area_code == "KU564") & (t.year == 2021), "personnel"].sum() == 160  # 50 + 110, no double count
 
 
+def test_nil_symbol_is_zero_not_confidential(tmp_path):
+    # StatFin's '-' means "magnitude nil" (a true zero, as the fetch reads it); '..' is confidential
+    rows = [["Oulu", FOOD, "2021", "-", "-", "-"], ["Oulu", SOFT, "2021", "..", "..", ".."]]
+    t = read_business_table(_write(tmp_path / "13wz.csv", ["Alue", "Toimiala", "Vuosi", *CONTENTS], rows))
+    t = t.set_index("industry_code")
+    assert t.loc["10", ["establishments", "personnel", "turnover_eur"]].tolist() == [0, 0, 0]
+    assert not t.loc["10", "suppressed"] and t.loc["62", "suppressed"]
+
+
 def test_size_classes_are_refused_in_one_line(tmp_path):
     rows = [["Oulu", FOOD, "2021", cls, 1, 2, 3] for cls in ("Yhteensä", "0-4 henkilöä")]
     path = _write(tmp_path / "13wz.csv", ["Alue", "Toimiala", "Vuosi", "Henkilöstön suuruusluokka", *CONTENTS], rows)

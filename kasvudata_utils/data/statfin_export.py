@@ -8,7 +8,7 @@ their names (``KU009 Alavieska`` or ``Alavieska``, ``10 Elintarvikkeiden valmist
 EUR 1,000, and often the years across (``2021 Henkilöstö (htv)``, ``2022 Henkilöstö (htv)``).
 :func:`from_web_export` turns such a frame into the SPEC §3 columns and leaves a frame that already
 has them as it is; :mod:`kasvudata_utils.data.schemas` then validates it as any table (``..`` and
-``.`` stay suppressed).
+``.`` stay suppressed; ``-``, StatFin's "magnitude nil", is 0 as in ``kasvudata data fetch``).
 
 Kept as ``kasvudata data fetch`` keeps the fetched table: municipality rows (a whole-country, region
 or sub-region row is a sum the tool forms itself) and, when the export holds TOL divisions, only the
@@ -179,6 +179,9 @@ def from_web_export(df: pd.DataFrame) -> pd.DataFrame:
     if division.any():
         out = out[division]
         out["industry_code"] = out["industry_code"].astype(str).str.zfill(2)
+    for col in ("establishments", "personnel", "turnover_eur"):
+        if col in out.columns:  # '-' is StatFin's "magnitude nil", a true zero (as in the fetch), not '..'
+            out[col] = out[col].mask(out[col].astype(str).str.strip() == "-", "0")
     turnover = next((c for c, k in kinds.items() if k == "turnover_eur"), None)
     if turnover is not None and _thousands(turnover):
         out["turnover_eur"] = _times_1000(out["turnover_eur"])
