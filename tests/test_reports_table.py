@@ -143,3 +143,29 @@ def test_period_outside_the_table_is_one_line_before_anything_is_written(tmp_pat
     err = capsys.readouterr().err
     assert rc == 2 and not out.exists()
     assert err.strip().count("\n") == 0 and "expected years within 2020–2022" in err and "short.csv" in err
+
+
+def test_research_section_runs_on_the_table_not_called_synthetic(tmp_path):
+    # the LISA of a table run reads the table; the section must not say the data are synthetic
+    import html
+    from unittest import mock
+
+    from kasvudata_utils.reports.area import AreaReport
+    from kasvudata_utils.research.spatial import growth_lisa, spatial_context_text
+
+    path = tmp_path / "hand_national.csv"
+    hand_table().to_csv(path, index=False)
+    rep = AreaReport.__new__(AreaReport)
+    rep.lang, rep.name, rep.table_path, rep.table_only = "en", "Alavieska", str(path), True
+    rep.d = mock.Mock(area="KU009", start=2018, end=2023)
+    shown = []
+    with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, _s=shown, **k: _s.append(obj)):
+        rep.spatial_context()
+    text = html.unescape(shown[0])
+    assert "synthetic" not in text.lower() and "not causal effects" in text
+    from kasvudata_utils.data import load_geometries, sources
+
+    want = spatial_context_text(growth_lisa(load_geometries("KU", 3067), sources.load_table(path), 2018, 2023),
+                                "KU009", "en", 2018, 2023)
+    assert want in text
+    assert "Not available" in text  # the growth-factor model needs firms

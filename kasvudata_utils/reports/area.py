@@ -542,7 +542,9 @@ class AreaReport:
         research output, not findings for business advisers (issue 13). They appear only in this
         separate section, with their caveats, and only where the models' data are real: on the
         embedded synthetic data the section says why it holds no model results instead, so the
-        report never makes a significance claim on a synthetic outcome.
+        report never makes a significance claim on a synthetic outcome. A run on a business table
+        (``--table``/``--data statfin``) computes the LISA from that table; the growth-factor model
+        needs firms and is marked not available.
 
         The LISA over all mainland municipalities is the same for every area of one batch, so the
         first report computes it (:func:`kasvudata_utils.research.spatial.growth_lisa`) and the others read it;
@@ -551,7 +553,7 @@ class AreaReport:
         """
         L = self.lang
         head = h2(t("sec_research", L))
-        if not models_on_real_data():
+        if not self.table_path and not models_on_real_data():  # a run's table is real or user data
             show(head + para(t("research_synthetic_omitted", L), "kd-note"))
             return
         try:
