@@ -168,4 +168,33 @@ def test_research_section_runs_on_the_table_not_called_synthetic(tmp_path):
     want = spatial_context_text(growth_lisa(load_geometries("KU", 3067), sources.load_table(path), 2018, 2023),
                                 "KU009", "en", 2018, 2023)
     assert want in text
-    assert "Not available" in text  # the growth-factor model needs firms
+    assert "Not available: firm-level figures cannot be computed from a regional business table " \
+           "(growth-factor model)" in text  # the model needs firms; the LISA above is shown
+
+
+def test_shift_share_table_shows_the_known_figures_of_a_hidden_row(tmp_path):
+    # KU564 against MK17 on a table whose MK17 total of 2022 is unknown: the components are hidden, the
+    # area's own base and end (C 50 → 50, J 100 → 121, total 150 → 171) are known and shown
+    import html
+    from unittest import mock
+
+    import numpy as np
+
+    from kasvudata_utils.reports.area import AreaReport
+
+    nan = np.nan
+    ss = pd.DataFrame({"industry_code": ["C", "J", "TOTAL"], "base": [50.0, 100.0, 150.0],
+                       "end": [50.0, 121.0, 171.0], "national_share": [nan] * 3, "industry_mix": [nan] * 3,
+                       "regional_shift": [nan] * 3, "suppressed": [True] * 3, "note": ["", "", ""]})
+    rep = AreaReport.__new__(AreaReport)
+    rep.lang, rep.ref_name, rep.out = "en", "Northern Ostrobothnia", tmp_path
+    rep.d = mock.Mock(shift_share=ss, start=2020, end=2022, prov={"kind": "user", "sources": ["t.csv"]})
+    shown = []
+    with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, _s=shown, **k: _s.append(obj)), \
+            mock.patch.object(AreaReport, "_chart", lambda self, fig, name: None):
+        rep.shift_share()
+    table = html.unescape(shown[1])
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
+    assert cells[1:6] == ["50", "50", "..", "..", ".."]  # cells[0] is the row's label
+    assert cells[7:12] == ["100", "121", "..", "..", ".."]
+    assert cells[13:18] == ["150", "171", "..", "..", ".."]

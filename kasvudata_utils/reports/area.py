@@ -322,8 +322,8 @@ class AreaReport:
         w = ss.set_index("industry_code")
         sup = w["suppressed"] if "suppressed" in w else pd.Series(False, index=w.index)
         for c in ("base", "end", "national_share", "industry_mix", "regional_shift"):
-            if c in w:
-                w[f"{c}__suppressed"] = sup
+            if c in w:  # per cell: a hidden row keeps the figures it may show (TOTAL's base and end, METHODS)
+                w[f"{c}__suppressed"] = sup & w[c].isna()
         order = [c for c in w.index if c != "TOTAL"] + [c for c in w.index if c == "TOTAL"]
         w = w.loc[order]
         spec = {"base": (t("col_base", L, year=self.d.start), 0), "end": (t("col_end", L, year=self.d.end), 0),
@@ -562,7 +562,7 @@ class AreaReport:
         except (ImportError, InputError, ValueError, KeyError) as exc:  # shown, never silent: why it is empty
             text = t("section_unavailable", L, reason=f"{type(exc).__name__}: {exc}")
         if self.table_only:  # the growth-factor model rests on the (synthetic) firm panel
-            factors = t("not_available_from_table", L, what=t("sec_spatial", L))
+            factors = t("not_available_from_table", L, what=t("growth_factor_model", L))
         else:
             factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
         show(head + para(t("research_caveat", L), "kd-note") + para(text) + para(factors))
