@@ -194,9 +194,11 @@ def test_table_confidential_cell_is_never_read_as_zero():
     assert ss.loc["10", ["base", "end", *COMP]].tolist() == pytest.approx([40, 40, 5.6, -5.6, 0.0])
     assert not ss.loc["10", "suppressed"]
     # 62 ends in '..': no end value, no components (before: end 0 and RS = 5·(0/5 − 1 − 0.21) = −6.05)
-    assert ss.loc["62", "suppressed"] and ss.loc["62", ["base", "end", *COMP]].isna().all()
-    # TOTAL: its end is unknown and its components would give 62's back
+    assert ss.loc["62", "suppressed"] and ss.loc["62", ["end", *COMP]].isna().all()
+    # TOTAL: its end is unknown and its components would give 62's back; its base 40 + 5 is known
     assert ss.loc["TOTAL", "suppressed"] and ss.loc["TOTAL", COMP].isna().all()
+    assert ss.loc["TOTAL", "base"] == 45 and pd.isna(ss.loc["TOTAL", "end"])
+    assert ss.loc["62", "base"] == 5  # 2020's cell is known; only 2022's is '..'
 
 
 def test_table_reference_with_a_confidential_cell_hides_the_components():

@@ -195,14 +195,24 @@ def compute_shift_share(data, area, reference=None, start=None, end=None, measur
              "note": NOTE_CONTAINS if contains else NOTE_NOT_CONTAINS}
     if total_comp_hidden and not tot_hidden:
         total["note"] = f"{total['note']}; {NOTE_TOTAL_HIDDEN}"
-    out = out.assign(_own=own_hidden, _comp=comp_hidden).sort_values("industry_code")
-    total.update(_own=tot_hidden, _comp=total_comp_hidden)
+    # base and end: hidden with the row (firm data), or on a table each where its own cell is unknown
+    if cd.kind == "table":
+        base_hidden, end_hidden = flag[start].to_numpy(), flag[end].to_numpy()
+        tot_base, tot_end = _unknown(tot[fm], e_tot, [start]), _unknown(tot[fm], e_tot, [end])
+    else:
+        base_hidden = end_hidden = own_hidden
+        tot_base = tot_end = tot_hidden
+    out = out.assign(_own=own_hidden, _comp=comp_hidden, _base=base_hidden, _end=end_hidden
+                     ).sort_values("industry_code")
+    total.update(_own=tot_hidden, _comp=total_comp_hidden, _base=tot_base, _end=tot_end)
     out = pd.concat([out, pd.DataFrame([total])], ignore_index=True)
     num = ["base", "end"] + comp_names
     own, comp = out.pop("_own").astype(bool), out.pop("_comp").astype(bool)
+    hide_base, hide_end = out.pop("_base").astype(bool), out.pop("_end").astype(bool)
     out["suppressed"] = own | comp
     out[num] = out[num].astype("float64")
-    out[["base", "end"]] = out[["base", "end"]].mask(own, np.nan)
+    out["base"] = out["base"].mask(hide_base, np.nan)
+    out["end"] = out["end"].mask(hide_end, np.nan)
     out[comp_names] = out[comp_names].mask(comp | own, np.nan)
     out["note"] = out["note"].astype("string")
     out = out[["industry_code"] + num + ["suppressed", "note"]]
