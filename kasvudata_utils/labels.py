@@ -589,6 +589,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fi": "henkilötyövuodet (htv); alueen muutos on alueen yritysten summan muutos jaksolla.",
         "en": "person-years; an area's change is the change in the sum over the area's firms."},
     "sec_spatial": {"fi": "Alueellinen kasvuklusteri", "en": "Spatial growth cluster"},
+    "growth_factor_model": {"fi": "kasvutekijämalli", "en": "growth-factor model"},
     "sec_research": {"fi": "Tutkijoille: kasvuklusterit ja kasvutekijät",
                      "en": "For researchers: growth clusters and growth factors"},
     "research_synthetic_omitted": {

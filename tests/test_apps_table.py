@@ -42,6 +42,8 @@ def test_explorer_and_scenario_say_user_data(table_data):
     assert "User data · workshop_table.csv" in sc.badge.value
     # the scenario starts from the table's personnel in its last year
     assert sc.inputs["personnel"].sum() == pytest.approx(expected("KU009", 2023))
+    # the table holds no exports: the scenario says "no data", not "confidential"
+    assert "exports no data" in sc.summary.value and "exports suppressed" not in sc.summary.value
 
 
 def test_env_names_the_table_for_app_kernels(monkeypatch, tmp_path):

@@ -51,6 +51,11 @@ def test_fetch_writes_the_tables_with_manifest(fetched):
     assert entry["query"]["areas"] == "all municipalities" and entry["query"]["url"].endswith("/StatFin/13wz.px")
     assert entry["fetched_utc"].endswith("Z")
     assert entry["rows"] == 12  # 2 municipalities × 3 divisions (01, 10, 62) × 2 years
+    # the selection as sent: PxWeb's query list, its cells and requests (one, below the cell limit)
+    (sent,) = entry["query"]["pxweb"]
+    area = next(q for q in sent["query"] if q["code"].startswith("alue"))
+    assert area["selection"] == {"filter": "item", "values": ["KU009", "KU564"]}
+    assert sent["requests"] == 1 and "split_by" not in sent
 
     bt = pd.read_parquet(real / "business_table.parquet")
     row = bt[(bt.area_code == "KU009") & (bt.industry_code == "01") & (bt.year == 2023)].iloc[0]
@@ -164,6 +169,10 @@ def test_large_query_is_split_under_the_cell_limit(data_dir, monkeypatch):
         for n in sizes:
             cells *= n
         assert cells <= 40
+    entry = json.loads((data_dir / "real" / "manifest.json").read_text(encoding="utf-8"))["files"][
+        "business_table.parquet"]
+    (sent,) = entry["query"]["pxweb"]  # the whole selection once, with how it was split
+    assert sent["cells"] == 72 and sent["requests"] == len(posts) == 3 and sent["split_by"] == "contentscode"
 
 
 def test_polite_session_keeps_to_ten_requests_in_ten_seconds():

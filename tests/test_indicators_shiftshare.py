@@ -164,3 +164,55 @@ def test_identity_holds_on_random_panels(panel, method, measure, reference, leve
     if method == "esteban-marquillas":
         np.testing.assert_allclose(ss["net_competitive"] + ss["allocation"], ss["regional_shift"],
                                    rtol=1e-9, atol=1e-9)
+
+
+def _statfin_like_table():
+    """Constructed business table (not statistics): Alavieska (KU009) and Oulu (KU564), divisions 10 and 62.
+
+    personnel        2020  2021  2022
+    KU009 10           40    40    40
+    KU009 62            5     5    ..   (StatFin's '..': confidential)
+    KU564 10           50    50    50
+    KU564 62          100   110   121
+    """
+    from kasvudata_utils.data.schemas import validate_business_table
+
+    rows = []
+    for area, ind, values in (("KU009", "10", (40, 40, 40)), ("KU009", "62", (5, 5, "..")),
+                              ("KU564", "10", (50, 50, 50)), ("KU564", "62", (100, 110, 121))):
+        for year, v in zip((2020, 2021, 2022), values, strict=True):
+            rows.append({"area_code": area, "industry_code": ind, "year": year, "establishments": v,
+                         "personnel": v, "turnover_eur": v if v == ".." else v * 1000})
+    return validate_business_table(pd.DataFrame(rows).astype({"establishments": str, "personnel": str,
+                                                              "turnover_eur": str}))
+
+
+def test_table_confidential_cell_is_never_read_as_zero():
+    # KU009 against KU564, 2020 → 2022: Oulu's total 150 → 171, G = 0.14
+    ss = rows(compute_shift_share(_statfin_like_table(), "KU009", "KU564", 2020, 2022, level="division"))
+    # 10: NS = 40·0.14 = 5.6; IM = 40·(50/50 − 1 − 0.14) = −5.6; RS = 40·(0 − 0) = 0
+    assert ss.loc["10", ["base", "end", *COMP]].tolist() == pytest.approx([40, 40, 5.6, -5.6, 0.0])
+    assert not ss.loc["10", "suppressed"]
+    # 62 ends in '..': no end value, no components (before: end 0 and RS = 5·(0/5 − 1 − 0.21) = −6.05)
+    assert ss.loc["62", "suppressed"] and ss.loc["62", ["end", *COMP]].isna().all()
+    # TOTAL: its end is unknown and its components would give 62's back; its base 40 + 5 is known
+    assert ss.loc["TOTAL", "suppressed"] and ss.loc["TOTAL", COMP].isna().all()
+    assert ss.loc["TOTAL", "base"] == 45 and pd.isna(ss.loc["TOTAL", "end"])
+    assert ss.loc["62", "base"] == 5  # 2020's cell is known; only 2022's is '..'
+
+
+def test_table_reference_with_a_confidential_cell_hides_the_components():
+    # KU564 against a reference holding Alavieska's '..' (custom area KU009+KU564): every growth rate
+    # of the reference's total is unknown in 2022, so no component can be computed; Oulu's own cells
+    # stay visible (before: TOTAL RS = 100·(0.21 − (−1)) = 121 from the '..' read as 0)
+    ss = rows(compute_shift_share(_statfin_like_table(), "KU564", "KU009+KU564", 2020, 2022, level="division"))
+    assert ss.loc["10", ["base", "end"]].tolist() == [50.0, 50.0]
+    assert ss.loc["62", ["base", "end"]].tolist() == [100.0, 121.0]
+    assert ss.loc["TOTAL", ["base", "end"]].tolist() == [150.0, 171.0]
+    assert ss[COMP].isna().all().all() and ss["suppressed"].all()
+    # a period without the '..' is computed in full: reference 62 (5 + 100) → (5 + 110), total 195 → 205
+    ok = rows(compute_shift_share(_statfin_like_table(), "KU564", "KU009+KU564", 2020, 2021, level="division"))
+    G = 205 / 195 - 1
+    assert ok.loc["62", COMP].tolist() == pytest.approx([100 * G, 100 * (115 / 105 - 1 - G),
+                                                         100 * (110 / 100 - 115 / 105)])
+    assert not ok["suppressed"].any()

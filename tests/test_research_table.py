@@ -44,3 +44,14 @@ def test_firm_level_figures_on_a_table_are_one_line_not_synthetic(tmp_path, name
     assert text.count(line) == 1  # said once, not in every firm-level cell
     assert "Synthetic data" not in text and "Mixed data" not in text and "User data · hand_national.csv" in text
     assert "birth_rate_pct (EB)" not in text and "support_effect" not in text and "exporters" not in text
+
+
+def test_no_planted_truth_beside_a_table(tmp_path):
+    # the planted effects belong to the synthetic data: a table run (no synthetic panel) has none to show
+    from kasvudata_utils.research.inputs import load_research_inputs
+
+    table = tmp_path / "hand_national.csv"
+    hand_table().to_csv(table, index=False)
+    assert load_research_inputs().truth  # the embedded synthetic data carry them
+    inp = load_research_inputs(table_path=str(table))
+    assert inp.truth == {} and inp.table_prov["kind"] == "user"

@@ -212,8 +212,10 @@ class ScenarioWorkshop(BaseApp):
         self.inputs, self.n_suppressed = scenario_inputs(self.data, code, self.reference, self.base_year)
         self.inactive = scenarios.inactive_levers(self.inputs)
         self.rates = area_rates(self.data, code, self.base_year)
-        # the area's export total is confidential: never show the model's export figures as if known
+        # the area's export total is confidential or missing (a business table without exports): never show
+        # the model's export figures as if known, and say which of the two it is
         self.exports_suppressed = math.isnan(self.data.value(code, "exports_eur", self.base_year))
+        self.exports_confidential = self.data.is_suppressed(code, "exports_eur", self.base_year)
         self.defaults = scenarios.default_levers(self.rates)
         self._set_levers(self.defaults)
         self.set_url_state({"area": code})  # a shared link opens on this area; the language switch keeps it
@@ -302,7 +304,7 @@ class ScenarioWorkshop(BaseApp):
         return t("scenario_summary", L, area=area_label(self.area, L), year=int(self.horizon.value),
                  jobs=format_number(tot["personnel_scenario"], L), jobs_diff=signed(tot["personnel_diff"], L),
                  firms=format_number(tot["firms_scenario"], L), firms_diff=signed(tot["firms_diff"], L),
-                 exports=t("suppressed", L) if self.exports_suppressed else
+                 exports=t("suppressed" if self.exports_confidential else "no_data", L) if self.exports_suppressed else
                  t("million_eur", L, value=format_number(tot["exports_eur_scenario"] / 1e6, L, 1)),
                  exports_diff=".." if self.exports_suppressed else  # the tables' symbol for confidential
                  t("million_eur", L, value=signed(tot["exports_eur_diff"] / 1e6, L, 1)))

@@ -51,8 +51,11 @@ def register(sub):
                         "$KASVUDATA_BOARD_URL, else http://localhost:8866/voila/render/insights_board.ipynb; "
                         "the link works only while that workshop server runs)")
     p.add_argument("--force", action="store_true", help="rerun reports that are up to date")
-    p.add_argument("--start", type=int, default=None, help="first year of the period (default: 2018)")
-    p.add_argument("--end", type=int, default=None, help="last year of the period (default: 2023)")
+    p.add_argument("--start", type=int, default=None,
+                   help="first year of the period (default: 2018; with --table/--data statfin five years before "
+                        "--end, not before the table's first year)")
+    p.add_argument("--end", type=int, default=None,
+                   help="last year of the period (default: 2023; with --table/--data statfin the table's last year)")
     p.add_argument("--panel", default="", help="your own firm panel (CSV or Parquet, SPEC §3)")
     p.add_argument("--no-industries", action="store_true", help="skip the industry profiles")
     p.add_argument("--site", nargs="?", const="site", default=None, metavar="DIR",
@@ -77,7 +80,7 @@ def run(args) -> int:
     """
     from kasvudata_utils.errors import InputError
     from kasvudata_utils.fileio import check_claimable, check_output_folders
-    from kasvudata_utils.reports.batch import DEFAULT_END, DEFAULT_START, run_reports, summary_line
+    from kasvudata_utils.reports.batch import run_reports, summary_line
     from kasvudata_utils.reports.site import broken_links, publish_site
 
     if args.jobs < 1:
@@ -99,7 +102,7 @@ def run(args) -> int:
         out = language_folder(args.out, lang)  # the root's language at the root, the other beside it
         manifest = run_reports(args.areas, args.jobs, out, lang, args.force,
                                industry_profiles=not args.no_industries,
-                               start_year=args.start or DEFAULT_START, end_year=args.end or DEFAULT_END,
+                               start_year=args.start, end_year=args.end,
                                panel_path=args.panel, progress=True, data=args.data,
                                scheduler=args.scheduler, table_path=args.table, board_url=args.board_url,
                                synthetic_firm_data=args.synthetic_firm_data)

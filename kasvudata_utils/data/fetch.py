@@ -262,6 +262,7 @@ def fetch_unemployment(client: PxWebClient, table_ref: str, munis=None, years=No
 
 def _fetch_one(spec: RealTable, client: PxWebClient, munis, years, codes=None) -> tuple[pd.DataFrame, dict]:
     meta = client.metadata(spec.ref)
+    client.fetched_queries = []
     if spec.kind == "business":
         sel_areas = _table_municipalities(meta, munis)
         df = pb.fetch_business_table(spec.table_id, areas=sel_areas, years=years, level="division", client=client)
@@ -280,6 +281,8 @@ def _fetch_one(spec: RealTable, client: PxWebClient, munis, years, codes=None) -
         query = {"areas": "all municipalities" if munis is None else munis, "years": years or "all",
                  "age": "total", "sex": "total"}
     query["url"] = client.table_url(spec.ref)
+    # the selections as sent (PxWeb API v1 query list), so the fetch can be repeated by hand
+    query["pxweb"] = client.fetched_queries
     return df, {"statfin_title": meta.get("title", ""), "query": query}
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from kasvudata_utils import provenance
+from kasvudata_utils.data import statfin_export
 from kasvudata_utils.data.schemas import FIRM_PANEL_MEASURES, validate_business_table, validate_firm_panel
 from kasvudata_utils.errors import InputError
 
@@ -53,13 +54,13 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _first_line(raw: bytes) -> str:
+def _first_lines(raw: bytes, n: int = 20) -> list[str]:
     for enc in _ENCODINGS:
         try:
-            return raw.decode(enc).splitlines()[0] if raw.strip() else ""
+            return raw.decode(enc).splitlines()[:n] if raw.strip() else []
         except UnicodeDecodeError:
             continue
-    return ""
+    return []
 
 
 def _sniff_separator(header: str) -> str:
@@ -87,13 +88,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
             head = fh.read(65536)
     if not head.strip():
         raise InputError(f"file {path.name!r} is empty: expected a header line and data rows")
-    header = _first_line(head)
+    lines = _first_lines(head)
+    skip = statfin_export.header_line(lines)  # a StatFin web export's title line and blank line
+    header = lines[skip] if lines else ""
     sep = _sniff_separator(header)
     # Codes stay text (leading zeros); other columns are parsed as numbers by the fast C reader
     # where they can be, and anything it cannot parse (decimal comma, "..") arrives as text for
     # schemas to read or flag.
     names = next(csv.reader([header], delimiter=sep)) if header else []
-    dtype = {n: str for n in names if n.strip().lower() in TEXT_COLUMNS}
+    dtype = {n: str for n in names if n.strip().lower() in TEXT_COLUMNS
+             or n.strip().lower().startswith(statfin_export.TEXT_NAMES)}
     # "nan"/"NA" spelled out in a measure column must reach the schema as text (and be refused
     # there), not be read as an empty cell; other columns keep pandas' usual missing-value words.
     na_values = {n: ([""] if n.strip().lower() in MEASURE_COLUMNS else list(_DEFAULT_NA)) for n in names}
@@ -104,7 +108,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 # index_col=False: a row longer than the header is an error, not a silent index
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 return pd.read_csv(path, sep=sep, dtype=dtype, encoding=enc, compression=compression,
-                                   skipinitialspace=True, index_col=False,
+                                   skipinitialspace=True, index_col=False, skiprows=skip,
                                    keep_default_na=False, na_values=na_values,
                                    decimal="," if sep == ";" else ".")
         except pd.errors.ParserWarning:
@@ -176,7 +180,9 @@ def read_business_table(path) -> pd.DataFrame:
     """A regional business table extract (SPEC §3), validated and tagged as real data.
 
     StatFin's ``..``/``.``/``-`` become empty values with ``suppressed = True``.
-    See :func:`read_firm_panel` for the file formats.
+    See :func:`read_firm_panel` for the file formats; a table saved from StatFin's web interface
+    (title line, StatFin's column names, ``KU009 Alavieska``, EUR 1,000, years across) is read as
+    well (:func:`kasvudata_utils.data.statfin_export.from_web_export`).
     """
-    df = read_table(path)
+    df = statfin_export.from_web_export(read_table(path))
     return _tag(validate_business_table(df, what=f"business table {Path(path).name}"), path)

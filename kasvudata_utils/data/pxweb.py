@@ -170,6 +170,8 @@ class PxWebClient:
         self._folders: dict[str, str] = {}
         self.requests_made = 0
         self.stale = False
+        #: one entry per :meth:`fetch`: the whole selection as PxWeb's query list, and how it was split
+        self.fetched_queries: list[dict] = []
         self.oldest_cached: float | None = None  # fetch time of the oldest cached response served
 
     # ------------------------------------------------------------------ plumbing
@@ -312,6 +314,7 @@ class PxWebClient:
         cells = 1
         for code in selections:
             cells *= len(explicit[code]) if code in explicit else sizes.get(code, 1)
+        split = ""
         if cells <= MAX_CELLS or not explicit:
             frames = [parse_jsonstat(self.query(table_id, selections, refresh=refresh), labels=labels)]
         else:
@@ -321,6 +324,9 @@ class PxWebClient:
             for i in range(0, len(explicit[split]), per):
                 part = dict(selections, **{split: explicit[split][i:i + per]})
                 frames.append(parse_jsonstat(self.query(table_id, part, refresh=refresh), labels=labels))
+        self.fetched_queries.append({"query": [_selection(code, sel) for code, sel in selections.items()],
+                                     "cells": cells, "requests": len(frames),
+                                     **({"split_by": split} if split else {})})
         out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         out.attrs["jsonstat"] = frames[0].attrs.get("jsonstat", {})
         out.attrs["table_id"] = split_table_ref(table_id)[1]

@@ -14,6 +14,8 @@ G = E1/E0 − 1, g_i = E_i1/E_i0 − 1, r_i = e_i1/e_i0 − 1.
 * Disclosure control: a row is suppressed where the area's cell is (start or end year, every
   year for dynamic) or the reference's cell is (its components carry g_i); where any row is
   suppressed, TOTAL is suppressed too (its components minus the visible rows would return them).
+  On a business table StatFin's ``..``/``.`` (and a total over one) are never read as 0: the figures
+  that would use one are empty and flagged, in the area's rows, the reference's and TOTAL.
 
 >>> c = shift_share_components([100.0], [130.0], [1000.0], [1200.0], 10000.0, 11000.0)
 >>> [round(float(c[k][0]), 9) for k in ("national_share", "industry_mix", "regional_shift")]
@@ -78,6 +80,11 @@ def shift_share_components(e0, e1, E0_i, E1_i, E0, E1, e_total0=None) -> dict:
         out["net_competitive"] = nc
         out["allocation"] = np.where(absent_start, 0.0, (e0 - hat) * (r - g))
     return out
+
+
+def _unknown(flags: pd.Series, values: pd.Series, years) -> bool:
+    """True when a total is flagged suppressed or missing in any of ``years`` (a business table's unknowns)."""
+    return bool(flags.reindex(years).fillna(False).astype(bool).any() or values.reindex(years).isna().any())
 
 
 def compute_shift_share(data, area, reference=None, start=None, end=None, measure: str = "personnel",
@@ -168,26 +175,44 @@ def compute_shift_share(data, area, reference=None, start=None, end=None, measur
     own_hidden = flag[years].any(axis=1).to_numpy() if protect else np.zeros(len(out), bool)
     # a row's components also hold the reference industry's growth g_i: hidden where that cell is
     comp_hidden = own_hidden | (ref_flag[years].any(axis=1).to_numpy() if protect else False)
-    if cd.kind == "table":  # StatFin's own suppression: unknown values stay unknown
-        own_hidden = comp_hidden = out[["base", "end"] + comp_names].isna().any(axis=1).to_numpy()
+    tot_hidden = bool(protect and (tot.loc[start, fm] or tot.loc[end, fm]))
+    if cd.kind == "table":
+        # StatFin's own '..'/'.' (and any total over one): the pivots above read an unknown cell as 0,
+        # so every figure that used one is hidden, never shown as if the cell were 0
+        own_hidden = (flag[years].any(axis=1).to_numpy()
+                      | out[["base", "end"]].isna().any(axis=1).to_numpy())
+        ref_total_unknown = bool(_unknown(tot[f"ref_{fm}"], E_tot, years))
+        comp_hidden = (own_hidden | ref_flag[years].any(axis=1).to_numpy() | ref_total_unknown
+                       | out[comp_names].isna().any(axis=1).to_numpy())
+        tot_hidden = bool(_unknown(tot[fm], e_tot, [start, end]))
     contains = areas.contains(ref, code)
     # TOTAL's components are sums over the rows: with a row hidden, TOTAL minus the visible rows
     # (and the reference's growth rates) gives the hidden rows back, so they are hidden with it.
-    tot_hidden = bool(protect and (tot.loc[start, fm] or tot.loc[end, fm]))
-    total_comp_hidden = tot_hidden or bool(protect and np.asarray(comp_hidden, dtype=bool).any())
+    hides_rows = protect or cd.kind == "table"
+    total_comp_hidden = tot_hidden or bool(hides_rows and np.asarray(comp_hidden, dtype=bool).any())
     total = {"industry_code": "TOTAL", "base": float(e_tot[start]), "end": float(e_tot[end]),
              **{k: float(np.nansum(sums[k])) if not np.isnan(sums[k]).any() else np.nan for k in comp_names},
              "note": NOTE_CONTAINS if contains else NOTE_NOT_CONTAINS}
     if total_comp_hidden and not tot_hidden:
         total["note"] = f"{total['note']}; {NOTE_TOTAL_HIDDEN}"
-    out = out.assign(_own=own_hidden, _comp=comp_hidden).sort_values("industry_code")
-    total.update(_own=tot_hidden, _comp=total_comp_hidden)
+    # base and end: hidden with the row (firm data), or on a table each where its own cell is unknown
+    if cd.kind == "table":
+        base_hidden, end_hidden = flag[start].to_numpy(), flag[end].to_numpy()
+        tot_base, tot_end = _unknown(tot[fm], e_tot, [start]), _unknown(tot[fm], e_tot, [end])
+    else:
+        base_hidden = end_hidden = own_hidden
+        tot_base = tot_end = tot_hidden
+    out = out.assign(_own=own_hidden, _comp=comp_hidden, _base=base_hidden, _end=end_hidden
+                     ).sort_values("industry_code")
+    total.update(_own=tot_hidden, _comp=total_comp_hidden, _base=tot_base, _end=tot_end)
     out = pd.concat([out, pd.DataFrame([total])], ignore_index=True)
     num = ["base", "end"] + comp_names
     own, comp = out.pop("_own").astype(bool), out.pop("_comp").astype(bool)
+    hide_base, hide_end = out.pop("_base").astype(bool), out.pop("_end").astype(bool)
     out["suppressed"] = own | comp
     out[num] = out[num].astype("float64")
-    out[["base", "end"]] = out[["base", "end"]].mask(own, np.nan)
+    out["base"] = out["base"].mask(hide_base, np.nan)
+    out["end"] = out["end"].mask(hide_end, np.nan)
     out[comp_names] = out[comp_names].mask(comp | own, np.nan)
     out["note"] = out["note"].astype("string")
     out = out[["industry_code"] + num + ["suppressed", "note"]]

@@ -322,8 +322,8 @@ class AreaReport:
         w = ss.set_index("industry_code")
         sup = w["suppressed"] if "suppressed" in w else pd.Series(False, index=w.index)
         for c in ("base", "end", "national_share", "industry_mix", "regional_shift"):
-            if c in w:
-                w[f"{c}__suppressed"] = sup
+            if c in w:  # per cell: a hidden row keeps the figures it may show (TOTAL's base and end, METHODS)
+                w[f"{c}__suppressed"] = sup & w[c].isna()
         order = [c for c in w.index if c != "TOTAL"] + [c for c in w.index if c == "TOTAL"]
         w = w.loc[order]
         spec = {"base": (t("col_base", L, year=self.d.start), 0), "end": (t("col_end", L, year=self.d.end), 0),
@@ -542,7 +542,9 @@ class AreaReport:
         research output, not findings for business advisers (issue 13). They appear only in this
         separate section, with their caveats, and only where the models' data are real: on the
         embedded synthetic data the section says why it holds no model results instead, so the
-        report never makes a significance claim on a synthetic outcome.
+        report never makes a significance claim on a synthetic outcome. A run on a business table
+        (``--table``/``--data statfin``) computes the LISA from that table; the growth-factor model
+        needs firms and is marked not available.
 
         The LISA over all mainland municipalities is the same for every area of one batch, so the
         first report computes it (:func:`kasvudata_utils.research.spatial.growth_lisa`) and the others read it;
@@ -551,7 +553,7 @@ class AreaReport:
         """
         L = self.lang
         head = h2(t("sec_research", L))
-        if not models_on_real_data():
+        if not self.table_path and not models_on_real_data():  # a run's table is real or user data
             show(head + para(t("research_synthetic_omitted", L), "kd-note"))
             return
         try:
@@ -560,7 +562,7 @@ class AreaReport:
         except (ImportError, InputError, ValueError, KeyError) as exc:  # shown, never silent: why it is empty
             text = t("section_unavailable", L, reason=f"{type(exc).__name__}: {exc}")
         if self.table_only:  # the growth-factor model rests on the (synthetic) firm panel
-            factors = t("not_available_from_table", L, what=t("sec_spatial", L))
+            factors = t("not_available_from_table", L, what=t("growth_factor_model", L))
         else:
             factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
         show(head + para(t("research_caveat", L), "kd-note") + para(text) + para(factors))

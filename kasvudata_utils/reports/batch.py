@@ -391,6 +391,32 @@ def check_panel_years(panel_path: str, start_year, end_year) -> None:
         raise InputError(f"period {start}–{end}: expected years within {lo}–{hi}, the years of {name}")
 
 
+def table_period(table_path: str, start_year=None, end_year=None) -> tuple[int, int]:
+    """The period of a run on a business table: the years given, else the table's own.
+
+    Without ``--start``/``--end`` the period ends in the table's last year and starts as many years
+    before it as the default period spans (``DEFAULT_END - DEFAULT_START``), not before the table's
+    first year: a table of 2020–2022 gives 2020–2022, one of 2013–2023 gives 2018–2023. A period
+    outside the table's years, or a table of one year, is refused in one line before any report runs
+    (the table is read and validated here, so a broken file is refused here too).
+    """
+    years = sources.load_table(table_path)["year"]
+    name = Path(table_path).name
+    lo, hi = int(years.min()), int(years.max())
+    if lo == hi:
+        raise InputError(f"business table {name} has only the year {lo}: expected at least two years for a "
+                         "period")
+    if end_year is None:
+        end_year = hi
+    elif start_year is None:
+        end_year = parse_period(lo - 1, end_year)[1]  # a one-line error for a non-number
+    start = max(lo, int(end_year) - (DEFAULT_END - DEFAULT_START)) if start_year is None else start_year
+    s, e = parse_period(start, end_year)
+    if s < lo or e > hi:
+        raise InputError(f"period {s}–{e}: expected years within {lo}–{hi}, the years of business table {name}")
+    return s, e
+
+
 def table_fingerprint(data_fp: str, table_path: str = "") -> str:
     """``data_fp`` extended with a business table's bytes and those of the files fetched beside it.
 
@@ -408,7 +434,7 @@ def table_fingerprint(data_fp: str, table_path: str = "") -> str:
 
 
 def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=False, industry_profiles=True,
-                start_year=DEFAULT_START, end_year=DEFAULT_END, panel_path="", progress=True,
+                start_year=None, end_year=None, panel_path="", progress=True,
                 data="default", scheduler="", table_path="", synthetic_firm_data=False, board_url="") -> dict:
     """The whole ``kasvudata reports`` run: plan, execute, write manifest, index and insights page.
 
@@ -429,7 +455,12 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
         raise InputError("--synthetic-firm-data: expected --table FILE or --data statfin without --panel (a firm "
                          "panel already gives firm-level figures)")
     codes = parse_areas(area_spec)
-    check_panel_years(panel, start_year, end_year)
+    if table and not panel:  # the table's years, not the embedded panel's
+        start_year, end_year = table_period(table, start_year, end_year)
+    else:
+        start_year = DEFAULT_START if start_year is None else start_year
+        end_year = DEFAULT_END if end_year is None else end_year
+        check_panel_years(panel, start_year, end_year)
     # custom areas (KU009+KU977) count too; a code that is no area at all fails in its own report, not here
     outside = [c for c in codes if (c in areas.all_areas() or areas.is_custom(c))
                and not areas.contains(areas.HOME_REGION, c)]

@@ -126,6 +126,7 @@ def load_research_inputs(panel_path: str = "", synthetic_scale: str = "", seed: 
         table = sources.load_table(src.table_path)
         if src.uses_table_only and not src.synthetic_firm_data:
             panel = None  # a table has no firms: never the synthetic panel unless asked for
+            truth = {}  # nothing synthetic is left: no planted effect to compare the estimates with
     return ResearchInputs(
         geometries=data.load_geometries(level="KU", crs=3067), population=sources.population_for(src),
         distances=data.load_distances(), unemployment=sources.unemployment_for(src),
