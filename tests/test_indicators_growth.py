@@ -159,3 +159,21 @@ def test_business_table_input_keeps_statfin_suppression(toy_panel):
     # firm-level indicators are not guessed from the aggregate table
     na = out[out.indicator == "survival_rate_1y_pct"]
     assert len(na) == 1 and np.isnan(na.iloc[0].value) and na.iloc[0].note == "not available from aggregate table"
+
+
+def test_business_table_without_exports_says_not_available(toy_panel):
+    # A table like StatFin's 13wz has no exports column: the exports rows must say so, not be empty cells
+    # that read as a missing or hidden figure. A table that has exports keeps them (with 0 € exported, 0).
+    p = toy_panel()
+    t = (p.groupby(["municipality_code", "industry_code", "year"], as_index=False)
+         .agg(establishments=("firm_id", "size"), personnel=("personnel", "sum"),
+              turnover_eur=("turnover_eur", "sum")).rename(columns={"municipality_code": "area_code"}))
+    t["exports_eur"] = np.nan
+    out = compute_indicators(t, "KU305", "SK178", 2020, 2022)
+    for ind in ("exports_eur", "export_intensity_pct"):
+        rows = out[out.indicator == ind]
+        assert len(rows) and rows.value.isna().all() and not rows.suppressed.any(), ind
+        assert set(rows.note) == {"not available from aggregate table"}, ind
+    t = t.assign(exports_eur=0.0)  # a new frame: the engine keeps the cell tables of a frame it has seen
+    out = compute_indicators(t, "KU305", "SK178", 2020, 2022)
+    assert value(out, "exports_eur", "ALL").value == 0 and value(out, "exports_eur", "ALL").note == ""

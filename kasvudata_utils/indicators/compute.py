@@ -187,6 +187,8 @@ def _ratio(num, den, scale=100.0):
 
 def _levels(w, kind):
     exp_note = NOTE_EXPORTS_PANEL if kind == "panel" else ""
+    if kind != "panel" and not np.isfinite(w["exports_eur"].to_numpy(dtype=np.float64)).any():
+        exp_note = NOTE_NOT_AVAILABLE  # a business table without exports (13wz has none): say so, not an empty cell
     return [
         _rows(w, "establishments", w["establishments"], w["f_establishments"]),
         _rows(w, "personnel", w["personnel"], w["f_personnel"]),
