@@ -185,7 +185,7 @@ class ScenarioWorkshop(BaseApp):
 
         self._select(code)
         self.area_select.observe(self.safe(self._on_area), names="value")
-        self.horizon.observe(self.safe(lambda _: self.refresh()), names="value")
+        self.horizon.observe(self.safe(self._on_lever), names="value")
         for name, s in self.sliders.items():
             s.observe(self.safe(self._on_lever), names="value")
             s.observe(lambda _change, name=name: self._show_readout(name), names="value")
@@ -216,7 +216,44 @@ class ScenarioWorkshop(BaseApp):
         self.exports_suppressed = math.isnan(self.data.value(code, "exports_eur", self.base_year))
         self.defaults = scenarios.default_levers(self.rates)
         self._set_levers(self.defaults)
-        self.set_url_state({"area": code})  # a shared link opens on this area; the language switch keeps it
+
+    def url_query(self) -> str:
+        """The view as a URL query: area, target year, the levers moved from the baseline, language.
+
+        A lever at its baseline is left out: the baseline is the area's own (observed rates), so a
+        shared link opened on newer data starts from that data's baseline. Values are plain decimals
+        with a dot (a URL, not a page text).
+        """
+        params: dict = {"area": self.area, "year": int(self.horizon.value)}
+        for k, v in self.levers.items():
+            if abs(v - self.defaults[k]) > 1e-9:
+                params[k] = f"{v:g}"
+        return self.set_url_state(params)
+
+    def apply_url(self, params: dict) -> None:
+        """Apply the URL parameters after the area (the state :meth:`url_query` writes).
+
+        ``year`` within the horizon slider's range and each lever (``birth_rate_pct=9.5`` …) within its
+        slider's range, rounded to its step; a value the app cannot use keeps the default.
+        """
+        before = (self.horizon.value, self.levers)
+        self._updating = True
+        try:
+            with contextlib.suppress(TypeError, ValueError):  # an unreadable year keeps the default
+                year = int(params.get("year", self.horizon.value))
+                if self.horizon.min <= year <= self.horizon.max:
+                    self.horizon.value = year
+            for k, (lo, hi, step, _) in scenarios.LEVER_SPECS.items():
+                try:
+                    v = float(str(params.get(k, "")).replace(",", "."))
+                except ValueError:
+                    continue
+                if math.isfinite(v) and lo <= v <= hi:
+                    self.sliders[k].value = round(round(v / step) * step, 10)
+        finally:
+            self._updating = False
+        if before != (self.horizon.value, self.levers):
+            self.refresh()
 
     def _show_readout(self, name: str) -> None:
         """The lever's value beside its slider, in the page's number format ("0,50" in Finnish)."""
@@ -346,3 +383,4 @@ class ScenarioWorkshop(BaseApp):
         self.summary.value = html.escape(self.summary_text(scenarios.summarise(res)))
         self.assumptions.value = self.assumptions_html()
         self.chart.value = self._chart_svg(res)
+        self.url_query()  # a shared link or a reload shows this view (issue 17)
