@@ -279,6 +279,20 @@ def test_scenario_area_change_resets_inputs(data):
 
 
 # -- maps, the workshop command and the app cache --------------------------------------------------
+def test_map_legend_gives_suppressed_its_own_row():
+    from kasvudata_utils import maps
+
+    vals = {"KU1": 1.0, "KU2": 2.0, "KU3": 3.0, "KU4": 4.0, "KU5": 5.0, "KU6": float("nan")}
+    legend = maps.legend_html(vals, missing="salattu")
+    # five finite values in five classes and one row for the suppressed grey, its swatch the map's grey
+    assert legend.count("kd-swatch") == 6 and legend.count("kd-legend-missing") == 1
+    assert f"background:{maps.MISSING}" in legend.split("kd-legend-missing")[1] and "salattu</div>" in legend
+    # nothing suppressed, or no name given: no such row
+    assert "kd-legend-missing" not in maps.legend_html({k: v for k, v in vals.items() if k != "KU6"},
+                                                       missing="salattu")
+    assert "kd-legend-missing" not in maps.legend_html(vals)
+
+
 def test_choropleth_classes_colours_and_selection():
     from kasvudata_utils import maps
 
