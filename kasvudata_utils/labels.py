@@ -853,6 +853,11 @@ LABELS: dict[str, dict[str, str]] = {
     "chart_download_svg": {"fi": "Lataa kuva (SVG)", "en": "Download the image (SVG)"},
     "report_toc": {"fi": "Sisällys", "en": "Contents"},
     "switch_language": {"fi": "In English", "en": "Suomeksi"},
+    # a site built in one language: the switch's place says so (worded for the other language's reader)
+    "lang_not_built": {"fi": "In English: not published", "en": "Suomeksi: ei julkaistu"},
+    "lang_not_built_how": {"fi": "Sivusto on koottu vain suomeksi. Molemmat kielet: kasvudata reports --lang fi,en",
+                           "en": "This site was built in English only. Both languages: "
+                                 "kasvudata reports --lang fi,en"},
     "projector_mode": {"fi": "Projektoritila", "en": "Projector mode"},
     "projector_mode_tip": {"fi": "Suurempi teksti ja voimakkaampi kontrasti salin takariviin",
                            "en": "Larger text and stronger contrast for the back of the room"},

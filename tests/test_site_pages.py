@@ -165,8 +165,30 @@ def test_no_switch_without_the_other_language(tmp_path, monkeypatch):
     root = _two_language_site(tmp_path, monkeypatch)
     (root / "en" / "KU009" / "report.html").unlink()  # e.g. the English report failed
     link_languages(root)
-    assert 'class="kd-lang-switch"' not in (root / "KU009" / "report.html").read_text(encoding="utf-8")
+    page = (root / "KU009" / "report.html").read_text(encoding="utf-8")
+    assert 'class="kd-lang-switch"' not in page
+    # in its place, for the English reader, a note that the English page is not published
+    assert '<span class="kd-lang-none" lang="en" title="Sivusto on koottu vain suomeksi. Molemmat kielet: ' \
+           'kasvudata reports --lang fi,en">In English: not published</span>' in page
     assert 'class="kd-lang-switch"' in (root / "index.html").read_text(encoding="utf-8")
+    assert 'class="kd-lang-none"' not in (root / "index.html").read_text(encoding="utf-8")
+
+
+def test_one_language_site_says_the_other_is_not_published(tmp_path, monkeypatch):
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
+    root = tmp_path / "reports"
+    _report_folder(root, "en")
+    build_site(root, _manifest("en"), "en")
+    for rel in ("index.html", "insights.html", "researchers.html", "KU009/report.html"):
+        text = (root / rel).read_text(encoding="utf-8")
+        assert 'class="kd-lang-switch"' not in text, rel  # nothing to link to
+        assert text.count('<span class="kd-lang-none" lang="fi" title="This site was built in English only. '
+                          'Both languages: kasvudata reports --lang fi,en">Suomeksi: ei julkaistu</span>') == 1, rel
+    # the Finnish build added later replaces the note by the link
+    _report_folder(root / "fi", "fi")
+    build_site(root / "fi", _manifest("fi"), "fi")
+    text = (root / "KU009" / "report.html").read_text(encoding="utf-8")
+    assert 'class="kd-lang-none"' not in text and 'href="../fi/KU009/report.html" hreflang="fi"' in text
 
 
 def test_insights_page_links_the_board_of_the_option_the_environment_or_the_workshop_default(tmp_path, monkeypatch):
