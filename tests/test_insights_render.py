@@ -211,3 +211,13 @@ def test_markdown_export_uses_labels_not_identifiers(store):
     assert "birth\\_rate\\_pct" not in md and "birth_rate_pct" not in md
     assert "Yritysten syntyvyys 9,5 % / vuosi" in md
     assert "C Teollisuus, Henkilöstö, 2023" in md
+
+
+def test_a_sub_region_is_named_with_its_level_not_as_its_centre(store):
+    # issue 17 review: a scenario saved for SK177 was headed "1. Ylivieska" — the municipality's name
+    store.add_scenario("SK177", {"birth_rate_pct": 9.5}, {"reference_code": "MK17"}, note="seutu")
+    store.add("SK177", "trend", "seudun trendi")
+    html = render_area_insights_html(store, "MK17", "fi")  # the region's report shows its sub-regions' records
+    assert "<th>1. Ylivieskan seutukunta<br>" in html and "<th>1. Ylivieska<br>" not in html
+    assert "Alue: Ylivieskan seutukunta" in html
+    assert "<th>1. Ylivieska sub-region<br>" in render_area_insights_html(store, "SK177", "en")

@@ -65,9 +65,13 @@ def load_records(store_or_records) -> list[dict]:
 
 
 def area_label(code, lang: str = "fi") -> str:
-    """Area name (the code if unknown)."""
+    """Area name with its level; the code if unknown.
+
+    ``Ylivieskan seutukunta``, never a bare ``Ylivieska`` that reads as the municipality
+    (:func:`areas.official_name`).
+    """
     try:
-        return areas.area_name(code, lang)
+        return areas.official_name(code, lang)
     except ValueError:
         return str(code)
 
