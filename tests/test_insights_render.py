@@ -221,3 +221,18 @@ def test_a_sub_region_is_named_with_its_level_not_as_its_centre(store):
     assert "<th>1. Ylivieskan seutukunta<br>" in html and "<th>1. Ylivieska<br>" not in html
     assert "Alue: Ylivieskan seutukunta" in html
     assert "<th>1. Ylivieska sub-region<br>" in render_area_insights_html(store, "SK177", "en")
+
+
+def test_markdown_export_names_the_sub_region_and_explains_the_elasticity(store):
+    from kasvudata_utils.insights.exchange import export_text
+
+    units = {"export_elasticity": "unit_elasticity", "birth_rate_pct": "unit_pct_per_year"}
+    store.add_scenario("SK177", {"export_elasticity": 0.5, "birth_rate_pct": 9.5},
+                       {"lever_order": list(units), "lever_units": units}, note="A")
+    md = export_text(store, "md", lang="fi")
+    assert "## Ylivieskan seutukunta (SK177)" in md
+    # the elasticity's explanation in parentheses (it read "0,5 0 = ei vaikutusta, 1 = sama %")
+    assert ("Työllisyyden jousto viennistä 0,5 \\(0 = ei vaikutusta, 1 = sama %\\); "
+            "Yritysten syntyvyys 9,5 % / vuosi") in md
+    table = render_area_insights_html(store, "SK177", "en")
+    assert "<td>Job elasticity of exports</td><td>0.5 (0 = none, 1 = same %)</td>" in table
