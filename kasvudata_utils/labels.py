@@ -233,6 +233,14 @@ LABELS: dict[str, dict[str, str]] = {
     "insights_result_horizon_year": {"fi": "Tavoitevuosi", "en": "Horizon year"},
     "insights_result_reference_code": {"fi": "Vertailualue", "en": "Reference area"},
     "insights_none": {"fi": "Ei vielä havaintoja.", "en": "No insights yet."},
+    # insights.html lists bottlenecks and best practices; the other entries are in the areas' reports
+    "insights_none_region": {"fi": "Ei vielä pullonkauloja eikä hyviä käytäntöjä.",
+                             "en": "No bottlenecks or best practices yet."},
+    "insights_elsewhere": {"fi": "Muut kirjaukset (trendit, kysymykset, toimenpiteet ja tallennetut skenaariot) "
+                                 "ovat alueiden raporttien havaintososioissa:",
+                           "en": "The other entries (trends, questions, actions and saved scenarios) are in the "
+                                 "insights sections of the areas' reports:"},
+    "insights_entries": {"fi": "{n} kirjausta", "en": "{n} entries", "fi_one": "{n} kirjaus", "en_one": "{n} entry"},
     "insights_more": {"fi": "Näytetään {shown} / {total} havaintoa: rajaa tyypin tai toimialan mukaan.",
                       "en": "Showing {shown} of {total} insights: filter by kind or industry."},
     "insights_summary": {"fi": "{n} havaintoa alueelta {area}", "en": "{n} insights about {area}",
