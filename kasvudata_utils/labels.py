@@ -781,10 +781,9 @@ LABELS: dict[str, dict[str, str]] = {
     "site_about": {"fi": "Lähteet ja lisenssi", "en": "Sources and licence"},
     "site_home": {"fi": "Etusivu", "en": "Home"},
     "figure_alt": {"fi": "Kuvio {n}", "en": "Figure {n}"},
-    "site_headline_note": {"fi": "Henkilöstö ja syntyneiden osuus vuodelta {year}, muutos jakson yli; – = salattu tai "
-                                 "puuttuu.",
-                           "en": "Personnel and birth rate for {year}, change over the period; – = suppressed or "
-                                 "missing."},
+    # the table marks a confidential or missing figure "..", as the symbol legend under it says
+    "site_headline_note": {"fi": "Henkilöstö ja syntyneiden osuus vuodelta {year}, muutos vuosilta {period}.",
+                           "en": "Personnel and birth rate for {year}, change over {period}."},
     "site_generated": {"fi": "Tuotettu {date} · datan tunniste {fp} · versio {version} · {ok}/{total} raporttia "
                              "onnistui ·",
                        "en": "Generated {date} · data fingerprint {fp} · version {version} · {ok}/{total} reports "

@@ -64,6 +64,10 @@ def test_index_is_for_advisers_and_the_researchers_page_has_status_and_notebooks
     assert ".ipynb" not in index and "<th>Tila</th>" not in index and "epäonnistui" not in index
     assert 'href="researchers.html">Tutkijoille</a>' in index
     assert re.search(r"<td>KU999</td><td>KU999</td>(<td>[^<]*</td>){3}<td>raportti ei saatavilla</td></tr>", index)
+    # the failed area's figures are "..", as the symbol legend says (the note said "– = salattu tai puuttuu")
+    assert re.search(r"<td>KU999</td><td>KU999</td>(<td>\.\.</td>){3}", index)
+    assert "Henkilöstö ja syntyneiden osuus vuodelta 2023, muutos vuosilta 2018–2023.</p>" in index
+    assert "– = salattu" not in index and "<p class=\"kd-note kd-symbols\">Symbolit: .. = salattu" in index
     res = (tmp_path / "researchers.html").read_text(encoding="utf-8")
     assert 'href="KU009/report.ipynb"' in res and "<th>Tila</th>" in res
     assert "epäonnistui: InputError: unknown area" in res and 'href="manifest.json"' in res

@@ -168,7 +168,9 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     parts.append('<table class="kd-table"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in heads)
                  + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     year = _end_year(reps)
-    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year))}</p>' + symbol_legend(lang)
+    period = f"{start}–{end}" if start and end else "–"
+    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year, period=period))}</p>'
+                 + symbol_legend(lang)
                  + f'<p class="kd-note kd-coverage">{esc(industries.coverage_text(lang))}</p>')
     ind_keys = sorted(k for k, e in reps.items() if e.get("kind") == "industry")
     if ind_keys:
