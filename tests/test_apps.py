@@ -453,6 +453,22 @@ def test_explorer_area_box_accepts_a_typed_name_or_code(data, typed):
     assert app.summary.value.startswith("Ylivieska (KU977)")
 
 
+@pytest.mark.parametrize("typed", ["Ylivieska", "ylivieska", "977", "KU977", "ku 977"])
+def test_scenario_area_box_accepts_a_typed_name_or_code(data, typed):
+    # issue 17 review: in the scenario app "Oulu" + Enter left the box saying Oulu and the page on Alavieska
+    app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    app.area_select.value = typed
+    assert app.area == "KU977" and app.area_select.value == "Ylivieska (KU977)"
+    assert app.summary.value.startswith("Ylivieska (KU977)") and "area=KU977" in app.url_query()
+
+
+def test_scenario_area_box_rejects_an_unknown_area_with_a_notice(data):
+    app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    app.area_select.value = "Helsinki"  # a real municipality, but not in this app
+    assert app.area == "KU009" and app.area_select.value == "Alavieska (KU009)"
+    assert "Helsinki" in app.notice.value and app.summary.value.startswith("Alavieska (KU009)")
+
+
 def test_explorer_area_box_rejects_an_unknown_area_with_a_notice(data):
     app = AreaExplorer(area="KU009", lang="en")
     app.area_select.value = "Helsinki"  # a real municipality, but not in this app

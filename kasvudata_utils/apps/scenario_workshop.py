@@ -24,9 +24,9 @@ from kasvudata_utils.apps.charts import svg_bar_chart
 from kasvudata_utils.apps.common import (
     AllowedAreas,
     BaseApp,
+    area_from_text,
     area_label,
     area_options,
-    code_from_label,
     data_badge,
     format_number,
     signed,
@@ -139,7 +139,7 @@ class ScenarioWorkshop(BaseApp):
         self.base_year = self.data.years()[1]
         self.title = widgets.HTML(f"<h2 style='margin:4px 0'>{html.escape(t('scenario_title', L))}</h2>")
         self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
-                                            placeholder=t("search_area", L), ensure_option=True,
+                                            placeholder=t("search_area", L), ensure_option=False,
                                             description=t("area", L), continuous_update=False,
                                             layout=widgets.Layout(width="560px", max_width="100%"))
         self.area_select.add_class("kd-area-select")
@@ -288,8 +288,24 @@ class ScenarioWorkshop(BaseApp):
 
     # -- events --------------------------------------------------------------------------------
     def _on_area(self, change) -> None:
-        code = code_from_label(change["new"])
-        if not code or code == self.area or not self.data.has(code):
+        """A picked option, or a typed name or code + Enter ("Oulu" → Oulu (KU564)); else a notice.
+
+        As in the explorer (issue 17): the box never says one area while the page shows another.
+        """
+        text = str(change["new"] or "").strip()
+        if not text:
+            return
+        try:
+            code = area_from_text(text, self.data.area_codes())
+        except InputError:
+            self.area_select.value = area_label(self.area, self.lang)  # the box shows what the page shows
+            raise
+        label = area_label(code, self.lang)
+        if text != label:
+            self.area_select.value = label  # runs this again with the option label
+            return
+        self.clear_notice()
+        if code == self.area or not self.data.has(code):
             return
         self._select(code)
         self.save_status.value = ""

@@ -79,3 +79,19 @@ def test_explorer_map_legend_names_the_suppressed_grey(voila_server, page, ui):
     page.locator(".kd-indicator-select select").select_option(label=t("ind_personnel", "fi"))
     page.wait_for_function("location.search.includes('indicator=personnel')", timeout=30_000)
     expect(row).to_have_count(0, timeout=30_000)
+
+
+def test_scenario_area_box_takes_a_typed_name_and_a_code(voila_server, page, ui):
+    summary = ui.open_app(page, voila_server, "scenario_workshop.ipynb", "area=KU009&lang=fi")
+    expect(summary).to_contain_text("Alavieska (KU009)", timeout=ui.timeout_ms)
+    box = page.locator(".kd-area-select input")
+    box.fill("Oulu")  # a plain name + Enter: the box said "Oulu" while the page stayed on Alavieska
+    box.press("Enter")
+    expect(summary).to_contain_text("Oulu (KU564)", timeout=60_000)
+    expect(box).to_have_value("Oulu (KU564)")
+    page.wait_for_function("location.search.includes('area=KU564')", timeout=30_000)
+    box.fill("sk177")  # a code in any case
+    box.press("Enter")
+    expect(summary).to_contain_text("Ylivieskan seutukunta (SK177)", timeout=60_000)
+    expect(box).to_have_value("Ylivieskan seutukunta (SK177)")
+    assert ui.external_urls(page.kd_urls) == []
