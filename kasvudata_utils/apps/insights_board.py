@@ -114,8 +114,8 @@ class InsightsBoard(BaseApp):
                                             value=area_label(self.area, lang), placeholder=t("search_area", lang),
                                             ensure_option=False, description=t("area", lang),
                                             continuous_update=False,
-                                            layout=widgets.Layout(width="560px", max_width="100%"))
-        self.area_select.style.description_width = "150px"
+                                            layout=widgets.Layout(width="640px", max_width="100%"))
+        self.area_select.style.description_width = "150px"  # the longest name fits at 19 px (projector)
         self.area_select.add_class("kd-area-select")
         self.area_select.observe(self.safe(self._on_area), names="value")
         self.summary = widgets.HTML()

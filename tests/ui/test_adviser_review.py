@@ -95,3 +95,18 @@ def test_scenario_area_box_takes_a_typed_name_and_a_code(voila_server, page, ui)
     expect(summary).to_contain_text("Ylivieskan seutukunta (SK177)", timeout=60_000)
     expect(box).to_have_value("Ylivieskan seutukunta (SK177)")
     assert ui.external_urls(page.kd_urls) == []
+
+
+def test_board_area_box_takes_a_typed_name(voila_server, page, ui):
+    summary = ui.open_app(page, voila_server, "insights_board.ipynb", "area=KU009&lang=fi")
+    expect(summary).to_contain_text("Alavieska", timeout=ui.timeout_ms)
+    box = page.locator(".kd-area-select input")
+    box.fill("Oulu")
+    box.press("Enter")
+    expect(summary).to_contain_text("alueelta Oulu", timeout=60_000)
+    expect(box).to_have_value("Oulu (KU564)")
+    page.wait_for_function("location.search.includes('area=KU564')", timeout=30_000)
+    expect(page.locator(".kd-app h3").first).to_contain_text("Oulu (KU564)")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "board_typed_area_1280x720.png"))
+    assert ui.external_urls(page.kd_urls) == []
