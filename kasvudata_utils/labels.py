@@ -233,6 +233,14 @@ LABELS: dict[str, dict[str, str]] = {
     "insights_result_horizon_year": {"fi": "Tavoitevuosi", "en": "Horizon year"},
     "insights_result_reference_code": {"fi": "Vertailualue", "en": "Reference area"},
     "insights_none": {"fi": "Ei vielä havaintoja.", "en": "No insights yet."},
+    # insights.html lists bottlenecks and best practices; the other entries are in the areas' reports
+    "insights_none_region": {"fi": "Ei vielä pullonkauloja eikä hyviä käytäntöjä.",
+                             "en": "No bottlenecks or best practices yet."},
+    "insights_elsewhere": {"fi": "Muut kirjaukset (trendit, kysymykset, toimenpiteet ja tallennetut skenaariot) "
+                                 "ovat alueiden raporttien havaintososioissa:",
+                           "en": "The other entries (trends, questions, actions and saved scenarios) are in the "
+                                 "insights sections of the areas' reports:"},
+    "insights_entries": {"fi": "{n} kirjausta", "en": "{n} entries", "fi_one": "{n} kirjaus", "en_one": "{n} entry"},
     "insights_more": {"fi": "Näytetään {shown} / {total} havaintoa: rajaa tyypin tai toimialan mukaan.",
                       "en": "Showing {shown} of {total} insights: filter by kind or industry."},
     "insights_summary": {"fi": "{n} havaintoa alueelta {area}", "en": "{n} insights about {area}",
@@ -774,10 +782,9 @@ LABELS: dict[str, dict[str, str]] = {
     "site_about": {"fi": "Lähteet ja lisenssi", "en": "Sources and licence"},
     "site_home": {"fi": "Etusivu", "en": "Home"},
     "figure_alt": {"fi": "Kuvio {n}", "en": "Figure {n}"},
-    "site_headline_note": {"fi": "Henkilöstö ja syntyneiden osuus vuodelta {year}, muutos jakson yli; – = salattu tai "
-                                 "puuttuu.",
-                           "en": "Personnel and birth rate for {year}, change over the period; – = suppressed or "
-                                 "missing."},
+    # the table marks a confidential or missing figure "..", as the symbol legend under it says
+    "site_headline_note": {"fi": "Henkilöstö ja syntyneiden osuus vuodelta {year}, muutos vuosilta {period}.",
+                           "en": "Personnel and birth rate for {year}, change over {period}."},
     "site_generated": {"fi": "Tuotettu {date} · datan tunniste {fp} · versio {version} · {ok}/{total} raporttia "
                              "onnistui ·",
                        "en": "Generated {date} · data fingerprint {fp} · version {version} · {ok}/{total} reports "
@@ -854,6 +861,11 @@ LABELS: dict[str, dict[str, str]] = {
     "chart_download_svg": {"fi": "Lataa kuva (SVG)", "en": "Download the image (SVG)"},
     "report_toc": {"fi": "Sisällys", "en": "Contents"},
     "switch_language": {"fi": "In English", "en": "Suomeksi"},
+    # a site built in one language: the switch's place says so (worded for the other language's reader)
+    "lang_not_built": {"fi": "In English: not published", "en": "Suomeksi: ei julkaistu"},
+    "lang_not_built_how": {"fi": "Sivusto on koottu vain suomeksi. Molemmat kielet: kasvudata reports --lang fi,en",
+                           "en": "This site was built in English only. Both languages: "
+                                 "kasvudata reports --lang fi,en"},
     "projector_mode": {"fi": "Projektoritila", "en": "Projector mode"},
     "projector_mode_tip": {"fi": "Suurempi teksti ja voimakkaampi kontrasti salin takariviin",
                            "en": "Larger text and stronger contrast for the back of the room"},

@@ -98,8 +98,12 @@ def styled_geojson(geojson: dict, values: dict, selected=(), labels: dict | None
     return data
 
 
-def legend_html(values: dict, fmt=lambda x: f"{x:,.0f}", title: str = "") -> str:
-    """A small HTML legend for the classes of ``values``."""
+def legend_html(values: dict, fmt=lambda x: f"{x:,.0f}", title: str = "", missing: str = "") -> str:
+    """A small HTML legend for the classes of ``values``.
+
+    ``missing`` names the grey of a value that is NaN (e.g. "salattu"): when ``values`` holds one, the
+    legend gets a row of its own for it, so a suppressed municipality is not read as a low class.
+    """
     breaks = class_breaks(values.values())
     if not breaks:
         return ""
@@ -110,6 +114,10 @@ def legend_html(values: dict, fmt=lambda x: f"{x:,.0f}", title: str = "") -> str
         text = (f"≤ {fmt(hi)}" if lo is None else f"> {fmt(lo)}" if hi is None else f"{fmt(lo)} – {fmt(hi)}")
         rows.append(f'<div><span class="kd-swatch" style="display:inline-block;width:18px;height:12px;'
                     f'background:{colour};border:1px solid #888;margin-right:6px"></span>{html.escape(text)}</div>')
+    if missing and any(v is None or not math.isfinite(float(v)) for v in values.values()):
+        rows.append(f'<div class="kd-legend-missing"><span class="kd-swatch" style="display:inline-block;'
+                    f'width:18px;height:12px;background:{MISSING};border:1px solid #888;margin-right:6px"></span>'
+                    f'{html.escape(missing)}</div>')
     # the size comes from the app's CSS (.kd-map-legend: 15 px, 19 px in projector mode; issue 17)
     return f'<div class="kd-map-legend"><b>{html.escape(title)}</b>{"".join(rows)}</div>'
 

@@ -279,6 +279,20 @@ def test_scenario_area_change_resets_inputs(data):
 
 
 # -- maps, the workshop command and the app cache --------------------------------------------------
+def test_map_legend_gives_suppressed_its_own_row():
+    from kasvudata_utils import maps
+
+    vals = {"KU1": 1.0, "KU2": 2.0, "KU3": 3.0, "KU4": 4.0, "KU5": 5.0, "KU6": float("nan")}
+    legend = maps.legend_html(vals, missing="salattu")
+    # five finite values in five classes and one row for the suppressed grey, its swatch the map's grey
+    assert legend.count("kd-swatch") == 6 and legend.count("kd-legend-missing") == 1
+    assert f"background:{maps.MISSING}" in legend.split("kd-legend-missing")[1] and "salattu</div>" in legend
+    # nothing suppressed, or no name given: no such row
+    assert "kd-legend-missing" not in maps.legend_html({k: v for k, v in vals.items() if k != "KU6"},
+                                                       missing="salattu")
+    assert "kd-legend-missing" not in maps.legend_html(vals)
+
+
 def test_choropleth_classes_colours_and_selection():
     from kasvudata_utils import maps
 
@@ -439,6 +453,22 @@ def test_explorer_area_box_accepts_a_typed_name_or_code(data, typed):
     assert app.summary.value.startswith("Ylivieska (KU977)")
 
 
+@pytest.mark.parametrize("typed", ["Ylivieska", "ylivieska", "977", "KU977", "ku 977"])
+def test_scenario_area_box_accepts_a_typed_name_or_code(data, typed):
+    # issue 17 review: in the scenario app "Oulu" + Enter left the box saying Oulu and the page on Alavieska
+    app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    app.area_select.value = typed
+    assert app.area == "KU977" and app.area_select.value == "Ylivieska (KU977)"
+    assert app.summary.value.startswith("Ylivieska (KU977)") and "area=KU977" in app.url_query()
+
+
+def test_scenario_area_box_rejects_an_unknown_area_with_a_notice(data):
+    app = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
+    app.area_select.value = "Helsinki"  # a real municipality, but not in this app
+    assert app.area == "KU009" and app.area_select.value == "Alavieska (KU009)"
+    assert "Helsinki" in app.notice.value and app.summary.value.startswith("Alavieska (KU009)")
+
+
 def test_explorer_area_box_rejects_an_unknown_area_with_a_notice(data):
     app = AreaExplorer(area="KU009", lang="en")
     app.area_select.value = "Helsinki"  # a real municipality, but not in this app
@@ -473,6 +503,42 @@ def test_explorer_url_state_round_trip(data):
     assert other.reference == "MK17" and other.indicator_select.value == "personnel"
 
 
+def test_scenario_url_state_round_trip(data):
+    from urllib.parse import parse_qs
+
+    app = ScenarioWorkshop(area="KU009", lang="fi", store=FakeStore())
+    # at the baseline the link names the area and the target year only (base year 2023 + 8)
+    assert parse_qs(app.url_query()) == {"area": ["KU009"], "year": ["2031"], "lang": ["fi"]}
+    app.horizon.value = 2035
+    app.sliders["birth_rate_pct"].value = 9.5  # baseline 8.0 (test_scenario_baseline_by_hand)
+    app.sliders["export_manufacturing"].value = 5.0
+    query = app.url_query()
+    params = {k: v[0] for k, v in parse_qs(query).items()}
+    assert params == {"area": "KU009", "year": "2035", "export_manufacturing": "5", "birth_rate_pct": "9.5",
+                      "lang": "fi"}
+    assert f'data-query="{html.escape(query)}"' in app.url_state.value  # what the page script copies
+    assert "year=2035" in app.lang_switch.value and "birth_rate_pct=9.5" in app.lang_switch.value
+    # a reload: the app built from that URL shows the same view
+    code, lang, notice = common.resolve_params(params)
+    again = ScenarioWorkshop(area=code, lang=lang, store=FakeStore())
+    again.apply_url(params)
+    assert notice is None and again.url_query() == query
+    assert again.levers == app.levers and again.summary.value == app.summary.value
+    assert again.assumptions.value == app.assumptions.value
+    # a shared link with values the sliders cannot take keeps the defaults; a comma decimal is read,
+    # an off-step value goes to the nearest step (0.5 points)
+    other = ScenarioWorkshop(area="KU009", lang="fi", store=FakeStore())
+    other.apply_url({"year": "1900", "birth_rate_pct": "99", "survival_rate_pct": "x",
+                     "micro_growth_share_pct": "nan", "export_elasticity": "0,75", "export_manufacturing": "2.3"})
+    assert other.horizon.value == 2031
+    assert (other.levers["birth_rate_pct"], other.levers["survival_rate_pct"]) == (8.0, 94.0)
+    assert other.levers["micro_growth_share_pct"] == 7.0
+    assert other.levers["export_elasticity"] == 0.75 and other.levers["export_manufacturing"] == 2.5
+    # a new area starts from its own baseline: the moved levers leave the link
+    app.select_area("MK17")
+    assert "birth_rate_pct" not in app.url_query() and "export_manufacturing" not in app.url_query()
+
+
 def test_app_chart_text_is_readable_and_ticks_never_step_by_two_and_a_half(data):
     import re
 
@@ -498,6 +564,7 @@ def test_every_app_has_a_language_switch_that_keeps_the_view(data, tmp_path):
     href = html.unescape(ex.lang_switch.value.split('href="')[1].split('"')[0])
     assert href.startswith("?area=KU977&reference=MK17&") and href.endswith("&lang=en")
     sc = ScenarioWorkshop(area="KU009", lang="en", store=FakeStore())
-    assert 'href="?area=KU009&amp;lang=fi"' in sc.lang_switch.value and ">Suomeksi</a>" in sc.lang_switch.value
+    assert 'href="?area=KU009&amp;year=2031&amp;lang=fi"' in sc.lang_switch.value
+    assert ">Suomeksi</a>" in sc.lang_switch.value
     board = InsightsBoard(area="KU009", lang="fi", store=InsightStore(tmp_path / "b.sqlite"))
     assert 'href="?area=KU009&amp;lang=en"' in board.lang_switch.value

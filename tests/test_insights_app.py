@@ -248,3 +248,32 @@ def test_board_industry_list_matches_the_data(store):
     codes = [v for _, v in b.industry.options if v]
     assert codes == ["B", "C", "D", "E", "F", "G", "H", "I", "J", "L", "M", "N", "R", "S"]
     assert [v for _, v in b.filter_industry.options if v] == codes
+
+
+@pytest.mark.parametrize("typed", ["Ylivieska", "977", "ku 977", "Ylivieska (KU977)"])
+def test_area_box_takes_a_typed_name_or_code_and_moves_the_board(store, typed):
+    # issue 17 review: the board had no area box (the area only from the link)
+    store.add("KU009", "trend", "Alavieskan trendi")
+    store.add("KU977", "bottleneck", "Ylivieskan pullonkaula")
+    b = board(store)
+    assert "kd-area-select" in b.area_select._dom_classes and b.area_select.value == "Alavieska (KU009)"
+    assert [body for _, body in items(b) if "trendi" in body]
+    b.area_select.value = typed
+    assert b.area == "KU977" and b.area_select.value == "Ylivieska (KU977)"
+    assert b.summary.value == "1 havainto alueelta Ylivieska" and "Ylivieska (KU977)" in b.title.value
+    [(_, body)] = items(b)
+    assert "Ylivieskan pullonkaula" in body and "Alavieskan trendi" not in body
+    assert 'data-query="area=KU977&amp;lang=fi"' in b.url_state.value
+    b.text.value = "uusi"
+    b.submit.click()  # a new insight goes to the area shown
+    assert {r["area_code"] for r in store.list() if r["text"] == "uusi"} == {"KU977"}
+
+
+def test_area_box_keeps_the_board_on_an_unknown_name(store):
+    b = board(store)
+    b.area_select.value = "Helsinki"  # a real municipality, outside the region
+    assert b.area == "KU009" and b.area_select.value == "Alavieska (KU009)" and "Helsinki" in b.notice.value
+    b.area_select.value = "Sub-region"  # names no area
+    assert b.area == "KU009"
+    b.area_select.value = "SK177"  # the sub-region shows its municipalities' insights too
+    assert b.area == "SK177" and b.summary.value == "0 havaintoa alueelta Ylivieskan seutukunta"

@@ -110,6 +110,24 @@ def test_region_page_groups_bottlenecks_and_best_practices_by_area(store):
     assert '<a href="KU009/report.html#insights">Alavieska (KU009)</a>' in html
     ku = html[_pos(html, 'id="insights-KU009"'):]
     assert "<h4>Pullonkaula</h4>" in ku and "C Teollisuus" in ku
+    # the trend is not listed here, but the page says where it is: Alavieska's report, one entry
+    assert ('<ul class="kd-insights-elsewhere-list"><li><a href="KU009/report.html#insights">Alavieska (KU009)</a>'
+            ": 1 kirjaus</li></ul>") in html
+
+
+def test_region_page_without_bottlenecks_points_to_the_other_entries(store):
+    # issue 17 review: a trend and a saved scenario, and the page said only "Ei vielä havaintoja."
+    store.add("SK177", "trend", "Osaavia hitsaajia ei saa")
+    store.add_scenario("SK177", {"birth_rate_pct": 9.5}, {}, note="A")
+    store.add("KU009", "question", "Miksi?")
+    html = render_region_page_html(store.list(), "fi", link_template="{code}/report.html#insights")
+    assert "Ei vielä havaintoja." not in html and "Ei vielä pullonkauloja eikä hyviä käytäntöjä." in html
+    items = re.findall(r"<li>(.*?)</li>", html)
+    assert items == ['<a href="SK177/report.html#insights">Ylivieskan seutukunta (SK177)</a>: 2 kirjausta',
+                     '<a href="KU009/report.html#insights">Alavieska (KU009)</a>: 1 kirjaus']
+    en = render_region_page_html(store.list(), "en")
+    assert "No bottlenecks or best practices yet." in en and "Ylivieska sub-region (SK177): 2 entries" in en
+    assert "Ei vielä havaintoja." in render_region_page_html([], "fi")  # an empty store: nothing at all
 
 
 def test_scenario_model_results_show_scenario_and_difference(store):
@@ -134,7 +152,8 @@ def test_reports_calling_convention_area_first_with_path(store):
     html = render_area_insights_html("KU009", lang="en", path=store.path, title=False)
     assert "polku-kutsu" in html and "<h2>" not in html
     region = render_region_page_html(lang="en", path=store.path)
-    assert "No insights yet." in region  # a trend is not on the bottlenecks/best practices page
+    # a trend is not on the bottlenecks/best practices page; the page points to where it is
+    assert "No bottlenecks or best practices yet." in region and "<li>Alavieska (KU009): 1 entry</li>" in region
 
 
 class _Collector(HTMLParser):
@@ -211,3 +230,28 @@ def test_markdown_export_uses_labels_not_identifiers(store):
     assert "birth\\_rate\\_pct" not in md and "birth_rate_pct" not in md
     assert "Yritysten syntyvyys 9,5 % / vuosi" in md
     assert "C Teollisuus, Henkilöstö, 2023" in md
+
+
+def test_a_sub_region_is_named_with_its_level_not_as_its_centre(store):
+    # issue 17 review: a scenario saved for SK177 was headed "1. Ylivieska" — the municipality's name
+    store.add_scenario("SK177", {"birth_rate_pct": 9.5}, {"reference_code": "MK17"}, note="seutu")
+    store.add("SK177", "trend", "seudun trendi")
+    html = render_area_insights_html(store, "MK17", "fi")  # the region's report shows its sub-regions' records
+    assert "<th>1. Ylivieskan seutukunta<br>" in html and "<th>1. Ylivieska<br>" not in html
+    assert "Alue: Ylivieskan seutukunta" in html
+    assert "<th>1. Ylivieska sub-region<br>" in render_area_insights_html(store, "SK177", "en")
+
+
+def test_markdown_export_names_the_sub_region_and_explains_the_elasticity(store):
+    from kasvudata_utils.insights.exchange import export_text
+
+    units = {"export_elasticity": "unit_elasticity", "birth_rate_pct": "unit_pct_per_year"}
+    store.add_scenario("SK177", {"export_elasticity": 0.5, "birth_rate_pct": 9.5},
+                       {"lever_order": list(units), "lever_units": units}, note="A")
+    md = export_text(store, "md", lang="fi")
+    assert "## Ylivieskan seutukunta (SK177)" in md
+    # the elasticity's explanation in parentheses (it read "0,5 0 = ei vaikutusta, 1 = sama %")
+    assert ("Työllisyyden jousto viennistä 0,5 \\(0 = ei vaikutusta, 1 = sama %\\); "
+            "Yritysten syntyvyys 9,5 % / vuosi") in md
+    table = render_area_insights_html(store, "SK177", "en")
+    assert "<td>Job elasticity of exports</td><td>0.5 (0 = none, 1 = same %)</td>" in table

@@ -64,6 +64,10 @@ def test_index_is_for_advisers_and_the_researchers_page_has_status_and_notebooks
     assert ".ipynb" not in index and "<th>Tila</th>" not in index and "epäonnistui" not in index
     assert 'href="researchers.html">Tutkijoille</a>' in index
     assert re.search(r"<td>KU999</td><td>KU999</td>(<td>[^<]*</td>){3}<td>raportti ei saatavilla</td></tr>", index)
+    # the failed area's figures are "..", as the symbol legend says (the note said "– = salattu tai puuttuu")
+    assert re.search(r"<td>KU999</td><td>KU999</td>(<td>\.\.</td>){3}", index)
+    assert "Henkilöstö ja syntyneiden osuus vuodelta 2023, muutos vuosilta 2018–2023.</p>" in index
+    assert "– = salattu" not in index and "<p class=\"kd-note kd-symbols\">Symbolit: .. = salattu" in index
     res = (tmp_path / "researchers.html").read_text(encoding="utf-8")
     assert 'href="KU009/report.ipynb"' in res and "<th>Tila</th>" in res
     assert "epäonnistui: InputError: unknown area" in res and 'href="manifest.json"' in res
@@ -165,8 +169,30 @@ def test_no_switch_without_the_other_language(tmp_path, monkeypatch):
     root = _two_language_site(tmp_path, monkeypatch)
     (root / "en" / "KU009" / "report.html").unlink()  # e.g. the English report failed
     link_languages(root)
-    assert 'class="kd-lang-switch"' not in (root / "KU009" / "report.html").read_text(encoding="utf-8")
+    page = (root / "KU009" / "report.html").read_text(encoding="utf-8")
+    assert 'class="kd-lang-switch"' not in page
+    # in its place, for the English reader, a note that the English page is not published
+    assert '<span class="kd-lang-none" lang="en" title="Sivusto on koottu vain suomeksi. Molemmat kielet: ' \
+           'kasvudata reports --lang fi,en">In English: not published</span>' in page
     assert 'class="kd-lang-switch"' in (root / "index.html").read_text(encoding="utf-8")
+    assert 'class="kd-lang-none"' not in (root / "index.html").read_text(encoding="utf-8")
+
+
+def test_one_language_site_says_the_other_is_not_published(tmp_path, monkeypatch):
+    monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
+    root = tmp_path / "reports"
+    _report_folder(root, "en")
+    build_site(root, _manifest("en"), "en")
+    for rel in ("index.html", "insights.html", "researchers.html", "KU009/report.html"):
+        text = (root / rel).read_text(encoding="utf-8")
+        assert 'class="kd-lang-switch"' not in text, rel  # nothing to link to
+        assert text.count('<span class="kd-lang-none" lang="fi" title="This site was built in English only. '
+                          'Both languages: kasvudata reports --lang fi,en">Suomeksi: ei julkaistu</span>') == 1, rel
+    # the Finnish build added later replaces the note by the link
+    _report_folder(root / "fi", "fi")
+    build_site(root / "fi", _manifest("fi"), "fi")
+    text = (root / "KU009" / "report.html").read_text(encoding="utf-8")
+    assert 'class="kd-lang-none"' not in text and 'href="../fi/KU009/report.html" hreflang="fi"' in text
 
 
 def test_insights_page_links_the_board_of_the_option_the_environment_or_the_workshop_default(tmp_path, monkeypatch):

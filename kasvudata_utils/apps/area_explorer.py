@@ -586,5 +586,5 @@ class AreaExplorer(BaseApp):
 
             self.map.update(vals, set(areas.municipalities(self.area)), labels,
                             caption=f"{area_label(self.area, L)} · {t(f'ind_{ind}', L)} {y1}",
-                            legend=legend_html(vals, lambda x: format_number(x, L, dec)))
+                            legend=legend_html(vals, lambda x: format_number(x, L, dec), missing=t("suppressed", L)))
         self.url_query()

@@ -85,6 +85,8 @@ APP_CSS = """
 .kd-map-legend { font-size: 15px; line-height: 1.35; }
 .kd-map-legend .kd-swatch { display: inline-block; width: 18px; height: 12px; border: 1px solid #888;
           margin-right: 6px; }
+/* no base map offline: a white ground, so the grey of a suppressed municipality stands out */
+.kd-app .leaflet-container { background: #fff; }
 .kd-app .kd-map-caption .widget-html-content { white-space: normal; max-width: 300px; line-height: 1.3; }
 .kd-app table.kd-table { border-collapse: collapse; font-size: 15px; }
 /* issue 17: read from the back of a room: chart text 14 px or more (apps/charts.py), summary 18 px */

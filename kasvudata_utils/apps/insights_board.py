@@ -21,7 +21,7 @@ import uuid
 import ipywidgets as widgets
 
 from kasvudata_utils import areas, industries
-from kasvudata_utils.apps.common import BaseApp, area_label
+from kasvudata_utils.apps.common import BaseApp, area_from_text, area_label, area_options
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.render import indicator_label, industry_label, scenarios_table_html
 from kasvudata_utils.insights.store import INDICATORS, KINDS, InsightStore
@@ -106,8 +106,18 @@ class InsightsBoard(BaseApp):
     def _build(self) -> None:
         lang = self.lang
         none = t("insight_none_option", lang)
-        self.title = widgets.HTML(f"<h3>{html.escape(t('insights_section_title', lang))}: "
-                                  f"{html.escape(area_label(self.area, lang))}</h3>")
+        self.title = widgets.HTML(self._title_html())
+        # the area box as in the other apps (issue 17): an option, or a typed name or code + Enter
+        codes = areas.home_region_areas()
+        self.area_codes = codes if self.area in codes else [*codes, self.area]
+        self.area_select = widgets.Combobox(options=area_options(self.area_codes, lang),
+                                            value=area_label(self.area, lang), placeholder=t("search_area", lang),
+                                            ensure_option=False, description=t("area", lang),
+                                            continuous_update=False,
+                                            layout=widgets.Layout(width="640px", max_width="100%"))
+        self.area_select.style.description_width = "150px"  # the longest name fits at 19 px (projector)
+        self.area_select.add_class("kd-area-select")
+        self.area_select.observe(self.safe(self._on_area), names="value")
         self.summary = widgets.HTML()
         self.summary.add_class("kd-summary")
         self.badge = widgets.HTML(html.escape(t("insights_badge", lang, path=self.store.path.name)))
@@ -175,8 +185,47 @@ class InsightsBoard(BaseApp):
         filters = widgets.HBox([self.filter_kind, self.filter_industry],
                                layout=widgets.Layout(flex_flow="row wrap", width="100%"))
         scen_title = widgets.HTML(f"<h4>{html.escape(t('insights_scenarios_title', lang))}</h4>")
-        self.finish_view([self.title, self.summary, self.badge, form, filters, self.list_box, self.similar_panel,
-                          scen_title, self.scenario_panel])
+        self.finish_view([self.title, self.area_select, self.summary, self.badge, form, filters, self.list_box,
+                          self.similar_panel, scen_title, self.scenario_panel])
+
+    def _title_html(self) -> str:
+        return (f"<h3>{html.escape(t('insights_section_title', self.lang))}: "
+                f"{html.escape(area_label(self.area, self.lang))}</h3>")
+
+    def _on_area(self, change) -> None:
+        """A picked option, or a typed name or code + Enter ("Oulu" → Oulu (KU564)); else a notice."""
+        text = str(change["new"] or "").strip()
+        if not text:
+            return
+        try:
+            code = area_from_text(text, self.area_codes)
+        except InputError:
+            self.area_select.value = area_label(self.area, self.lang)  # the box shows what the page shows
+            raise
+        label = area_label(code, self.lang)
+        if text != label:
+            self.area_select.value = label  # runs this again with the option label
+            return
+        self.clear_notice()
+        if code != self.area:
+            self.select_area(code)
+
+    def select_area(self, code: str) -> None:
+        """Show the board of ``code``: its insights, its similar areas' and its scenarios; new insights go there."""
+        self.area = areas.normalise_area(code)
+        self.set_url_state({"area": self.area})
+        self.title.value = self._title_html()
+        if self.area_select.value != area_label(self.area, self.lang):
+            self.area_select.value = area_label(self.area, self.lang)
+        self._visible_cache = {}
+        self.list_box.children = []
+        for box, *_ in self._items.values():  # an item names its area when it is not the board's own
+            for child in box.children:
+                child.close()
+            box.close()
+        self._items = {}
+        self.similar = similar_areas_of(self.area)
+        self.refresh(force=True)
 
     # ------------------------------------------------------------ data
     def _visible(self, rec: dict) -> bool:

@@ -24,9 +24,9 @@ from kasvudata_utils.apps.charts import svg_bar_chart
 from kasvudata_utils.apps.common import (
     AllowedAreas,
     BaseApp,
+    area_from_text,
     area_label,
     area_options,
-    code_from_label,
     data_badge,
     format_number,
     signed,
@@ -139,7 +139,7 @@ class ScenarioWorkshop(BaseApp):
         self.base_year = self.data.years()[1]
         self.title = widgets.HTML(f"<h2 style='margin:4px 0'>{html.escape(t('scenario_title', L))}</h2>")
         self.area_select = widgets.Combobox(options=area_options(codes, L), value=area_label(code, L),
-                                            placeholder=t("search_area", L), ensure_option=True,
+                                            placeholder=t("search_area", L), ensure_option=False,
                                             description=t("area", L), continuous_update=False,
                                             layout=widgets.Layout(width="560px", max_width="100%"))
         self.area_select.add_class("kd-area-select")
@@ -185,7 +185,7 @@ class ScenarioWorkshop(BaseApp):
 
         self._select(code)
         self.area_select.observe(self.safe(self._on_area), names="value")
-        self.horizon.observe(self.safe(lambda _: self.refresh()), names="value")
+        self.horizon.observe(self.safe(self._on_lever), names="value")
         for name, s in self.sliders.items():
             s.observe(self.safe(self._on_lever), names="value")
             s.observe(lambda _change, name=name: self._show_readout(name), names="value")
@@ -218,7 +218,44 @@ class ScenarioWorkshop(BaseApp):
         self.exports_confidential = self.data.is_suppressed(code, "exports_eur", self.base_year)
         self.defaults = scenarios.default_levers(self.rates)
         self._set_levers(self.defaults)
-        self.set_url_state({"area": code})  # a shared link opens on this area; the language switch keeps it
+
+    def url_query(self) -> str:
+        """The view as a URL query: area, target year, the levers moved from the baseline, language.
+
+        A lever at its baseline is left out: the baseline is the area's own (observed rates), so a
+        shared link opened on newer data starts from that data's baseline. Values are plain decimals
+        with a dot (a URL, not a page text).
+        """
+        params: dict = {"area": self.area, "year": int(self.horizon.value)}
+        for k, v in self.levers.items():
+            if abs(v - self.defaults[k]) > 1e-9:
+                params[k] = f"{v:g}"
+        return self.set_url_state(params)
+
+    def apply_url(self, params: dict) -> None:
+        """Apply the URL parameters after the area (the state :meth:`url_query` writes).
+
+        ``year`` within the horizon slider's range and each lever (``birth_rate_pct=9.5`` …) within its
+        slider's range, rounded to its step; a value the app cannot use keeps the default.
+        """
+        before = (self.horizon.value, self.levers)
+        self._updating = True
+        try:
+            with contextlib.suppress(TypeError, ValueError):  # an unreadable year keeps the default
+                year = int(params.get("year", self.horizon.value))
+                if self.horizon.min <= year <= self.horizon.max:
+                    self.horizon.value = year
+            for k, (lo, hi, step, _) in scenarios.LEVER_SPECS.items():
+                try:
+                    v = float(str(params.get(k, "")).replace(",", "."))
+                except ValueError:
+                    continue
+                if math.isfinite(v) and lo <= v <= hi:
+                    self.sliders[k].value = round(round(v / step) * step, 10)
+        finally:
+            self._updating = False
+        if before != (self.horizon.value, self.levers):
+            self.refresh()
 
     def _show_readout(self, name: str) -> None:
         """The lever's value beside its slider, in the page's number format ("0,50" in Finnish)."""
@@ -253,8 +290,24 @@ class ScenarioWorkshop(BaseApp):
 
     # -- events --------------------------------------------------------------------------------
     def _on_area(self, change) -> None:
-        code = code_from_label(change["new"])
-        if not code or code == self.area or not self.data.has(code):
+        """A picked option, or a typed name or code + Enter ("Oulu" → Oulu (KU564)); else a notice.
+
+        As in the explorer (issue 17): the box never says one area while the page shows another.
+        """
+        text = str(change["new"] or "").strip()
+        if not text:
+            return
+        try:
+            code = area_from_text(text, self.data.area_codes())
+        except InputError:
+            self.area_select.value = area_label(self.area, self.lang)  # the box shows what the page shows
+            raise
+        label = area_label(code, self.lang)
+        if text != label:
+            self.area_select.value = label  # runs this again with the option label
+            return
+        self.clear_notice()
+        if code == self.area or not self.data.has(code):
             return
         self._select(code)
         self.save_status.value = ""
@@ -348,3 +401,4 @@ class ScenarioWorkshop(BaseApp):
         self.summary.value = html.escape(self.summary_text(scenarios.summarise(res)))
         self.assumptions.value = self.assumptions_html()
         self.chart.value = self._chart_svg(res)
+        self.url_query()  # a shared link or a reload shows this view (issue 17)

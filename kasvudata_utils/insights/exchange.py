@@ -105,7 +105,7 @@ def _export_md(recs: list[dict], lang: str) -> str:
     lines = [f"# {t('insights_export_title', lang)}", ""]
     live = [r for r in recs if not r["deleted"]]
     for code in sorted({r["area_code"] for r in live}):
-        lines += [f"## {_md_escape(areas.area_name(code, lang))} ({code})", ""]
+        lines += [f"## {_md_escape(areas.official_name(code, lang))} ({code})", ""]  # "Ylivieskan seutukunta"
         for kind in KINDS:
             group = sorted((r for r in live if r["area_code"] == code and r["kind"] == kind),
                            key=lambda r: (-r["votes"], r["created_utc"]))

@@ -65,9 +65,13 @@ def load_records(store_or_records) -> list[dict]:
 
 
 def area_label(code, lang: str = "fi") -> str:
-    """Area name (the code if unknown)."""
+    """Area name with its level; the code if unknown.
+
+    ``Ylivieskan seutukunta``, never a bare ``Ylivieska`` that reads as the municipality
+    (:func:`areas.official_name`).
+    """
     try:
-        return areas.area_name(code, lang)
+        return areas.official_name(code, lang)
     except ValueError:
         return str(code)
 
@@ -293,15 +297,13 @@ def render_region_page_html(records=None, lang: str = "fi", link_template: str |
         An HTML fragment ``<section class="kd-insights-region">…</section>``, all text escaped.
     """
     reg = areas.normalise_area(region)
-    recs = [r for r in load_records(path if path is not None else records)
-            if r.get("kind") in REGION_KINDS and (r.get("area_code") == reg or _inside(reg, r.get("area_code")))]
+    in_region = [r for r in load_records(path if path is not None else records)
+                 if r.get("area_code") == reg or _inside(reg, r.get("area_code"))]
+    recs = [r for r in in_region if r.get("kind") in REGION_KINDS]
+    others = [r for r in in_region if r.get("kind") not in REGION_KINDS]
     out = ['<section class="kd-insights-region" id="insights-region">']
     if title:
         out.append(f"<h2>{_esc(t('insights_region_title', lang))}</h2>")
-    if not recs:
-        out.append(f'<p class="kd-insights-empty">{_esc(t("insights_none", lang))}</p></section>')
-        return "\n".join(out)
-    out.append(f'<p class="kd-insights-source">{_esc(tn("insights_source_note", len(recs), lang))}</p>')
 
     def area_key(code):
         try:
@@ -310,15 +312,37 @@ def render_region_page_html(records=None, lang: str = "fi", link_template: str |
             level = "KU"
         return (_LEVEL_ORDER.get(level, 3), area_label(code, lang), code)
 
-    for code in sorted({r["area_code"] for r in recs}, key=area_key):
+    def heading(code):
         name = _esc(f"{area_label(code, lang)} ({code})")
-        title = (f'<a href="{_esc(link_template.format(code=code))}">{name}</a>' if link_template else name)
-        out.append(f'<h3 id="insights-{_esc(code)}">{title}</h3>')
+        return f'<a href="{_esc(link_template.format(code=code))}">{name}</a>' if link_template else name
+
+    def elsewhere() -> str:
+        # trends, questions, actions and scenarios: where they are (the areas' reports), so that an
+        # empty list here never reads as "nothing was recorded"
+        if not others:
+            return ""
+        counts: dict = {}
+        for r in others:
+            counts[r["area_code"]] = counts.get(r["area_code"], 0) + 1
+        items = "".join(f"<li>{heading(c)}: {_esc(tn('insights_entries', counts[c], lang))}</li>"
+                        for c in sorted(counts, key=area_key))
+        return (f'<p class="kd-insights-elsewhere">{_esc(t("insights_elsewhere", lang))}</p>'
+                f'<ul class="kd-insights-elsewhere-list">{items}</ul>')
+
+    if not recs:
+        empty = t("insights_none_region" if others else "insights_none", lang)
+        out.append(f'<p class="kd-insights-empty">{_esc(empty)}</p>{elsewhere()}</section>')
+        return "\n".join(out)
+    out.append(f'<p class="kd-insights-source">{_esc(tn("insights_source_note", len(recs), lang))}</p>')
+
+    for code in sorted({r["area_code"] for r in recs}, key=area_key):
+        out.append(f'<h3 id="insights-{_esc(code)}">{heading(code)}</h3>')
         for kind in REGION_KINDS:
             group = _sort([r for r in recs if r["area_code"] == code and r["kind"] == kind])
             if group:
                 out.append(f"<h4>{_esc(t('insight_kind_' + kind, lang))}</h4>")
                 items = "".join(_item_html(r, lang, None, show_industry=True) for r in group)
                 out.append(f'<ul class="kd-insight-items">{items}</ul>')
+    out.append(elsewhere())
     out.append("</section>")
     return "\n".join(out)

@@ -69,4 +69,7 @@ def lever_value(s: dict, key: str, lang: str) -> str:
     value = (s.get("levers") or {}).get(key, "")
     unit = ((s.get("results") or {}).get("lever_units") or {}).get(key)
     text = format_value(value, lang)
-    return f"{text} {t(unit, lang)}" if unit and has(unit) and text != "" else text
+    if not (unit and has(unit) and text != ""):
+        return text
+    # the elasticity's "unit" is an explanation: in parentheses, as the app's assumptions write it
+    return f"{text} ({t(unit, lang)})" if unit == "unit_elasticity" else f"{text} {t(unit, lang)}"

@@ -11,7 +11,8 @@ researchers" (``researchers.html``, issue 17).
 Every page inlines the one stylesheet source (``templates/report.css``): no request before the first
 paint. A site built in two languages (``kasvudata reports --lang fi,en``) has the first language at
 its root and the other in ``<lang>/`` beside it; :func:`link_languages` puts a language switch
-(``kd-lang-switch``) on every page whose counterpart exists.
+(``kd-lang-switch``) on every page whose counterpart exists; elsewhere a note that the other
+language is not published (``kd-lang-none``, its tooltip says how: ``--lang fi,en``).
 """
 from __future__ import annotations
 
@@ -167,7 +168,9 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     parts.append('<table class="kd-table"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in heads)
                  + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     year = _end_year(reps)
-    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year))}</p>' + symbol_legend(lang)
+    period = f"{start}–{end}" if start and end else "–"
+    parts.append(f'<p class="kd-note">{esc(t("site_headline_note", lang, year=year, period=period))}</p>'
+                 + symbol_legend(lang)
                  + f'<p class="kd-note kd-coverage">{esc(industries.coverage_text(lang))}</p>')
     ind_keys = sorted(k for k, e in reps.items() if e.get("kind") == "industry")
     if ind_keys:
@@ -371,6 +374,16 @@ def _switch_html(lang: str, href: str, current: str) -> str:
             f'{esc(label)}</a>')
 
 
+def _missing_html(lang: str, current: str) -> str:
+    """In place of the switch when the ``lang`` page is not built: says so, and how (tooltip).
+
+    Worded like the switch for a reader of ``lang`` ("In English: not published"), the tooltip for
+    whoever publishes the site, in the page's language.
+    """
+    return (f'<span class="kd-lang-none" lang="{esc(lang)}" title="{esc(t("lang_not_built_how", current))}">'
+            f'{esc(t("lang_not_built", current))}</span>')
+
+
 def _set_switch(page: Path, switch: str) -> None:
     text = page.read_text(encoding="utf-8")
     a, b = text.find(SWITCH_START), text.find(SWITCH_END)
@@ -386,13 +399,16 @@ def link_languages(root) -> int:
 
     The root holds one language (:func:`folder_language`), ``root/<other>/`` the other, with the same
     relative paths (``SK177/report.html`` ↔ ``en/SK177/report.html``). A page whose counterpart is
-    missing gets an empty switch. Returns the number of pages linked.
+    missing, or a one-language site, gets the note "In English: not published" (:func:`_missing_html`)
+    instead. Returns the number of pages linked.
     """
     root = Path(root)
     main = folder_language(root)
     others = [lang for lang in LANGS if main and lang != main and (root / lang / "index.html").is_file()]
     pages = [p for p in root.rglob("*.html") if p.relative_to(root).parts[0] not in LANGS]
     linked = 0
+    if main is None:  # no reports at the root yet: nothing to link or to name
+        return linked
     for page in pages:
         rel = page.relative_to(root)
         switch = ""
@@ -402,12 +418,18 @@ def link_languages(root) -> int:
                 switch += _switch_html(other, os.path.relpath(twin, page.parent).replace(os.sep, "/"), main)
                 _set_switch(twin, _switch_html(main, os.path.relpath(page, twin.parent).replace(os.sep, "/"), other))
                 linked += 2
-        _set_switch(page, switch)
+        # a one-language site, or a page whose twin failed: say that the other language is not published
+        _set_switch(page, switch or _missing_html(_other(main), main))
     for other in others:  # the other language's pages without a counterpart at the root
         for twin in (root / other).rglob("*.html"):
             if not (root / twin.relative_to(root / other)).is_file():
-                _set_switch(twin, "")
+                _set_switch(twin, _missing_html(main, other))
     return linked
+
+
+def _other(lang: str) -> str:
+    """The site's other language (``fi`` ↔ ``en``)."""
+    return next(x for x in LANGS if x != lang)
 
 
 PUBLISH_SUFFIXES = (".html", ".css", ".png", ".svg", ".csv", ".json", ".ipynb")

@@ -127,3 +127,22 @@ def test_first_printed_page_is_the_summary(report_page):
     after = page.eval_on_selector_all("h2", "els => els.map(h => getComputedStyle(h).breakAfter)")
     assert set(after) == {"avoid"}
     assert page.locator(".kd-toc").is_hidden() and page.locator(".kd-downloads").first.is_hidden()
+
+
+def test_a_heading_and_its_lead_text_stay_with_the_next_figure(report_page):
+    page = report_page
+    page.emulate_media(media="print")
+    # every section heading's output block, and a text-only block right after it, may not end a page
+    blocks = page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-child')]
+        .filter(c => c.querySelector('h2')).map(c => {
+          const next = c.nextElementSibling;
+          const lead = next && !next.querySelector('img, table') ? getComputedStyle(next).breakAfter : null;
+          return [c.querySelector('h2').textContent, getComputedStyle(c).breakAfter, lead]; })""")
+    assert len(blocks) >= 8
+    assert all(own == "avoid" for _, own, _ in blocks), blocks
+    assert all(lead in (None, "avoid") for _, _, lead in blocks), blocks
+    # e.g. the labour-market section: heading, then the population sentence, then its chart
+    labour = next(b for b in blocks if b[0] == "Työmarkkinat ja väestö")
+    assert labour[2] == "avoid"
+    # the print page count still holds (the test above: at most ten A4 pages)
+    assert len(_page_text_ops(page.pdf(format="A4", prefer_css_page_size=True))) <= MAX_PAGES
