@@ -246,8 +246,8 @@ LABELS: dict[str, dict[str, str]] = {
     "insights_summary": {"fi": "{n} havaintoa alueelta {area}", "en": "{n} insights about {area}",
                          "fi_one": "{n} havainto alueelta {area}", "en_one": "{n} insight about {area}"},
     "insights_export_title": {"fi": "Työpajojen havainnot", "en": "Workshop insights"},
-    "insights_badge": {"fi": "Osallistujien havainnot (ei tilastolukuja) · tallennettu: {path}",
-                       "en": "Participants' insights (no statistical figures) · stored in: {path}"},
+    "insights_badge": {"fi": "Osallistujien havainnot (ei tilastolukuja) · tallentuvat työpajan yhteiseen muistiin",
+                       "en": "Participants' insights (no statistical figures) · saved in the workshop's shared store"},
     # display names of the SPEC §5 indicators (insights board and report sections)
     "indicator_establishments": {"fi": "Toimipaikat", "en": "Establishments"},
     "indicator_personnel": {"fi": "Henkilöstö", "en": "Personnel"},

@@ -37,6 +37,8 @@ def test_widgets_carry_the_spec_css_classes(store):
                    (b.list_box, "kd-insight-list"), (b.badge, "kd-data-badge"), (b.summary, "kd-summary")]:
         assert css in w._dom_classes
     assert b.summary.value == "0 havaintoa alueelta Alavieska"
+    # the badge tells a participant what the board holds, not where the server keeps its file
+    assert "board.sqlite" not in b.badge.value and "ei tilastolukuja" in b.badge.value
     assert [o[1] for o in b.kind.options] == ["trend", "bottleneck", "best_practice", "question", "action"]
 
 

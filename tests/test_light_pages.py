@@ -100,7 +100,11 @@ def test_export_html_links_one_stylesheet_and_writes_figures_beside_the_page(tmp
     # no JupyterLab CSS and no base64 figure; the one <style> left is the page-margin rule (running title and
     # page numbers differ per page, so they cannot live in the shared stylesheet)
     styles = re.findall(r"<style[^>]*>(.*?)</style>", text, flags=re.S)
-    assert len(styles) == 1 and "@page" in styles[0] and len(styles[0]) < 600, styles
+    assert len(styles) == 1 and "@page" in styles[0] and len(styles[0]) < 800, styles
+    # the running title and page numbers print in the page's sans-serif, not the browser's default serif
+    boxes = re.findall(r"@(top-left|bottom-right) \{([^}]*)\}", styles[0])
+    assert [b[0] for b in boxes] == ["top-left", "bottom-right"]
+    assert all('font-family: "DejaVu Sans"' in b[1] and "sans-serif" in b[1] for b in boxes), boxes
     assert "jp-" not in styles[0] and "data:image" not in text
     assert re.findall(r'<link[^>]*href="([^"]+)"', text) == ["../style.css"]
     imgs = re.findall(r"<img [^>]*>", text)

@@ -120,7 +120,7 @@ class InsightsBoard(BaseApp):
         self.area_select.observe(self.safe(self._on_area), names="value")
         self.summary = widgets.HTML()
         self.summary.add_class("kd-summary")
-        self.badge = widgets.HTML(html.escape(t("insights_badge", lang, path=self.store.path.name)))
+        self.badge = widgets.HTML(html.escape(t("insights_badge", lang)))
         self.badge.add_class("kd-data-badge")
 
         self.kind = widgets.Dropdown(options=[(t(f"insight_kind_{k}", lang), k) for k in INSIGHT_KINDS],
