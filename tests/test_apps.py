@@ -119,8 +119,8 @@ def test_explorer_summary_names_the_area_and_its_figures(data):
     app = AreaExplorer(area="KU009", lang="en")
     s = app.summary.value
     assert "Alavieska (KU009)" in s and "2019–2023" in s
-    assert "+20.0 %" in s  # 100 → 120
-    assert "+10.0 %" in s  # reference MK17: 1000 → 1100
+    assert "+20.0%" in s  # 100 → 120
+    assert "+10.0%" in s  # reference MK17: 1000 → 1100
     assert "16 establishments" in s and "EUR 3.0 million" in s  # 2023 headline figures
     assert app.view._dom_classes == ("kd-app",)
     for w, css in ((app.area_select, "kd-area-select"), (app.reference_select, "kd-reference-select"),
@@ -135,15 +135,15 @@ def test_explorer_changes_area_years_and_reference(data):
     app = AreaExplorer(area="KU009", lang="en")
     app.area_select.value = "Ylivieska (KU977)"
     assert "Ylivieska (KU977)" in app.summary.value and "−5.0 %" not in app.summary.value
-    assert "-5.0 %" in app.summary.value  # 400 → 380; English uses the ASCII minus
+    assert "-5.0%" in app.summary.value  # 400 → 380; English uses the ASCII minus
     feats = {f["properties"]["area_code"]: f["properties"] for f in app.map.layer.data["features"]}
     assert feats["KU977"]["selected"] and not feats["KU009"]["selected"]
     assert feats["KU977"]["style"]["weight"] > feats["KU009"]["style"]["weight"]
     assert "Ylivieska" in app.map.caption.value
     app.year_range.value = (2020, 2023)  # 390 → 380: −2.6 %
-    assert "2020–2023" in app.summary.value and "-2.6 %" in app.summary.value
+    assert "2020–2023" in app.summary.value and "-2.6%" in app.summary.value
     app.reference_select.value = "SK177"  # the sub-region, flat at 500: 0.0 %
-    assert "reference Ylivieska sub-region 0.0 %" in app.summary.value  # not the municipality KU977
+    assert "reference Ylivieska sub-region 0.0%" in app.summary.value  # not the municipality KU977
 
 
 def test_explorer_map_click_selects_a_municipality(data):

@@ -31,8 +31,8 @@ def test_compare_from_the_url_puts_three_areas_side_by_side(data, monkeypatch):
     assert "<th>Ylivieska (KU977)</th><th>Ylivieska (SK177)</th>" in app.table.value
     assert "kd-compare-table" in app.table.value
     # summary: Ylivieska 400 → 380 is −5.0 %, the sub-region 500 → 500 is 0.0 %
-    assert "Ylivieska (KU977) -5.0 %" in app.summary.value
-    assert "(SK177) 0.0 %" in app.summary.value or "(SK177) +0.0 %" in app.summary.value
+    assert "Ylivieska (KU977) -5.0%" in app.summary.value
+    assert "(SK177) 0.0%" in app.summary.value or "(SK177) +0.0%" in app.summary.value
 
 
 def test_compare_frame_holds_each_area_once_per_year(data):

@@ -390,8 +390,9 @@ def test_sk177_personnel_change_reads_the_same_on_every_surface(batch):
     app = AreaExplorer(area="SK177", lang="fi", data=AppData.load(), map=False)
     assert app.year_range.value == (2018, 2023) and app.indicator_select.value == "personnel"
     assert "Ylivieskan seutukunta (SK177), 2018–2023: henkilöstö" in app.summary.value
-    number = format_pct(own, "fi", 1, signed=True).split("\u00a0")[0]  # "−11,8", the same digits and sign
-    assert f"(muutos {number} %)" in app.summary.value
+    assert f"(muutos {figure})" in app.summary.value  # the same characters as the report
+    app_en = AreaExplorer(area="SK177", lang="en", data=AppData.load(), map=False)
+    assert f"(change {format_pct(own, 'en', 1, signed=True)})" in app_en.summary.value  # e.g. "-11.8%"
 
 
 def test_table_symbols_and_small_number_marks():

@@ -48,6 +48,7 @@ from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YE
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, SMALL_NUMBER_MARK, rate_bases
 from kasvudata_utils.labels import t
 from kasvudata_utils.maps import ChoroplethMap, legend_html
+from kasvudata_utils.numbers import format_pct
 from kasvudata_utils.research.similar import (
     asks_for_similar,
     comparison_set,
@@ -322,7 +323,7 @@ class AreaExplorer(BaseApp):
         if v0 == 0:
             return t("no_data", self.lang), float("nan")
         g = (v1 / v0 - 1) * 100
-        return signed(g, self.lang, 1) + " %", g
+        return format_pct(g, self.lang, 1, signed=True), g  # as the reports write it (−11,8 % / -11.8%)
 
     def _few(self, area, indicator, years) -> bool:
         """True where the rate of ``area`` in any of ``years`` rests on fewer than SMALL_NUMBER_FIRMS firms."""
