@@ -14,7 +14,7 @@ from kasvudata_utils import areas, industries
 from kasvudata_utils.data import load_web_geojson, sources
 from kasvudata_utils.indicators import compute_indicators, compute_indicators_many
 from kasvudata_utils.labels import t
-from kasvudata_utils.plots import area_map, bar_chart
+from kasvudata_utils.plots import area_map
 from kasvudata_utils.reports.common import (
     ReportParameters,
     about_disclosure,
@@ -28,6 +28,7 @@ from kasvudata_utils.reports.common import (
     shared_table,
     show,
 )
+from kasvudata_utils.svgcharts import bar_chart
 
 COLUMNS = ("personnel", "personnel_growth_pct", "lq_personnel", "establishments", "exporter_count",
            "export_intensity_pct", "hge_count")
