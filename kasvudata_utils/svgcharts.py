@@ -276,8 +276,8 @@ def bar_chart(labels, values, *, title: str, unit: str, prov: dict, lang: str = 
     c.line(X(0), y0, X(0), y1, 'stroke="#444444" stroke-width="1.1"')
     for m in marks:
         c.line(X(m), y0, X(m), y1, 'stroke="#000000" stroke-width="1.7" stroke-dasharray="6 3"')
-    c.line(x0, y0, x0, y1, 'stroke="#000000" stroke-width="1.1"')
-    c.line(x0, y1, x1, y1, 'stroke="#000000" stroke-width="1.1"')
+    c.line(x0, y0, x0, y1, 'class="kd-axis-y" stroke="#000000" stroke-width="1.1"')
+    c.line(x0, y1, x1, y1, 'class="kd-axis-x" stroke="#000000" stroke-width="1.1"')
     if has_legend:
         entries = [(area_label or "", AREA_COLOUR, False)] if area_label else []
         if refs is not None:
@@ -351,8 +351,8 @@ def line_chart(series: dict, *, title: str, unit: str, prov: dict, lang: str = "
         c.line(X(tk), y1, X(tk), y1 + 5, 'stroke="#000000" stroke-width="1.1"')
         c.text(X(tk), y1 + 8 + TICK_PT * PX_PER_PT, str(int(tk)), TICK_PT, "middle")
     c.text(18 + LABEL_PT * PX_PER_PT / 2, (y0 + y1) / 2, unit, LABEL_PT, "middle", rotate=True)
-    c.line(x0, y0, x0, y1, 'stroke="#000000" stroke-width="1.1"')
-    c.line(x0, y1, x1, y1, 'stroke="#000000" stroke-width="1.1"')
+    c.line(x0, y0, x0, y1, 'class="kd-axis-y" stroke="#000000" stroke-width="1.1"')
+    c.line(x0, y1, x1, y1, 'class="kd-axis-x" stroke="#000000" stroke-width="1.1"')
     for i, (_label, ys, v) in enumerate(drawn):
         colour = PALETTE[i % len(PALETTE)]
         path, pen = [], False
