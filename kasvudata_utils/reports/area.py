@@ -69,9 +69,16 @@ GLOSSARY = ("birth_rate_pct", "death_rate_pct", "survival_rate_1y_pct", "hge_cou
 def series(ind: pd.DataFrame, area: str, indicator: str, industry: str = "ALL"):
     """``(years, values, suppressed)`` of one indicator over the years, suppressed values as NaN."""
     sub = ind[(ind["area_code"] == area) & (ind["indicator"] == indicator) & (ind["industry_code"] == industry)]
-    sub = sub.sort_values("year")
-    vals = sub["value"].astype("float64").mask(sub["suppressed"].astype(bool))
-    return sub["year"].astype(int).tolist(), vals.tolist(), sub["suppressed"].astype(bool).tolist()
+    return _series_of(sub)
+
+
+def _series_of(sub: pd.DataFrame):
+    """:func:`series` of rows already selected (one area, indicator and industry), in year order."""
+    order = sub["year"].to_numpy().argsort(kind="stable")
+    years, values = sub["year"].to_numpy()[order], sub["value"].to_numpy(dtype="float64")[order]
+    hidden = sub["suppressed"].to_numpy(dtype=bool)[order]
+    return ([int(y) for y in years], [float("nan") if h else float(v) for v, h in zip(values, hidden, strict=True)],
+            [bool(h) for h in hidden])
 
 
 def _merge_tables(tables: list[str]) -> str:
@@ -199,8 +206,8 @@ class AreaReport:
         if getattr(self, "_all_series", None) is None:
             rows = self.ind[self.ind["industry_code"] == "ALL"]
             self._all_series = {key: sub for key, sub in rows.groupby(["area_code", "indicator"], sort=False)}
-        sub = self._all_series.get((area, indicator))
-        return series(sub, area, indicator) if sub is not None else ([], [], [])
+        sub = self._all_series.get((area, indicator))  # already this area's, indicator's and industry ALL's rows
+        return _series_of(sub) if sub is not None else ([], [], [])
 
     def _rate_bases(self) -> dict:
         """The firm counts behind the area's and the reference's rates (small numbers), computed once a report."""
