@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -28,6 +29,15 @@ from pathlib import Path
 import nbformat
 
 from kasvudata_utils.reports import batch as reports
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and its finished children (workers, kernels) so far."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+FLOOR_CPU: list[float] = []  # CPU seconds of each plain floor run (kernel included), filled by floor_seconds
 
 
 def floor_seconds(runs: int = 3, warm: bool = False) -> list[float]:
@@ -51,9 +61,11 @@ def floor_seconds(runs: int = 3, warm: bool = False) -> list[float]:
             reports_kernels.enable()
         try:
             for i in range(runs + warm):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), cpu_seconds()
                 reports_kernels.execute_notebook(src, Path(d) / f"out{i}.ipynb", cwd=d)
                 times.append(time.perf_counter() - t0)
+                if not warm:
+                    FLOOR_CPU.append(cpu_seconds() - c0)
         finally:
             reports_kernels.disable()
     return times[int(warm):]
@@ -69,10 +81,11 @@ def main(argv=None) -> int:
     floors = floor_seconds()
     floors_warm = floor_seconds(warm=True)
     with tempfile.TemporaryDirectory() as d:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         m = reports.run_reports(args.areas, args.jobs, d, "fi", force=True, industry_profiles=not args.no_industries,
                                 progress=False)
         batch = time.perf_counter() - t0
+        batch_cpu = cpu_seconds() - c0
     floors_after = floor_seconds()
     floors_warm += floor_seconds(warm=True)
     load_after = Path("/proc/loadavg").read_text().split()[:3]
@@ -85,6 +98,11 @@ def main(argv=None) -> int:
           "with a fresh kernel, interleaved)")
     print(f"batch ratio against the batch's own kernels: {ratio_warm:.2f} (floor {floor_warm:.2f} s: the trivial "
           "notebook in a warmed kernel kept and reset between notebooks)")
+    floor_cpu = statistics.median(FLOOR_CPU)
+    print(f"batch CPU ratio: {batch_cpu / (n * floor_cpu):.2f} (batch CPU seconds / (n_notebooks x floor CPU "
+          f"seconds), workers and kernels included: {batch_cpu:.1f} s against {n} x {floor_cpu:.2f} s; on "
+          f"{args.jobs} free cores the wall ratio is about this when the batch keeps them busy; less "
+          "sensitive to other processes' load than the wall ratio)")
     print(f"load average before / after: {' '.join(load_before)} / {' '.join(load_after)} "
           f"({os.cpu_count()} cores)")
     print(f"batch: {batch:.1f} s for {n} notebooks with --jobs {args.jobs} "
