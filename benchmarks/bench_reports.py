@@ -26,9 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-
-from kasvudata_utils.reports import batch as reports
+# nbformat and the batch (pandas …) are imported in the functions: the batch's spawned workers re-import
+# this script as their main module, and `kasvudata reports` (the command measured) has a light one
 
 
 def cpu_seconds() -> float:
@@ -48,6 +47,8 @@ def floor_seconds(runs: int = 3, warm: bool = False) -> list[float]:
     kept and reset between runs); one extra first run is not counted, as a batch worker's first
     report also waits for a cold kernel.
     """
+    import nbformat
+
     from kasvudata_utils.reports import kernels as reports_kernels
 
     with tempfile.TemporaryDirectory() as d:
@@ -77,6 +78,8 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-industries", action="store_true")
     args = ap.parse_args(argv)
+    from kasvudata_utils.reports import batch as reports
+
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     floors = floor_seconds()
     floors_warm = floor_seconds(warm=True)
