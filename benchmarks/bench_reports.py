@@ -112,6 +112,8 @@ def main(argv=None) -> int:
           f"({m['summary']['ok']} ok, {len(m['summary']['failed'])} failed)")
     print(f"floor: {floor:.2f} s per trivial notebook (median of 3 before the batch: "
           f"{statistics.median(floors):.2f} s, 3 after: {statistics.median(floors_after):.2f} s)")
+    for key in m["summary"]["failed"]:
+        print(f"failed: {key}: {m['reports'][key].get('error', '')[:300]}")
     if durations:
         print(f"per report (execution + HTML): median {statistics.median(durations):.1f} s, "
               f"min {durations[0]:.1f} s, max {durations[-1]:.1f} s")
