@@ -19,15 +19,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import nbformat
+# nbformat and the batch (pandas …) are imported in the functions: the batch's spawned workers re-import
+# this script as their main module, and `kasvudata reports` (the command measured) has a light one
 
-from kasvudata_utils.reports import batch as reports
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and its finished children (workers, kernels) so far."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+FLOOR_CPU: list[float] = []  # CPU seconds of each plain floor run (kernel included), filled by floor_seconds
 
 
 def floor_seconds(runs: int = 3, warm: bool = False) -> list[float]:
@@ -38,6 +47,8 @@ def floor_seconds(runs: int = 3, warm: bool = False) -> list[float]:
     kept and reset between runs); one extra first run is not counted, as a batch worker's first
     report also waits for a cold kernel.
     """
+    import nbformat
+
     from kasvudata_utils.reports import kernels as reports_kernels
 
     with tempfile.TemporaryDirectory() as d:
@@ -51,9 +62,11 @@ def floor_seconds(runs: int = 3, warm: bool = False) -> list[float]:
             reports_kernels.enable()
         try:
             for i in range(runs + warm):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), cpu_seconds()
                 reports_kernels.execute_notebook(src, Path(d) / f"out{i}.ipynb", cwd=d)
                 times.append(time.perf_counter() - t0)
+                if not warm:
+                    FLOOR_CPU.append(cpu_seconds() - c0)
         finally:
             reports_kernels.disable()
     return times[int(warm):]
@@ -65,14 +78,17 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-industries", action="store_true")
     args = ap.parse_args(argv)
+    from kasvudata_utils.reports import batch as reports
+
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     floors = floor_seconds()
     floors_warm = floor_seconds(warm=True)
     with tempfile.TemporaryDirectory() as d:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         m = reports.run_reports(args.areas, args.jobs, d, "fi", force=True, industry_profiles=not args.no_industries,
                                 progress=False)
         batch = time.perf_counter() - t0
+        batch_cpu = cpu_seconds() - c0
     floors_after = floor_seconds()
     floors_warm += floor_seconds(warm=True)
     load_after = Path("/proc/loadavg").read_text().split()[:3]
@@ -85,12 +101,19 @@ def main(argv=None) -> int:
           "with a fresh kernel, interleaved)")
     print(f"batch ratio against the batch's own kernels: {ratio_warm:.2f} (floor {floor_warm:.2f} s: the trivial "
           "notebook in a warmed kernel kept and reset between notebooks)")
+    floor_cpu = statistics.median(FLOOR_CPU)
+    print(f"batch CPU ratio: {batch_cpu / (n * floor_cpu):.2f} (batch CPU seconds / (n_notebooks x floor CPU "
+          f"seconds), workers and kernels included: {batch_cpu:.1f} s against {n} x {floor_cpu:.2f} s; on "
+          f"{args.jobs} free cores the wall ratio is about this when the batch keeps them busy; less "
+          "sensitive to other processes' load than the wall ratio)")
     print(f"load average before / after: {' '.join(load_before)} / {' '.join(load_after)} "
           f"({os.cpu_count()} cores)")
     print(f"batch: {batch:.1f} s for {n} notebooks with --jobs {args.jobs} "
           f"({m['summary']['ok']} ok, {len(m['summary']['failed'])} failed)")
     print(f"floor: {floor:.2f} s per trivial notebook (median of 3 before the batch: "
           f"{statistics.median(floors):.2f} s, 3 after: {statistics.median(floors_after):.2f} s)")
+    for key in m["summary"]["failed"]:
+        print(f"failed: {key}: {m['reports'][key].get('error', '')[:300]}")
     if durations:
         print(f"per report (execution + HTML): median {statistics.median(durations):.1f} s, "
               f"min {durations[0]:.1f} s, max {durations[-1]:.1f} s")

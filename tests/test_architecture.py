@@ -19,7 +19,7 @@ LAYERS = [
     ("data", ["data"]),
     ("indicators", ["indicators", "scenarios"]),
     ("research", ["research"]),
-    ("presentation", ["plots", "maps"]),
+    ("presentation", ["plots", "maps", "svgcharts"]),
     ("insights", ["insights"]),
     ("reports", ["reports"]),
     ("apps", ["apps"]),

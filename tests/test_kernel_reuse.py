@@ -65,6 +65,20 @@ def test_reused_kernel_comes_back_clean(tmp_path, reuse):
     assert first[3][1] == second[3][1]  # … but where they were before the first report, each time
 
 
+def test_prestarted_kernel_serves_the_first_report(tmp_path, reuse):
+    """A worker's kernel started in its initializer (before any job) is the one its first report runs in."""
+    kernels.prestart()
+    started = kernels._state["current"]
+    assert started is not None
+    nb = _notebook(tmp_path / "a.ipynb", "x = 41 + 1\nprint(x)")
+    kernels.execute_notebook(nb, tmp_path / "out.ipynb", cwd=tmp_path)
+    assert _outputs(tmp_path / "out.ipynb") == [(1, "42\n")]
+    assert kernels._state["current"] is started and started.uses == 1  # that kernel, kept for the next report
+    kernels.disable()
+    kernels.prestart()  # off: nothing is started
+    assert kernels._state["current"] is None and kernels._state["next"] is None
+
+
 def test_failed_report_discards_its_kernel(tmp_path, reuse):
     bad = _notebook(tmp_path / "bad.ipynb", "raise ValueError('no')")
     with pytest.raises(pm.PapermillExecutionError):
@@ -74,7 +88,7 @@ def test_failed_report_discards_its_kernel(tmp_path, reuse):
 
 @pytest.mark.slow
 def test_reused_kernel_report_tables_byte_identical_to_fresh_run(tmp_path, reuse):
-    """SK177's report after two other areas in one kernel: every table and chart CSV equals a fresh standalone run."""
+    """SK177's report after two other areas in one kernel: every table, chart CSV and chart SVG equals a fresh run."""
     areas_ = ["KU009", "MK17", "SK177"]
     for code in areas_:
         folder = tmp_path / "reused" / code
@@ -86,9 +100,11 @@ def test_reused_kernel_report_tables_byte_identical_to_fresh_run(tmp_path, reuse
     fresh.mkdir()
     pm.execute_notebook(str(batch.NOTEBOOK_DIR / batch.AREA_NOTEBOOK), str(fresh / "report.ipynb"),
                         parameters={"area": "SK177", "output_dir": "tables"}, cwd=str(fresh), progress_bar=False)
-    names = sorted(p.name for p in (fresh / "tables").glob("*.csv"))
-    assert "indicators.csv" in names and any(n.startswith("chart_") for n in names)
-    reused = sorted(p.name for p in (tmp_path / "reused" / "SK177" / "tables").glob("*.csv"))
+    # the tables, the charts' numbers and the chart images (SVG written directly, and the matplotlib map)
+    names = sorted(p.name for p in (fresh / "tables").glob("*") if p.suffix in (".csv", ".svg"))
+    assert "indicators.csv" in names and "chart_map.svg" in names and "chart_growth_by_industry.svg" in names
+    reused = sorted(p.name for p in (tmp_path / "reused" / "SK177" / "tables").glob("*")
+                    if p.suffix in (".csv", ".svg"))
     assert reused == names
     match, mismatch, errors = filecmp.cmpfiles(fresh / "tables", tmp_path / "reused" / "SK177" / "tables", names,
                                                shallow=False)

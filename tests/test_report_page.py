@@ -3,6 +3,7 @@ readable ticks and zero baselines. Expected values follow from the definitions, 
 from __future__ import annotations
 
 import csv
+import html
 import re
 
 import matplotlib
@@ -12,7 +13,7 @@ matplotlib.use("Agg")
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
-from kasvudata_utils import plots  # noqa: E402
+from kasvudata_utils import plots, svgcharts  # noqa: E402
 from kasvudata_utils.reports.common import chart_downloads_html, save_chart, show  # noqa: E402
 from kasvudata_utils.reports.toc import add_anchors, add_toc, slug, toc_html  # noqa: E402
 
@@ -46,20 +47,21 @@ def test_toc_goes_before_the_first_section_and_lists_all_in_order():
 
 
 def test_chart_data_holds_what_is_drawn_and_never_a_suppressed_value():
-    fig = plots.bar_chart(["C Teollisuus", "F Rakentaminen"], [1500.0, 987.0], suppressed=[False, True],
+    fig = svgcharts.bar_chart(["C Teollisuus", "F Rakentaminen"], [1500.0, 987.0], suppressed=[False, True],
                           reference_values=[10.0, 20.0], title="t", unit="u", prov=PROV)
     assert plots.chart_data(fig) == [
         {"label": "C Teollisuus", "value": 1500.0, "suppressed": False, "reference_value": 10.0},
         {"label": "F Rakentaminen", "value": None, "suppressed": True, "reference_value": 20.0}]
     # an index chart's data are the drawn index values: 50 → 60 is 100 → 120
-    line = plots.line_chart({"A": ([2020, 2021], [50, 60])}, index_base=True, title="t", unit="u", prov=PROV)
+    line = svgcharts.line_chart({"A": ([2020, 2021], [50, 60])}, index_base=True, title="t", unit="u", prov=PROV)
     assert [r["value"] for r in plots.chart_data(line)] == [100.0, 120.0]
 
 
 def test_show_writes_the_chart_csv_and_svg_and_links_them(tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    fig = plots.line_chart({"Alue": ([2020, 2021], [7.5, 8.0])}, title="Syntyvyys", unit="%", prov=PROV, decimals=1)
+    fig = svgcharts.line_chart({"Alue": ([2020, 2021], [7.5, 8.0])}, title="Syntyvyys", unit="%", prov=PROV,
+                               decimals=1)
     show(fig, "births", str(tmp_path / "tables"), "fi")
     rows = list(csv.DictReader((tmp_path / "tables" / "chart_births.csv").open(encoding="utf-8")))
     assert [(r["series"], r["year"], float(r["value"])) for r in rows] == [("Alue", "2020", 7.5), ("Alue", "2021", 8.0)]
@@ -88,54 +90,73 @@ def svg_texts(svg: str) -> list[str]:
 def test_chart_svg_never_carries_a_suppressed_value():
     # F's 987 is suppressed: the figure's text has C's value (1 500 with a narrow no-break space), the
     # "salattu" mark, and nowhere 987 (nor in any attribute: the bar is the hatched 15 % stub)
-    fig = plots.bar_chart(["C Teollisuus", "F Rakentaminen"], [1500.0, 987.0], suppressed=[False, True],
-                          title="Henkilöstö", unit="htv", prov=PROV)
-    svg = plots.figure_svg(fig, "Henkilöstö")
+    def chart():
+        return svgcharts.bar_chart(["C Teollisuus", "F Rakentaminen"], [1500.0, 987.0], suppressed=[False, True],
+                                   title="Henkilöstö", unit="htv", prov=PROV)
+    svg = chart().svg
     texts = [s.strip() for s in svg_texts(svg)]
     assert "1\u202f500" in texts and "salattu" in texts
     assert not any("987" in s for s in texts) and "987" not in svg
-    assert svg == plots.figure_svg(plots.bar_chart(["C Teollisuus", "F Rakentaminen"], [1500.0, 987.0],
-                                                   suppressed=[False, True], title="Henkilöstö", unit="htv",
-                                                   prov=PROV), "Henkilöstö")  # same figure, same bytes
+    assert svg == chart().svg  # same chart, same bytes
+    # the matplotlib path (the location maps) keeps its rule too
+    mpl = plots.figure_svg(plots.bar_chart(["C Teollisuus", "F Rakentaminen"], [1500.0, 987.0],
+                                           suppressed=[False, True], title="Henkilöstö", unit="htv", prov=PROV))
+    assert "987" not in mpl
 
 
 def test_no_download_links_without_an_output_folder(tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    show(plots.line_chart({"A": ([1, 2], [1, 2])}, title="t", unit="u", prov=PROV))
+    show(svgcharts.line_chart({"A": ([1, 2], [1, 2])}, title="t", unit="u", prov=PROV))
     assert len(shown) == 1  # the image alone
     assert "download" in chart_downloads_html(save_chart([{"a": 1}], b"\x89PNG", str(tmp_path), "x"), str(tmp_path))
     assert 'href="' + tmp_path.name + '/chart_y.svg"' in chart_downloads_html(
         save_chart([{"a": 1}], "<svg/>", str(tmp_path), "y"), str(tmp_path))
 
 
-def _tick_labels(fig, axis="y"):
-    fig.canvas.draw()
-    ax = fig.axes[0]
-    ticks = ax.get_yticks() if axis == "y" else ax.get_xticks()
-    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
-    return [t for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
+def _y_ticks(svg: str) -> list[tuple[str, float]]:
+    """The value-axis tick labels of a line chart's SVG (right-aligned, beside the axis) with their y."""
+    return [(html.unescape(text), float(y)) for y, text in
+            re.findall(r'<text x="[^"]*" y="([^"]*)" font-size="[^"]*" text-anchor="end" '
+                       r'dominant-baseline="central">([^<]*)</text>', svg)]
+
+
+def _number(label: str) -> float:
+    return float(label.replace("\u2212", "-").replace("\u202f", "").replace(",", "."))
+
+
+def _bottom_axis_y(svg: str) -> float:
+    """The y of the chart's bottom axis line."""
+    (y,) = re.findall(r'<line x1="[^"]*" y1="([^"]*)" x2="[^"]*" y2="[^"]*" class="kd-axis-x"', svg)
+    return float(y)
 
 
 def test_index_ticks_are_whole_numbers_at_readable_steps():
-    # an index from 100 falling to 85: 2.5-point steps would print 102, 100, 98, 95 … after rounding
-    fig = plots.line_chart({"A": ([2018, 2019, 2020, 2021], [100, 92, 88, 85])}, index_base=True,
-                           title="t", unit="indeksi", prov=PROV)
-    ticks = _tick_labels(fig)
+    # an index from 100 falling to 85: 2.5-point steps would print 102, 100, 98, 95 … after rounding;
+    # the axis 84.25…100.75 (5 % beyond) holds the ticks 85, 90, 95, 100 (step 5: 2 would make 8 intervals)
+    svg = svgcharts.line_chart({"A": ([2018, 2019, 2020, 2021], [100, 92, 88, 85])}, index_base=True,
+                               title="t", unit="indeksi", prov=PROV).svg
+    ticks = [_number(label) for label, _ in _y_ticks(svg)]
+    assert ticks == [85, 90, 95, 100]
     steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:], strict=False)}
     assert all(float(t).is_integer() for t in ticks)
     assert len(steps) == 1 and steps.pop() in (1, 2, 5, 10)
-    assert fig.axes[0].get_ylim()[0] > 0  # an index keeps its break from zero
+    assert min(ticks) > 0  # an index keeps its break from zero
 
 
 def test_rates_start_at_zero():
-    # birth and death rates between 7.5 and 9.5: the axis starts at 0, not at 7.5
-    fig = plots.line_chart({"b": ([2020, 2021], [7.5, 9.5]), "d": ([2020, 2021], [8.0, 8.2])}, decimals=1,
-                           title="t", unit="%", prov=PROV)
-    assert fig.axes[0].get_ylim()[0] == pytest.approx(0.0)
-    # a series with negative values keeps its own range
-    neg = plots.line_chart({"x": ([2020, 2021], [-3.0, 2.0])}, title="t", unit="%", prov=PROV)
-    assert neg.axes[0].get_ylim()[0] < -3.0
+    # birth and death rates between 7.5 and 9.5: the axis starts at 0, not at 7.5 — the 0,0 tick sits on
+    # the bottom axis line
+    svg = svgcharts.line_chart({"b": ([2020, 2021], [7.5, 9.5]), "d": ([2020, 2021], [8.0, 8.2])}, decimals=1,
+                               title="t", unit="%", prov=PROV).svg
+    ticks = _y_ticks(svg)
+    assert ticks[0][0] == "0,0" and ticks[0][1] == pytest.approx(_bottom_axis_y(svg))
+    assert [label for label, _ in ticks] == ["0,0", "2,0", "4,0", "6,0", "8,0"]  # 0…9.975, step 2
+    # a series with negative values keeps its own range: −3.25…2.25, ticks −3 … 2, none at the bottom line
+    neg = svgcharts.line_chart({"x": ([2020, 2021], [-3.0, 2.0])}, title="t", unit="%", prov=PROV).svg
+    nt = _y_ticks(neg)
+    assert [_number(label) for label, _ in nt] == [-3, -2, -1, 0, 1, 2]
+    assert nt[0][1] < _bottom_axis_y(neg)
 
 
 def test_map_hatches_suppressed_areas_and_names_them_in_the_legend():

@@ -35,7 +35,7 @@ from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators.register_events import area_register_events
 from kasvudata_utils.indicators.smallnumbers import SMALL_NUMBER_FIRMS, births_by_year, rate_bases
 from kasvudata_utils.labels import t
-from kasvudata_utils.plots import area_map, bar_chart, format_number, line_chart
+from kasvudata_utils.plots import area_map, format_number
 from kasvudata_utils.reports.common import (
     REAL_PROV,
     ReportParameters,
@@ -60,6 +60,7 @@ from kasvudata_utils.reports.similar import fared_sentence, similar_comparison, 
 from kasvudata_utils.reports.site import area_insights_html
 from kasvudata_utils.research.factors import area_factor_context, factor_model
 from kasvudata_utils.research.spatial import growth_lisa, spatial_context_text
+from kasvudata_utils.svgcharts import bar_chart, line_chart
 
 #: The report glossary: indicator names as every surface writes them (labels ``ind_*``) and their definitions.
 GLOSSARY = ("birth_rate_pct", "death_rate_pct", "survival_rate_1y_pct", "hge_count", "micro_hge_count",
@@ -68,9 +69,16 @@ GLOSSARY = ("birth_rate_pct", "death_rate_pct", "survival_rate_1y_pct", "hge_cou
 def series(ind: pd.DataFrame, area: str, indicator: str, industry: str = "ALL"):
     """``(years, values, suppressed)`` of one indicator over the years, suppressed values as NaN."""
     sub = ind[(ind["area_code"] == area) & (ind["indicator"] == indicator) & (ind["industry_code"] == industry)]
-    sub = sub.sort_values("year")
-    vals = sub["value"].astype("float64").mask(sub["suppressed"].astype(bool))
-    return sub["year"].astype(int).tolist(), vals.tolist(), sub["suppressed"].astype(bool).tolist()
+    return _series_of(sub)
+
+
+def _series_of(sub: pd.DataFrame):
+    """:func:`series` of rows already selected (one area, indicator and industry), in year order."""
+    order = sub["year"].to_numpy().argsort(kind="stable")
+    years, values = sub["year"].to_numpy()[order], sub["value"].to_numpy(dtype="float64")[order]
+    hidden = sub["suppressed"].to_numpy(dtype=bool)[order]
+    return ([int(y) for y in years], [float("nan") if h else float(v) for v, h in zip(values, hidden, strict=True)],
+            [bool(h) for h in hidden])
 
 
 def _merge_tables(tables: list[str]) -> str:
@@ -198,8 +206,8 @@ class AreaReport:
         if getattr(self, "_all_series", None) is None:
             rows = self.ind[self.ind["industry_code"] == "ALL"]
             self._all_series = {key: sub for key, sub in rows.groupby(["area_code", "indicator"], sort=False)}
-        sub = self._all_series.get((area, indicator))
-        return series(sub, area, indicator) if sub is not None else ([], [], [])
+        sub = self._all_series.get((area, indicator))  # already this area's, indicator's and industry ALL's rows
+        return _series_of(sub) if sub is not None else ([], [], [])
 
     def _rate_bases(self) -> dict:
         """The firm counts behind the area's and the reference's rates (small numbers), computed once a report."""
@@ -355,8 +363,7 @@ class AreaReport:
             show(html_table(s, {"lq_personnel": (t("col_lq", L), 2)}, L, index_label=self._label))
             fig = bar_chart([self._label(c) for c in s.index], s["lq_personnel"], decimals=2,
                             suppressed=s["lq_personnel__suppressed"], title=t("chart_lq", L, area=self.name),
-                            unit=t("unit_lq", L, reference=self.ref_name), prov=self.d.prov, lang=L)
-            fig.axes[0].axvline(1.0, color="#000000", linestyle="--", linewidth=1.2)
+                            unit=t("unit_lq", L, reference=self.ref_name), prov=self.d.prov, lang=L, marker_at=1.0)
             self._chart(fig, "lq")
         save_table(w.reset_index(), self.out, "specialisation")
 

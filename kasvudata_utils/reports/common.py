@@ -27,6 +27,7 @@ from kasvudata_utils.labels import normalise_lang, t
 from kasvudata_utils.paths import processed_dir
 from kasvudata_utils.plots import chart_data, figure_alt, figure_svg, format_number, svg_size
 from kasvudata_utils.reports.fingerprint import code_fingerprint, data_fingerprint
+from kasvudata_utils.svgcharts import SvgChart
 
 
 @dataclass(frozen=True)
@@ -448,9 +449,11 @@ REAL_PROV = {"kind": "real", "sources": [], "columns": {}, "not_for_publication"
 
 
 def show(obj, name: str = "", output_dir: str = "", lang: str = "fi") -> None:
-    """Display HTML text or a matplotlib figure in the report (a figure is closed, so it is shown once).
+    """Display HTML text or a chart in the report (a matplotlib figure is closed, so it is shown once).
 
-    A figure is shown as a compact SVG (:func:`kasvudata_utils.plots.figure_svg`: text as text, its
+    The bar and line charts come as :class:`kasvudata_utils.svgcharts.SvgChart` (SVG written without
+    matplotlib); the location maps as matplotlib figures, shown as a compact SVG
+    (:func:`kasvudata_utils.plots.figure_svg`: text as text, its
     title as ``<title>``/``aria-label``) with its pixel size and its title as the text alternative in
     the output's metadata, so the report page's ``<img>`` keeps ``width``, ``height`` and ``alt``. With
     ``name`` and ``output_dir`` the figure's numbers (:func:`kasvudata_utils.plots.chart_data`) and its
@@ -464,10 +467,13 @@ def show(obj, name: str = "", output_dir: str = "", lang: str = "fi") -> None:
     if isinstance(obj, str):
         display(HTML(obj))
         return
-    rows = chart_data(obj)  # before the figure is closed
-    alt = figure_alt(obj)  # untitled: the page export gives it "Kuvio N" / "Figure N"
-    svg = figure_svg(obj, alt)
-    width, height = svg_size(svg)
+    if isinstance(obj, SvgChart):  # written as SVG directly (kasvudata_utils.svgcharts): no matplotlib
+        rows, alt, svg, width, height = obj.kd_data, obj.alt, obj.svg, obj.width, obj.height
+    else:
+        rows = chart_data(obj)  # before the figure is closed
+        alt = figure_alt(obj)  # untitled: the page export gives it "Kuvio N" / "Figure N"
+        svg = figure_svg(obj, alt)
+        width, height = svg_size(svg)
     meta = {"width": width, "height": height, **({"alt": alt} if alt else {})}
     display(ChartImage(svg, meta, alt))
     if name and output_dir:

@@ -197,6 +197,21 @@ def disable() -> None:
             k.shutdown()
 
 
+def prestart(kernel_name: str = "python3") -> None:
+    """Start this worker's first kernel now (from the worker's initializer), not when its first report arrives.
+
+    Its process start and warm-up imports then run while the worker process is still setting itself up
+    (its page exporter, the first job's arguments) instead of after it.
+    """
+    if not enabled():
+        return
+    code = _state.get("warm_code", WARM_CODE)
+    with _lock:
+        slot = "current" if reuse_enabled() else "next"
+        if _state[slot] is None:
+            _state[slot] = WarmKernel(kernel_name, code)
+
+
 def next_kernel(kernel_name: str = "python3") -> WarmKernel:
     """The kernel for the report starting now.
 

@@ -137,6 +137,7 @@ def _batch_worker() -> None:
     _quiet_worker()
     if os.environ.get("KASVUDATA_WARM_KERNELS", "1") != "0":
         reports_kernels.enable()
+        reports_kernels.prestart()  # the kernel boots while this process makes its exporter
     # the page exporter (nbconvert's imports and templates, ≈ 1.7 s of CPU) is made while the first
     # kernel starts, instead of after the first report's cells
     threading.Thread(target=warm_exporter, daemon=True).start()
