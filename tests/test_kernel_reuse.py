@@ -5,6 +5,7 @@ real notebooks through :func:`kernels.execute_notebook` in this process (as a ba
 and compare with papermill's own fresh kernel.
 """
 import filecmp
+import os
 
 import nbformat
 import numpy as np
@@ -70,6 +71,10 @@ def test_prestarted_kernel_serves_the_first_report(tmp_path, reuse):
     kernels.prestart()
     started = kernels._state["current"]
     assert started is not None
+    # its channels are Unix sockets in the worker's own folder: no TCP port that another kernel, started at
+    # the same moment by the other worker, could take between choosing it and binding it
+    info = started.km.get_connection_info()
+    assert info["transport"] == "ipc" and info["ip"].startswith(kernels._socket_dir() + os.sep)
     nb = _notebook(tmp_path / "a.ipynb", "x = 41 + 1\nprint(x)")
     kernels.execute_notebook(nb, tmp_path / "out.ipynb", cwd=tmp_path)
     assert _outputs(tmp_path / "out.ipynb") == [(1, "42\n")]

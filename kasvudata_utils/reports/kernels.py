@@ -25,8 +25,12 @@ kernel per report the ordinary way.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
+import itertools
 import os
+import shutil
+import tempfile
 import threading
 import time
 
@@ -48,6 +52,16 @@ RESTORE_EXPR = "__import__('kasvudata_utils.reports.kernelstate').reports.kernel
 
 _state = {"enabled": False, "next": None, "current": None}
 _lock = threading.Lock()
+_serial = itertools.count(1)
+
+
+def _socket_dir() -> str:
+    """A private folder of this process for its kernels' sockets (removed when the process ends)."""
+    if "sockets" not in _state:
+        path = tempfile.mkdtemp(prefix="kasvudata-kernels-")
+        atexit.register(shutil.rmtree, path, True)
+        _state["sockets"] = path
+    return _state["sockets"]
 
 
 class WarmKernel:
@@ -58,7 +72,11 @@ class WarmKernel:
 
         from jupyter_client import AsyncKernelManager  # what nbclient drives (its default manager class)
 
-        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        # Unix sockets in this process's own folder, not TCP ports: a port chosen for a kernel can be taken
+        # before the kernel binds it ("Address already in use") when both workers start kernels at once,
+        # and that kernel never answers (the workshop server's kernels had the same race)
+        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
+                                     ip=os.path.join(_socket_dir(), f"k{next(_serial)}"))
         asyncio.run(self.km.start_kernel(cwd=os.getcwd()))  # launches the process; does not wait for it
         self.warm_code = warm_code
         self.error = None
