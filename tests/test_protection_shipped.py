@@ -8,6 +8,7 @@ import pytest
 
 from kasvudata_utils import areas, paths
 from kasvudata_utils.data import load_firm_panel
+from kasvudata_utils.data.synthetic import generate
 from kasvudata_utils.indicators import disclosure, engine, intervals, protection
 
 
@@ -56,19 +57,17 @@ def test_the_embedded_panel_reads_the_shipped_pattern_and_solves_nothing(monkeyp
     assert t.loc[sec, "f_personnel"].sum() > prim.loc[sec.to_numpy(), "f_personnel"].sum()
 
 
-def test_the_stage_applies_to_every_panel_but_the_national_synthetic_one(monkeypatch):
+def test_the_stage_applies_to_own_panels_and_to_the_shipped_synthetic_one(monkeypatch):
     monkeypatch.delenv(protection.LEVELS_ENV, raising=False)
-
-    def panel(kind, country):
-        return SimpleNamespace(prov={"kind": kind}, covers=lambda code: country or code != areas.COUNTRY)
-
-    assert protection.protection_levels_apply(panel("synthetic", False))  # the embedded MK17 panel
-    assert not protection.protection_levels_apply(panel("synthetic", True))  # all of Finland (national)
-    assert protection.protection_levels_apply(panel("real", True))  # an own panel, whatever it covers
+    assert protection.protection_levels_apply(engine.prepare(load_firm_panel()))  # the embedded panel: shipped
+    generated = engine.prepare(generate(scale="test").firm_panel)  # a test panel: no pattern shipped
+    assert not protection.protection_levels_apply(generated)
+    real = SimpleNamespace(prov={"kind": "real"})  # an own panel, whatever it covers
+    assert protection.protection_levels_apply(real)
     monkeypatch.setenv(protection.LEVELS_ENV, "off")
-    assert not protection.protection_levels_apply(panel("real", False))
+    assert not protection.protection_levels_apply(real)
     monkeypatch.setenv(protection.LEVELS_ENV, "on")
-    assert protection.protection_levels_apply(panel("synthetic", True))
+    assert protection.protection_levels_apply(generated)
 
 
 def test_a_pattern_of_another_shape_is_not_read(tmp_path):

@@ -174,20 +174,26 @@ def _read_pattern(path, n_rows: int):
     return np.unpackbits(packed, axis=0, count=n_rows).astype(bool)
 
 
-def protection_levels_apply(cd) -> bool:
+def protection_levels_apply(cd, table: pd.DataFrame | None = None) -> bool:
     """Whether the protection-level stage runs for this firm panel.
 
-    It runs for every panel, KasvuDATA's embedded synthetic one included (its pattern is shipped in
-    ``data/protection/``, :func:`ship_pattern`), except the national synthetic panel (all of Finland,
-    the engine benchmark), which keeps the exact rule for time (METHODS).
-    ``KASVUDATA_PROTECTION_LEVELS=on`` turns it on for that one too, ``off`` off for all.
+    It runs for every panel of real or user data, and for a KasvuDATA synthetic panel whose pattern the
+    repository ships (``data/protection/``, :func:`ship_pattern`): the embedded panel, which the default
+    reports, app cache and ``kasvudata indicators`` publish. Other synthetic panels — generated in tests
+    and Monte Carlo runs, the national panel (all of Finland, the engine benchmark) — keep the exact rule
+    for time: solving the stage takes minutes per panel and hours for the national one (METHODS).
+    ``KASVUDATA_PROTECTION_LEVELS=on`` turns it on for them too, ``off`` off for all. ``table``:
+    :func:`primary_table` of ``cd`` where already built.
     """
     env = os.environ.get(LEVELS_ENV, "").strip().lower()
     if env in ("on", "1", "true", "yes"):
         return True
     if env in ("off", "0", "false", "no"):
         return False
-    return (cd.prov or {}).get("kind") != "synthetic" or not cd.covers(areas.COUNTRY)
+    if (cd.prov or {}).get("kind") != "synthetic":
+        return True
+    t = primary_table(cd) if table is None else table
+    return len(t) >= CACHE_MIN_ROWS and shipped_file(t).exists()
 
 
 def protect(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
@@ -246,7 +252,7 @@ def protected_table(cd) -> pd.DataFrame:
         return cached
     t = primary_table(cd)
     if cd.kind == "panel":
-        t = protect(t, levels=protection_levels_apply(cd))
+        t = protect(t, levels=protection_levels_apply(cd, t))
     t = t.drop(columns=["_parent_ind", "_parent_area"])
     cd._protected = t
     return t
