@@ -405,3 +405,7 @@ def test_a_number_printed_more_precisely_than_a_hidden_value_is_no_leak(tmp_path
     assert found("label,value\nX,67144.12\n") == []  # 67144.12 is 0.12 from 67 144: printed to 0.005
     assert found("label,value\nX,0.0671441234567\n") == []  # 67 144.1234567 €, printed to 10⁻⁷ €
     assert found("area_code,population\nKU305,67144\n") == []  # the public population, no firm's figure
+    # a long table: the country's 67 144 firms are no euros; the same number as a turnover is
+    long = "area_code,reference_code,indicator,industry_code,year,value,suppressed\n"
+    assert found(long + "SSS,SSS,establishments,G,2013,67144.0,False\n") == []
+    assert found(long + "SSS,SSS,turnover_eur,G,2013,67144.0,False\n") == leak

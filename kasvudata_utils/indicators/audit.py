@@ -363,7 +363,13 @@ def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
                              "industry_code": r.industry_code, "year": int(r.year), "value": r.value,
                              "lower": r.value, "upper": r.value,
                              "reason": "count of 1-2 firms with a confidential property"})
-        nums, decimals = _numbers(f.drop(columns=[c for c in PUBLIC_COLUMNS if c in f.columns]))
+        scan = f.drop(columns=[c for c in PUBLIC_COLUMNS if c in f.columns])
+        if set(LONG_KEYS) | {"value"} <= set(f.columns):
+            # a long table's value is its row's indicator: firms, persons, % and indices are no euros
+            # (the country's 66 224 firms of section G in 2013 are not a hidden 66 224 €); its cells of
+            # the published set were compared above
+            scan = scan.assign(value=scan["value"].where(scan["indicator"].isin(EURO_INDICATORS), ""))
+        nums, decimals = _numbers(scan)
         found = set()
         # euros, and million euros as the pages show them (only numbers written with at least three
         # decimals: a growth of 1.2 % is not 1 200 000 €). A printed number gives a hidden value away
