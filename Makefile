@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 DATASTAMP := data/processed/.built
 
-.PHONY: help reports test test-fast lint format typecheck data check bench site workshop clean
+.PHONY: help reports test test-fast lint format typecheck data check bench site workshop clean protection-pattern
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -66,6 +66,9 @@ format: $(DEVSTAMP)  ## ruff's import sorting and safe fixes, in place
 
 typecheck: $(DEVSTAMP)  ## mypy over indicators/ and data/ (see [tool.mypy] in pyproject.toml)
 	$(BIN)/mypy
+
+protection-pattern: $(DATASTAMP)  ## recompute the embedded panel's shipped protection pattern (data/protection/; minutes)
+	$(BIN)/python scripts/ship_protection_pattern.py
 
 bench: $(DEVSTAMP) $(DATASTAMP)  ## benchmarks → docs/benchmarks.md
 	$(BIN)/python benchmarks/run_all.py

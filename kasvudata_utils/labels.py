@@ -673,12 +673,15 @@ LABELS: dict[str, dict[str, str]] = {
                                       "yrityksen) tarkkuudelle.",
                                 "en": "Nor can a suppressed figure be narrowed from the totals to within ±10 % "
                                       "(or 1 person or firm)."},
-    "about_protection_synthetic": {"fi": "Synteettisessä aineistossa, jossa ei ole todellisia yrityksiä, ±10 %:n "
-                                         "suojaa ei sovelleta: sen laskeminen veisi minuutteja, ja se salaisi yli "
-                                         "puolet kuntien toimialaluvuista.",
-                                   "en": "On synthetic data, which hold no real firms, the ±10 % protection is not "
-                                         "applied: it would take minutes to compute and hide over half of the "
-                                         "municipalities' industry figures."},
+    "about_protection_synthetic": {"fi": "Näin suojataan myös upotettu synteettinen Pohjois-Pohjanmaan aineisto. "
+                                         "Koko maan synteettisessä aineistossa (--data national) ±10 %:n suojaa ei "
+                                         "sovelleta, koska sen laskeminen veisi siellä tunteja; siinä on käytössä "
+                                         "vain sääntö, ettei salattua lukua voi laskea summista.",
+                                   "en": "The embedded synthetic Northern Ostrobothnia data are protected the same "
+                                         "way. On the national synthetic panel (--data national) the ±10 % "
+                                         "protection is not applied, as it would take hours to compute there; only "
+                                         "the rule that no suppressed figure can be worked out from the totals "
+                                         "holds."},
     "section_unavailable": {"fi": "Osio ei ole käytettävissä: {reason}", "en": "Section not available: {reason}"},
     "no_data_period": {"fi": "Ei tietoja tälle alueelle ja jaksolle.", "en": "No data for this area and period."},
     "suppressed_or_missing": {"fi": "salattu tai puuttuu", "en": "suppressed or missing"},

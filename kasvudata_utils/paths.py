@@ -28,6 +28,14 @@ def processed_dir() -> Path:
     return data_dir() / "processed"
 
 
+def shipped_protection_dir() -> Path:
+    """Protection patterns shipped in the repository (``<project>/data/protection``, not ``$KASVUDATA_DATA_DIR``).
+
+    Keyed by their table's content, so they are looked up wherever the data were built.
+    """
+    return PROJECT_ROOT / "data" / "protection"
+
+
 def insights_db() -> Path:
     """The SQLite insights store: ``$KASVUDATA_INSIGHTS_DB`` or ``workshop_data/insights.sqlite``."""
     return Path(os.environ.get("KASVUDATA_INSIGHTS_DB", PROJECT_ROOT / "workshop_data" / "insights.sqlite"))

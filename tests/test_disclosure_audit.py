@@ -381,3 +381,31 @@ def test_protection_levels_hold_on_generated_two_way_tables(seed, n_areas, n_ind
     f = disclosure.protect_measure(primary, v.ravel(), weights, 1.0, row, gid, tot, avoid=avoid)
     assert (f >= primary).all()
     assert not disclosure.exposed_cells(f, v.ravel(), 1.0, row, gid, tot).any()
+
+
+def test_a_number_printed_more_precisely_than_a_hidden_value_is_no_leak(tmp_path):
+    # a hidden turnover of 67 144 € beside published figures: a file that prints it (as euros, rounded
+    # to 0.1, or as million euros) leaks it; 67144.12 persons, a full-precision component whose
+    # millionfold is 67 144.1234567, or a population of 67 144 are other numbers that happen to be near
+    keys = ["area_code", "indicator", "industry_code", "year"]
+    truth = pd.DataFrame([["KU305", "turnover_eur", "M", 2022, 67144.0], ["KU305", "personnel", "ALL", 2022, 67144.12]],
+                         columns=keys + ["value"])
+    pub = truth.assign(suppressed=[True, False], value=[np.nan, 67144.12])
+
+    def found(text):
+        path = tmp_path / "f.csv"
+        path.write_text(text)
+        return audit.file_exposures([path], pub, truth)["reason"].tolist()
+
+    leak = ["file prints a suppressed cell's true value"]
+    assert found("label,value\nX,67144\n") == leak
+    assert found("label,value\nX,67144.0\n") == leak
+    assert found("label,value\nX,0.067144\n") == leak  # million euros, six decimals
+    assert found("label,value\nX,0.0671440\n") == leak  # million euros, seven decimals
+    assert found("label,value\nX,67144.12\n") == []  # 67144.12 is 0.12 from 67 144: printed to 0.005
+    assert found("label,value\nX,0.0671441234567\n") == []  # 67 144.1234567 €, printed to 10⁻⁷ €
+    assert found("area_code,population\nKU305,67144\n") == []  # the public population, no firm's figure
+    # a long table: the country's 67 144 firms are no euros; the same number as a turnover is
+    long = "area_code,reference_code,indicator,industry_code,year,value,suppressed\n"
+    assert found(long + "SSS,SSS,establishments,G,2013,67144.0,False\n") == []
+    assert found(long + "SSS,SSS,turnover_eur,G,2013,67144.0,False\n") == leak

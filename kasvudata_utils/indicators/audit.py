@@ -275,7 +275,10 @@ def shift_share_exposures(ss: pd.DataFrame, area: str) -> pd.DataFrame:
 
 LONG_KEYS = ["area_code", "indicator", "industry_code", "year"]
 EURO_INDICATORS = ("turnover_eur", "exports_eur")
-EURO_MIN = 10_000.0  # hidden euro values at least this large do not turn up in a file by chance
+EURO_MIN = 10_000.0  # hidden euro values at least this large rarely turn up in a file by chance
+#: columns of public figures that are no firm's (the population: Statistics Finland's, public): a
+#: number there equal to a hidden euro value is a coincidence (MK17's population of 2005, 384 808)
+PUBLIC_COLUMNS = ("population",)
 
 
 def _numbers(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -321,11 +324,13 @@ def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
     hidden_true = tr.reindex(hid)
     euro = hidden_true[hidden_true.index.get_level_values("indicator").isin(EURO_INDICATORS)
                        & (hidden_true.abs() >= EURO_MIN)]
-    secret = dict(zip(np.round(euro.to_numpy(dtype=np.float64)).astype(np.int64).tolist(), euro.index, strict=True))
     # a hidden value that some published cell also has is no evidence when a file prints it
     shown = pub.loc[~pub["suppressed"] & pub.index.get_level_values("indicator").isin(EURO_INDICATORS), "value"]
-    for v in np.round(shown.dropna().to_numpy(dtype=np.float64)).astype(np.int64).tolist():
-        secret.pop(v, None)
+    shown_int = np.round(shown.dropna().to_numpy(dtype=np.float64)).astype(np.int64)
+    euro = euro[~np.isin(np.round(euro.to_numpy(dtype=np.float64)).astype(np.int64), shown_int)]
+    order = np.argsort(euro.to_numpy(dtype=np.float64), kind="stable")
+    secret_values = euro.to_numpy(dtype=np.float64)[order]
+    secret_keys = [euro.index[i] for i in order]
     rows = []
     for path in paths:
         try:
@@ -358,16 +363,33 @@ def file_exposures(paths, published: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
                              "industry_code": r.industry_code, "year": int(r.year), "value": r.value,
                              "lower": r.value, "upper": r.value,
                              "reason": "count of 1-2 firms with a confidential property"})
-        nums, decimals = _numbers(f)
+        scan = f.drop(columns=[c for c in PUBLIC_COLUMNS if c in f.columns])
+        if set(LONG_KEYS) | {"value"} <= set(f.columns):
+            # a long table's value is its row's indicator: firms, persons, % and indices are no euros
+            # (the country's 66 224 firms of section G in 2013 are not a hidden 66 224 €); its cells of
+            # the published set were compared above
+            scan = scan.assign(value=scan["value"].where(scan["indicator"].isin(EURO_INDICATORS), ""))
+        nums, decimals = _numbers(scan)
+        found = set()
         # euros, and million euros as the pages show them (only numbers written with at least three
-        # decimals: a growth of 1.2 % is not 1 200 000 €)
-        for scale, vals in ((1.0, nums), (1e6, nums[decimals >= 3])):
-            for v in np.unique(np.round(vals * scale).astype(np.int64)):
-                key = secret.get(int(v))
-                if key is not None:
-                    a, ind, code, year = key
+        # decimals: a growth of 1.2 % is not 1 200 000 €). A printed number gives a hidden value away
+        # when it is that value rounded as printed: within half a unit of its last decimal (at most
+        # half a euro). 67144.12 persons is not 67 144 €, nor the full-precision shift-share component
+        # 2.8932923731016 persons 2 893 292 €: both turned up by chance among thousands of hidden values.
+        for scale, keep in ((1.0, np.ones(len(nums), dtype=bool)), (1e6, decimals >= 3)):
+            vals = nums[keep] * scale
+            tol = np.minimum(0.5, 0.5 * 10.0 ** (-decimals[keep].astype(np.float64)) * scale) + 1e-9
+            lo = np.searchsorted(secret_values, vals - tol, side="left")
+            hi = np.searchsorted(secret_values, vals + tol, side="right")
+            for i in np.flatnonzero(hi > lo):
+                for k in range(lo[i], hi[i]):
+                    if k in found:
+                        continue
+                    found.add(k)
+                    a, ind, code, year = secret_keys[k]
+                    v = float(np.round(vals[i]))
                     rows.append({"source": src, "area_code": a, "indicator": ind, "industry_code": code,
-                                 "year": int(year), "value": float(v), "lower": float(v), "upper": float(v),
+                                 "year": int(year), "value": v, "lower": v, "upper": v,
                                  "reason": "file prints a suppressed cell's true value"})
     return pd.DataFrame(rows, columns=EXPOSED_COLUMNS)
 

@@ -134,59 +134,90 @@ def _groups(t: pd.DataFrame):
     return rows[keep], gid, tot[keep]
 
 
-#: bump when a rule changes: cached patterns of older rules are then never read
-RULES_VERSION = "lp-protection-6"
+#: bump when a rule changes: cached and shipped patterns of older rules are then never read
+RULES_VERSION = "lp-protection-7"
 LEVELS_ENV = "KASVUDATA_PROTECTION_LEVELS"
 CACHE_MIN_ROWS = 2000  # smaller tables are protected in well under a second: not cached
 
 
-def _cache_file(t: pd.DataFrame):
-    """Where the pattern of this exact table is kept (key: the rules and every input of :func:`protect`)."""
+def pattern_key(t: pd.DataFrame) -> str:
+    """Key of the pattern of this exact table: the rules and every input of :func:`protect`."""
     cols = ["area_code", "industry_code", "year", "_ind_level", "_parent_ind", "_parent_area"]
     cols += sorted({c for pair in PROTECTED.values() for c in pair}) + [f"f_{m}" for m in PROTECTED]
     h = hashlib.sha256(RULES_VERSION.encode())
     h.update(pd.util.hash_pandas_object(t[cols].astype({c: object for c in cols[:6]}), index=False).to_numpy()
              .tobytes())
-    return paths.processed_dir() / "protection_cache" / f"{h.hexdigest()[:32]}.npy"
+    return h.hexdigest()[:32]
 
 
-def protection_levels_apply(cd) -> bool:
+def shipped_file(t: pd.DataFrame):
+    """Where the repository ships the pattern of this exact table, if it does (:func:`ship_pattern`)."""
+    return paths.shipped_protection_dir() / f"{pattern_key(t)}.npy"
+
+
+def _pattern_bytes(t: pd.DataFrame) -> bytes:
+    """The table's flags as one ``.npy`` file, bit-packed along the rows (26 448 rows × 9 flags: 30 KB)."""
+    flags = np.column_stack([t[f"f_{m}"].to_numpy(dtype=bool) for m in PROTECTED])
+    buf = io.BytesIO()
+    np.save(buf, np.packbits(flags, axis=0), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _read_pattern(path, n_rows: int):
+    """The flags (n_rows × measures) kept in ``path``, or None where it is missing or not of that shape."""
+    try:
+        packed = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if packed.dtype != np.uint8 or packed.shape != ((n_rows + 7) // 8, len(PROTECTED)):
+        return None
+    return np.unpackbits(packed, axis=0, count=n_rows).astype(bool)
+
+
+def protection_levels_apply(cd, table: pd.DataFrame | None = None) -> bool:
     """Whether the protection-level stage runs for this firm panel.
 
-    It runs for every panel except KasvuDATA's own synthetic panels (``KASVUDATA_PROTECTION_LEVELS=on``
-    turns it on for those too, ``off`` off for all). The synthetic panels, where no real firm can be
-    disclosed, keep the exact rule only for time: the stage hides no area total there any more
-    (cost-minimising complements, :func:`disclosure.protect_measure`) but takes minutes per measure
-    on the embedded panel (see METHODS); the audit reports what it would still add.
+    It runs for every panel of real or user data, and for a KasvuDATA synthetic panel whose pattern the
+    repository ships (``data/protection/``, :func:`ship_pattern`): the embedded panel, which the default
+    reports, app cache and ``kasvudata indicators`` publish. Other synthetic panels — generated in tests
+    and Monte Carlo runs, the national panel (all of Finland, the engine benchmark) — keep the exact rule
+    for time: solving the stage takes minutes per panel and hours for the national one (METHODS).
+    ``KASVUDATA_PROTECTION_LEVELS=on`` turns it on for them too, ``off`` off for all. ``table``:
+    :func:`primary_table` of ``cd`` where already built.
     """
     env = os.environ.get(LEVELS_ENV, "").strip().lower()
     if env in ("on", "1", "true", "yes"):
         return True
     if env in ("off", "0", "false", "no"):
         return False
-    return (cd.prov or {}).get("kind") != "synthetic"
+    if (cd.prov or {}).get("kind") != "synthetic":
+        return True
+    t = primary_table(cd) if table is None else table
+    return len(t) >= CACHE_MIN_ROWS and shipped_file(t).exists()
 
 
 def protect(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
-    """:func:`protect_uncached`; with ``levels`` a large table's result is kept on disk (same input, same flags)."""
-    cache = _cache_file(t) if levels and len(t) >= CACHE_MIN_ROWS else None
-    if cache is not None and cache.exists():
-        try:
-            flags = np.load(cache, allow_pickle=False)
-        except (OSError, ValueError):
-            flags = None
-        if flags is not None and flags.shape == (len(t), len(PROTECTED)):
+    """:func:`protect_uncached`; with ``levels`` a large table's pattern is read where it is kept.
+
+    First the pattern shipped in the repository (:func:`shipped_file`), then the one an earlier run
+    kept in ``data/processed/protection_cache/``; else it is computed and kept there. Both are keyed
+    by the input table (:func:`pattern_key`).
+    """
+    if not levels or len(t) < CACHE_MIN_ROWS:
+        return protect_uncached(t, levels)
+    key = pattern_key(t)
+    cache = paths.processed_dir() / "protection_cache" / f"{key}.npy"
+    for path in (paths.shipped_protection_dir() / f"{key}.npy", cache):
+        flags = _read_pattern(path, len(t))
+        if flags is not None:
             t = t.copy()
             for k, m in enumerate(PROTECTED):
                 t[f"f_{m}"] = flags[:, k]
             return t
     t = protect_uncached(t, levels)
-    if cache is not None:
-        buf = io.BytesIO()
-        np.save(buf, np.column_stack([t[f"f_{m}"].to_numpy(dtype=bool) for m in PROTECTED]), allow_pickle=False)
-        with contextlib.suppress(OSError):  # a read-only checkout: computed again next time
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            fileio.atomic_write_bytes(cache, buf.getvalue())
+    with contextlib.suppress(OSError):  # a read-only checkout: computed again next time
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        fileio.atomic_write_bytes(cache, _pattern_bytes(t))
     return t
 
 
@@ -219,6 +250,20 @@ def protected_table(cd) -> pd.DataFrame:
     cached = getattr(cd, "_protected", None)
     if cached is not None:
         return cached
+    t = primary_table(cd)
+    if cd.kind == "panel":
+        t = protect(t, levels=protection_levels_apply(cd, t))
+    t = t.drop(columns=["_parent_ind", "_parent_area"])
+    cd._protected = t
+    return t
+
+
+def primary_table(cd) -> pd.DataFrame:
+    """The table of :func:`protected_table` with the primary flags only (the input of :func:`protect`).
+
+    Carries ``_parent_ind`` and ``_parent_area`` (the industry's and the area's parent in the table, or
+    None), from which :func:`protect` builds the relations.
+    """
     codes = covered_areas(cd)
     sec = _cells.aggregate_cells(cd.cells, codes, "section", cd.kind)
     div = _cells.aggregate_cells(cd.cells, codes, "division", cd.kind)
@@ -232,12 +277,26 @@ def protected_table(cd) -> pd.DataFrame:
     parent = {c: areas.parent(c) for c in codes}
     t["_parent_area"] = t["area_code"].astype(object).map({c: (p if p in covered else None)
                                                            for c, p in parent.items()})
-    t = primary(with_measures(t), cd.kind)
-    if cd.kind == "panel":
-        t = protect(t, levels=protection_levels_apply(cd))
-    t = t.drop(columns=["_parent_ind", "_parent_area"])
-    cd._protected = t
-    return t
+    return primary(with_measures(t), cd.kind)
+
+
+def ship_pattern(cd, recompute: bool = False):
+    """Compute the protection pattern of a firm panel and keep it in the repository (``data/protection/``).
+
+    For KasvuDATA's embedded panel (``make protection-pattern``, after a change of the rules, of
+    :data:`RULES_VERSION` or of the embedded data): a fresh clone's first run then reads it instead of
+    solving the programmes (:func:`protect`). Every other pattern in the folder is removed (stale).
+    ``recompute``: solve it even where a pattern under the same key is kept. Returns the file written.
+    """
+    t = primary_table(cd)
+    flags = protect_uncached(t, levels=True) if recompute else protect(t, levels=True)
+    target = paths.shipped_protection_dir() / f"{pattern_key(t)}.npy"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fileio.atomic_write_bytes(target, _pattern_bytes(flags))
+    for old in target.parent.glob("*.npy"):
+        if old != target:
+            old.unlink()
+    return target
 
 
 def protected_custom(cd, codes, table: pd.DataFrame) -> pd.DataFrame:

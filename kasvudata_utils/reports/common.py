@@ -361,12 +361,19 @@ def save_table(df: pd.DataFrame, output_dir: str, name: str) -> Path | None:
 def about_disclosure(prov: dict, lang: str) -> str:
     """The report's "about" sentence on disclosure control: exactly the rules applied to its data.
 
-    >>> "±10" in about_disclosure({"kind": "synthetic"}, "en") and "not applied" in about_disclosure(
-    ...     {"kind": "synthetic"}, "en")
+    Every panel gets the protection levels but the national synthetic one
+    (``protection.protection_levels_apply``): a report on synthetic data says which of its two panels does.
+
+    >>> about = about_disclosure({"kind": "synthetic"}, "en")
+    >>> "±10" in about and "embedded synthetic" in about and "national" in about
     True
+    >>> "national" in about_disclosure({"kind": "real"}, "en")
+    False
     """
-    extra = "about_protection_synthetic" if (prov or {}).get("kind") == "synthetic" else "about_protection_levels"
-    return f"{t('about_methods', lang)} {t(extra, lang)}"
+    text = f"{t('about_methods', lang)} {t('about_protection_levels', lang)}"
+    if (prov or {}).get("kind") == "synthetic":
+        text += f" {t('about_protection_synthetic', lang)}"
+    return text
 
 
 def badge_block(prov: dict, lang: str) -> str:
