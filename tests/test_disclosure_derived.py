@@ -228,3 +228,34 @@ def test_two_counts_side_by_side_would_tell_their_difference(monkeypatch):
     pairs = set(zip(found.indicator, found.reason, strict=True))
     assert {("exporter_count", "count of 1-2 non-exporting firms"),
             ("gazelle_count", "count of 1-2 HGEs that are no gazelles")} <= pairs
+
+
+def test_audit_cli_checks_reports_and_app_cache_each_against_its_own_period(tmp_path, capsys):
+    # The reports were run for 2020-2022 (their manifest says so), the app cache holds the data's years
+    # 2019-2022: a growth figure of the cache (base 2019) is not the reports' (base 2020), and neither is a
+    # leak. Audited together, each folder is compared with the protected set of its own period.
+    p = derived_panel()
+    panel = tmp_path / "panel.csv"
+    p.to_csv(panel, index=False)
+    reports, cache = tmp_path / "reports", tmp_path / "cache"
+    (reports / "KU305" / "tables").mkdir(parents=True)
+    cache.mkdir()
+    audit.published_set(p, start=2020, end=2022)["indicators"].to_csv(
+        reports / "KU305" / "tables" / "indicators.csv", index=False)
+    (reports / "manifest.json").write_text(
+        '{"reports": {"KU305": {"parameters": {"start_year": 2020, "end_year": 2022}}}}')
+    full = audit.published_set(p)["indicators"]
+    full.to_csv(cache / "indicators.csv", index=False)
+    growth = full[(full.indicator == "personnel_growth_pct") & ~full.suppressed & full.value.notna()]
+    assert len(growth)  # the cache does publish growth figures over its own period
+    argv = ["disclosure", "audit", "--panel", str(panel), "--reports", str(reports), "--app-cache", str(cache),
+            "--out", str(tmp_path / "audit")]
+    assert cli.main(argv) == 0, capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert "2 files; 0 exposed" in err
+    # and a leak in either folder is still found
+    pub, truth = audit.published_set(p), audit.published_set(p, disclose=False)
+    _publish(pub, truth, [("hge_count", "KU305", "ALL", 2022), ("hge_share_pct", "KU305", "ALL", 2022)])[
+        "indicators"].to_csv(cache / "indicators.csv", index=False)
+    assert cli.main(argv) == 1
+    assert DERIVED_HGE in capsys.readouterr().out

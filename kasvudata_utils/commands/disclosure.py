@@ -36,6 +36,8 @@ def register(sub):
 
 def run(args) -> int:
     """Audit the published set; exit 1 when any cell is exposed."""
+    import pandas as pd
+
     from kasvudata_utils import areas
     from kasvudata_utils.data import load_business_table, load_firm_panel
     from kasvudata_utils.errors import InputError
@@ -48,7 +50,6 @@ def run(args) -> int:
     out = check_output_folder(args.out) if args.out else None
     panel = prepare(load_firm_panel(args.panel))
     area_list = [areas.normalise_area(a) for a in args.areas.split(",") if a.strip()] or None
-    files = audit.published_files(args.reports, args.app_cache)
     start, end, table = args.start, args.end, args.table
     manifest = Path(args.reports) / "manifest.json" if args.reports else None
     if manifest is not None and manifest.exists():
@@ -61,8 +62,16 @@ def run(args) -> int:
             table = table or params[0].get("table_path") or None
     # references the panel does not cover: the run's table, the embedded one for the embedded panel
     reference_data = load_business_table(table or None) if (table or args.panel is None) else None
-    exposed = audit.audit(panel, area_list, start, end, reference_data=reference_data, files=files)
-    summary = exposed.attrs.get("summary", {})
+    # each folder is checked against the period it was made for: the reports' (their manifest), the app
+    # cache's own (the data's years, or --start/--end); one period for both flagged the cache's growth figures
+    if args.reports and args.app_cache and (start, end) != (args.start, args.end):
+        runs = [((start, end), audit.published_files(args.reports)),
+                ((args.start, args.end), audit.published_files(args.app_cache))]
+    else:
+        runs = [((start, end), audit.published_files(args.reports, args.app_cache))]
+    found = [audit.audit(panel, area_list, s0, e0, reference_data=reference_data, files=f) for (s0, e0), f in runs]
+    exposed = found[0] if len(found) == 1 else pd.concat(found, ignore_index=True)
+    summary = merged_summary([f.attrs.get("summary", {}) for f in found])
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "audit_exposed.csv", exposed.to_csv(index=False, lineterminator="\n"))
@@ -73,3 +82,15 @@ def run(args) -> int:
           f"{len(summary.get('areas', []))} areas, {summary.get('shift_share_tables', 0)} shift-share tables, "
           f"{summary.get('files_checked', 0)} files; {len(exposed)} exposed", file=sys.stderr)
     return 1 if len(exposed) else 0
+
+
+def merged_summary(parts: list) -> dict:
+    """One summary of audits of the same panel over different periods: counts added, areas joined."""
+    if len(parts) == 1:
+        return parts[0]
+    out = dict(parts[0])
+    out["areas"] = sorted({a for p in parts for a in p.get("areas", [])})
+    for key, value in parts[0].items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[key] = sum(int(p.get(key, 0)) for p in parts)
+    return out
