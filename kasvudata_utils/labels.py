@@ -45,6 +45,11 @@ LABELS: dict[str, dict[str, str]] = {
               "taulukosta.",
         "en": "On request: firm-level figures a regional table cannot give (size classes, births and deaths, "
               "high-growth enterprises, exporters) come from the synthetic firm panel, not from the table."},
+    "factor_model_synthetic_omitted": {
+        "fi": "Kasvutekijämallia ei näytetä: tämän ajon yritystason luvut ovat synteettisiä, eikä mallin tuloksia "
+              "esitetä synteettisestä aineistosta.",
+        "en": "The growth-factor model is not shown: this run's firm-level figures are synthetic, and model results "
+              "are not presented on synthetic data."},
     "not_available_from_table": {
         "fi": "Ei saatavilla: aluetason yritystaulukosta ei voi laskea yritystason lukuja ({what}).",
         "en": "Not available: firm-level figures cannot be computed from a regional business table ({what})."},

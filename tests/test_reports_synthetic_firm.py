@@ -89,6 +89,8 @@ def test_report_badges_the_borrowed_figures_synthetic(table_file, tmp_path):
     first = text[:text.index("Key findings")]
     assert f"User data · {NAME}" in first and "SYNTHETIC data" in first
     assert "Not available: firm-level figures" not in text
+    # no model result on the borrowed synthetic firms (the LISA on the table's own figures stays)
+    assert "The growth-factor model is not shown: this run's firm-level figures are synthetic" in text
     births = pd.read_csv(out / "KU009" / "tables" / "demography.csv")
     got = births[(births.area_code == "KU009") & (births.indicator == "birth_rate_pct")].set_index("year")["value"]
     want = _rows(compute_indicators(load_firm_panel(), "KU009", "KU009", 2018, 2023), "KU009", "birth_rate_pct")

@@ -568,7 +568,9 @@ class AreaReport:
             text = spatial_context_text(table, self.d.area, L, self.d.start, self.d.end)
         except (ImportError, InputError, ValueError, KeyError) as exc:  # shown, never silent: why it is empty
             text = t("section_unavailable", L, reason=f"{type(exc).__name__}: {exc}")
-        if self.table_only:  # the growth-factor model rests on the (synthetic) firm panel
+        if self.table_only and self.firm_synthetic:  # firms borrowed from the synthetic panel: no model claims
+            factors = t("factor_model_synthetic_omitted", L)
+        elif self.table_only:  # the growth-factor model rests on the (synthetic) firm panel
             factors = t("not_available_from_table", L, what=t("growth_factor_model", L))
         else:
             factors = area_factor_context(self.d.area, L, model=cached_factor_model(self.d.start))
