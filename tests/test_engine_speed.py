@@ -180,3 +180,53 @@ def test_secondary_of_many_measures_equals_each_measure_alone(seed):
     got = disclosure.secondary_until_stable_many(measures, row, gid, tot)
     for (flags, values, weights), g in zip(measures, got, strict=True):
         assert g.tolist() == _secondary_by_rounds(flags, values, weights, row, gid, tot).tolist()
+
+
+def _timeline_by_positions(sy, new_firm, sp):
+    """The former per-row firm timeline of ``cells._features`` (int64 years, the firm's first position
+    as its identity, first and last year by running maxima): the tested reference of ``cells._timeline``."""
+    import numpy as np
+
+    n = len(sy)
+    pos = np.arange(n)
+    start = np.maximum.accumulate(np.where(new_firm, pos, 0))
+    end = np.minimum.accumulate(np.where(np.r_[new_firm[1:], True], pos, n)[::-1])[::-1]
+
+    def ahead(k, dy):
+        out = np.zeros(n, dtype=bool)
+        if k < n:
+            out[:n - k] = (sy[k:] == sy[:n - k] + dy) & (start[k:] == start[:n - k])
+        return out
+
+    found = {m: [ahead(k, m) for k in range(1, m + 1)] for m in (1, 3, 5)}
+    e3 = np.full(n, np.nan)
+    for k, hit in enumerate(found[3][:n - 1], start=1):
+        e3[k:][hit[:n - k]] = sp[:n - k][hit[:n - k]]
+    alive = {m: np.logical_or.reduce(found[m]) for m in (1, 3, 5)}
+    return sy == sy[start], sy == sy[end], e3, alive
+
+
+@pytest.mark.parametrize("rows", [None, 1, 2, 4])
+def test_firm_timeline_by_narrow_integers_equals_the_position_comparison(rows):
+    import numpy as np
+
+    from kasvudata_utils.data.synthetic import generate
+    from kasvudata_utils.indicators import cells
+
+    panel = generate(scale="test").firm_panel.sort_values(["firm_id", "year"], kind="stable")
+    if rows is not None:  # the shortest panels: fewer rows than places looked ahead
+        panel = panel.head(rows)
+    sy = panel["year"].to_numpy(dtype=np.int64)
+    sp = panel["personnel"].to_numpy(dtype=np.float64)
+    order, new_firm = cells._firm_year_order(panel["firm_id"], sy)
+    assert order is None or order.tolist() == list(range(len(sy)))  # sorted already
+    got = cells._timeline(sy, new_firm, sp, int(sy.min()))
+    expected = _timeline_by_positions(sy, new_firm, sp)
+    for a, b in zip(got[:3], expected[:3], strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
+    assert got[3].keys() == expected[3].keys()
+    for m in expected[3]:
+        assert np.array_equal(got[3][m], expected[3][m]), m
+    if rows is None:  # every feature occurs, so the comparison is not of empty columns
+        assert got[0].sum() > 0 and (~got[1]).sum() > 0 and not np.isnan(got[2]).all()
+        assert all(a.any() for a in got[3].values())
