@@ -387,8 +387,9 @@ def _count_cells(f: dict, muni, muni_u, ind, ind_u) -> pd.DataFrame:
     mi_u, yi = np.divmod(uniq, ny)
     m_u, i_u = np.divmod(mi_u, len(ind_u))
     cells = pd.DataFrame({
-        "municipality_code": pd.array(np.asarray(muni_u, dtype=object)[m_u], dtype="string"),
-        "industry_code": pd.array(np.asarray(ind_u, dtype=object)[i_u], dtype="string"),
+        # the few distinct codes as strings, then taken (Arrow copies the bytes; no Python object per cell)
+        "municipality_code": pd.array(np.asarray(muni_u, dtype=object), dtype="string").take(m_u),
+        "industry_code": pd.array(np.asarray(ind_u, dtype=object), dtype="string").take(i_u),
         "year": yi + y0,
         **{c: out[c] for c in ("n_firms", "micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle",
                                "micro_hge", "micro_hge_base")},
