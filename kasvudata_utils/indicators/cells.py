@@ -169,7 +169,7 @@ def _timeline(sy: np.ndarray, new_firm: np.ndarray, sp: np.ndarray, y0: int):
     """
     n = len(sy)
     span = int(sy.max()) - y0 if n else 0
-    yo = (sy - y0).astype(np.int16 if span < 2 ** 15 else np.int64)
+    yo: np.ndarray = (sy - y0).astype(np.int16 if span < 2 ** 15 else np.int64)
     firm = np.cumsum(new_firm, dtype=np.int32 if n < 2 ** 31 else np.int64)
     later = {k: (firm[k:] == firm[:n - k], yo[k:] - yo[:n - k]) for k in range(1, max(SURVIVAL_YEARS + (3,)) + 1)
              if k < n}
