@@ -106,25 +106,13 @@ def _features(panel: pd.DataFrame) -> dict:
     if len(year) == 0:
         raise InputError("firm panel has no rows: expected at least one firm-year")
     personnel = panel["personnel"].to_numpy(dtype=np.float64)
-    n = len(year)
     order, new_firm = _firm_year_order(panel["firm_id"], year)  # order None: already sorted
     sy = year if order is None else year[order]
     if (~new_firm[1:] & (sy[1:] <= sy[:-1])).any():
         raise InputError("firm panel has duplicate firm-year rows: expected one row per firm_id and year")
-    pos = np.arange(n)
-    start = np.maximum.accumulate(np.where(new_firm, pos, 0))
-    last_of_firm = np.r_[new_firm[1:], True]
-    end = np.minimum.accumulate(np.where(last_of_firm, pos, n)[::-1])[::-1]
-    first_s, last_s = sy[start], sy[end]
+    first_panel, last_panel = int(year.min()), int(year.max())
     sp = personnel if order is None else personnel[order]
-
-    def ahead(k: int, dy: int) -> np.ndarray:
-        """For each sorted row: True where the row k places on is the same firm dy years later."""
-        out = np.zeros(n, dtype=bool)
-        if k < n:
-            # same firm: the two rows share the firm's first position (rows sorted by firm, year)
-            out[:n - k] = (sy[k:] == sy[:n - k] + dy) & (start[k:] == start[:n - k])
-        return out
+    is_first_s, is_last_s, e3s, alive_s = _timeline(sy, new_firm, sp, first_panel)
 
     def unsort(a):
         if order is None:
@@ -133,27 +121,13 @@ def _features(panel: pd.DataFrame) -> dict:
         out[order] = a
         return out
 
-    # years are unique within a firm, so at most one row k = 1…m places on is m years later
-    found = {}
-    for m in SURVIVAL_YEARS:
-        found[m] = [ahead(k, m) for k in range(1, m + 1)]
-    e3s = np.full(n, np.nan)
-    for k, hit in enumerate(found[3][:n - 1], start=1):  # row i is 3 years before row i + k
-        h = hit[:n - k]
-        e3s[k:][h] = sp[:n - k][h]
     has3 = unsort(~np.isnan(e3s))  # (a missing e_{t-3} fails every comparison below either way)
     e3 = unsort(e3s)
-    first, last = unsort(first_s), unsort(last_s)
-    first_panel, last_panel = int(year.min()), int(year.max())
-    alive = {}
-    for m in SURVIVAL_YEARS:
-        any_hit = found[m][0].copy()
-        for hit in found[m][1:]:
-            any_hit |= hit
-        alive[m] = unsort(any_hit)
+    is_first, is_last = unsort(is_first_s), unsort(is_last_s)
+    alive = {m: unsort(a) for m, a in alive_s.items()}
 
-    birth = (year == first) & (year > first_panel)
-    death = (year == last) & (year < last_panel)
+    birth = is_first & (year > first_panel)
+    death = is_last & (year < last_panel)
     with np.errstate(invalid="ignore"):
         hge_base = has3 & (e3 >= 10)
         hge = hge_base & (personnel > HGE_RATIO * e3 * (1 + _EPS))
@@ -181,6 +155,44 @@ def _features(panel: pd.DataFrame) -> dict:
     for m in SURVIVAL_YEARS:
         out[f"alive_{m}"] = alive[m]
     return out
+
+
+def _timeline(sy: np.ndarray, new_firm: np.ndarray, sp: np.ndarray, y0: int):
+    """Each row's place in its firm's life, from the rows 1 … 5 places on.
+
+    Rows sorted by firm and year (``new_firm`` marks each firm's first row; years strictly increase
+    within a firm, so at most one row k = 1 … m places on is m years later). Returns, per sorted row:
+    whether it is the firm's first and its last active year, personnel three years earlier (NaN where
+    the firm was not active then) and, for n in :data:`SURVIVAL_YEARS`, whether the firm is active n
+    years later. The rows are compared as narrow integers (a year offset, a firm number) so that each
+    comparison reads little memory.
+    """
+    n = len(sy)
+    span = int(sy.max()) - y0 if n else 0
+    yo: np.ndarray = (sy - y0).astype(np.int16 if span < 2 ** 15 else np.int64)
+    firm = np.cumsum(new_firm, dtype=np.int32 if n < 2 ** 31 else np.int64)
+    later = {k: (firm[k:] == firm[:n - k], yo[k:] - yo[:n - k]) for k in range(1, max(SURVIVAL_YEARS + (3,)) + 1)
+             if k < n}
+
+    def ahead(k: int, dy: int) -> np.ndarray:
+        """True where the row k places on is the same firm dy years later."""
+        out = np.zeros(n, dtype=bool)
+        if k in later:
+            same, gap = later[k]
+            out[:n - k] = same & (gap == dy)
+        return out
+
+    e3 = np.full(n, np.nan)
+    for k in range(1, 4):
+        if k in later:  # row i is 3 years before row i + k
+            h = ahead(k, 3)[:n - k]
+            e3[k:][h] = sp[:n - k][h]
+    alive = {}
+    for m in SURVIVAL_YEARS:
+        alive[m] = ahead(1, m)
+        for k in range(2, m + 1):
+            alive[m] |= ahead(k, m)
+    return new_firm, np.r_[new_firm[1:], True], e3, alive
 
 
 def _firm_year_order(firm_id: pd.Series, year: np.ndarray):
@@ -375,8 +387,9 @@ def _count_cells(f: dict, muni, muni_u, ind, ind_u) -> pd.DataFrame:
     mi_u, yi = np.divmod(uniq, ny)
     m_u, i_u = np.divmod(mi_u, len(ind_u))
     cells = pd.DataFrame({
-        "municipality_code": pd.array(np.asarray(muni_u, dtype=object)[m_u], dtype="string"),
-        "industry_code": pd.array(np.asarray(ind_u, dtype=object)[i_u], dtype="string"),
+        # the few distinct codes as strings, then taken (Arrow copies the bytes; no Python object per cell)
+        "municipality_code": pd.array(np.asarray(muni_u, dtype=object), dtype="string").take(m_u),
+        "industry_code": pd.array(np.asarray(ind_u, dtype=object), dtype="string").take(i_u),
         "year": yi + y0,
         **{c: out[c] for c in ("n_firms", "micro", "exporter", "birth", "death", "hge", "hge_base", "gazelle",
                                "micro_hge", "micro_hge_base")},

@@ -142,51 +142,76 @@ def secondary_until_stable(flags: np.ndarray, values: np.ndarray, weights: np.nd
     after the first round only the groups touched by the cells suppressed in the previous round
     are looked at: every group that was risky in a round gets a member or its total suppressed in
     that round, so a group can only become risky again through a newly suppressed member.
-    ``index`` is :func:`membership_index` of the same memberships, to reuse it across measures.
+    ``index`` is :func:`membership_index` of the same memberships, to reuse it across measures
+    (:func:`secondary_until_stable_many` shares the rest too).
     """
-    flags = np.asarray(flags, dtype=bool).copy()
-    if len(member_row) == 0:
-        return flags
+    return secondary_until_stable_many([(flags, values, weights)], member_row, member_group, member_is_total,
+                                       index)[0]
+
+
+def secondary_until_stable_many(measures, member_row: np.ndarray, member_group: np.ndarray,
+                                member_is_total: np.ndarray, index=None) -> list[np.ndarray]:
+    """:func:`secondary_until_stable` of several measures over the same memberships.
+
+    ``measures`` is a list of ``(flags, values, weights)``, one per measure; returns the new flags of
+    each, in order. What depends on the memberships alone (the index, which groups have a total) is
+    worked out once for all measures; each measure's rounds are its own, so every measure gets exactly
+    the flags of its own :func:`secondary_pass` loop (tested).
+    """
     row = np.asarray(member_row, dtype=np.int64)
     g = np.asarray(member_group, dtype=np.int64)
     is_tot = np.asarray(member_is_total, dtype=bool)
+    if len(row) == 0:
+        return [np.asarray(f, dtype=bool).copy() for f, _, _ in measures]
+    n_rows = len(measures[0][0])
     n_groups = int(g.max()) + 1
+    index = index if index is not None else membership_index(row, g, n_rows)
+    has_tot = np.zeros(n_groups, dtype=bool)
+    has_tot[g[is_tot]] = True
+    member, total = ~is_tot, is_tot
+    return [_until_stable(np.asarray(f, dtype=bool).copy(), v, w, row, g, member, total, has_tot, index)
+            for f, v, w in measures]
+
+
+def _until_stable(flags, values, weights, row, g, member, total, has_tot, index) -> np.ndarray:
+    """The rounds of :func:`secondary_until_stable` for one measure (``flags`` is updated in place)."""
+    n_groups = len(has_tot)
+    by_group, g_start, by_row, r_start = index
     vals = np.abs(np.asarray(values, dtype=np.float64))[row]
     w = np.asarray(weights, dtype=np.float64)[row]
-    usable = ~is_tot & (w > 0) & ~np.isnan(vals)  # may be picked once the group is risky
-    by_group, g_start, by_row, r_start = index if index is not None else membership_index(row, g, len(flags))
+    usable = member & (w > 0) & ~np.isnan(vals)  # may be picked once the group is risky
     mflag = flags[row]
-    n_supp = np.bincount(g, weights=(mflag & ~is_tot), minlength=n_groups)
-    tot_supp = np.bincount(g, weights=(mflag & is_tot), minlength=n_groups) > 0
-    has_tot = np.bincount(g, weights=is_tot, minlength=n_groups) > 0
-    cand = np.arange(n_groups)
-    while len(cand):
-        risky = cand[_risky(n_supp[cand], tot_supp[cand], has_tot[cand])]
-        if not len(risky):
-            break
+    n_supp = np.bincount(g[mflag & member], minlength=n_groups)
+    tot_supp = np.zeros(n_groups, dtype=bool)
+    tot_supp[g[mflag & total]] = True
+    risky = np.flatnonzero(_risky(n_supp, tot_supp, has_tot))
+    while len(risky):
         m = by_group[_ranges(g_start[risky], g_start[risky + 1])]  # memberships of risky groups
         elig = m[usable[m] & ~flags[row[m]]]
+        new = np.zeros(len(flags), dtype=bool)
         chosen = np.zeros(n_groups, dtype=bool)
-        new_rows = []
         if len(elig):
             order = elig[np.lexsort((vals[elig], g[elig]))]
             first = np.ones(len(order), dtype=bool)
             first[1:] = g[order][1:] != g[order][:-1]
             pick = order[first]
-            new_rows.append(row[pick])
+            new[row[pick]] = True
             chosen[g[pick]] = True
         lonely = risky[~chosen[risky]]
         if len(lonely):
             mt = by_group[_ranges(g_start[lonely], g_start[lonely + 1])]
-            new_rows.append(row[mt[is_tot[mt]]])
-        new = np.unique(np.concatenate(new_rows))
-        new = new[~flags[new]]
-        flags[new] = True
-        touched = by_row[_ranges(r_start[new], r_start[new + 1])]
-        tt = is_tot[touched]
+            new[row[mt[total[mt]]]] = True
+        new &= ~flags
+        new_rows = np.flatnonzero(new)
+        flags[new_rows] = True
+        touched = by_row[_ranges(r_start[new_rows], r_start[new_rows + 1])]
+        tt = total[touched]
         n_supp += np.bincount(g[touched[~tt]], minlength=n_groups)
         tot_supp[g[touched[tt]]] = True
-        cand = np.unique(g[touched])
+        cand = np.zeros(n_groups, dtype=bool)
+        cand[g[touched]] = True
+        cand = np.flatnonzero(cand)
+        risky = cand[_risky(n_supp[cand], tot_supp[cand], has_tot[cand])]
     return flags
 
 

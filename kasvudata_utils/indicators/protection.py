@@ -98,26 +98,41 @@ def primary(t: pd.DataFrame, kind: str) -> pd.DataFrame:
     return t
 
 
+def _codes(values: pd.Series, parents: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Integer codes of a code column and of its parent column in one code space (-1: no parent).
+
+    Each column is factorized by itself (an Arrow string column without a detour through Python
+    objects); a parent code that is not among the column's own codes gets a code after them. Only
+    equality of codes matters to :func:`_groups`, not their numbering.
+    """
+    own, own_u = pd.factorize(values, use_na_sentinel=True)
+    par, par_u = pd.factorize(parents, use_na_sentinel=True)
+    at = pd.Index(np.asarray(own_u, dtype=object)).get_indexer(np.asarray(par_u, dtype=object))
+    new = at < 0
+    at[new] = len(own_u) + np.arange(int(new.sum()))
+    par_codes = np.where(par >= 0, np.append(at, -1)[par], -1)
+    return own.astype(np.int64), par_codes.astype(np.int64), len(own_u) + int(new.sum())
+
+
 def _groups(t: pd.DataFrame):
-    """Membership arrays (row, group, is_total) of every additive relation in ``t``."""
+    """Membership arrays (row, group, is_total) of every additive relation in ``t``.
+
+    Groups are numbered in the order of their first membership (industries → ALL and divisions →
+    section first, then areas → parent area); a group with no member besides its total is left out.
+    """
     n = len(t)
     rid = np.arange(n, dtype=np.int64)
     # one integer code space for area codes and one for industry codes (incl. the parents')
-    a_codes, a_uniq = pd.factorize(pd.concat([t["area_code"].astype(object), t["_parent_area"].astype(object)],
-                                             ignore_index=True), use_na_sentinel=True)
-    i_codes, i_uniq = pd.factorize(pd.concat([t["industry_code"].astype(object), t["_parent_ind"].astype(object)],
-                                             ignore_index=True), use_na_sentinel=True)
-    area, parent_area = a_codes[:n].astype(np.int64), a_codes[n:].astype(np.int64)
-    ind, parent_ind = i_codes[:n].astype(np.int64), i_codes[n:].astype(np.int64)
+    area, parent_area, n_area = _codes(t["area_code"], t["_parent_area"])
+    ind, parent_ind, n_ind = _codes(t["industry_code"], t["_parent_ind"])
     year = t["year"].to_numpy(dtype=np.int64) - int(t["year"].min())
-    na, ni, ny = len(a_uniq) + 1, len(i_uniq) + 1, int(year.max()) + 1
+    na, ni, ny = n_area + 1, n_ind + 1, int(year.max()) + 1
 
     def key(relation, a, i, y):
         return ((relation * na + a) * ni + i) * ny + y
 
-    lvl = t["_ind_level"].to_numpy(dtype=object)
-    member_i = lvl != "ALL"  # industries → ALL, divisions → section
-    total_i = lvl != "division"
+    member_i = (t["_ind_level"] != "ALL").to_numpy(dtype=bool)  # industries → ALL, divisions → section
+    total_i = (t["_ind_level"] != "division").to_numpy(dtype=bool)
     member_a = parent_area >= 0  # areas → parent area
     rows = np.concatenate([rid[member_i], rid[total_i], rid[member_a], rid])
     keys = np.concatenate([key(0, area[member_i], parent_ind[member_i], year[member_i]),
@@ -126,12 +141,11 @@ def _groups(t: pd.DataFrame):
                            key(1, area, ind, year)])
     tot = np.concatenate([np.zeros(member_i.sum(), bool), np.ones(total_i.sum(), bool),
                           np.zeros(member_a.sum(), bool), np.ones(n, bool)])
-    gid, _ = pd.factorize(keys)
-    # drop groups that have no member besides their total
-    members = np.bincount(gid, weights=~tot)
-    keep = members[gid] > 0
-    _, gid = np.unique(gid[keep], return_inverse=True)
-    return rows[keep], gid, tot[keep]
+    gid, _ = pd.factorize(keys)  # groups numbered by first membership
+    # drop groups that have no member besides their total, renumbering the rest in the same order
+    kept = np.bincount(gid[~tot], minlength=int(gid.max()) + 1 if len(gid) else 0) > 0
+    keep = kept[gid]
+    return rows[keep], (np.cumsum(kept) - 1)[gid[keep]], tot[keep]
 
 
 #: bump when a rule changes: cached and shipped patterns of older rules are then never read
@@ -230,6 +244,8 @@ def protect_uncached(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
     t = t.copy()
     row, gid, tot = _groups(t)
     index = disclosure.membership_index(row, gid, len(t))
+    if not levels:
+        return _exact_rule(t, row, gid, tot, index)
     avoid = (t["_ind_level"] == "ALL").to_numpy()  # areas' headline totals: complements of last resort
     for m, (value_col, weight_col) in PROTECTED.items():
         flags = t[f"f_{m}"].to_numpy(dtype=bool)
@@ -237,6 +253,21 @@ def protect_uncached(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
         weights = t[weight_col].to_numpy(dtype=np.float64)
         t[f"f_{m}"] = (disclosure.protect_measure(flags, values, weights, UNIT[m], row, gid, tot, index, avoid)
                        if levels else disclosure.secondary_until_stable(flags, values, weights, row, gid, tot, index))
+    return t
+
+
+def _exact_rule(t: pd.DataFrame, row, gid, tot, index) -> pd.DataFrame:
+    """The exact rule alone on every measure of ``t`` (in place): no relation with a single unknown.
+
+    What depends on the relations alone is worked out once for all measures
+    (:func:`disclosure.secondary_until_stable_many`); the flags are those of each measure's own
+    :func:`disclosure.secondary_until_stable` (tested).
+    """
+    measures = [(t[f"f_{m}"].to_numpy(dtype=bool), t[value_col].to_numpy(dtype=np.float64),
+                 t[weight_col].to_numpy(dtype=np.float64)) for m, (value_col, weight_col) in PROTECTED.items()]
+    for m, flags in zip(PROTECTED, disclosure.secondary_until_stable_many(measures, row, gid, tot, index),
+                        strict=True):
+        t[f"f_{m}"] = flags
     return t
 
 
