@@ -157,6 +157,7 @@ def test_research_section_runs_on_the_table_not_called_synthetic(tmp_path):
     hand_table().to_csv(path, index=False)
     rep = AreaReport.__new__(AreaReport)
     rep.lang, rep.name, rep.table_path, rep.table_only = "en", "Alavieska", str(path), True
+    rep.firm_synthetic = False  # no --synthetic-firm-data
     rep.d = mock.Mock(area="KU009", start=2018, end=2023)
     shown = []
     with mock.patch("kasvudata_utils.reports.area.show", lambda obj, *a, _s=shown, **k: _s.append(obj)):

@@ -121,8 +121,11 @@ def compute_shift_share(data, area, reference=None, start=None, end=None, measur
     --------
     >>> from kasvudata_utils.data import load_firm_panel
     >>> ss = compute_shift_share(load_firm_panel(), "SK177", "MK17", 2015, 2022)
-    >>> row = ss.set_index("industry_code").loc["TOTAL"]
+    >>> rows = ss.set_index("industry_code")
+    >>> row = rows.loc["C"]  # manufacturing: its three components add up to its change
     >>> bool(abs(row.national_share + row.industry_mix + row.regional_shift - (row.end - row.base)) < 1e-6)
+    True
+    >>> bool(rows.loc["TOTAL", ["national_share", "industry_mix", "regional_shift"]].isna().all())  # rows hidden
     True
     """
     if measure not in SS_MEASURES:
