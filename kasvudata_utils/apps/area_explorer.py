@@ -33,7 +33,6 @@ from kasvudata_utils.apps.charts import svg_line_chart
 from kasvudata_utils.apps.common import (
     AllowedAreas,
     BaseApp,
-    area_from_text,
     area_label,
     area_options,
     badge_css,
@@ -42,6 +41,7 @@ from kasvudata_utils.apps.common import (
     format_number,
     resolve_area,
     signed,
+    typed_area,
 )
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.indicators.growth import DEFAULT_END_YEAR, DEFAULT_START_YEAR
@@ -193,17 +193,8 @@ class AreaExplorer(BaseApp):
 
     def _on_area(self, change) -> None:
         """A picked option, or a typed name or code + Enter ("Oulu" → Oulu (KU564)); else a notice."""
-        text = str(change["new"] or "").strip()
-        if not text:
-            return
-        try:
-            code = area_from_text(text, self.data.area_codes())
-        except InputError:
-            self.area_select.value = area_label(self.area, self.lang)  # the box shows what the page shows
-            raise
-        label = area_label(code, self.lang)
-        if text != label:
-            self.area_select.value = label  # runs this again with the option label
+        code = typed_area(self.area_select, change["new"], self.area, self.data.area_codes(), self.lang)
+        if code is None:
             return
         self.clear_notice()
         if code == self.area:

@@ -220,6 +220,29 @@ def area_from_text(text, codes) -> str:
     return code
 
 
+def typed_area(box, text, current: str, codes, lang: str = "fi") -> str | None:
+    """What an app's area box names once it shows that area's option label; ``None`` until then.
+
+    A picked option, or a typed name or code + Enter (``"Oulu"`` → ``"Oulu (KU564)"``, issue 17). A text
+    that is not yet the option label is replaced by it, which fires the box's handler again, and ``None``
+    is returned for this call. Text that names no area of the app puts the box back to ``current`` (the box
+    never says one area while the page shows another) and raises :class:`InputError` for the notice.
+    """
+    text = str(text or "").strip()
+    if not text:
+        return None
+    try:
+        code = area_from_text(text, codes)
+    except InputError:
+        box.value = area_label(current, lang)
+        raise
+    label = area_label(code, lang)
+    if text != label:
+        box.value = label
+        return None
+    return code
+
+
 def area_options(codes, lang: str = "fi") -> list[str]:
     """Dropdown/Combobox option labels for ``codes``, in the given order."""
     return [area_label(c, lang) for c in codes]

@@ -21,7 +21,7 @@ import uuid
 import ipywidgets as widgets
 
 from kasvudata_utils import areas, industries
-from kasvudata_utils.apps.common import BaseApp, area_from_text, area_label, area_options
+from kasvudata_utils.apps.common import BaseApp, area_label, area_options, typed_area
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.render import indicator_label, industry_label, scenarios_table_html
 from kasvudata_utils.insights.store import INDICATORS, KINDS, InsightStore
@@ -194,17 +194,8 @@ class InsightsBoard(BaseApp):
 
     def _on_area(self, change) -> None:
         """A picked option, or a typed name or code + Enter ("Oulu" → Oulu (KU564)); else a notice."""
-        text = str(change["new"] or "").strip()
-        if not text:
-            return
-        try:
-            code = area_from_text(text, self.area_codes)
-        except InputError:
-            self.area_select.value = area_label(self.area, self.lang)  # the box shows what the page shows
-            raise
-        label = area_label(code, self.lang)
-        if text != label:
-            self.area_select.value = label  # runs this again with the option label
+        code = typed_area(self.area_select, change["new"], self.area, self.area_codes, self.lang)
+        if code is None:
             return
         self.clear_notice()
         if code != self.area:

@@ -24,12 +24,12 @@ from kasvudata_utils.apps.charts import svg_bar_chart
 from kasvudata_utils.apps.common import (
     AllowedAreas,
     BaseApp,
-    area_from_text,
     area_label,
     area_options,
     data_badge,
     format_number,
     signed,
+    typed_area,
 )
 from kasvudata_utils.errors import InputError
 from kasvudata_utils.insights.store import InsightStore
@@ -294,17 +294,8 @@ class ScenarioWorkshop(BaseApp):
 
         As in the explorer (issue 17): the box never says one area while the page shows another.
         """
-        text = str(change["new"] or "").strip()
-        if not text:
-            return
-        try:
-            code = area_from_text(text, self.data.area_codes())
-        except InputError:
-            self.area_select.value = area_label(self.area, self.lang)  # the box shows what the page shows
-            raise
-        label = area_label(code, self.lang)
-        if text != label:
-            self.area_select.value = label  # runs this again with the option label
+        code = typed_area(self.area_select, change["new"], self.area, self.data.area_codes(), self.lang)
+        if code is None:
             return
         self.clear_notice()
         if code == self.area or not self.data.has(code):
