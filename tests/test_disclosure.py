@@ -214,6 +214,17 @@ def test_no_suppressed_cell_is_recoverable_from_published_totals(panel):
         assert all(total_supp or n != 1 for total_supp, n in checks), ind
 
 
+def random_groups(rng, n: int):
+    """Random overlapping relations over ``n`` cells: (row, group, is_total) arrays, one total per group."""
+    rows, gids, tots = [], [], []
+    for g in range(int(rng.integers(1, 2 * n))):
+        members = rng.choice(n, size=int(rng.integers(2, min(n, 8) + 1)), replace=False)
+        rows += list(members)
+        gids += [g] * len(members)
+        tots += [True] + [False] * (len(members) - 1)
+    return np.array(rows), np.array(gids), np.array(tots)
+
+
 def _secondary_by_rounds(flags, values, weights, row, gid, tot):
     """Reference: :func:`disclosure.secondary_pass` repeated until nothing changes."""
     while True:
@@ -234,13 +245,7 @@ def test_incremental_secondary_equals_repeated_passes(seed):
     values = rng.integers(0, 5, n).astype(float)
     values[rng.random(n) < 0.05] = np.nan
     weights = rng.integers(0, 3, n).astype(float)
-    rows, gids, tots = [], [], []
-    for g in range(int(rng.integers(1, 2 * n))):
-        members = rng.choice(n, size=int(rng.integers(2, min(n, 8) + 1)), replace=False)
-        rows += list(members)
-        gids += [g] * len(members)
-        tots += [True] + [False] * (len(members) - 1)
-    row, gid, tot = np.array(rows), np.array(gids), np.array(tots)
+    row, gid, tot = random_groups(rng, n)
     expected = _secondary_by_rounds(flags, values, weights, row, gid, tot)
     got = disclosure.secondary_until_stable(flags, values, weights, row, gid, tot)
     assert got.tolist() == expected.tolist()

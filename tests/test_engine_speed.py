@@ -158,20 +158,14 @@ def test_exact_rule_of_all_measures_at_once_equals_each_measure_by_repeated_pass
 @given(st.integers(min_value=0, max_value=2**31 - 1))
 def test_secondary_of_many_measures_equals_each_measure_alone(seed):
     import numpy as np
-    from test_disclosure import _secondary_by_rounds
+    from test_disclosure import _secondary_by_rounds, random_groups
 
     from kasvudata_utils.indicators import disclosure
 
     # random overlapping groups (one total each); three measures with their own flags, values, weights
     rng = np.random.default_rng(seed)
     n = int(rng.integers(5, 50))
-    rows, gids, tots = [], [], []
-    for g in range(int(rng.integers(1, 2 * n))):
-        members = rng.choice(n, size=int(rng.integers(2, min(n, 8) + 1)), replace=False)
-        rows += list(members)
-        gids += [g] * len(members)
-        tots += [True] + [False] * (len(members) - 1)
-    row, gid, tot = np.array(rows), np.array(gids), np.array(tots)
+    row, gid, tot = random_groups(rng, n)
     measures = []
     for _ in range(3):
         values = rng.integers(0, 5, n).astype(float)
