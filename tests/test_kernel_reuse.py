@@ -134,3 +134,26 @@ def test_report_frames_kept_per_kernel_until_the_file_changes(tmp_path, toy_pane
     os.utime(panel, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
     again = report_frames(source)[0]
     assert again is not first and len(again) == len(first) - 1
+
+
+def test_worker_skips_the_slow_unused_iri_grammar_and_still_reads_and_writes_notebooks(tmp_path):
+    """A batch worker blocks rfc3987_syntax (≈ 1 s of CPU at import, used only for jsonschema's "iri"
+    format, which no notebook schema has); nbformat still validates and papermill still runs a notebook."""
+    import subprocess
+    import sys
+
+    nb = _notebook(tmp_path / "a.ipynb", "print(6 * 7)")
+    code = (
+        "import sys\n"
+        "from kasvudata_utils.reports.worker import skip_slow_imports\n"
+        "skip_slow_imports()\n"
+        "import nbformat, papermill\n"
+        f"nb = nbformat.read({str(nb)!r}, as_version=4)\n"
+        "nbformat.validate(nb)\n"
+        f"papermill.execute_notebook({str(nb)!r}, {str(tmp_path / 'out.ipynb')!r}, progress_bar=False)\n"
+        "print(sys.modules['rfc3987_syntax'] is None, 'jsonschema' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True"]  # nbformat's validator was used, without the grammar
+    assert _outputs(tmp_path / "out.ipynb") == [(1, "42\n")]

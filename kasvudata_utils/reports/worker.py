@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import shutil
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -129,12 +130,25 @@ def _quiet_worker() -> None:
     os.close(devnull)
 
 
+#: Imported by jsonschema (under papermill's and nbconvert's nbformat) only for its "iri" format check, which
+#: no notebook schema uses; building its grammar cost ≈ 1 s of CPU in every worker process.
+SLOW_UNUSED_IMPORTS = ("rfc3987_syntax",)
+
+
+def skip_slow_imports() -> None:
+    """Make :data:`SLOW_UNUSED_IMPORTS` raise ImportError in this process (jsonschema then skips that check)."""
+    for name in SLOW_UNUSED_IMPORTS:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]
+
+
 def _batch_worker() -> None:
     """Initialise a batch worker process: quiet stderr, and start each next report's kernel ahead.
 
     (:mod:`kasvudata_utils.reports.kernels`; ``KASVUDATA_WARM_KERNELS=0`` turns that off).
     """
     _quiet_worker()
+    skip_slow_imports()
     if os.environ.get("KASVUDATA_WARM_KERNELS", "1") != "0":
         reports_kernels.enable()
         reports_kernels.prestart()  # the kernel boots while this process makes its exporter

@@ -183,6 +183,8 @@ def aggregate_features(base: pd.DataFrame, membership: dict) -> pd.DataFrame:
         Index ``area_code``, one column per feature of :data:`FEATURES`.
     """
     rows = {}
+    base = base.copy(deep=False)
+    base.attrs = {}  # pandas deep-copies a frame's attrs into every column read: most of this loop's time
     for code, munis in membership.items():
         b = base.reindex(list(munis))
         s = {c: b[c].sum(min_count=1) if c in b else np.nan for c in _BASE_SUMS}
