@@ -86,6 +86,65 @@ def test_aggregate_sums_counts_and_weights_means_by_population():
     assert math.isnan(g["establishments_per_1000"])  # no business table given
 
 
+def _aggregate_per_area_frames(base, membership):
+    """The former aggregation (a reindexed frame per area, pandas sums): the reference of the array version."""
+    rows = {}
+    for code, munis in membership.items():
+        b = base.reindex(list(munis))
+        s = {c: b[c].sum(min_count=1) if c in b else np.nan for c in similar._BASE_SUMS}
+        w = b["population"] if "population" in b else pd.Series(np.nan, index=b.index)
+        m = {}
+        for c in similar._BASE_MEANS:
+            ok = b[c].notna() & w.notna() if c in b else pd.Series(False, index=b.index)
+            m[c] = float((b.loc[ok, c] * w[ok]).sum() / w[ok].sum()) if ok.any() and w[ok].sum() > 0 else np.nan
+        total = s["workplaces_total"]
+        r = {name: similar._pct(sum(s.get(f"wp_{x}", np.nan) for x in secs), total)
+             for name, secs in similar.SECTION_GROUPS.items()}
+        r["population"] = s["population"]
+        r["population_change_pct"] = similar._pct(s["population"] - s["population_start"], s["population_start"])
+        r["unemployment_rate_pct"] = similar._pct(s["unemployed"], s["labour_force"])
+        r["jobs_per_100_residents"] = similar._pct(total, s["population_wp_year"] if "population_wp_year" in b
+                                                   else s["population"])
+        r.update(m)
+        r["establishments_per_1000"] = similar._pct(s["establishments"], s["population"]) * 10
+        r["business_personnel_change_pct"] = similar._pct(s["personnel_end"] - s["personnel_start"],
+                                                          s["personnel_start"])
+        rows[code] = r
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=[f.name for f in similar.FEATURES])
+    out.index.name = "area_code"
+    return out.astype(float)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_aggregate_equals_the_per_area_frames_bit_for_bit(seed):
+    # random municipalities with gaps (NaN), integer columns, a column left out, areas of 1 to 40
+    # municipalities and one naming a municipality the base lacks: the same floats to the last bit
+    rng = np.random.default_rng(seed)
+    n = 60
+    codes = [f"KU{k:03d}" for k in range(n)]
+    cols = [c for c in (*similar._BASE_SUMS, *similar._BASE_MEANS) if c != "wp_K" or seed % 2]
+    base = pd.DataFrame({c: rng.random(n) * 10 ** rng.integers(0, 6) for c in cols}, index=pd.Index(codes))
+    for c in cols:
+        base.loc[rng.random(n) < 0.1, c] = np.nan
+    base["population"] = rng.integers(0, 50_000, n)  # int64, as the population table
+    base.loc[codes[:3], "population"] = 0
+    membership = {f"A{k}": list(rng.choice(codes, size=int(rng.integers(1, 41)), replace=False)) for k in range(25)}
+    membership["GAP"] = [codes[0], "KU999"]
+    membership["ONLY_ZERO"] = [codes[1]]
+    got = similar.aggregate_features(base, membership)
+    pd.testing.assert_frame_equal(got, _aggregate_per_area_frames(base, membership), check_exact=True)
+
+
+def test_aggregate_of_every_level_equals_the_per_area_frames():
+    base = similar.municipality_base()
+    for level in ("KU", "SK", "MK"):
+        membership = {}
+        for ku, code in areas.municipality_map(level).items():
+            membership.setdefault(code, []).append(ku)
+        pd.testing.assert_frame_equal(similar.aggregate_features(base, membership),
+                                      _aggregate_per_area_frames(base, membership), check_exact=True)
+
+
 def test_bad_input_is_one_line():
     f = toy_features([0.0, 2.0, 4.0, 6.0])
     with pytest.raises(InputError, match="unknown feature group 'shape'"):

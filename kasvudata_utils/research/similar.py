@@ -183,22 +183,33 @@ def aggregate_features(base: pd.DataFrame, membership: dict) -> pd.DataFrame:
         Index ``area_code``, one column per feature of :data:`FEATURES`.
     """
     rows = {}
-    base = base.copy(deep=False)
-    base.attrs = {}  # pandas deep-copies a frame's attrs into every column read: most of this loop's time
+    # the municipalities' columns as one float array (a NaN row last for a municipality not in ``base``), each
+    # column contiguous: an area's sums and means are numpy's sums of its rows, as pandas computed them per
+    # area before (the same additions in the same order, ≈ 10× faster than a reindexed frame per area)
+    sums = [c for c in _BASE_SUMS if c in base]
+    means = [c for c in _BASE_MEANS if c in base]
+    cols = sums + means + (["population"] if "population" in base else [])
+    values = np.asfortranarray(np.vstack([base[cols].to_numpy(dtype=np.float64), np.full((1, len(cols)), np.nan)]))
+    position = {m: k for k, m in enumerate(base.index)}
     for code, munis in membership.items():
-        b = base.reindex(list(munis))
-        s = {c: b[c].sum(min_count=1) if c in b else np.nan for c in _BASE_SUMS}
-        w = b["population"] if "population" in b else pd.Series(np.nan, index=b.index)
-        m = {}
-        for c in _BASE_MEANS:
-            ok = b[c].notna() & w.notna() if c in b else pd.Series(False, index=b.index)
-            m[c] = float((b.loc[ok, c] * w[ok]).sum() / w[ok].sum()) if ok.any() and w[ok].sum() > 0 else np.nan
+        idx = np.array([position.get(m, len(base)) for m in munis], dtype=np.int64)
+        s = {c: np.nan for c in _BASE_SUMS}
+        for j, c in enumerate(sums):
+            v = values[idx, j]
+            known = ~np.isnan(v)  # Series.sum(min_count=1): the missing as 0 in place, NaN when none is known
+            s[c] = np.where(known, v, 0.0).sum() if known.any() else np.nan
+        w = values[idx, len(cols) - 1] if "population" in base else np.full(len(idx), np.nan)
+        m = {c: np.nan for c in _BASE_MEANS}
+        for j, c in enumerate(means, start=len(sums)):
+            v = values[idx, j]
+            ok = ~np.isnan(v) & ~np.isnan(w)
+            m[c] = float((v[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() and w[ok].sum() > 0 else np.nan
         total = s["workplaces_total"]
         r = {name: _pct(sum(s.get(f"wp_{x}", np.nan) for x in secs), total) for name, secs in SECTION_GROUPS.items()}
         r["population"] = s["population"]
         r["population_change_pct"] = _pct(s["population"] - s["population_start"], s["population_start"])
         r["unemployment_rate_pct"] = _pct(s["unemployed"], s["labour_force"])
-        r["jobs_per_100_residents"] = _pct(total, s["population_wp_year"] if "population_wp_year" in b
+        r["jobs_per_100_residents"] = _pct(total, s["population_wp_year"] if "population_wp_year" in base
                                            else s["population"])
         r.update(m)
         r["establishments_per_1000"] = _pct(s["establishments"], s["population"]) * 10
