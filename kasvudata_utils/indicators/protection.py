@@ -239,7 +239,7 @@ def protect_uncached(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
     """Secondary suppression of every ``f_<measure>`` over all relations of the table.
 
     ``levels``: :func:`disclosure.protect_measure` (the exact rule and the protection levels); else the
-    exact rule alone (:func:`disclosure.secondary_until_stable`: no relation with a single unknown).
+    exact rule alone (:func:`_exact_rule`: no relation with a single unknown).
     """
     t = t.copy()
     row, gid, tot = _groups(t)
@@ -251,8 +251,7 @@ def protect_uncached(t: pd.DataFrame, levels: bool = True) -> pd.DataFrame:
         flags = t[f"f_{m}"].to_numpy(dtype=bool)
         values = t[value_col].to_numpy(dtype=np.float64)
         weights = t[weight_col].to_numpy(dtype=np.float64)
-        t[f"f_{m}"] = (disclosure.protect_measure(flags, values, weights, UNIT[m], row, gid, tot, index, avoid)
-                       if levels else disclosure.secondary_until_stable(flags, values, weights, row, gid, tot, index))
+        t[f"f_{m}"] = disclosure.protect_measure(flags, values, weights, UNIT[m], row, gid, tot, index, avoid)
     return t
 
 
