@@ -188,6 +188,8 @@ def members(within=COUNTRY, level: str = "KU") -> list[str]:
     if is_custom(w):
         return [c for c, a in all_areas().items() if a.level == level and contains(w, c)]
     o = all_areas()[w]  # the rule of contains(), without normalising every code of the table again
+    if o.level == level:  # no other area of a level contains one of the same level
+        return [o.code]
     return [c for c, a in all_areas().items() if a.level == level
             and (o.code in (COUNTRY, c) or (o.level == "MK" and a.region_code == o.code)
                  or (o.level == "SK" and a.subregion_code == o.code))]

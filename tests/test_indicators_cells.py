@@ -99,6 +99,17 @@ def test_integer_key_aggregation_equals_the_string_key_group_by(panel, seed):
         pd.testing.assert_frame_equal(new, old, check_exact=True)  # same rows, same order, same bits
 
 
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(panel=wide_panels())
+def test_division_sums_without_the_all_rows_are_the_same_rows_less_all(panel):
+    c = cells.build_cells(panel)
+    full = cells.aggregate_cells(c, AREA_CODES, "division")
+    without = cells.aggregate_cells(c, AREA_CODES, "division", with_all=False)
+    assert (full["industry_code"] == "ALL").any() and not (without["industry_code"] == "ALL").any()
+    expected = full.loc[full["industry_code"] != "ALL"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(without, expected, check_exact=True)
+
+
 def test_integer_key_aggregation_of_a_table_keeps_unknown_sums():
     # KU305 div 10: one suppressed row → C is unknown in KU305, SK178 and MK17; KU832 has no exports
     t = pd.DataFrame({"area_code": ["KU305", "KU305", "KU832", "KU832", "SK178"],

@@ -426,7 +426,8 @@ def table_cells(table: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kind: str = "panel") -> pd.DataFrame:
+def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kind: str = "panel",
+                    with_all: bool = True) -> pd.DataFrame:
     """Sum municipality cells into areas × industries (+ ``ALL``) × years.
 
     Parameters
@@ -440,6 +441,8 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
         Industry level of the rows; an ``ALL`` row per area and year is added.
     kind : {"panel", "table"}
         For a table, sums over a suppressed or missing contributor become NaN (unknown).
+    with_all : bool
+        Whether to add the ``ALL`` row of each area and year (a caller that drops them need not sum them).
 
     Returns
     -------
@@ -488,7 +491,7 @@ def aggregate_cells(cells: pd.DataFrame, area_codes, level: str = "section", kin
             continue
         sub = values.loc[sel]
         a, ind, y = area[sel], ind_idx[sel], yi[sel]
-        for with_industry in (True, False):
+        for with_industry in (True, False) if with_all else (True,):
             if with_industry:
                 keep = ind >= 0
                 key = (a[keep] * n_ind + ind[keep]) * ny + y[keep]

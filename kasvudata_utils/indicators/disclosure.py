@@ -177,9 +177,9 @@ def _until_stable(flags, values, weights, row, g, member, total, has_tot, index)
     """The rounds of :func:`secondary_until_stable` for one measure (``flags`` is updated in place)."""
     n_groups = len(has_tot)
     by_group, g_start, by_row, r_start = index
-    vals = np.abs(np.asarray(values, dtype=np.float64))[row]
-    w = np.asarray(weights, dtype=np.float64)[row]
-    usable = member & (w > 0) & ~np.isnan(vals)  # may be picked once the group is risky
+    values = np.asarray(values, dtype=np.float64)
+    # a row that may be picked once a group of it is risky (as a member, not as a total)
+    usable_row = (np.asarray(weights, dtype=np.float64) > 0) & ~np.isnan(values)
     mflag = flags[row]
     n_supp = np.bincount(g[mflag & member], minlength=n_groups)
     tot_supp = np.zeros(n_groups, dtype=bool)
@@ -187,11 +187,12 @@ def _until_stable(flags, values, weights, row, g, member, total, has_tot, index)
     risky = np.flatnonzero(_risky(n_supp, tot_supp, has_tot))
     while len(risky):
         m = by_group[_ranges(g_start[risky], g_start[risky + 1])]  # memberships of risky groups
-        elig = m[usable[m] & ~flags[row[m]]]
+        rm = row[m]
+        elig = m[member[m] & usable_row[rm] & ~flags[rm]]
         new = np.zeros(len(flags), dtype=bool)
         chosen = np.zeros(n_groups, dtype=bool)
         if len(elig):
-            order = elig[np.lexsort((vals[elig], g[elig]))]
+            order = elig[np.lexsort((np.abs(values[row[elig]]), g[elig]))]
             first = np.ones(len(order), dtype=bool)
             first[1:] = g[order][1:] != g[order][:-1]
             pick = order[first]

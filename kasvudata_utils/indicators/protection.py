@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -292,22 +293,33 @@ def primary_table(cd) -> pd.DataFrame:
     """The table of :func:`protected_table` with the primary flags only (the input of :func:`protect`).
 
     Carries ``_parent_ind`` and ``_parent_area`` (the industry's and the area's parent in the table, or
-    None), from which :func:`protect` builds the relations.
+    None), from which :func:`protect` builds the relations. The section and the division sums are
+    worked out on two threads (pandas' group-by and NumPy release the GIL); the division call skips
+    the ALL rows that the section call gives.
     """
     codes = covered_areas(cd)
-    sec = _cells.aggregate_cells(cd.cells, codes, "section", cd.kind)
-    div = _cells.aggregate_cells(cd.cells, codes, "division", cd.kind)
-    div = div.loc[div["industry_code"] != industries.ALL]
-    sec = sec.assign(_ind_level=np.where(sec["industry_code"] == industries.ALL, "ALL", "section"),
-                     _parent_ind=np.where(sec["industry_code"] == industries.ALL, np.array(None), industries.ALL))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        div_job = pool.submit(_cells.aggregate_cells, cd.cells, codes, "division", cd.kind, False)
+        sec = _cells.aggregate_cells(cd.cells, codes, "section", cd.kind)
+        div = div_job.result()
+    is_all = (sec["industry_code"] == industries.ALL).to_numpy(dtype=bool)
+    sec = sec.assign(_ind_level=np.where(is_all, "ALL", "section"),
+                     _parent_ind=np.where(is_all, np.array(None), industries.ALL))
     div = div.assign(_ind_level="division",
-                     _parent_ind=div["industry_code"].map(industries.division_section_map()).astype(object))
+                     _parent_ind=pd.Series(_map_distinct(div["industry_code"], industries.division_section_map()),
+                                           index=div.index, dtype=object))
     t = pd.concat([sec, div], ignore_index=True)
     covered = set(codes)
-    parent = {c: areas.parent(c) for c in codes}
-    t["_parent_area"] = t["area_code"].astype(object).map({c: (p if p in covered else None)
-                                                           for c, p in parent.items()})
+    parents = {c: (p if p in covered else None) for c in codes for p in (areas.parent(c),)}
+    t["_parent_area"] = _map_distinct(t["area_code"], parents)
     return primary(with_measures(t), cd.kind)
+
+
+def _map_distinct(codes: pd.Series, mapping: dict) -> np.ndarray:
+    """``codes.astype(object).map(mapping)`` as an object array, looking each distinct code up once."""
+    idx, uniq = pd.factorize(codes)
+    looked_up = np.array([mapping.get(u) for u in uniq] + [None], dtype=object)
+    return looked_up[idx]  # a missing code (-1) reads the trailing None
 
 
 def ship_pattern(cd, recompute: bool = False):
