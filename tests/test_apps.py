@@ -373,6 +373,21 @@ def test_scenario_never_shows_a_confidential_export_total(monkeypatch):
     assert "million" not in app.summary.value
 
 
+def test_scenario_on_a_table_without_exports_says_no_data_not_the_confidential_symbol(monkeypatch):
+    d = make_data()
+    ind = d.indicators
+    # a business table without an exports column: the export figures are missing, not suppressed
+    mask = (ind["area_code"] == "KU009") & (ind["indicator"] == "exports_eur")
+    assert mask.any()
+    ind = ind.assign(value=ind["value"].mask(mask), suppressed=ind["suppressed"] & ~mask)
+    data = AppData(ind, d.prov, d.geojson)
+    monkeypatch.setattr(area_explorer, "_DATA", data)
+    for lang, expected in (("en", "exports no data (no data)"), ("fi", "vienti ei tietoa (ei tietoa)")):
+        app = ScenarioWorkshop(area="KU009", lang=lang, store=FakeStore())
+        assert expected in app.summary.value
+        assert ".." not in app.summary.value and "million" not in app.summary.value and "milj" not in app.summary.value
+
+
 def test_server_extension_config_for_binder(tmp_path):
     import json
 

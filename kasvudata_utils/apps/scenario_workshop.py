@@ -350,7 +350,8 @@ class ScenarioWorkshop(BaseApp):
                  firms=format_number(tot["firms_scenario"], L), firms_diff=signed(tot["firms_diff"], L),
                  exports=t("suppressed" if self.exports_confidential else "no_data", L) if self.exports_suppressed else
                  t("million_eur", L, value=format_number(tot["exports_eur_scenario"] / 1e6, L, 1)),
-                 exports_diff=".." if self.exports_suppressed else  # the tables' symbol for confidential
+                 # ".." is the tables' symbol for confidential; a table without exports has no data to change
+                 exports_diff=(".." if self.exports_confidential else t("no_data", L)) if self.exports_suppressed else
                  t("million_eur", L, value=signed(tot["exports_eur_diff"] / 1e6, L, 1)))
 
     def assumptions_html(self) -> str:
