@@ -489,3 +489,17 @@ def test_rate_limit_is_waited_out(monkeypatch):
     with pytest.raises(InputError, match="HTTP 429"):
         pxweb.PxWebClient(cache=False, session=always).metadata("13wz")
     assert len(always.calls) == 1 + pxweb.RETRIES_429
+
+
+@pytest.mark.parametrize("text, factor", [
+    ("Liikevaihto (1 000 euroa)", 1e3), ("Liikevaihto (1000 euroa)", 1e3), ("Turnover (EUR 1,000)", 1e3),
+    ("Turnover (EUR 1\u00a0000)", 1e3), ("Liikevaihto, 1.000 €", 1e3), ("tuhatta euroa", 1e3),
+    ("EUR thousand", 1e3), ("milj. euroa", 1e6), ("EUR million", 1e6),
+    ("euroa", 1.0), ("Turnover (EUR)", 1.0), ("Henkilöstö 2021", 1.0), ("Toimipaikat (lkm)", 1.0),
+])
+def test_one_unit_reader_for_the_fetch_and_the_web_export(text, factor):
+    from kasvudata_utils.data import statfin_export
+
+    assert pxweb_business.unit_factor(text) == factor
+    # the web export's turnover heading is read by the same rule: an English heading in EUR 1,000 too
+    assert statfin_export._thousands(text) == (factor == 1e3)

@@ -111,11 +111,20 @@ def discover(meta: dict, mapping: dict | None = None, contents_rules: dict = BUS
 
 
 def unit_factor(text: str) -> float:
-    """Factor to plain units from a content text: ``(1 000 euroa)`` → 1000, ``milj. euroa`` → 1e6."""
-    t = str(text).lower().replace("\u00a0", " ")
-    if re.search(r"milj|million|mn\b", t):
+    """Factor to plain units from a content text or a column heading: the one unit reader of the data layer.
+
+    ``(1 000 euroa)``, ``1000 euroa``, ``EUR 1,000``, ``Turnover (EUR 1 000)``, ``tuhatta euroa`` → 1000;
+    ``milj. euroa``, ``EUR million`` → 1e6; anything else → 1.
+
+    >>> [unit_factor(x) for x in ("Liikevaihto (1 000 euroa)", "Turnover (EUR 1,000)", "milj. euroa", "euroa")]
+    [1000.0, 1000.0, 1000000.0, 1.0]
+    """
+    t = str(text).lower().replace("\u00a0", " ").replace("\u202f", " ")
+    t = re.sub(r"(?<=\d)[ ,.](?=\d{3}\b)", "", t)  # 1 000, 1,000 and 1.000 are all 1000
+    if re.search(r"milj|million|\bmn\b", t):
         return 1e6
-    if re.search(r"1 ?000 ?(e|€|eur)|tuhat|thousand|1 ?000 ?euro", t):
+    if re.search(r"tuhat|thousand", t) or (re.search(r"(?<![\d.,])1000(?![\d])", t)
+                                           and re.search(r"eur|€|\be\b", t)):
         return 1e3
     return 1.0
 

@@ -33,6 +33,7 @@ import re
 import pandas as pd
 
 from kasvudata_utils import areas
+from kasvudata_utils.data.pxweb_business import unit_factor
 from kasvudata_utils.errors import InputError
 
 SPEC_KEYS = ("area_code", "industry_code", "year")
@@ -90,8 +91,11 @@ def _kind(name: str) -> str | None:
 
 
 def _thousands(name: str) -> bool:
-    """True when a turnover column is in EUR 1,000 (``Liikevaihto (1000 euroa)``, ``Turnover (EUR 1,000)``)."""
-    return bool(re.search(r"1[ .,]?000", str(name)))
+    """True when a turnover column is in EUR 1,000 (``Liikevaihto (1000 euroa)``, ``Turnover (EUR 1,000)``).
+
+    Read by :func:`~kasvudata_utils.data.pxweb_business.unit_factor`, as the fetch reads a table's content texts.
+    """
+    return unit_factor(name) == 1e3
 
 
 def _code(value) -> str:
