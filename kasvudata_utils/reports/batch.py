@@ -53,7 +53,7 @@ from kasvudata_utils.reports.fingerprint import (
 )
 from kasvudata_utils.reports.manifest import load_manifest, write_manifest
 from kasvudata_utils.reports.refresh import refresh_insights
-from kasvudata_utils.reports.site import SYNTHETIC_PROV, build_site
+from kasvudata_utils.reports.site import SYNTHETIC_PROV, SitePrep, build_site
 from kasvudata_utils.reports.sources import national_panel_path, resolve_panel
 from kasvudata_utils.reports.worker import (
     EXECUTION_TIMEOUT_S,
@@ -163,7 +163,7 @@ def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end
 def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = False, progress: bool = True,
              panel_path: str = "", start_timeout: int = START_TIMEOUT_S,
              execution_timeout: int = EXECUTION_TIMEOUT_S, scheduler: str = "", table_path: str = "",
-             refresh_only: list[Job] | None = None) -> dict:
+             refresh_only: list[Job] | None = None, on_finished=None, pools: list | None = None) -> dict:
     """Run the jobs (skipping up-to-date ones unless ``force``) and write the manifest.
 
     A job whose only changed input is its insights is not run: its insights section is rewritten in
@@ -175,6 +175,12 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     address such as ``tcp://10.0.0.5:8786``), as tasks on that Dask distributed cluster
     (:mod:`kasvudata_utils.reports.cluster`); either way each runs :func:`execute_job` and a failure
     stays that report's status.
+
+    ``on_finished(entry)`` is called with each run report's manifest entry as it finishes (the batch
+    works out its site meanwhile, :class:`kasvudata_utils.reports.site.SitePrep`). ``pools``: a list
+    that receives the local worker pool, shut down but not yet waited for (its workers stop their
+    kernels while the caller builds the site; the caller waits with ``pool.shutdown()``); without it
+    the pool is waited for here.
 
     Returns
     -------
@@ -212,11 +218,13 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
         if scheduler:
             results = dispatch_dask(todo, out, scheduler, start_timeout, execution_timeout)
         else:
-            results = _dispatch_local(todo, out, n_jobs, start_timeout, execution_timeout)
+            results = _dispatch_local(todo, out, n_jobs, start_timeout, execution_timeout, pools)
         bar = progress_bar(len(todo), progress)
         for job, entry in results:
             manifest["reports"][job.key] = _entry(job, entry, data_fp, old.get(job.key, {}), out)
             bar.step(job.key, entry["status"])
+            if on_finished is not None:
+                on_finished(manifest["reports"][job.key])
         bar.close()
     manifest["wall_time_s"] = round(time.perf_counter() - t0, 2)
     manifest["summary"] = summarise(manifest, [j.key for j in jobs])
@@ -284,13 +292,17 @@ def progress_bar(total: int, enabled: bool = True):
     return _TqdmProgress(total) if sys.stderr.isatty() else LineProgress(total)
 
 
-def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int, execution_timeout: int):
-    """Yield ``(job, entry)`` as the jobs finish in a pool of spawned local worker processes."""
+def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int, execution_timeout: int,
+                    pools: list | None = None):
+    """Yield ``(job, entry)`` as the jobs finish in a pool of spawned local worker processes.
+
+    With ``pools`` (a list) the pool is shut down without waiting and appended to it (:func:`run_jobs`).
+    """
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")  # no forked zmq/thread state in the workers
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx,
-                             initializer=_batch_worker) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx, initializer=_batch_worker)
+    try:
         futures = {pool.submit(execute_job, asdict(j), str(out), start_timeout, execution_timeout): j
                    for j in todo}
         for fut in as_completed(futures):
@@ -299,6 +311,12 @@ def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int,
             except Exception as exc:  # the worker process itself died
                 entry = worker_failure(exc)
             yield futures[fut], entry
+    finally:
+        if pools is None:
+            pool.shutdown(wait=True)
+        else:
+            pool.shutdown(wait=False, cancel_futures=True)
+            pools.append(pool)
 
 
 def _entry(job: Job, entry: dict, data_fp: str, prev: dict | None = None, out: Path | None = None) -> dict:
@@ -471,11 +489,17 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
     showing = [c for c in showing_areas(codes, out) if c not in codes]
     refresh_jobs = (plan_jobs(showing, lang, start_year, end_year, panel, False, table, synthetic_firm_data)
                     if showing else [])
-    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler, table_path=table,
-                        refresh_only=refresh_jobs)
-    manifest["data_source"] = data_source_entry(panel, table, synthetic_firm_data)
-    write_manifest(out, manifest)
-    build_site(out, manifest, lang, board_url or None)
+    prep, pools = SitePrep(), []
+    try:
+        manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler, table_path=table,
+                            refresh_only=refresh_jobs, on_finished=lambda e: (prep.start(out, lang), prep.add(e)),
+                            pools=pools)
+        manifest["data_source"] = data_source_entry(panel, table, synthetic_firm_data)
+        write_manifest(out, manifest)
+        build_site(out, manifest, lang, board_url or None, prep)  # while the workers stop their kernels
+    finally:
+        for pool in pools:
+            pool.shutdown(wait=True)
     return manifest
 
 
