@@ -146,6 +146,24 @@ def test_site_worked_out_ahead_gives_the_same_pages_and_never_a_replaced_reports
     assert format_number(1234.5, "fi") in row and "999" not in row
 
 
+def test_pool_stopped_without_waiting_is_still_waited_for():
+    """The batch tells its workers to stop before building the site and waits for them after it (issue 18): the
+    wait must really wait (and reap them, so their CPU time is counted), not return at once."""
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    assert pool.submit(abs, -3).result() == 3  # the worker is up
+    slow = pool.submit(time.sleep, 0.5)
+    while not slow.running():
+        time.sleep(0.01)
+    stopping = reports._Stopping(pool)  # returns at once: the worker still sleeps
+    t0 = time.perf_counter()
+    stopping.shutdown()
+    assert slow.done() and multiprocessing.active_children() == [] and time.perf_counter() - t0 > 0.1
+
+
 def test_broken_links_finds_missing_files_and_external_resources(tmp_path):
     (tmp_path / "a.html").write_text('<a href="b.html">b</a><img src="https://cdn.example/x.png">'
                                      '<a href="https://example.org">ok</a><a href="#top">ok</a>')

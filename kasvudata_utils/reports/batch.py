@@ -315,8 +315,23 @@ def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int,
         if pools is None:
             pool.shutdown(wait=True)
         else:
-            pool.shutdown(wait=False, cancel_futures=True)
-            pools.append(pool)
+            pools.append(_Stopping(pool))
+
+
+class _Stopping:
+    """A worker pool told to stop without waiting; :meth:`shutdown` waits for its workers (and reaps them).
+
+    ``ProcessPoolExecutor.shutdown(wait=False)`` forgets the thread that joins the workers, so a later
+    ``shutdown()`` would not wait: that thread is kept here (without it, the pool is waited for at once).
+    """
+
+    def __init__(self, pool: ProcessPoolExecutor):
+        self.thread = getattr(pool, "_executor_manager_thread", None)
+        pool.shutdown(wait=self.thread is None, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
 
 
 def _entry(job: Job, entry: dict, data_fp: str, prev: dict | None = None, out: Path | None = None) -> dict:
@@ -499,7 +514,7 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
         build_site(out, manifest, lang, board_url or None, prep)  # while the workers stop their kernels
     finally:
         for pool in pools:
-            pool.shutdown(wait=True)
+            pool.shutdown()
     return manifest
 
 
