@@ -164,6 +164,20 @@ def test_pool_stopped_without_waiting_is_still_waited_for():
     assert slow.done() and multiprocessing.active_children() == [] and time.perf_counter() - t0 > 0.1
 
 
+def test_batch_workers_started_ahead_are_stopped_when_the_period_is_refused(tmp_path):
+    """run_reports starts its workers before reading the panel's years (issue 18); a refused period still ends in
+    one InputError, with every worker (and its kernel) stopped."""
+    import multiprocessing
+
+    pool = reports.new_pool(2)
+    assert len(multiprocessing.active_children()) == 2  # spawned now, not at the first report
+    pool.shutdown(wait=True)
+    with pytest.raises(InputError, match="2099"):
+        reports.run_reports("KU009", n_jobs=1, out=tmp_path / "r", industry_profiles=False, start_year=2099,
+                            end_year=2100, progress=False)
+    assert multiprocessing.active_children() == []
+
+
 def test_broken_links_finds_missing_files_and_external_resources(tmp_path):
     (tmp_path / "a.html").write_text('<a href="b.html">b</a><img src="https://cdn.example/x.png">'
                                      '<a href="https://example.org">ok</a><a href="#top">ok</a>')
