@@ -103,9 +103,9 @@ def main(argv=None) -> int:
           "notebook in a warmed kernel kept and reset between notebooks)")
     floor_cpu = statistics.median(FLOOR_CPU)
     print(f"batch CPU ratio: {batch_cpu / (n * floor_cpu):.2f} (batch CPU seconds / (n_notebooks x floor CPU "
-          f"seconds), workers and kernels included: {batch_cpu:.1f} s against {n} x {floor_cpu:.2f} s; on "
-          f"{args.jobs} free cores the wall ratio is about this when the batch keeps them busy; less "
-          "sensitive to other processes' load than the wall ratio)")
+          f"seconds), workers and kernels included: {batch_cpu:.1f} s against {n} x {floor_cpu:.2f} s; less "
+          "sensitive to other processes' load than the wall ratio, and above it when the batch keeps the cores "
+          f"busy: the floor's wall time, {floor:.2f} s, holds waits its CPU seconds do not)")
     print(f"load average before / after: {' '.join(load_before)} / {' '.join(load_after)} "
           f"({os.cpu_count()} cores)")
     print(f"batch: {batch:.1f} s for {n} notebooks with --jobs {args.jobs} "
