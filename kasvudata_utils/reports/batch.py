@@ -14,6 +14,10 @@ Beyond the home region: ``--areas SSS-all`` (every municipality of Finland) or `
 beyond one machine: ``--scheduler ADDRESS`` runs each notebook as a task on a Dask distributed
 cluster (:mod:`kasvudata_utils.reports.cluster`). See docs/deploy.md.
 
+The local workers are spawned before the parent plans when every report will run, and the parent
+works out the site's map and headline figures while the reports run (:class:`~kasvudata_utils.reports.site.SitePrep`),
+so little is left for after the last report (issue 18).
+
 A failing report does not stop the others: its status and one-line error land in
 ``reports/manifest.json`` and the index. A report whose fingerprint (data files, notebook,
 package code, parameters, the area's insights) is unchanged and whose HTML exists is skipped
