@@ -537,6 +537,7 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
         write_manifest(out, manifest)
         build_site(out, manifest, lang, board_url or None, prep)  # while the workers stop their kernels
     finally:
+        prep.join()  # (already done by build_site; after an error its thread is ended here)
         if started is not None:  # an error before the jobs ran, or nothing to run: not handed to run_jobs' pools
             started.shutdown(wait=not pools, cancel_futures=True)
         for pool in pools:
