@@ -96,9 +96,10 @@ def _page(title: str, body: str, lang: str, home: bool = True) -> str:
 class SitePrep:
     """Parts of the home page worked out ahead, while a batch's reports still run (issue 18).
 
-    The batch's parent process only waits for its workers; a thread of it (:meth:`start`, once the
-    first report is back and the workers' start-up no longer needs every core) draws the map (it
-    depends on no report) and reads the headline figures of each area report as it finishes
+    The batch's parent process only waits for its workers. Once the first report is back (the
+    workers' start-up no longer needs every core) it draws the map (:meth:`start`; it depends on no
+    report; in the calling thread, so matplotlib is never used from two threads or a GUI backend from
+    a second one), and a thread of it reads the headline figures of each area report as it finishes
     (:meth:`add`), instead of all of that after the last report. A headline is used only while its
     ``indicators.csv`` is the very file it was read from (inode, size and modification time), so a
     report replaced later is read again; anything that fails here is simply done again by
@@ -114,20 +115,20 @@ class SitePrep:
         self.todo: queue.SimpleQueue = queue.SimpleQueue()
 
     def start(self, out, lang: str) -> None:
-        """Draw the map of ``lang`` in a daemon thread, then read the headlines of the reports :meth:`add` gives."""
+        """Draw the map of ``lang`` now, then read the headlines of the reports :meth:`add` gives in a daemon thread."""
         import threading
 
         if self.thread is None:
-            self.thread = threading.Thread(target=self._work, args=(Path(out), lang), daemon=True)
+            with contextlib.suppress(Exception):  # build_site draws it again and reports any error itself
+                _map_drawing(lang, self)
+            self.thread = threading.Thread(target=self._work, args=(Path(out),), daemon=True)
             self.thread.start()
 
     def add(self, entry: dict) -> None:
         """A finished report's manifest entry: its headline figures are read in the thread."""
         self.todo.put(entry)
 
-    def _work(self, out: Path, lang: str) -> None:
-        with contextlib.suppress(Exception):  # build_site draws it again and reports any error itself
-            _map_drawing(lang, self)
+    def _work(self, out: Path) -> None:
         while (e := self.todo.get()) is not None:
             if e.get("kind") == "area":
                 with contextlib.suppress(Exception):  # likewise
