@@ -157,3 +157,19 @@ def test_worker_skips_the_slow_unused_iri_grammar_and_still_reads_and_writes_not
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "True"]  # nbformat's validator was used, without the grammar
     assert _outputs(tmp_path / "out.ipynb") == [(1, "42\n")]
+
+
+def test_reused_kernel_keeps_one_client_for_its_reports(tmp_path, reuse):
+    """papermill gets the kernel's one kept client (started and checked once), and every report still runs in full."""
+    nb = _notebook(tmp_path / "a.ipynb", "x = 6 * 7", "print(x)")
+    clients = []
+    for i in range(3):
+        folder = tmp_path / f"r{i}"
+        folder.mkdir()
+        kernels.execute_notebook(nb, folder / "out.ipynb", cwd=folder)
+        assert _outputs(folder / "out.ipynb") == [(1, ""), (2, "42\n")]
+        kept = kernels._state["current"]
+        clients.append(kept.km.client())
+    assert clients[0] is clients[1] is clients[2] and clients[0].channels_running
+    kernels.disable()  # the kernel's shutdown stops its kept client too
+    assert not clients[0].channels_running

@@ -85,14 +85,14 @@ def test_summary_counts_and_line():
     assert line.startswith("3 reports: 2 ok (1 up to date), 1 failed: C") and "KU999" in line
 
 
-def test_site_from_manifest_links_resolve_and_failed_status_shown(tmp_path, monkeypatch):
+def _site_folder(tmp_path, monkeypatch, personnel=1234.5):
     monkeypatch.setenv("KASVUDATA_INSIGHTS_DB", str(tmp_path / "none.sqlite"))
-    (tmp_path / "KU009" / "tables").mkdir(parents=True)
+    (tmp_path / "KU009" / "tables").mkdir(parents=True, exist_ok=True)
     (tmp_path / "KU009" / "report.ipynb").write_text("x")
     (tmp_path / "KU009" / "report.html").write_text('<section id="insights">x</section>')  # the #insights target
     ind = pd.DataFrame({"area_code": ["KU009"] * 3, "reference_code": ["MK17"] * 3,
                         "indicator": ["personnel", "personnel_growth_pct", "birth_rate_pct"],
-                        "industry_code": ["ALL"] * 3, "year": [2023] * 3, "value": [1234.5, None, 9.25],
+                        "industry_code": ["ALL"] * 3, "year": [2023] * 3, "value": [personnel, None, 9.25],
                         "suppressed": [False, True, False], "note": [""] * 3})
     ind.to_csv(tmp_path / "KU009" / "tables" / "indicators.csv", index=False)
     m = {"data_fingerprint": "abc123", "package_version": "0.1.0", "summary": {"ok": 1, "total": 2},
@@ -102,6 +102,11 @@ def test_site_from_manifest_links_resolve_and_failed_status_shown(tmp_path, monk
                      "KU999": {"kind": "area", "name": "KU999", "status": "failed", "html": "KU999/report.html",
                                "notebook": "KU999/report.ipynb", "tables": [], "error": "InputError: unknown area",
                                "parameters": {"area": "KU999"}}}}
+    return m
+
+
+def test_site_from_manifest_links_resolve_and_failed_status_shown(tmp_path, monkeypatch):
+    m = _site_folder(tmp_path, monkeypatch)
     build_site(tmp_path, m, "fi")
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert broken_links(tmp_path) == []
@@ -112,6 +117,65 @@ def test_site_from_manifest_links_resolve_and_failed_status_shown(tmp_path, monk
     # personnel 1234.5 → 1 234 (Finnish, no decimals); suppressed growth → ".." (StatFin); 9.25 → 9,2 (half-even)
     assert format_number(1234.5, "fi") in row and "<td>..</td>" in row and "<td>9,2</td>" in row
     assert 'href="KU999/report.html"' not in index  # no link to a report that failed
+
+
+def test_site_worked_out_ahead_gives_the_same_pages_and_never_a_replaced_reports_figures(tmp_path, monkeypatch):
+    """SitePrep (the batch's map and headlines read while reports still run): the same index and map, byte for
+    byte; a report replaced after its headline was read ahead is read again."""
+    from kasvudata_utils.reports.site import SitePrep
+
+    def pages(folder):
+        index = (folder / "index.html").read_text(encoding="utf-8")
+        return re.sub(r"Tuotettu [^·]*·", "", index), (folder / "map.png").read_bytes()
+
+    plain, ahead = tmp_path / "plain", tmp_path / "ahead"
+    m = _site_folder(plain, monkeypatch)
+    build_site(plain, m, "fi")
+    _site_folder(ahead, monkeypatch, personnel=999.0)  # an earlier report of KU009 …
+    prep = SitePrep()
+    prep.start(ahead, "fi")
+    for e in m["reports"].values():
+        prep.add(e)
+    prep.join()
+    assert len(prep.headlines) == 1 and prep.maps["fi"] is not None  # read ahead: the 999 report and the map
+    (ahead / "KU009" / "tables" / "indicators.csv").unlink()
+    _site_folder(ahead, monkeypatch)  # … replaced by the new one (1234.5) before the site is built
+    build_site(ahead, m, "fi", prep=prep)
+    assert pages(ahead) == pages(plain)
+    row = re.search(r"<tr><td>Alavieska</td>.*?</tr>", pages(ahead)[0]).group(0)
+    assert format_number(1234.5, "fi") in row and "999" not in row
+
+
+def test_pool_stopped_without_waiting_is_still_waited_for():
+    """The batch tells its workers to stop before building the site and waits for them after it (issue 18): the
+    wait must really wait (and reap them, so their CPU time is counted), not return at once."""
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    assert pool.submit(abs, -3).result() == 3  # the worker is up
+    slow = pool.submit(time.sleep, 0.5)
+    while not slow.running():
+        time.sleep(0.01)
+    stopping = reports._Stopping(pool)  # returns at once: the worker still sleeps
+    t0 = time.perf_counter()
+    stopping.shutdown()
+    assert slow.done() and multiprocessing.active_children() == [] and time.perf_counter() - t0 > 0.1
+
+
+def test_batch_workers_started_ahead_are_stopped_when_the_period_is_refused(tmp_path):
+    """run_reports starts its workers before reading the panel's years (issue 18); a refused period still ends in
+    one InputError, with every worker (and its kernel) stopped."""
+    import multiprocessing
+
+    pool = reports.new_pool(2)
+    assert len(multiprocessing.active_children()) == 2  # spawned now, not at the first report
+    pool.shutdown(wait=True)
+    with pytest.raises(InputError, match="2099"):
+        reports.run_reports("KU009", n_jobs=1, out=tmp_path / "r", industry_profiles=False, start_year=2099,
+                            end_year=2100, progress=False)
+    assert multiprocessing.active_children() == []
 
 
 def test_broken_links_finds_missing_files_and_external_resources(tmp_path):

@@ -14,6 +14,10 @@ Beyond the home region: ``--areas SSS-all`` (every municipality of Finland) or `
 beyond one machine: ``--scheduler ADDRESS`` runs each notebook as a task on a Dask distributed
 cluster (:mod:`kasvudata_utils.reports.cluster`). See docs/deploy.md.
 
+The local workers are spawned before the parent plans when every report will run, and the parent
+works out the site's map and headline figures while the reports run (:class:`~kasvudata_utils.reports.site.SitePrep`),
+so little is left for after the last report (issue 18).
+
 A failing report does not stop the others: its status and one-line error land in
 ``reports/manifest.json`` and the index. A report whose fingerprint (data files, notebook,
 package code, parameters, the area's insights) is unchanged and whose HTML exists is skipped
@@ -53,7 +57,7 @@ from kasvudata_utils.reports.fingerprint import (
 )
 from kasvudata_utils.reports.manifest import load_manifest, write_manifest
 from kasvudata_utils.reports.refresh import refresh_insights
-from kasvudata_utils.reports.site import SYNTHETIC_PROV, build_site
+from kasvudata_utils.reports.site import SYNTHETIC_PROV, SitePrep, build_site
 from kasvudata_utils.reports.sources import national_panel_path, resolve_panel
 from kasvudata_utils.reports.worker import (
     EXECUTION_TIMEOUT_S,
@@ -163,7 +167,8 @@ def plan_jobs(area_codes, lang: str = "fi", start_year: int = DEFAULT_START, end
 def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = False, progress: bool = True,
              panel_path: str = "", start_timeout: int = START_TIMEOUT_S,
              execution_timeout: int = EXECUTION_TIMEOUT_S, scheduler: str = "", table_path: str = "",
-             refresh_only: list[Job] | None = None) -> dict:
+             refresh_only: list[Job] | None = None, on_finished=None, pools: list | None = None,
+             pool: ProcessPoolExecutor | None = None) -> dict:
     """Run the jobs (skipping up-to-date ones unless ``force``) and write the manifest.
 
     A job whose only changed input is its insights is not run: its insights section is rewritten in
@@ -175,6 +180,13 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
     address such as ``tcp://10.0.0.5:8786``), as tasks on that Dask distributed cluster
     (:mod:`kasvudata_utils.reports.cluster`); either way each runs :func:`execute_job` and a failure
     stays that report's status.
+
+    ``on_finished(entry)`` is called with each run report's manifest entry as it finishes (the batch
+    works out its site meanwhile, :class:`kasvudata_utils.reports.site.SitePrep`). ``pools``: a list
+    that receives the local worker pool, shut down but not yet waited for (its workers stop their
+    kernels while the caller builds the site; the caller waits with ``pool.shutdown()``); without it
+    the pool is waited for here. ``pool``: local workers already started (:func:`new_pool`), used
+    instead of new ones and then shut down like them; the caller shuts it down when no job ran.
 
     Returns
     -------
@@ -212,11 +224,13 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
         if scheduler:
             results = dispatch_dask(todo, out, scheduler, start_timeout, execution_timeout)
         else:
-            results = _dispatch_local(todo, out, n_jobs, start_timeout, execution_timeout)
+            results = _dispatch_local(todo, out, n_jobs, start_timeout, execution_timeout, pools, pool)
         bar = progress_bar(len(todo), progress)
         for job, entry in results:
             manifest["reports"][job.key] = _entry(job, entry, data_fp, old.get(job.key, {}), out)
             bar.step(job.key, entry["status"])
+            if on_finished is not None:
+                on_finished(manifest["reports"][job.key])
         bar.close()
     manifest["wall_time_s"] = round(time.perf_counter() - t0, 2)
     manifest["summary"] = summarise(manifest, [j.key for j in jobs])
@@ -284,13 +298,30 @@ def progress_bar(total: int, enabled: bool = True):
     return _TqdmProgress(total) if sys.stderr.isatty() else LineProgress(total)
 
 
-def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int, execution_timeout: int):
-    """Yield ``(job, entry)`` as the jobs finish in a pool of spawned local worker processes."""
+def new_pool(n_workers: int) -> ProcessPoolExecutor:
+    """A pool of ``n_workers`` spawned batch worker processes, started now (each starting its first kernel).
+
+    :func:`run_reports` starts it before its own planning (reading the panel's years, fingerprints) when
+    every report will run, so the workers' and kernels' start-up overlaps it.
+    """
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")  # no forked zmq/thread state in the workers
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=ctx,
-                             initializer=_batch_worker) as pool:
+    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=_batch_worker)
+    for _ in range(n_workers):  # the executor spawns a worker per submitted call while none is idle
+        pool.submit(os.getpid)
+    return pool
+
+
+def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int, execution_timeout: int,
+                    pools: list | None = None, pool: ProcessPoolExecutor | None = None):
+    """Yield ``(job, entry)`` as the jobs finish in a pool of spawned local worker processes.
+
+    ``pool``: one already started (:func:`new_pool`), else a new one. With ``pools`` (a list) the pool is
+    shut down without waiting and appended to it (:func:`run_jobs`).
+    """
+    pool = pool or new_pool(min(n_jobs, len(todo)))
+    try:
         futures = {pool.submit(execute_job, asdict(j), str(out), start_timeout, execution_timeout): j
                    for j in todo}
         for fut in as_completed(futures):
@@ -299,6 +330,27 @@ def _dispatch_local(todo: list[Job], out: Path, n_jobs: int, start_timeout: int,
             except Exception as exc:  # the worker process itself died
                 entry = worker_failure(exc)
             yield futures[fut], entry
+    finally:
+        if pools is None:
+            pool.shutdown(wait=True)
+        else:
+            pools.append(_Stopping(pool))
+
+
+class _Stopping:
+    """A worker pool told to stop without waiting; :meth:`shutdown` waits for its workers (and reaps them).
+
+    ``ProcessPoolExecutor.shutdown(wait=False)`` forgets the thread that joins the workers, so a later
+    ``shutdown()`` would not wait: that thread is kept here (without it, the pool is waited for at once).
+    """
+
+    def __init__(self, pool: ProcessPoolExecutor):
+        self.thread = getattr(pool, "_executor_manager_thread", None)
+        pool.shutdown(wait=self.thread is None, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
 
 
 def _entry(job: Job, entry: dict, data_fp: str, prev: dict | None = None, out: Path | None = None) -> dict:
@@ -455,27 +507,41 @@ def run_reports(area_spec="all", n_jobs=None, out="reports", lang="fi", force=Fa
         raise InputError("--synthetic-firm-data: expected --table FILE or --data statfin without --panel (a firm "
                          "panel already gives firm-level figures)")
     codes = parse_areas(area_spec)
-    if table and not panel:  # the table's years, not the embedded panel's
-        start_year, end_year = table_period(table, start_year, end_year)
-    else:
-        start_year = DEFAULT_START if start_year is None else start_year
-        end_year = DEFAULT_END if end_year is None else end_year
-        check_panel_years(panel, start_year, end_year)
     # custom areas (KU009+KU977) count too; a code that is no area at all fails in its own report, not here
     outside = [c for c in codes if (c in areas.all_areas() or areas.is_custom(c))
                and not areas.contains(areas.HOME_REGION, c)]
     if outside and not panel and not table:
         raise InputError(f"--areas {area_spec!r} includes {outside[0]} outside Northern Ostrobothnia: expected "
                          "--data national (or --panel with your own panel), the embedded panel covers MK17 only")
-    jobs = plan_jobs(codes, lang, start_year, end_year, panel, industry_profiles, table, synthetic_firm_data)
-    showing = [c for c in showing_areas(codes, out) if c not in codes]
-    refresh_jobs = (plan_jobs(showing, lang, start_year, end_year, panel, False, table, synthetic_firm_data)
-                    if showing else [])
-    manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler, table_path=table,
-                        refresh_only=refresh_jobs)
-    manifest["data_source"] = data_source_entry(panel, table, synthetic_firm_data)
-    write_manifest(out, manifest)
-    build_site(out, manifest, lang, board_url or None)
+    started = None  # local workers started ahead, while this process plans (when every report will run)
+    if not scheduler and (force or not load_manifest(out).get("reports")):
+        n_sections = 0 if not industry_profiles else len(industries.BUSINESS_SECTIONS if industry_profiles is True
+                                                         else industry_profiles)
+        started = new_pool(min(max(1, int(n_jobs or os.cpu_count() or 1)), len(codes) + n_sections))
+    prep, pools = SitePrep(), []
+    try:
+        if table and not panel:  # the table's years, not the embedded panel's
+            start_year, end_year = table_period(table, start_year, end_year)
+        else:
+            start_year = DEFAULT_START if start_year is None else start_year
+            end_year = DEFAULT_END if end_year is None else end_year
+            check_panel_years(panel, start_year, end_year)
+        jobs = plan_jobs(codes, lang, start_year, end_year, panel, industry_profiles, table, synthetic_firm_data)
+        showing = [c for c in showing_areas(codes, out) if c not in codes]
+        refresh_jobs = (plan_jobs(showing, lang, start_year, end_year, panel, False, table, synthetic_firm_data)
+                        if showing else [])
+        manifest = run_jobs(jobs, out, n_jobs, force, progress, panel, scheduler=scheduler, table_path=table,
+                            refresh_only=refresh_jobs, on_finished=lambda e: (prep.start(out, lang), prep.add(e)),
+                            pools=pools, pool=started)
+        manifest["data_source"] = data_source_entry(panel, table, synthetic_firm_data)
+        write_manifest(out, manifest)
+        build_site(out, manifest, lang, board_url or None, prep)  # while the workers stop their kernels
+    finally:
+        prep.join()  # (already done by build_site; after an error its thread is ended here)
+        if started is not None:  # an error before the jobs ran, or nothing to run: not handed to run_jobs' pools
+            started.shutdown(wait=not pools, cancel_futures=True)
+        for pool in pools:
+            pool.shutdown()
     return manifest
 
 

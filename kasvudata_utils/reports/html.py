@@ -38,10 +38,10 @@ def site_css() -> str:
 
 
 def _clean(nb):
-    """A copy without notebook-only cells, stderr streams and error outputs (never shown to readers)."""
-    import copy
+    """``nb`` without notebook-only cells, stderr streams and error outputs (never shown to readers), in place.
 
-    nb = copy.deepcopy(nb)
+    (:func:`export_html` owns the notebook it read; the exporter works on its own copy anyway.)
+    """
     nb.cells = [c for c in nb.cells if NOTEBOOK_ONLY_TAG not in c.get("metadata", {}).get("tags", [])]
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
@@ -230,6 +230,9 @@ def _new_exporter(lang: str):
 
     config = Config()
     config.CSSHTMLHeaderPreprocessor.enabled = False  # code highlighting CSS: the page shows no code
+    # the notebook is validated once after the preprocessors, not after each of them (≈ 12 schema validations
+    # of the executed notebook per page); only when and how often it is checked changes, never the page
+    config.HTMLExporter.optimistic_validation = True
     return HTMLExporter(config=config, template_name="kasvudata", extra_template_basedirs=[str(TEMPLATE_ROOT)],
                         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                         language_code=lang)

@@ -64,19 +64,61 @@ def _socket_dir() -> str:
     return _state["sockets"]
 
 
+def _kept_client_manager_class():
+    """jupyter_client's ``AsyncKernelManager`` (what nbclient drives) whose ``client()`` is one kept client.
+
+    papermill (nbclient) asks the manager for a new client for every notebook and waits until it is
+    ready: a kernel-info request, then a message on the freshly subscribed IOPub channel, which
+    usually misses the reply's status messages (a new subscription takes a moment to reach the
+    kernel) and waits 0.2 s for them before asking again; ≈ 0.2 s of idle wall time per report. The
+    kept client is started and checked once, by the first report's nbclient, and every later report
+    of the same kernel uses it as it is: nbclient neither stops a client of a manager it was given
+    nor reads a message that answers another request (each is matched by its parent's id), so the
+    notebooks are executed exactly as with a new client.
+    """
+    if "manager_class" not in _state:
+        from jupyter_client import AsyncKernelManager
+        from jupyter_client.asynchronous import AsyncKernelClient
+
+        class KeptClient(AsyncKernelClient):
+            """A client whose channels are started, and readiness checked, once for all its reports."""
+
+            ready = False
+
+            def start_channels(self, *args, **kwargs) -> None:
+                if not self.channels_running:
+                    super().start_channels(*args, **kwargs)
+
+            async def wait_for_ready(self, timeout=None) -> None:  # type: ignore[override]
+                if not self.ready:
+                    await AsyncKernelClient.wait_for_ready(self, timeout)
+                    self.ready = True
+
+        class KeptClientManager(AsyncKernelManager):
+            kept_client = None
+
+            def client(self, **kwargs):
+                kc = self.kept_client
+                if kc is None or not kc.channels_running:  # stopped by nbclient after a failed start
+                    self.client_factory = KeptClient
+                    kc = self.kept_client = super().client(**kwargs)
+                return kc
+
+        _state["manager_class"] = KeptClientManager
+    return _state["manager_class"]
+
+
 class WarmKernel:
     """A started kernel (``km``) with the warm-up import request already queued on its shell channel."""
 
     def __init__(self, kernel_name: str = "python3", warm_code: str = WARM_CODE):
         import asyncio
 
-        from jupyter_client import AsyncKernelManager  # what nbclient drives (its default manager class)
-
         # Unix sockets in this process's own folder, not TCP ports: a port chosen for a kernel can be taken
         # before the kernel binds it ("Address already in use") when both workers start kernels at once,
         # and that kernel never answers (the workshop server's kernels had the same race)
-        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                     ip=os.path.join(_socket_dir(), f"k{next(_serial)}"))
+        self.km = _kept_client_manager_class()(kernel_name=kernel_name, transport="ipc",
+                                               ip=os.path.join(_socket_dir(), f"k{next(_serial)}"))
         asyncio.run(self.km.start_kernel(cwd=os.getcwd()))  # launches the process; does not wait for it
         self.warm_code = warm_code
         self.error = None
@@ -178,10 +220,12 @@ class WarmKernel:
             finally:
                 await self.km.cleanup_resources()
 
-        if self._kc is not None:
-            with contextlib.suppress(Exception):
-                self._kc.stop_channels()
-            self._kc = None
+        for kc in (self._kc, getattr(self.km, "kept_client", None)):
+            if kc is not None:
+                with contextlib.suppress(Exception):
+                    kc.stop_channels()
+        self._kc = None
+        self.km.kept_client = None
         with contextlib.suppress(Exception):  # a kernel already gone needs no stopping
             asyncio.run(stop())
 

@@ -16,6 +16,7 @@ language is not published (``kd-lang-none``, its tooltip says how: ``--lang fi,e
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -92,33 +93,107 @@ def _page(title: str, body: str, lang: str, home: bool = True) -> str:
             f'<main>{body}</main></body></html>\n')
 
 
-def _headline(out: Path, entry: dict) -> dict:
+class SitePrep:
+    """Parts of the home page worked out ahead, while a batch's reports still run (issue 18).
+
+    The batch's parent process only waits for its workers. Once the first report is back (the
+    workers' start-up no longer needs every core) it draws the map (:meth:`start`; it depends on no
+    report; in the calling thread, so matplotlib is never used from two threads or a GUI backend from
+    a second one), and a thread of it reads the headline figures of each area report as it finishes
+    (:meth:`add`), instead of all of that after the last report. A headline is used only while its
+    ``indicators.csv`` is the very file it was read from (inode, size and modification time), so a
+    report replaced later is read again; anything that fails here is simply done again by
+    :func:`build_site`, which gives the same pages either way.
+    """
+
+    def __init__(self):
+        import queue
+
+        self.maps: dict = {}  # lang → (features, outlines, width, height, PNG bytes), or None without geometries
+        self.headlines: dict = {}  # (indicators.csv, its signature, area) → headline figures
+        self.thread = None
+        self.todo: queue.SimpleQueue = queue.SimpleQueue()
+
+    def start(self, out, lang: str) -> None:
+        """Draw the map of ``lang`` now, then read the headlines of the reports :meth:`add` gives in a daemon thread."""
+        import threading
+
+        if self.thread is None:
+            with contextlib.suppress(Exception):  # build_site draws it again and reports any error itself
+                _map_drawing(lang, self)
+            self.thread = threading.Thread(target=self._work, args=(Path(out),), daemon=True)
+            self.thread.start()
+
+    def add(self, entry: dict) -> None:
+        """A finished report's manifest entry: its headline figures are read in the thread."""
+        self.todo.put(entry)
+
+    def _work(self, out: Path) -> None:
+        while (e := self.todo.get()) is not None:
+            if e.get("kind") == "area":
+                with contextlib.suppress(Exception):  # likewise
+                    _headline(out, e, self)
+
+    def join(self) -> None:
+        """Let the thread finish the entries given so far and wait for it."""
+        if self.thread is not None:
+            self.todo.put(None)
+            self.thread.join()
+            self.thread = None
+
+
+def _signature(p: Path) -> tuple:
+    st = p.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _headline(out: Path, entry: dict, prep: SitePrep | None = None) -> dict:
     """Headline figures of one area report from its saved, disclosed indicator table."""
     import pandas as pd
-
 
     p = out / Path(entry.get("html", "")).parent / "tables" / "indicators.csv"
     if not _has_report(entry) or not p.exists():
         return {}
+    key = (str(p), _signature(p), entry["parameters"]["area"])
+    if prep is not None and key in prep.headlines:
+        return prep.headlines[key]
     ind = pd.read_csv(p, dtype={"area_code": str, "industry_code": str, "reference_code": str})
-    return headline_figures(ind, entry["parameters"]["area"])
+    figures = headline_figures(ind, entry["parameters"]["area"])
+    if prep is not None:
+        prep.headlines[key] = figures
+    return figures
 
 
-def _map_png(out: Path, lang: str, reps: dict | None = None) -> str | None:
+def _map_drawing(lang: str, prep: SitePrep | None = None):
+    """The site map of ``lang``: features, pixel outlines, width, height and PNG bytes; None without geometries."""
+    if prep is not None and lang in prep.maps:
+        return prep.maps[lang]
+    try:
+        feats = load_web_geojson("KU")["features"]
+    except (ImportError, DataError):
+        drawing = None
+    else:
+        fig = area_map(feats, title=t("site_map_title", lang), prov=provenance.make("real"), lang=lang,
+                       colour_by="subregion")
+        spots = map_hotspots(fig, feats)
+        width, height = (round(v * fig.dpi) for v in fig.get_size_inches())
+        drawing = (feats, spots, width, height, figure_png(fig))
+    if prep is not None:
+        prep.maps[lang] = drawing
+    return drawing
+
+
+def _map_png(out: Path, lang: str, reps: dict | None = None, prep: SitePrep | None = None) -> str | None:
     """Write ``map.png`` (sub-regions of Northern Ostrobothnia) and return the page's clickable map.
 
     Each municipality is an ``<area>`` of an HTML image map linking to its own report, else to its
     sub-region's (only reports that exist are linked); None when the geometries are missing.
     """
-    try:
-        feats = load_web_geojson("KU")["features"]
-    except (ImportError, DataError):
+    drawing = _map_drawing(lang, prep)
+    if drawing is None:
         return None
-    fig = area_map(feats, title=t("site_map_title", lang), prov=provenance.make("real"), lang=lang,
-                   colour_by="subregion")
-    spots = map_hotspots(fig, feats)
-    width, height = (round(v * fig.dpi) for v in fig.get_size_inches())
-    atomic_write_bytes(out / "map.png", figure_png(fig))
+    feats, spots, width, height, png = drawing
+    atomic_write_bytes(out / "map.png", png)
     reps = reps or {}
     areas_html = []
     for f in feats:
@@ -136,11 +211,14 @@ def _map_png(out: Path, lang: str, reps: dict | None = None) -> str | None:
             f'class="kd-index-map"><map name="kd-area-map" id="kd-area-map">{"".join(areas_html)}</map>')
 
 
-def build_index(out, manifest: dict, lang: str = "fi") -> Path:
-    """Write ``index.html``: map, table of areas (status, three headline figures, links), sources."""
+def build_index(out, manifest: dict, lang: str = "fi", prep: SitePrep | None = None) -> Path:
+    """Write ``index.html``: map, table of areas (status, three headline figures, links), sources.
+
+    ``prep``: the map and headlines already worked out (:class:`SitePrep`); the page is the same without.
+    """
     out = Path(out)
     reps = manifest.get("reports", {})
-    map_html = _map_png(out, lang, reps)
+    map_html = _map_png(out, lang, reps, prep)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<h1>{esc(t('site_title', lang))}</h1>", f"<p>{esc(t('site_intro', lang))}</p>",
              _site_badge(reps, lang, manifest.get("data_source")),
@@ -157,7 +235,7 @@ def build_index(out, manifest: dict, lang: str = "fi") -> Path:
     area_keys = sorted((k for k, e in reps.items() if e.get("kind") == "area"), key=lambda k: (order.get(k, 999), k))
     for key in area_keys:
         e = reps[key]
-        hl = _headline(out, e)
+        hl = _headline(out, e, prep)
         cells = [esc(e.get("name") or key), esc(key)]
         for name, dec in HEADLINE:
             v, _y = hl.get(name, (None, None))
@@ -318,11 +396,13 @@ def build_researchers_page(out, manifest: dict, lang: str = "fi") -> Path:
     return atomic_write_text(out / "researchers.html", _page(t("researchers_title", lang), body, lang))
 
 
-def build_site(out, manifest: dict, lang: str = "fi", board: str | None = None) -> Path:
+def build_site(out, manifest: dict, lang: str = "fi", board: str | None = None,
+               prep: SitePrep | None = None) -> Path:
     """Write the manifest, the stylesheet, ``index.html``, ``insights.html`` and ``researchers.html``.
 
     ``style.css`` stays the site's one stylesheet as a file (for other pages and tools); the pages
     inline it. Language switches are then (re)linked across the whole site (:func:`link_languages`).
+    ``prep``: parts of the home page worked out ahead by the batch (:class:`SitePrep`).
     """
     out = Path(out)
     if not out.exists():
@@ -331,7 +411,9 @@ def build_site(out, manifest: dict, lang: str = "fi", board: str | None = None) 
     atomic_write_text(out / "style.css", site_css())
     build_insights_page(out, lang, board)
     build_researchers_page(out, manifest, lang)
-    index = build_index(out, manifest, lang)
+    if prep is not None:
+        prep.join()
+    index = build_index(out, manifest, lang, prep)
     link_languages(site_root(out))
     return index
 
