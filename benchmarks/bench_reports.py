@@ -106,7 +106,8 @@ def main(argv=None) -> int:
     print(f"batch ratio: {ratio:.2f} (goal <= 1.5; batch / (n_notebooks x floor / jobs), floor = plain papermill "
           "with a fresh kernel, interleaved)")
     print(f"batch ratio against the batch's own kernels: {ratio_warm:.2f} (floor {floor_warm:.2f} s: the trivial "
-          "notebook in a warmed kernel kept and reset between notebooks)")
+          "notebook in a warmed kernel kept and reset between notebooks; that floor is a few hundredths of a second "
+          "since a kept kernel keeps its client, so this ratio says little)")
     floor_cpu = statistics.median(FLOOR_CPU)
     print(f"batch CPU ratio: {batch_cpu / (n * floor_cpu):.2f} (batch CPU seconds / (n_notebooks x floor CPU "
           f"seconds), workers and kernels included: {batch_cpu:.1f} s against {n} x {floor_cpu:.2f} s; less "

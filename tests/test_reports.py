@@ -164,6 +164,32 @@ def test_pool_stopped_without_waiting_is_still_waited_for():
     assert slow.done() and multiprocessing.active_children() == [] and time.perf_counter() - t0 > 0.1
 
 
+def test_an_error_while_reports_come_back_shuts_the_workers_down_at_once(tmp_path, monkeypatch):
+    """run_jobs closes the stream of finished reports when its own loop fails (or Ctrl-C), so the local pool's
+    shutdown runs then; before, it waited for the generator to be collected, held by the traceback."""
+    from kasvudata_utils.reports import batch
+
+    closed = []
+
+    def finished_reports(todo, *args):
+        try:
+            for job in todo:
+                yield job, {"status": "ok"}
+        finally:
+            closed.append(True)  # where _dispatch_local shuts its pool down
+
+    monkeypatch.setattr(batch, "_dispatch_local", finished_reports)
+    monkeypatch.setattr(batch, "_entry", lambda job, entry, *args: dict(entry))
+
+    def site_prep_fails(entry):
+        raise RuntimeError("site prep failed")
+
+    jobs = reports.plan_jobs(["KU009", "KU071"], "fi", industry_profiles=False)
+    with pytest.raises(RuntimeError, match="site prep failed") as err:
+        reports.run_jobs(jobs, tmp_path / "r", n_jobs=1, progress=False, on_finished=site_prep_fails)
+    assert err.value is not None and closed == [True]  # closed while the traceback still holds the loop's frame
+
+
 def test_batch_workers_started_ahead_are_stopped_when_the_period_is_refused(tmp_path):
     """run_reports starts its workers before reading the panel's years (issue 18); a refused period still ends in
     one InputError, with every worker (and its kernel) stopped."""

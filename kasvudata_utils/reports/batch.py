@@ -31,6 +31,7 @@ Layout written (``out`` defaults to ``reports/``)::
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -226,11 +227,13 @@ def run_jobs(jobs: list[Job], out, n_jobs: int | None = None, force: bool = Fals
         else:
             results = _dispatch_local(todo, out, n_jobs, start_timeout, execution_timeout, pools, pool)
         bar = progress_bar(len(todo), progress)
-        for job, entry in results:
-            manifest["reports"][job.key] = _entry(job, entry, data_fp, old.get(job.key, {}), out)
-            bar.step(job.key, entry["status"])
-            if on_finished is not None:
-                on_finished(manifest["reports"][job.key])
+        # closed at once on an error or Ctrl-C here, so the local pool is shut down then, not when collected
+        with contextlib.closing(results):
+            for job, entry in results:
+                manifest["reports"][job.key] = _entry(job, entry, data_fp, old.get(job.key, {}), out)
+                bar.step(job.key, entry["status"])
+                if on_finished is not None:
+                    on_finished(manifest["reports"][job.key])
         bar.close()
     manifest["wall_time_s"] = round(time.perf_counter() - t0, 2)
     manifest["summary"] = summarise(manifest, [j.key for j in jobs])
