@@ -155,12 +155,16 @@ def test_exact_rule_of_all_measures_at_once_equals_each_measure_by_repeated_pass
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(min_value=0, max_value=2**31 - 1))
-def test_secondary_of_many_measures_equals_each_measure_alone(seed):
+@given(st.integers(min_value=0, max_value=2**31 - 1), st.booleans())
+def test_secondary_of_many_measures_equals_each_measure_alone(seed, threads):
     import numpy as np
     from test_disclosure import _secondary_by_rounds, random_groups
 
     from kasvudata_utils.indicators import disclosure
+
+    # threads: the measures two at a time, as on a national table (PARALLEL_MEMBERSHIPS memberships or more)
+    limit = disclosure.PARALLEL_MEMBERSHIPS
+    disclosure.PARALLEL_MEMBERSHIPS = 0 if threads else limit
 
     # random overlapping groups (one total each); three measures with their own flags, values, weights
     rng = np.random.default_rng(seed)
@@ -171,7 +175,10 @@ def test_secondary_of_many_measures_equals_each_measure_alone(seed):
         values = rng.integers(0, 5, n).astype(float)
         values[rng.random(n) < 0.05] = np.nan
         measures.append((rng.random(n) < 0.15, values, rng.integers(0, 3, n).astype(float)))
-    got = disclosure.secondary_until_stable_many(measures, row, gid, tot)
+    try:
+        got = disclosure.secondary_until_stable_many(measures, row, gid, tot)
+    finally:
+        disclosure.PARALLEL_MEMBERSHIPS = limit
     for (flags, values, weights), g in zip(measures, got, strict=True):
         assert g.tolist() == _secondary_by_rounds(flags, values, weights, row, gid, tot).tolist()
 

@@ -152,7 +152,7 @@ def test_hand_worked_aggregate_and_primary_flags_of_the_toy_panel(toy_panel):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(panel=wide_panels())
-def test_cells_with_the_codes_hashed_on_a_second_thread_equal_the_serial_count(panel):
+def test_cells_with_the_codes_hashed_and_the_columns_counted_on_two_threads_equal_the_serial_count(panel):
     saved = cells.PARALLEL_ROWS
     try:
         cells.PARALLEL_ROWS = 10**12

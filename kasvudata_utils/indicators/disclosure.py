@@ -33,6 +33,7 @@ suppressed.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,9 @@ THRESHOLD = 3  # fewer firms than this: suppressed
 DOMINANCE = 0.80  # largest firm's share of the cell total above this: suppressed
 ENV_SWITCH = "KASVUDATA_DISCLOSURE"
 NOT_FOR_PUBLICATION = "not for publication"
+# From this many memberships on, secondary_until_stable_many works on two measures at once (NumPy without
+# the GIL; on the national table 0.14 s against 0.19 s on one thread, quiet machine, 2026-12-01)
+PARALLEL_MEMBERSHIPS = 200_000
 
 
 def disclosure_enabled(disclose: bool = True) -> bool:
@@ -169,8 +173,15 @@ def secondary_until_stable_many(measures, member_row: np.ndarray, member_group: 
     has_tot = np.zeros(n_groups, dtype=bool)
     has_tot[g[is_tot]] = True
     member, total = ~is_tot, is_tot
-    return [_until_stable(np.asarray(f, dtype=bool).copy(), v, w, row, g, member, total, has_tot, index)
-            for f, v, w in measures]
+
+    def one(measure):
+        f, v, w = measure
+        return _until_stable(np.asarray(f, dtype=bool).copy(), v, w, row, g, member, total, has_tot, index)
+
+    if len(measures) < 2 or len(row) < PARALLEL_MEMBERSHIPS:
+        return [one(m) for m in measures]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each measure's rounds are its own: the same flags
+        return list(pool.map(one, measures))
 
 
 def _until_stable(flags, values, weights, row, g, member, total, has_tot, index) -> np.ndarray:
