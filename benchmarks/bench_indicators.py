@@ -221,7 +221,10 @@ def loadavg() -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", default="national", choices=["national", "default", "test"])
-    ap.add_argument("--repeat", type=int, default=3)
+    # five runs a side: on this machine a fresh process runs the same NumPy work at one of two speeds (the cell
+    # counts of the national panel took 0.17 or 0.30-0.36 s of CPU, about half the processes each, on an idle
+    # machine, 2026-12-01); with three, all of one side's runs came out slow about one time in eight
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--child", nargs=3, metavar=("KIND", "PATH", "AREAS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
