@@ -250,7 +250,8 @@ def main(argv=None) -> int:
     gib = 1024 ** 3
     with_imports = (eng["wall_s"] + eng["import_wall_s"]) / (ddb["wall_s"] + ddb["import_wall_s"])
     print(f"engine/DuckDB ratio: {ratio:.2f} (goal <= 1.2; wall time of the computation, imports apart; DuckDB on "
-          f"{os.cpu_count()} threads, the engine on one, a second hashing the cell codes)")
+          f"{os.cpu_count()} threads, the engine mostly on one, a second for the code hashing, the cell counts, "
+          "the section and division sums and the secondary rounds)")
     print(f"engine/DuckDB ratio with the imports: {with_imports:.2f} (engine package {eng['import_wall_s']:.2f} s, "
           f"duckdb {ddb['import_wall_s']:.2f} s, wall, in the same runs)")
     print(f"engine/DuckDB CPU-time ratio: {eng['cpu_s'] / ddb['cpu_s']:.2f} (CPU seconds of all threads, "
