@@ -562,7 +562,7 @@ def _aggregate_cells_by_strings(cells: pd.DataFrame, area_codes, level: str = "s
         raise InputError(f"unknown industry level {level!r}: expected 'section' or 'division'")
     c = cells
     if level == "section":
-        sec = _map_codes(c["industry_code"], industries.division_section_map())
+        sec = map_codes(c["industry_code"], industries.division_section_map())
         bad = sec.isna() & c["industry_code"].notna()
         if bad.any():
             raise InputError(f"unknown TOL division {c.loc[bad, 'industry_code'].iloc[0]!r} in the data: "
@@ -572,7 +572,7 @@ def _aggregate_cells_by_strings(cells: pd.DataFrame, area_codes, level: str = "s
     pieces = []
     for lvl, wanted in by_level.items():
         mapping = dict.fromkeys(areas.municipalities(lvl), lvl) if areas.is_custom(lvl) else _municipality_map(lvl)
-        a = _map_codes(c["municipality_code"], mapping)
+        a = map_codes(c["municipality_code"], mapping)
         sel = a.isin(wanted).to_numpy()
         if not sel.any():
             continue
@@ -591,8 +591,8 @@ def _aggregate_cells_by_strings(cells: pd.DataFrame, area_codes, level: str = "s
     return _table_unknowns(out) if kind == "table" else out
 
 
-def _map_codes(codes: pd.Series, mapping: dict) -> pd.Series:
-    """``codes.map(mapping)`` (missing → NaN) looking up each distinct code once."""
+def map_codes(codes: pd.Series, mapping: dict) -> pd.Series:
+    """``codes.map(mapping)`` (missing → NaN) looking up each distinct code once (an object Series)."""
     idx, uniq = pd.factorize(codes)
     mapped = np.array([mapping.get(u, np.nan) for u in uniq] + [np.nan], dtype=object)
     return pd.Series(mapped[idx], index=codes.index, dtype=object)

@@ -306,20 +306,13 @@ def primary_table(cd) -> pd.DataFrame:
     sec = sec.assign(_ind_level=np.where(is_all, "ALL", "section"),
                      _parent_ind=np.where(is_all, np.array(None), industries.ALL))
     div = div.assign(_ind_level="division",
-                     _parent_ind=pd.Series(_map_distinct(div["industry_code"], industries.division_section_map()),
-                                           index=div.index, dtype=object))
+                     _parent_ind=_cells.map_codes(div["industry_code"], industries.division_section_map()))
     t = pd.concat([sec, div], ignore_index=True)
     covered = set(codes)
-    parents = {c: (p if p in covered else None) for c in codes for p in (areas.parent(c),)}
-    t["_parent_area"] = _map_distinct(t["area_code"], parents)
+    parent = {c: areas.parent(c) for c in codes}
+    t["_parent_area"] = _cells.map_codes(t["area_code"], {c: (p if p in covered else None)
+                                                          for c, p in parent.items()}).to_numpy()
     return primary(with_measures(t), cd.kind)
-
-
-def _map_distinct(codes: pd.Series, mapping: dict) -> np.ndarray:
-    """``codes.astype(object).map(mapping)`` as an object array, looking each distinct code up once."""
-    idx, uniq = pd.factorize(codes)
-    looked_up = np.array([mapping.get(u) for u in uniq] + [None], dtype=object)
-    return looked_up[idx]  # a missing code (-1) reads the trailing None
 
 
 def ship_pattern(cd, recompute: bool = False):
