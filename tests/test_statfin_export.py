@@ -93,6 +93,18 @@ def test_nil_symbol_is_zero_not_confidential(tmp_path):
     assert not t.loc["10", "suppressed"] and t.loc["62", "suppressed"]
 
 
+def test_turnover_in_eur_1000_with_space_thousands_is_multiplied_like_any_other(tmp_path):
+    # a UTF-8 save writes thousands with a narrow no-break space and decimals with a comma: 12 100,5 × 1000 euros,
+    # read by the same rule as the schema's, so the figure is not left in thousands
+    rows = [["Oulu", SOFT, "2022", 24, "121", "12\u202f100,5"], ["Oulu", FOOD, "2022", 3, "4", "1\u00a0000"]]
+    text = "\r\n".join([TITLE, "", ";".join(_q(h) for h in ["Alue", "Toimiala", "Vuosi", *CONTENTS])]
+                       + [";".join(_q(v) for v in r) for r in rows])
+    path = tmp_path / "13wz.csv"
+    path.write_bytes((text + "\r\n").encode("utf-8"))
+    t = read_business_table(path).set_index("industry_code")
+    assert t.loc["62", "turnover_eur"] == 12_100_500 and t.loc["10", "turnover_eur"] == 1_000_000
+
+
 def test_size_classes_are_refused_in_one_line(tmp_path):
     rows = [["Oulu", FOOD, "2021", cls, 1, 2, 3] for cls in ("Yhteensä", "0-4 henkilöä")]
     path = _write(tmp_path / "13wz.csv", ["Alue", "Toimiala", "Vuosi", "Henkilöstön suuruusluokka", *CONTENTS], rows)

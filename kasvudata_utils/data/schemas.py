@@ -161,8 +161,7 @@ def _numeric(series: pd.Series, name: str, what: str, allow_symbols: bool) -> tu
     present = cleaned.notna().to_numpy(dtype=bool)
     retry = np.isnan(values) & present
     if retry.any():  # only the cells plain parsing missed: decimal comma, (thin/no-break) space thousands
-        fixed = cleaned[retry].str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
-        values[retry] = pd.to_numeric(fixed, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+        values[retry] = numbers_from_text(cleaned[retry]).to_numpy(na_value=np.nan)
     values = pd.Series(values, index=series.index)
     bad = values.isna() & present
     if bad.any():
@@ -171,6 +170,18 @@ def _numeric(series: pd.Series, name: str, what: str, allow_symbols: bool) -> tu
                          f"at row {_row(pos)}")
     _check_finite(values, series, name, what)
     return values.astype("float64"), symbol
+
+
+def numbers_from_text(text: pd.Series) -> pd.Series:
+    """Numbers written with a decimal comma or point and (thin, no-break) spaces as thousands separators.
+
+    NaN where a cell is no number (a StatFin symbol, a word).
+
+    >>> numbers_from_text(pd.Series(["1\u202f234,5", "12 100", "..", "7"])).tolist()
+    [1234.5, 12100.0, nan, 7.0]
+    """
+    fixed = text.astype("string").str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
+    return pd.to_numeric(fixed, errors="coerce").astype("float64")
 
 
 def _check_finite(values: pd.Series, raw: pd.Series, name: str, what: str) -> None:

@@ -34,6 +34,7 @@ import pandas as pd
 
 from kasvudata_utils import areas
 from kasvudata_utils.data.pxweb_business import unit_factor
+from kasvudata_utils.data.schemas import numbers_from_text
 from kasvudata_utils.errors import InputError
 
 SPEC_KEYS = ("area_code", "industry_code", "year")
@@ -201,6 +202,5 @@ def _municipality(value) -> bool:
 
 def _times_1000(series: pd.Series) -> pd.Series:
     """EUR 1,000 → EUR; StatFin's symbols (``..``, ``.``, ``-``) stay as they are for the schema to flag."""
-    text = series.astype(str).str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-    number = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    number = numbers_from_text(series.astype(str).str.strip())  # as the schema reads the cell afterwards
     return (number * 1000).astype(object).where(number.notna(), series)
